@@ -17,7 +17,10 @@ export default tseslint.config(
   {
     files: ['src/ledger/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['discord.js', 'fastify', '../discord/*', '../http/*'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['discord.js', 'fastify', '../discord/*', '../http/*'] },
+      ],
     },
   },
   {

@@ -1,0 +1,166 @@
+/**
+ * The only module that reads process.env. Every value is validated with zod at start;
+ * a missing or malformed one becomes a ConfigError whose one-line message names the
+ * variable and what is wrong — never a stack trace.
+ */
+import { z } from 'zod';
+
+const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17–20 digits)');
+const optionalText = (schema: z.ZodString) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
+const intFrom = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const optionalInt = (min: number, max: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    intFrom(min, max).optional(),
+  );
+const withDefaultInt = (min: number, max: number, fallback: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    intFrom(min, max).default(fallback),
+  );
+const httpUrl = z
+  .string()
+  .url('must be a URL')
+  .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://');
+
+/** discord.js bot tokens are three base64url segments separated by dots. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$/;
+
+const schema = z.object({
+  DISCORD_TOKEN: optionalText(
+    z.string().regex(TOKEN_SHAPE, 'is not a bot token (expected three dot-separated parts)'),
+  ),
+  DISCORD_CLIENT_ID: optionalText(snowflake),
+  DATABASE_PATH: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.string().default('./data/sparks.db'),
+  ),
+  DISCORD_API_URL: optionalText(
+    httpUrl.refine(
+      (u) => !/\/v\d+\/?$/.test(u),
+      'must be the API base without the version (e.g. https://discord.com/api)',
+    ),
+  ),
+  WEBHOOK_PORT: optionalInt(0, 65535),
+  WEBHOOK_HOST: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.string().default('0.0.0.0'),
+  ),
+  WEBHOOK_SECRET: optionalText(
+    z
+      .string()
+      .regex(
+        /^(whsec_[A-Za-z0-9+/=]{16,})( whsec_[A-Za-z0-9+/=]{16,})*$/,
+        'must be one or more space-separated whsec_<base64> secrets',
+      ),
+  ),
+  DEFAULT_GUILD_ID: optionalText(snowflake),
+  PLATFORM_API_TOKEN: optionalText(z.string().min(16, 'must be at least 16 characters')),
+  PLATFORM_EVENTS_URL: optionalText(httpUrl),
+  DISCORD_DEV_GUILD_ID: optionalText(snowflake),
+  SHARD_COUNT: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z
+      .union([z.literal('auto'), intFrom(1, 1024)], {
+        message: "must be 'auto' or a whole number from 1 to 1024",
+      })
+      .optional(),
+  ),
+  LOG_LEVEL: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  EARN_TRADE_SPARKS_PER_100_USD: withDefaultInt(0, 1_000_000, 10),
+  EARN_SUBSCRIPTION_SPARKS: withDefaultInt(0, 1_000_000_000, 100),
+  EARN_FIRST_SUBSCRIPTION_BONUS: withDefaultInt(0, 1_000_000_000, 0),
+  EARN_REFERRAL_TRADE_PCT: withDefaultInt(0, 100, 10),
+  EARN_REFERRAL_FIRST_SUB_PCT: withDefaultInt(0, 100, 50),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface EarnDefaults {
+  tradeSparksPer100Usd: number;
+  subscriptionSparks: number;
+  firstSubscriptionBonus: number;
+  referralTradeSharePct: number;
+  referralFirstSubPct: number;
+}
+
+export interface Config {
+  discordToken: string | undefined;
+  discordClientId: string | undefined;
+  databasePath: string;
+  discordApiUrl: string | undefined;
+  webhook: { port: number; host: string; secrets: string[] } | undefined;
+  defaultGuildId: string | undefined;
+  platformApiToken: string | undefined;
+  platformEventsUrl: string | undefined;
+  devGuildId: string | undefined;
+  shardCount: 'auto' | number | undefined;
+  logLevel: Env['LOG_LEVEL'];
+  earnDefaults: EarnDefaults;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Validates the environment. `require` lists variables this entry point cannot run
+ * without (the bot needs the token and client id; `npm run verify` needs neither).
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  require: ('DISCORD_TOKEN' | 'DISCORD_CLIENT_ID')[] = [],
+): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`Configuration error: ${name} ${issue.message}`);
+  }
+  const e = parsed.data;
+  for (const name of require) {
+    if (!e[name])
+      throw new ConfigError(`Configuration error: ${name} is required but not set (see .env.example)`);
+  }
+  if (e.WEBHOOK_PORT !== undefined && !e.WEBHOOK_SECRET) {
+    throw new ConfigError('Configuration error: WEBHOOK_SECRET is required when WEBHOOK_PORT is set');
+  }
+  if (e.PLATFORM_EVENTS_URL && !e.WEBHOOK_SECRET) {
+    throw new ConfigError(
+      'Configuration error: WEBHOOK_SECRET is required to sign events for PLATFORM_EVENTS_URL',
+    );
+  }
+  return {
+    discordToken: e.DISCORD_TOKEN,
+    discordClientId: e.DISCORD_CLIENT_ID,
+    databasePath: e.DATABASE_PATH,
+    discordApiUrl: e.DISCORD_API_URL?.replace(/\/+$/, ''),
+    webhook:
+      e.WEBHOOK_PORT === undefined
+        ? undefined
+        : { port: e.WEBHOOK_PORT, host: e.WEBHOOK_HOST, secrets: (e.WEBHOOK_SECRET ?? '').split(' ') },
+    defaultGuildId: e.DEFAULT_GUILD_ID,
+    platformApiToken: e.PLATFORM_API_TOKEN,
+    platformEventsUrl: e.PLATFORM_EVENTS_URL,
+    devGuildId: e.DISCORD_DEV_GUILD_ID,
+    shardCount: e.SHARD_COUNT,
+    logLevel: e.LOG_LEVEL,
+    earnDefaults: {
+      tradeSparksPer100Usd: e.EARN_TRADE_SPARKS_PER_100_USD,
+      subscriptionSparks: e.EARN_SUBSCRIPTION_SPARKS,
+      firstSubscriptionBonus: e.EARN_FIRST_SUBSCRIPTION_BONUS,
+      referralTradeSharePct: e.EARN_REFERRAL_TRADE_PCT,
+      referralFirstSubPct: e.EARN_REFERRAL_FIRST_SUB_PCT,
+    },
+  };
+}

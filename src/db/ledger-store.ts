@@ -1,0 +1,254 @@
+import type { Statement } from 'better-sqlite3';
+import type { Sqlite } from './open.ts';
+import type { AccountType, ActorType, TransferKind } from './schema.ts';
+
+export interface AccountRow {
+  id: number;
+  guildId: string;
+  type: AccountType;
+  ref: string;
+  balance: number;
+  lifetimeEarned: number;
+  ranked: number;
+  createdAt: number;
+}
+
+export interface TransferRow {
+  id: number;
+  guildId: string;
+  kind: TransferKind;
+  debitAccountId: number;
+  creditAccountId: number;
+  amount: number;
+  idempotencyKey: string;
+  closesId: number | null;
+  actorType: ActorType;
+  actorId: string;
+  reason: string;
+  ref: string | null;
+  createdAt: number;
+}
+
+/** A journal entry seen from one member's account, with the other side named. */
+export interface EntryView extends TransferRow {
+  /** Positive when Sparks arrived in the member's account, negative when they left. */
+  delta: number;
+  counterpartyType: AccountType;
+  counterpartyRef: string;
+}
+
+export interface RankedRow {
+  accountId: number;
+  userId: string;
+  score: number;
+}
+
+export type ScoreColumn = 'balance' | 'lifetime';
+
+const ACCOUNT_COLS = `id, guild_id AS guildId, type, ref, balance, lifetime_earned AS lifetimeEarned, ranked, created_at AS createdAt`;
+const TRANSFER_COLS = `id, guild_id AS guildId, kind, debit_account_id AS debitAccountId, credit_account_id AS creditAccountId,
+  amount, idempotency_key AS idempotencyKey, closes_id AS closesId, actor_type AS actorType, actor_id AS actorId,
+  reason, ref, created_at AS createdAt`;
+
+/**
+ * Every SQL statement of the ledger, prepared once per connection: drizzle's query
+ * builder re-prepares on each call, which the grant hot path cannot afford.
+ */
+export class LedgerStore {
+  private readonly s: {
+    accountByKey: Statement<[string, string, string], AccountRow>;
+    accountById: Statement<[number], AccountRow>;
+    insertAccount: Statement<[string, string, string, number], AccountRow>;
+    transferByKey: Statement<[string, string], TransferRow>;
+    transferById: Statement<[number], TransferRow>;
+    closerOf: Statement<[number], TransferRow>;
+    insertTransfer: Statement<
+      [
+        string,
+        string,
+        number,
+        number,
+        number,
+        string,
+        number | null,
+        string,
+        string,
+        string,
+        string | null,
+        number,
+      ],
+      TransferRow
+    >;
+    history: Statement<[{ a: number; c: number; n: number }], EntryView>;
+    setRanked: Statement<[number, string, string]>;
+    top: Record<ScoreColumn, Statement<[string, number, number], RankedRow>>;
+    count: Record<ScoreColumn, Statement<[string], { n: number }>>;
+    ahead: Record<ScoreColumn, Statement<[{ g: string; s: number; id: number }], { n: number }>>;
+    periodTop: Statement<[string, string, number, number], RankedRow>;
+    periodCount: Statement<[string, string], { n: number }>;
+    periodOf: Statement<[string, string, number], { earned: number }>;
+    periodAhead: Statement<[{ g: string; p: string; s: number; id: number }], { n: number }>;
+    sumByActorSince: Statement<[string, string, string, number], { total: number }>;
+    openHolds: Statement<[string], TransferRow>;
+  };
+
+  constructor(readonly sqlite: Sqlite) {
+    const p = <B extends unknown[], R>(source: string) => sqlite.prepare<B, R>(source);
+    const rankTop = (col: string) =>
+      p<[string, number, number], RankedRow>(
+        `SELECT id AS accountId, ref AS userId, ${col} AS score FROM accounts
+         WHERE guild_id = ? AND type = 'member' AND ranked = 1 AND ${col} > 0
+         ORDER BY ${col} DESC, id ASC LIMIT ? OFFSET ?`,
+      );
+    const rankCount = (col: string) =>
+      p<[string], { n: number }>(
+        `SELECT COUNT(*) AS n FROM accounts WHERE guild_id = ? AND type = 'member' AND ranked = 1 AND ${col} > 0`,
+      );
+    const rankAhead = (col: string) =>
+      p<[{ g: string; s: number; id: number }], { n: number }>(
+        `SELECT COUNT(*) AS n FROM accounts WHERE guild_id = @g AND type = 'member' AND ranked = 1
+         AND (${col} > @s OR (${col} = @s AND id < @id))`,
+      );
+    this.s = {
+      accountByKey: p(`SELECT ${ACCOUNT_COLS} FROM accounts WHERE guild_id = ? AND type = ? AND ref = ?`),
+      accountById: p(`SELECT ${ACCOUNT_COLS} FROM accounts WHERE id = ?`),
+      insertAccount: p(
+        `INSERT INTO accounts (guild_id, type, ref, created_at) VALUES (?, ?, ?, ?) RETURNING ${ACCOUNT_COLS}`,
+      ),
+      transferByKey: p(`SELECT ${TRANSFER_COLS} FROM transfers WHERE guild_id = ? AND idempotency_key = ?`),
+      transferById: p(`SELECT ${TRANSFER_COLS} FROM transfers WHERE id = ?`),
+      closerOf: p(`SELECT ${TRANSFER_COLS} FROM transfers WHERE closes_id = ?`),
+      insertTransfer: p(
+        `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key,
+           closes_id, actor_type, actor_id, reason, ref, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${TRANSFER_COLS}`,
+      ),
+      history: p(
+        `SELECT t.*, CASE WHEN t.creditAccountId = @a THEN t.amount ELSE -t.amount END AS delta,
+                o.type AS counterpartyType, o.ref AS counterpartyRef
+         FROM (
+           SELECT * FROM (SELECT ${TRANSFER_COLS} FROM transfers WHERE debit_account_id = @a AND id < @c ORDER BY id DESC LIMIT @n)
+           UNION ALL
+           SELECT * FROM (SELECT ${TRANSFER_COLS} FROM transfers WHERE credit_account_id = @a AND id < @c ORDER BY id DESC LIMIT @n)
+         ) t
+         JOIN accounts o ON o.id = CASE WHEN t.creditAccountId = @a THEN t.debitAccountId ELSE t.creditAccountId END
+         ORDER BY t.id DESC LIMIT @n`,
+      ),
+      setRanked: p(`UPDATE accounts SET ranked = ? WHERE guild_id = ? AND type = 'member' AND ref = ?`),
+      top: { balance: rankTop('balance'), lifetime: rankTop('lifetime_earned') },
+      count: { balance: rankCount('balance'), lifetime: rankCount('lifetime_earned') },
+      ahead: { balance: rankAhead('balance'), lifetime: rankAhead('lifetime_earned') },
+      periodTop: p(
+        `SELECT e.account_id AS accountId, a.ref AS userId, e.earned AS score
+         FROM earn_periods e JOIN accounts a ON a.id = e.account_id
+         WHERE e.guild_id = ? AND e.period = ? AND e.earned > 0 AND a.ranked = 1
+         ORDER BY e.earned DESC, e.account_id ASC LIMIT ? OFFSET ?`,
+      ),
+      periodCount: p(
+        `SELECT COUNT(*) AS n FROM earn_periods e JOIN accounts a ON a.id = e.account_id
+         WHERE e.guild_id = ? AND e.period = ? AND e.earned > 0 AND a.ranked = 1`,
+      ),
+      periodOf: p(`SELECT earned FROM earn_periods WHERE guild_id = ? AND period = ? AND account_id = ?`),
+      periodAhead: p(
+        `SELECT COUNT(*) AS n FROM earn_periods e JOIN accounts a ON a.id = e.account_id
+         WHERE e.guild_id = @g AND e.period = @p AND a.ranked = 1
+         AND (e.earned > @s OR (e.earned = @s AND e.account_id < @id))`,
+      ),
+      sumByActorSince: p(
+        `SELECT COALESCE(SUM(amount), 0) AS total FROM transfers
+         WHERE guild_id = ? AND kind = ? AND actor_id = ? AND created_at >= ?`,
+      ),
+      openHolds: p(
+        `SELECT ${TRANSFER_COLS} FROM transfers h WHERE h.guild_id = ? AND h.kind = 'hold'
+         AND NOT EXISTS (SELECT 1 FROM transfers c WHERE c.closes_id = h.id) ORDER BY h.id`,
+      ),
+    };
+  }
+
+  findAccount(guildId: string, type: AccountType, ref: string): AccountRow | undefined {
+    return this.s.accountByKey.get(guildId, type, ref);
+  }
+
+  accountById(id: number): AccountRow | undefined {
+    return this.s.accountById.get(id);
+  }
+
+  /** Must run inside a write transaction. */
+  ensureAccount(guildId: string, type: AccountType, ref: string, now: number): AccountRow {
+    return this.s.accountByKey.get(guildId, type, ref) ?? this.s.insertAccount.get(guildId, type, ref, now)!;
+  }
+
+  transferByKey(guildId: string, key: string): TransferRow | undefined {
+    return this.s.transferByKey.get(guildId, key);
+  }
+
+  transferById(id: number): TransferRow | undefined {
+    return this.s.transferById.get(id);
+  }
+
+  closerOf(id: number): TransferRow | undefined {
+    return this.s.closerOf.get(id);
+  }
+
+  insertTransfer(t: Omit<TransferRow, 'id'>): TransferRow {
+    return this.s.insertTransfer.get(
+      t.guildId,
+      t.kind,
+      t.debitAccountId,
+      t.creditAccountId,
+      t.amount,
+      t.idempotencyKey,
+      t.closesId,
+      t.actorType,
+      t.actorId,
+      t.reason,
+      t.ref,
+      t.createdAt,
+    )!;
+  }
+
+  /** Entries of one account, newest first, with ids below `beforeId`. */
+  history(accountId: number, beforeId: number, limit: number): EntryView[] {
+    return this.s.history.all({ a: accountId, c: beforeId, n: limit });
+  }
+
+  setRanked(guildId: string, userId: string, ranked: boolean): void {
+    this.s.setRanked.run(ranked ? 1 : 0, guildId, userId);
+  }
+
+  top(guildId: string, column: ScoreColumn, limit: number, offset: number): RankedRow[] {
+    return this.s.top[column].all(guildId, limit, offset);
+  }
+
+  countRanked(guildId: string, column: ScoreColumn): number {
+    return this.s.count[column].get(guildId)!.n;
+  }
+
+  countAhead(guildId: string, column: ScoreColumn, score: number, accountId: number): number {
+    return this.s.ahead[column].get({ g: guildId, s: score, id: accountId })!.n;
+  }
+
+  periodTop(guildId: string, period: string, limit: number, offset: number): RankedRow[] {
+    return this.s.periodTop.all(guildId, period, limit, offset);
+  }
+
+  periodCount(guildId: string, period: string): number {
+    return this.s.periodCount.get(guildId, period)!.n;
+  }
+
+  periodEarned(guildId: string, period: string, accountId: number): number {
+    return this.s.periodOf.get(guildId, period, accountId)?.earned ?? 0;
+  }
+
+  periodAhead(guildId: string, period: string, score: number, accountId: number): number {
+    return this.s.periodAhead.get({ g: guildId, p: period, s: score, id: accountId })!.n;
+  }
+
+  sumByActorSince(guildId: string, kind: TransferKind, actorId: string, since: number): number {
+    return this.s.sumByActorSince.get(guildId, kind, actorId, since)!.total;
+  }
+
+  openHolds(guildId: string): TransferRow[] {
+    return this.s.openHolds.all(guildId);
+  }
+}

@@ -1,0 +1,110 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import * as schema from './schema.ts';
+
+export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+
+export type Sqlite = Database.Database;
+export type Drizzle = BetterSQLite3Database<typeof schema>;
+
+export interface Db {
+  readonly sqlite: Sqlite;
+  readonly orm: Drizzle;
+  readonly path: string;
+  /**
+   * Runs `fn` as one synchronous write transaction opened with BEGIN IMMEDIATE, so the
+   * write lock is taken up front (no deferred-upgrade deadlocks between processes).
+   * Nested calls become savepoints: all-or-nothing on their own, inside the outer one.
+   */
+  write: <T>(fn: () => T) => T;
+  close: () => void;
+}
+
+export interface OpenOptions {
+  /** Apply the migrations in drizzle/ (default true). */
+  migrate?: boolean;
+  /** How long a writer waits for another process's lock before SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (creating if needed) the database with the pragmas the ledger's durability rests
+ * on — WAL, synchronous=FULL (better-sqlite3 would otherwise leave WAL at NORMAL, which
+ * can lose the last commits on power loss), foreign keys, a busy timeout — and applies
+ * the migrations before anything else touches it.
+ */
+export function openDatabase(path: string, options: OpenOptions = {}): Db {
+  const memory = path === ':memory:' || path === '';
+  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  const sqlite = new Database(path);
+  sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+  if (!memory) sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  const orm = drizzle(sqlite, { schema });
+  if (options.migrate !== false) {
+    try {
+      applyMigrations(sqlite);
+    } catch (e) {
+      sqlite.close();
+      throw e;
+    }
+  }
+  return {
+    sqlite,
+    orm,
+    path,
+    write: <T>(fn: () => T): T => sqlite.transaction(fn).immediate(),
+    close: () => {
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}
+
+export class SchemaTooNewError extends Error {
+  override readonly name = 'SchemaTooNewError';
+}
+
+/**
+ * Applies drizzle-kit's migrations (same `__drizzle_migrations` table as drizzle's own
+ * migrator) inside one BEGIN IMMEDIATE transaction. drizzle's migrator reads the applied
+ * version before a deferred BEGIN, so two shards starting together could both apply the
+ * same migration; here the read and the writes happen under the write lock, so exactly
+ * one process migrates and the others find the work done. A database migrated by a newer
+ * release is refused: an older bot must not write to a schema it does not know.
+ */
+export function applyMigrations(sqlite: Sqlite, migrationsFolder = MIGRATIONS_FOLDER): number {
+  const migrations = readMigrationFiles({ migrationsFolder });
+  const newestKnown = Math.max(0, ...migrations.map((m) => m.folderMillis));
+  return sqlite
+    .transaction(() => {
+      sqlite.exec(
+        'CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)',
+      );
+      const last = sqlite
+        .prepare('SELECT created_at FROM "__drizzle_migrations" ORDER BY created_at DESC LIMIT 1')
+        .get() as { created_at: number | string } | undefined;
+      const applied = last ? Number(last.created_at) : 0;
+      if (applied > newestKnown) {
+        throw new SchemaTooNewError(
+          `the database schema (${applied}) is newer than this release knows (${newestKnown}); upgrade the bot before starting it`,
+        );
+      }
+      const insert = sqlite.prepare(
+        'INSERT INTO "__drizzle_migrations" ("hash", "created_at") VALUES (?, ?)',
+      );
+      let count = 0;
+      for (const migration of migrations) {
+        if (migration.folderMillis <= applied) continue;
+        for (const statement of migration.sql) if (statement.trim()) sqlite.exec(statement);
+        insert.run(migration.hash, migration.folderMillis);
+        count++;
+      }
+      return count;
+    })
+    .immediate();
+}

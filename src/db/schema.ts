@@ -1,0 +1,422 @@
+/**
+ * The whole database schema. Ledger invariants that the database itself enforces live
+ * here as CHECK constraints and unique indexes; the append-only and balance-maintenance
+ * triggers live in the hand-written migration `drizzle/0001_ledger_triggers.sql`.
+ *
+ * Snowflakes are TEXT (they exceed 2^53). Times are INTEGER milliseconds since the epoch.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  type AnySQLiteColumn,
+  check,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
+
+/** Largest balance any account may reach: the largest exactly representable JS integer. */
+export const MAX_BALANCE = 9_007_199_254_740_991;
+/** Bounds of one ledger entry. */
+export const MIN_AMOUNT = 1;
+export const MAX_AMOUNT = 1_000_000_000;
+
+export const ACCOUNT_TYPES = ['member', 'issuance', 'campaign', 'hold', 'redeemed'] as const;
+export type AccountType = (typeof ACCOUNT_TYPES)[number];
+
+export const accounts = sqliteTable(
+  'accounts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    guildId: text('guild_id').notNull(),
+    type: text('type', { enum: ACCOUNT_TYPES }).notNull(),
+    /** member: the user id; issuance: the source; campaign: the campaign id; hold/redeemed: 'shop'. */
+    ref: text('ref').notNull(),
+    /** Cached Σ(credits) − Σ(debits), maintained by trigger in the same transaction as the entry. */
+    balance: integer('balance').notNull().default(0),
+    /** Members only: Sparks earned from issuance or campaign accounts, less what was revoked. */
+    lifetimeEarned: integer('lifetime_earned').notNull().default(0),
+    /** Members only: 1 while the member is in the guild and holds no leaderboard-excluded role. */
+    ranked: integer('ranked').notNull().default(1),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('accounts_guild_type_ref').on(t.guildId, t.type, t.ref),
+    index('accounts_rank_balance')
+      .on(t.guildId, sql`${t.balance} DESC`, t.id)
+      .where(sql`type = 'member' AND ranked = 1`),
+    index('accounts_rank_lifetime')
+      .on(t.guildId, sql`${t.lifetimeEarned} DESC`, t.id)
+      .where(sql`type = 'member' AND ranked = 1`),
+    check('accounts_type', sql`${t.type} IN ('member','issuance','campaign','hold','redeemed')`),
+    check(
+      'accounts_balance_integer',
+      sql`typeof(${t.balance}) = 'integer' AND typeof(${t.lifetimeEarned}) = 'integer'`,
+    ),
+    // Issuance accounts mint: they only ever go negative. Every other account, members
+    // included, can never go below zero — this is the "no negative available balance" rule.
+    check(
+      'accounts_balance_range',
+      sql`(${t.type} = 'issuance' AND ${t.balance} BETWEEN -9007199254740991 AND 0) OR (${t.type} <> 'issuance' AND ${t.balance} BETWEEN 0 AND 9007199254740991)`,
+    ),
+    check('accounts_lifetime_range', sql`${t.lifetimeEarned} BETWEEN 0 AND 9007199254740991`),
+    check('accounts_ranked_bool', sql`${t.ranked} IN (0, 1)`),
+  ],
+);
+
+export const TRANSFER_KINDS = [
+  'award',
+  'revoke',
+  'campaign.fund',
+  'campaign.grant',
+  'campaign.return',
+  'platform.trade',
+  'platform.subscription',
+  'platform.referral',
+  'hold',
+  'hold.post',
+  'hold.void',
+  'reversal',
+] as const;
+export type TransferKind = (typeof TRANSFER_KINDS)[number];
+
+export const ACTOR_TYPES = ['member', 'moderator', 'campaign', 'platform', 'system'] as const;
+export type ActorType = (typeof ACTOR_TYPES)[number];
+
+/**
+ * The journal. Each row is one balanced double entry: `amount` leaves the debit account
+ * and arrives in the credit account, so Σ balances over all accounts is always zero.
+ * Rows are never updated or deleted (triggers refuse it).
+ */
+export const transfers = sqliteTable(
+  'transfers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    guildId: text('guild_id').notNull(),
+    kind: text('kind', { enum: TRANSFER_KINDS }).notNull(),
+    debitAccountId: integer('debit_account_id')
+      .notNull()
+      .references(() => accounts.id),
+    creditAccountId: integer('credit_account_id')
+      .notNull()
+      .references(() => accounts.id),
+    amount: integer('amount').notNull(),
+    /** Exactly-once key: interaction id, campaign+member, platform event id, … */
+    idempotencyKey: text('idempotency_key').notNull(),
+    /** The entry this one reverses, posts or voids; any entry is closed at most once. */
+    closesId: integer('closes_id').references((): AnySQLiteColumn => transfers.id),
+    actorType: text('actor_type', { enum: ACTOR_TYPES }).notNull(),
+    actorId: text('actor_id').notNull(),
+    reason: text('reason').notNull().default(''),
+    /** What the entry is about: 'campaign:12', 'redemption:7', 'event:evt_…'. */
+    ref: text('ref'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('transfers_idempotency').on(t.guildId, t.idempotencyKey),
+    uniqueIndex('transfers_closes_once').on(t.closesId),
+    index('transfers_debit').on(t.debitAccountId, t.id),
+    index('transfers_credit').on(t.creditAccountId, t.id),
+    index('transfers_guild_id').on(t.guildId, t.id),
+    index('transfers_actor_day').on(t.guildId, t.kind, t.actorId, t.createdAt),
+    index('transfers_ref').on(t.ref),
+    check('transfers_amount', sql`typeof(${t.amount}) = 'integer' AND ${t.amount} BETWEEN 1 AND 1000000000`),
+    check('transfers_distinct_accounts', sql`${t.debitAccountId} <> ${t.creditAccountId}`),
+    check('transfers_created_at', sql`typeof(${t.createdAt}) = 'integer' AND ${t.createdAt} > 0`),
+    check(
+      'transfers_kind',
+      sql`${t.kind} IN ('award','revoke','campaign.fund','campaign.grant','campaign.return','platform.trade','platform.subscription','platform.referral','hold','hold.post','hold.void','reversal')`,
+    ),
+    check('transfers_reason_length', sql`length(${t.reason}) <= 1000`),
+  ],
+);
+
+/**
+ * Sparks earned per member per calendar period ('w:2026-48' ISO week, 'm:2026-11' month,
+ * UTC), maintained by trigger so windowed leaderboards read one index range.
+ */
+export const earnPeriods = sqliteTable(
+  'earn_periods',
+  {
+    guildId: text('guild_id').notNull(),
+    period: text('period').notNull(),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    earned: integer('earned').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.period, t.accountId] }),
+    index('earn_periods_rank').on(t.guildId, t.period, sql`${t.earned} DESC`, t.accountId),
+    check('earn_periods_integer', sql`typeof(${t.earned}) = 'integer'`),
+  ],
+);
+
+export const guildSettings = sqliteTable(
+  'guild_settings',
+  {
+    guildId: text('guild_id').primaryKey(),
+    logChannelId: text('log_channel_id'),
+    moderatorRoleId: text('moderator_role_id'),
+    dailyAwardLimit: integer('daily_award_limit'),
+    leaderboardExcludeRoleId: text('leaderboard_exclude_role_id'),
+    imagesEnabled: integer('images_enabled').notNull().default(1),
+    /** Sparks per 100 USD of trade volume (default 10 = 1 Spark per whole 10 USD). */
+    tradeSparksPer100Usd: integer('trade_sparks_per_100_usd'),
+    subscriptionSparks: integer('subscription_sparks'),
+    /** JSON object plan → Sparks, overriding subscriptionSparks for that plan. */
+    subscriptionPlanSparks: text('subscription_plan_sparks'),
+    firstSubscriptionBonus: integer('first_subscription_bonus'),
+    referralTradeSharePct: integer('referral_trade_share_pct'),
+    referralFirstSubPct: integer('referral_first_sub_pct'),
+    platformDailyCap: integer('platform_daily_cap'),
+    manualStaleHours: integer('manual_stale_hours'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    check('guild_settings_daily_limit', sql`${t.dailyAwardLimit} IS NULL OR ${t.dailyAwardLimit} >= 1`),
+    check('guild_settings_images', sql`${t.imagesEnabled} IN (0, 1)`),
+    check(
+      'guild_settings_rates',
+      sql`(${t.tradeSparksPer100Usd} IS NULL OR ${t.tradeSparksPer100Usd} BETWEEN 0 AND 1000000)
+      AND (${t.subscriptionSparks} IS NULL OR ${t.subscriptionSparks} BETWEEN 0 AND 1000000000)
+      AND (${t.firstSubscriptionBonus} IS NULL OR ${t.firstSubscriptionBonus} BETWEEN 0 AND 1000000000)
+      AND (${t.referralTradeSharePct} IS NULL OR ${t.referralTradeSharePct} BETWEEN 0 AND 100)
+      AND (${t.referralFirstSubPct} IS NULL OR ${t.referralFirstSubPct} BETWEEN 0 AND 100)
+      AND (${t.platformDailyCap} IS NULL OR ${t.platformDailyCap} >= 1)`,
+    ),
+  ],
+);
+
+export const tierRoles = sqliteTable(
+  'tier_roles',
+  {
+    guildId: text('guild_id').notNull(),
+    roleId: text('role_id').notNull(),
+    threshold: integer('threshold').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.roleId] }),
+    index('tier_roles_threshold').on(t.guildId, t.threshold),
+    check('tier_roles_threshold_range', sql`${t.threshold} BETWEEN 1 AND 9007199254740991`),
+  ],
+);
+
+/** A tier role the bot granted once; never granted again, so a manual removal sticks. */
+export const tierGrants = sqliteTable(
+  'tier_grants',
+  {
+    guildId: text('guild_id').notNull(),
+    userId: text('user_id').notNull(),
+    roleId: text('role_id').notNull(),
+    status: text('status', { enum: ['granted', 'revoked'] }).notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.userId, t.roleId] })],
+);
+
+export const campaigns = sqliteTable(
+  'campaigns',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    guildId: text('guild_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    messageId: text('message_id').notNull(),
+    /** Unicode emoji itself, or the custom emoji id. */
+    emojiKey: text('emoji_key').notNull(),
+    /** How to show it: the unicode emoji or `<:name:id>`. */
+    emojiDisplay: text('emoji_display').notNull(),
+    name: text('name').notNull(),
+    sparks: integer('sparks').notNull(),
+    endsAt: integer('ends_at'),
+    maxClaims: integer('max_claims'),
+    budget: integer('budget'),
+    requiredRoleId: text('required_role_id'),
+    minMemberDays: integer('min_member_days'),
+    revokeOnUnreact: integer('revoke_on_unreact').notNull().default(0),
+    status: text('status', { enum: ['active', 'ended'] })
+      .notNull()
+      .default('active'),
+    endReason: text('end_reason', { enum: ['time', 'cap', 'budget', 'moderator'] }),
+    claims: integer('claims').notNull().default(0),
+    granted: integer('granted').notNull().default(0),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    endedAt: integer('ended_at'),
+    summaryPostedAt: integer('summary_posted_at'),
+  },
+  (t) => [
+    index('campaigns_message').on(t.guildId, t.messageId, t.status),
+    index('campaigns_status').on(t.status, t.endsAt),
+    check('campaigns_sparks', sql`${t.sparks} BETWEEN 1 AND 1000000000`),
+    check(
+      'campaigns_caps',
+      sql`(${t.maxClaims} IS NULL OR ${t.maxClaims} >= 1) AND (${t.budget} IS NULL OR ${t.budget} >= 1)`,
+    ),
+    check('campaigns_counts', sql`${t.claims} >= 0 AND ${t.granted} >= 0`),
+  ],
+);
+
+export const campaignClaims = sqliteTable(
+  'campaign_claims',
+  {
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id),
+    userId: text('user_id').notNull(),
+    transferId: integer('transfer_id')
+      .notNull()
+      .references(() => transfers.id),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.userId] })],
+);
+
+export const REWARD_KINDS = ['role', 'badge', 'manual'] as const;
+export type RewardKind = (typeof REWARD_KINDS)[number];
+
+export const rewards = sqliteTable(
+  'rewards',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    guildId: text('guild_id').notNull(),
+    name: text('name').notNull(),
+    /** Lower-cased name for case-insensitive lookup; unique among live rewards. */
+    nameKey: text('name_key').notNull(),
+    description: text('description').notNull().default(''),
+    cost: integer('cost').notNull(),
+    kind: text('kind', { enum: REWARD_KINDS }).notNull(),
+    roleId: text('role_id'),
+    /** Units left; NULL = unlimited. */
+    stock: integer('stock'),
+    perMemberLimit: integer('per_member_limit'),
+    durationSeconds: integer('duration_seconds'),
+    inputLabel: text('input_label'),
+    /** How manual input is validated: 'text' | 'evm_address' | 'solana_address' | 'wallet' | 'message_link'. */
+    inputKind: text('input_kind'),
+    requiredRoleId: text('required_role_id'),
+    enabled: integer('enabled').notNull().default(1),
+    disabledReason: text('disabled_reason'),
+    removedAt: integer('removed_at'),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('rewards_live_name')
+      .on(t.guildId, t.nameKey)
+      .where(sql`removed_at IS NULL`),
+    check('rewards_cost', sql`${t.cost} BETWEEN 1 AND 1000000000`),
+    check('rewards_stock', sql`${t.stock} IS NULL OR ${t.stock} >= 0`),
+    check('rewards_limit', sql`${t.perMemberLimit} IS NULL OR ${t.perMemberLimit} >= 1`),
+    check('rewards_kind', sql`${t.kind} IN ('role','badge','manual')`),
+    check('rewards_role_kind', sql`${t.kind} <> 'role' OR ${t.roleId} IS NOT NULL`),
+  ],
+);
+
+export const REDEMPTION_STATUSES = ['reserved', 'pending_manual', 'fulfilled', 'refunded'] as const;
+export type RedemptionStatus = (typeof REDEMPTION_STATUSES)[number];
+
+export const redemptions = sqliteTable(
+  'redemptions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    guildId: text('guild_id').notNull(),
+    userId: text('user_id').notNull(),
+    rewardId: integer('reward_id')
+      .notNull()
+      .references(() => rewards.id),
+    cost: integer('cost').notNull(),
+    /** The hold entry reserving the member's Sparks. */
+    holdTransferId: integer('hold_transfer_id')
+      .notNull()
+      .references(() => transfers.id),
+    status: text('status', { enum: REDEMPTION_STATUSES }).notNull(),
+    input: text('input'),
+    idempotencyKey: text('idempotency_key').notNull(),
+    failureCode: text('failure_code'),
+    resolvedBy: text('resolved_by'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    resolvedAt: integer('resolved_at'),
+    /** Role rewards with a duration: when the role comes off. */
+    expiresAt: integer('expires_at'),
+    roleRemovedAt: integer('role_removed_at'),
+    memberNotifiedAt: integer('member_notified_at'),
+  },
+  (t) => [
+    uniqueIndex('redemptions_idempotency').on(t.guildId, t.idempotencyKey),
+    index('redemptions_status').on(t.guildId, t.status, t.createdAt),
+    index('redemptions_member').on(t.guildId, t.userId, t.rewardId),
+    index('redemptions_expiry')
+      .on(t.expiresAt)
+      .where(sql`expires_at IS NOT NULL AND role_removed_at IS NULL`),
+    check(
+      'redemptions_status_values',
+      sql`${t.status} IN ('reserved','pending_manual','fulfilled','refunded')`,
+    ),
+  ],
+);
+
+/** Every accepted platform webhook, keyed by its `webhook-id`: applied at most once, ever. */
+export const platformEvents = sqliteTable(
+  'platform_events',
+  {
+    id: text('id').primaryKey(),
+    guildId: text('guild_id').notNull(),
+    type: text('type').notNull(),
+    payloadHash: text('payload_hash').notNull(),
+    sparks: integer('sparks').notNull().default(0),
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [index('platform_events_guild').on(t.guildId, t.receivedAt)],
+);
+
+export const referrals = sqliteTable(
+  'referrals',
+  {
+    guildId: text('guild_id').notNull(),
+    inviteeUserId: text('invitee_user_id').notNull(),
+    referrerUserId: text('referrer_user_id').notNull(),
+    eventId: text('event_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.inviteeUserId] }),
+    index('referrals_referrer').on(t.guildId, t.referrerUserId),
+    check('referrals_not_self', sql`${t.inviteeUserId} <> ${t.referrerUserId}`),
+  ],
+);
+
+/** Outbound platform events, delivered at least once, in order per member. */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    guildId: text('guild_id').notNull(),
+    userId: text('user_id').notNull(),
+    type: text('type').notNull(),
+    payload: text('payload').notNull(),
+    createdAt: integer('created_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    deliveredAt: integer('delivered_at'),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    index('outbox_pending')
+      .on(t.nextAttemptAt)
+      .where(sql`delivered_at IS NULL`),
+    index('outbox_member').on(t.guildId, t.userId, t.id),
+  ],
+);
+
+/** Runtime facts that must survive restarts (schema version gate, scheduler leases). */
+export const meta = sqliteTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});

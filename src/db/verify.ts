@@ -1,0 +1,222 @@
+import type { Sqlite } from './open.ts';
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  /** Up to 20 offending rows or facts, human-readable. */
+  problems: string[];
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  checks: CheckResult[];
+  stats: { guilds: number; accounts: number; transfers: number; openHolds: number };
+}
+
+/** Triggers the ledger relies on; if one is missing, the database no longer guards itself. */
+export const REQUIRED_TRIGGERS = [
+  'transfers_no_update',
+  'transfers_no_delete',
+  'transfers_close_required',
+  'transfers_close_mirrors',
+  'transfers_apply',
+] as const;
+
+const LIMIT = 20;
+
+/**
+ * Recomputes every balance, lifetime and rollup from the journal and checks every ledger
+ * invariant of SPEC §5 without trusting any cached value or constraint (a row edited by
+ * hand with the triggers dropped is found). Read-only; runs in one read transaction so
+ * the picture is consistent while the bot keeps writing.
+ */
+export function verifyLedger(sqlite: Sqlite): VerifyReport {
+  const run = sqlite.transaction((): VerifyReport => {
+    const checks: CheckResult[] = [];
+    const check = (
+      name: string,
+      sql: string,
+      format: (row: Record<string, string | number | null>) => string,
+    ) => {
+      const rows = sqlite.prepare(`${sql} LIMIT ${LIMIT}`).all() as Record<string, string | number | null>[];
+      checks.push({ name, ok: rows.length === 0, problems: rows.map(format) });
+    };
+
+    const integrity = sqlite.pragma('integrity_check') as { integrity_check: string }[];
+    const integrityProblems = integrity.map((r) => r.integrity_check).filter((m) => m !== 'ok');
+    checks.push({
+      name: 'sqlite integrity_check',
+      ok: integrityProblems.length === 0,
+      problems: integrityProblems,
+    });
+
+    const fk = sqlite.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+    checks.push({
+      name: 'foreign keys resolve',
+      ok: fk.length === 0,
+      problems: fk.slice(0, LIMIT).map((r) => `${r.table} row ${r.rowid} points at a missing ${r.parent}`),
+    });
+
+    const present = new Set(
+      (
+        sqlite.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger'`).all() as { name: string }[]
+      ).map((r) => r.name),
+    );
+    const missing = REQUIRED_TRIGGERS.filter((t) => !present.has(t));
+    checks.push({
+      name: 'append-only and balance triggers present',
+      ok: missing.length === 0,
+      problems: missing.map((t) => `trigger ${t} is missing`),
+    });
+
+    check(
+      'amounts are integers in 1..1,000,000,000',
+      `SELECT id, amount, typeof(amount) AS t FROM transfers
+       WHERE typeof(amount) <> 'integer' OR amount < 1 OR amount > 1000000000`,
+      (r) => `entry #${String(r.id)} has amount ${String(r.amount)} (${String(r.t)})`,
+    );
+    check(
+      'conservation: balances sum to zero per guild',
+      `SELECT guild_id, SUM(balance) AS total FROM accounts GROUP BY guild_id HAVING SUM(balance) <> 0`,
+      (r) => `guild ${String(r.guild_id)}: balances sum to ${String(r.total)}`,
+    );
+    check(
+      'conservation: entries sum to zero per guild',
+      `SELECT guild_id, SUM(d) AS total FROM (
+         SELECT guild_id, amount AS d FROM transfers UNION ALL SELECT guild_id, -amount FROM transfers
+       ) GROUP BY guild_id HAVING SUM(d) <> 0`,
+      (r) => `guild ${String(r.guild_id)}: entries sum to ${String(r.total)}`,
+    );
+    check(
+      'every cached balance equals the sum of its entries',
+      `SELECT a.id, a.type, a.ref, a.guild_id, a.balance,
+              COALESCE((SELECT SUM(amount) FROM transfers WHERE credit_account_id = a.id), 0)
+            - COALESCE((SELECT SUM(amount) FROM transfers WHERE debit_account_id = a.id), 0) AS computed
+       FROM accounts a WHERE typeof(a.balance) <> 'integer' OR a.balance <> computed`,
+      (r) =>
+        `account ${String(r.type)}:${String(r.ref)} in guild ${String(r.guild_id)} shows ${String(r.balance)}, entries give ${String(r.computed)}`,
+    );
+    check(
+      'every lifetime earned equals its earning entries',
+      `SELECT a.id, a.ref, a.guild_id, a.lifetime_earned,
+              COALESCE((SELECT SUM(t.amount) FROM transfers t JOIN accounts s ON s.id = t.debit_account_id
+                        WHERE t.credit_account_id = a.id AND s.type IN ('issuance','campaign')), 0)
+            - COALESCE((SELECT SUM(t.amount) FROM transfers t JOIN accounts s ON s.id = t.credit_account_id
+                        WHERE t.debit_account_id = a.id AND s.type IN ('issuance','campaign')), 0) AS computed
+       FROM accounts a WHERE a.type = 'member' AND a.lifetime_earned <> computed`,
+      (r) =>
+        `member ${String(r.ref)} in guild ${String(r.guild_id)} shows lifetime ${String(r.lifetime_earned)}, entries give ${String(r.computed)}`,
+    );
+    check(
+      'no account below zero (issuance accounts only mint)',
+      `SELECT type, ref, guild_id, balance FROM accounts
+       WHERE (type = 'issuance' AND balance > 0) OR (type <> 'issuance' AND balance < 0) OR lifetime_earned < 0`,
+      (r) =>
+        `account ${String(r.type)}:${String(r.ref)} in guild ${String(r.guild_id)} is at ${String(r.balance)}`,
+    );
+    check(
+      'idempotency keys are unique per guild',
+      `SELECT guild_id, idempotency_key, COUNT(*) AS n FROM transfers
+       GROUP BY guild_id, idempotency_key HAVING COUNT(*) > 1`,
+      (r) => `key ${String(r.idempotency_key)} applied ${String(r.n)} times in guild ${String(r.guild_id)}`,
+    );
+    check(
+      'every entry is closed at most once',
+      `SELECT closes_id, COUNT(*) AS n FROM transfers WHERE closes_id IS NOT NULL GROUP BY closes_id HAVING COUNT(*) > 1`,
+      (r) => `entry #${String(r.closes_id)} is closed ${String(r.n)} times`,
+    );
+    check(
+      'closing entries mirror what they close',
+      `SELECT c.id, c.kind, c.closes_id FROM transfers c LEFT JOIN transfers t ON t.id = c.closes_id
+       WHERE (c.kind IN ('reversal','hold.post','hold.void') AND c.closes_id IS NULL)
+          OR (c.closes_id IS NOT NULL AND (t.id IS NULL OR t.guild_id <> c.guild_id OR NOT (
+            (c.kind = 'reversal' AND t.kind NOT IN ('hold','hold.post','hold.void','reversal')
+               AND c.debit_account_id = t.credit_account_id AND c.credit_account_id = t.debit_account_id AND c.amount <= t.amount)
+            OR (c.kind = 'hold.post' AND t.kind = 'hold' AND c.debit_account_id = t.credit_account_id AND c.amount = t.amount)
+            OR (c.kind = 'hold.void' AND t.kind = 'hold' AND c.debit_account_id = t.credit_account_id
+               AND c.credit_account_id = t.debit_account_id AND c.amount = t.amount))))`,
+      (r) => `${String(r.kind)} #${String(r.id)} does not properly close #${String(r.closes_id)}`,
+    );
+    check(
+      'held Sparks equal the open holds',
+      `SELECT a.guild_id, a.balance,
+              COALESCE((SELECT SUM(h.amount) FROM transfers h WHERE h.credit_account_id = a.id AND h.kind = 'hold'
+                        AND NOT EXISTS (SELECT 1 FROM transfers c WHERE c.closes_id = h.id)), 0) AS open
+       FROM accounts a WHERE a.type = 'hold' AND a.balance <> open`,
+      (r) =>
+        `guild ${String(r.guild_id)}: hold account ${String(r.balance)} but open holds ${String(r.open)}`,
+    );
+    check(
+      'every redemption matches its hold',
+      `SELECT r.id, r.status, c.kind AS closed_by FROM redemptions r
+       LEFT JOIN transfers c ON c.closes_id = r.hold_transfer_id
+       WHERE NOT ((r.status IN ('reserved','pending_manual') AND c.id IS NULL)
+               OR (r.status = 'fulfilled' AND c.kind = 'hold.post')
+               OR (r.status = 'refunded' AND c.kind = 'hold.void'))`,
+      (r) =>
+        `redemption #${String(r.id)} is ${String(r.status)} but its hold is ${String(r.closed_by ?? 'open')}`,
+    );
+    check(
+      'campaign claim counts match their grants',
+      `SELECT c.id, c.claims, c.granted, (SELECT COUNT(*) FROM campaign_claims k WHERE k.campaign_id = c.id) AS n,
+              COALESCE((SELECT SUM(t.amount) FROM campaign_claims k JOIN transfers t ON t.id = k.transfer_id
+                        WHERE k.campaign_id = c.id), 0) AS g
+       FROM campaigns c WHERE c.claims <> n OR c.granted <> g`,
+      (r) =>
+        `campaign #${String(r.id)} counts ${String(r.claims)} claims / ${String(r.granted)} Sparks, entries give ${String(r.n)} / ${String(r.g)}`,
+    );
+    check(
+      'weekly and monthly rollups equal their entries',
+      `WITH deltas AS (
+         SELECT t.guild_id, t.credit_account_id AS account_id, t.amount AS d, t.created_at FROM transfers t
+           JOIN accounts m ON m.id = t.credit_account_id AND m.type = 'member'
+           JOIN accounts s ON s.id = t.debit_account_id AND s.type IN ('issuance','campaign')
+         UNION ALL
+         SELECT t.guild_id, t.debit_account_id, -t.amount, t.created_at FROM transfers t
+           JOIN accounts m ON m.id = t.debit_account_id AND m.type = 'member'
+           JOIN accounts s ON s.id = t.credit_account_id AND s.type IN ('issuance','campaign')
+       ), expected AS (
+         SELECT guild_id, period, account_id, SUM(d) AS earned FROM (
+           SELECT guild_id, 'w:' || strftime('%G-%V', created_at / 1000, 'unixepoch') AS period, account_id, d FROM deltas
+           UNION ALL
+           SELECT guild_id, 'm:' || strftime('%Y-%m', created_at / 1000, 'unixepoch'), account_id, d FROM deltas
+         ) GROUP BY guild_id, period, account_id
+       )
+       SELECT COALESCE(x.guild_id, e.guild_id) AS guild_id, COALESCE(x.period, e.period) AS period,
+              COALESCE(x.account_id, e.account_id) AS account_id, x.earned AS expected, e.earned AS stored
+       FROM expected x FULL OUTER JOIN earn_periods e
+         ON e.guild_id = x.guild_id AND e.period = x.period AND e.account_id = x.account_id
+       WHERE COALESCE(x.earned, 0) <> COALESCE(e.earned, 0)`,
+      (r) =>
+        `rollup ${String(r.period)} of account ${String(r.account_id)}: stored ${String(r.stored ?? 0)}, entries give ${String(r.expected ?? 0)}`,
+    );
+
+    const one = (sql: string) => (sqlite.prepare(sql).get() as { n: number }).n;
+    return {
+      ok: checks.every((c) => c.ok),
+      checks,
+      stats: {
+        guilds: one(`SELECT COUNT(DISTINCT guild_id) AS n FROM accounts`),
+        accounts: one(`SELECT COUNT(*) AS n FROM accounts`),
+        transfers: one(`SELECT COUNT(*) AS n FROM transfers`),
+        openHolds: one(
+          `SELECT COUNT(*) AS n FROM transfers h WHERE h.kind = 'hold' AND NOT EXISTS (SELECT 1 FROM transfers c WHERE c.closes_id = h.id)`,
+        ),
+      },
+    };
+  });
+  return run.deferred();
+}
+
+/** The report as a few readable lines. */
+export function formatReport(report: VerifyReport): string {
+  const lines = [
+    `Sparks ledger verification: ${report.ok ? 'CLEAN' : 'VIOLATIONS FOUND'}`,
+    `  ${report.stats.guilds} guild(s), ${report.stats.accounts} account(s), ${report.stats.transfers} entries, ${report.stats.openHolds} open hold(s)`,
+  ];
+  for (const c of report.checks) {
+    lines.push(`  [${c.ok ? ' ok ' : 'FAIL'}] ${c.name}`);
+    for (const p of c.problems) lines.push(`         - ${p}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,429 @@
+import { SqliteError } from 'better-sqlite3';
+import type { Db } from '../db/open.ts';
+import {
+  LedgerStore,
+  type AccountRow,
+  type EntryView,
+  type RankedRow,
+  type TransferRow,
+} from '../db/ledger-store.ts';
+import type { AccountType, ActorType, TransferKind } from '../db/schema.ts';
+import { assertAmount } from './amount.ts';
+import { SparksError } from './errors.ts';
+import { periodKey, type Clock, systemClock } from './time.ts';
+
+export type { AccountRow, EntryView, TransferRow } from '../db/ledger-store.ts';
+
+export interface Actor {
+  type: ActorType;
+  id: string;
+}
+
+export interface AccountKey {
+  type: AccountType;
+  ref: string;
+}
+
+/** Where minted Sparks come from: one issuance account per source, per guild. */
+export type IssuanceSource = 'award' | 'campaign' | 'platform';
+
+export interface PostInput {
+  guildId: string;
+  kind: TransferKind;
+  from: AccountKey;
+  to: AccountKey;
+  amount: number;
+  /** Exactly-once key, unique per guild. */
+  key: string;
+  actor: Actor;
+  reason?: string;
+  ref?: string | null;
+  closesId?: number | null;
+}
+
+export interface PostResult {
+  transfer: TransferRow;
+  /** True when the key had been posted before: nothing new was written. */
+  duplicate: boolean;
+}
+
+export type LeaderboardPeriod = 'all' | 'lifetime' | 'week' | 'month';
+
+export interface LeaderboardPage {
+  period: LeaderboardPeriod;
+  rows: (RankedRow & { rank: number })[];
+  total: number;
+}
+
+export interface MemberStanding {
+  balance: number;
+  lifetimeEarned: number;
+  /** 1-based, by balance; null when the member is not ranked (left, or excluded). */
+  rank: number | null;
+  ranked: boolean;
+}
+
+export interface HistoryPage {
+  entries: EntryView[];
+  /** Pass back as `before` for the next (older) page; null when this is the last page. */
+  nextCursor: number | null;
+}
+
+export const MEMBER = (ref: string): AccountKey => ({ type: 'member', ref });
+export const ISSUANCE = (source: IssuanceSource): AccountKey => ({ type: 'issuance', ref: source });
+export const HOLDS: AccountKey = { type: 'hold', ref: 'shop' };
+export const REDEEMED: AccountKey = { type: 'redeemed', ref: 'shop' };
+export const CAMPAIGN_BUDGET = (campaignId: number): AccountKey => ({
+  type: 'campaign',
+  ref: String(campaignId),
+});
+
+const MAX_KEY = 200;
+const MAX_REASON = 1000;
+const MAX_REF = 200;
+
+/**
+ * The double-entry ledger of every guild. Every movement is a balanced transfer between
+ * two accounts inside one BEGIN IMMEDIATE transaction; the database triggers keep the
+ * cached balances and period rollups in the same statement. All methods are synchronous
+ * (better-sqlite3 cannot hold a transaction across an await) and may be called inside an
+ * outer `db.write`, where they become savepoints of it.
+ *
+ * Invariants kept (and re-checked by `verifyLedger`): Σ balances = 0 per guild; no
+ * member or system account other than issuance goes below zero; an idempotency key is
+ * applied at most once per guild; an entry is closed (reversed, posted, voided) at most
+ * once; amounts are integers in [1, 1e9].
+ */
+export class Ledger {
+  readonly store: LedgerStore;
+
+  constructor(
+    readonly db: Db,
+    readonly clock: Clock = systemClock,
+  ) {
+    this.store = new LedgerStore(db.sqlite);
+  }
+
+  /**
+   * Posts one transfer, exactly once per (guild, key).
+   * Same key and same payload again → the first transfer, `duplicate: true`.
+   * Errors: SPARKS.INVALID_AMOUNT, SPARKS.INVALID_INPUT, SPARKS.IDEMPOTENCY_CONFLICT (same
+   * key, different payload), SPARKS.INSUFFICIENT (the debit account would go below zero;
+   * params.available says how much it holds), SPARKS.ALREADY_CLOSED, SPARKS.BALANCE_OVERFLOW.
+   */
+  post(input: PostInput): PostResult {
+    const amount = assertAmount(input.amount);
+    checkText('key', input.key, 1, MAX_KEY);
+    checkText('guildId', input.guildId, 1, 32);
+    checkText('actor', input.actor.id, 1, 64);
+    const reason = input.reason ?? '';
+    checkText('reason', reason, 0, MAX_REASON);
+    if (input.ref != null) checkText('ref', input.ref, 1, MAX_REF);
+    checkText('account', input.from.ref, 1, 64);
+    checkText('account', input.to.ref, 1, 64);
+    if (input.from.type === input.to.type && input.from.ref === input.to.ref) {
+      throw new SparksError(
+        'SPARKS.INVALID_INPUT',
+        { field: 'to' },
+        'a transfer needs two different accounts',
+      );
+    }
+    return this.db.write(() => this.postInTx({ ...input, amount, reason }));
+  }
+
+  private postInTx(input: PostInput & { reason: string }): PostResult {
+    const { store } = this;
+    const existing = store.transferByKey(input.guildId, input.key);
+    const now = this.clock();
+    const from = store.ensureAccount(input.guildId, input.from.type, input.from.ref, now);
+    const to = store.ensureAccount(input.guildId, input.to.type, input.to.ref, now);
+    if (existing) {
+      const same =
+        existing.kind === input.kind &&
+        existing.debitAccountId === from.id &&
+        existing.creditAccountId === to.id &&
+        existing.amount === input.amount &&
+        existing.closesId === (input.closesId ?? null);
+      if (!same) {
+        throw new SparksError(
+          'SPARKS.IDEMPOTENCY_CONFLICT',
+          { key: input.key },
+          `key ${input.key} was already used for a different transfer (#${existing.id})`,
+        );
+      }
+      return { transfer: existing, duplicate: true };
+    }
+    if (input.closesId != null) {
+      const closer = store.closerOf(input.closesId);
+      if (closer) throw new SparksError('SPARKS.ALREADY_CLOSED', { id: input.closesId, by: closer.id });
+    }
+    if (from.type !== 'issuance' && from.balance < input.amount) {
+      throw new SparksError(
+        'SPARKS.INSUFFICIENT',
+        { available: from.balance, requested: input.amount },
+        `account ${from.type}:${from.ref} holds ${from.balance}, needs ${input.amount}`,
+      );
+    }
+    if (
+      to.balance + input.amount > Number.MAX_SAFE_INTEGER ||
+      from.balance - input.amount < -Number.MAX_SAFE_INTEGER
+    ) {
+      throw new SparksError('SPARKS.BALANCE_OVERFLOW', {}, 'the balance would leave the safe integer range');
+    }
+    try {
+      const transfer = store.insertTransfer({
+        guildId: input.guildId,
+        kind: input.kind,
+        debitAccountId: from.id,
+        creditAccountId: to.id,
+        amount: input.amount,
+        idempotencyKey: input.key,
+        closesId: input.closesId ?? null,
+        actorType: input.actor.type,
+        actorId: input.actor.id,
+        reason: input.reason,
+        ref: input.ref ?? null,
+        createdAt: now,
+      });
+      return { transfer, duplicate: false };
+    } catch (e) {
+      throw translateConstraint(e);
+    }
+  }
+
+  /** Mints `amount` from the source's issuance account to a member (created on first credit). */
+  credit(input: {
+    guildId: string;
+    userId: string;
+    source: IssuanceSource;
+    kind: TransferKind;
+    amount: number;
+    key: string;
+    actor: Actor;
+    reason?: string;
+    ref?: string | null;
+  }): PostResult {
+    return this.post({ ...input, from: ISSUANCE(input.source), to: MEMBER(input.userId) });
+  }
+
+  /** Takes Sparks back from a member into an issuance account (a moderator's revoke). */
+  revoke(input: {
+    guildId: string;
+    userId: string;
+    amount: number;
+    key: string;
+    actor: Actor;
+    reason?: string;
+    ref?: string | null;
+  }): PostResult {
+    return this.post({ ...input, kind: 'revoke', from: MEMBER(input.userId), to: ISSUANCE('award') });
+  }
+
+  /** Reserves a member's Sparks for a redemption: they leave the spendable balance now. */
+  hold(input: {
+    guildId: string;
+    userId: string;
+    amount: number;
+    key: string;
+    actor: Actor;
+    reason?: string;
+    ref?: string | null;
+  }): PostResult {
+    return this.post({ ...input, kind: 'hold', from: MEMBER(input.userId), to: HOLDS });
+  }
+
+  /** Completes a hold: the reserved Sparks are spent. Exactly once per hold. */
+  postHold(holdId: number, input: { key: string; actor: Actor; reason?: string }): PostResult {
+    const hold = this.requireHold(holdId);
+    return this.post({
+      guildId: hold.guildId,
+      kind: 'hold.post',
+      from: HOLDS,
+      to: REDEEMED,
+      amount: hold.amount,
+      key: input.key,
+      actor: input.actor,
+      reason: input.reason ?? '',
+      ref: hold.ref,
+      closesId: hold.id,
+    });
+  }
+
+  /** Releases a hold back to the member (a refund). Exactly once per hold. */
+  voidHold(holdId: number, input: { key: string; actor: Actor; reason?: string }): PostResult {
+    const hold = this.requireHold(holdId);
+    const member = this.store.accountById(hold.debitAccountId)!;
+    return this.post({
+      guildId: hold.guildId,
+      kind: 'hold.void',
+      from: HOLDS,
+      to: MEMBER(member.ref),
+      amount: hold.amount,
+      key: input.key,
+      actor: input.actor,
+      reason: input.reason ?? '',
+      ref: hold.ref,
+      closesId: hold.id,
+    });
+  }
+
+  /**
+   * Reverses an entry (all of it, or `amount` of it), sending Sparks back the way they
+   * came. At most once per entry. Holds are voided, not reversed (SPARKS.NOT_REVERSIBLE).
+   */
+  reverse(
+    transferId: number,
+    input: { key: string; actor: Actor; reason?: string; amount?: number },
+  ): PostResult {
+    const original = this.store.transferById(transferId);
+    if (!original) throw new SparksError('SPARKS.NOT_FOUND', { id: transferId });
+    if (
+      original.kind === 'hold' ||
+      original.kind === 'hold.post' ||
+      original.kind === 'hold.void' ||
+      original.kind === 'reversal'
+    ) {
+      throw new SparksError('SPARKS.NOT_REVERSIBLE', { id: transferId, kind: original.kind });
+    }
+    const amount = input.amount ?? original.amount;
+    if (typeof amount === 'number' && amount > original.amount) {
+      throw new SparksError('SPARKS.INVALID_AMOUNT', { field: 'amount', min: 1, max: original.amount });
+    }
+    const debit = this.store.accountById(original.creditAccountId)!;
+    const credit = this.store.accountById(original.debitAccountId)!;
+    return this.post({
+      guildId: original.guildId,
+      kind: 'reversal',
+      from: { type: debit.type, ref: debit.ref },
+      to: { type: credit.type, ref: credit.ref },
+      amount,
+      key: input.key,
+      actor: input.actor,
+      reason: input.reason ?? '',
+      ref: original.ref,
+      closesId: original.id,
+    });
+  }
+
+  private requireHold(holdId: number): TransferRow {
+    const hold = this.store.transferById(holdId);
+    if (!hold || hold.kind !== 'hold') throw new SparksError('SPARKS.NOT_FOUND', { id: holdId });
+    return hold;
+  }
+
+  account(guildId: string, key: AccountKey): AccountRow | undefined {
+    return this.store.findAccount(guildId, key.type, key.ref);
+  }
+
+  /** Balance, lifetime earned and all-time rank (by balance) of one member. */
+  standing(guildId: string, userId: string): MemberStanding {
+    const account = this.store.findAccount(guildId, 'member', userId);
+    if (!account) return { balance: 0, lifetimeEarned: 0, rank: null, ranked: true };
+    const ranked = account.ranked === 1;
+    return {
+      balance: account.balance,
+      lifetimeEarned: account.lifetimeEarned,
+      rank: ranked ? this.store.countAhead(guildId, 'balance', account.balance, account.id) + 1 : null,
+      ranked,
+    };
+  }
+
+  /** A member's entries, newest first, `limit` per page, cursor = the last id seen. */
+  history(
+    guildId: string,
+    userId: string,
+    options: { before?: number | null; limit?: number } = {},
+  ): HistoryPage {
+    const limit = clampInt(options.limit ?? 10, 1, 100);
+    const account = this.store.findAccount(guildId, 'member', userId);
+    if (!account) return { entries: [], nextCursor: null };
+    const before = options.before ?? Number.MAX_SAFE_INTEGER;
+    const rows = this.store.history(account.id, before, limit + 1);
+    const entries = rows.slice(0, limit);
+    return { entries, nextCursor: rows.length > limit ? entries[entries.length - 1]!.id : null };
+  }
+
+  /**
+   * One page of a leaderboard. 'all' ranks by balance, 'lifetime' by lifetime earned,
+   * 'week'/'month' by Sparks earned in the current ISO week / calendar month (UTC).
+   * Only ranked members (in the guild, not excluded) with a positive score appear; ties
+   * go to the member whose account was opened first.
+   */
+  leaderboard(
+    guildId: string,
+    period: LeaderboardPeriod,
+    options: { offset?: number; limit?: number } = {},
+  ): LeaderboardPage {
+    const limit = clampInt(options.limit ?? 10, 1, 100);
+    const offset = clampInt(options.offset ?? 0, 0, Number.MAX_SAFE_INTEGER);
+    let rows: RankedRow[];
+    let total: number;
+    if (period === 'all' || period === 'lifetime') {
+      const column = period === 'all' ? 'balance' : 'lifetime';
+      rows = this.store.top(guildId, column, limit, offset);
+      total = this.store.countRanked(guildId, column);
+    } else {
+      const key = periodKey(period, this.clock());
+      rows = this.store.periodTop(guildId, key, limit, offset);
+      total = this.store.periodCount(guildId, key);
+    }
+    return { period, rows: rows.map((r, i) => ({ ...r, rank: offset + i + 1 })), total };
+  }
+
+  /** A member's rank and score on a leaderboard; rank null when not ranked there. */
+  rankOf(guildId: string, userId: string, period: LeaderboardPeriod): { rank: number | null; score: number } {
+    const account = this.store.findAccount(guildId, 'member', userId);
+    if (!account) return { rank: null, score: 0 };
+    let score: number;
+    let ahead: number;
+    if (period === 'all' || period === 'lifetime') {
+      const column = period === 'all' ? 'balance' : 'lifetime';
+      score = column === 'balance' ? account.balance : account.lifetimeEarned;
+      ahead = this.store.countAhead(guildId, column, score, account.id);
+    } else {
+      const key = periodKey(period, this.clock());
+      score = this.store.periodEarned(guildId, key, account.id);
+      ahead = this.store.periodAhead(guildId, key, score, account.id);
+    }
+    if (account.ranked !== 1 || score <= 0) return { rank: null, score };
+    return { rank: ahead + 1, score };
+  }
+
+  /** Marks a member as (not) ranked on leaderboards: left the guild, or holds an excluded role. */
+  setRanked(guildId: string, userId: string, ranked: boolean): void {
+    this.db.write(() => this.store.setRanked(guildId, userId, ranked));
+  }
+
+  /** Sparks of `kind` posted by `actorId` since `since` (for daily limits; call inside the write). */
+  sumByActorSince(guildId: string, kind: TransferKind, actorId: string, since: number): number {
+    return this.store.sumByActorSince(guildId, kind, actorId, since);
+  }
+}
+
+function checkText(field: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== 'string' || value.length < min || value.length > max) {
+    throw new SparksError(
+      'SPARKS.INVALID_INPUT',
+      { field, min, max },
+      `${field} must be text of ${min}..${max} characters`,
+    );
+  }
+}
+
+function clampInt(value: number, min: number, max: number): number {
+  if (!Number.isFinite(value)) return min;
+  return Math.min(max, Math.max(min, Math.trunc(value)));
+}
+
+/** The database's own refusals, named as ledger errors (a safety net behind the code's checks). */
+function translateConstraint(e: unknown): unknown {
+  if (!(e instanceof SqliteError)) return e;
+  if (e.message.includes('accounts_balance_range'))
+    return new SparksError('SPARKS.INSUFFICIENT', {}, e.message);
+  if (e.message.includes('transfers.closes_id'))
+    return new SparksError('SPARKS.ALREADY_CLOSED', {}, e.message);
+  if (e.message.includes('SPARKS.BAD_CLOSE')) return new SparksError('SPARKS.NOT_REVERSIBLE', {}, e.message);
+  if (e.message.includes('transfers_amount'))
+    return new SparksError('SPARKS.INVALID_AMOUNT', { min: 1, max: 1e9 }, e.message);
+  return e;
+}

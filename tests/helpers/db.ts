@@ -1,0 +1,45 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type Db } from '../../src/db/open.ts';
+import { Ledger } from '../../src/ledger/ledger.ts';
+
+/** A fresh database with the real migrations applied; in memory unless `file` is asked for. */
+export function freshDb(options: { file?: boolean } = {}): Db & { dir?: string; cleanup: () => void } {
+  if (!options.file) {
+    const db = openDatabase(':memory:');
+    return Object.assign(db, { cleanup: () => db.close() });
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'sparks-test-'));
+  const db = openDatabase(join(dir, 'sparks.db'));
+  return Object.assign(db, {
+    dir,
+    cleanup: () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** A controllable clock: starts at a fixed instant, moves only when told. */
+export function fakeClock(start = Date.UTC(2026, 10, 24, 12, 0, 0)) {
+  let now = start;
+  const clock = () => now;
+  return Object.assign(clock, {
+    advance(ms: number) {
+      now += ms;
+    },
+    set(ms: number) {
+      now = ms;
+    },
+  });
+}
+
+export function freshLedger(options: { file?: boolean } = {}) {
+  const db = freshDb(options);
+  const clock = fakeClock();
+  return { db, clock, ledger: new Ledger(db, clock) };
+}
+
+export const MOD = { type: 'moderator', id: '100000000000000001' } as const;
+export const G = '200000000000000001';

@@ -1,0 +1,333 @@
+import { describe, expect, it } from 'vitest';
+import { isSparksError, type ErrorCode } from '../../src/ledger/errors.ts';
+import { verifyLedger } from '../../src/db/verify.ts';
+import { join } from 'node:path';
+import { openDatabase } from '../../src/db/open.ts';
+import { Ledger } from '../../src/ledger/ledger.ts';
+import { DAY_MS } from '../../src/ledger/time.ts';
+import { freshLedger, G, MOD } from '../helpers/db.ts';
+
+const award = (ledger: Ledger, userId: string, amount: number, key: string) =>
+  ledger.credit({
+    guildId: G,
+    userId,
+    source: 'award',
+    kind: 'award',
+    amount,
+    key,
+    actor: MOD,
+    reason: 'test',
+  });
+
+function expectCode(fn: () => unknown, code: ErrorCode) {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(isSparksError(caught, code), `expected ${code}, got ${String(caught)}`).toBe(true);
+  return caught as { params: Record<string, unknown> };
+}
+
+describe('posting', () => {
+  it('given a new member, when Sparks are awarded, then balance and lifetime rise and the issuance account mints them', () => {
+    const { db, ledger } = freshLedger();
+    award(ledger, 'alice', 250, 'i1');
+    expect(ledger.standing(G, 'alice')).toEqual({ balance: 250, lifetimeEarned: 250, rank: 1, ranked: true });
+    expect(ledger.account(G, { type: 'issuance', ref: 'award' })?.balance).toBe(-250);
+    expect(verifyLedger(db.sqlite).ok).toBe(true);
+    db.cleanup();
+  });
+
+  it('given a posted key, when the same transfer is posted again, then the first result returns flagged duplicate', () => {
+    const { db, ledger } = freshLedger();
+    const first = award(ledger, 'alice', 250, 'i1');
+    const again = award(ledger, 'alice', 250, 'i1');
+    expect(again.duplicate).toBe(true);
+    expect(again.transfer.id).toBe(first.transfer.id);
+    expect(ledger.standing(G, 'alice').balance).toBe(250);
+    db.cleanup();
+  });
+
+  it('given a posted key, when a different transfer reuses it, then SPARKS.IDEMPOTENCY_CONFLICT and nothing changes', () => {
+    const { db, ledger } = freshLedger();
+    award(ledger, 'alice', 250, 'i1');
+    expectCode(() => award(ledger, 'alice', 300, 'i1'), 'SPARKS.IDEMPOTENCY_CONFLICT');
+    expectCode(() => award(ledger, 'bob', 250, 'i1'), 'SPARKS.IDEMPOTENCY_CONFLICT');
+    expect(ledger.standing(G, 'alice').balance).toBe(250);
+    expect(ledger.standing(G, 'bob').balance).toBe(0);
+    db.cleanup();
+  });
+
+  it('keys are per guild: the same key in another guild is a different transfer', () => {
+    const { db, ledger } = freshLedger();
+    award(ledger, 'alice', 5, 'same');
+    ledger.credit({
+      guildId: 'other',
+      userId: 'alice',
+      source: 'award',
+      kind: 'award',
+      amount: 7,
+      key: 'same',
+      actor: MOD,
+    });
+    expect(ledger.standing(G, 'alice').balance).toBe(5);
+    expect(ledger.standing('other', 'alice').balance).toBe(7);
+    db.cleanup();
+  });
+
+  it('given 100 Sparks, when 101 are revoked, then SPARKS.INSUFFICIENT says 100 are available and nothing is written', () => {
+    const { db, ledger } = freshLedger();
+    award(ledger, 'alice', 100, 'i1');
+    const e = expectCode(
+      () => ledger.revoke({ guildId: G, userId: 'alice', amount: 101, key: 'r1', actor: MOD }),
+      'SPARKS.INSUFFICIENT',
+    );
+    expect(e.params.available).toBe(100);
+    expect(ledger.standing(G, 'alice').balance).toBe(100);
+    expect(db.sqlite.prepare('SELECT COUNT(*) AS n FROM transfers').get()).toEqual({ n: 1 });
+    db.cleanup();
+  });
+
+  it('a revoke lowers lifetime earned; spending does not', () => {
+    const { db, ledger } = freshLedger();
+    award(ledger, 'alice', 100, 'i1');
+    ledger.revoke({ guildId: G, userId: 'alice', amount: 30, key: 'r1', actor: MOD });
+    const hold = ledger.hold({ guildId: G, userId: 'alice', amount: 50, key: 'h1', actor: MOD });
+    ledger.postHold(hold.transfer.id, { key: 'p1', actor: MOD });
+    expect(ledger.standing(G, 'alice')).toMatchObject({ balance: 20, lifetimeEarned: 70 });
+    db.cleanup();
+  });
+});
+
+describe('holds', () => {
+  it('a hold takes Sparks out of the spendable balance at once; void returns them; post spends them', () => {
+    const { db, ledger } = freshLedger();
+    award(ledger, 'alice', 100, 'i1');
+    const h1 = ledger.hold({ guildId: G, userId: 'alice', amount: 60, key: 'h1', actor: MOD });
+    expect(ledger.standing(G, 'alice').balance).toBe(40);
+    expectCode(
+      () => ledger.hold({ guildId: G, userId: 'alice', amount: 41, key: 'h2', actor: MOD }),
+      'SPARKS.INSUFFICIENT',
+    );
+    ledger.voidHold(h1.transfer.id, { key: 'v1', actor: MOD });
+    expect(ledger.standing(G, 'alice').balance).toBe(100);
+    const h3 = ledger.hold({ guildId: G, userId: 'alice', amount: 100, key: 'h3', actor: MOD });
+    ledger.postHold(h3.transfer.id, { key: 'p3', actor: MOD });
+    expect(ledger.standing(G, 'alice')).toMatchObject({ balance: 0, lifetimeEarned: 100 });
+    expect(ledger.account(G, { type: 'redeemed', ref: 'shop' })?.balance).toBe(100);
+    expect(verifyLedger(db.sqlite).ok).toBe(true);
+    db.cleanup();
+  });
+
+  it.each([
+    ['post then void', 'post', 'void'],
+    ['void then post', 'void', 'post'],
+    ['post twice', 'post', 'post'],
+    ['void twice', 'void', 'void'],
+  ] as const)('a hold resolves exactly once: %s → SPARKS.ALREADY_CLOSED', (_label, first, second) => {
+    const { db, ledger } = freshLedger();
+    award(ledger, 'alice', 100, 'i1');
+    const h = ledger.hold({ guildId: G, userId: 'alice', amount: 60, key: 'h1', actor: MOD });
+    const resolve = (how: 'post' | 'void', key: string) =>
+      how === 'post'
+        ? ledger.postHold(h.transfer.id, { key, actor: MOD })
+        : ledger.voidHold(h.transfer.id, { key, actor: MOD });
+    resolve(first, 'first');
+    const balance = ledger.standing(G, 'alice').balance;
+    expectCode(() => resolve(second, 'second'), 'SPARKS.ALREADY_CLOSED');
+    expect(ledger.standing(G, 'alice').balance).toBe(balance);
+    expect(verifyLedger(db.sqlite).ok).toBe(true);
+    db.cleanup();
+  });
+
+  it('resolving with the same key again is an idempotent duplicate, not an error', () => {
+    const { db, ledger } = freshLedger();
+    award(ledger, 'alice', 100, 'i1');
+    const h = ledger.hold({ guildId: G, userId: 'alice', amount: 60, key: 'h1', actor: MOD });
+    ledger.voidHold(h.transfer.id, { key: 'v', actor: MOD });
+    expect(ledger.voidHold(h.transfer.id, { key: 'v', actor: MOD }).duplicate).toBe(true);
+    expect(ledger.standing(G, 'alice').balance).toBe(100);
+    db.cleanup();
+  });
+});
+
+describe('reversals', () => {
+  it('a reversal names the entry it reverses, at most once', () => {
+    const { db, ledger } = freshLedger();
+    const grant = award(ledger, 'alice', 100, 'i1');
+    const rev = ledger.reverse(grant.transfer.id, { key: 'rev1', actor: MOD, reason: 'mistake' });
+    expect(rev.transfer).toMatchObject({ kind: 'reversal', closesId: grant.transfer.id, amount: 100 });
+    expect(ledger.standing(G, 'alice')).toMatchObject({ balance: 0, lifetimeEarned: 0 });
+    expectCode(() => ledger.reverse(grant.transfer.id, { key: 'rev2', actor: MOD }), 'SPARKS.ALREADY_CLOSED');
+    expect(verifyLedger(db.sqlite).ok).toBe(true);
+    db.cleanup();
+  });
+
+  it('cannot reverse more than the member still holds, nor a hold, nor a reversal', () => {
+    const { db, ledger } = freshLedger();
+    const grant = award(ledger, 'alice', 100, 'i1');
+    const h = ledger.hold({ guildId: G, userId: 'alice', amount: 90, key: 'h1', actor: MOD });
+    expectCode(() => ledger.reverse(grant.transfer.id, { key: 'rev1', actor: MOD }), 'SPARKS.INSUFFICIENT');
+    expectCode(() => ledger.reverse(h.transfer.id, { key: 'rev2', actor: MOD }), 'SPARKS.NOT_REVERSIBLE');
+    const partial = ledger.reverse(grant.transfer.id, { key: 'rev3', actor: MOD, amount: 10 });
+    expect(partial.transfer.amount).toBe(10);
+    expectCode(
+      () => ledger.reverse(partial.transfer.id, { key: 'rev4', actor: MOD }),
+      'SPARKS.NOT_REVERSIBLE',
+    );
+    expectCode(() => ledger.reverse(999, { key: 'rev5', actor: MOD }), 'SPARKS.NOT_FOUND');
+    db.cleanup();
+  });
+});
+
+describe('history', () => {
+  it('pages newest first with a cursor until the end', () => {
+    const { db, ledger, clock } = freshLedger();
+    for (let i = 1; i <= 25; i++) {
+      award(ledger, 'alice', i, `k${i}`);
+      clock.advance(1000);
+    }
+    award(ledger, 'bob', 5, 'bob');
+    const seen: number[] = [];
+    let cursor: number | null = null;
+    let pages = 0;
+    do {
+      const page = ledger.history(G, 'alice', { before: cursor, limit: 10 });
+      seen.push(...page.entries.map((e) => e.delta));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor !== null);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => 25 - i));
+    expect(ledger.history(G, 'nobody')).toEqual({ entries: [], nextCursor: null });
+    db.cleanup();
+  });
+
+  it('shows outgoing entries as negative and names the other side', () => {
+    const { db, ledger } = freshLedger();
+    award(ledger, 'alice', 100, 'i1');
+    ledger.hold({ guildId: G, userId: 'alice', amount: 40, key: 'h', actor: MOD });
+    const [hold, grant] = ledger.history(G, 'alice').entries;
+    expect(hold).toMatchObject({ kind: 'hold', delta: -40, counterpartyType: 'hold' });
+    expect(grant).toMatchObject({
+      kind: 'award',
+      delta: 100,
+      counterpartyType: 'issuance',
+      counterpartyRef: 'award',
+      reason: 'test',
+    });
+    db.cleanup();
+  });
+});
+
+describe('leaderboards', () => {
+  function seeded() {
+    const env = freshLedger();
+    const { ledger } = env;
+    // carol and dave tie on 50: carol's account was opened first, so she ranks first.
+    award(ledger, 'alice', 300, 'a');
+    award(ledger, 'bob', 100, 'b');
+    award(ledger, 'carol', 50, 'c');
+    award(ledger, 'dave', 50, 'd');
+    award(ledger, 'erin', 10, 'e');
+    return env;
+  }
+
+  it('ranks by balance with deterministic ties, and pages', () => {
+    const { db, ledger } = seeded();
+    const page1 = ledger.leaderboard(G, 'all', { limit: 3 });
+    expect(page1.rows.map((r) => [r.rank, r.userId, r.score])).toEqual([
+      [1, 'alice', 300],
+      [2, 'bob', 100],
+      [3, 'carol', 50],
+    ]);
+    expect(page1.total).toBe(5);
+    const page2 = ledger.leaderboard(G, 'all', { limit: 3, offset: 3 });
+    expect(page2.rows.map((r) => [r.rank, r.userId])).toEqual([
+      [4, 'dave'],
+      [5, 'erin'],
+    ]);
+    expect(ledger.rankOf(G, 'dave', 'all')).toEqual({ rank: 4, score: 50 });
+    expect(ledger.leaderboard(G, 'all', { offset: 100 }).rows).toEqual([]);
+    db.cleanup();
+  });
+
+  it('members who left or hold an excluded role are not ranked, and come back when they return', () => {
+    const { db, ledger } = seeded();
+    ledger.setRanked(G, 'alice', false);
+    expect(ledger.leaderboard(G, 'all').rows.map((r) => r.userId)).toEqual(['bob', 'carol', 'dave', 'erin']);
+    expect(ledger.rankOf(G, 'alice', 'all').rank).toBeNull();
+    expect(ledger.rankOf(G, 'bob', 'all').rank).toBe(1);
+    expect(ledger.standing(G, 'alice')).toMatchObject({ balance: 300, rank: null, ranked: false });
+    ledger.setRanked(G, 'alice', true);
+    expect(ledger.rankOf(G, 'alice', 'all').rank).toBe(1);
+    db.cleanup();
+  });
+
+  it('spending moves the balance board but not the lifetime board', () => {
+    const { db, ledger } = seeded();
+    const h = ledger.hold({ guildId: G, userId: 'alice', amount: 290, key: 'h', actor: MOD });
+    ledger.postHold(h.transfer.id, { key: 'p', actor: MOD });
+    // 10 Sparks ties erin; alice's account is older, so she ranks ahead of her.
+    expect(ledger.rankOf(G, 'alice', 'all')).toEqual({ rank: 4, score: 10 });
+    expect(ledger.rankOf(G, 'alice', 'lifetime')).toEqual({ rank: 1, score: 300 });
+    db.cleanup();
+  });
+
+  it('week and month count Sparks earned in the current ISO week / calendar month (UTC)', () => {
+    const { db, ledger, clock } = freshLedger();
+    clock.set(Date.UTC(2026, 9, 28, 12)); // Wed 28 Oct 2026
+    award(ledger, 'alice', 500, 'old'); // earlier month and week
+    clock.set(Date.UTC(2026, 10, 2, 12)); // Mon 2 Nov 2026 (ISO week 45)
+    award(ledger, 'bob', 40, 'nov-early');
+    clock.set(Date.UTC(2026, 10, 24, 12)); // Tue 24 Nov 2026 (ISO week 48)
+    award(ledger, 'carol', 30, 'this-week');
+    award(ledger, 'alice', 20, 'this-week-alice');
+    expect(ledger.leaderboard(G, 'week').rows.map((r) => [r.userId, r.score])).toEqual([
+      ['carol', 30],
+      ['alice', 20],
+    ]);
+    expect(ledger.leaderboard(G, 'month').rows.map((r) => [r.userId, r.score])).toEqual([
+      ['bob', 40],
+      ['carol', 30],
+      ['alice', 20],
+    ]);
+    expect(ledger.rankOf(G, 'bob', 'week')).toEqual({ rank: null, score: 0 });
+    // A revoke this week counts against this week's earnings.
+    ledger.revoke({ guildId: G, userId: 'carol', amount: 25, key: 'rv', actor: MOD });
+    expect(ledger.rankOf(G, 'carol', 'week')).toEqual({ rank: 2, score: 5 });
+    clock.advance(14 * DAY_MS); // 8 Dec: a new week and month
+    expect(ledger.leaderboard(G, 'week').total).toBe(0);
+    expect(ledger.leaderboard(G, 'month').total).toBe(0);
+    expect(verifyLedger(db.sqlite).ok).toBe(true);
+    db.cleanup();
+  });
+});
+
+describe('several connections on one file', () => {
+  it('two connections interleaving holds on one member never overspend', () => {
+    const env = freshLedger({ file: true });
+    const other = openDatabase(join(env.db.dir!, 'sparks.db'));
+    const ledgerB = new Ledger(other, env.clock);
+    award(env.ledger, 'alice', 100, 'i1');
+    let ok = 0;
+    let refused = 0;
+    for (let i = 0; i < 20; i++) {
+      const ledger = i % 2 === 0 ? env.ledger : ledgerB;
+      try {
+        ledger.hold({ guildId: G, userId: 'alice', amount: 15, key: `h${i}`, actor: MOD });
+        ok++;
+      } catch (e) {
+        expect(isSparksError(e, 'SPARKS.INSUFFICIENT')).toBe(true);
+        refused++;
+      }
+    }
+    expect([ok, refused]).toEqual([6, 14]);
+    expect(ledgerB.standing(G, 'alice').balance).toBe(10);
+    expect(verifyLedger(other.sqlite).ok).toBe(true);
+    other.close();
+    env.db.cleanup();
+  });
+});
