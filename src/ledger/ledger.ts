@@ -47,6 +47,8 @@ export interface PostResult {
   duplicate: boolean;
 }
 
+export type PostHook = (transfer: TransferRow, debit: AccountRow, credit: AccountRow) => void;
+
 export type LeaderboardPeriod = 'all' | 'lifetime' | 'week' | 'month';
 
 export interface LeaderboardPage {
@@ -96,6 +98,7 @@ const MAX_REF = 200;
  */
 export class Ledger {
   readonly store: LedgerStore;
+  private readonly hooks: PostHook[] = [];
 
   constructor(
     readonly db: Db,
@@ -185,10 +188,20 @@ export class Ledger {
         ref: input.ref ?? null,
         createdAt: now,
       });
+      for (const hook of this.hooks) hook(transfer, from, to);
       return { transfer, duplicate: false };
     } catch (e) {
       throw translateConstraint(e);
     }
+  }
+
+  /**
+   * Registers a function run synchronously inside the posting transaction after each new
+   * (non-duplicate) transfer, e.g. to enqueue an outbox event atomically with the entry.
+   * A hook that throws rolls the transfer back.
+   */
+  onPosted(hook: PostHook): void {
+    this.hooks.push(hook);
   }
 
   /** Mints `amount` from the source's issuance account to a member (created on first credit). */

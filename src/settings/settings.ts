@@ -1,0 +1,150 @@
+import { eq } from 'drizzle-orm';
+import type { EarnDefaults } from '../config.ts';
+import type { Db } from '../db/open.ts';
+import { guildSettings } from '../db/schema.ts';
+import { SparksError } from '../ledger/errors.ts';
+import { type Clock, systemClock } from '../ledger/time.ts';
+
+export interface EarnRates extends EarnDefaults {
+  /** Plan name → Sparks for that plan's subscription (overrides subscriptionSparks). */
+  planSparks: Record<string, number>;
+  /** Per member per source per UTC day; null = no cap. */
+  platformDailyCap: number | null;
+}
+
+export interface GuildSettings {
+  guildId: string;
+  logChannelId: string | null;
+  moderatorRoleId: string | null;
+  dailyAwardLimit: number | null;
+  leaderboardExcludeRoleId: string | null;
+  imagesEnabled: boolean;
+  /** Pending manual redemptions older than this are flagged to moderators. */
+  manualStaleHours: number;
+  earn: EarnRates;
+}
+
+export type SettingsPatch = Partial<{
+  logChannelId: string | null;
+  moderatorRoleId: string | null;
+  dailyAwardLimit: number | null;
+  leaderboardExcludeRoleId: string | null;
+  imagesEnabled: boolean;
+  manualStaleHours: number | null;
+  tradeSparksPer100Usd: number | null;
+  subscriptionSparks: number | null;
+  planSparks: Record<string, number> | null;
+  firstSubscriptionBonus: number | null;
+  referralTradeSharePct: number | null;
+  referralFirstSubPct: number | null;
+  platformDailyCap: number | null;
+}>;
+
+const DEFAULT_MANUAL_STALE_HOURS = 72;
+
+/**
+ * Per-guild settings, each falling back to the environment's defaults. Read from the
+ * database on every call (no cache), so several shard processes always agree.
+ */
+export class SettingsService {
+  constructor(
+    private readonly db: Db,
+    private readonly defaults: EarnDefaults,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  get(guildId: string): GuildSettings {
+    const row = this.db.orm.select().from(guildSettings).where(eq(guildSettings.guildId, guildId)).get();
+    return {
+      guildId,
+      logChannelId: row?.logChannelId ?? null,
+      moderatorRoleId: row?.moderatorRoleId ?? null,
+      dailyAwardLimit: row?.dailyAwardLimit ?? null,
+      leaderboardExcludeRoleId: row?.leaderboardExcludeRoleId ?? null,
+      imagesEnabled: (row?.imagesEnabled ?? 1) === 1,
+      manualStaleHours: row?.manualStaleHours ?? DEFAULT_MANUAL_STALE_HOURS,
+      earn: {
+        tradeSparksPer100Usd: row?.tradeSparksPer100Usd ?? this.defaults.tradeSparksPer100Usd,
+        subscriptionSparks: row?.subscriptionSparks ?? this.defaults.subscriptionSparks,
+        firstSubscriptionBonus: row?.firstSubscriptionBonus ?? this.defaults.firstSubscriptionBonus,
+        referralTradeSharePct: row?.referralTradeSharePct ?? this.defaults.referralTradeSharePct,
+        referralFirstSubPct: row?.referralFirstSubPct ?? this.defaults.referralFirstSubPct,
+        planSparks: parsePlans(row?.subscriptionPlanSparks ?? null),
+        platformDailyCap: row?.platformDailyCap ?? null,
+      },
+    };
+  }
+
+  /**
+   * Applies a patch (null resets a value to its default). Out-of-range values are
+   * refused with SPARKS.INVALID_INPUT naming the field, and nothing is written.
+   */
+  update(guildId: string, patch: SettingsPatch): GuildSettings {
+    const intIn = (field: string, v: number | null | undefined, min: number, max: number) => {
+      if (v === undefined || v === null) return v;
+      if (!Number.isSafeInteger(v) || v < min || v > max) {
+        throw new SparksError('SPARKS.INVALID_INPUT', { field, min, max }, `${field} must be ${min}..${max}`);
+      }
+      return v;
+    };
+    const values = {
+      logChannelId: patch.logChannelId,
+      moderatorRoleId: patch.moderatorRoleId,
+      leaderboardExcludeRoleId: patch.leaderboardExcludeRoleId,
+      dailyAwardLimit: intIn('daily_award_limit', patch.dailyAwardLimit, 1, 1_000_000_000),
+      imagesEnabled: patch.imagesEnabled === undefined ? undefined : patch.imagesEnabled ? 1 : 0,
+      manualStaleHours: intIn('manual_stale_hours', patch.manualStaleHours, 1, 24 * 365),
+      tradeSparksPer100Usd: intIn('trade_sparks_per_100_usd', patch.tradeSparksPer100Usd, 0, 1_000_000),
+      subscriptionSparks: intIn('subscription_sparks', patch.subscriptionSparks, 0, 1_000_000_000),
+      subscriptionPlanSparks:
+        patch.planSparks === undefined
+          ? undefined
+          : patch.planSparks === null
+            ? null
+            : JSON.stringify(checkPlans(patch.planSparks)),
+      firstSubscriptionBonus: intIn(
+        'first_subscription_bonus',
+        patch.firstSubscriptionBonus,
+        0,
+        1_000_000_000,
+      ),
+      referralTradeSharePct: intIn('referral_trade_pct', patch.referralTradeSharePct, 0, 100),
+      referralFirstSubPct: intIn('referral_first_sub_pct', patch.referralFirstSubPct, 0, 100),
+      platformDailyCap: intIn('platform_daily_cap', patch.platformDailyCap, 1, 1_000_000_000),
+    };
+    const set = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+    const now = this.clock();
+    this.db.write(() =>
+      this.db.orm
+        .insert(guildSettings)
+        .values({ guildId, updatedAt: now, ...set })
+        .onConflictDoUpdate({ target: guildSettings.guildId, set: { ...set, updatedAt: now } })
+        .run(),
+    );
+    return this.get(guildId);
+  }
+}
+
+function checkPlans(plans: Record<string, number>): Record<string, number> {
+  for (const [plan, sparks] of Object.entries(plans)) {
+    if (
+      !/^[\w.-]{1,40}$/.test(plan) ||
+      !Number.isSafeInteger(sparks) ||
+      sparks < 0 ||
+      sparks > 1_000_000_000
+    ) {
+      throw new SparksError('SPARKS.INVALID_INPUT', { field: 'plan_sparks' }, `bad plan entry ${plan}`);
+    }
+  }
+  return plans;
+}
+
+function parsePlans(json: string | null): Record<string, number> {
+  if (!json) return {};
+  try {
+    const value = JSON.parse(json) as unknown;
+    return value && typeof value === 'object' ? (value as Record<string, number>) : {};
+  } catch {
+    return {};
+  }
+}
