@@ -1,0 +1,77 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Paths whose values never reach a log line, wherever they appear. */
+export const REDACT_PATHS = [
+  'token',
+  '*.token',
+  'secret',
+  '*.secret',
+  'secrets',
+  '*.secrets',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'req.headers.authorization',
+  'headers["webhook-signature"]',
+  'req.headers["webhook-signature"]',
+  'discordToken',
+  '*.discordToken',
+  'webhookSecret',
+  '*.webhookSecret',
+  'platformApiToken',
+  '*.platformApiToken',
+];
+
+export interface LoggerOptions {
+  level?: string;
+  /** Human-readable output (default: when stdout is a terminal). */
+  pretty?: boolean;
+  /** Where lines go (tests capture them); default stdout. */
+  destination?: DestinationStream;
+  /** Exact secret strings to scrub from any message text as a last line of defence. */
+  secrets?: string[];
+}
+
+/**
+ * Structured JSON logs (pretty on a TTY), with secrets redacted by path and, for the
+ * configured secret values, scrubbed from messages and error texts.
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const secrets = (options.secrets ?? []).filter((s) => s.length >= 8);
+  const scrub = (text: string) => secrets.reduce((t, s) => t.split(s).join('[REDACTED]'), text);
+  const pretty = options.pretty ?? (process.stdout.isTTY && !options.destination);
+  const config: pino.LoggerOptions = {
+    level: options.level ?? 'info',
+    base: { app: 'sparks' },
+    redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+    hooks: secrets.length
+      ? {
+          logMethod(args, method) {
+            method.apply(
+              this,
+              args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as Parameters<typeof method>,
+            );
+          },
+        }
+      : undefined,
+    serializers: {
+      err: (e: unknown) => {
+        const s = pino.stdSerializers.err(e as Error);
+        if (secrets.length) {
+          s.message = scrub(s.message);
+          if (s.stack) s.stack = scrub(s.stack);
+        }
+        return s;
+      },
+    },
+  };
+  if (options.destination) return pino(config, options.destination);
+  if (pretty) return pino({ ...config, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  return pino(config);
+}
+
+/** A logger that writes nothing (unit tests that don't look at logs). */
+export const silentLogger: Logger = pino({ level: 'silent' });
