@@ -1,0 +1,31 @@
+import type { Interaction } from 'discord.js';
+import { isSparksError } from '../ledger/errors.ts';
+import type { Logger } from '../log.ts';
+import { translate, type Locale } from './i18n/index.ts';
+import { respond } from './reply.ts';
+
+export type Outcome = 'ok' | 'user_error' | 'error';
+
+/**
+ * The one error path. A typed SparksError becomes an ephemeral, localized message that
+ * says what to do next; anything else is logged with the interaction id and the user
+ * sees only a reference to it — never a stack. Returns the outcome for logs and metrics.
+ */
+export async function replyWithError(interaction: Interaction, error: unknown, locale: Locale, log: Logger): Promise<Outcome> {
+  const outcome: Outcome = isSparksError(error) ? 'user_error' : 'error';
+  if (outcome === 'error') log.error({ err: error, interactionId: interaction.id }, 'interaction handler failed');
+  try {
+    if (interaction.isAutocomplete()) {
+      if (!interaction.responded) await interaction.respond([]);
+      return outcome;
+    }
+    if (!interaction.isRepliable()) return outcome;
+    const content = isSparksError(error)
+      ? translate(locale, `error.${error.code}`, error.params)
+      : translate(locale, 'error.unexpected', { ref: interaction.id });
+    await respond(interaction, { content, ephemeral: true });
+  } catch (replyError) {
+    log.warn({ err: replyError, interactionId: interaction.id }, 'could not deliver the error reply');
+  }
+  return outcome;
+}

@@ -1,0 +1,99 @@
+/**
+ * Core strings: errors and the runtime. Each feature keeps its strings in its own file
+ * (members.ts, campaigns.ts, …) with an `en` object and a `ko` object of the same keys;
+ * index.ts merges them. `{name}` is replaced by a parameter, numbers are formatted for
+ * the locale.
+ */
+import type { ErrorCode } from '../../ledger/errors.ts';
+
+const errorsEn: Record<ErrorCode, string> = {
+  'SPARKS.INVALID_AMOUNT': 'The amount must be a whole number from {min} to {max}.',
+  'SPARKS.INSUFFICIENT': 'Not enough Sparks: {available} available, {requested} needed.',
+  'SPARKS.IDEMPOTENCY_CONFLICT': 'That request was already used for something else. Please run the command again.',
+  'SPARKS.NOT_FOUND': 'That entry does not exist.',
+  'SPARKS.ALREADY_CLOSED': 'That was already settled; nothing changed.',
+  'SPARKS.NOT_REVERSIBLE': 'That entry cannot be reversed.',
+  'SPARKS.BALANCE_OVERFLOW': 'That would take a balance past the largest amount Sparks can hold.',
+  'SPARKS.INVALID_INPUT': 'The value for {field} is not valid.',
+  'SPARKS.DAILY_LIMIT': 'Daily award limit reached: you can award {remaining} more Sparks today (limit {limit}).',
+  'SPARKS.SELF_AWARD': 'You cannot award or revoke Sparks for yourself. Ask another moderator.',
+  'SPARKS.FORBIDDEN': 'Only moderators can do that (Manage Server, or the moderator role set by an admin).',
+  'SPARKS.UNKNOWN_COMMAND': 'This command is not available. Try `/sparks balance`.',
+  'SPARKS.STALE_COMPONENT': 'These buttons have expired. Run the command again.',
+  'SPARKS.NOT_YOUR_COMPONENT': 'These buttons belong to someone else. Run the command yourself.',
+  'SPARKS.CAMPAIGN_NOT_FOUND': 'No active campaign matches “{name}”. Check `/sparks-admin campaign list`.',
+  'SPARKS.CAMPAIGN_INVALID': 'The campaign cannot be started: {reason}',
+  'SPARKS.MESSAGE_NOT_FOUND': 'I cannot find or see that message. Use a message link, or the id of a message in this channel.',
+  'SPARKS.REWARD_NOT_FOUND': 'No reward matches “{name}”. See `/sparks shop`.',
+  'SPARKS.REWARD_INVALID': 'That reward cannot be saved: {reason}',
+  'SPARKS.REWARD_UNAVAILABLE': 'That reward is not available right now.',
+  'SPARKS.SOLD_OUT': 'Sold out: no {name} left.',
+  'SPARKS.LIMIT_REACHED': 'You already redeemed {name} the maximum {limit} time(s).',
+  'SPARKS.ROLE_REQUIRED': 'You need the {role} role for that.',
+  'SPARKS.ROLE_UNSAFE': 'That role is not safe to hand out: {reason}',
+  'SPARKS.FULFILMENT_FAILED': 'That could not be completed ({reason}). Your Sparks were returned.',
+  'SPARKS.REDEMPTION_NOT_FOUND': 'That redemption does not exist or was already handled.',
+  'SPARKS.BOT_BUSY': 'Sparks is busy right now. Please try again in a moment.',
+};
+
+const errorsKo: Record<ErrorCode, string> = {
+  'SPARKS.INVALID_AMOUNT': '수량은 {min}에서 {max} 사이의 정수여야 합니다.',
+  'SPARKS.INSUFFICIENT': 'Sparks가 부족합니다: 사용 가능 {available}, 필요 {requested}.',
+  'SPARKS.IDEMPOTENCY_CONFLICT': '이 요청은 이미 다른 용도로 사용되었습니다. 명령어를 다시 실행해 주세요.',
+  'SPARKS.NOT_FOUND': '해당 내역이 없습니다.',
+  'SPARKS.ALREADY_CLOSED': '이미 처리되었습니다. 변경된 것은 없습니다.',
+  'SPARKS.NOT_REVERSIBLE': '이 내역은 되돌릴 수 없습니다.',
+  'SPARKS.BALANCE_OVERFLOW': 'Sparks가 보유할 수 있는 최대치를 넘게 됩니다.',
+  'SPARKS.INVALID_INPUT': '{field} 값이 올바르지 않습니다.',
+  'SPARKS.DAILY_LIMIT': '일일 지급 한도에 도달했습니다: 오늘 {remaining} Sparks를 더 지급할 수 있습니다 (한도 {limit}).',
+  'SPARKS.SELF_AWARD': '자기 자신에게는 Sparks를 지급하거나 회수할 수 없습니다. 다른 모더레이터에게 요청하세요.',
+  'SPARKS.FORBIDDEN': '모더레이터만 할 수 있습니다 (서버 관리 권한 또는 관리자가 지정한 모더레이터 역할).',
+  'SPARKS.UNKNOWN_COMMAND': '사용할 수 없는 명령어입니다. `/sparks balance`를 사용해 보세요.',
+  'SPARKS.STALE_COMPONENT': '버튼이 만료되었습니다. 명령어를 다시 실행해 주세요.',
+  'SPARKS.NOT_YOUR_COMPONENT': '다른 사람의 버튼입니다. 직접 명령어를 실행해 주세요.',
+  'SPARKS.CAMPAIGN_NOT_FOUND': '“{name}”에 해당하는 진행 중인 캠페인이 없습니다. `/sparks-admin campaign list`를 확인하세요.',
+  'SPARKS.CAMPAIGN_INVALID': '캠페인을 시작할 수 없습니다: {reason}',
+  'SPARKS.MESSAGE_NOT_FOUND': '해당 메시지를 찾거나 볼 수 없습니다. 메시지 링크나 이 채널의 메시지 ID를 사용하세요.',
+  'SPARKS.REWARD_NOT_FOUND': '“{name}”에 해당하는 보상이 없습니다. `/sparks shop`을 확인하세요.',
+  'SPARKS.REWARD_INVALID': '보상을 저장할 수 없습니다: {reason}',
+  'SPARKS.REWARD_UNAVAILABLE': '지금은 이 보상을 이용할 수 없습니다.',
+  'SPARKS.SOLD_OUT': '품절: {name} 재고가 없습니다.',
+  'SPARKS.LIMIT_REACHED': '{name}은(는) 최대 {limit}회까지 교환할 수 있으며 이미 모두 사용했습니다.',
+  'SPARKS.ROLE_REQUIRED': '{role} 역할이 필요합니다.',
+  'SPARKS.ROLE_UNSAFE': '이 역할은 지급하기에 안전하지 않습니다: {reason}',
+  'SPARKS.FULFILMENT_FAILED': '완료할 수 없었습니다 ({reason}). Sparks는 반환되었습니다.',
+  'SPARKS.REDEMPTION_NOT_FOUND': '해당 교환 요청이 없거나 이미 처리되었습니다.',
+  'SPARKS.BOT_BUSY': 'Sparks가 지금 바쁩니다. 잠시 후 다시 시도해 주세요.',
+};
+
+export const en = {
+  ...prefixKeys('error.', errorsEn),
+  'error.unexpected': 'Something went wrong on our side. Please try again; if it keeps happening, tell a moderator the reference {ref}.',
+  'error.guild_only': 'Sparks works inside a server, not in DMs.',
+  'error.shutting_down': 'Sparks is restarting. Please try again in a few seconds.',
+  'common.sparks': '{amount} Sparks',
+  'common.none': 'none',
+  'common.previous': 'Previous',
+  'common.next': 'Next',
+  'common.page': 'Page {page} of {pages}',
+  'common.confirm': 'Confirm',
+  'common.cancel': 'Cancel',
+} as const;
+
+export const ko: Record<keyof typeof en, string> = {
+  ...prefixKeys('error.', errorsKo),
+  'error.unexpected': '문제가 발생했습니다. 다시 시도해 주세요. 계속되면 모더레이터에게 참조 번호 {ref}를 알려 주세요.',
+  'error.guild_only': 'Sparks는 DM이 아닌 서버에서만 사용할 수 있습니다.',
+  'error.shutting_down': 'Sparks가 다시 시작하는 중입니다. 몇 초 후 다시 시도해 주세요.',
+  'common.sparks': '{amount} Sparks',
+  'common.none': '없음',
+  'common.previous': '이전',
+  'common.next': '다음',
+  'common.page': '{pages}페이지 중 {page}페이지',
+  'common.confirm': '확인',
+  'common.cancel': '취소',
+};
+
+function prefixKeys<P extends string, K extends string>(prefix: P, o: Record<K, string>): Record<`${P}${K}`, string> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [prefix + k, v])) as Record<`${P}${K}`, string>;
+}

@@ -1,0 +1,68 @@
+import type { Locale as DiscordLocale } from 'discord.js';
+import * as core from './core.ts';
+import * as members from './members.ts';
+import * as moderation from './moderation.ts';
+
+/** The bot speaks English and Korean; every other Discord locale falls back to English. */
+export type Locale = 'en' | 'ko';
+
+// Each feature's catalogue is listed once here; their keys must not overlap.
+const catalogues = [core, members, moderation] as const;
+
+type Catalogue = (typeof catalogues)[number]['en'];
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+export type MessageKey = keyof UnionToIntersection<Catalogue>;
+
+const messages: Record<Locale, Record<string, string>> = {
+  en: Object.assign({}, ...catalogues.map((c) => c.en)) as Record<string, string>,
+  ko: Object.assign({}, ...catalogues.map((c) => c.ko)) as Record<string, string>,
+};
+
+export function localeOf(discordLocale: DiscordLocale | string | null | undefined): Locale {
+  return typeof discordLocale === 'string' && discordLocale.toLowerCase().startsWith('ko') ? 'ko' : 'en';
+}
+
+const numberFormats: Record<Locale, Intl.NumberFormat> = {
+  en: new Intl.NumberFormat('en-US'),
+  ko: new Intl.NumberFormat('ko-KR'),
+};
+
+export function formatNumber(locale: Locale, n: number): string {
+  return numberFormats[locale].format(n);
+}
+
+export type Params = Record<string, string | number | null | undefined>;
+
+/** Looks a message up (English when the locale lacks it) and fills its `{params}`. */
+export function translate(locale: Locale, key: MessageKey | string, params: Params = {}): string {
+  const template = messages[locale][key] ?? messages.en[key] ?? key;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const v = params[name];
+    if (v === undefined || v === null) return whole;
+    return typeof v === 'number' ? formatNumber(locale, v) : v;
+  });
+}
+
+export type Translate = (key: MessageKey, params?: Params) => string;
+
+export function translator(locale: Locale): Translate {
+  return (key, params) => translate(locale, key, params);
+}
+
+/** Every key in one locale that the other lacks (the i18n test asserts none). */
+export function missingTranslations(): { locale: Locale; key: string }[] {
+  const out: { locale: Locale; key: string }[] = [];
+  for (const c of catalogues) {
+    const en = c.en as Record<string, string>;
+    const ko = c.ko as Record<string, string>;
+    for (const k of Object.keys(en)) if (!ko[k]) out.push({ locale: 'ko', key: k });
+    for (const k of Object.keys(ko)) if (!en[k]) out.push({ locale: 'en', key: k });
+  }
+  return out;
+}
+
+/** Both-locale text for command names' descriptions (Discord shows the user's language). */
+export interface Localized {
+  en: string;
+  ko: string;
+}

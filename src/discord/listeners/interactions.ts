@@ -1,0 +1,12 @@
+import { Events } from 'discord.js';
+import type { Plugin } from '../plugins.ts';
+
+/** Every interaction goes to the one router. */
+export const interactions: Plugin = {
+  name: 'interactions',
+  start({ client, router }) {
+    client.on(Events.InteractionCreate, (interaction) => {
+      void router.handle(interaction);
+    });
+  },
+};

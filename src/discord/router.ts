@@ -1,0 +1,131 @@
+import type { AutocompleteInteraction, ChatInputCommandInteraction, Interaction } from 'discord.js';
+import { SparksError } from '../ledger/errors.ts';
+import type { Services } from '../services.ts';
+import { replyWithError, type Outcome } from './errors.ts';
+import { localeOf, translator } from './i18n/index.ts';
+import { isModerator } from './permissions.ts';
+import { respond } from './reply.ts';
+import type { ComponentHandler, ComponentInteraction, Ctx, RootCommand, Subcommand } from './types.ts';
+
+export interface HandledEvent {
+  interactionId: string;
+  kind: 'command' | 'autocomplete' | 'component' | 'other';
+  name: string;
+  outcome: Outcome;
+  ms: number;
+}
+
+/**
+ * The one interactionCreate handler: routes slash commands (by command, group and
+ * subcommand), autocomplete, and components (by custom-id prefix); enforces the
+ * moderator check; sends every failure through the one error path; logs one line per
+ * interaction; and tracks in-flight work so shutdown can wait for it.
+ */
+export class Router {
+  private readonly subcommands = new Map<string, Subcommand>();
+  private readonly components = new Map<string, ComponentHandler>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private accepting = true;
+  private readonly observers: ((e: HandledEvent) => void)[] = [];
+
+  constructor(
+    private readonly services: Services,
+    commands: RootCommand[],
+    components: ComponentHandler[],
+  ) {
+    for (const command of commands) {
+      for (const sub of command.subcommands) {
+        this.subcommands.set(routeKey(command.name, sub.group ?? null, sub.name), sub);
+      }
+    }
+    for (const c of components) {
+      if (this.components.has(c.prefix)) throw new Error(`two component handlers claim prefix ${c.prefix}`);
+      this.components.set(c.prefix, c);
+    }
+  }
+
+  /** Called after each interaction with what happened (metrics plug in here). */
+  observe(fn: (e: HandledEvent) => void): void {
+    this.observers.push(fn);
+  }
+
+  handle(interaction: Interaction): Promise<void> {
+    const work = this.dispatch(interaction);
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+    return work;
+  }
+
+  /** Stops accepting new interactions (they get a "restarting" note) and waits for the rest. */
+  async drain(): Promise<void> {
+    this.accepting = false;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async dispatch(interaction: Interaction): Promise<void> {
+    const started = performance.now();
+    const locale = localeOf(interaction.locale);
+    const log = this.services.logger.child({ interactionId: interaction.id });
+    let kind: HandledEvent['kind'] = 'other';
+    let name = '';
+    let outcome: Outcome = 'ok';
+    try {
+      if (!this.accepting) {
+        if (interaction.isRepliable()) await respond(interaction, { content: translator(locale)('error.shutting_down'), ephemeral: true });
+        return;
+      }
+      if (!interaction.inGuild()) {
+        if (interaction.isRepliable()) await respond(interaction, { content: translator(locale)('error.guild_only'), ephemeral: true });
+        return;
+      }
+      const ctx = <I>(i: I): Ctx<I> => ({
+        interaction: i,
+        services: this.services,
+        locale,
+        t: translator(locale),
+        log,
+        guildId: interaction.guildId,
+        userId: interaction.user.id,
+      });
+      if (interaction.isChatInputCommand() || interaction.isAutocomplete()) {
+        kind = interaction.isAutocomplete() ? 'autocomplete' : 'command';
+        const key = routeKey(
+          interaction.commandName,
+          interaction.options.getSubcommandGroup(false),
+          interaction.options.getSubcommand(false),
+        );
+        name = key;
+        const sub = this.subcommands.get(key);
+        if (!sub) throw new SparksError('SPARKS.UNKNOWN_COMMAND', {}, key);
+        if (sub.moderatorOnly && !isModerator(interaction, this.services.settings.get(interaction.guildId))) {
+          throw new SparksError('SPARKS.FORBIDDEN');
+        }
+        if (interaction.isAutocomplete()) {
+          await (sub.autocomplete?.(ctx<AutocompleteInteraction>(interaction)) ?? interaction.respond([]));
+        } else {
+          await sub.execute(ctx<ChatInputCommandInteraction>(interaction));
+        }
+        return;
+      }
+      if (interaction.isButton() || interaction.isStringSelectMenu() || interaction.isModalSubmit()) {
+        kind = 'component';
+        const [prefix = '', ...args] = interaction.customId.split(':');
+        name = prefix;
+        const handler = this.components.get(prefix);
+        if (!handler) throw new SparksError('SPARKS.STALE_COMPONENT', {}, interaction.customId);
+        await handler.execute(ctx<ComponentInteraction>(interaction), args);
+      }
+    } catch (error) {
+      outcome = await replyWithError(interaction, error, locale, log);
+    } finally {
+      const ms = Math.round((performance.now() - started) * 100) / 100;
+      log.info({ kind, command: name, outcome, ms, userId: interaction.user.id, guildId: interaction.guildId }, 'interaction');
+      const event: HandledEvent = { interactionId: interaction.id, kind, name, outcome, ms };
+      for (const o of this.observers) o(event);
+    }
+  }
+}
+
+function routeKey(command: string, group: string | null, sub: string | null): string {
+  return [command, group, sub].filter(Boolean).join(' ');
+}

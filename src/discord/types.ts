@@ -1,0 +1,54 @@
+import type {
+  AutocompleteInteraction,
+  ButtonInteraction,
+  ChatInputCommandInteraction,
+  ModalSubmitInteraction,
+  SlashCommandSubcommandBuilder,
+  StringSelectMenuInteraction,
+} from 'discord.js';
+import type { Logger } from '../log.ts';
+import type { Services } from '../services.ts';
+import type { Locale, Localized, Translate } from './i18n/index.ts';
+
+/** What every handler gets: the interaction, the services, and the caller's language. */
+export interface Ctx<I> {
+  interaction: I;
+  services: Services;
+  locale: Locale;
+  t: Translate;
+  log: Logger;
+  guildId: string;
+  userId: string;
+}
+
+export interface Subcommand {
+  name: string;
+  /** The subcommand group it sits in (`campaign`, `reward`, `tier`), if any. */
+  group?: string;
+  description: Localized;
+  /** Checked in the router on every call, not only by command visibility. */
+  moderatorOnly?: boolean;
+  options?: (builder: SlashCommandSubcommandBuilder) => SlashCommandSubcommandBuilder;
+  execute: (ctx: Ctx<ChatInputCommandInteraction>) => Promise<void>;
+  autocomplete?: (ctx: Ctx<AutocompleteInteraction>) => Promise<void>;
+}
+
+export interface RootCommand {
+  name: string;
+  description: Localized;
+  /** Discord's default visibility; admins can change it, so handlers check again. */
+  defaultMemberPermissions?: bigint;
+  groups?: { name: string; description: Localized }[];
+  subcommands: Subcommand[];
+}
+
+export type ComponentInteraction = ButtonInteraction | StringSelectMenuInteraction | ModalSubmitInteraction;
+
+/**
+ * Handles buttons, select menus and modals whose custom id starts with `prefix:`. The
+ * rest of the id, split on ':', arrives as `args`.
+ */
+export interface ComponentHandler {
+  prefix: string;
+  execute: (ctx: Ctx<ComponentInteraction>, args: string[]) => Promise<void>;
+}

@@ -1,0 +1,49 @@
+/**
+ * `npm start`: configuration → database (migrations) → services → Discord client → login.
+ * A bad configuration or a rejected token prints one line and exits non-zero.
+ */
+import { DiscordjsErrorCodes } from 'discord.js';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { SchemaTooNewError } from './db/open.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env, ['DISCORD_TOKEN', 'DISCORD_CLIENT_ID']);
+  } catch (e) {
+    if (e instanceof ConfigError) return fail(e.message);
+    throw e;
+  }
+  let app;
+  try {
+    app = createApp({ config });
+  } catch (e) {
+    if (e instanceof SchemaTooNewError) return fail(`Database error: ${e.message}`);
+    return fail(`Database error: cannot open ${config.databasePath}: ${(e as Error).message}`);
+  }
+  const shutdown = (signal: string) => {
+    app.services.logger.info({ signal }, 'shutting down');
+    void app.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  try {
+    await app.start();
+  } catch (e) {
+    await app.stop().catch(() => undefined);
+    const code = (e as { code?: unknown }).code;
+    const status = (e as { status?: unknown }).status;
+    if (code === DiscordjsErrorCodes.TokenInvalid || status === 401 || code === 0) {
+      return fail('Discord rejected DISCORD_TOKEN (401 Unauthorized): check the bot token in your environment');
+    }
+    return fail(`Could not connect to Discord: ${(e as Error).message}`);
+  }
+}
+
+function fail(message: string): void {
+  console.error(message);
+  process.exitCode = 1;
+}
+
+void main();
