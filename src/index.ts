@@ -35,7 +35,9 @@ async function main(): Promise<void> {
     const code = (e as { code?: unknown }).code;
     const status = (e as { status?: unknown }).status;
     if (code === DiscordjsErrorCodes.TokenInvalid || status === 401 || code === 0) {
-      return fail('Discord rejected DISCORD_TOKEN (401 Unauthorized): check the bot token in your environment');
+      return fail(
+        'Discord rejected DISCORD_TOKEN (401 Unauthorized): check the bot token in your environment',
+      );
     }
     return fail(`Could not connect to Discord: ${(e as Error).message}`);
   }

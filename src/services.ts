@@ -1,3 +1,4 @@
+import { AuditQueue } from './audit.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
 import { Ledger } from './ledger/ledger.ts';
@@ -19,6 +20,8 @@ export interface Services {
   ledger: Ledger;
   settings: SettingsService;
   awards: AwardService;
+  /** Audit-log events waiting to be posted to the guild's log channel. */
+  audit: AuditQueue;
 }
 
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
@@ -33,5 +36,6 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     ledger,
     settings,
     awards: new AwardService(db, ledger, settings, clock),
+    audit: new AuditQueue(),
   };
 }

@@ -1,4 +1,4 @@
-import type { Interaction } from 'discord.js';
+import { DiscordAPIError, RESTJSONErrorCodes, type Interaction } from 'discord.js';
 import { isSparksError } from '../ledger/errors.ts';
 import type { Logger } from '../log.ts';
 import { translate, type Locale } from './i18n/index.ts';
@@ -11,9 +11,20 @@ export type Outcome = 'ok' | 'user_error' | 'error';
  * says what to do next; anything else is logged with the interaction id and the user
  * sees only a reference to it — never a stack. Returns the outcome for logs and metrics.
  */
-export async function replyWithError(interaction: Interaction, error: unknown, locale: Locale, log: Logger): Promise<Outcome> {
+export async function replyWithError(
+  interaction: Interaction,
+  error: unknown,
+  locale: Locale,
+  log: Logger,
+): Promise<Outcome> {
   const outcome: Outcome = isSparksError(error) ? 'user_error' : 'error';
-  if (outcome === 'error') log.error({ err: error, interactionId: interaction.id }, 'interaction handler failed');
+  if (isGone(error)) {
+    // Another delivery already answered it, or it expired: there is no one to tell.
+    log.warn({ err: error, interactionId: interaction.id }, 'interaction could not be answered');
+    return outcome;
+  }
+  if (outcome === 'error')
+    log.error({ err: error, interactionId: interaction.id }, 'interaction handler failed');
   try {
     if (interaction.isAutocomplete()) {
       if (!interaction.responded) await interaction.respond([]);
@@ -28,4 +39,12 @@ export async function replyWithError(interaction: Interaction, error: unknown, l
     log.warn({ err: replyError, interactionId: interaction.id }, 'could not deliver the error reply');
   }
   return outcome;
+}
+
+function isGone(error: unknown): boolean {
+  return (
+    error instanceof DiscordAPIError &&
+    (error.code === RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged ||
+      error.code === RESTJSONErrorCodes.UnknownInteraction)
+  );
 }

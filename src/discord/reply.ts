@@ -5,7 +5,10 @@ import {
   type RepliableInteraction,
 } from 'discord.js';
 
-export interface ReplyPayload extends Pick<BaseMessageOptions, 'content' | 'embeds' | 'components' | 'files'> {
+export interface ReplyPayload extends Pick<
+  BaseMessageOptions,
+  'content' | 'embeds' | 'components' | 'files'
+> {
   ephemeral?: boolean;
 }
 
@@ -28,11 +31,11 @@ export async function respond(interaction: RepliableInteraction, payload: ReplyP
   if (interaction.deferred && !interaction.replied) {
     if (ephemeral && !interaction.ephemeral) {
       await interaction.deleteReply().catch(() => undefined);
-      await interaction.followUp({ ...body, flags } as InteractionReplyOptions);
+      await interaction.followUp({ ...body, flags });
       return;
     }
     await interaction.editReply(body);
     return;
   }
-  await interaction.followUp({ ...body, flags } as InteractionReplyOptions);
+  await interaction.followUp({ ...body, flags });
 }

@@ -27,6 +27,9 @@ export class Router {
   private readonly inFlight = new Set<Promise<void>>();
   private accepting = true;
   private readonly observers: ((e: HandledEvent) => void)[] = [];
+  /** Interaction ids seen recently: the gateway delivers at least once, so drop repeats. */
+  private readonly seen = new Set<string>();
+  private static readonly SEEN_LIMIT = 10_000;
 
   constructor(
     private readonly services: Services,
@@ -50,6 +53,12 @@ export class Router {
   }
 
   handle(interaction: Interaction): Promise<void> {
+    if (this.seen.has(interaction.id)) {
+      this.services.logger.debug({ interactionId: interaction.id }, 'duplicate interaction delivery ignored');
+      return Promise.resolve();
+    }
+    this.seen.add(interaction.id);
+    if (this.seen.size > Router.SEEN_LIMIT) this.seen.delete(this.seen.values().next().value!);
     const work = this.dispatch(interaction);
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
@@ -71,11 +80,13 @@ export class Router {
     let outcome: Outcome = 'ok';
     try {
       if (!this.accepting) {
-        if (interaction.isRepliable()) await respond(interaction, { content: translator(locale)('error.shutting_down'), ephemeral: true });
+        if (interaction.isRepliable())
+          await respond(interaction, { content: translator(locale)('error.shutting_down'), ephemeral: true });
         return;
       }
       if (!interaction.inGuild()) {
-        if (interaction.isRepliable()) await respond(interaction, { content: translator(locale)('error.guild_only'), ephemeral: true });
+        if (interaction.isRepliable())
+          await respond(interaction, { content: translator(locale)('error.guild_only'), ephemeral: true });
         return;
       }
       const ctx = <I>(i: I): Ctx<I> => ({
@@ -119,7 +130,10 @@ export class Router {
       outcome = await replyWithError(interaction, error, locale, log);
     } finally {
       const ms = Math.round((performance.now() - started) * 100) / 100;
-      log.info({ kind, command: name, outcome, ms, userId: interaction.user.id, guildId: interaction.guildId }, 'interaction');
+      log.info(
+        { kind, command: name, outcome, ms, userId: interaction.user.id, guildId: interaction.guildId },
+        'interaction',
+      );
       const event: HandledEvent = { interactionId: interaction.id, kind, name, outcome, ms };
       for (const o of this.observers) o(event);
     }

@@ -86,7 +86,11 @@ export class AwardService {
         actor: { type: 'moderator', id: input.moderatorId },
         reason,
       });
-      return { ...result, balance: this.ledger.standing(input.guildId, input.userId).balance, remainingToday: null };
+      return {
+        ...result,
+        balance: this.ledger.standing(input.guildId, input.userId).balance,
+        remainingToday: null,
+      };
     });
   }
 
@@ -101,7 +105,8 @@ export class AwardService {
       throw new SparksError('SPARKS.INVALID_INPUT', { field: 'reason', min: 1, max: MAX_REASON_LENGTH });
     }
     if (input.moderatorId === input.userId) throw new SparksError('SPARKS.SELF_AWARD');
-    if (input.targetIsBot) throw new SparksError('SPARKS.INVALID_INPUT', { field: 'member' }, 'bots do not hold Sparks');
+    if (input.targetIsBot)
+      throw new SparksError('SPARKS.INVALID_INPUT', { field: 'member' }, 'bots do not hold Sparks');
     return { amount, reason };
   }
 }

@@ -28,7 +28,8 @@ export function buildCommands(commands: RootCommand[]): RESTPostAPIChatInputAppl
     const b = describe(new SlashCommandBuilder().setName(command.name), command.description).setContexts(
       InteractionContextType.Guild,
     );
-    if (command.defaultMemberPermissions !== undefined) b.setDefaultMemberPermissions(command.defaultMemberPermissions);
+    if (command.defaultMemberPermissions !== undefined)
+      b.setDefaultMemberPermissions(command.defaultMemberPermissions);
     for (const sub of command.subcommands.filter((s) => !s.group)) b.addSubcommand((sb) => buildSub(sb, sub));
     for (const group of command.groups ?? []) {
       const subs = command.subcommands.filter((s) => s.group === group.name);

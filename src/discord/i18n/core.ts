@@ -9,13 +9,15 @@ import type { ErrorCode } from '../../ledger/errors.ts';
 const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.INVALID_AMOUNT': 'The amount must be a whole number from {min} to {max}.',
   'SPARKS.INSUFFICIENT': 'Not enough Sparks: {available} available, {requested} needed.',
-  'SPARKS.IDEMPOTENCY_CONFLICT': 'That request was already used for something else. Please run the command again.',
+  'SPARKS.IDEMPOTENCY_CONFLICT':
+    'That request was already used for something else. Please run the command again.',
   'SPARKS.NOT_FOUND': 'That entry does not exist.',
   'SPARKS.ALREADY_CLOSED': 'That was already settled; nothing changed.',
   'SPARKS.NOT_REVERSIBLE': 'That entry cannot be reversed.',
   'SPARKS.BALANCE_OVERFLOW': 'That would take a balance past the largest amount Sparks can hold.',
   'SPARKS.INVALID_INPUT': 'The value for {field} is not valid.',
-  'SPARKS.DAILY_LIMIT': 'Daily award limit reached: you can award {remaining} more Sparks today (limit {limit}).',
+  'SPARKS.DAILY_LIMIT':
+    'Daily award limit reached: you can award {remaining} more Sparks today (limit {limit}).',
   'SPARKS.SELF_AWARD': 'You cannot award or revoke Sparks for yourself. Ask another moderator.',
   'SPARKS.FORBIDDEN': 'Only moderators can do that (Manage Server, or the moderator role set by an admin).',
   'SPARKS.UNKNOWN_COMMAND': 'This command is not available. Try `/sparks balance`.',
@@ -23,7 +25,8 @@ const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.NOT_YOUR_COMPONENT': 'These buttons belong to someone else. Run the command yourself.',
   'SPARKS.CAMPAIGN_NOT_FOUND': 'No active campaign matches “{name}”. Check `/sparks-admin campaign list`.',
   'SPARKS.CAMPAIGN_INVALID': 'The campaign cannot be started: {reason}',
-  'SPARKS.MESSAGE_NOT_FOUND': 'I cannot find or see that message. Use a message link, or the id of a message in this channel.',
+  'SPARKS.MESSAGE_NOT_FOUND':
+    'I cannot find or see that message. Use a message link, or the id of a message in this channel.',
   'SPARKS.REWARD_NOT_FOUND': 'No reward matches “{name}”. See `/sparks shop`.',
   'SPARKS.REWARD_INVALID': 'That reward cannot be saved: {reason}',
   'SPARKS.REWARD_UNAVAILABLE': 'That reward is not available right now.',
@@ -45,15 +48,19 @@ const errorsKo: Record<ErrorCode, string> = {
   'SPARKS.NOT_REVERSIBLE': '이 내역은 되돌릴 수 없습니다.',
   'SPARKS.BALANCE_OVERFLOW': 'Sparks가 보유할 수 있는 최대치를 넘게 됩니다.',
   'SPARKS.INVALID_INPUT': '{field} 값이 올바르지 않습니다.',
-  'SPARKS.DAILY_LIMIT': '일일 지급 한도에 도달했습니다: 오늘 {remaining} Sparks를 더 지급할 수 있습니다 (한도 {limit}).',
-  'SPARKS.SELF_AWARD': '자기 자신에게는 Sparks를 지급하거나 회수할 수 없습니다. 다른 모더레이터에게 요청하세요.',
+  'SPARKS.DAILY_LIMIT':
+    '일일 지급 한도에 도달했습니다: 오늘 {remaining} Sparks를 더 지급할 수 있습니다 (한도 {limit}).',
+  'SPARKS.SELF_AWARD':
+    '자기 자신에게는 Sparks를 지급하거나 회수할 수 없습니다. 다른 모더레이터에게 요청하세요.',
   'SPARKS.FORBIDDEN': '모더레이터만 할 수 있습니다 (서버 관리 권한 또는 관리자가 지정한 모더레이터 역할).',
   'SPARKS.UNKNOWN_COMMAND': '사용할 수 없는 명령어입니다. `/sparks balance`를 사용해 보세요.',
   'SPARKS.STALE_COMPONENT': '버튼이 만료되었습니다. 명령어를 다시 실행해 주세요.',
   'SPARKS.NOT_YOUR_COMPONENT': '다른 사람의 버튼입니다. 직접 명령어를 실행해 주세요.',
-  'SPARKS.CAMPAIGN_NOT_FOUND': '“{name}”에 해당하는 진행 중인 캠페인이 없습니다. `/sparks-admin campaign list`를 확인하세요.',
+  'SPARKS.CAMPAIGN_NOT_FOUND':
+    '“{name}”에 해당하는 진행 중인 캠페인이 없습니다. `/sparks-admin campaign list`를 확인하세요.',
   'SPARKS.CAMPAIGN_INVALID': '캠페인을 시작할 수 없습니다: {reason}',
-  'SPARKS.MESSAGE_NOT_FOUND': '해당 메시지를 찾거나 볼 수 없습니다. 메시지 링크나 이 채널의 메시지 ID를 사용하세요.',
+  'SPARKS.MESSAGE_NOT_FOUND':
+    '해당 메시지를 찾거나 볼 수 없습니다. 메시지 링크나 이 채널의 메시지 ID를 사용하세요.',
   'SPARKS.REWARD_NOT_FOUND': '“{name}”에 해당하는 보상이 없습니다. `/sparks shop`을 확인하세요.',
   'SPARKS.REWARD_INVALID': '보상을 저장할 수 없습니다: {reason}',
   'SPARKS.REWARD_UNAVAILABLE': '지금은 이 보상을 이용할 수 없습니다.',
@@ -68,7 +75,8 @@ const errorsKo: Record<ErrorCode, string> = {
 
 export const en = {
   ...prefixKeys('error.', errorsEn),
-  'error.unexpected': 'Something went wrong on our side. Please try again; if it keeps happening, tell a moderator the reference {ref}.',
+  'error.unexpected':
+    'Something went wrong on our side. Please try again; if it keeps happening, tell a moderator the reference {ref}.',
   'error.guild_only': 'Sparks works inside a server, not in DMs.',
   'error.shutting_down': 'Sparks is restarting. Please try again in a few seconds.',
   'common.sparks': '{amount} Sparks',
@@ -82,7 +90,8 @@ export const en = {
 
 export const ko: Record<keyof typeof en, string> = {
   ...prefixKeys('error.', errorsKo),
-  'error.unexpected': '문제가 발생했습니다. 다시 시도해 주세요. 계속되면 모더레이터에게 참조 번호 {ref}를 알려 주세요.',
+  'error.unexpected':
+    '문제가 발생했습니다. 다시 시도해 주세요. 계속되면 모더레이터에게 참조 번호 {ref}를 알려 주세요.',
   'error.guild_only': 'Sparks는 DM이 아닌 서버에서만 사용할 수 있습니다.',
   'error.shutting_down': 'Sparks가 다시 시작하는 중입니다. 몇 초 후 다시 시도해 주세요.',
   'common.sparks': '{amount} Sparks',
@@ -94,6 +103,9 @@ export const ko: Record<keyof typeof en, string> = {
   'common.cancel': '취소',
 };
 
-function prefixKeys<P extends string, K extends string>(prefix: P, o: Record<K, string>): Record<`${P}${K}`, string> {
+function prefixKeys<P extends string, K extends string>(
+  prefix: P,
+  o: Record<K, string>,
+): Record<`${P}${K}`, string> {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [prefix + k, v])) as Record<`${P}${K}`, string>;
 }

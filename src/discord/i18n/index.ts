@@ -10,7 +10,9 @@ export type Locale = 'en' | 'ko';
 const catalogues = [core, members, moderation] as const;
 
 type Catalogue = (typeof catalogues)[number]['en'];
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void
+  ? I
+  : never;
 export type MessageKey = keyof UnionToIntersection<Catalogue>;
 
 const messages: Record<Locale, Record<string, string>> = {
@@ -34,7 +36,8 @@ export function formatNumber(locale: Locale, n: number): string {
 export type Params = Record<string, string | number | null | undefined>;
 
 /** Looks a message up (English when the locale lacks it) and fills its `{params}`. */
-export function translate(locale: Locale, key: MessageKey | string, params: Params = {}): string {
+/** `key` is a MessageKey, or a computed one such as `error.${code}`. */
+export function translate(locale: Locale, key: string, params: Params = {}): string {
   const template = messages[locale][key] ?? messages.en[key] ?? key;
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const v = params[name];

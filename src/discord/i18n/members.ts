@@ -6,7 +6,8 @@ export const en = {
   'balance.rank': 'Rank',
   'balance.rank_value': '#{rank}',
   'balance.unranked': 'not ranked',
-  'balance.empty': 'No Sparks yet. Join a community campaign, trade on the platform, or ask about ways to earn!',
+  'balance.empty':
+    'No Sparks yet. Join a community campaign, trade on the platform, or ask about ways to earn!',
 } as const;
 
 export const ko: Record<keyof typeof en, string> = {

@@ -50,7 +50,10 @@ export const award: Subcommand = {
     });
     await interaction.reply({ content, allowedMentions: { parse: [], users: [member.id] } });
     if (result.remainingToday !== null) {
-      await respond(interaction, { content: t('award.remaining', { remaining: result.remainingToday }), ephemeral: true });
+      await respond(interaction, {
+        content: t('award.remaining', { remaining: result.remainingToday }),
+        ephemeral: true,
+      });
     }
   },
 };

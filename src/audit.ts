@@ -1,0 +1,69 @@
+/**
+ * What the audit-log channel shows. Services record events as they happen (after their
+ * transaction commits); the Discord audit-log plugin posts them as compact embeds,
+ * batched when bursty and within rate limits.
+ */
+export type AuditKind =
+  | 'award'
+  | 'revoke'
+  | 'campaign.start'
+  | 'campaign.end'
+  | 'redemption'
+  | 'redemption.fulfilled'
+  | 'redemption.refunded'
+  | 'reward.disabled'
+  | 'tier.granted'
+  | 'config';
+
+export interface AuditEvent {
+  guildId: string;
+  kind: AuditKind;
+  /** Who did it (a moderator, or the member for redemptions). */
+  actorId?: string;
+  /** Whom it concerns. */
+  userId?: string;
+  amount?: number;
+  reason?: string;
+  /** Extra facts to show, e.g. { Campaign: 'Launch AMA', Claims: '42' }. */
+  fields?: Record<string, string>;
+  at: number;
+}
+
+export interface AuditSink {
+  record(event: AuditEvent): void;
+}
+
+/**
+ * Holds recorded events until the poster takes them. Bounded: when Discord is down for
+ * long, the oldest events are dropped from the channel feed (the ledger keeps everything).
+ */
+export class AuditQueue implements AuditSink {
+  private readonly events: AuditEvent[] = [];
+  private readonly listeners = new Set<() => void>();
+  dropped = 0;
+
+  constructor(private readonly limit = 5000) {}
+
+  record(event: AuditEvent): void {
+    this.events.push(event);
+    if (this.events.length > this.limit) {
+      this.events.shift();
+      this.dropped++;
+    }
+    for (const l of this.listeners) l();
+  }
+
+  /** Takes up to `max` queued events, oldest first. */
+  take(max: number): AuditEvent[] {
+    return this.events.splice(0, max);
+  }
+
+  get size(): number {
+    return this.events.length;
+  }
+
+  onRecord(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

@@ -1,0 +1,90 @@
+import type { BotWorld } from '../../../tests/helpers/bot.ts';
+import type { InteractionHandle, MessageView, OptionValue } from '../../../tests/fake-discord/index.ts';
+
+/** Prints a readable transcript of a scripted session against the fake Discord. */
+export class Transcript {
+  readonly lines: string[] = [];
+  constructor(
+    readonly world: BotWorld,
+    private readonly out: (line: string) => void = (l) => console.log(l),
+  ) {}
+
+  name(userId: string): string {
+    const entry = Object.entries(this.world.users).find(([, id]) => id === userId);
+    return entry ? `@${entry[0]}` : `<${userId}>`;
+  }
+
+  heading(title: string): void {
+    this.print('');
+    this.print(`── ${title} ${'─'.repeat(Math.max(0, 70 - title.length))}`);
+  }
+
+  note(text: string): void {
+    this.print(`   (${text})`);
+  }
+
+  /** Runs a slash command as `user`, prints it and the bot's settled reply. */
+  async command(
+    user: string,
+    path: string,
+    options: Record<string, OptionValue> = {},
+    extra: { locale?: string } = {},
+  ): Promise<InteractionHandle> {
+    const shown = Object.entries(options)
+      .map(
+        ([k, v]) =>
+          `${k}:${Object.values(this.world.users).includes(String(v)) ? this.name(String(v)) : String(v)}`,
+      )
+      .join(' ');
+    this.print(
+      `» ${this.name(user)}${extra.locale ? ` [${extra.locale}]` : ''}: /${path}${shown ? ' ' + shown : ''}`,
+    );
+    const handle = this.world.slash(user, path, options, extra);
+    const view = await handle.final();
+    this.message(view);
+    for (const f of handle.followUps) this.message(f);
+    return handle;
+  }
+
+  message(view: MessageView): void {
+    const who = view.ephemeral ? 'Sparks (only you can see this)' : 'Sparks';
+    const body = render(view, (id) => this.name(id));
+    this.print(`« ${who}:`);
+    for (const line of body.split('\n')) this.print(`    ${line}`);
+  }
+
+  print(line: string): void {
+    this.lines.push(line);
+    this.out(line);
+  }
+}
+
+/** Message content, embeds and buttons as plain text, with user mentions shown by name. */
+export function render(
+  view: Pick<MessageView, 'content' | 'embeds' | 'components' | 'files'>,
+  name: (id: string) => string,
+): string {
+  const parts: string[] = [];
+  if (view.content) parts.push(view.content);
+  for (const e of view.embeds as {
+    title?: string;
+    description?: string;
+    fields?: unknown;
+    footer?: unknown;
+  }[]) {
+    if (e.title) parts.push(`[${e.title}]`);
+    if (e.description) parts.push(e.description);
+    for (const f of (e.fields as { name: string; value: string }[] | undefined) ?? [])
+      parts.push(`${f.name}: ${f.value}`);
+    const footer = e.footer as { text?: string } | undefined;
+    if (footer?.text) parts.push(`— ${footer.text}`);
+  }
+  const labels: string[] = [];
+  for (const row of view.components as { components?: { label?: string; disabled?: boolean }[] }[]) {
+    for (const c of row.components ?? [])
+      if (c.label) labels.push(`[${c.label}${c.disabled ? ' (disabled)' : ''}]`);
+  }
+  if (labels.length) parts.push(labels.join(' '));
+  for (const f of view.files ?? []) parts.push(`📎 ${f.filename} (${f.size} bytes)`);
+  return parts.join('\n').replace(/<@!?(\d+)>/g, (_m, id: string) => name(id));
+}

@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeDiscord } from '../fake-discord/index.ts';
+
+const root = join(import.meta.dirname, '../..');
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+interface Run {
+  code: Promise<number | null>;
+  stdout: () => string;
+  stderr: () => string;
+  kill: (signal: NodeJS.Signals) => void;
+}
+
+/** `npm start`'s command (tsx src/index.ts) with exactly the given environment. */
+function start(env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  cleanups.push(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  return { code, stdout: () => out, stderr: () => err, kill: (s) => child.kill(s) };
+}
+
+function tempDb(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sparks-start-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'sparks.db');
+}
+
+describe('npm start', () => {
+  it('without DISCORD_TOKEN prints one line naming it and exits 1', async () => {
+    const run = start({ DISCORD_CLIENT_ID: '100000000000000001', DATABASE_PATH: tempDb() });
+    expect(await run.code).toBe(1);
+    expect(run.stderr().trim()).toBe(
+      'Configuration error: DISCORD_TOKEN is required but not set (see .env.example)',
+    );
+  });
+
+  it('with a malformed token prints one line and exits 1', async () => {
+    const run = start({
+      DISCORD_TOKEN: 'hunter2',
+      DISCORD_CLIENT_ID: '100000000000000001',
+      DATABASE_PATH: tempDb(),
+    });
+    expect(await run.code).toBe(1);
+    expect(run.stderr().trim().split('\n')).toEqual([
+      'Configuration error: DISCORD_TOKEN is not a bot token (expected three dot-separated parts)',
+    ]);
+  });
+
+  it('with a token Discord rejects prints one line and exits 1', async () => {
+    const fake = await FakeDiscord.start();
+    cleanups.push(() => fake.stop());
+    const wrong = fake.token.slice(0, -4) + 'AAAA';
+    const run = start({
+      DISCORD_TOKEN: wrong,
+      DISCORD_CLIENT_ID: fake.applicationId,
+      DISCORD_API_URL: fake.apiBase,
+      DATABASE_PATH: tempDb(),
+      LOG_LEVEL: 'silent',
+    });
+    expect(await run.code).toBe(1);
+    expect(run.stderr().trim()).toBe(
+      'Discord rejected DISCORD_TOKEN (401 Unauthorized): check the bot token in your environment',
+    );
+    expect(run.stderr() + run.stdout()).not.toContain(wrong);
+  });
+
+  it('logs in to any Discord-compatible server at DISCORD_API_URL, and stops cleanly on SIGTERM', async () => {
+    const fake = await FakeDiscord.start();
+    cleanups.push(() => fake.stop());
+    fake.createGuild({ name: 'Lab' });
+    const run = start({
+      DISCORD_TOKEN: fake.token,
+      DISCORD_CLIENT_ID: fake.applicationId,
+      DISCORD_API_URL: fake.apiBase,
+      DATABASE_PATH: tempDb(),
+    });
+    await expect.poll(() => run.stdout(), { timeout: 15_000 }).toContain('Sparks is ready');
+    const ready = run
+      .stdout()
+      .split('\n')
+      .find((l) => l.includes('Sparks is ready'))!;
+    expect(JSON.parse(ready)).toMatchObject({ level: 30, guilds: 1 });
+    expect(run.stdout()).not.toContain(fake.token);
+    run.kill('SIGTERM');
+    expect(await run.code).toBe(0);
+    expect(run.stdout()).toContain('Sparks stopped');
+  });
+});
