@@ -1,0 +1,179 @@
+/**
+ * Ledger figures: the durable write path, duplicate rejection, and reads at scale, each
+ * against raw better-sqlite3 SQL on the same production schema in the same run.
+ */
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type Db } from '../src/db/open.ts';
+import { Ledger } from '../src/ledger/ledger.ts';
+import { DAY_MS } from '../src/ledger/time.ts';
+import { latencies, opsPerSecond, percentile, rng, summary, type Row } from './lib.ts';
+
+const G = '900000000000000001';
+const ACTOR = { type: 'system' as const, id: 'bench' };
+
+function tempDb(): { db: Db; dispose: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'sparks-bench-'));
+  const db = openDatabase(join(dir, 'bench.db'));
+  return { db, dispose: () => (db.close(), rmSync(dir, { recursive: true, force: true })) };
+}
+
+/** Raw baseline: the same entry through one prepared INSERT in BEGIN IMMEDIATE (triggers keep balances). */
+function rawWriter(db: Db) {
+  const ledger = new Ledger(db);
+  const issuance = db.write(() => ledger.store.ensureAccount(G, 'issuance', 'award', Date.now()));
+  const members = db.write(() =>
+    Array.from({ length: 1000 }, (_, i) => ledger.store.ensureAccount(G, 'member', `u${i}`, Date.now())),
+  );
+  const insert = db.sqlite.prepare(
+    `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key, actor_type, actor_id, reason, created_at)
+     VALUES (?, 'award', ?, ?, ?, ?, 'system', 'bench', '', ?)`,
+  );
+  const onConflict = db.sqlite.prepare(
+    `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key, actor_type, actor_id, reason, created_at)
+     VALUES (?, 'award', ?, ?, ?, ?, 'system', 'bench', '', ?) ON CONFLICT (guild_id, idempotency_key) DO NOTHING`,
+  );
+  const tx = db.sqlite.transaction((i: number, key: string) => {
+    insert.run(G, issuance.id, members[i % 1000]!.id, 1 + (i % 50), key, Date.now());
+  });
+  return {
+    grant: (i: number, key: string) => tx.immediate(i, key),
+    duplicate: (i: number, key: string) => onConflict.run(G, issuance.id, members[i % 1000]!.id, 1 + (i % 50), key, Date.now()),
+  };
+}
+
+export function writePath(runs: number, grants: number): Row[] {
+  const ours: number[] = [];
+  const raw: number[] = [];
+  const oursLat: number[] = [];
+  const rawLat: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    {
+      const { db, dispose } = tempDb();
+      const w = rawWriter(db);
+      const lat = latencies(grants, (i) => w.grant(i, `raw-${r}-${i}`));
+      raw.push((grants * 1000) / lat.reduce((a, b) => a + b, 0));
+      rawLat.push(percentile(lat, 99));
+      dispose();
+    }
+    {
+      const { db, dispose } = tempDb();
+      const ledger = new Ledger(db);
+      const lat = latencies(grants, (i) =>
+        ledger.credit({ guildId: G, userId: `u${i % 1000}`, source: 'award', kind: 'award', amount: 1 + (i % 50), key: `k-${r}-${i}`, actor: ACTOR }),
+      );
+      ours.push((grants * 1000) / lat.reduce((a, b) => a + b, 0));
+      oursLat.push(percentile(lat, 99));
+      dispose();
+    }
+  }
+  const o = summary(ours);
+  const b = summary(raw).median;
+  const ol = summary(oursLat);
+  return [
+    { figure: 'ledger grant, 1 per durable tx', ...o, unit: 'grants/s', baseline: b, ratio: o.median / b, target: '≥ 0.85× raw', pass: o.median / b >= 0.85 },
+    { figure: 'ledger grant p99 latency', ...ol, unit: 'ms', baseline: summary(rawLat).median, ratio: summary(rawLat).median / ol.median, target: 'info', pass: null },
+  ];
+}
+
+export function duplicates(runs: number, n: number): Row[] {
+  const ours: number[] = [];
+  const raw: number[] = [];
+  const { db, dispose } = tempDb();
+  const ledger = new Ledger(db);
+  const w = rawWriter(db);
+  for (let i = 0; i < 1000; i++) {
+    ledger.credit({ guildId: G, userId: `u${i}`, source: 'award', kind: 'award', amount: 1 + (i % 50), key: `dup-${i}`, actor: ACTOR });
+  }
+  for (let r = 0; r < runs; r++) {
+    raw.push(opsPerSecond(n, () => {
+      for (let i = 0; i < n; i++) w.duplicate(i % 1000, `dup-${i % 1000}`);
+    }));
+    ours.push(opsPerSecond(n, () => {
+      for (let i = 0; i < n; i++) {
+        const k = i % 1000;
+        ledger.credit({ guildId: G, userId: `u${k}`, source: 'award', kind: 'award', amount: 1 + (k % 50), key: `dup-${k}`, actor: ACTOR });
+      }
+    }));
+  }
+  dispose();
+  const o = summary(ours);
+  const b = summary(raw).median;
+  return [{ figure: 'duplicate rejection (replays)', ...o, unit: 'ops/s', baseline: b, ratio: o.median / b, target: '≥ 0.8× raw', pass: o.median / b >= 0.8 }];
+}
+
+/**
+ * A guild with `members` members and `entries` entries over 90 days, generated
+ * deterministically and cached in bench/.cache so repeated runs skip the generation.
+ */
+export function scaleDatabase(members: number, entries: number, now: number): string {
+  const dir = join(import.meta.dirname, '.cache');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `scale-${members}-${entries}-${now}.db`);
+  if (existsSync(file)) return file;
+  const tmp = `${file}.tmp`;
+  rmSync(tmp, { force: true });
+  const db = openDatabase(tmp);
+  db.sqlite.pragma('synchronous = OFF');
+  const ledger = new Ledger(db);
+  const random = rng(42);
+  const start = now - 90 * DAY_MS;
+  const issuance = db.write(() => ledger.store.ensureAccount(G, 'issuance', 'campaign', start));
+  const ids = db.write(() => Array.from({ length: members }, (_, i) => ledger.store.ensureAccount(G, 'member', String(1e17 + i), start).id));
+  const insert = db.sqlite.prepare(
+    `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key, actor_type, actor_id, reason, created_at)
+     VALUES (?, 'campaign.grant', ?, ?, ?, ?, 'campaign', 'bench', '', ?)`,
+  );
+  const batch = db.sqlite.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      // Skewed activity: a few members earn a lot, most a little, like a real community.
+      const member = ids[Math.floor(members * random() ** 2)]!;
+      const at = start + Math.floor((i / entries) * 90 * DAY_MS);
+      insert.run(G, issuance.id, member, 1 + Math.floor(random() * 200), `gen-${i}`, at);
+    }
+  });
+  for (let i = 0; i < entries; i += 50_000) batch.immediate(i, Math.min(entries, i + 50_000));
+  db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  renameSync(tmp, file);
+  rmSync(`${tmp}-wal`, { force: true });
+  rmSync(`${tmp}-shm`, { force: true });
+  return file;
+}
+
+export function readsAtScale(file: string, now: number, samples: number): Row[] {
+  const db = openDatabase(file);
+  const ledger = new Ledger(db, () => now);
+  const random = rng(7);
+  const members = (db.sqlite.prepare(`SELECT COUNT(*) AS n FROM accounts WHERE type = 'member'`).get() as { n: number }).n;
+  const rawTop = db.sqlite.prepare(
+    `SELECT ref, balance FROM accounts WHERE guild_id = ? AND type = 'member' AND ranked = 1 AND balance > 0 ORDER BY balance DESC, id LIMIT 10`,
+  );
+  const time = (fn: () => unknown) => latencies(samples, () => fn());
+  const p99 = (lat: number[]) => percentile(lat, 99);
+  const pick = () => String(1e17 + Math.floor(random() * members));
+  const raw = p99(time(() => rawTop.all(G)));
+  const rows: [string, number[], number][] = [
+    ['balance + rank of one member', time(() => ledger.standing(G, pick())), 1],
+    ['leaderboard all-time top-10', time(() => ledger.leaderboard(G, 'all')), 1],
+    ['leaderboard all-time page 500', time(() => ledger.leaderboard(G, 'all', { offset: 4990 })), 1],
+    ['leaderboard week top-10 + own rank', time(() => (ledger.leaderboard(G, 'week'), ledger.rankOf(G, pick(), 'week'))), 5],
+    ['leaderboard month top-10 + own rank', time(() => (ledger.leaderboard(G, 'month'), ledger.rankOf(G, pick(), 'month'))), 5],
+  ];
+  db.close();
+  return rows.map(([figure, lat, target]) => {
+    const value = p99(lat);
+    return {
+      figure: `${figure} (p99)`,
+      median: value,
+      min: Math.min(...lat),
+      max: Math.max(...lat),
+      unit: 'ms',
+      baseline: raw,
+      ratio: raw / value,
+      target: `p99 ≤ ${target} ms`,
+      pass: value <= target,
+    };
+  });
+}
