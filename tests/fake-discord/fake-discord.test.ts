@@ -13,6 +13,7 @@ import {
   ModalBuilder,
   Partials,
   Routes,
+  StringSelectMenuBuilder,
   TextInputBuilder,
   TextInputStyle,
   type ClientOptions,
@@ -267,17 +268,22 @@ describe('fake-discord with a real discord.js client', () => {
   });
 
   it('still delivers a command the bot never registered, with string options', async () => {
+    let responseMessageId: string | undefined;
     onInteraction = async (interaction) => {
       if (!interaction.isChatInputCommand()) return;
-      await interaction.reply(
-        `unknown command ${interaction.commandName} ${interaction.options.getString('x')}`,
-      );
+      const response = await interaction.reply({
+        content: `unknown command ${interaction.commandName} ${interaction.options.getString('x')}`,
+        withResponse: true,
+      });
+      responseMessageId = response.resource?.message?.id;
     };
     const reply = await fake
       .slash({ guildId: guild.id, channelId, userId: aliceId, command: 'ghost', options: { x: 5 } })
       .reply();
     expect(reply.content).toBe('unknown command ghost 5');
     expect(reply.ephemeral).toBe(false);
+    await expect.poll(() => responseMessageId).toBe(reply.id);
+    expect(fake.channelMessages(channelId).at(-1)?.content).toBe('unknown command ghost 5');
   });
 
   it('captures deferReply + editReply + followUp, including a multipart PNG attachment', async () => {
@@ -370,8 +376,15 @@ describe('fake-discord with a real discord.js client', () => {
                 .setLabel('Enter wallet')
                 .setStyle(ButtonStyle.Secondary),
             ),
+            new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(
+              new StringSelectMenuBuilder()
+                .setCustomId('redeem:pick')
+                .addOptions({ label: 'Gold', value: 'gold' }, { label: 'Silver', value: 'silver' }),
+            ),
           ],
         });
+      } else if (interaction.isStringSelectMenu()) {
+        await interaction.update({ content: `picked ${interaction.values.join(',')}` });
       } else if (interaction.isButton() && interaction.customId === 'redeem:confirm') {
         await interaction.update({ content: `Redeemed by ${interaction.user.username}`, components: [] });
       } else if (interaction.isButton()) {
@@ -428,6 +441,18 @@ describe('fake-discord with a real discord.js client', () => {
       })
       .reply();
     expect(submitted.content).toBe('wallet=0xabc');
+
+    const picked = await fake
+      .selectMenu({
+        channelId,
+        userId: aliceId,
+        messageId: prompt.id!,
+        customId: 'redeem:pick',
+        values: ['silver'],
+      })
+      .final();
+    expect(picked.content).toBe('picked silver');
+    expect(buttons(picked)).toHaveLength(2);
 
     const click = fake.clickButton({
       guildId: guild.id,
@@ -529,6 +554,20 @@ describe('fake-discord with a real discord.js client', () => {
     const message = await reaction.message.fetch();
     await message.react('🔥');
     expect(fake.reactionUsers(oldMessageId, '🔥')).toContain(fake.botUserId);
+    // A custom emoji travels as `name:id` (discord.js sends it as spark%3A<id>).
+    const spark = fake.createEmoji(guild.id, { name: 'spark' });
+    await message.react(`<:spark:${spark.id}>`);
+    expect(fake.reactionUsers(oldMessageId, `spark:${spark.id}`)).toEqual([fake.botUserId]);
+
+    const removed = nextEvent<[MessageReaction | PartialMessageReaction, { id: string }]>(
+      client,
+      Events.MessageReactionRemove,
+      (r) => r.message.id === oldMessageId,
+    );
+    fake.removeReaction({ channelId, messageId: oldMessageId, userId: aliceId, emoji: '🔥' });
+    const [removedReaction, remover] = await removed;
+    expect([removedReaction.emoji.name, remover.id]).toEqual(['🔥', aliceId]);
+    expect(fake.reactionUsers(oldMessageId, '🔥')).not.toContain(aliceId);
   });
 
   it('grants a role; refuses one above the bot with 50013; unknown role 10011, unknown member 10007', async () => {
@@ -596,6 +635,38 @@ describe('fake-discord with a real discord.js client', () => {
     const failed = await apiErrorOf(member.roles.remove(tierRole.id));
     expect(failed.code).toBe(50013);
     expect(fake.memberRoles(guild.id, bobId)).not.toContain(tierRole.id);
+  });
+
+  it('applies a change, then resets the connection, hangs, or answers slowly on request', async () => {
+    const member = await client.guilds.cache.get(guild.id)!.members.fetch(bobId);
+    const reset = fake.injectFault({
+      method: 'PUT',
+      route: '/guilds/:g/members/:u/roles/:r',
+      action: 'destroy',
+      applyBeforeFailing: true,
+    });
+    await expect(member.roles.add(tierRole.id)).rejects.toThrow(/other side closed|socket/i);
+    expect(reset.hits).toBe(1);
+    expect(fake.memberRoles(guild.id, bobId)).toContain(tierRole.id);
+
+    const headers = { authorization: `Bot ${fake.token}` };
+    fake.injectFault({ method: 'GET', route: '/users/@me', action: 'hang' });
+    await expect(
+      fetch(`${fake.apiBase}/v10/users/@me`, { headers, signal: AbortSignal.timeout(100) }),
+    ).rejects.toThrow();
+
+    fake.injectFault({ method: 'GET', route: '/users/@me', delayMs: 150 });
+    const started = Date.now();
+    const slow = await fetch(`${fake.apiBase}/v10/users/@me`, { headers });
+    expect(slow.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+  });
+
+  it('sends DMs through POST /users/@me/channels; a closed DM answers 50007', async () => {
+    await client.users.send(aliceId, 'Your reward is ready');
+    expect(fake.dms(aliceId).map((m) => m.content)).toEqual(['Your reward is ready']);
+    const shy = fake.addMember(guild.id, { username: 'shy', dmsClosed: true });
+    expect((await apiErrorOf(client.users.send(shy.id, 'hi'))).code).toBe(50007);
   });
 
   it('enforces message limits with 50035 Invalid Form Body', async () => {
@@ -726,7 +797,21 @@ describe('fake-discord shards and sessions', () => {
     expectNoUnexpectedRequests(fake);
   });
 
-  it('stops cleanly, closing sockets of connected clients', async () => {
+  it('acknowledges heartbeats; when it stops, the client declares the connection a zombie and resumes', async () => {
+    fake = await FakeDiscord.start({ heartbeatIntervalMs: 150 });
+    fake.createGuild();
+    client = clientFor(fake);
+    await login(client, fake.token);
+    await fake.waitForGateway('heartbeat');
+    await expect.poll(() => client!.ws.ping).toBeGreaterThanOrEqual(0);
+    const logStart = fake.gatewayLog.length;
+    fake.setHeartbeatAck(false);
+    await fake.waitForGateway('resume', { since: logStart });
+    fake.setHeartbeatAck(true);
+    await fake.waitForGateway('resumed', { since: logStart });
+  });
+
+  it('stops cleanly: closes client sockets and leaves no listening server', async () => {
     fake = await FakeDiscord.start();
     fake.createGuild();
     client = clientFor(fake);
@@ -734,5 +819,6 @@ describe('fake-discord shards and sessions', () => {
     await fake.stop();
     expect(fake.stopped).toBe(true);
     await expect(fetch(`${fake.apiBase}/v10/gateway`)).rejects.toThrow();
+    expect(process.getActiveResourcesInfo()).not.toContain('TCPServerWrap');
   });
 });
