@@ -28,6 +28,7 @@ import {
   FakeDiscord,
   Permissions,
   buttons,
+  compareSnowflakes,
   expectNoUnexpectedRequests,
   text,
   type GuildRecord,
@@ -160,6 +161,16 @@ describe('fake-discord with a real discord.js client', () => {
     expect(cached?.members.cache.get(aliceId)?.user.globalName).toBe('Alice');
     expect(cached?.members.me?.permissions.has('ManageRoles')).toBe(true);
     expect(cached?.memberCount).toBe(guild.members.size);
+  });
+
+  it('answers a member list request over the gateway (op 8) and over REST', async () => {
+    const cached = client.guilds.cache.get(guild.id)!;
+    const viaGateway = await cached.members.fetch();
+    expect(viaGateway.size).toBe(guild.members.size);
+    const viaRest = await cached.members.list({ limit: 1000 });
+    expect([...viaRest.keys()]).toEqual([...guild.members.keys()].sort(compareSnowflakes));
+    const page = await cached.members.list({ limit: 2, after: viaRest.firstKey()! });
+    expect([...page.keys()]).toEqual([...viaRest.keys()].slice(1, 3));
   });
 
   it('dispatches GUILD_MEMBER_ADD, GUILD_ROLE_CREATE and GUILD_MEMBER_REMOVE for changes made while connected', async () => {
