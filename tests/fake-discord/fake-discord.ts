@@ -484,6 +484,7 @@ export class FakeDiscord {
     this.state.guilds.set(id, guild);
     const now = new Date();
     guild.members.set(ownerId, {
+      id: ownerId,
       userId: ownerId,
       roles: [],
       joinedAt: now,
@@ -491,6 +492,7 @@ export class FakeDiscord {
       communicationDisabledUntil: null,
     });
     guild.members.set(this.botUserId, {
+      id: this.botUserId,
       userId: this.botUserId,
       roles: [botRole.id],
       joinedAt: now,
@@ -627,6 +629,7 @@ export class FakeDiscord {
     if (init.dmsClosed !== undefined) user.dmsClosed = init.dmsClosed;
     for (const roleId of init.roles ?? []) this.#requireRole(guildId, roleId);
     const member: MemberRecord = {
+      id,
       userId: id,
       roles: [...(init.roles ?? [])],
       joinedAt: init.joinedAt ?? new Date(),

@@ -65,6 +65,8 @@ export interface ChannelRecord {
 }
 
 export interface MemberRecord {
+  /** The user's id (same as `userId`). */
+  readonly id: string;
   userId: string;
   roles: string[];
   joinedAt: Date;
