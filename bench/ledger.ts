@@ -39,7 +39,8 @@ function rawWriter(db: Db) {
   });
   return {
     grant: (i: number, key: string) => tx.immediate(i, key),
-    duplicate: (i: number, key: string) => onConflict.run(G, issuance.id, members[i % 1000]!.id, 1 + (i % 50), key, Date.now()),
+    duplicate: (i: number, key: string) =>
+      onConflict.run(G, issuance.id, members[i % 1000]!.id, 1 + (i % 50), key, Date.now()),
   };
 }
 
@@ -61,7 +62,15 @@ export function writePath(runs: number, grants: number): Row[] {
       const { db, dispose } = tempDb();
       const ledger = new Ledger(db);
       const lat = latencies(grants, (i) =>
-        ledger.credit({ guildId: G, userId: `u${i % 1000}`, source: 'award', kind: 'award', amount: 1 + (i % 50), key: `k-${r}-${i}`, actor: ACTOR }),
+        ledger.credit({
+          guildId: G,
+          userId: `u${i % 1000}`,
+          source: 'award',
+          kind: 'award',
+          amount: 1 + (i % 50),
+          key: `k-${r}-${i}`,
+          actor: ACTOR,
+        }),
       );
       ours.push((grants * 1000) / lat.reduce((a, b) => a + b, 0));
       oursLat.push(percentile(lat, 99));
@@ -72,8 +81,24 @@ export function writePath(runs: number, grants: number): Row[] {
   const b = summary(raw).median;
   const ol = summary(oursLat);
   return [
-    { figure: 'ledger grant, 1 per durable tx', ...o, unit: 'grants/s', baseline: b, ratio: o.median / b, target: '≥ 0.85× raw', pass: o.median / b >= 0.85 },
-    { figure: 'ledger grant p99 latency', ...ol, unit: 'ms', baseline: summary(rawLat).median, ratio: summary(rawLat).median / ol.median, target: 'info', pass: null },
+    {
+      figure: 'ledger grant, 1 per durable tx',
+      ...o,
+      unit: 'grants/s',
+      baseline: b,
+      ratio: o.median / b,
+      target: '≥ 0.85× raw',
+      pass: o.median / b >= 0.85,
+    },
+    {
+      figure: 'ledger grant p99 latency',
+      ...ol,
+      unit: 'ms',
+      baseline: summary(rawLat).median,
+      ratio: summary(rawLat).median / ol.median,
+      target: 'info',
+      pass: null,
+    },
   ];
 }
 
@@ -84,23 +109,53 @@ export function duplicates(runs: number, n: number): Row[] {
   const ledger = new Ledger(db);
   const w = rawWriter(db);
   for (let i = 0; i < 1000; i++) {
-    ledger.credit({ guildId: G, userId: `u${i}`, source: 'award', kind: 'award', amount: 1 + (i % 50), key: `dup-${i}`, actor: ACTOR });
+    ledger.credit({
+      guildId: G,
+      userId: `u${i}`,
+      source: 'award',
+      kind: 'award',
+      amount: 1 + (i % 50),
+      key: `dup-${i}`,
+      actor: ACTOR,
+    });
   }
   for (let r = 0; r < runs; r++) {
-    raw.push(opsPerSecond(n, () => {
-      for (let i = 0; i < n; i++) w.duplicate(i % 1000, `dup-${i % 1000}`);
-    }));
-    ours.push(opsPerSecond(n, () => {
-      for (let i = 0; i < n; i++) {
-        const k = i % 1000;
-        ledger.credit({ guildId: G, userId: `u${k}`, source: 'award', kind: 'award', amount: 1 + (k % 50), key: `dup-${k}`, actor: ACTOR });
-      }
-    }));
+    raw.push(
+      opsPerSecond(n, () => {
+        for (let i = 0; i < n; i++) w.duplicate(i % 1000, `dup-${i % 1000}`);
+      }),
+    );
+    ours.push(
+      opsPerSecond(n, () => {
+        for (let i = 0; i < n; i++) {
+          const k = i % 1000;
+          ledger.credit({
+            guildId: G,
+            userId: `u${k}`,
+            source: 'award',
+            kind: 'award',
+            amount: 1 + (k % 50),
+            key: `dup-${k}`,
+            actor: ACTOR,
+          });
+        }
+      }),
+    );
   }
   dispose();
   const o = summary(ours);
   const b = summary(raw).median;
-  return [{ figure: 'duplicate rejection (replays)', ...o, unit: 'ops/s', baseline: b, ratio: o.median / b, target: '≥ 0.8× raw', pass: o.median / b >= 0.8 }];
+  return [
+    {
+      figure: 'duplicate rejection (replays)',
+      ...o,
+      unit: 'ops/s',
+      baseline: b,
+      ratio: o.median / b,
+      target: '≥ 0.8× raw',
+      pass: o.median / b >= 0.8,
+    },
+  ];
 }
 
 /**
@@ -120,7 +175,12 @@ export function scaleDatabase(members: number, entries: number, now: number): st
   const random = rng(42);
   const start = now - 90 * DAY_MS;
   const issuance = db.write(() => ledger.store.ensureAccount(G, 'issuance', 'campaign', start));
-  const ids = db.write(() => Array.from({ length: members }, (_, i) => ledger.store.ensureAccount(G, 'member', String(1e17 + i), start).id));
+  const ids = db.write(() =>
+    Array.from(
+      { length: members },
+      (_, i) => ledger.store.ensureAccount(G, 'member', String(1e17 + i), start).id,
+    ),
+  );
   const insert = db.sqlite.prepare(
     `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key, actor_type, actor_id, reason, created_at)
      VALUES (?, 'campaign.grant', ?, ?, ?, ?, 'campaign', 'bench', '', ?)`,
@@ -146,7 +206,9 @@ export function readsAtScale(file: string, now: number, samples: number): Row[] 
   const db = openDatabase(file);
   const ledger = new Ledger(db, () => now);
   const random = rng(7);
-  const members = (db.sqlite.prepare(`SELECT COUNT(*) AS n FROM accounts WHERE type = 'member'`).get() as { n: number }).n;
+  const members = (
+    db.sqlite.prepare(`SELECT COUNT(*) AS n FROM accounts WHERE type = 'member'`).get() as { n: number }
+  ).n;
   const rawTop = db.sqlite.prepare(
     `SELECT ref, balance FROM accounts WHERE guild_id = ? AND type = 'member' AND ranked = 1 AND balance > 0 ORDER BY balance DESC, id LIMIT 10`,
   );
@@ -158,8 +220,16 @@ export function readsAtScale(file: string, now: number, samples: number): Row[] 
     ['balance + rank of one member', time(() => ledger.standing(G, pick())), 1],
     ['leaderboard all-time top-10', time(() => ledger.leaderboard(G, 'all')), 1],
     ['leaderboard all-time page 500', time(() => ledger.leaderboard(G, 'all', { offset: 4990 })), 1],
-    ['leaderboard week top-10 + own rank', time(() => (ledger.leaderboard(G, 'week'), ledger.rankOf(G, pick(), 'week'))), 5],
-    ['leaderboard month top-10 + own rank', time(() => (ledger.leaderboard(G, 'month'), ledger.rankOf(G, pick(), 'month'))), 5],
+    [
+      'leaderboard week top-10 + own rank',
+      time(() => (ledger.leaderboard(G, 'week'), ledger.rankOf(G, pick(), 'week'))),
+      5,
+    ],
+    [
+      'leaderboard month top-10 + own rank',
+      time(() => (ledger.leaderboard(G, 'month'), ledger.rankOf(G, pick(), 'month'))),
+      5,
+    ],
   ];
   db.close();
   return rows.map(([figure, lat, target]) => {

@@ -12,7 +12,7 @@ import { printTable, type Row } from './lib.ts';
 const quick = process.argv.includes('--quick');
 const NOW = Date.UTC(2026, 10, 24, 12);
 
-async function main(): Promise<void> {
+function main(): void {
   const rows: Row[] = [];
   const step = (name: string) => console.error(`… ${name}`);
   step('ledger write path');
@@ -28,8 +28,11 @@ async function main(): Promise<void> {
   console.log(table);
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   console.log(`\nmachine: ${machine}${quick ? ' (quick run)' : ''}`);
-  writeFileSync(join(import.meta.dirname, 'results.json'), JSON.stringify({ quick, machine, at: new Date().toISOString(), rows }, null, 2));
+  writeFileSync(
+    join(import.meta.dirname, 'results.json'),
+    JSON.stringify({ quick, machine, at: new Date().toISOString(), rows }, null, 2),
+  );
   if (rows.some((r) => r.pass === false)) process.exitCode = 1;
 }
 
-await main();
+main();

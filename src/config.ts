@@ -77,6 +77,9 @@ const schema = z.object({
     (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
+  BACKUP_DIR: optionalText(z.string()),
+  BACKUP_INTERVAL_HOURS: withDefaultInt(1, 24 * 30, 24),
+  BACKUP_KEEP: withDefaultInt(1, 1000, 7),
   EARN_TRADE_SPARKS_PER_100_USD: withDefaultInt(0, 1_000_000, 10),
   EARN_SUBSCRIPTION_SPARKS: withDefaultInt(0, 1_000_000_000, 100),
   EARN_FIRST_SUBSCRIPTION_BONUS: withDefaultInt(0, 1_000_000_000, 0),
@@ -107,6 +110,8 @@ export interface Config {
   shardCount: 'auto' | number | undefined;
   logLevel: Env['LOG_LEVEL'];
   earnDefaults: EarnDefaults;
+  /** Scheduled online backups; off when BACKUP_DIR is unset. */
+  backups: { dir: string; intervalHours: number; keep: number } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -155,6 +160,9 @@ export function loadConfig(
     devGuildId: e.DISCORD_DEV_GUILD_ID,
     shardCount: e.SHARD_COUNT,
     logLevel: e.LOG_LEVEL,
+    backups: e.BACKUP_DIR
+      ? { dir: e.BACKUP_DIR, intervalHours: e.BACKUP_INTERVAL_HOURS, keep: e.BACKUP_KEEP }
+      : undefined,
     earnDefaults: {
       tradeSparksPer100Usd: e.EARN_TRADE_SPARKS_PER_100_USD,
       subscriptionSparks: e.EARN_SUBSCRIPTION_SPARKS,

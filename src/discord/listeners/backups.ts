@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import { backupDatabase, backupFileName, pruneBackups } from '../../ops/backup.ts';
+import type { Plugin } from '../plugins.ts';
+
+/**
+ * Scheduled online backups (BACKUP_DIR, every BACKUP_INTERVAL_HOURS, keeping the newest
+ * BACKUP_KEEP). The first runs one interval after start; each copy is verified.
+ */
+export function backupsPlugin(): Plugin {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  return {
+    name: 'backups',
+    start({ services }) {
+      const settings = services.config.backups;
+      if (!settings) return;
+      const run = async () => {
+        const path = join(settings.dir, backupFileName(services.clock()));
+        try {
+          const result = await backupDatabase(services.db.sqlite, path);
+          const removed = pruneBackups(settings.dir, settings.keep);
+          services.logger.info(
+            { path, bytes: result.bytes, ms: result.ms, removed },
+            'scheduled backup done',
+          );
+        } catch (err) {
+          services.logger.error({ err, path }, 'scheduled backup failed');
+        }
+      };
+      timer = setInterval(() => {
+        running ??= run().finally(() => (running = undefined));
+      }, settings.intervalHours * 3_600_000);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      await running;
+    },
+  };
+}
