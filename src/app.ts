@@ -8,6 +8,8 @@ import type { Plugin } from './discord/plugins.ts';
 import { Router } from './discord/router.ts';
 import { type Clock, systemClock } from './ledger/time.ts';
 import { createLogger, type Logger } from './log.ts';
+import { HealthMonitor } from './ops/health.ts';
+import { Metrics } from './ops/metrics.ts';
 import { createServices, type Services } from './services.ts';
 
 export interface AppOptions {
@@ -23,6 +25,8 @@ export interface App {
   services: Services;
   client: Client;
   router: Router;
+  metrics: Metrics;
+  health: HealthMonitor;
   /** Logs in and resolves once the gateway is ready and every plugin has started. */
   start: () => Promise<void>;
   /** Stops accepting work, lets in-flight interactions finish, stops plugins, logs out, closes the database. */
@@ -45,6 +49,11 @@ export function createApp(options: AppOptions): App {
   const services = createServices({ config, db, clock, logger });
   const client = createClient({ apiUrl: config.discordApiUrl });
   const router = new Router(services, commands, components);
+  const metrics = new Metrics();
+  metrics.observeRouter(router);
+  metrics.observeLedger(services.ledger);
+  metrics.observeClient(client);
+  const health = new HealthMonitor(db, client);
   const plugins = options.plugins ?? defaultPlugins;
   const started: Plugin[] = [];
   let stopping: Promise<void> | undefined;
@@ -60,6 +69,8 @@ export function createApp(options: AppOptions): App {
     services,
     client,
     router,
+    metrics,
+    health,
     async start() {
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
       await client.login(config.discordToken);
@@ -81,6 +92,7 @@ export function createApp(options: AppOptions): App {
           }
         }
         await client.destroy();
+        health.stop();
         if (!options.db) db.close();
         logger.info('Sparks stopped');
       })();
