@@ -75,11 +75,16 @@ export function createApp(options: AppOptions): App {
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
       await client.login(config.discordToken);
       await ready;
+      // Under the ShardingManager each process owns some shards; shard 0's does the once-only work.
+      const primary = client.shard ? client.shard.ids.includes(0) : true;
       for (const plugin of plugins) {
-        await plugin.start({ client, services, router });
+        await plugin.start({ client, services, router, primary });
         started.push(plugin);
       }
-      logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'Sparks is ready');
+      logger.info(
+        { user: client.user?.tag, guilds: client.guilds.cache.size, shards: client.shard?.ids, primary },
+        'Sparks is ready',
+      );
     },
     stop() {
       stopping ??= (async () => {

@@ -5,7 +5,9 @@
 import { DiscordjsErrorCodes } from 'discord.js';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { SchemaTooNewError } from './db/open.ts';
+import { SchemaTooNewError, openDatabase } from './db/open.ts';
+import { createLogger } from './log.ts';
+import { isShardProcess, runShardManager } from './sharding.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -15,6 +17,7 @@ async function main(): Promise<void> {
     if (e instanceof ConfigError) return fail(e.message);
     throw e;
   }
+  if (config.shardCount !== undefined && !isShardProcess()) return runManager(config);
   let app;
   try {
     app = createApp({ config });
@@ -41,6 +44,35 @@ async function main(): Promise<void> {
     }
     return fail(`Could not connect to Discord: ${(e as Error).message}`);
   }
+}
+
+/** SHARD_COUNT set: migrate once here, then one child process per shard. */
+async function runManager(config: ReturnType<typeof loadConfig>): Promise<void> {
+  const logger = createLogger({ level: config.logLevel, secrets: [config.discordToken ?? ''] });
+  try {
+    openDatabase(config.databasePath).close();
+  } catch (e) {
+    return fail(`Database error: ${(e as Error).message}`);
+  }
+  let stop: () => Promise<void>;
+  try {
+    stop = await runShardManager(config, logger);
+  } catch (e) {
+    const status = (e as { status?: unknown }).status;
+    const code = (e as { code?: unknown }).code;
+    if (status === 401 || code === DiscordjsErrorCodes.TokenInvalid) {
+      return fail(
+        'Discord rejected DISCORD_TOKEN (401 Unauthorized): check the bot token in your environment',
+      );
+    }
+    return fail(`Could not start the shards: ${(e as Error).message}`);
+  }
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'stopping all shards');
+    void stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 function fail(message: string): void {

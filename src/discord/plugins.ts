@@ -6,6 +6,12 @@ export interface PluginContext {
   client: Client;
   services: Services;
   router: Router;
+  /**
+   * True in exactly one process: the one that owns shard 0 (or the only process). Work
+   * that must happen once — schedulers, reconciliation, delivery, the HTTP server — runs
+   * only where this is true.
+   */
+  primary: boolean;
 }
 
 /**

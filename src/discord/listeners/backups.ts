@@ -11,9 +11,9 @@ export function backupsPlugin(): Plugin {
   let running: Promise<unknown> | undefined;
   return {
     name: 'backups',
-    start({ services }) {
+    start({ services, primary }) {
       const settings = services.config.backups;
-      if (!settings) return;
+      if (!settings || !primary) return;
       const run = async () => {
         const path = join(settings.dir, backupFileName(services.clock()));
         try {
