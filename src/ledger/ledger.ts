@@ -8,6 +8,7 @@ import {
   type TransferRow,
 } from '../db/ledger-store.ts';
 import type { AccountType, ActorType, TransferKind } from '../db/schema.ts';
+import { crashPoint } from '../ops/crash.ts';
 import { assertAmount } from './amount.ts';
 import { SparksError } from './errors.ts';
 import { periodKey, type Clock, systemClock } from './time.ts';
@@ -131,7 +132,12 @@ export class Ledger {
         'a transfer needs two different accounts',
       );
     }
-    return this.db.write(() => this.postInTx({ ...input, amount, reason }));
+    const result = this.db.write(() => {
+      crashPoint('ledger.before-insert');
+      return this.postInTx({ ...input, amount, reason });
+    });
+    crashPoint('ledger.after-commit');
+    return result;
   }
 
   private postInTx(input: PostInput & { reason: string }): PostResult {
@@ -188,6 +194,7 @@ export class Ledger {
         ref: input.ref ?? null,
         createdAt: now,
       });
+      crashPoint('ledger.after-insert');
       for (const hook of this.hooks) hook(transfer, from, to);
       return { transfer, duplicate: false };
     } catch (e) {
