@@ -58,6 +58,18 @@ export interface ApplyResult {
 /** Webhook ids become ledger keys and actor ids (at most 64 characters there). */
 const EVENT_ID = /^[\x21-\x7e]{1,64}$/;
 
+/** Events per group commit: bounds how long one transaction holds the write lock. */
+const MAX_GROUP = 100;
+
+function checkEventId(eventId: string): void {
+  if (!EVENT_ID.test(eventId)) {
+    throw new PlatformError(
+      'PLATFORM.INVALID_EVENT_ID',
+      'webhook-id must be 1–64 printable ASCII characters without spaces',
+    );
+  }
+}
+
 /**
  * Applies platform events to the ledger, exactly once per event id (the `webhook-id`).
  *
@@ -73,6 +85,12 @@ const EVENT_ID = /^[\x21-\x7e]{1,64}$/;
  */
 export class PlatformService {
   readonly store: PlatformStore;
+  private readonly pending: {
+    eventId: string;
+    event: PlatformEvent;
+    resolve: (result: ApplyResult) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
 
   constructor(private readonly deps: { db: Db; ledger: Ledger; settings: SettingsService }) {
     this.store = new PlatformStore(deps.db.sqlite);
@@ -86,62 +104,107 @@ export class PlatformService {
    * (one entry would exceed 1,000,000,000 Sparks); ledger errors pass through.
    */
   apply(eventId: string, event: PlatformEvent): ApplyResult {
-    if (!EVENT_ID.test(eventId)) {
-      throw new PlatformError(
-        'PLATFORM.INVALID_EVENT_ID',
-        'webhook-id must be 1–64 printable ASCII characters without spaces',
-      );
-    }
-    const hash = createHash('sha256').update(JSON.stringify(event)).digest('hex');
-    return this.deps.db.write(() => {
-      const seen = this.store.event(eventId);
-      if (seen) {
-        if (seen.payloadHash !== hash) {
-          throw new PlatformError(
-            'PLATFORM.EVENT_CONFLICT',
-            `event ${eventId} was already received with a different body; a new event needs a new webhook-id`,
-            { eventId },
-          );
-        }
-        return this.replay(seen, event);
-      }
-      const now = this.deps.ledger.clock();
-      const ctx: Ctx = {
-        eventId,
-        guildId: event.guildId,
-        now,
-        rates: this.deps.settings.get(event.guildId).earn,
-      };
-      let result: Omit<ApplyResult, 'eventId' | 'type' | 'guildId' | 'sparks' | 'originalStatus'>;
-      switch (event.type) {
-        case 'trade.executed':
-          result = this.trade(ctx, event);
-          break;
-        case 'subscription.started':
-          result = this.subscription(ctx, event);
-          break;
-        case 'referral.registered':
-          result = this.referral(ctx, event);
-          break;
-      }
-      const sparks = result.credits.reduce((sum, c) => sum + c.amount, 0);
-      this.store.insertEvent({
-        id: eventId,
-        guildId: event.guildId,
-        type: event.type,
-        payloadHash: hash,
-        sparks,
-        receivedAt: now,
-      });
-      return {
-        ...result,
-        originalStatus: result.status === 'ignored' ? 'ignored' : 'applied',
-        eventId,
-        type: event.type,
-        guildId: event.guildId,
-        sparks,
-      };
+    checkEventId(eventId);
+    return this.deps.db.write(() => this.applyInTx(eventId, event, new Map()));
+  }
+
+  /**
+   * `apply` with group commit, for the HTTP server: events that arrive in the same turn
+   * of the event loop (up to MAX_GROUP) share one BEGIN IMMEDIATE transaction and so
+   * one fsync — under synchronous=FULL the fsync, not the work, bounds throughput. Each
+   * event still runs in its own savepoint, all-or-nothing on its own (a refused event
+   * rolls back only itself), and every promise settles only after the COMMIT, so no
+   * event is acknowledged before it is durable. If the COMMIT fails, every event of the
+   * group is rejected and none was applied; the sender's retry applies them.
+   */
+  submit(eventId: string, event: PlatformEvent): Promise<ApplyResult> {
+    checkEventId(eventId);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ eventId, event, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
     });
+  }
+
+  private flush(): void {
+    const group = this.pending.splice(0, MAX_GROUP);
+    if (this.pending.length > 0) setImmediate(() => this.flush());
+    const { db } = this.deps;
+    const outcomes: ({ ok: true; result: ApplyResult } | { ok: false; error: unknown })[] = [];
+    try {
+      db.write(() => {
+        const rates = new Map<string, EarnRates>();
+        for (const item of group) {
+          try {
+            outcomes.push({
+              ok: true,
+              result: db.write(() => this.applyInTx(item.eventId, item.event, rates)),
+            });
+          } catch (error) {
+            // SQLite rolls the whole transaction back on some errors (disk full, I/O):
+            // then nothing of the group stands, and the group fails as one.
+            if (!db.sqlite.inTransaction) throw error;
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      for (const item of group) item.reject(error);
+      return;
+    }
+    group.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) item.resolve(outcome.result);
+      else item.reject(outcome.error);
+    });
+  }
+
+  /** The event's whole effect; runs inside a write. `rates` caches settings per guild for the transaction. */
+  private applyInTx(eventId: string, event: PlatformEvent, rates: Map<string, EarnRates>): ApplyResult {
+    const hash = createHash('sha256').update(JSON.stringify(event)).digest('hex');
+    const seen = this.store.event(eventId);
+    if (seen) {
+      if (seen.payloadHash !== hash) {
+        throw new PlatformError(
+          'PLATFORM.EVENT_CONFLICT',
+          `event ${eventId} was already received with a different body; a new event needs a new webhook-id`,
+          { eventId },
+        );
+      }
+      return this.replay(seen, event);
+    }
+    let earn = rates.get(event.guildId);
+    if (!earn) rates.set(event.guildId, (earn = this.deps.settings.get(event.guildId).earn));
+    const now = this.deps.ledger.clock();
+    const ctx: Ctx = { eventId, guildId: event.guildId, now, rates: earn };
+    let result: Omit<ApplyResult, 'eventId' | 'type' | 'guildId' | 'sparks' | 'originalStatus'>;
+    switch (event.type) {
+      case 'trade.executed':
+        result = this.trade(ctx, event);
+        break;
+      case 'subscription.started':
+        result = this.subscription(ctx, event);
+        break;
+      case 'referral.registered':
+        result = this.referral(ctx, event);
+        break;
+    }
+    const sparks = result.credits.reduce((sum, c) => sum + c.amount, 0);
+    this.store.insertEvent({
+      id: eventId,
+      guildId: event.guildId,
+      type: event.type,
+      payloadHash: hash,
+      sparks,
+      receivedAt: now,
+    });
+    return {
+      ...result,
+      originalStatus: result.status === 'ignored' ? 'ignored' : 'applied',
+      eventId,
+      type: event.type,
+      guildId: event.guildId,
+      sparks,
+    };
   }
 
   private trade(ctx: Ctx, event: TradeEvent): Pick<ApplyResult, 'status' | 'credits'> {

@@ -41,7 +41,7 @@ export function eventsRoute(
     const parsed = parseEvent(json, deps.defaultGuildId);
     if (!parsed.ok) return sendError(reply, 400, 'HTTP.INVALID_BODY', 'the event is invalid', parsed.errors);
 
-    const result = deps.platform.apply(verified.id, parsed.event);
+    const result = await deps.platform.submit(verified.id, parsed.event);
     request.log.info(
       { eventId: result.eventId, type: result.type, status: result.status, sparks: result.sparks },
       'platform event',
