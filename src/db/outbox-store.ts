@@ -52,9 +52,8 @@ export class OutboxStore {
         `UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ? AND delivered_at IS NULL
          RETURNING ${COLS}`,
       ),
-      delivered: p(
-        `UPDATE outbox SET delivered_at = ?, last_error = NULL WHERE id = ? AND delivered_at IS NULL`,
-      ),
+      // last_error is kept: the history of a row that needed retries stays readable.
+      delivered: p(`UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL`),
       failed: p(
         `UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE id = ? AND delivered_at IS NULL`,
       ),
