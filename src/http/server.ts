@@ -33,7 +33,7 @@ export interface HttpDeps {
   config: HttpConfig;
   logger: Logger;
   /** GET /healthz: 200 when `ok`, else 503. Default: the database answers a query. */
-  health?: () => HealthReport;
+  health?: () => HealthReport | Promise<HealthReport>;
   /** Registers more routes on the same server (before it is ready). */
   extraRoutes?: (app: FastifyInstance) => void;
 }
@@ -69,7 +69,7 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
   installErrorHandlers(app, deps.logger);
 
   app.get('/healthz', async (_request, reply) => {
-    const report = (deps.health ?? (() => defaultHealth(deps.db)))();
+    const report = await (deps.health ?? (() => defaultHealth(deps.db)))();
     return reply.code(report.ok ? 200 : 503).send(report);
   });
   eventsRoute(app, { platform: deps.platform, verifier, defaultGuildId: deps.config.defaultGuildId });

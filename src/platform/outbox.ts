@@ -42,6 +42,7 @@ export interface OutboxEvent {
 }
 
 const stores = new WeakMap<Sqlite, OutboxStore>();
+const registered = new WeakSet<Ledger>();
 function storeOf(db: Db): OutboxStore {
   let store = stores.get(db.sqlite);
   if (!store) stores.set(db.sqlite, (store = new OutboxStore(db.sqlite)));
@@ -72,9 +73,12 @@ export function enqueueOutbox(db: Db, event: OutboxEvent): number {
 /**
  * Makes the ledger queue `sparks.credited` for every new entry that credits a member from
  * an issuance or campaign account (awards, campaign grants, platform credits), inside the
- * posting transaction. Register it once, and only when PLATFORM_EVENTS_URL is set.
+ * posting transaction. Call it once (again is a no-op), and only when PLATFORM_EVENTS_URL is set.
  */
 export function registerCreditedEvents(ledger: Ledger): void {
+  // Registering twice would queue every event twice.
+  if (registered.has(ledger)) return;
+  registered.add(ledger);
   ledger.onPosted((transfer, debit, credit) => {
     if (credit.type !== 'member' || (debit.type !== 'issuance' && debit.type !== 'campaign')) return;
     // The rows handed to the hook were read before the entry; its trigger has moved them since.

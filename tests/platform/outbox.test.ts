@@ -162,6 +162,13 @@ describe('sparks.credited is queued in the posting transaction', () => {
     expect(outboxStats(db)).toEqual({ pending: 3, oldestPendingAt: first.transfer.createdAt });
   });
 
+  it('registers once: a second registration does not queue events twice', () => {
+    const { ledger, credit, store } = setup(false);
+    registerCreditedEvents(ledger);
+    credit(ALICE, 5);
+    expect(store.all()).toHaveLength(1);
+  });
+
   it('rolls back with the entry: no event for a transfer that did not happen', () => {
     const { db, ledger, credit, store } = setup(false);
     ledger.onPosted(() => {
