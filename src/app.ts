@@ -8,7 +8,9 @@ import type { Plugin } from './discord/plugins.ts';
 import { Router } from './discord/router.ts';
 import { type Clock, systemClock } from './ledger/time.ts';
 import { createLogger, type Logger } from './log.ts';
+import { startHttpServer, type RunningHttpServer } from './http/server.ts';
 import { HealthMonitor } from './ops/health.ts';
+import { OutboxDispatcher } from './platform/outbox.ts';
 import { Metrics } from './ops/metrics.ts';
 import { createServices, type Services } from './services.ts';
 
@@ -27,6 +29,8 @@ export interface App {
   router: Router;
   metrics: Metrics;
   health: HealthMonitor;
+  /** The platform HTTP server, when WEBHOOK_PORT is set and this is the primary process. */
+  readonly http: RunningHttpServer | undefined;
   /** Logs in and resolves once the gateway is ready and every plugin has started. */
   start: () => Promise<void>;
   /** Stops accepting work, lets in-flight interactions finish, stops plugins, logs out, closes the database. */
@@ -57,6 +61,8 @@ export function createApp(options: AppOptions): App {
   const plugins = options.plugins ?? defaultPlugins;
   const started: Plugin[] = [];
   let stopping: Promise<void> | undefined;
+  let http: RunningHttpServer | undefined;
+  let dispatcher: OutboxDispatcher | undefined;
 
   client.on(Events.Error, (err) => logger.error({ err }, 'discord client error'));
   client.on(Events.Warn, (message) => logger.warn(message));
@@ -71,6 +77,9 @@ export function createApp(options: AppOptions): App {
     router,
     metrics,
     health,
+    get http() {
+      return http;
+    },
     async start() {
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
       await client.login(config.discordToken);
@@ -81,6 +90,31 @@ export function createApp(options: AppOptions): App {
         await plugin.start({ client, services, router, primary });
         started.push(plugin);
       }
+      if (primary && config.webhook) {
+        http = await startHttpServer({
+          db,
+          ledger: services.ledger,
+          settings: services.settings,
+          platform: services.platform,
+          config,
+          logger,
+          health: () => ({ ...health.report() }),
+          extraRoutes: (server) => {
+            server.get('/metrics', async (_request, reply) =>
+              reply.type(metrics.contentType).send(await metrics.text()),
+            );
+          },
+        });
+      }
+      if (primary && config.platformEventsUrl) {
+        dispatcher = new OutboxDispatcher({
+          db,
+          url: config.platformEventsUrl,
+          secret: config.webhookSecrets[0]!,
+          logger,
+        });
+        dispatcher.start();
+      }
       logger.info(
         { user: client.user?.tag, guilds: client.guilds.cache.size, shards: client.shard?.ids, primary },
         'Sparks is ready',
@@ -88,6 +122,7 @@ export function createApp(options: AppOptions): App {
     },
     stop() {
       stopping ??= (async () => {
+        await http?.close();
         await router.drain();
         for (const plugin of started.reverse()) {
           try {
@@ -96,6 +131,7 @@ export function createApp(options: AppOptions): App {
             logger.error({ err, plugin: plugin.name }, 'plugin failed to stop cleanly');
           }
         }
+        await dispatcher?.stop();
         await client.destroy();
         health.stop();
         if (!options.db) db.close();

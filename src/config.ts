@@ -103,6 +103,8 @@ export interface Config {
   databasePath: string;
   discordApiUrl: string | undefined;
   webhook: { port: number; host: string; secrets: string[] } | undefined;
+  /** WEBHOOK_SECRET split on spaces (empty when unset): verifies inbound, the first signs outbound. */
+  webhookSecrets: string[];
   defaultGuildId: string | undefined;
   platformApiToken: string | undefined;
   platformEventsUrl: string | undefined;
@@ -154,6 +156,7 @@ export function loadConfig(
       e.WEBHOOK_PORT === undefined
         ? undefined
         : { port: e.WEBHOOK_PORT, host: e.WEBHOOK_HOST, secrets: (e.WEBHOOK_SECRET ?? '').split(' ') },
+    webhookSecrets: e.WEBHOOK_SECRET ? e.WEBHOOK_SECRET.split(' ') : [],
     defaultGuildId: e.DEFAULT_GUILD_ID,
     platformApiToken: e.PLATFORM_API_TOKEN,
     platformEventsUrl: e.PLATFORM_EVENTS_URL,

@@ -5,6 +5,8 @@ import { Ledger } from './ledger/ledger.ts';
 import type { Clock } from './ledger/time.ts';
 import type { Logger } from './log.ts';
 import { AwardService } from './moderation/awards.ts';
+import { registerCreditedEvents } from './platform/outbox.ts';
+import { PlatformService } from './platform/service.ts';
 import { SettingsService } from './settings/settings.ts';
 
 /**
@@ -20,6 +22,8 @@ export interface Services {
   ledger: Ledger;
   settings: SettingsService;
   awards: AwardService;
+  /** Platform events (trades, subscriptions, referrals) applied to the ledger. */
+  platform: PlatformService;
   /** Audit-log events waiting to be posted to the guild's log channel. */
   audit: AuditQueue;
 }
@@ -28,6 +32,8 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const { config, db, clock, logger } = deps;
   const ledger = new Ledger(db, clock);
   const settings = new SettingsService(db, config.earnDefaults, clock);
+  // Every process that credits members enqueues sparks.credited in the same transaction.
+  if (config.platformEventsUrl) registerCreditedEvents(ledger);
   return {
     config,
     db,
@@ -36,6 +42,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     ledger,
     settings,
     awards: new AwardService(db, ledger, settings, clock),
+    platform: new PlatformService({ db, ledger, settings }),
     audit: new AuditQueue(),
   };
 }

@@ -1,0 +1,131 @@
+/**
+ * The platform HTTP server: the signed webhook, the read-back API and a health check.
+ * Composable: the composition root passes `health` (richer checks) and `extraRoutes`
+ * (e.g. /metrics) and owns start-up order; this module never reads the environment.
+ */
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/open.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import type { Logger } from '../log.ts';
+import type { PlatformService } from '../platform/service.ts';
+import type { SettingsService } from '../settings/settings.ts';
+import { installErrorHandlers, sendError } from './errors.ts';
+import { EVENT_BODY_LIMIT, eventsRoute } from './routes/events.ts';
+import { membersRoute } from './routes/members.ts';
+import { SignatureVerifier } from './signature.ts';
+
+export interface HealthReport {
+  ok: boolean;
+  [check: string]: unknown;
+}
+
+export type HttpConfig = Pick<Config, 'webhookSecrets' | 'defaultGuildId' | 'platformApiToken'> & {
+  webhook?: Config['webhook'];
+};
+
+export interface HttpDeps {
+  db: Db;
+  ledger: Ledger;
+  settings: SettingsService;
+  platform: PlatformService;
+  config: HttpConfig;
+  logger: Logger;
+  /** GET /healthz: 200 when `ok`, else 503. Default: the database answers a query. */
+  health?: () => HealthReport | Promise<HealthReport>;
+  /** Registers more routes on the same server (before it is ready). */
+  extraRoutes?: (app: FastifyInstance) => void;
+}
+
+/**
+ * Builds (does not start) the server. Throws if no webhook secret is configured: an
+ * unverifiable webhook endpoint is never served.
+ */
+export function createHttpServer(deps: HttpDeps): FastifyInstance {
+  const verifier = new SignatureVerifier(deps.config.webhookSecrets);
+  // Typed as fastify's base logger so the instance gets the default FastifyInstance type.
+  const logger: FastifyBaseLogger = deps.logger;
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: EVENT_BODY_LIMIT,
+    return503OnClosing: true,
+    // Refusals before routing (a malformed URL) take the same JSON shape as the rest.
+    frameworkErrors: (error, _request, reply) => {
+      void sendError(
+        reply,
+        400,
+        'HTTP.BAD_REQUEST',
+        error.code === 'FST_ERR_BAD_URL' ? 'the URL is malformed' : 'bad request',
+      );
+    },
+  });
+  // Signatures cover the exact bytes received, so the body is kept raw and parsed only
+  // after verification; no other media type is accepted (415).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    done(null, body);
+  });
+  installErrorHandlers(app, deps.logger);
+
+  app.get('/healthz', async (_request, reply) => {
+    const report = await (deps.health ?? (() => defaultHealth(deps.db)))();
+    return reply.code(report.ok ? 200 : 503).send(report);
+  });
+  eventsRoute(app, { platform: deps.platform, verifier, defaultGuildId: deps.config.defaultGuildId });
+  if (deps.config.platformApiToken) {
+    membersRoute(app, {
+      ledger: deps.ledger,
+      store: deps.platform.store,
+      token: deps.config.platformApiToken,
+      defaultGuildId: deps.config.defaultGuildId,
+    });
+  }
+  deps.extraRoutes?.(app);
+  return app;
+}
+
+export interface RunningHttpServer {
+  /** Base URL, e.g. http://127.0.0.1:8080 (a wildcard host is shown as 127.0.0.1). */
+  url: string;
+  port: number;
+  app: FastifyInstance;
+  close: () => Promise<void>;
+}
+
+/**
+ * Builds and starts the server on `listen` (default: WEBHOOK_HOST / WEBHOOK_PORT). Port 0
+ * picks a free port (tests). `close()` stops accepting, finishes requests in flight, and
+ * resolves when the socket is closed.
+ */
+export async function startHttpServer(
+  deps: HttpDeps,
+  listen: { host?: string; port?: number } = {},
+): Promise<RunningHttpServer> {
+  const host = listen.host ?? deps.config.webhook?.host ?? '127.0.0.1';
+  const port = listen.port ?? deps.config.webhook?.port ?? 0;
+  const app = createHttpServer(deps);
+  await app.listen({ host, port });
+  const address = app.server.address() as AddressInfo;
+  const shownHost = ['0.0.0.0', '::'].includes(address.address)
+    ? '127.0.0.1'
+    : address.family === 'IPv6'
+      ? `[${address.address}]`
+      : address.address;
+  deps.logger.info({ host, port: address.port }, 'platform HTTP server listening');
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    port: address.port,
+    app,
+    close: () => app.close(),
+  };
+}
+
+function defaultHealth(db: Db): HealthReport {
+  try {
+    db.sqlite.prepare('SELECT 1').get();
+    return { ok: true, database: 'ok' };
+  } catch {
+    return { ok: false, database: 'unavailable' };
+  }
+}

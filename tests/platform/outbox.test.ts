@@ -1,0 +1,363 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/open.ts';
+import { OutboxStore } from '../../src/db/outbox-store.ts';
+import { CAMPAIGN_BUDGET, Ledger } from '../../src/ledger/ledger.ts';
+import {
+  enqueueOutbox,
+  OutboxDispatcher,
+  outboxStats,
+  registerCreditedEvents,
+} from '../../src/platform/outbox.ts';
+import { fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
+import { ALICE, BOB, CAROL, SECRET_A } from '../helpers/platform.ts';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A fake clock that starts at the real time, so receivers can check signature timestamps. */
+const nowClock = () => fakeClock(Date.now());
+
+function setup(file = true) {
+  const db = freshDb({ file });
+  cleanups.push(() => db.cleanup());
+  const clock = nowClock();
+  const ledger = new Ledger(db, clock);
+  registerCreditedEvents(ledger);
+  let n = 0;
+  const credit = (userId: string, amount: number) =>
+    ledger.credit({
+      guildId: G,
+      userId,
+      source: 'award',
+      kind: 'award',
+      amount,
+      key: `k${++n}`,
+      actor: MOD,
+      reason: `award ${n}`,
+    });
+  return { db, clock, ledger, credit, store: new OutboxStore(db.sqlite) };
+}
+
+interface Received {
+  id: string;
+  userId: string;
+  outboxId: number;
+  status: number;
+  verified: boolean;
+  body: Record<string, unknown>;
+}
+
+/** A platform endpoint on 127.0.0.1 that verifies each request with standardwebhooks. */
+async function receiver(options: { port?: number; fail?: (r: Received, n: number) => boolean } = {}) {
+  const webhook = new Webhook(SECRET_A);
+  const received: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let verified = true;
+      try {
+        webhook.verify(raw, headersOf(req.headers));
+      } catch {
+        verified = false;
+      }
+      const body = JSON.parse(raw) as Record<string, unknown>;
+      const id = String(req.headers['webhook-id']);
+      const r: Received = {
+        id,
+        userId: String(body.discord_user_id),
+        outboxId: Number(id.replace('outbox_', '')),
+        status: 200,
+        verified,
+        body,
+      };
+      if (options.fail?.(r, received.length)) r.status = 500;
+      received.push(r);
+      res.writeHead(r.status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  let open = true;
+  const close = () =>
+    open
+      ? new Promise<void>((resolve) => {
+          open = false;
+          server.closeAllConnections();
+          server.close(() => resolve());
+        })
+      : Promise.resolve();
+  cleanups.push(close);
+  return { url: `http://127.0.0.1:${port}/hooks`, port, received, close };
+}
+
+function headersOf(headers: IncomingHttpHeaders): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
+}
+
+/** Requests per member in arrival order must never go back to an earlier outbox row. */
+function expectInOrderPerMember(received: Received[]) {
+  const byMember = new Map<string, number[]>();
+  for (const r of received) byMember.set(r.userId, [...(byMember.get(r.userId) ?? []), r.outboxId]);
+  for (const [member, ids] of byMember) {
+    expect(ids, `requests for ${member}`).toEqual([...ids].sort((a, b) => a - b));
+  }
+}
+
+describe('sparks.credited is queued in the posting transaction', () => {
+  it('for credits from issuance and campaign accounts, with balance and lifetime after, and not for holds', () => {
+    const { db, ledger, credit, store } = setup(false);
+    const first = credit(ALICE, 50);
+    credit(ALICE, 25);
+    ledger.post({
+      guildId: G,
+      kind: 'campaign.fund',
+      from: { type: 'issuance', ref: 'campaign' },
+      to: CAMPAIGN_BUDGET(1),
+      amount: 100,
+      key: 'fund',
+      actor: MOD,
+    });
+    ledger.post({
+      guildId: G,
+      kind: 'campaign.grant',
+      from: CAMPAIGN_BUDGET(1),
+      to: { type: 'member', ref: BOB },
+      amount: 10,
+      key: 'grant',
+      actor: { type: 'campaign', id: '1' },
+    });
+    const hold = ledger.hold({ guildId: G, userId: ALICE, amount: 30, key: 'h', actor: MOD });
+    ledger.voidHold(hold.transfer.id, { key: 'v', actor: MOD });
+    const rows = store.all();
+    expect(rows.map((r) => [r.userId, r.type])).toEqual([
+      [ALICE, 'sparks.credited'],
+      [ALICE, 'sparks.credited'],
+      [BOB, 'sparks.credited'],
+    ]);
+    expect(JSON.parse(rows[1]!.payload)).toEqual({
+      type: 'sparks.credited',
+      occurred_at: new Date(first.transfer.createdAt).toISOString(),
+      guild_id: G,
+      discord_user_id: ALICE,
+      amount: 25,
+      kind: 'award',
+      entry_id: first.transfer.id + 1,
+      balance_after: 75,
+      lifetime_after: 75,
+      reason: 'award 2',
+      ref: null,
+    });
+    expect(rows[0]).toMatchObject({
+      attempts: 0,
+      deliveredAt: null,
+      nextAttemptAt: first.transfer.createdAt,
+    });
+    expect(outboxStats(db)).toEqual({ pending: 3, oldestPendingAt: first.transfer.createdAt });
+  });
+
+  it('registers once: a second registration does not queue events twice', () => {
+    const { ledger, credit, store } = setup(false);
+    registerCreditedEvents(ledger);
+    credit(ALICE, 5);
+    expect(store.all()).toHaveLength(1);
+  });
+
+  it('rolls back with the entry: no event for a transfer that did not happen', () => {
+    const { db, ledger, credit, store } = setup(false);
+    ledger.onPosted(() => {
+      throw new Error('later hook fails');
+    });
+    expect(() => credit(ALICE, 5)).toThrow('later hook fails');
+    expect(store.all()).toEqual([]);
+    expect(db.sqlite.prepare('SELECT COUNT(*) AS n FROM transfers').get()).toEqual({ n: 0 });
+  });
+
+  it('enqueueOutbox queues the shop events with their own fields, inside the caller’s write', () => {
+    const { db, store } = setup(false);
+    const id = db.write(() =>
+      enqueueOutbox(db, {
+        guildId: G,
+        userId: CAROL,
+        type: 'redemption.fulfilled',
+        now: Date.UTC(2026, 10, 24),
+        data: { redemption_id: 7, reward: 'VIP role', cost: 500 },
+      }),
+    );
+    expect(store.all()).toEqual([
+      expect.objectContaining({ id, userId: CAROL, type: 'redemption.fulfilled' }),
+    ]);
+    expect(JSON.parse(store.all()[0]!.payload)).toEqual({
+      type: 'redemption.fulfilled',
+      occurred_at: '2026-11-24T00:00:00.000Z',
+      guild_id: G,
+      discord_user_id: CAROL,
+      redemption_id: 7,
+      reward: 'VIP role',
+      cost: 500,
+    });
+  });
+});
+
+describe('OutboxDispatcher', () => {
+  it('delivers through 500s and an outage across a restart: each event at least once, signed, in order per member', async () => {
+    const { db, clock, credit } = setup();
+    for (const [userId, amount] of [
+      [ALICE, 10],
+      [BOB, 20],
+      [ALICE, 11],
+      [CAROL, 30],
+      [BOB, 21],
+      [ALICE, 12],
+    ] as const)
+      credit(userId, amount);
+    let platform = await receiver({ fail: (_r, n) => n < 3 });
+    const options = { url: platform.url, secret: SECRET_A, clock, random: () => 0.5 };
+    const first = new OutboxDispatcher({ db, ...options });
+
+    expect(await first.runOnce()).toEqual({ claimed: 3, delivered: 0, failed: 3 }); // heads of Alice, Bob, Carol: 500
+    expect(await first.runOnce()).toEqual({ claimed: 0, delivered: 0, failed: 0 }); // backing off
+    await platform.close(); // the platform goes down
+    clock.advance(1_000);
+    expect(await first.runOnce()).toEqual({ claimed: 3, delivered: 0, failed: 3 });
+    const store = new OutboxStore(db.sqlite);
+    expect(store.all()[0]).toMatchObject({ attempts: 2, lastError: expect.stringContaining('ECONNREFUSED') });
+
+    await first.stop();
+    const path = db.path;
+    db.close(); // the bot restarts while the platform is still down
+    const reopened = openDatabase(path);
+    cleanups.push(() => reopened.close());
+    const second = new OutboxDispatcher({ db: reopened, ...options });
+    const before = platform.received;
+    platform = await receiver({ port: platform.port });
+
+    let delivered = 0;
+    for (let pass = 0; pass < 20 && delivered < 6; pass++) {
+      clock.advance(2_000);
+      delivered += (await second.runOnce()).delivered;
+    }
+    expect(delivered).toBe(6);
+    const rows = new OutboxStore(reopened.sqlite).all();
+    expect(rows.every((r) => r.deliveredAt !== null)).toBe(true);
+    expect(rows.map((r) => r.attempts)).toEqual([3, 3, 1, 3, 1, 1]);
+    expect(rows[0]!.lastError).toContain('ECONNREFUSED');
+
+    const all = [...before, ...platform.received];
+    expect(before.map((r) => r.status)).toEqual([500, 500, 500]);
+    expect(all.every((r) => r.verified)).toBe(true);
+    const accepted = all.filter((r) => r.status === 200);
+    expect(accepted.map((r) => r.outboxId).sort((a, b) => a - b)).toEqual(rows.map((r) => r.id));
+    expectInOrderPerMember(all);
+    expect(accepted.filter((r) => r.userId === ALICE).map((r) => r.body.amount)).toEqual([10, 11, 12]);
+    expect(accepted.find((r) => r.userId === BOB && r.body.amount === 21)!.body).toMatchObject({
+      type: 'sparks.credited',
+      balance_after: 41,
+      lifetime_after: 41,
+    });
+  });
+
+  it("holds back a member's later events while an earlier one fails, and lets other members through", async () => {
+    const { db, clock, credit } = setup();
+    credit(ALICE, 1);
+    credit(ALICE, 2);
+    credit(BOB, 3);
+    credit(BOB, 4);
+    let aliceFails = true;
+    const platform = await receiver({ fail: (r) => aliceFails && r.userId === ALICE });
+    const dispatcher = new OutboxDispatcher({
+      db,
+      url: platform.url,
+      secret: SECRET_A,
+      clock,
+      random: () => 0,
+    });
+    for (let i = 0; i < 5; i++) {
+      clock.advance(60_000);
+      await dispatcher.runOnce();
+    }
+    expect(platform.received.filter((r) => r.status === 200).map((r) => r.body.amount)).toEqual([3, 4]);
+    expect(new Set(platform.received.filter((r) => r.userId === ALICE).map((r) => r.body.amount))).toEqual(
+      new Set([1]),
+    );
+    aliceFails = false;
+    clock.advance(600_000);
+    await dispatcher.runOnce();
+    await dispatcher.runOnce();
+    expect(platform.received.filter((r) => r.status === 200).map((r) => r.body.amount)).toEqual([3, 4, 1, 2]);
+    expectInOrderPerMember(platform.received);
+  });
+
+  it('two dispatchers on one database file never send the same row concurrently', async () => {
+    const { db, clock, credit } = setup();
+    const members = Array.from({ length: 12 }, (_, i) => `60000000000000000${String(i).padStart(2, '0')}`);
+    for (let round = 0; round < 3; round++) for (const m of members) credit(m, round + 1);
+    const other = openDatabase(db.path);
+    cleanups.push(() => other.close());
+    const platform = await receiver();
+    const a = new OutboxDispatcher({ db, url: platform.url, secret: SECRET_A, clock, batchSize: 5 });
+    const b = new OutboxDispatcher({ db: other, url: platform.url, secret: SECRET_A, clock, batchSize: 5 });
+    for (let pass = 0; pass < 20 && platform.received.length < 36; pass++) {
+      const [ra, rb] = await Promise.all([a.runOnce(), b.runOnce()]);
+      if (pass === 0) expect([ra.claimed, rb.claimed]).toEqual([5, 5]);
+    }
+    const ids = platform.received.map((r) => r.outboxId);
+    expect(ids).toHaveLength(36);
+    expect(new Set(ids).size).toBe(36);
+    expectInOrderPerMember(platform.received);
+  });
+
+  it('resends a row whose claimant died once its lease runs out, not before', async () => {
+    const { db, clock, credit, store } = setup();
+    credit(ALICE, 5);
+    const platform = await receiver();
+    store.lease(1, clock() + 60_000); // a dispatcher claimed it, then crashed
+    const dispatcher = new OutboxDispatcher({ db, url: platform.url, secret: SECRET_A, clock });
+    expect((await dispatcher.runOnce()).claimed).toBe(0);
+    clock.advance(60_000);
+    expect(await dispatcher.runOnce()).toEqual({ claimed: 1, delivered: 1, failed: 0 });
+    expect(platform.received.map((r) => r.id)).toEqual(['outbox_1']);
+  });
+
+  it('backs off exponentially from 1 s to at most 10 minutes, with up to half as jitter', () => {
+    const { db } = setup(false);
+    const make = (r: number) =>
+      new OutboxDispatcher({ db, url: 'http://127.0.0.1:9/', secret: SECRET_A, random: () => r });
+    const none = make(0.999_999);
+    const most = make(0);
+    expect([1, 2, 3, 4, 10, 11, 50].map((n) => Math.round(none.backoff(n) / 1000))).toEqual([
+      1, 2, 4, 8, 512, 600, 600,
+    ]);
+    expect([1, 2, 10, 11].map((n) => most.backoff(n))).toEqual([500, 1_000, 256_000, 300_000]);
+  });
+
+  it('runs in the background between start() and stop(), and prunes delivered rows after the retention', async () => {
+    const { db, credit, store } = setup();
+    const platform = await receiver();
+    credit(ALICE, 1);
+    const dispatcher = new OutboxDispatcher({
+      db,
+      url: platform.url,
+      secret: SECRET_A,
+      pollMs: 5,
+      retentionMs: 0,
+    });
+    dispatcher.start();
+    for (let i = 0; i < 200 && platform.received.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    credit(BOB, 2);
+    for (let i = 0; i < 200 && platform.received.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    await dispatcher.stop();
+    expect(platform.received.map((r) => r.userId)).toEqual([ALICE, BOB]);
+    expect(outboxStats(db).pending).toBe(0);
+    // The first pass pruned nothing yet; a new dispatcher prunes on its first pass.
+    await new OutboxDispatcher({ db, url: platform.url, secret: SECRET_A, retentionMs: 0 }).runOnce();
+    expect(store.all()).toEqual([]);
+  });
+});
