@@ -11,6 +11,9 @@ import { DAY_MS } from '../src/ledger/time.ts';
 import { latencies, opsPerSecond, percentile, rng, summary, type Row } from './lib.ts';
 
 const G = '900000000000000001';
+
+/** Snowflake-like member ids as exact strings (1e17 + i as a double would round to multiples of 16). */
+export const memberId = (i: number) => `1${String(i).padStart(17, '0')}`;
 const ACTOR = { type: 'system' as const, id: 'bench' };
 
 function tempDb(): { db: Db; dispose: () => void } {
@@ -165,7 +168,7 @@ export function duplicates(runs: number, n: number): Row[] {
 export function scaleDatabase(members: number, entries: number, now: number): string {
   const dir = join(import.meta.dirname, '.cache');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `scale-${members}-${entries}-${now}.db`);
+  const file = join(dir, `scale-v2-${members}-${entries}-${now}.db`);
   if (existsSync(file)) return file;
   const tmp = `${file}.tmp`;
   rmSync(tmp, { force: true });
@@ -176,10 +179,7 @@ export function scaleDatabase(members: number, entries: number, now: number): st
   const start = now - 90 * DAY_MS;
   const issuance = db.write(() => ledger.store.ensureAccount(G, 'issuance', 'campaign', start));
   const ids = db.write(() =>
-    Array.from(
-      { length: members },
-      (_, i) => ledger.store.ensureAccount(G, 'member', String(1e17 + i), start).id,
-    ),
+    Array.from({ length: members }, (_, i) => ledger.store.ensureAccount(G, 'member', memberId(i), start).id),
   );
   const insert = db.sqlite.prepare(
     `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key, actor_type, actor_id, reason, created_at)
@@ -214,7 +214,7 @@ export function readsAtScale(file: string, now: number, samples: number): Row[] 
   );
   const time = (fn: () => unknown) => latencies(samples, () => fn());
   const p99 = (lat: number[]) => percentile(lat, 99);
-  const pick = () => String(1e17 + Math.floor(random() * members));
+  const pick = () => memberId(Math.floor(random() * members));
   const raw = p99(time(() => rawTop.all(G)));
   const rows: [string, number[], number][] = [
     ['balance + rank of one member', time(() => ledger.standing(G, pick())), 1],

@@ -85,20 +85,26 @@ export class LedgerStore {
     count: Record<ScoreColumn, Statement<[string], { n: number }>>;
     ahead: Record<ScoreColumn, Statement<[{ g: string; s: number; id: number }], { n: number }>>;
     periodTop: Statement<[string, string, number, number], RankedRow>;
-    periodCount: Statement<[string, string], { n: number }>;
+    boardTotal: Statement<[string, string], { n: number }>;
+    boardAbove: Statement<[{ g: string; b: string; s: number }], { n: number }>;
+    balanceTies: Statement<[{ g: string; s: number; id: number }], { n: number }>;
+    periodTies: Statement<[{ g: string; p: string; s: number; id: number }], { n: number }>;
     periodOf: Statement<[string, string, number], { earned: number }>;
-    periodAhead: Statement<[{ g: string; p: string; s: number; id: number }], { n: number }>;
     sumByActorSince: Statement<[string, string, string, number], { total: number }>;
     openHolds: Statement<[string], TransferRow>;
   };
 
   constructor(readonly sqlite: Sqlite) {
     const p = <B extends unknown[], R>(source: string) => sqlite.prepare<B, R>(source);
+    // The inner query reads only the partial index (its rowid is the account id), so a deep
+    // page skips entries without touching table rows.
     const rankTop = (col: string) =>
       p<[string, number, number], RankedRow>(
-        `SELECT id AS accountId, ref AS userId, ${col} AS score FROM accounts
-         WHERE guild_id = ? AND type = 'member' AND ranked = 1 AND ${col} > 0
-         ORDER BY ${col} DESC, id ASC LIMIT ? OFFSET ?`,
+        `SELECT a.id AS accountId, a.ref AS userId, a.${col} AS score
+         FROM (SELECT id FROM accounts WHERE guild_id = ? AND type = 'member' AND ranked = 1 AND ${col} > 0
+               ORDER BY ${col} DESC, id ASC LIMIT ? OFFSET ?) t
+         JOIN accounts a ON a.id = t.id
+         ORDER BY a.${col} DESC, a.id ASC`,
       );
     const rankCount = (col: string) =>
       p<[string], { n: number }>(
@@ -140,19 +146,34 @@ export class LedgerStore {
       ahead: { balance: rankAhead('balance'), lifetime: rankAhead('lifetime_earned') },
       periodTop: p(
         `SELECT e.account_id AS accountId, a.ref AS userId, e.earned AS score
-         FROM earn_periods e JOIN accounts a ON a.id = e.account_id
-         WHERE e.guild_id = ? AND e.period = ? AND e.earned > 0 AND a.ranked = 1
-         ORDER BY e.earned DESC, e.account_id ASC LIMIT ? OFFSET ?`,
-      ),
-      periodCount: p(
-        `SELECT COUNT(*) AS n FROM earn_periods e JOIN accounts a ON a.id = e.account_id
-         WHERE e.guild_id = ? AND e.period = ? AND e.earned > 0 AND a.ranked = 1`,
+         FROM (SELECT account_id, earned FROM earn_periods WHERE guild_id = ? AND period = ? AND ranked = 1 AND earned > 0
+               ORDER BY earned DESC, account_id ASC LIMIT ? OFFSET ?) e
+         JOIN accounts a ON a.id = e.account_id
+         ORDER BY e.earned DESC, e.account_id ASC`,
       ),
       periodOf: p(`SELECT earned FROM earn_periods WHERE guild_id = ? AND period = ? AND account_id = ?`),
-      periodAhead: p(
-        `SELECT COUNT(*) AS n FROM earn_periods e JOIN accounts a ON a.id = e.account_id
-         WHERE e.guild_id = @g AND e.period = @p AND a.ranked = 1
-         AND (e.earned > @s OR (e.earned = @s AND e.account_id < @id))`,
+      boardTotal: p(
+        `SELECT COALESCE(SUM(n), 0) AS n FROM rank_counts WHERE guild_id = ? AND board = ? AND level = 2`,
+      ),
+      // Members with a higher score: whole level-2 blocks above, then level-1 blocks above
+      // within the same level-2 block, then exact scores above within the same level-1 block.
+      boardAbove: p(
+        `SELECT
+           COALESCE((SELECT SUM(n) FROM rank_counts WHERE guild_id = @g AND board = @b AND level = 2 AND key > (@s >> 20)), 0)
+         + COALESCE((SELECT SUM(n) FROM rank_counts WHERE guild_id = @g AND board = @b AND level = 1
+                       AND key > (@s >> 10) AND key < (((@s >> 20) + 1) << 10)), 0)
+         + COALESCE((SELECT SUM(n) FROM rank_counts WHERE guild_id = @g AND board = @b AND level = 0
+                       AND key > @s AND key < (((@s >> 10) + 1) << 10)), 0) AS n`,
+      ),
+      // Ties: pinned to the ranked indexes (the planner otherwise picks the primary key and
+      // walks every member of the period).
+      balanceTies: p(
+        `SELECT COUNT(*) AS n FROM accounts INDEXED BY accounts_rank_balance
+         WHERE guild_id = @g AND type = 'member' AND ranked = 1 AND balance = @s AND id < @id`,
+      ),
+      periodTies: p(
+        `SELECT COUNT(*) AS n FROM earn_periods INDEXED BY earn_periods_ranked
+         WHERE guild_id = @g AND period = @p AND ranked = 1 AND earned > 0 AND earned = @s AND account_id < @id`,
       ),
       sumByActorSince: p(
         `SELECT COALESCE(SUM(amount), 0) AS total FROM transfers
@@ -220,12 +241,20 @@ export class LedgerStore {
     return this.s.top[column].all(guildId, limit, offset);
   }
 
+  /** Ranked members with a positive score on the board. */
   countRanked(guildId: string, column: ScoreColumn): number {
-    return this.s.count[column].get(guildId)!.n;
+    return column === 'balance'
+      ? this.s.boardTotal.get(guildId, 'balance')!.n
+      : this.s.count[column].get(guildId)!.n;
   }
 
+  /** Ranked members ahead of (score, account): higher score, or the same score and an older account. */
   countAhead(guildId: string, column: ScoreColumn, score: number, accountId: number): number {
-    return this.s.ahead[column].get({ g: guildId, s: score, id: accountId })!.n;
+    if (column === 'lifetime') return this.s.ahead.lifetime.get({ g: guildId, s: score, id: accountId })!.n;
+    return (
+      this.s.boardAbove.get({ g: guildId, b: 'balance', s: score })!.n +
+      this.s.balanceTies.get({ g: guildId, s: score, id: accountId })!.n
+    );
   }
 
   periodTop(guildId: string, period: string, limit: number, offset: number): RankedRow[] {
@@ -233,7 +262,7 @@ export class LedgerStore {
   }
 
   periodCount(guildId: string, period: string): number {
-    return this.s.periodCount.get(guildId, period)!.n;
+    return this.s.boardTotal.get(guildId, period)!.n;
   }
 
   periodEarned(guildId: string, period: string, accountId: number): number {
@@ -241,7 +270,10 @@ export class LedgerStore {
   }
 
   periodAhead(guildId: string, period: string, score: number, accountId: number): number {
-    return this.s.periodAhead.get({ g: guildId, p: period, s: score, id: accountId })!.n;
+    return (
+      this.s.boardAbove.get({ g: guildId, b: period, s: score })!.n +
+      this.s.periodTies.get({ g: guildId, p: period, s: score, id: accountId })!.n
+    );
   }
 
   sumByActorSince(guildId: string, kind: TransferKind, actorId: string, since: number): number {

@@ -146,11 +146,38 @@ export const earnPeriods = sqliteTable(
       .notNull()
       .references(() => accounts.id),
     earned: integer('earned').notNull(),
+    /** Copy of the account's `ranked` (kept by trigger) so a windowed board reads one index. */
+    ranked: integer('ranked').notNull().default(1),
   },
   (t) => [
     primaryKey({ columns: [t.guildId, t.period, t.accountId] }),
-    index('earn_periods_rank').on(t.guildId, t.period, sql`${t.earned} DESC`, t.accountId),
+    index('earn_periods_ranked')
+      .on(t.guildId, t.period, sql`${t.earned} DESC`, t.accountId)
+      .where(sql`ranked = 1 AND earned > 0`),
+    index('earn_periods_account').on(t.accountId),
     check('earn_periods_integer', sql`typeof(${t.earned}) = 'integer'`),
+  ],
+);
+
+/**
+ * How many ranked members hold each score on a board ('balance', or a period key like
+ * 'w:2026-48'), at three levels: the exact score (level 0), score >> 10 (level 1) and
+ * score >> 20 (level 2). Kept by triggers in the write transaction, so a member's rank is
+ * three short range sums plus the ties — not a count of everyone ahead.
+ */
+export const rankCounts = sqliteTable(
+  'rank_counts',
+  {
+    guildId: text('guild_id').notNull(),
+    board: text('board').notNull(),
+    level: integer('level').notNull(),
+    key: integer('key').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.board, t.level, t.key] }),
+    check('rank_counts_n', sql`${t.n} >= 0`),
+    check('rank_counts_level', sql`${t.level} IN (0, 1, 2)`),
   ],
 );
 

@@ -191,6 +191,32 @@ export function verifyLedger(sqlite: Sqlite): VerifyReport {
         `rollup ${String(r.period)} of account ${String(r.account_id)}: stored ${String(r.stored ?? 0)}, entries give ${String(r.expected ?? 0)}`,
     );
 
+    check(
+      'windowed rollups carry their member’s ranked flag',
+      `SELECT e.period, e.account_id FROM earn_periods e JOIN accounts a ON a.id = e.account_id WHERE e.ranked <> a.ranked`,
+      (r) =>
+        `rollup ${String(r.period)} of account ${String(r.account_id)} disagrees with the account's ranked flag`,
+    );
+    check(
+      'leaderboard rank counts equal the ranked members',
+      `WITH scores AS (
+         SELECT guild_id, 'balance' AS board, balance AS score FROM accounts WHERE type = 'member' AND ranked = 1 AND balance > 0
+         UNION ALL
+         SELECT guild_id, period, earned FROM earn_periods WHERE ranked = 1 AND earned > 0
+       ), expected AS (
+         SELECT guild_id, board, l.level, score >> l.shift AS key, COUNT(*) AS n
+         FROM scores, (SELECT 0 AS level, 0 AS shift UNION ALL SELECT 1, 10 UNION ALL SELECT 2, 20) l
+         GROUP BY guild_id, board, l.level, score >> l.shift
+       )
+       SELECT COALESCE(x.board, c.board) AS board, COALESCE(x.level, c.level) AS level, COALESCE(x.key, c.key) AS key,
+              x.n AS expected, c.n AS stored
+       FROM expected x FULL OUTER JOIN rank_counts c
+         ON c.guild_id = x.guild_id AND c.board = x.board AND c.level = x.level AND c.key = x.key
+       WHERE COALESCE(x.n, 0) <> COALESCE(c.n, 0)`,
+      (r) =>
+        `rank count ${String(r.board)} level ${String(r.level)} key ${String(r.key)}: stored ${String(r.stored ?? 0)}, members give ${String(r.expected ?? 0)}`,
+    );
+
     const one = (sql: string) => (sqlite.prepare(sql).get() as { n: number }).n;
     return {
       ok: checks.every((c) => c.ok),
