@@ -81,6 +81,7 @@ export function createApp(options: AppOptions): App {
           }
         }
         await client.destroy();
+        await services.cards.close();
         if (!options.db) db.close();
         logger.info('Sparks stopped');
       })();

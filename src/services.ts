@@ -1,11 +1,14 @@
 import { AuditQueue } from './audit.ts';
+import { CardRenderer } from './cards/pool.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
 import { Ledger } from './ledger/ledger.ts';
 import type { Clock } from './ledger/time.ts';
 import type { Logger } from './log.ts';
+import { MembersService } from './members/members.ts';
 import { AwardService } from './moderation/awards.ts';
 import { SettingsService } from './settings/settings.ts';
+import { TierService } from './tiers/tiers.ts';
 
 /**
  * Everything a handler may use, built once in the composition root. Features add their
@@ -22,12 +25,19 @@ export interface Services {
   awards: AwardService;
   /** Audit-log events waiting to be posted to the guild's log channel. */
   audit: AuditQueue;
+  /** Profiles, history, leaderboards, and the ranked flags behind them. */
+  members: MembersService;
+  /** Tier roles by lifetime earned, and the record of what the bot granted. */
+  tiers: TierService;
+  /** Profile and leaderboard images, drawn off the event loop; closed when the app stops. */
+  cards: CardRenderer;
 }
 
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
   const { config, db, clock, logger } = deps;
   const ledger = new Ledger(db, clock);
   const settings = new SettingsService(db, config.earnDefaults, clock);
+  const tiers = new TierService(db, ledger, clock);
   return {
     config,
     db,
@@ -37,5 +47,8 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     settings,
     awards: new AwardService(db, ledger, settings, clock),
     audit: new AuditQueue(),
+    members: new MembersService(db, ledger, tiers),
+    tiers,
+    cards: new CardRenderer(),
   };
 }
