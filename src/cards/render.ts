@@ -36,7 +36,7 @@ export interface LeaderboardCard {
 
 export type Card = BalanceCard | LeaderboardCard;
 
-export const BALANCE_SIZE = { width: 800, height: 280 } as const;
+export const BALANCE_SIZE = { width: 800, height: 300 } as const;
 export const LEADERBOARD_WIDTH = 800;
 const ROW_HEIGHT = 48;
 const LEADERBOARD_TOP = 104;
@@ -108,9 +108,11 @@ function background(ctx: SKRSContext2D, width: number, height: number): void {
   ctx.fillStyle = COLORS.background;
   roundRect(ctx, 0, 0, width, height, 24);
   ctx.fill();
+  ctx.save();
+  ctx.clip();
   ctx.fillStyle = COLORS.accent;
-  roundRect(ctx, 0, 0, 10, height, 5);
-  ctx.fill();
+  ctx.fillRect(0, 0, 10, height);
+  ctx.restore();
 }
 
 function roundRect(ctx: SKRSContext2D, x: number, y: number, w: number, h: number, r: number): void {
@@ -168,7 +170,7 @@ function drawBalance(ctx: SKRSContext2D, card: BalanceCard): void {
   ctx.textBaseline = 'alphabetic';
   ctx.fillStyle = COLORS.text;
   ctx.font = font(38, true);
-  ctx.fillText(fit(ctx, name, 420), 168, 92);
+  ctx.fillText(fit(ctx, name, 390), 168, 92);
   if (card.tier) {
     ctx.font = font(20, true);
     const label = fit(ctx, card.tier, 380);
@@ -186,12 +188,12 @@ function drawBalance(ctx: SKRSContext2D, card: BalanceCard): void {
   ctx.font = font(20);
   ctx.fillText(card.labels.rank, width - 40, 60);
   ctx.fillStyle = COLORS.accent;
-  ctx.font = font(card.rank.length > 6 ? 26 : 44, true);
-  ctx.fillText(fit(ctx, card.rank, 200), width - 40, 108);
+  ctx.font = font(card.rank.length > 6 ? 28 : 44, true);
+  ctx.fillText(fit(ctx, card.rank, 170), width - 40, 108);
 
   // Balance and lifetime.
   ctx.textAlign = 'left';
-  const panelY = 160;
+  const panelY = 190;
   for (const [i, [label, value]] of [
     [card.labels.balance, card.balance],
     [card.labels.lifetime, card.lifetime],
@@ -206,7 +208,7 @@ function drawBalance(ctx: SKRSContext2D, card: BalanceCard): void {
   }
 
   if (card.progress) {
-    const barY = height - 48;
+    const barY = height - 34;
     const barW = width - 80;
     ctx.fillStyle = COLORS.panel;
     roundRect(ctx, 40, barY, barW, 14, 7);

@@ -77,7 +77,7 @@ describe('/sparks balance', () => {
     expect(reply.attachments).toHaveLength(1);
     const [card] = reply.attachments;
     expect(card!.filename).toBe('sparks-card.png');
-    expect(await decodePng(card!.data)).toEqual({ width: 800, height: 280 });
+    expect(await decodePng(card!.data)).toEqual({ width: 800, height: 300 });
     expect((reply.embeds[0]!.image as { url: string }).url).toContain('sparks-card.png');
     expectNoUnexpectedRequests(w.fake);
   });

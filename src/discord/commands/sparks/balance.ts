@@ -39,7 +39,9 @@ export const balance: Subcommand = {
     const profile = services.members.profile(guildId, target.id);
     const roleName = (id: string) => interaction.guild?.roles.cache.get(id)?.name ?? t('balance.tier');
     const embed = profileEmbed(profile, { self, name, t });
-    const rank = rankText(profile, t);
+    // The card has room for the short form; the text says why someone is not ranked.
+    const rank =
+      profile.rank === null ? t('balance.unranked') : t('balance.rank_value', { rank: profile.rank });
     const file = images
       ? await cardAttachment(
           services,
