@@ -4,18 +4,17 @@ import type { Logger } from '../log.ts';
 import type { Services } from '../services.ts';
 
 /**
- * The card as an attachment, or null when the guild turned images off or rendering failed
- * (overloaded, timed out): the reply then goes without it, since the text has every fact.
+ * The card as an attachment, or null when rendering failed (overloaded, timed out): the
+ * reply then goes without it, since the text has every fact. Callers check the guild's
+ * `imagesEnabled` first (they skip other work too when images are off).
  */
 export async function cardAttachment(
   services: Services,
-  guildId: string,
   log: Logger,
   card: Card,
   name: string,
   description: string,
 ): Promise<AttachmentBuilder | null> {
-  if (!services.settings.get(guildId).imagesEnabled) return null;
   try {
     const png = await services.cards.render(card);
     return new AttachmentBuilder(png, { name, description: description.slice(0, 1024) });

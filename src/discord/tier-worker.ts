@@ -128,7 +128,6 @@ export class TierWorker {
       direction === 'grant'
         ? await grantRole(guild, userId, tier.roleId, reason)
         : await removeRole(guild, userId, tier.roleId, reason);
-    if (this.stopped) return;
     const fields = {
       Role: `<@&${tier.roleId}>`,
       'Lifetime earned': formatNumber('en', lifetime),

@@ -203,8 +203,9 @@ function parseRef(ref: string | null): [string, number | null] {
 }
 
 function sourceOf(e: EntryView, names: Names): EntrySource {
-  const [prefix, id] = parseRef(e.ref);
-  const redemption = prefix === 'redemption' ? id : null;
+  const [prefix, ref] = parseRef(e.ref);
+  const id = prefix === 'campaign' ? ref : null;
+  const redemption = prefix === 'redemption' ? ref : null;
   switch (e.kind) {
     case 'award':
       return { type: 'award', moderatorId: e.actorId };
@@ -212,11 +213,8 @@ function sourceOf(e: EntryView, names: Names): EntrySource {
       return { type: 'revoke', moderatorId: e.actorId };
     case 'campaign.grant':
     case 'campaign.fund':
-    case 'campaign.return': {
-      const campaignId =
-        prefix === 'campaign' ? id : e.counterpartyType === 'campaign' ? Number(e.counterpartyRef) : null;
-      return { type: 'campaign', campaignId, name: campaignId === null ? null : names.campaign(campaignId) };
-    }
+    case 'campaign.return':
+      return { type: 'campaign', campaignId: id, name: id === null ? null : names.campaign(id) };
     case 'platform.trade':
       return { type: 'platform', event: 'trade' };
     case 'platform.subscription':

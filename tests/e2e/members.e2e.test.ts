@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/db/verify.ts';
+import { memberNames } from '../../src/discord/commands/sparks/leaderboard.ts';
 import { membersIdle } from '../../src/discord/listeners/members.ts';
 import { syncRanked } from '../../src/discord/ranking.ts';
 import { buttons, expectNoUnexpectedRequests, text, type MessageView } from '../fake-discord/index.ts';
@@ -350,6 +351,20 @@ describe('/sparks leaderboard', () => {
     expect(text(reply)).toContain('내 순위: **15위** · 100 Sparks');
     expect(text(reply)).toContain('2페이지 중 1페이지 · 15명');
     expect(buttons(reply).map((b) => b.label)).toEqual(['이전', '다음']);
+  });
+
+  it('card names of members the bot has not cached come from one gateway request', async () => {
+    const guild = w.app.client.guilds.cache.get(w.guildId)!;
+    for (const id of [extra[5]!, extra[6]!]) {
+      guild.members.cache.delete(id);
+      w.app.client.users.cache.delete(id); // else the fallback would find the same name
+    }
+    const names = await memberNames(guild, [extra[5]!, w.users.bob, extra[6]!]);
+    expect([extra[5]!, w.users.bob, extra[6]!].map((id) => names.get(id))).toEqual([
+      '회원 6',
+      'Bob',
+      '회원 7',
+    ]);
   });
 
   it('a caller with no Sparks is "not ranked yet"; week and month count Sparks earned in them', async () => {

@@ -41,6 +41,7 @@ export const en = {
   'history.source.other': 'Ledger entry',
 
   'leaderboard.title': '🏆 Sparks leaderboard',
+  'leaderboard.card_title': 'Sparks leaderboard',
   'leaderboard.period.all': 'All time · by balance',
   'leaderboard.period.month': 'This month ({month}) · Sparks earned',
   'leaderboard.period.week': 'This week (since {start}) · Sparks earned',
@@ -126,6 +127,7 @@ export const ko: Record<keyof typeof en, string> = {
   'history.source.other': '원장 내역',
 
   'leaderboard.title': '🏆 Sparks 순위표',
+  'leaderboard.card_title': 'Sparks 순위표',
   'leaderboard.period.all': '전체 기간 · 잔액 기준',
   'leaderboard.period.month': '이번 달 ({month}) · 적립 기준',
   'leaderboard.period.week': '이번 주 ({start}부터) · 적립 기준',

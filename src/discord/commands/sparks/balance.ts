@@ -45,7 +45,6 @@ export const balance: Subcommand = {
     const file = images
       ? await cardAttachment(
           services,
-          guildId,
           log,
           balanceCard(profile, { userId: target.id, name, rank, t, locale, roleName }),
           CARD_FILE,

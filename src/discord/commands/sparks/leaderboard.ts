@@ -116,12 +116,11 @@ async function leaderboardPage(
     );
     file = await cardAttachment(
       services,
-      guildId,
       log,
       leaderboardCard(view, {
         names,
         locale,
-        title: t('leaderboard.title').replace(/^🏆\s*/, ''),
+        title: t('leaderboard.card_title'),
         subtitle,
         you: youCard(ctx, view),
         userId,
@@ -173,8 +172,8 @@ function periodLabel(ctx: Ctx<unknown>, period: Period, now: number): string {
   return t('leaderboard.period.week', { start });
 }
 
-/** Display names for the card; mentions in the text need none. */
-async function memberNames(guild: Guild | null, ids: string[]): Promise<Map<string, string>> {
+/** Display names for the card (mentions in the text need none): cache first, then one gateway request. */
+export async function memberNames(guild: Guild | null, ids: string[]): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   if (!guild) return names;
   const missing: string[] = [];
