@@ -3,7 +3,7 @@ import type { Config } from './config.ts';
 import { openDatabase, type Db } from './db/open.ts';
 import { createClient } from './discord/client.ts';
 import { commands, components } from './discord/commands/index.ts';
-import { plugins as defaultPlugins } from './discord/listeners/index.ts';
+import { createPlugins } from './discord/listeners/index.ts';
 import type { Plugin } from './discord/plugins.ts';
 import { Router } from './discord/router.ts';
 import { type Clock, systemClock } from './ledger/time.ts';
@@ -58,7 +58,7 @@ export function createApp(options: AppOptions): App {
   metrics.observeLedger(services.ledger);
   metrics.observeClient(client);
   const health = new HealthMonitor(db, client);
-  const plugins = options.plugins ?? defaultPlugins;
+  const plugins = options.plugins ?? createPlugins();
   const started: Plugin[] = [];
   let stopping: Promise<void> | undefined;
   let http: RunningHttpServer | undefined;
@@ -134,6 +134,7 @@ export function createApp(options: AppOptions): App {
         await dispatcher?.stop();
         await client.destroy();
         health.stop();
+        await services.cards.close();
         if (!options.db) db.close();
         logger.info('Sparks stopped');
       })();

@@ -13,6 +13,8 @@ export type AuditKind =
   | 'redemption.refunded'
   | 'reward.disabled'
   | 'tier.granted'
+  | 'tier.removed'
+  | 'tier.failed'
   | 'config';
 
 export interface AuditEvent {

@@ -1,13 +1,16 @@
 import { AuditQueue } from './audit.ts';
+import { CardRenderer } from './cards/pool.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
 import { Ledger } from './ledger/ledger.ts';
 import type { Clock } from './ledger/time.ts';
 import type { Logger } from './log.ts';
+import { MembersService } from './members/members.ts';
 import { AwardService } from './moderation/awards.ts';
 import { registerCreditedEvents } from './platform/outbox.ts';
 import { PlatformService } from './platform/service.ts';
 import { SettingsService } from './settings/settings.ts';
+import { TierService } from './tiers/tiers.ts';
 
 /**
  * Everything a handler may use, built once in the composition root. Features add their
@@ -26,6 +29,12 @@ export interface Services {
   platform: PlatformService;
   /** Audit-log events waiting to be posted to the guild's log channel. */
   audit: AuditQueue;
+  /** Profiles, history, leaderboards, and the ranked flags behind them. */
+  members: MembersService;
+  /** Tier roles by lifetime earned, and the record of what the bot granted. */
+  tiers: TierService;
+  /** Profile and leaderboard images, drawn off the event loop; closed when the app stops. */
+  cards: CardRenderer;
 }
 
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
@@ -34,6 +43,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const settings = new SettingsService(db, config.earnDefaults, clock);
   // Every process that credits members enqueues sparks.credited in the same transaction.
   if (config.platformEventsUrl) registerCreditedEvents(ledger);
+  const tiers = new TierService(db, ledger, clock);
   return {
     config,
     db,
@@ -44,5 +54,8 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     awards: new AwardService(db, ledger, settings, clock),
     platform: new PlatformService({ db, ledger, settings }),
     audit: new AuditQueue(),
+    members: new MembersService(db, ledger, tiers),
+    tiers,
+    cards: new CardRenderer(),
   };
 }

@@ -80,6 +80,7 @@ export class LedgerStore {
       TransferRow
     >;
     history: Statement<[{ a: number; c: number; n: number }], EntryView>;
+    historyAfter: Statement<[{ a: number; c: number; n: number }], EntryView>;
     setRanked: Statement<[number, string, string]>;
     top: Record<ScoreColumn, Statement<[string, number, number], RankedRow>>;
     count: Record<ScoreColumn, Statement<[string], { n: number }>>;
@@ -139,6 +140,19 @@ export class LedgerStore {
          ) t
          JOIN accounts o ON o.id = CASE WHEN t.creditAccountId = @a THEN t.debitAccountId ELSE t.creditAccountId END
          ORDER BY t.id DESC LIMIT @n`,
+      ),
+      historyAfter: p(
+        `SELECT * FROM (
+           SELECT t.*, CASE WHEN t.creditAccountId = @a THEN t.amount ELSE -t.amount END AS delta,
+                  o.type AS counterpartyType, o.ref AS counterpartyRef
+           FROM (
+             SELECT * FROM (SELECT ${TRANSFER_COLS} FROM transfers WHERE debit_account_id = @a AND id > @c ORDER BY id ASC LIMIT @n)
+             UNION ALL
+             SELECT * FROM (SELECT ${TRANSFER_COLS} FROM transfers WHERE credit_account_id = @a AND id > @c ORDER BY id ASC LIMIT @n)
+           ) t
+           JOIN accounts o ON o.id = CASE WHEN t.creditAccountId = @a THEN t.debitAccountId ELSE t.creditAccountId END
+           ORDER BY t.id ASC LIMIT @n
+         ) ORDER BY id DESC`,
       ),
       setRanked: p(`UPDATE accounts SET ranked = ? WHERE guild_id = ? AND type = 'member' AND ref = ?`),
       top: { balance: rankTop('balance'), lifetime: rankTop('lifetime_earned') },
@@ -231,6 +245,11 @@ export class LedgerStore {
   /** Entries of one account, newest first, with ids below `beforeId`. */
   history(accountId: number, beforeId: number, limit: number): EntryView[] {
     return this.s.history.all({ a: accountId, c: beforeId, n: limit });
+  }
+
+  /** Entries of one account with ids above `afterId`: the `limit` oldest of them, newest first. */
+  historyAfter(accountId: number, afterId: number, limit: number): EntryView[] {
+    return this.s.historyAfter.all({ a: accountId, c: afterId, n: limit });
   }
 
   setRanked(guildId: string, userId: string, ranked: boolean): void {

@@ -2,6 +2,7 @@ import {
   MessageFlags,
   type BaseMessageOptions,
   type InteractionReplyOptions,
+  type MessageComponentInteraction,
   type RepliableInteraction,
 } from 'discord.js';
 
@@ -29,6 +30,11 @@ export async function respond(interaction: RepliableInteraction, payload: ReplyP
     return;
   }
   if (interaction.deferred && !interaction.replied) {
+    if (updating.has(interaction)) {
+      // @original is the message the component sits on: neither delete nor overwrite it.
+      await interaction.followUp({ ...body, flags });
+      return;
+    }
     if (ephemeral && !interaction.ephemeral) {
       await interaction.deleteReply().catch(() => undefined);
       await interaction.followUp({ ...body, flags });
@@ -38,4 +44,17 @@ export async function respond(interaction: RepliableInteraction, payload: ReplyP
     return;
   }
   await interaction.followUp({ ...body, flags });
+}
+
+const updating = new WeakSet<object>();
+
+/**
+ * Acknowledges a button or menu click that will edit its own message (`editReply` then
+ * edits that message). Use this rather than `interaction.deferUpdate()`: discord.js cannot
+ * tell the two kinds of deferral apart, and `respond` must not delete or overwrite the
+ * clicked message when it reports an error afterwards.
+ */
+export async function deferUpdate(interaction: MessageComponentInteraction): Promise<void> {
+  await interaction.deferUpdate();
+  updating.add(interaction);
 }

@@ -70,6 +70,8 @@ export interface HistoryPage {
   entries: EntryView[];
   /** Pass back as `before` for the next (older) page; null when this is the last page. */
   nextCursor: number | null;
+  /** Pass back as `after` for the previous (newer) page; null when nothing newer exists. */
+  prevCursor: number | null;
 }
 
 export const MEMBER = (ref: string): AccountKey => ({ type: 'member', ref });
@@ -205,10 +207,14 @@ export class Ledger {
   /**
    * Registers a function run synchronously inside the posting transaction after each new
    * (non-duplicate) transfer, e.g. to enqueue an outbox event atomically with the entry.
-   * A hook that throws rolls the transfer back.
+   * A hook that throws rolls the transfer back. Returns a function that unregisters it.
    */
-  onPosted(hook: PostHook): void {
+  onPosted(hook: PostHook): () => void {
     this.hooks.push(hook);
+    return () => {
+      const i = this.hooks.indexOf(hook);
+      if (i >= 0) this.hooks.splice(i, 1);
+    };
   }
 
   /** Mints `amount` from the source's issuance account to a member (created on first credit). */
@@ -348,19 +354,40 @@ export class Ledger {
     };
   }
 
-  /** A member's entries, newest first, `limit` per page, cursor = the last id seen. */
+  /**
+   * A member's entries, newest first, `limit` per page. Cursors are entry ids, so a page
+   * never shifts when new entries arrive: `before` = the last id seen gives the next (older)
+   * page, `after` = the first id seen gives the previous (newer) one. Without either, the
+   * newest page.
+   */
   history(
     guildId: string,
     userId: string,
-    options: { before?: number | null; limit?: number } = {},
+    options: { before?: number | null; after?: number | null; limit?: number } = {},
   ): HistoryPage {
     const limit = clampInt(options.limit ?? 10, 1, 100);
     const account = this.store.findAccount(guildId, 'member', userId);
-    if (!account) return { entries: [], nextCursor: null };
+    if (!account) return { entries: [], nextCursor: null, prevCursor: null };
+    if (options.after != null) {
+      const rows = this.store.historyAfter(account.id, options.after, limit + 1);
+      const entries = rows.slice(-limit);
+      const older = entries.length ? this.store.history(account.id, entries.at(-1)!.id, 1) : [];
+      return {
+        entries,
+        nextCursor: older.length ? entries.at(-1)!.id : null,
+        prevCursor: rows.length > limit ? entries[0]!.id : null,
+      };
+    }
     const before = options.before ?? Number.MAX_SAFE_INTEGER;
     const rows = this.store.history(account.id, before, limit + 1);
     const entries = rows.slice(0, limit);
-    return { entries, nextCursor: rows.length > limit ? entries[entries.length - 1]!.id : null };
+    const newer =
+      options.before != null && entries.length ? this.store.historyAfter(account.id, entries[0]!.id, 1) : [];
+    return {
+      entries,
+      nextCursor: rows.length > limit ? entries[entries.length - 1]!.id : null,
+      prevCursor: newer.length ? entries[0]!.id : null,
+    };
   }
 
   /**

@@ -6,9 +6,10 @@
 import { formatReport, verifyLedger } from '../db/verify.ts';
 import { startWorld } from '../../tests/helpers/bot.ts';
 import { basics } from './demo/acts/basics.ts';
+import { members } from './demo/acts/members.ts';
 import { Transcript } from './demo/transcript.ts';
 
-const acts = [basics];
+const acts = [basics, members];
 
 async function main(): Promise<number> {
   const world = await startWorld();

@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decodePng } from '../helpers/members.ts';
 
 describe('npm run demo', () => {
-  it('plays the scripted session against the fake Discord, prints the transcript and exits 0', () => {
+  it('plays the scripted session against the fake Discord, prints the transcript and exits 0', async () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/scripts/demo.ts'], {
       cwd: join(import.meta.dirname, '../..'),
       encoding: 'utf8',
@@ -14,5 +16,11 @@ describe('npm run demo', () => {
     expect(run.stdout).toContain('@alice received **1,500 Sparks** from @mod');
     expect(run.stdout).toContain('잔액: 800 Sparks');
     expect(run.stdout).toContain('Sparks ledger verification: CLEAN');
+    // Tiers, the leaderboard and a balance card written for a look.
+    expect(run.stdout).toContain("@bob's roles: none (the bot does not fight the moderator)");
+    expect(run.stdout).toContain('Your rank: **#3** · 900 Sparks');
+    expect(run.stdout).toContain('(card written to demo-output/balance-card.png)');
+    const card = readFileSync(join(import.meta.dirname, '../../demo-output/balance-card.png'));
+    expect(await decodePng(card)).toEqual({ width: 800, height: 300 });
   });
 });

@@ -21,7 +21,7 @@ describe('the bot with its platform HTTP server', () => {
     const url = w.app.http!.url;
     const reply = await postEvent(url, trade(w.users.carol, '1234.56', { guild_id: w.guildId }));
     expect(reply.status).toBe(200);
-    const balance = await w.slash(w.users.carol, 'sparks balance').reply();
+    const balance = await w.slash(w.users.carol, 'sparks balance').final();
     expect(text(balance)).toMatch(/Balance\s*123 Sparks/);
     const read = await fetch(`${url}/v1/members/${w.users.carol}?guild_id=${w.guildId}`, {
       headers: { authorization: `Bearer ${TOKEN}` },

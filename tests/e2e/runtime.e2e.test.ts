@@ -23,7 +23,7 @@ describe('the bot on a fake Discord', () => {
   });
 
   it('/sparks balance for a member with no Sparks says how to earn, privately', async () => {
-    const reply = await w.slash(w.users.alice, 'sparks balance').reply();
+    const reply = await w.slash(w.users.alice, 'sparks balance').final();
     expect(reply.ephemeral).toBe(true);
     expect(text(reply)).toContain('Your Sparks');
     expect(text(reply)).toContain('0 Sparks');
@@ -42,11 +42,11 @@ describe('the bot on a fake Discord', () => {
     expect(award.ephemeral).toBe(false);
     expect(text(award)).toContain(`<@${w.users.alice}> received **1,500 Sparks**`);
     expect(award.allowedMentions).toEqual({ parse: [], users: [w.users.alice] });
-    const balance = await w.slash(w.users.alice, 'sparks balance').reply();
+    const balance = await w.slash(w.users.alice, 'sparks balance').final();
     expect(text(balance)).toMatch(/Balance\s*1,500 Sparks/);
     expect(text(balance)).toMatch(/Lifetime earned\s*1,500 Sparks/);
     expect(text(balance)).toContain('#1');
-    const other = await w.slash(w.users.bob, 'sparks balance', { member: w.users.alice }).reply();
+    const other = await w.slash(w.users.bob, 'sparks balance', { member: w.users.alice }).final();
     expect(other.ephemeral).toBe(true);
     expect(text(other)).toContain('Sparks of Alice');
     expect(verifyLedger(w.app.services.db.sqlite).ok).toBe(true);
@@ -118,7 +118,7 @@ describe('the bot on a fake Discord', () => {
     await w
       .slash(w.users.mod, 'sparks-admin award', { member: w.users.alice, amount: 1234, reason: '감사합니다' })
       .reply();
-    const reply = await w.slash(w.users.alice, 'sparks balance', {}, { locale: 'ko' }).reply();
+    const reply = await w.slash(w.users.alice, 'sparks balance', {}, { locale: 'ko' }).final();
     expect(text(reply)).toContain('내 Sparks');
     expect(text(reply)).toContain('1,234 Sparks');
     expect(text(reply)).toContain('1위');
@@ -182,15 +182,15 @@ describe('a handler that crashes', () => {
     const crash: Plugin = {
       name: 'crash',
       start({ services }) {
-        services.ledger.standing = () => {
+        services.members.profile = () => {
           throw new Error('disk on fire');
         };
       },
     };
-    const { plugins } = await import('../../src/discord/listeners/index.ts');
-    w = await startWorld({ plugins: [...plugins, crash] });
+    const { createPlugins } = await import('../../src/discord/listeners/index.ts');
+    w = await startWorld({ plugins: [...createPlugins(), crash] });
     const handle = w.slash(w.users.alice, 'sparks balance');
-    const reply = await handle.reply();
+    const reply = await handle.final();
     expect(reply.ephemeral).toBe(true);
     expect(text(reply)).toMatch(/Something went wrong on our side.*reference \d+/);
     expect(text(reply)).not.toContain('disk on fire');

@@ -201,7 +201,32 @@ describe('history', () => {
     } while (cursor !== null);
     expect(pages).toBe(3);
     expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => 25 - i));
-    expect(ledger.history(G, 'nobody')).toEqual({ entries: [], nextCursor: null });
+    expect(ledger.history(G, 'nobody')).toEqual({ entries: [], nextCursor: null, prevCursor: null });
+    db.cleanup();
+  });
+
+  it('pages back to newer entries with `after`, and new entries do not shift a page', () => {
+    const { db, ledger } = freshLedger();
+    for (let i = 1; i <= 25; i++) award(ledger, 'alice', i, `k${i}`);
+    const first = ledger.history(G, 'alice', { limit: 10 });
+    expect(first.prevCursor).toBeNull();
+    const second = ledger.history(G, 'alice', { before: first.nextCursor, limit: 10 });
+    expect(second.entries.map((e) => e.delta)).toEqual([15, 14, 13, 12, 11, 10, 9, 8, 7, 6]);
+    expect(second.prevCursor).toBe(second.entries[0]!.id);
+    const third = ledger.history(G, 'alice', { before: second.nextCursor, limit: 10 });
+    expect(third.entries.map((e) => e.delta)).toEqual([5, 4, 3, 2, 1]);
+    expect(third.nextCursor).toBeNull();
+    award(ledger, 'alice', 26, 'k26');
+    const back = ledger.history(G, 'alice', { after: third.prevCursor, limit: 10 });
+    expect(back.entries.map((e) => e.delta)).toEqual([15, 14, 13, 12, 11, 10, 9, 8, 7, 6]);
+    expect(back.nextCursor).toBe(back.entries.at(-1)!.id);
+    const top = ledger.history(G, 'alice', { after: back.prevCursor, limit: 10 });
+    expect(top.entries.map((e) => e.delta)).toEqual([25, 24, 23, 22, 21, 20, 19, 18, 17, 16]);
+    // The entry posted meanwhile is newer still: the page says so instead of shifting.
+    expect(top.prevCursor).toBe(top.entries[0]!.id);
+    expect(
+      ledger.history(G, 'alice', { after: top.prevCursor, limit: 10 }).entries.map((e) => e.delta),
+    ).toEqual([26]);
     db.cleanup();
   });
 

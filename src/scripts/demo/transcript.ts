@@ -9,9 +9,13 @@ export class Transcript {
     private readonly out: (line: string) => void = (l) => console.log(l),
   ) {}
 
+  /** Names for members an act adds to the guild (the world's own users are named already). */
+  readonly extraNames = new Map<string, string>();
+
   name(userId: string): string {
     const entry = Object.entries(this.world.users).find(([, id]) => id === userId);
-    return entry ? `@${entry[0]}` : `<${userId}>`;
+    const extra = this.extraNames.get(userId);
+    return entry ? `@${entry[0]}` : extra ? `@${extra}` : `<${userId}>`;
   }
 
   heading(title: string): void {
@@ -31,10 +35,7 @@ export class Transcript {
     extra: { locale?: string } = {},
   ): Promise<InteractionHandle> {
     const shown = Object.entries(options)
-      .map(
-        ([k, v]) =>
-          `${k}:${Object.values(this.world.users).includes(String(v)) ? this.name(String(v)) : String(v)}`,
-      )
+      .map(([k, v]) => `${k}:${this.optionText(String(v))}`)
       .join(' ');
     this.print(
       `» ${this.name(user)}${extra.locale ? ` [${extra.locale}]` : ''}: /${path}${shown ? ' ' + shown : ''}`,
@@ -46,9 +47,25 @@ export class Transcript {
     return handle;
   }
 
+  /** An option value as a reader would see it: members and roles by name. */
+  private optionText(value: string): string {
+    if (Object.values(this.world.users).includes(value) || this.extraNames.has(value))
+      return this.name(value);
+    const role = this.world.fake.state.guild(this.world.guildId)?.roles.get(value);
+    return role ? `@${role.name}` : value;
+  }
+
+  /** A role's name in the demo guild, for `<@&id>` mentions. */
+  roleName(roleId: string): string {
+    return this.world.fake.state.guild(this.world.guildId)?.roles.get(roleId)?.name ?? roleId;
+  }
+
   message(view: MessageView): void {
     const who = view.ephemeral ? 'Sparks (only you can see this)' : 'Sparks';
-    const body = render(view, (id) => this.name(id));
+    const body = render(view, (id) => this.name(id)).replace(
+      /<@&(\d+)>/g,
+      (_m, id: string) => `@${this.roleName(id)}`,
+    );
     this.print(`« ${who}:`);
     for (const line of body.split('\n')) this.print(`    ${line}`);
   }
@@ -67,11 +84,13 @@ export function render(
   const parts: string[] = [];
   if (view.content) parts.push(view.content);
   for (const e of view.embeds as {
+    author?: { name?: string };
     title?: string;
     description?: string;
     fields?: unknown;
     footer?: unknown;
   }[]) {
+    if (e.author?.name) parts.push(e.author.name);
     if (e.title) parts.push(`[${e.title}]`);
     if (e.description) parts.push(e.description);
     for (const f of (e.fields as { name: string; value: string }[] | undefined) ?? [])
@@ -86,5 +105,10 @@ export function render(
   }
   if (labels.length) parts.push(labels.join(' '));
   for (const f of view.files ?? []) parts.push(`📎 ${f.filename} (${f.size} bytes)`);
-  return parts.join('\n').replace(/<@!?(\d+)>/g, (_m, id: string) => name(id));
+  return parts
+    .join('\n')
+    .replace(/<@!?(\d+)>/g, (_m, id: string) => name(id))
+    .replace(/<t:(\d+):\w>/g, (_m, unix: string) =>
+      new Date(Number(unix) * 1000).toISOString().slice(0, 16).replace('T', ' '),
+    );
 }

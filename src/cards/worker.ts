@@ -1,0 +1,29 @@
+/**
+ * A card-rendering worker thread: receives `{ id, card }`, answers `{ id, png }` or
+ * `{ id, error }`. Encoding is synchronous here: this thread exists to be blocked, and the
+ * async encoder would queue on libuv's pool, which the whole process shares.
+ */
+import { parentPort } from 'node:worker_threads';
+import { drawCard, ensureFonts, type Card } from './render.ts';
+
+export interface RenderRequest {
+  id: number;
+  card: Card;
+}
+
+export type RenderReply = { id: number; png: Uint8Array } | { id: number; error: string };
+
+const port = parentPort;
+if (port) {
+  ensureFonts();
+  port.on('message', (request: RenderRequest) => {
+    let reply: RenderReply;
+    try {
+      reply = { id: request.id, png: drawCard(request.card).encodeSync('png') };
+    } catch (e) {
+      reply = { id: request.id, error: e instanceof Error ? e.message : String(e) };
+    }
+    port.postMessage(reply);
+  });
+  port.postMessage({ ready: true });
+}

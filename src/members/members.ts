@@ -1,0 +1,255 @@
+import { type BadgeRow, MembersStore } from '../db/members-store.ts';
+import type { Db } from '../db/open.ts';
+import type {
+  EntryView,
+  HistoryPage,
+  LeaderboardPage,
+  LeaderboardPeriod,
+  Ledger,
+  TransferRow,
+} from '../ledger/ledger.ts';
+import { MEMBER } from '../ledger/ledger.ts';
+import type { TierProgress, TierService } from '../tiers/tiers.ts';
+
+export interface Profile {
+  balance: number;
+  lifetimeEarned: number;
+  /** By balance among ranked members with Sparks; null when not ranked. */
+  rank: number | null;
+  /** False when the member left or holds the leaderboard-excluded role. */
+  ranked: boolean;
+  tier: TierProgress;
+  badges: BadgeRow[];
+}
+
+/** Where an entry's Sparks came from or went, with names looked up. */
+export type EntrySource =
+  | { type: 'award'; moderatorId: string }
+  | { type: 'revoke'; moderatorId: string }
+  | { type: 'campaign'; campaignId: number | null; name: string | null }
+  | { type: 'platform'; event: 'trade' | 'subscription' | 'referral' }
+  | { type: 'redemption'; redemptionId: number | null; reward: string | null }
+  | { type: 'refund'; redemptionId: number | null; reward: string | null }
+  | { type: 'reversal'; of: EntrySource }
+  | { type: 'other'; kind: string };
+
+export interface HistoryItem {
+  id: number;
+  delta: number;
+  source: EntrySource;
+  reason: string;
+  createdAt: number;
+}
+
+export interface HistoryView extends Omit<HistoryPage, 'entries'> {
+  items: HistoryItem[];
+}
+
+export interface LeaderboardView extends LeaderboardPage {
+  /** 1-based page actually shown (clamped to the last one). */
+  page: number;
+  pages: number;
+  /** The page asked for no longer exists (the board shrank): the last page is shown instead. */
+  clamped: boolean;
+  /** The caller: their rank and score on this board, and whether they can be ranked at all. */
+  you: { rank: number | null; score: number; ranked: boolean };
+}
+
+export const HISTORY_PAGE_SIZE = 10;
+export const LEADERBOARD_PAGE_SIZE = 10;
+
+/**
+ * What members read about themselves and each other: profile, history, leaderboards. It
+ * also keeps the `ranked` flag of member accounts true to Discord (members who left or
+ * hold the excluded role are not ranked), fed by the Discord side.
+ */
+export class MembersService {
+  private readonly store: MembersStore;
+
+  constructor(
+    private readonly db: Db,
+    private readonly ledger: Ledger,
+    private readonly tiers: TierService,
+  ) {
+    this.store = new MembersStore(db.sqlite);
+  }
+
+  profile(guildId: string, userId: string): Profile {
+    const account = this.ledger.account(guildId, MEMBER(userId));
+    const balance = account?.balance ?? 0;
+    const lifetimeEarned = account?.lifetimeEarned ?? 0;
+    return {
+      balance,
+      lifetimeEarned,
+      rank: this.ledger.rankOf(guildId, userId, 'all').rank,
+      ranked: (account?.ranked ?? 1) === 1,
+      tier: this.tiers.progress(guildId, lifetimeEarned),
+      badges: this.store.badges(guildId, userId),
+    };
+  }
+
+  /** One page of a member's entries, newest first, each with its source named. */
+  history(
+    guildId: string,
+    userId: string,
+    cursor: { before?: number | null; after?: number | null } = {},
+    limit = HISTORY_PAGE_SIZE,
+  ): HistoryView {
+    const { entries, ...page } = this.ledger.history(guildId, userId, { ...cursor, limit });
+    const names = new Names(this.store, this.ledger, guildId);
+    return {
+      ...page,
+      items: entries.map((e) => ({
+        id: e.id,
+        delta: e.delta,
+        source: sourceOf(e, names),
+        reason: e.reason,
+        createdAt: e.createdAt,
+      })),
+    };
+  }
+
+  /** A leaderboard page (1-based), clamped to the last page, with the caller's own standing. */
+  leaderboard(
+    guildId: string,
+    period: LeaderboardPeriod,
+    page: number,
+    callerId: string,
+    pageSize = LEADERBOARD_PAGE_SIZE,
+  ): LeaderboardView {
+    const wanted = Math.max(1, Math.trunc(page));
+    let board = this.ledger.leaderboard(guildId, period, {
+      offset: (wanted - 1) * pageSize,
+      limit: pageSize,
+    });
+    const pages = Math.max(1, Math.ceil(board.total / pageSize));
+    let shown = wanted;
+    if (wanted > pages) {
+      shown = pages;
+      board = this.ledger.leaderboard(guildId, period, { offset: (pages - 1) * pageSize, limit: pageSize });
+    }
+    const account = this.ledger.account(guildId, MEMBER(callerId));
+    return {
+      ...board,
+      page: shown,
+      pages,
+      clamped: shown !== wanted,
+      you: { ...this.ledger.rankOf(guildId, callerId, period), ranked: (account?.ranked ?? 1) === 1 },
+    };
+  }
+
+  /** Sets one member's ranked flag; true when it changed (a member without an account has none). */
+  setRanked(guildId: string, userId: string, ranked: boolean): boolean {
+    const account = this.ledger.account(guildId, MEMBER(userId));
+    if (!account || (account.ranked === 1) === ranked) return false;
+    this.db.write(() => this.store.setRanked(guildId, userId, ranked));
+    return true;
+  }
+
+  /**
+   * Makes every member account's ranked flag match `rankable` (user id → rankable, for every
+   * current member of the guild); accounts of anyone not in it (they left) are unranked.
+   * One transaction; returns how many flags changed.
+   */
+  reconcileRanked(guildId: string, rankable: ReadonlyMap<string, boolean>): number {
+    return this.db.write(() => {
+      let changed = 0;
+      for (const { userId, ranked } of this.store.memberAccounts(guildId)) {
+        const want = rankable.get(userId) ?? false;
+        if ((ranked === 1) !== want) {
+          this.store.setRanked(guildId, userId, want);
+          changed++;
+        }
+      }
+      return changed;
+    });
+  }
+}
+
+/** Looks names up once per page. */
+class Names {
+  private readonly campaigns = new Map<number, string | null>();
+  private readonly rewards = new Map<number, string | null>();
+  constructor(
+    private readonly store: MembersStore,
+    private readonly ledger: Ledger,
+    private readonly guildId: string,
+  ) {}
+
+  transfer(id: number): TransferRow | undefined {
+    const t = this.ledger.store.transferById(id);
+    return t?.guildId === this.guildId ? t : undefined;
+  }
+
+  campaign(id: number): string | null {
+    if (!this.campaigns.has(id)) this.campaigns.set(id, this.store.campaignName(this.guildId, id));
+    return this.campaigns.get(id)!;
+  }
+
+  reward(redemptionId: number): string | null {
+    if (!this.rewards.has(redemptionId))
+      this.rewards.set(redemptionId, this.store.rewardOfRedemption(this.guildId, redemptionId));
+    return this.rewards.get(redemptionId)!;
+  }
+}
+
+/** `campaign:12` → ['campaign', 12]; anything else → [prefix, null]. */
+function parseRef(ref: string | null): [string, number | null] {
+  if (!ref) return ['', null];
+  const i = ref.indexOf(':');
+  const prefix = i < 0 ? ref : ref.slice(0, i);
+  const id = i < 0 ? NaN : Number(ref.slice(i + 1));
+  return [prefix, Number.isSafeInteger(id) ? id : null];
+}
+
+function sourceOf(e: EntryView, names: Names): EntrySource {
+  const [prefix, ref] = parseRef(e.ref);
+  const id = prefix === 'campaign' ? ref : null;
+  const redemption = prefix === 'redemption' ? ref : null;
+  switch (e.kind) {
+    case 'award':
+      return { type: 'award', moderatorId: e.actorId };
+    case 'revoke':
+      return { type: 'revoke', moderatorId: e.actorId };
+    case 'campaign.grant':
+    case 'campaign.fund':
+    case 'campaign.return':
+      return { type: 'campaign', campaignId: id, name: id === null ? null : names.campaign(id) };
+    case 'platform.trade':
+      return { type: 'platform', event: 'trade' };
+    case 'platform.subscription':
+      return { type: 'platform', event: 'subscription' };
+    case 'platform.referral':
+      return { type: 'platform', event: 'referral' };
+    case 'hold':
+    case 'hold.post':
+      return {
+        type: 'redemption',
+        redemptionId: redemption,
+        reward: redemption === null ? null : names.reward(redemption),
+      };
+    case 'hold.void':
+      return {
+        type: 'refund',
+        redemptionId: redemption,
+        reward: redemption === null ? null : names.reward(redemption),
+      };
+    case 'reversal': {
+      // What it corrects: the entry it closes (a reversal never closes another reversal).
+      const original = e.closesId === null ? undefined : names.transfer(e.closesId);
+      const of: EntrySource =
+        original && original.kind !== 'reversal'
+          ? sourceOf(
+              {
+                ...original,
+                delta: -e.delta,
+                counterpartyType: e.counterpartyType,
+                counterpartyRef: e.counterpartyRef,
+              },
+              names,
+            )
+          : { type: 'other', kind: 'entry' };
+      return { type: 'reversal', of };
+    }
+  }
+}
