@@ -2,7 +2,7 @@ import { Events, type Client } from 'discord.js';
 import type { Config } from './config.ts';
 import { openDatabase, type Db } from './db/open.ts';
 import { createClient } from './discord/client.ts';
-import { commands, components } from './discord/commands/index.ts';
+import { commands, components, messageMenus } from './discord/commands/index.ts';
 import { plugins as defaultPlugins } from './discord/listeners/index.ts';
 import type { Plugin } from './discord/plugins.ts';
 import { Router } from './discord/router.ts';
@@ -44,7 +44,7 @@ export function createApp(options: AppOptions): App {
   const db = options.db ?? openDatabase(config.databasePath);
   const services = createServices({ config, db, clock, logger });
   const client = createClient({ apiUrl: config.discordApiUrl });
-  const router = new Router(services, commands, components);
+  const router = new Router(services, commands, components, messageMenus);
   const plugins = options.plugins ?? defaultPlugins;
   const started: Plugin[] = [];
   let stopping: Promise<void> | undefined;

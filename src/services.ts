@@ -1,4 +1,5 @@
 import { AuditQueue } from './audit.ts';
+import { CampaignService } from './campaigns/campaigns.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
 import { Ledger } from './ledger/ledger.ts';
@@ -20,6 +21,8 @@ export interface Services {
   ledger: Ledger;
   settings: SettingsService;
   awards: AwardService;
+  /** Reaction campaigns: start/end, the in-memory reaction index, the group-commit grant queue. */
+  campaigns: CampaignService;
   /** Audit-log events waiting to be posted to the guild's log channel. */
   audit: AuditQueue;
 }
@@ -28,6 +31,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const { config, db, clock, logger } = deps;
   const ledger = new Ledger(db, clock);
   const settings = new SettingsService(db, config.earnDefaults, clock);
+  const audit = new AuditQueue();
   return {
     config,
     db,
@@ -35,7 +39,8 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     logger,
     ledger,
     settings,
-    awards: new AwardService(db, ledger, settings, clock),
-    audit: new AuditQueue(),
+    awards: new AwardService(db, ledger, settings, clock, audit),
+    campaigns: new CampaignService(db, ledger, audit, clock, logger),
+    audit,
   };
 }

@@ -115,6 +115,21 @@ export class Ledger {
    * params.available says how much it holds), SPARKS.ALREADY_CLOSED, SPARKS.BALANCE_OVERFLOW.
    */
   post(input: PostInput): PostResult {
+    const checked = this.check(input);
+    return this.db.write(() => this.postInTx(checked));
+  }
+
+  /**
+   * `post` for a caller that already holds a write transaction and makes this call atomic
+   * itself (e.g. one savepoint per item of a batch): the same checks, results and errors,
+   * without a savepoint of its own. Throws if no transaction is open.
+   */
+  postInTransaction(input: PostInput): PostResult {
+    if (!this.db.sqlite.inTransaction) throw new Error('postInTransaction needs an open db.write transaction');
+    return this.postInTx(this.check(input));
+  }
+
+  private check(input: PostInput): PostInput & { reason: string } {
     const amount = assertAmount(input.amount);
     checkText('key', input.key, 1, MAX_KEY);
     checkText('guildId', input.guildId, 1, 32);
@@ -131,7 +146,7 @@ export class Ledger {
         'a transfer needs two different accounts',
       );
     }
-    return this.db.write(() => this.postInTx({ ...input, amount, reason }));
+    return { ...input, amount, reason };
   }
 
   private postInTx(input: PostInput & { reason: string }): PostResult {

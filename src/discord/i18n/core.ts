@@ -37,6 +37,9 @@ const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.FULFILMENT_FAILED': 'That could not be completed ({reason}). Your Sparks were returned.',
   'SPARKS.REDEMPTION_NOT_FOUND': 'That redemption does not exist or was already handled.',
   'SPARKS.BOT_BUSY': 'Sparks is busy right now. Please try again in a moment.',
+  'SPARKS.MISSING_PERMISSION':
+    'I am missing the **{permission}** permission in {channel}. Give my role that permission there, or pick another channel.',
+  'SPARKS.OUT_OF_RANGE': '`{field}` must be a whole number from {min} to {max}.',
 };
 
 const errorsKo: Record<ErrorCode, string> = {
@@ -71,6 +74,9 @@ const errorsKo: Record<ErrorCode, string> = {
   'SPARKS.FULFILMENT_FAILED': '완료할 수 없었습니다 ({reason}). Sparks는 반환되었습니다.',
   'SPARKS.REDEMPTION_NOT_FOUND': '해당 교환 요청이 없거나 이미 처리되었습니다.',
   'SPARKS.BOT_BUSY': 'Sparks가 지금 바쁩니다. 잠시 후 다시 시도해 주세요.',
+  'SPARKS.MISSING_PERMISSION':
+    '{channel} 채널에서 **{permission}** 권한이 없습니다. 그 채널에서 제 역할에 권한을 주거나 다른 채널을 고르세요.',
+  'SPARKS.OUT_OF_RANGE': '`{field}`는 {min}에서 {max} 사이의 정수여야 합니다.',
 };
 
 export const en = {
