@@ -234,7 +234,14 @@ export class Ledger {
     return this.post({ ...input, from: ISSUANCE(input.source), to: MEMBER(input.userId) });
   }
 
-  /** Takes Sparks back from a member into an issuance account (a moderator's revoke). */
+  /**
+   * Takes Sparks back from a member into an issuance account (a moderator's revoke). An
+   * issuance account never goes above zero, so the Sparks go back to one that has minted
+   * at least that many — award first, then campaign, then platform — whatever the member
+   * earned them from. Errors: as `post`; SPARKS.INSUFFICIENT also when no single issuance
+   * account minted that many (a member holding a little from each source in a new guild:
+   * revoke in parts).
+   */
   revoke(input: {
     guildId: string;
     userId: string;
@@ -244,7 +251,30 @@ export class Ledger {
     reason?: string;
     ref?: string | null;
   }): PostResult {
-    return this.post({ ...input, kind: 'revoke', from: MEMBER(input.userId), to: ISSUANCE('award') });
+    return this.db.write(() => {
+      const existing = this.store.transferByKey(input.guildId, input.key);
+      const sink = existing?.kind === 'revoke' ? this.store.accountById(existing.creditAccountId) : undefined;
+      const to = sink ? { type: sink.type, ref: sink.ref } : this.revokeSink(input);
+      return this.post({ ...input, kind: 'revoke', from: MEMBER(input.userId), to });
+    });
+  }
+
+  private revokeSink(input: { guildId: string; userId: string; amount: number }): AccountKey {
+    const sources: IssuanceSource[] = ['award', 'campaign', 'platform'];
+    let largest = 0;
+    for (const source of sources) {
+      const minted = -(this.store.findAccount(input.guildId, 'issuance', source)?.balance ?? 0);
+      if (minted >= input.amount) return ISSUANCE(source);
+      largest = Math.max(largest, minted);
+    }
+    const held = this.store.findAccount(input.guildId, 'member', input.userId)?.balance ?? 0;
+    // Not enough held (or a malformed amount): let post() refuse it with its usual error.
+    if (!(held >= input.amount)) return ISSUANCE('award');
+    throw new SparksError(
+      'SPARKS.INSUFFICIENT',
+      { available: largest, requested: input.amount },
+      'no single issuance account minted that many Sparks; revoke in parts',
+    );
   }
 
   /** Reserves a member's Sparks for a redemption: they leave the spendable balance now. */

@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { auditLogPlugin } from '../../src/discord/listeners/audit-log.ts';
 import { campaignsPlugin } from '../../src/discord/listeners/campaigns.ts';
 import { interactions } from '../../src/discord/listeners/interactions.ts';
+import type { EmojiInput } from '../fake-discord/index.ts';
 import type { BotWorld } from './bot.ts';
 
 /** The real plugins, with a short audit interval and scheduler re-check so tests run fast. */
@@ -41,10 +42,10 @@ export function campaignKit(w: BotWorld) {
       });
     },
     link: (messageId: string) => `https://discord.com/channels/${w.guildId}/${w.channelId}/${messageId}`,
-    react(messageId: string, userId: string, emoji = FIRE, silent = false) {
+    react(messageId: string, userId: string, emoji: EmojiInput = FIRE, silent = false) {
       return w.fake.addReaction({ channelId: w.channelId, messageId, userId, emoji, silent });
     },
-    unreact(messageId: string, userId: string, emoji = FIRE, silent = false) {
+    unreact(messageId: string, userId: string, emoji: EmojiInput = FIRE, silent = false) {
       return w.fake.removeReaction({ channelId: w.channelId, messageId, userId, emoji, silent });
     },
     async start(options: Record<string, string | number | boolean>) {

@@ -3,7 +3,6 @@ import {
   EmbedBuilder,
   RESTJSONErrorCodes,
   type Client,
-  type SendableChannels,
 } from 'discord.js';
 import type { AuditEvent } from '../../audit.ts';
 import type { Services } from '../../services.ts';
@@ -160,7 +159,7 @@ export class AuditLogPoster {
     try {
       const channel = await this.client.channels.fetch(channelId);
       if (!channel?.isSendable()) throw new Error(`log channel ${channelId} cannot take messages`);
-      await (channel as SendableChannels).send({ embeds, allowedMentions: NO_MENTIONS });
+      await channel.send({ embeds, allowedMentions: NO_MENTIONS });
       delivered();
     } catch (err) {
       if (isPermanent(err)) {

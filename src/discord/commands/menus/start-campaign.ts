@@ -12,7 +12,7 @@ import type { ComponentHandler, Ctx, MessageMenuCommand } from '../../types.ts';
 import { launchCampaign } from '../sparks-admin/campaign.ts';
 
 const MODAL_PREFIX = 'campaign-start';
-const FIELDS = ['emoji', 'sparks', 'ends_in', 'max_claims', 'budget'] as const;
+type Field = 'emoji' | 'sparks' | 'ends_in' | 'max_claims' | 'budget';
 
 /**
  * Right-click a message → Apps → "Start Sparks campaign": a modal asks for the emoji, the
@@ -26,7 +26,7 @@ export const startCampaignMenu: MessageMenuCommand = {
   moderatorOnly: true,
   async execute({ interaction, t }) {
     const target = interaction.targetMessage;
-    const input = (id: (typeof FIELDS)[number], label: string, required: boolean, max: number) =>
+    const input = (id: Field, label: string, required: boolean, max: number) =>
       new ActionRowBuilder<TextInputBuilder>().addComponents(
         new TextInputBuilder()
           .setCustomId(id)
@@ -59,8 +59,8 @@ export const startCampaignModal: ComponentHandler = {
     if (!isModerator(interaction, services.settings.get(guildId))) throw new SparksError('SPARKS.FORBIDDEN');
     const [channelId, messageId] = args;
     if (!channelId || !messageId) throw new SparksError('SPARKS.STALE_COMPONENT');
-    const field = (id: (typeof FIELDS)[number]) => interaction.fields.getTextInputValue(id).trim();
-    const int = (id: (typeof FIELDS)[number]): number | null => {
+    const field = (id: Field) => interaction.fields.getTextInputValue(id).trim();
+    const int = (id: Field): number | null => {
       const value = field(id);
       if (value === '') return null;
       if (!/^\d{1,10}$/.test(value.replace(/[,\s_]/g, '')))

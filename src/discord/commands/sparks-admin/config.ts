@@ -146,7 +146,9 @@ export const config: Subcommand = {
     const moderatorRole = interaction.options.getRole('moderator_role');
     if (moderatorRole && moderatorRole.id === guildId)
       throw new SparksError('SPARKS.INVALID_INPUT', { field: 'moderator_role' }, '@everyone cannot be the moderator role');
-    const patch: SettingsPatch = Object.assign({}, ...given.map((n) => READERS[n](interaction)), reset ? RESETS[reset] : {});
+    const patch: SettingsPatch = {};
+    for (const n of given) Object.assign(patch, READERS[n](interaction));
+    if (reset) Object.assign(patch, RESETS[reset]);
     let updated: GuildSettings;
     try {
       updated = services.settings.update(guildId, patch);
