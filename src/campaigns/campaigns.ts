@@ -325,7 +325,8 @@ export class CampaignService {
       reversed: this.store.reversed(campaign.id),
       returned:
         this.ledger.store.transferByKey(campaign.guildId, `campaign:${campaign.id}:return`)?.amount ?? 0,
-      budgetLeft: campaign.status === 'active' && campaign.budget !== null ? (budgetAccount?.balance ?? 0) : null,
+      budgetLeft:
+        campaign.status === 'active' && campaign.budget !== null ? (budgetAccount?.balance ?? 0) : null,
     };
   }
 

@@ -141,7 +141,9 @@ export class CampaignStore {
       end: p(
         `UPDATE campaigns SET status = 'ended', end_reason = ?, ended_at = ? WHERE id = ? AND status = 'active'`,
       ),
-      summaryPosted: p(`UPDATE campaigns SET summary_posted_at = ? WHERE id = ? AND summary_posted_at IS NULL`),
+      summaryPosted: p(
+        `UPDATE campaigns SET summary_posted_at = ? WHERE id = ? AND summary_posted_at IS NULL`,
+      ),
       reversedSum: p(
         `SELECT COALESCE(SUM(r.amount), 0) AS total FROM campaign_claims k JOIN transfers r ON r.closes_id = k.transfer_id
          WHERE k.campaign_id = ?`,

@@ -19,5 +19,7 @@ export async function deployCommands(options: DeployOptions): Promise<RESTPutAPI
   const route = options.guildId
     ? Routes.applicationGuildCommands(options.clientId, options.guildId)
     : Routes.applicationCommands(options.clientId);
-  return (await rest.put(route, { body: buildAll(commands, messageMenus) })) as RESTPutAPIApplicationCommandsResult;
+  return (await rest.put(route, {
+    body: buildAll(commands, messageMenus),
+  })) as RESTPutAPIApplicationCommandsResult;
 }

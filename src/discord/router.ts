@@ -138,7 +138,10 @@ export class Router {
         name = interaction.commandName;
         const menu = this.messageMenus.get(name);
         if (!menu) throw new SparksError('SPARKS.UNKNOWN_COMMAND', {}, name);
-        if (menu.moderatorOnly && !isModerator(interaction, this.services.settings.get(interaction.guildId))) {
+        if (
+          menu.moderatorOnly &&
+          !isModerator(interaction, this.services.settings.get(interaction.guildId))
+        ) {
           throw new SparksError('SPARKS.FORBIDDEN');
         }
         await menu.execute(ctx<MessageContextMenuCommandInteraction>(interaction));

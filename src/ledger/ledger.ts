@@ -125,7 +125,8 @@ export class Ledger {
    * without a savepoint of its own. Throws if no transaction is open.
    */
   postInTransaction(input: PostInput): PostResult {
-    if (!this.db.sqlite.inTransaction) throw new Error('postInTransaction needs an open db.write transaction');
+    if (!this.db.sqlite.inTransaction)
+      throw new Error('postInTransaction needs an open db.write transaction');
     return this.postInTx(this.check(input));
   }
 

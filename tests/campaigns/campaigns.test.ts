@@ -193,7 +193,13 @@ describe('eligibility', () => {
     expect(eligibility(gated, member, now)).toBe(verdict);
   });
   it('an ungated campaign only refuses bots', () => {
-    expect(eligibility({ requiredRoleId: null, minMemberDays: null }, { bot: false, roles: [], joinedAt: null }, now)).toBe('ok');
+    expect(
+      eligibility(
+        { requiredRoleId: null, minMemberDays: null },
+        { bot: false, roles: [], joinedAt: null },
+        now,
+      ),
+    ).toBe('ok');
   });
 });
 
@@ -205,10 +211,23 @@ describe('revokes of campaign-earned Sparks', () => {
     await t.campaigns.idle();
     const mod = { type: 'moderator', id: MODERATOR } as const;
     const result = t.ledger.revoke({ guildId: G, userId: t.user(1), amount: 15, key: 'r1', actor: mod });
-    expect(t.ledger.store.accountById(result.transfer.creditAccountId)).toMatchObject({ type: 'issuance', ref: 'campaign' });
-    expect(t.ledger.revoke({ guildId: G, userId: t.user(1), amount: 15, key: 'r1', actor: mod }).duplicate).toBe(true);
+    expect(t.ledger.store.accountById(result.transfer.creditAccountId)).toMatchObject({
+      type: 'issuance',
+      ref: 'campaign',
+    });
+    expect(
+      t.ledger.revoke({ guildId: G, userId: t.user(1), amount: 15, key: 'r1', actor: mod }).duplicate,
+    ).toBe(true);
     expect(t.balance(t.user(1))).toBe(25);
-    t.ledger.credit({ guildId: G, userId: t.user(1), source: 'award', kind: 'award', amount: 5, key: 'a1', actor: mod });
+    t.ledger.credit({
+      guildId: G,
+      userId: t.user(1),
+      source: 'award',
+      kind: 'award',
+      amount: 5,
+      key: 'a1',
+      actor: mod,
+    });
     try {
       t.ledger.revoke({ guildId: G, userId: t.user(1), amount: 30, key: 'r2', actor: mod });
       throw new Error('expected a refusal');

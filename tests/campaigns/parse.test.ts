@@ -47,7 +47,11 @@ describe('message references', () => {
     `https://discordapp.com/channels/${G}/${C}/${M}`,
     `<https://discord.com/channels/${G}/${C}/${M}>`,
   ])('reads the link %s', (link) => {
-    expect(parseMessageRef(link, G, '999999999999999999')).toEqual({ guildId: G, channelId: C, messageId: M });
+    expect(parseMessageRef(link, G, '999999999999999999')).toEqual({
+      guildId: G,
+      channelId: C,
+      messageId: M,
+    });
   });
 
   it('takes a bare id as a message in the current channel', () => {

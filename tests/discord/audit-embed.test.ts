@@ -5,7 +5,15 @@ const at = Date.UTC(2026, 10, 24, 12);
 
 describe('audit-log embeds', () => {
   it('render an award in English and in Korean', () => {
-    const event = { guildId: 'g', kind: 'award' as const, actorId: '1', userId: '2', amount: 1500, reason: 'AMA', at };
+    const event = {
+      guildId: 'g',
+      kind: 'award' as const,
+      actorId: '1',
+      userId: '2',
+      amount: 1500,
+      reason: 'AMA',
+      at,
+    };
     expect(renderAuditEmbed(event, 'en').data).toMatchObject({
       title: '✨ Sparks awarded',
       description: '<@1> awarded **1,500 Sparks** to <@2>',
@@ -21,7 +29,12 @@ describe('audit-log embeds', () => {
 
   it('localize campaign summary fields and their values', () => {
     const embed = renderAuditEmbed(
-      { guildId: 'g', kind: 'campaign.end', fields: { campaign: 'Launch', end_reason: 'budget', participants: '1234' }, at },
+      {
+        guildId: 'g',
+        kind: 'campaign.end',
+        fields: { campaign: 'Launch', end_reason: 'budget', participants: '1234' },
+        at,
+      },
       'ko',
     );
     expect(embed.data.fields).toEqual([

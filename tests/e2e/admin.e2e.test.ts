@@ -39,7 +39,11 @@ const adminSubcommands = () => {
 describe('who may use /sparks-admin', () => {
   it('a member without Manage Server or the moderator role is refused every admin command, even if an admin made them visible', async () => {
     const message = k.oldMessage();
-    const before = { transfers: count('transfers'), campaigns: count('campaigns'), settings: count('guild_settings') };
+    const before = {
+      transfers: count('transfers'),
+      campaigns: count('campaigns'),
+      settings: count('guild_settings'),
+    };
     const subs = adminSubcommands();
     expect(subs.map((s) => s.path)).toEqual(
       expect.arrayContaining([
@@ -54,13 +58,20 @@ describe('who may use /sparks-admin', () => {
       ]),
     );
     for (const sub of subs) {
-      const options = sub.path.endsWith('campaign start') ? { ...sub.options, message: k.link(message) } : sub.options;
+      const options = sub.path.endsWith('campaign start')
+        ? { ...sub.options, message: k.link(message) }
+        : sub.options;
       const reply = await w.slash(w.users.alice, sub.path, options).reply();
       expect(reply.ephemeral, sub.path).toBe(true);
       expect(text(reply), sub.path).toMatch(/Only moderators can do that/);
     }
     const menu = await w.fake
-      .contextMenu({ channelId: w.channelId, userId: w.users.alice, command: 'Start Sparks campaign', targetMessageId: message })
+      .contextMenu({
+        channelId: w.channelId,
+        userId: w.users.alice,
+        command: 'Start Sparks campaign',
+        targetMessageId: message,
+      })
       .reply();
     expect(text(menu)).toMatch(/Only moderators/);
     const modal = await w.fake
@@ -84,13 +95,18 @@ describe('who may use /sparks-admin', () => {
       })
       .choices();
     expect(choices).toEqual([]);
-    expect({ transfers: count('transfers'), campaigns: count('campaigns'), settings: count('guild_settings') }).toEqual(before);
+    expect({
+      transfers: count('transfers'),
+      campaigns: count('campaigns'),
+      settings: count('guild_settings'),
+    }).toEqual(before);
     expect(w.fake.reactionUsers(message, FIRE)).toEqual([]);
   });
 });
 
 describe('/sparks-admin config', () => {
-  const config = (options: Record<string, OptionValue> = {}) => w.slash(w.users.mod, 'sparks-admin config', options).final();
+  const config = (options: Record<string, OptionValue> = {}) =>
+    w.slash(w.users.mod, 'sparks-admin config', options).final();
 
   it('shows the current settings when given no options', async () => {
     const reply = await config();
@@ -102,7 +118,12 @@ describe('/sparks-admin config', () => {
   });
 
   it('saves valid settings, refuses bad ones without writing anything, and resets one to its default', async () => {
-    const saved = await config({ log_channel: w.logChannelId, daily_award_limit: 500, referral_trade_pct: 20, images: false });
+    const saved = await config({
+      log_channel: w.logChannelId,
+      daily_award_limit: 500,
+      referral_trade_pct: 20,
+      images: false,
+    });
     expect(text(saved)).toMatch(/Settings saved/);
     expect(w.app.services.settings.get(w.guildId)).toMatchObject({
       logChannelId: w.logChannelId,
@@ -113,7 +134,10 @@ describe('/sparks-admin config', () => {
     const bad = await config({ referral_trade_pct: 150, daily_award_limit: 9 });
     expect(bad.ephemeral).toBe(true);
     expect(text(bad)).toMatch(/`referral_trade_pct` must be a whole number from 0 to 100/);
-    expect(w.app.services.settings.get(w.guildId)).toMatchObject({ dailyAwardLimit: 500, earn: { referralTradeSharePct: 20 } });
+    expect(w.app.services.settings.get(w.guildId)).toMatchObject({
+      dailyAwardLimit: 500,
+      earn: { referralTradeSharePct: 20 },
+    });
     const everyone = await config({ moderator_role: w.guildId });
     expect(text(everyone)).toMatch(/moderator_role is not valid/);
     const both = await config({ daily_award_limit: 5, reset: 'daily_award_limit' });
@@ -122,7 +146,10 @@ describe('/sparks-admin config', () => {
     expect(text(reset)).toMatch(/daily_award_limit is back to its default/);
     expect(w.app.services.settings.get(w.guildId).dailyAwardLimit).toBeNull();
     await config({ daily_award_limit: 0, platform_daily_cap: 0, images: true });
-    expect(w.app.services.settings.get(w.guildId)).toMatchObject({ dailyAwardLimit: null, earn: { platformDailyCap: null } });
+    expect(w.app.services.settings.get(w.guildId)).toMatchObject({
+      dailyAwardLimit: null,
+      earn: { platformDailyCap: null },
+    });
   });
 
   it('refuses a log channel the bot cannot post to, naming the missing permission', async () => {
@@ -135,8 +162,12 @@ describe('/sparks-admin config', () => {
       permissionOverwrites: [{ id: w.fake.botRole(w.guildId).id, type: 0, deny: Permissions.EmbedLinks }],
     });
     await expect.poll(() => w.app.client.channels.cache.has(noEmbeds.id)).toBe(true);
-    expect(text(await config({ log_channel: mute.id }))).toMatch(/missing the \*\*Send Messages\*\* permission in <#\d+>/);
-    expect(text(await config({ log_channel: noEmbeds.id }))).toMatch(/missing the \*\*Embed Links\*\* permission/);
+    expect(text(await config({ log_channel: mute.id }))).toMatch(
+      /missing the \*\*Send Messages\*\* permission in <#\d+>/,
+    );
+    expect(text(await config({ log_channel: noEmbeds.id }))).toMatch(
+      /missing the \*\*Embed Links\*\* permission/,
+    );
     expect(w.app.services.settings.get(w.guildId).logChannelId).toBe(w.logChannelId);
   });
 
@@ -164,7 +195,9 @@ describe('awards, revokes and the audit-log channel', () => {
     expect(refused).toHaveLength(10);
     for (const r of refused) expect(r.ephemeral).toBe(true);
     expect(k.balance(target!)).toBe(100);
-    const self = await w.slash(w.users.mod, 'sparks-admin award', { member: w.users.mod, amount: 1, reason: 'me' }).reply();
+    const self = await w
+      .slash(w.users.mod, 'sparks-admin award', { member: w.users.mod, amount: 1, reason: 'me' })
+      .reply();
     expect(text(self)).toMatch(/cannot award or revoke Sparks for yourself/);
     expect(k.balance(w.users.mod)).toBe(0);
     w.app.services.settings.update(w.guildId, { dailyAwardLimit: null });
@@ -175,7 +208,13 @@ describe('awards, revokes and the audit-log channel', () => {
     const [target] = k.members(1);
     await Promise.all(
       Array.from({ length: 23 }, (_, i) =>
-        w.slash(w.users.mod, 'sparks-admin award', { member: target!, amount: 1 + i, reason: `thanks #${i}` }).reply(),
+        w
+          .slash(w.users.mod, 'sparks-admin award', {
+            member: target!,
+            amount: 1 + i,
+            reason: `thanks #${i}`,
+          })
+          .reply(),
       ),
     );
     await w.slash(w.users.mod, 'sparks-admin revoke', { member: target!, amount: 5, reason: 'typo' }).reply();
@@ -195,7 +234,9 @@ describe('awards, revokes and the audit-log channel', () => {
     const all = posted.map((m) => text(m)).join('\n');
     expect(all).toContain(`<@${w.users.mod}> awarded **23 Sparks** to <@${target}>`);
     expect(all).toContain('thanks #22');
-    expect(all).toMatch(new RegExp(`<@${w.users.mod}> revoked \\*\\*5 Sparks\\*\\* from <@${target}>\\nReason\\ntypo`));
+    expect(all).toMatch(
+      new RegExp(`<@${w.users.mod}> revoked \\*\\*5 Sparks\\*\\* from <@${target}>\\nReason\\ntypo`),
+    );
   });
 });
 
@@ -210,7 +251,7 @@ describe('/sparks-admin export and verify', () => {
     expect((await handle.reply()).type).toBe(5);
     const file = reply.attachments[0] ?? handle.followUps[0]?.attachments[0];
     expect(file?.filename).toMatch(/^sparks-ledger-\d+-\d{4}-\d{2}-\d{2}\.csv$/);
-    const rows = parse(file!.data, { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(file!.data, { columns: true });
     expect(Object.keys(rows[0]!)).toEqual([...EXPORT_COLUMNS]);
     const ledger = w.app.services.db.sqlite
       .prepare(

@@ -91,7 +91,9 @@ describe('reaction campaigns (shared world)', () => {
     await expect
       .poll(() => k.logMessages().some((m) => /Campaign ended/.test(text(m)) && /Capped drop/.test(text(m))))
       .toBe(true);
-    const summary = k.logMessages().find((m) => /Capped drop/.test(text(m)) && /Campaign ended/.test(text(m)))!;
+    const summary = k
+      .logMessages()
+      .find((m) => /Capped drop/.test(text(m)) && /Campaign ended/.test(text(m)))!;
     expect(text(summary)).toMatch(/participant cap was reached/);
     expect(text(summary)).toMatch(/Participants\s*5/);
     clean();
@@ -128,7 +130,9 @@ describe('reaction campaigns (shared world)', () => {
     k.react(message, b!);
     await expect.poll(() => k.balance(b!)).toBe(10);
     // b loses 4 Sparks elsewhere before removing the reaction: only 6 can come back.
-    const revoked = await w.slash(w.users.mod, 'sparks-admin revoke', { member: b!, amount: 4, reason: 'spent' }).reply();
+    const revoked = await w
+      .slash(w.users.mod, 'sparks-admin revoke', { member: b!, amount: 4, reason: 'spent' })
+      .reply();
     expect(text(revoked)).toMatch(/Revoked/);
     expect(k.balance(b!)).toBe(6);
     k.unreact(message, a!);
@@ -155,7 +159,9 @@ describe('reaction campaigns (shared world)', () => {
     await k.sync(message, '🚀');
     const list = await w.slash(w.users.mod, 'sparks-admin campaign list').reply();
     expect(list.ephemeral).toBe(true);
-    expect(text(list)).toMatch(/Rocket Week \(#\d+\)\n🟢 active · 🚀 3 Sparks each · 3 participant\(s\) · 9 Sparks granted\nbudget left 21 of 30/);
+    expect(text(list)).toMatch(
+      /Rocket Week \(#\d+\)\n🟢 active · 🚀 3 Sparks each · 3 participant\(s\) · 9 Sparks granted\nbudget left 21 of 30/,
+    );
     const choices = await w.fake
       .autocomplete({
         guildId: w.guildId,
@@ -173,7 +179,9 @@ describe('reaction campaigns (shared world)', () => {
     expect(text(end)).toMatch(/Campaign ended: Rocket Week/);
     expect(text(end)).toMatch(/Budget returned\s*21 Sparks/);
     expect(k.campaign(campaign.id)).toMatchObject({ status: 'ended', endReason: 'moderator' });
-    const again = await w.slash(w.users.mod, 'sparks-admin campaign end', { campaign: 'Rocket Week' }).reply();
+    const again = await w
+      .slash(w.users.mod, 'sparks-admin campaign end', { campaign: 'Rocket Week' })
+      .reply();
     expect(text(again)).toMatch(/No active campaign matches “Rocket Week”/);
     clean();
   });
@@ -187,19 +195,38 @@ describe('reaction campaigns (shared world)', () => {
       expect(text(reply)).toMatch(pattern);
     };
     await refuse({ message: k.link(message), emoji: 'fire', sparks: 5 }, /`emoji` must be one emoji/);
-    await refuse({ message: k.link(message), emoji: FIRE, sparks: 5, ends_in: '3 weeks' }, /`ends_in` must be a duration/);
-    await refuse({ message: k.link(message), emoji: FIRE, sparks: 5, ends_in: '91d' }, /1 minute to 90 days/);
-    await refuse({ message: k.link(message), emoji: FIRE, sparks: 50, budget: 20 }, /`budget` must pay for at least one participant \(50 Sparks\)/);
-    await refuse({ message: '123456789012345678', emoji: FIRE, sparks: 5 }, /cannot find or see that message/);
-    await refuse({ message: 'not a link', emoji: FIRE, sparks: 5 }, /cannot find or see that message/);
     await refuse(
-      { message: `https://discord.com/channels/111111111111111111/${w.channelId}/${message}`, emoji: FIRE, sparks: 5 },
+      { message: k.link(message), emoji: FIRE, sparks: 5, ends_in: '3 weeks' },
+      /`ends_in` must be a duration/,
+    );
+    await refuse({ message: k.link(message), emoji: FIRE, sparks: 5, ends_in: '91d' }, /1 minute to 90 days/);
+    await refuse(
+      { message: k.link(message), emoji: FIRE, sparks: 50, budget: 20 },
+      /`budget` must pay for at least one participant \(50 Sparks\)/,
+    );
+    await refuse(
+      { message: '123456789012345678', emoji: FIRE, sparks: 5 },
       /cannot find or see that message/,
     );
-    await refuse({ message: k.link(message), emoji: '<:ghost:123456789012345678>', sparks: 5 }, /cannot use that emoji/);
+    await refuse({ message: 'not a link', emoji: FIRE, sparks: 5 }, /cannot find or see that message/);
+    await refuse(
+      {
+        message: `https://discord.com/channels/111111111111111111/${w.channelId}/${message}`,
+        emoji: FIRE,
+        sparks: 5,
+      },
+      /cannot find or see that message/,
+    );
+    await refuse(
+      { message: k.link(message), emoji: '<:ghost:123456789012345678>', sparks: 5 },
+      /cannot use that emoji/,
+    );
     expect(k.campaignOn(message)).toBe(before);
     await k.start({ message, emoji: '🌟', sparks: 5 });
-    await refuse({ message: k.link(message), emoji: '🌟', sparks: 9 }, /already has an active campaign with this emoji/);
+    await refuse(
+      { message: k.link(message), emoji: '🌟', sparks: 9 },
+      /already has an active campaign with this emoji/,
+    );
   });
 
   it('accepts a message id from the current channel, ptb/canary links, and a custom emoji', async () => {
@@ -310,14 +337,19 @@ describe('campaigns across restarts and time', () => {
     await expect.poll(() => k.campaign(c.id).status).toBe('ended');
     k.react(message, late!);
     expect(k.campaign(c.id).endReason).toBe('time');
-    await expect.poll(() => k.logMessages().some((m) => /Half hour/.test(text(m)) && /time is up/.test(text(m)))).toBe(true);
+    await expect
+      .poll(() => k.logMessages().some((m) => /Half hour/.test(text(m)) && /time is up/.test(text(m))))
+      .toBe(true);
     await new Promise((r) => setTimeout(r, 100));
     expect(k.balance(late!)).toBe(0);
   });
 
   it('a late reaction seen live is not granted by the final reconciliation', async () => {
     // A scheduler that will not fire during the test: only the late reaction can end it.
-    w = await startWorld({ plugins: [...fastPlugins().slice(0, 2), campaignsPlugin({ maxTimerMs: 60_000 })], clock });
+    w = await startWorld({
+      plugins: [...fastPlugins().slice(0, 2), campaignsPlugin({ maxTimerMs: 60_000 })],
+      clock,
+    });
     k = campaignKit(w);
     const message = k.oldMessage();
     await k.start({ message: k.link(message), emoji: FIRE, sparks: 10, ends_in: '10m' });
@@ -341,7 +373,9 @@ describe('campaigns across restarts and time', () => {
     await w.restartBot();
     await expect.poll(() => k.campaign(c.id).status).toBe('ended');
     expect(k.campaign(c.id).endReason).toBe('time');
-    await expect.poll(() => k.logMessages().some((m) => /Overnight/.test(text(m)) && /Campaign ended/.test(text(m)))).toBe(true);
+    await expect
+      .poll(() => k.logMessages().some((m) => /Overnight/.test(text(m)) && /Campaign ended/.test(text(m))))
+      .toBe(true);
     await expect.poll(() => k.campaign(c.id).summaryPostedAt).not.toBeNull();
   });
 });

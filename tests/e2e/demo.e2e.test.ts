@@ -13,6 +13,8 @@ describe('npm run demo', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('@alice received **1,500 Sparks** from @mod');
     expect(run.stdout).toContain('잔액: 800 Sparks');
+    expect(run.stdout).toContain('Launch day (#1): 🟢 active · 🔥 50 Sparks each · 3 participant(s)');
+    expect(run.stdout).toMatch(/\[🏁 Campaign ended\]\n\s*By: @mod\n\s*Campaign: Launch day/);
     expect(run.stdout).toContain('Sparks ledger verification: CLEAN');
   });
 });

@@ -48,14 +48,17 @@ export function buildCommands(commands: RootCommand[]): RESTPostAPIChatInputAppl
 }
 
 /** The JSON of message context-menu commands (Discord registers them beside slash commands). */
-export function buildMessageMenus(menus: MessageMenuCommand[]): RESTPostAPIContextMenuApplicationCommandsJSONBody[] {
+export function buildMessageMenus(
+  menus: MessageMenuCommand[],
+): RESTPostAPIContextMenuApplicationCommandsJSONBody[] {
   return menus.map((menu) => {
     const b = new ContextMenuCommandBuilder()
       .setName(menu.name)
       .setNameLocalizations({ ko: menu.nameLocalizations.ko })
       .setType(ApplicationCommandType.Message)
       .setContexts(InteractionContextType.Guild);
-    if (menu.defaultMemberPermissions !== undefined) b.setDefaultMemberPermissions(menu.defaultMemberPermissions);
+    if (menu.defaultMemberPermissions !== undefined)
+      b.setDefaultMemberPermissions(menu.defaultMemberPermissions);
     return b.toJSON();
   });
 }

@@ -1,9 +1,4 @@
-import {
-  DiscordAPIError,
-  EmbedBuilder,
-  RESTJSONErrorCodes,
-  type Client,
-} from 'discord.js';
+import { DiscordAPIError, EmbedBuilder, RESTJSONErrorCodes, type Client } from 'discord.js';
 import type { AuditEvent } from '../../audit.ts';
 import type { Services } from '../../services.ts';
 import { formatNumber, localeOf, translate, type Locale } from '../i18n/index.ts';
@@ -88,9 +83,23 @@ export class AuditLogPoster {
     });
   }
 
+  /**
+   * Moves recorded events into per-guild buffers. An event of a guild without a log
+   * channel is settled at once: it goes to the channel configured when it happened.
+   */
   private drain(): void {
     const events = this.services.audit.take(this.services.audit.size);
+    const hasChannel = new Map<string, boolean>();
     for (const event of events) {
+      let configured = hasChannel.get(event.guildId);
+      if (configured === undefined) {
+        configured = this.services.settings.get(event.guildId).logChannelId !== null;
+        hasChannel.set(event.guildId, configured);
+      }
+      if (!configured) {
+        settle([event], this.services.logger);
+        continue;
+      }
       let buffer = this.buffers.get(event.guildId);
       if (!buffer) this.buffers.set(event.guildId, (buffer = []));
       buffer.push({ event, attempts: 0 });
@@ -142,15 +151,11 @@ export class AuditLogPoster {
 
   private async post(guildId: string, embeds: EmbedBuilder[], batch: Pending[]): Promise<void> {
     const { logger, settings } = this.services;
-    const delivered = () => {
-      for (const p of batch) {
-        try {
-          p.event.onDelivered?.();
-        } catch (err) {
-          logger.error({ err }, 'audit onDelivered failed');
-        }
-      }
-    };
+    const delivered = () =>
+      settle(
+        batch.map((p) => p.event),
+        logger,
+      );
     const channelId = settings.get(guildId).logChannelId;
     if (!channelId) {
       delivered();
@@ -179,8 +184,20 @@ export class AuditLogPoster {
   }
 }
 
+/** Tells the recording services their events are handled (posted, or nowhere to post). */
+function settle(events: AuditEvent[], logger: Services['logger']): void {
+  for (const event of events) {
+    try {
+      event.onDelivered?.();
+    } catch (err) {
+      logger.error({ err }, 'audit onDelivered failed');
+    }
+  }
+}
+
 function isPermanent(err: unknown): boolean {
-  if (!(err instanceof DiscordAPIError)) return err instanceof Error && /cannot take messages/.test(err.message);
+  if (!(err instanceof DiscordAPIError))
+    return err instanceof Error && /cannot take messages/.test(err.message);
   return (
     err.code === RESTJSONErrorCodes.UnknownChannel ||
     err.code === RESTJSONErrorCodes.MissingAccess ||
@@ -207,7 +224,9 @@ export function renderAuditEmbed(event: AuditEvent, locale: Locale): EmbedBuilde
     const lines = [
       event.actorId ? `${t('audit.by')}: ${params.actor}` : '',
       event.userId ? `${t('audit.member')}: ${params.user}` : '',
-      event.amount !== undefined ? `${t('audit.amount')}: ${t('common.sparks', { amount: event.amount })}` : '',
+      event.amount !== undefined
+        ? `${t('audit.amount')}: ${t('common.sparks', { amount: event.amount })}`
+        : '',
     ].filter(Boolean);
     if (lines.length) embed.setDescription(lines.join('\n'));
   }

@@ -181,7 +181,8 @@ export class CampaignRuntime {
       const candidates: string[] = [];
       for (const user of page) {
         reactors.add(user.id);
-        if (user.bot || user.id === this.client.user?.id || claims.has(user.id) || late?.has(user.id)) continue;
+        if (user.bot || user.id === this.client.user?.id || claims.has(user.id) || late?.has(user.id))
+          continue;
         candidates.push(user.id);
       }
       let eligible = candidates;
@@ -214,7 +215,10 @@ export class CampaignRuntime {
       }
     }
     await campaigns.idle();
-    logger.info({ campaignId: campaign.id, reactors: reactors.size, granted, revoked }, 'campaign reconciled');
+    logger.info(
+      { campaignId: campaign.id, reactors: reactors.size, granted, revoked },
+      'campaign reconciled',
+    );
     return { granted, revoked };
   }
 

@@ -35,15 +35,16 @@ const CHANNEL_PERMISSIONS: [bigint, string][] = [
   [PermissionFlagsBits.AddReactions, 'Add Reactions'],
 ];
 
-export interface LaunchInput extends Omit<StartInput, 'guildId' | 'channelId' | 'messageId' | 'defaultName' | 'moderatorId'> {
+export interface LaunchInput extends Omit<
+  StartInput,
+  'guildId' | 'channelId' | 'messageId' | 'defaultName' | 'moderatorId'
+> {
   ref: MessageRef;
   endsIn: string | null;
 }
 
 type LaunchInteraction =
-  | ChatInputCommandInteraction
-  | ModalSubmitInteraction
-  | MessageContextMenuCommandInteraction;
+  ChatInputCommandInteraction | ModalSubmitInteraction | MessageContextMenuCommandInteraction;
 
 /**
  * The start flow shared by `/sparks-admin campaign start` and the message menu's modal:
@@ -110,9 +111,17 @@ function optionalFields(
 ) {
   const fields: { name: string; value: string; inline: boolean }[] = [];
   if (c.maxClaims !== null)
-    fields.push({ name: t('campaign.field.max_claims'), value: formatNumber(locale, c.maxClaims), inline: true });
+    fields.push({
+      name: t('campaign.field.max_claims'),
+      value: formatNumber(locale, c.maxClaims),
+      inline: true,
+    });
   if (c.budget !== null)
-    fields.push({ name: t('campaign.field.budget'), value: t('common.sparks', { amount: c.budget }), inline: true });
+    fields.push({
+      name: t('campaign.field.budget'),
+      value: t('common.sparks', { amount: c.budget }),
+      inline: true,
+    });
   if (c.requiredRoleId !== null)
     fields.push({ name: t('campaign.field.required_role'), value: `<@&${c.requiredRoleId}>`, inline: true });
   if (c.minMemberDays !== null)
@@ -290,7 +299,10 @@ export const campaignEnd: Subcommand = {
       .activeInGuild(guildId)
       .filter((c) => c.name.toLowerCase().includes(typed) || String(c.id) === typed)
       .slice(0, 25)
-      .map((c) => ({ name: clip(t('campaign.choice', { name: c.name, claims: c.claims }), 100), value: String(c.id) }));
+      .map((c) => ({
+        name: clip(t('campaign.choice', { name: c.name, claims: c.claims }), 100),
+        value: String(c.id),
+      }));
     await interaction.respond(choices);
   },
 };
@@ -320,8 +332,10 @@ export const campaignList: Subcommand = {
           granted: s.granted,
         }),
       ];
-      if (s.budgetLeft !== null) parts.push(t('campaign.list.budget_left', { left: s.budgetLeft, budget: c.budget }));
-      else if (c.budget !== null && c.status === 'ended') parts.push(t('campaign.list.returned', { returned: s.returned }));
+      if (s.budgetLeft !== null)
+        parts.push(t('campaign.list.budget_left', { left: s.budgetLeft, budget: c.budget }));
+      else if (c.budget !== null && c.status === 'ended')
+        parts.push(t('campaign.list.returned', { returned: s.returned }));
       if (c.status === 'active' && c.endsAt !== null)
         parts.push(t('campaign.list.ends', { when: `<t:${Math.floor(c.endsAt / 1000)}:R>` }));
       parts.push(messageLink(c));
@@ -343,9 +357,17 @@ export function summaryEmbed(t: Translate, locale: Locale, s: CampaignSummary): 
       { name: t('campaign.field.granted'), value: t('common.sparks', { amount: s.granted }), inline: true },
     );
   if (s.reversed > 0)
-    embed.addFields({ name: t('campaign.field.reversed'), value: t('common.sparks', { amount: s.reversed }), inline: true });
+    embed.addFields({
+      name: t('campaign.field.reversed'),
+      value: t('common.sparks', { amount: s.reversed }),
+      inline: true,
+    });
   if (c.budget !== null)
-    embed.addFields({ name: t('campaign.field.returned'), value: t('common.sparks', { amount: s.returned }), inline: true });
+    embed.addFields({
+      name: t('campaign.field.returned'),
+      value: t('common.sparks', { amount: s.returned }),
+      inline: true,
+    });
   return embed;
 }
 

@@ -38,7 +38,8 @@ const READERS: Record<SettingName, (i: ChatInputCommandInteraction) => SettingsP
   leaderboard_exclude_role: (i) =>
     opt(i.options.getRole('leaderboard_exclude_role')?.id, (v) => ({ leaderboardExcludeRoleId: v })),
   images: (i) => opt(i.options.getBoolean('images'), (v) => ({ imagesEnabled: v })),
-  manual_stale_hours: (i) => opt(i.options.getInteger('manual_stale_hours'), (v) => ({ manualStaleHours: v })),
+  manual_stale_hours: (i) =>
+    opt(i.options.getInteger('manual_stale_hours'), (v) => ({ manualStaleHours: v })),
   trade_sparks_per_100_usd: (i) =>
     opt(i.options.getInteger('trade_sparks_per_100_usd'), (v) => ({ tradeSparksPer100Usd: v })),
   subscription_sparks: (i) =>
@@ -72,22 +73,72 @@ function opt<T>(value: T | null | undefined, patch: (v: T) => SettingsPatch): Se
   return value === null || value === undefined ? null : patch(value);
 }
 
-const int = (
-  name: SettingName,
-  text: { en: string; ko: string },
-  min: number,
-  max: number,
-) => ({ name, text, min, max });
+const int = (name: SettingName, text: { en: string; ko: string }, min: number, max: number) => ({
+  name,
+  text,
+  min,
+  max,
+});
 
 const INTEGER_OPTIONS = [
-  int('daily_award_limit', { en: 'Sparks a moderator may award per day (0 = no limit)', ko: '모더레이터별 하루 지급 한도 (0 = 제한 없음)' }, 0, 1_000_000_000),
-  int('manual_stale_hours', { en: 'Flag manual rewards pending longer than this (hours)', ko: '이 시간(시간)보다 오래 대기한 수동 보상 알림' }, 1, 8760),
-  int('trade_sparks_per_100_usd', { en: 'Sparks per 100 USD of trade volume', ko: '거래량 100 USD당 Sparks' }, 0, 1_000_000),
+  int(
+    'daily_award_limit',
+    {
+      en: 'Sparks a moderator may award per day (0 = no limit)',
+      ko: '모더레이터별 하루 지급 한도 (0 = 제한 없음)',
+    },
+    0,
+    1_000_000_000,
+  ),
+  int(
+    'manual_stale_hours',
+    {
+      en: 'Flag manual rewards pending longer than this (hours)',
+      ko: '이 시간(시간)보다 오래 대기한 수동 보상 알림',
+    },
+    1,
+    8760,
+  ),
+  int(
+    'trade_sparks_per_100_usd',
+    { en: 'Sparks per 100 USD of trade volume', ko: '거래량 100 USD당 Sparks' },
+    0,
+    1_000_000,
+  ),
   int('subscription_sparks', { en: 'Sparks per subscription', ko: '구독당 Sparks' }, 0, 1_000_000_000),
-  int('first_subscription_bonus', { en: 'Extra Sparks on a first subscription', ko: '첫 구독 추가 Sparks' }, 0, 1_000_000_000),
-  int('referral_trade_pct', { en: '% of an invitee’s trade Sparks for the referrer', ko: '추천인이 받는 피추천인 거래 Sparks 비율(%)' }, 0, 100),
-  int('referral_first_sub_pct', { en: '% of an invitee’s first-subscription Sparks for the referrer', ko: '추천인이 받는 피추천인 첫 구독 Sparks 비율(%)' }, 0, 100),
-  int('platform_daily_cap', { en: 'Platform Sparks per member per day (0 = no cap)', ko: '멤버별 하루 플랫폼 Sparks 한도 (0 = 제한 없음)' }, 0, 1_000_000_000),
+  int(
+    'first_subscription_bonus',
+    { en: 'Extra Sparks on a first subscription', ko: '첫 구독 추가 Sparks' },
+    0,
+    1_000_000_000,
+  ),
+  int(
+    'referral_trade_pct',
+    {
+      en: '% of an invitee’s trade Sparks for the referrer',
+      ko: '추천인이 받는 피추천인 거래 Sparks 비율(%)',
+    },
+    0,
+    100,
+  ),
+  int(
+    'referral_first_sub_pct',
+    {
+      en: '% of an invitee’s first-subscription Sparks for the referrer',
+      ko: '추천인이 받는 피추천인 첫 구독 Sparks 비율(%)',
+    },
+    0,
+    100,
+  ),
+  int(
+    'platform_daily_cap',
+    {
+      en: 'Platform Sparks per member per day (0 = no cap)',
+      ko: '멤버별 하루 플랫폼 Sparks 한도 (0 = 제한 없음)',
+    },
+    0,
+    1_000_000_000,
+  ),
 ];
 
 /**
@@ -124,8 +175,10 @@ export const config: Subcommand = {
     for (const o of INTEGER_OPTIONS)
       b.addIntegerOption((io) => describe(io.setName(o.name), o.text).setMinValue(o.min).setMaxValue(o.max));
     return b.addStringOption((o) =>
-      describe(o.setName('reset'), { en: 'Put this setting back to its default', ko: '이 설정을 기본값으로 되돌리기' })
-        .addChoices(...SETTING_NAMES.map((n) => ({ name: n, value: n }))),
+      describe(o.setName('reset'), {
+        en: 'Put this setting back to its default',
+        ko: '이 설정을 기본값으로 되돌리기',
+      }).addChoices(...SETTING_NAMES.map((n) => ({ name: n, value: n }))),
     );
   },
   async execute({ interaction, services, guildId, userId, t, locale }) {
@@ -138,14 +191,21 @@ export const config: Subcommand = {
       return;
     }
     if (given.length === 0 && reset === null) {
-      await respond(interaction, { embeds: [settingsEmbed(t, locale, services.settings.get(guildId))], ephemeral: true });
+      await respond(interaction, {
+        embeds: [settingsEmbed(t, locale, services.settings.get(guildId))],
+        ephemeral: true,
+      });
       return;
     }
     const logChannel = interaction.options.getChannel('log_channel');
     if (logChannel) await checkLogChannel(interaction, logChannel.id);
     const moderatorRole = interaction.options.getRole('moderator_role');
     if (moderatorRole && moderatorRole.id === guildId)
-      throw new SparksError('SPARKS.INVALID_INPUT', { field: 'moderator_role' }, '@everyone cannot be the moderator role');
+      throw new SparksError(
+        'SPARKS.INVALID_INPUT',
+        { field: 'moderator_role' },
+        '@everyone cannot be the moderator role',
+      );
     const patch: SettingsPatch = {};
     for (const n of given) Object.assign(patch, READERS[n](interaction));
     if (reset) Object.assign(patch, RESETS[reset]);
@@ -197,7 +257,9 @@ function describeValue(name: SettingName, s: GuildSettings, t: Translate, locale
     case 'moderator_role':
       return s.moderatorRoleId ? `<@&${s.moderatorRoleId}>` : t('config.not_set');
     case 'daily_award_limit':
-      return s.dailyAwardLimit === null ? t('config.no_limit') : t('common.sparks', { amount: s.dailyAwardLimit });
+      return s.dailyAwardLimit === null
+        ? t('config.no_limit')
+        : t('common.sparks', { amount: s.dailyAwardLimit });
     case 'leaderboard_exclude_role':
       return s.leaderboardExcludeRoleId ? `<@&${s.leaderboardExcludeRoleId}>` : t('config.not_set');
     case 'images':

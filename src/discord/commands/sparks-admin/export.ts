@@ -16,7 +16,10 @@ export const exportLedger: Subcommand = {
   moderatorOnly: true,
   async execute({ interaction, services, guildId, t }) {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    const limitBytes = Math.min(interaction.attachmentSizeLimit || DISCORD_ATTACHMENT_LIMIT, DISCORD_ATTACHMENT_LIMIT);
+    const limitBytes = Math.min(
+      interaction.attachmentSizeLimit || DISCORD_ATTACHMENT_LIMIT,
+      DISCORD_ATTACHMENT_LIMIT,
+    );
     const dir = await mkdtemp(join(tmpdir(), 'sparks-export-'));
     try {
       const result = await exportLedgerCsv(services.db, guildId, { dir, limitBytes, now: services.clock() });

@@ -28,7 +28,10 @@ export const verify: Subcommand = {
       });
     for (const check of failed.slice(0, 24)) {
       const value = check.problems.map((p) => `• ${p}`).join('\n') || '—';
-      embed.addFields({ name: `❌ ${check.name}`.slice(0, 256), value: value.length > 1024 ? `${value.slice(0, 1023)}…` : value });
+      embed.addFields({
+        name: `❌ ${check.name}`.slice(0, 256),
+        value: value.length > 1024 ? `${value.slice(0, 1023)}…` : value,
+      });
     }
     await respond(interaction, { embeds: [embed], ephemeral: true });
   },
