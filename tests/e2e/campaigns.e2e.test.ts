@@ -85,7 +85,7 @@ describe('reaction campaigns (shared world)', () => {
     const members = k.members(12);
     for (const m of members) k.react(message, m);
     await expect.poll(() => k.campaign(campaign.id).status).toBe('ended');
-    await new Promise((r) => setTimeout(r, 100));
+    await k.roundTrip();
     expect(k.campaign(campaign.id)).toMatchObject({ endReason: 'cap', claims: 5, granted: 35 });
     expect(members.map(k.balance)).toEqual([7, 7, 7, 7, 7, 0, 0, 0, 0, 0, 0, 0]);
     await expect
@@ -323,6 +323,49 @@ describe('campaigns across restarts and time', () => {
     clean();
   });
 
+  it('reconciles page by page with the gates: members fetched in bulk, one who left is skipped', async () => {
+    w = await startWorld({ plugins: fastPlugins(), clock });
+    k = campaignKit(w);
+    const role = w.fake.createRole(w.guildId, { name: 'Holder', position: 2 });
+    const message = k.oldMessage();
+    await k.start({ message: k.link(message), emoji: FIRE, sparks: 3, required_role: role.id });
+    await w.stopBot();
+    const holders = k.members(120, { roles: [role.id] });
+    const others = k.members(15);
+    for (const m of [...holders, ...others]) k.react(message, m, FIRE, true);
+    const leaver = holders.pop()!;
+    w.fake.removeMember(w.guildId, leaver);
+    await w.restartBot();
+    await expect.poll(() => holders.filter((m) => k.balance(m) === 3).length, { timeout: 10_000 }).toBe(119);
+    const c = k.campaignOn(message)!;
+    await expect.poll(() => k.grants(c.id)).toBe(119);
+    expect(others.map(k.balance)).toEqual(others.map(() => 0));
+    expect(k.balance(leaver)).toBe(0);
+    const pages = w.fake.requests.filter((r) => r.route?.endsWith('/reactions/:emoji') && r.method === 'GET');
+    expect(pages.slice(-2).map((p) => [p.query.limit, p.query.after !== undefined])).toEqual([
+      ['100', false],
+      ['100', true],
+    ]);
+    clean();
+  });
+
+  it('with revoke_on_unreact, a reaction removed while the bot was offline is reversed at start-up', async () => {
+    w = await startWorld({ plugins: fastPlugins(), clock });
+    k = campaignKit(w);
+    const message = k.oldMessage();
+    await k.start({ message: k.link(message), emoji: FIRE, sparks: 8, revoke_on_unreact: true });
+    const [stays, leaves] = k.members(2);
+    k.react(message, stays!);
+    k.react(message, leaves!);
+    await expect.poll(() => [k.balance(stays!), k.balance(leaves!)]).toEqual([8, 8]);
+    await w.stopBot();
+    k.unreact(message, leaves!, FIRE, true);
+    await w.restartBot();
+    await expect.poll(() => k.balance(leaves!)).toBe(0);
+    expect(k.balance(stays!)).toBe(8);
+    clean();
+  });
+
   it('ends by time: a reaction after the end earns nothing, and the summary reaches the log channel', async () => {
     w = await startWorld({ plugins: fastPlugins(), clock });
     k = campaignKit(w);
@@ -340,7 +383,7 @@ describe('campaigns across restarts and time', () => {
     await expect
       .poll(() => k.logMessages().some((m) => /Half hour/.test(text(m)) && /time is up/.test(text(m))))
       .toBe(true);
-    await new Promise((r) => setTimeout(r, 100));
+    await k.roundTrip();
     expect(k.balance(late!)).toBe(0);
   });
 

@@ -68,6 +68,14 @@ export function campaignKit(w: BotWorld) {
       await expect.poll(() => kit.balance(probe!), { timeout: 10_000 }).toBeGreaterThan(0);
       return probe!;
     },
+    /**
+     * Waits until the bot has handled every gateway event sent so far: events arrive in
+     * order, so once an interaction sent now is answered, the earlier ones were handled.
+     */
+    async roundTrip() {
+      await w.slash(w.users.mod, 'sparks-admin campaign list').reply();
+      await s().campaigns.idle();
+    },
     grants: (campaignId: number) =>
       (
         s()
