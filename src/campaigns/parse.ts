@@ -29,16 +29,6 @@ export function parseDuration(text: string): number {
   return ms;
 }
 
-/** A compact duration for display: `1d 12h`, `45m`. */
-export function formatDuration(ms: number): string {
-  const total = Math.max(0, Math.round(ms / MINUTE_MS));
-  const d = Math.floor(total / (24 * 60));
-  const h = Math.floor((total % (24 * 60)) / 60);
-  const m = total % 60;
-  const parts = [d ? `${d}d` : '', h ? `${h}h` : '', m || (!d && !h) ? `${m}m` : ''].filter(Boolean);
-  return parts.join(' ');
-}
-
 export interface MessageRef {
   guildId: string;
   channelId: string;
@@ -66,6 +56,8 @@ export function parseMessageRef(text: string, guildId: string, currentChannelId:
 export interface CampaignEmoji {
   /** What reactions are matched on: the custom emoji id, or the unicode emoji without VS16. */
   key: string;
+  /** A plain-text label: the unicode emoji, or `:name:` for a custom one. */
+  label: string;
   /** How it is shown in messages: the unicode emoji, or `<:name:id>` / `<a:name:id>`. */
   display: string;
   /** The form Discord's reaction routes take (before URL-encoding): the emoji, or `name:id`. */
@@ -97,12 +89,12 @@ export function parseEmoji(text: string): CampaignEmoji {
   const custom = CUSTOM.exec(value);
   if (custom) {
     const [, animated, name, id] = custom as unknown as [string, string, string, string];
-    return { key: id, display: `<${animated}:${name}:${id}>`, api: `${name}:${id}` };
+    return { key: id, label: `:${name}:`, display: `<${animated}:${name}:${id}>`, api: `${name}:${id}` };
   }
   const graphemes = [...segmenter.segment(value)];
   const single = graphemes.length === 1 ? value : '';
   if (single && (PICTOGRAPHIC.test(single) || REGIONAL_PAIR.test(single) || KEYCAP.test(single))) {
-    return { key: unicodeKey(single), display: single, api: single };
+    return { key: unicodeKey(single), label: single, display: single, api: single };
   }
   throw invalid('campaign.invalid.emoji');
 }

@@ -47,8 +47,9 @@ export class AwardService {
    */
   award(input: AwardInput): AwardResult {
     const { amount, reason } = this.validate(input);
-    const limit = this.settings.get(input.guildId).dailyAwardLimit;
     const result = this.db.write(() => {
+      // Read under the write lock: another process cannot slip an award in between.
+      const limit = this.settings.get(input.guildId).dailyAwardLimit;
       const used = this.usedToday(input.guildId, input.moderatorId);
       const existing = this.ledger.store.transferByKey(input.guildId, input.key);
       if (limit !== null && !existing && used + amount > limit) {

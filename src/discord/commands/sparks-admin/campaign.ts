@@ -7,7 +7,6 @@ import {
   type ChatInputCommandInteraction,
   type Message,
   type ModalSubmitInteraction,
-  type MessageContextMenuCommandInteraction,
 } from 'discord.js';
 import {
   MAX_CLAIMS,
@@ -43,8 +42,7 @@ export interface LaunchInput extends Omit<
   endsIn: string | null;
 }
 
-type LaunchInteraction =
-  ChatInputCommandInteraction | ModalSubmitInteraction | MessageContextMenuCommandInteraction;
+type LaunchInteraction = ChatInputCommandInteraction | ModalSubmitInteraction;
 
 /**
  * The start flow shared by `/sparks-admin campaign start` and the message menu's modal:
@@ -64,7 +62,7 @@ export async function launchCampaign(ctx: Ctx<LaunchInteraction>, input: LaunchI
     channelId: message.channelId,
     messageId: message.id,
     endsInMs,
-    defaultName: `${'name' in message.channel ? `#${message.channel.name} ` : ''}${emoji.display.startsWith('<') ? `:${emoji.api.split(':')[0]}:` : emoji.display}`,
+    defaultName: `#${message.channel.name} ${emoji.label}`,
     moderatorId: userId,
   };
   services.campaigns.validate(start);
