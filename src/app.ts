@@ -2,7 +2,7 @@ import { Events, type Client } from 'discord.js';
 import type { Config } from './config.ts';
 import { openDatabase, type Db } from './db/open.ts';
 import { createClient } from './discord/client.ts';
-import { commands, components } from './discord/commands/index.ts';
+import { commands, components, messageMenus } from './discord/commands/index.ts';
 import { createPlugins } from './discord/listeners/index.ts';
 import type { Plugin } from './discord/plugins.ts';
 import { Router } from './discord/router.ts';
@@ -52,7 +52,7 @@ export function createApp(options: AppOptions): App {
   const db = options.db ?? openDatabase(config.databasePath);
   const services = createServices({ config, db, clock, logger });
   const client = createClient({ apiUrl: config.discordApiUrl });
-  const router = new Router(services, commands, components);
+  const router = new Router(services, commands, components, messageMenus);
   const metrics = new Metrics();
   metrics.observeRouter(router);
   metrics.observeLedger(services.ledger);

@@ -29,6 +29,11 @@ export interface AuditEvent {
   /** Extra facts to show, e.g. { Campaign: 'Launch AMA', Claims: '42' }. */
   fields?: Record<string, string>;
   at: number;
+  /**
+   * Called once the event reached the log channel, or definitively could not (no log
+   * channel configured, the channel is gone): a service can remember that it was handled.
+   */
+  onDelivered?: () => void;
 }
 
 export interface AuditSink {

@@ -1,5 +1,6 @@
 import { AuditQueue } from './audit.ts';
 import { CardRenderer } from './cards/pool.ts';
+import { CampaignService } from './campaigns/campaigns.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
 import { Ledger } from './ledger/ledger.ts';
@@ -27,6 +28,8 @@ export interface Services {
   awards: AwardService;
   /** Platform events (trades, subscriptions, referrals) applied to the ledger. */
   platform: PlatformService;
+  /** Reaction campaigns: start/end, the in-memory reaction index, the group-commit grant queue. */
+  campaigns: CampaignService;
   /** Audit-log events waiting to be posted to the guild's log channel. */
   audit: AuditQueue;
   /** Profiles, history, leaderboards, and the ranked flags behind them. */
@@ -44,6 +47,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   // Every process that credits members enqueues sparks.credited in the same transaction.
   if (config.platformEventsUrl) registerCreditedEvents(ledger);
   const tiers = new TierService(db, ledger, clock);
+  const audit = new AuditQueue();
   return {
     config,
     db,
@@ -51,9 +55,10 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     logger,
     ledger,
     settings,
-    awards: new AwardService(db, ledger, settings, clock),
+    awards: new AwardService(db, ledger, settings, clock, audit),
     platform: new PlatformService({ db, ledger, settings }),
-    audit: new AuditQueue(),
+    campaigns: new CampaignService(db, ledger, audit, clock, logger),
+    audit,
     members: new MembersService(db, ledger, tiers),
     tiers,
     cards: new CardRenderer(),

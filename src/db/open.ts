@@ -45,6 +45,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   if (!memory) sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
+  // Savepoints (nested writes, the per-grant savepoints of a campaign batch) journal the
+  // pages they touch; in memory that costs nothing, in a temp file it is a write per page.
+  sqlite.pragma('temp_store = MEMORY');
   const orm = drizzle(sqlite, { schema });
   if (options.migrate !== false) {
     try {

@@ -1,6 +1,6 @@
 import { REST, Routes, type RESTPutAPIApplicationCommandsResult } from 'discord.js';
-import { commands } from './commands/index.ts';
-import { buildCommands } from './commands/build.ts';
+import { commands, messageMenus } from './commands/index.ts';
+import { buildAll } from './commands/build.ts';
 
 export interface DeployOptions {
   token: string;
@@ -19,5 +19,7 @@ export async function deployCommands(options: DeployOptions): Promise<RESTPutAPI
   const route = options.guildId
     ? Routes.applicationGuildCommands(options.clientId, options.guildId)
     : Routes.applicationCommands(options.clientId);
-  return (await rest.put(route, { body: buildCommands(commands) })) as RESTPutAPIApplicationCommandsResult;
+  return (await rest.put(route, {
+    body: buildAll(commands, messageMenus),
+  })) as RESTPutAPIApplicationCommandsResult;
 }

@@ -1,5 +1,5 @@
 import { DiscordAPIError, RESTJSONErrorCodes, type Interaction } from 'discord.js';
-import { isSparksError } from '../ledger/errors.ts';
+import { isSparksError, type ErrorParams } from '../ledger/errors.ts';
 import type { Logger } from '../log.ts';
 import { translate, type Locale } from './i18n/index.ts';
 import { respond } from './reply.ts';
@@ -32,13 +32,22 @@ export async function replyWithError(
     }
     if (!interaction.isRepliable()) return outcome;
     const content = isSparksError(error)
-      ? translate(locale, `error.${error.code}`, error.params)
+      ? translate(locale, `error.${error.code}`, withReason(locale, error.params))
       : translate(locale, 'error.unexpected', { ref: interaction.id });
     await respond(interaction, { content, ephemeral: true });
   } catch (replyError) {
     log.warn({ err: replyError, interactionId: interaction.id }, 'could not deliver the error reply');
   }
   return outcome;
+}
+
+/**
+ * A domain error cannot speak the member's language, so it may name its explanation by
+ * message key (`params.reasonKey`); it is translated here into `{reason}`.
+ */
+function withReason(locale: Locale, params: ErrorParams): ErrorParams {
+  if (typeof params.reasonKey !== 'string') return params;
+  return { ...params, reason: translate(locale, params.reasonKey, params) };
 }
 
 function isGone(error: unknown): boolean {

@@ -1,11 +1,23 @@
-import type { AutocompleteInteraction, ChatInputCommandInteraction, Interaction } from 'discord.js';
+import type {
+  AutocompleteInteraction,
+  ChatInputCommandInteraction,
+  Interaction,
+  MessageContextMenuCommandInteraction,
+} from 'discord.js';
 import { SparksError } from '../ledger/errors.ts';
 import type { Services } from '../services.ts';
 import { replyWithError, type Outcome } from './errors.ts';
 import { localeOf, translator } from './i18n/index.ts';
 import { isModerator } from './permissions.ts';
 import { respond } from './reply.ts';
-import type { ComponentHandler, ComponentInteraction, Ctx, RootCommand, Subcommand } from './types.ts';
+import type {
+  ComponentHandler,
+  ComponentInteraction,
+  Ctx,
+  MessageMenuCommand,
+  RootCommand,
+  Subcommand,
+} from './types.ts';
 
 export interface HandledEvent {
   interactionId: string;
@@ -24,6 +36,7 @@ export interface HandledEvent {
 export class Router {
   private readonly subcommands = new Map<string, Subcommand>();
   private readonly components = new Map<string, ComponentHandler>();
+  private readonly messageMenus = new Map<string, MessageMenuCommand>();
   private readonly inFlight = new Set<Promise<void>>();
   private accepting = true;
   private readonly observers: ((e: HandledEvent) => void)[] = [];
@@ -35,7 +48,9 @@ export class Router {
     private readonly services: Services,
     commands: RootCommand[],
     components: ComponentHandler[],
+    messageMenus: MessageMenuCommand[] = [],
   ) {
+    for (const menu of messageMenus) this.messageMenus.set(menu.name, menu);
     for (const command of commands) {
       for (const sub of command.subcommands) {
         this.subcommands.set(routeKey(command.name, sub.group ?? null, sub.name), sub);
@@ -116,6 +131,20 @@ export class Router {
         } else {
           await sub.execute(ctx<ChatInputCommandInteraction>(interaction));
         }
+        return;
+      }
+      if (interaction.isMessageContextMenuCommand()) {
+        kind = 'command';
+        name = interaction.commandName;
+        const menu = this.messageMenus.get(name);
+        if (!menu) throw new SparksError('SPARKS.UNKNOWN_COMMAND', {}, name);
+        if (
+          menu.moderatorOnly &&
+          !isModerator(interaction, this.services.settings.get(interaction.guildId))
+        ) {
+          throw new SparksError('SPARKS.FORBIDDEN');
+        }
+        await menu.execute(ctx<MessageContextMenuCommandInteraction>(interaction));
         return;
       }
       if (interaction.isButton() || interaction.isStringSelectMenu() || interaction.isModalSubmit()) {

@@ -2,6 +2,7 @@ import type {
   AutocompleteInteraction,
   ButtonInteraction,
   ChatInputCommandInteraction,
+  MessageContextMenuCommandInteraction,
   ModalSubmitInteraction,
   SlashCommandSubcommandBuilder,
   StringSelectMenuInteraction,
@@ -40,6 +41,20 @@ export interface RootCommand {
   defaultMemberPermissions?: bigint;
   groups?: { name: string; description: Localized }[];
   subcommands: Subcommand[];
+}
+
+/**
+ * A message context-menu command (right-click a message → Apps). Discord lists these as
+ * separate top-level commands; the router routes them by name.
+ */
+export interface MessageMenuCommand {
+  /** What Discord shows in the Apps menu (1–32 characters, spaces allowed). */
+  name: string;
+  nameLocalizations: { ko: string };
+  defaultMemberPermissions?: bigint;
+  /** Checked in the router on every call, like subcommands. */
+  moderatorOnly?: boolean;
+  execute: (ctx: Ctx<MessageContextMenuCommandInteraction>) => Promise<void>;
 }
 
 export type ComponentInteraction = ButtonInteraction | StringSelectMenuInteraction | ModalSubmitInteraction;

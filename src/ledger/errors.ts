@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   'SPARKS.BOT_BUSY',
   'SPARKS.TIER_NOT_FOUND',
   'SPARKS.TIER_INVALID',
+  'SPARKS.MISSING_PERMISSION',
+  'SPARKS.OUT_OF_RANGE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -118,6 +118,27 @@ export class Ledger {
    * params.available says how much it holds), SPARKS.ALREADY_CLOSED, SPARKS.BALANCE_OVERFLOW.
    */
   post(input: PostInput): PostResult {
+    const checked = this.check(input);
+    const result = this.db.write(() => {
+      crashPoint('ledger.before-insert');
+      return this.postInTx(checked);
+    });
+    crashPoint('ledger.after-commit');
+    return result;
+  }
+
+  /**
+   * `post` for a caller that already holds a write transaction and makes this call atomic
+   * itself (e.g. one savepoint per item of a batch): the same checks, results and errors,
+   * without a savepoint of its own. Throws if no transaction is open.
+   */
+  postInTransaction(input: PostInput): PostResult {
+    if (!this.db.sqlite.inTransaction)
+      throw new Error('postInTransaction needs an open db.write transaction');
+    return this.postInTx(this.check(input));
+  }
+
+  private check(input: PostInput): PostInput & { reason: string } {
     const amount = assertAmount(input.amount);
     checkText('key', input.key, 1, MAX_KEY);
     checkText('guildId', input.guildId, 1, 32);
@@ -134,12 +155,7 @@ export class Ledger {
         'a transfer needs two different accounts',
       );
     }
-    const result = this.db.write(() => {
-      crashPoint('ledger.before-insert');
-      return this.postInTx({ ...input, amount, reason });
-    });
-    crashPoint('ledger.after-commit');
-    return result;
+    return { ...input, amount, reason };
   }
 
   private postInTx(input: PostInput & { reason: string }): PostResult {
@@ -232,7 +248,14 @@ export class Ledger {
     return this.post({ ...input, from: ISSUANCE(input.source), to: MEMBER(input.userId) });
   }
 
-  /** Takes Sparks back from a member into an issuance account (a moderator's revoke). */
+  /**
+   * Takes Sparks back from a member into an issuance account (a moderator's revoke). An
+   * issuance account never goes above zero, so the Sparks go back to one that has minted
+   * at least that many — award first, then campaign, then platform — whatever the member
+   * earned them from. Errors: as `post`; SPARKS.INSUFFICIENT also when no single issuance
+   * account minted that many (a member holding a little from each source in a new guild:
+   * revoke in parts).
+   */
   revoke(input: {
     guildId: string;
     userId: string;
@@ -242,7 +265,30 @@ export class Ledger {
     reason?: string;
     ref?: string | null;
   }): PostResult {
-    return this.post({ ...input, kind: 'revoke', from: MEMBER(input.userId), to: ISSUANCE('award') });
+    return this.db.write(() => {
+      const existing = this.store.transferByKey(input.guildId, input.key);
+      const sink = existing?.kind === 'revoke' ? this.store.accountById(existing.creditAccountId) : undefined;
+      const to = sink ? { type: sink.type, ref: sink.ref } : this.revokeSink(input);
+      return this.post({ ...input, kind: 'revoke', from: MEMBER(input.userId), to });
+    });
+  }
+
+  private revokeSink(input: { guildId: string; userId: string; amount: number }): AccountKey {
+    const sources: IssuanceSource[] = ['award', 'campaign', 'platform'];
+    let largest = 0;
+    for (const source of sources) {
+      const minted = -(this.store.findAccount(input.guildId, 'issuance', source)?.balance ?? 0);
+      if (minted >= input.amount) return ISSUANCE(source);
+      largest = Math.max(largest, minted);
+    }
+    const held = this.store.findAccount(input.guildId, 'member', input.userId)?.balance ?? 0;
+    // Not enough held (or a malformed amount): let post() refuse it with its usual error.
+    if (!(held >= input.amount)) return ISSUANCE('award');
+    throw new SparksError(
+      'SPARKS.INSUFFICIENT',
+      { available: largest, requested: input.amount },
+      'no single issuance account minted that many Sparks; revoke in parts',
+    );
   }
 
   /** Reserves a member's Sparks for a redemption: they leave the spendable balance now. */

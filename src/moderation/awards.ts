@@ -1,3 +1,4 @@
+import type { AuditSink } from '../audit.ts';
 import type { Db } from '../db/open.ts';
 import { assertAmount } from '../ledger/amount.ts';
 import { SparksError } from '../ledger/errors.ts';
@@ -37,6 +38,7 @@ export class AwardService {
     private readonly ledger: Ledger,
     private readonly settings: SettingsService,
     private readonly clock: Clock,
+    private readonly audit?: AuditSink,
   ) {}
 
   /**
@@ -45,8 +47,9 @@ export class AwardService {
    */
   award(input: AwardInput): AwardResult {
     const { amount, reason } = this.validate(input);
-    const limit = this.settings.get(input.guildId).dailyAwardLimit;
-    return this.db.write(() => {
+    const result = this.db.write(() => {
+      // Read under the write lock: another process cannot slip an award in between.
+      const limit = this.settings.get(input.guildId).dailyAwardLimit;
       const used = this.usedToday(input.guildId, input.moderatorId);
       const existing = this.ledger.store.transferByKey(input.guildId, input.key);
       if (limit !== null && !existing && used + amount > limit) {
@@ -69,6 +72,8 @@ export class AwardService {
         remainingToday: limit === null ? null : Math.max(0, limit - usedNow),
       };
     });
+    this.recorded('award', input.userId, result);
+    return result;
   }
 
   /**
@@ -77,7 +82,7 @@ export class AwardService {
    */
   revoke(input: AwardInput): AwardResult {
     const { amount, reason } = this.validate(input);
-    return this.db.write(() => {
+    const outcome = this.db.write(() => {
       const result = this.ledger.revoke({
         guildId: input.guildId,
         userId: input.userId,
@@ -91,6 +96,23 @@ export class AwardService {
         balance: this.ledger.standing(input.guildId, input.userId).balance,
         remainingToday: null,
       };
+    });
+    this.recorded('revoke', input.userId, outcome);
+    return outcome;
+  }
+
+  /** After the commit: the audit-log channel shows every award and revoke (not replays). */
+  private recorded(kind: 'award' | 'revoke', userId: string, result: AwardResult): void {
+    if (result.duplicate || !this.audit) return;
+    const t = result.transfer;
+    this.audit.record({
+      guildId: t.guildId,
+      kind,
+      actorId: t.actorId,
+      userId,
+      amount: t.amount,
+      reason: t.reason,
+      at: t.createdAt,
     });
   }
 

@@ -6,10 +6,11 @@
 import { formatReport, verifyLedger } from '../db/verify.ts';
 import { startWorld } from '../../tests/helpers/bot.ts';
 import { basics } from './demo/acts/basics.ts';
+import { campaigns } from './demo/acts/campaigns.ts';
 import { members } from './demo/acts/members.ts';
 import { Transcript } from './demo/transcript.ts';
 
-const acts = [basics, members];
+const acts = [basics, campaigns, members];
 
 async function main(): Promise<number> {
   const world = await startWorld();

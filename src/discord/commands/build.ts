@@ -1,11 +1,15 @@
 import {
+  ApplicationCommandType,
+  ContextMenuCommandBuilder,
   InteractionContextType,
   SlashCommandBuilder,
+  type RESTPostAPIApplicationCommandsJSONBody,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
+  type RESTPostAPIContextMenuApplicationCommandsJSONBody,
   type SlashCommandSubcommandBuilder,
 } from 'discord.js';
 import type { Localized } from '../i18n/index.ts';
-import type { RootCommand, Subcommand } from '../types.ts';
+import type { MessageMenuCommand, RootCommand, Subcommand } from '../types.ts';
 
 interface Describable {
   setDescription(description: string): this;
@@ -41,4 +45,28 @@ export function buildCommands(commands: RootCommand[]): RESTPostAPIChatInputAppl
     }
     return b.toJSON();
   });
+}
+
+/** The JSON of message context-menu commands (Discord registers them beside slash commands). */
+export function buildMessageMenus(
+  menus: MessageMenuCommand[],
+): RESTPostAPIContextMenuApplicationCommandsJSONBody[] {
+  return menus.map((menu) => {
+    const b = new ContextMenuCommandBuilder()
+      .setName(menu.name)
+      .setNameLocalizations({ ko: menu.nameLocalizations.ko })
+      .setType(ApplicationCommandType.Message)
+      .setContexts(InteractionContextType.Guild);
+    if (menu.defaultMemberPermissions !== undefined)
+      b.setDefaultMemberPermissions(menu.defaultMemberPermissions);
+    return b.toJSON();
+  });
+}
+
+/** Everything `deploy-commands` registers in one bulk overwrite. */
+export function buildAll(
+  commands: RootCommand[],
+  menus: MessageMenuCommand[],
+): RESTPostAPIApplicationCommandsJSONBody[] {
+  return [...buildCommands(commands), ...buildMessageMenus(menus)];
 }

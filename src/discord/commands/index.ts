@@ -1,7 +1,12 @@
 import { PermissionFlagsBits } from 'discord.js';
-import type { ComponentHandler, RootCommand } from '../types.ts';
+import type { ComponentHandler, MessageMenuCommand, RootCommand } from '../types.ts';
+import { startCampaignMenu, startCampaignModal } from './menus/start-campaign.ts';
 import { award, revoke } from './sparks-admin/award.ts';
 import { tierList, tierRemove, tierSet } from './sparks-admin/tier.ts';
+import { campaignEnd, campaignList, campaignStart } from './sparks-admin/campaign.ts';
+import { config } from './sparks-admin/config.ts';
+import { exportLedger } from './sparks-admin/export.ts';
+import { verify } from './sparks-admin/verify.ts';
 import { balance } from './sparks/balance.ts';
 import { history, historyPages } from './sparks/history.ts';
 import { leaderboard, leaderboardPages } from './sparks/leaderboard.ts';
@@ -25,9 +30,28 @@ export const commands: RootCommand[] = [
     defaultMemberPermissions: PermissionFlagsBits.ManageGuild,
     groups: [
       { name: 'tier', description: { en: 'Tier roles by lifetime Sparks', ko: '누적 Sparks 등급 역할' } },
+      {
+        name: 'campaign',
+        description: { en: 'Reaction campaigns', ko: '반응 캠페인' },
+      },
     ],
-    subcommands: [award, revoke, tierSet, tierRemove, tierList],
+    subcommands: [
+      award,
+      revoke,
+      campaignStart,
+      campaignEnd,
+      campaignList,
+      tierSet,
+      tierRemove,
+      tierList,
+      config,
+      exportLedger,
+      verify,
+    ],
   },
 ];
 
-export const components: ComponentHandler[] = [historyPages, leaderboardPages];
+/** Message context-menu commands (right-click a message → Apps). */
+export const messageMenus: MessageMenuCommand[] = [startCampaignMenu];
+
+export const components: ComponentHandler[] = [historyPages, leaderboardPages, startCampaignModal];

@@ -39,6 +39,9 @@ const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.BOT_BUSY': 'Sparks is busy right now. Please try again in a moment.',
   'SPARKS.TIER_NOT_FOUND': '{role} is not a tier role. See `/sparks-admin tier list`.',
   'SPARKS.TIER_INVALID': 'That tier cannot be saved: {reason}',
+  'SPARKS.MISSING_PERMISSION':
+    'I am missing the **{permission}** permission in {channel}. Give my role that permission there, or pick another channel.',
+  'SPARKS.OUT_OF_RANGE': '`{field}` must be a whole number from {min} to {max}.',
 };
 
 const errorsKo: Record<ErrorCode, string> = {
@@ -75,6 +78,9 @@ const errorsKo: Record<ErrorCode, string> = {
   'SPARKS.BOT_BUSY': 'Sparks가 지금 바쁩니다. 잠시 후 다시 시도해 주세요.',
   'SPARKS.TIER_NOT_FOUND': '{role}은(는) 등급 역할이 아닙니다. `/sparks-admin tier list`를 확인하세요.',
   'SPARKS.TIER_INVALID': '등급을 저장할 수 없습니다: {reason}',
+  'SPARKS.MISSING_PERMISSION':
+    '{channel} 채널에서 **{permission}** 권한이 없습니다. 그 채널에서 제 역할에 권한을 주거나 다른 채널을 고르세요.',
+  'SPARKS.OUT_OF_RANGE': '`{field}`는 {min}에서 {max} 사이의 정수여야 합니다.',
 };
 
 export const en = {

@@ -1,4 +1,6 @@
 import type { Locale as DiscordLocale } from 'discord.js';
+import * as admin from './admin.ts';
+import * as campaigns from './campaigns.ts';
 import * as core from './core.ts';
 import * as members from './members.ts';
 import * as moderation from './moderation.ts';
@@ -7,7 +9,7 @@ import * as moderation from './moderation.ts';
 export type Locale = 'en' | 'ko';
 
 // Each feature's catalogue is listed once here; their keys must not overlap.
-const catalogues = [core, members, moderation] as const;
+const catalogues = [core, members, moderation, campaigns, admin] as const;
 
 type Catalogue = (typeof catalogues)[number]['en'];
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void

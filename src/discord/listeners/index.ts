@@ -1,12 +1,16 @@
 import type { Plugin } from '../plugins.ts';
 import { backupsPlugin } from './backups.ts';
+import { auditLogPlugin } from './audit-log.ts';
+import { campaignsPlugin } from './campaigns.ts';
 import { interactions } from './interactions.ts';
 import { membersPlugin } from './members.ts';
 
 /**
  * Features hook into the running bot here, one entry each. A fresh list per app: a plugin
  * made by a factory keeps its own state, so several bots in one process (tests) never share.
+ * Plugins stop in reverse order: the audit-log poster stops after the features that record
+ * events while stopping.
  */
 export function createPlugins(): Plugin[] {
-  return [interactions, membersPlugin(), backupsPlugin()];
+  return [interactions, auditLogPlugin(), membersPlugin(), campaignsPlugin(), backupsPlugin()];
 }

@@ -1,0 +1,295 @@
+import { ChannelType, EmbedBuilder, PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
+import { SparksError, isSparksError } from '../../../ledger/errors.ts';
+import type { GuildSettings, SettingsPatch } from '../../../settings/settings.ts';
+import { formatNumber, type Locale, type Translate } from '../../i18n/index.ts';
+import { respond } from '../../reply.ts';
+import type { Subcommand } from '../../types.ts';
+import { describe } from '../build.ts';
+
+export const SETTING_NAMES = [
+  'log_channel',
+  'moderator_role',
+  'daily_award_limit',
+  'leaderboard_exclude_role',
+  'images',
+  'manual_stale_hours',
+  'trade_sparks_per_100_usd',
+  'subscription_sparks',
+  'first_subscription_bonus',
+  'referral_trade_pct',
+  'referral_first_sub_pct',
+  'platform_daily_cap',
+] as const;
+export type SettingName = (typeof SETTING_NAMES)[number];
+
+/** What the bot must be allowed to do in the log channel, with Discord's names for it. */
+const LOG_PERMISSIONS: [bigint, string][] = [
+  [PermissionFlagsBits.ViewChannel, 'View Channel'],
+  [PermissionFlagsBits.SendMessages, 'Send Messages'],
+  [PermissionFlagsBits.EmbedLinks, 'Embed Links'],
+];
+
+/** Each option: how it is read and which settings field it sets (null/undefined = its default). */
+const READERS: Record<SettingName, (i: ChatInputCommandInteraction) => SettingsPatch | null> = {
+  log_channel: (i) => opt(i.options.getChannel('log_channel')?.id, (v) => ({ logChannelId: v })),
+  moderator_role: (i) => opt(i.options.getRole('moderator_role')?.id, (v) => ({ moderatorRoleId: v })),
+  daily_award_limit: (i) =>
+    opt(i.options.getInteger('daily_award_limit'), (v) => ({ dailyAwardLimit: v === 0 ? null : v })),
+  leaderboard_exclude_role: (i) =>
+    opt(i.options.getRole('leaderboard_exclude_role')?.id, (v) => ({ leaderboardExcludeRoleId: v })),
+  images: (i) => opt(i.options.getBoolean('images'), (v) => ({ imagesEnabled: v })),
+  manual_stale_hours: (i) =>
+    opt(i.options.getInteger('manual_stale_hours'), (v) => ({ manualStaleHours: v })),
+  trade_sparks_per_100_usd: (i) =>
+    opt(i.options.getInteger('trade_sparks_per_100_usd'), (v) => ({ tradeSparksPer100Usd: v })),
+  subscription_sparks: (i) =>
+    opt(i.options.getInteger('subscription_sparks'), (v) => ({ subscriptionSparks: v })),
+  first_subscription_bonus: (i) =>
+    opt(i.options.getInteger('first_subscription_bonus'), (v) => ({ firstSubscriptionBonus: v })),
+  referral_trade_pct: (i) =>
+    opt(i.options.getInteger('referral_trade_pct'), (v) => ({ referralTradeSharePct: v })),
+  referral_first_sub_pct: (i) =>
+    opt(i.options.getInteger('referral_first_sub_pct'), (v) => ({ referralFirstSubPct: v })),
+  platform_daily_cap: (i) =>
+    opt(i.options.getInteger('platform_daily_cap'), (v) => ({ platformDailyCap: v === 0 ? null : v })),
+};
+
+const RESETS: Record<SettingName, SettingsPatch> = {
+  log_channel: { logChannelId: null },
+  moderator_role: { moderatorRoleId: null },
+  daily_award_limit: { dailyAwardLimit: null },
+  leaderboard_exclude_role: { leaderboardExcludeRoleId: null },
+  images: { imagesEnabled: true },
+  manual_stale_hours: { manualStaleHours: null },
+  trade_sparks_per_100_usd: { tradeSparksPer100Usd: null },
+  subscription_sparks: { subscriptionSparks: null },
+  first_subscription_bonus: { firstSubscriptionBonus: null },
+  referral_trade_pct: { referralTradeSharePct: null },
+  referral_first_sub_pct: { referralFirstSubPct: null },
+  platform_daily_cap: { platformDailyCap: null },
+};
+
+function opt<T>(value: T | null | undefined, patch: (v: T) => SettingsPatch): SettingsPatch | null {
+  return value === null || value === undefined ? null : patch(value);
+}
+
+const int = (name: SettingName, text: { en: string; ko: string }, min: number, max: number) => ({
+  name,
+  text,
+  min,
+  max,
+});
+
+const INTEGER_OPTIONS = [
+  int(
+    'daily_award_limit',
+    {
+      en: 'Sparks a moderator may award per day (0 = no limit)',
+      ko: '모더레이터별 하루 지급 한도 (0 = 제한 없음)',
+    },
+    0,
+    1_000_000_000,
+  ),
+  int(
+    'manual_stale_hours',
+    {
+      en: 'Flag manual rewards pending longer than this (hours)',
+      ko: '이 시간(시간)보다 오래 대기한 수동 보상 알림',
+    },
+    1,
+    8760,
+  ),
+  int(
+    'trade_sparks_per_100_usd',
+    { en: 'Sparks per 100 USD of trade volume', ko: '거래량 100 USD당 Sparks' },
+    0,
+    1_000_000,
+  ),
+  int('subscription_sparks', { en: 'Sparks per subscription', ko: '구독당 Sparks' }, 0, 1_000_000_000),
+  int(
+    'first_subscription_bonus',
+    { en: 'Extra Sparks on a first subscription', ko: '첫 구독 추가 Sparks' },
+    0,
+    1_000_000_000,
+  ),
+  int(
+    'referral_trade_pct',
+    {
+      en: '% of an invitee’s trade Sparks for the referrer',
+      ko: '추천인이 받는 피추천인 거래 Sparks 비율(%)',
+    },
+    0,
+    100,
+  ),
+  int(
+    'referral_first_sub_pct',
+    {
+      en: '% of an invitee’s first-subscription Sparks for the referrer',
+      ko: '추천인이 받는 피추천인 첫 구독 Sparks 비율(%)',
+    },
+    0,
+    100,
+  ),
+  int(
+    'platform_daily_cap',
+    {
+      en: 'Platform Sparks per member per day (0 = no cap)',
+      ko: '멤버별 하루 플랫폼 Sparks 한도 (0 = 제한 없음)',
+    },
+    0,
+    1_000_000_000,
+  ),
+];
+
+/**
+ * `/sparks-admin config`: shows the settings, or changes the given ones (validated by the
+ * settings service: nothing is written if any value is refused), or resets one to its
+ * default. A log channel the bot cannot post embeds in is refused, naming the permission.
+ */
+export const config: Subcommand = {
+  name: 'config',
+  description: { en: 'Show or change Sparks settings', ko: 'Sparks 설정을 보거나 변경합니다' },
+  moderatorOnly: true,
+  options: (b) => {
+    b.addChannelOption((o) =>
+      describe(o.setName('log_channel'), {
+        en: 'Where the audit log goes',
+        ko: '감사 로그를 보낼 채널',
+      }).addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement),
+    )
+      .addRoleOption((o) =>
+        describe(o.setName('moderator_role'), {
+          en: 'A role that may use /sparks-admin (besides Manage Server)',
+          ko: '/sparks-admin을 사용할 수 있는 역할 (서버 관리 권한 외)',
+        }),
+      )
+      .addRoleOption((o) =>
+        describe(o.setName('leaderboard_exclude_role'), {
+          en: 'Members with this role are not ranked (staff)',
+          ko: '이 역할이 있는 멤버는 순위에서 제외 (스태프)',
+        }),
+      )
+      .addBooleanOption((o) =>
+        describe(o.setName('images'), { en: 'Show image cards', ko: '이미지 카드 표시' }),
+      );
+    for (const o of INTEGER_OPTIONS)
+      b.addIntegerOption((io) => describe(io.setName(o.name), o.text).setMinValue(o.min).setMaxValue(o.max));
+    return b.addStringOption((o) =>
+      describe(o.setName('reset'), {
+        en: 'Put this setting back to its default',
+        ko: '이 설정을 기본값으로 되돌리기',
+      }).addChoices(...SETTING_NAMES.map((n) => ({ name: n, value: n }))),
+    );
+  },
+  async execute({ interaction, services, guildId, userId, t, locale }) {
+    const reset = interaction.options.getString('reset') as SettingName | null;
+    const given = SETTING_NAMES.filter((n) => READERS[n](interaction) !== null);
+    if (reset !== null && !SETTING_NAMES.includes(reset))
+      throw new SparksError('SPARKS.INVALID_INPUT', { field: 'reset' });
+    if (reset !== null && given.includes(reset)) {
+      await respond(interaction, { content: t('config.conflict', { setting: reset }), ephemeral: true });
+      return;
+    }
+    if (given.length === 0 && reset === null) {
+      await respond(interaction, {
+        embeds: [settingsEmbed(t, locale, services.settings.get(guildId))],
+        ephemeral: true,
+      });
+      return;
+    }
+    const logChannel = interaction.options.getChannel('log_channel');
+    if (logChannel) await checkLogChannel(interaction, logChannel.id);
+    const moderatorRole = interaction.options.getRole('moderator_role');
+    if (moderatorRole && moderatorRole.id === guildId)
+      throw new SparksError(
+        'SPARKS.INVALID_INPUT',
+        { field: 'moderator_role' },
+        '@everyone cannot be the moderator role',
+      );
+    const patch: SettingsPatch = {};
+    for (const n of given) Object.assign(patch, READERS[n](interaction));
+    if (reset) Object.assign(patch, RESETS[reset]);
+    let updated: GuildSettings;
+    try {
+      updated = services.settings.update(guildId, patch);
+    } catch (e) {
+      // The settings service names the field and its bounds; say them plainly.
+      if (isSparksError(e, 'SPARKS.INVALID_INPUT') && typeof e.params.min === 'number')
+        throw new SparksError('SPARKS.OUT_OF_RANGE', e.params, e.message);
+      throw e;
+    }
+    services.audit.record({
+      guildId,
+      kind: 'config',
+      actorId: userId,
+      fields: {
+        settings: [
+          ...given.map((n) => `${n} → ${describeValue(n, updated, t, locale)}`),
+          ...(reset ? [`${reset} → ${describeValue(reset, updated, t, locale)}`] : []),
+        ].join('\n'),
+      },
+      at: services.clock(),
+    });
+    await respond(interaction, {
+      content: reset && given.length === 0 ? t('config.reset', { setting: reset }) : t('config.updated'),
+      embeds: [settingsEmbed(t, locale, updated)],
+      ephemeral: true,
+    });
+  },
+};
+
+async function checkLogChannel(interaction: ChatInputCommandInteraction, channelId: string): Promise<void> {
+  const guild = interaction.guild ?? (await interaction.client.guilds.fetch(interaction.guildId!));
+  const channel = guild.channels.cache.get(channelId) ?? (await guild.channels.fetch(channelId));
+  const me = guild.members.me ?? (await guild.members.fetchMe());
+  const permissions = channel ? channel.permissionsFor(me) : null;
+  for (const [flag, name] of LOG_PERMISSIONS) {
+    if (!permissions?.has(flag))
+      throw new SparksError('SPARKS.MISSING_PERMISSION', { permission: name, channel: `<#${channelId}>` });
+  }
+}
+
+function describeValue(name: SettingName, s: GuildSettings, t: Translate, locale: Locale): string {
+  const n = (v: number) => formatNumber(locale, v);
+  switch (name) {
+    case 'log_channel':
+      return s.logChannelId ? `<#${s.logChannelId}>` : t('config.not_set');
+    case 'moderator_role':
+      return s.moderatorRoleId ? `<@&${s.moderatorRoleId}>` : t('config.not_set');
+    case 'daily_award_limit':
+      return s.dailyAwardLimit === null
+        ? t('config.no_limit')
+        : t('common.sparks', { amount: s.dailyAwardLimit });
+    case 'leaderboard_exclude_role':
+      return s.leaderboardExcludeRoleId ? `<@&${s.leaderboardExcludeRoleId}>` : t('config.not_set');
+    case 'images':
+      return s.imagesEnabled ? t('config.on') : t('config.off');
+    case 'manual_stale_hours':
+      return t('config.hours', { hours: s.manualStaleHours });
+    case 'trade_sparks_per_100_usd':
+      return n(s.earn.tradeSparksPer100Usd);
+    case 'subscription_sparks':
+      return n(s.earn.subscriptionSparks);
+    case 'first_subscription_bonus':
+      return n(s.earn.firstSubscriptionBonus);
+    case 'referral_trade_pct':
+      return `${n(s.earn.referralTradeSharePct)}%`;
+    case 'referral_first_sub_pct':
+      return `${n(s.earn.referralFirstSubPct)}%`;
+    case 'platform_daily_cap':
+      return s.earn.platformDailyCap === null ? t('config.no_limit') : n(s.earn.platformDailyCap);
+  }
+}
+
+export function settingsEmbed(t: Translate, locale: Locale, s: GuildSettings): EmbedBuilder {
+  return new EmbedBuilder()
+    .setColor(0x95a5a6)
+    .setTitle(t('config.title'))
+    .addFields(
+      SETTING_NAMES.map((name) => ({
+        name: t(`config.${name}`),
+        value: describeValue(name, s, t, locale),
+        inline: true,
+      })),
+    );
+}

@@ -1,0 +1,313 @@
+import {
+  GatewayDispatchEvents,
+  Routes,
+  type APIUser,
+  type Client,
+  type GatewayMessageReactionAddDispatchData,
+  type GatewayMessageReactionRemoveDispatchData,
+} from 'discord.js';
+import {
+  eligibility,
+  type ActiveCampaign,
+  type CampaignEndReason,
+  type EndResult,
+} from '../../campaigns/campaigns.ts';
+import { HOUR_MS, reactionKey } from '../../campaigns/parse.ts';
+import type { Services } from '../../services.ts';
+import type { Plugin } from '../plugins.ts';
+
+export interface CampaignsPluginOptions {
+  /** Longest a scheduler timer waits before re-checking (default 1 h). */
+  maxTimerMs?: number;
+}
+
+export interface ReconcileResult {
+  /** Reactors that held no claim and were queued for a grant. */
+  granted: number;
+  /** Claims whose reaction is gone, queued for reversal (revoke_on_unreact only). */
+  revoked: number;
+}
+
+const runtimes = new WeakMap<Client, CampaignRuntime>();
+
+/** The running campaign runtime of a client (commands use it to reconcile and end). */
+export function campaignRuntime(client: Client): CampaignRuntime {
+  const runtime = runtimes.get(client);
+  if (!runtime) throw new Error('the campaigns plugin is not running');
+  return runtime;
+}
+
+/**
+ * Everything campaigns need from Discord: the reaction listeners (raw gateway payloads,
+ * which carry the reacting member's roles and join date), reconciliation of a message's
+ * reactions (at start-up and at the end), and the end-time scheduler.
+ *
+ * The listener never touches the database: it matches the reaction against the in-memory
+ * index of active campaigns, checks the gates on the payload, and queues the grant for
+ * the service's group commit.
+ */
+export class CampaignRuntime {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly tasks = new Set<Promise<unknown>>();
+  private readonly reconciling = new Map<number, Promise<ReconcileResult>>();
+  /** Members seen reacting after a campaign's end time: its final reconciliation skips them. */
+  private readonly late = new Map<number, Set<string>>();
+  private unsubscribe: (() => void) | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly client: Client,
+    private readonly services: Services,
+    private readonly maxTimerMs: number,
+  ) {}
+
+  start(): void {
+    this.client.ws.on(GatewayDispatchEvents.MessageReactionAdd, this.onAdd);
+    this.client.ws.on(GatewayDispatchEvents.MessageReactionRemove, this.onRemove);
+    this.unsubscribe = this.services.campaigns.onChange((change) => {
+      if (change.type === 'end') this.late.delete(change.campaign.id);
+      this.arm();
+    });
+    this.track(this.startup());
+    this.arm();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.client.ws.off(GatewayDispatchEvents.MessageReactionAdd, this.onAdd);
+    this.client.ws.off(GatewayDispatchEvents.MessageReactionRemove, this.onRemove);
+    this.unsubscribe?.();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await Promise.allSettled([...this.tasks]);
+    this.services.campaigns.flush();
+  }
+
+  // ---- live reactions -------------------------------------------------------------------
+
+  private readonly onAdd = (d: GatewayMessageReactionAddDispatchData): void => {
+    if (!d.guild_id) return;
+    const campaign = this.services.campaigns.match(d.message_id, reactionKey(d.emoji));
+    if (!campaign) return;
+    if (d.user_id === this.client.user?.id || d.member?.user?.bot) return;
+    const now = this.services.clock();
+    if (campaign.endsAt !== null && now >= campaign.endsAt) {
+      this.lateReactor(campaign.id, d.user_id);
+      this.arm();
+      return;
+    }
+    if (!d.member) {
+      this.track(this.grantAfterFetch(campaign, d.user_id, now));
+      return;
+    }
+    const joined = d.member.joined_at ? Date.parse(d.member.joined_at) : NaN;
+    const verdict = eligibility(
+      campaign,
+      { bot: false, roles: d.member.roles, joinedAt: Number.isNaN(joined) ? null : joined },
+      now,
+    );
+    if (verdict === 'ok') this.services.campaigns.enqueueGrant(campaign, d.user_id, now);
+    else
+      this.services.logger.debug(
+        { campaignId: campaign.id, userId: d.user_id, verdict },
+        'campaign reaction not eligible',
+      );
+  };
+
+  private readonly onRemove = (d: GatewayMessageReactionRemoveDispatchData): void => {
+    if (!d.guild_id) return;
+    const campaign = this.services.campaigns.match(d.message_id, reactionKey(d.emoji));
+    if (!campaign?.revokeOnUnreact || d.user_id === this.client.user?.id) return;
+    this.services.campaigns.enqueueRevoke(campaign, d.user_id, this.services.clock());
+  };
+
+  /** A reaction event without the member (rare): look the member up before the gates. */
+  private async grantAfterFetch(campaign: ActiveCampaign, userId: string, at: number): Promise<void> {
+    const guild = this.client.guilds.cache.get(campaign.guildId);
+    const member = await guild?.members.fetch(userId).catch(() => null);
+    if (!member) return;
+    const verdict = eligibility(
+      campaign,
+      { bot: member.user.bot, roles: [...member.roles.cache.keys()], joinedAt: member.joinedTimestamp },
+      at,
+    );
+    if (verdict === 'ok') this.services.campaigns.enqueueGrant(campaign, userId, at);
+  }
+
+  private lateReactor(campaignId: number, userId: string): void {
+    let set = this.late.get(campaignId);
+    if (!set) this.late.set(campaignId, (set = new Set()));
+    if (set.size < 100_000) set.add(userId);
+  }
+
+  // ---- reconciliation -------------------------------------------------------------------
+
+  /**
+   * Pages through the message's reactions with the campaign emoji (100 per request,
+   * discord.js queues per route within the rate limits) and queues a grant for every
+   * reactor who holds no claim and passes the gates (members are fetched 100 at a time
+   * over the gateway; one not found has left and is skipped). With revoke_on_unreact,
+   * claims whose reaction is gone are reversed. Resolves once the grants are committed.
+   */
+  reconcile(campaign: ActiveCampaign): Promise<ReconcileResult> {
+    let running = this.reconciling.get(campaign.id);
+    if (!running) {
+      running = this.runReconcile(campaign).finally(() => this.reconciling.delete(campaign.id));
+      this.reconciling.set(campaign.id, running);
+      this.track(running);
+    }
+    return running;
+  }
+
+  private async runReconcile(campaign: ActiveCampaign): Promise<ReconcileResult> {
+    const { campaigns, clock, logger } = this.services;
+    const guild = this.client.guilds.cache.get(campaign.guildId);
+    if (!guild) return { granted: 0, revoked: 0 };
+    const claims = campaigns.claims(campaign.id);
+    const late = this.late.get(campaign.id);
+    const gated = campaign.requiredRoleId !== null || campaign.minMemberDays !== null;
+    const reactors = new Set<string>();
+    const route = Routes.channelMessageReaction(
+      campaign.channelId,
+      campaign.messageId,
+      encodeURIComponent(campaign.emoji.api),
+    );
+    let granted = 0;
+    let after: string | undefined;
+    for (;;) {
+      const query = new URLSearchParams({ limit: '100', ...(after ? { after } : {}) });
+      const page = (await this.client.rest.get(route, { query })) as APIUser[];
+      const now = clock();
+      const candidates: string[] = [];
+      for (const user of page) {
+        reactors.add(user.id);
+        if (user.bot || user.id === this.client.user?.id || claims.has(user.id) || late?.has(user.id))
+          continue;
+        candidates.push(user.id);
+      }
+      let eligible = candidates;
+      if (gated && candidates.length > 0) {
+        const members = await guild.members.fetch({ user: candidates, time: 30_000 });
+        eligible = candidates.filter((id) => {
+          const m = members.get(id);
+          return (
+            m !== undefined &&
+            eligibility(
+              campaign,
+              { bot: m.user.bot, roles: [...m.roles.cache.keys()], joinedAt: m.joinedTimestamp },
+              now,
+            ) === 'ok'
+          );
+        });
+      }
+      for (const id of eligible) campaigns.enqueueGrant(campaign, id, now, true);
+      granted += eligible.length;
+      if (page.length < 100) break;
+      after = page[page.length - 1]!.id;
+    }
+    let revoked = 0;
+    if (campaign.revokeOnUnreact) {
+      const now = clock();
+      for (const [userId, claim] of claims) {
+        if (claim.reversed || reactors.has(userId)) continue;
+        campaigns.enqueueRevoke(campaign, userId, now);
+        revoked++;
+      }
+    }
+    await campaigns.idle();
+    logger.info(
+      { campaignId: campaign.id, reactors: reactors.size, granted, revoked },
+      'campaign reconciled',
+    );
+    return { granted, revoked };
+  }
+
+  // ---- ending ---------------------------------------------------------------------------
+
+  /**
+   * Ends a campaign: reconciles first (for a moderator's or the clock's end, so reactions
+   * missed while offline still count), then ends it in the service (idempotent).
+   */
+  async end(campaignId: number, reason: CampaignEndReason, actorId?: string): Promise<EndResult> {
+    const campaign = this.services.campaigns.allActive().find((c) => c.id === campaignId);
+    if (campaign) {
+      await this.reconcile(campaign).catch((err: unknown) =>
+        this.services.logger.warn({ err, campaignId }, 'could not reconcile a campaign before it ended'),
+      );
+    }
+    return this.services.campaigns.end(campaignId, reason, actorId);
+  }
+
+  /** On start: summaries a crash kept from the log channel, catch-up, overdue ends. */
+  private async startup(): Promise<void> {
+    const { campaigns, logger } = this.services;
+    const mine = (guildId: string) => this.client.guilds.cache.has(guildId);
+    for (const summary of campaigns.unsummarized()) {
+      if (mine(summary.campaign.guildId)) campaigns.recordSummary(summary);
+    }
+    for (const campaign of campaigns.allActive()) {
+      if (this.stopped) return;
+      if (!mine(campaign.guildId)) continue;
+      try {
+        await this.reconcile(campaign);
+      } catch (err) {
+        logger.warn({ err, campaignId: campaign.id }, 'could not reconcile a campaign at start-up');
+      }
+    }
+    await this.endDue();
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const ends = this.services.campaigns
+      .allActive()
+      .filter((c) => c.endsAt !== null && this.client.guilds.cache.has(c.guildId))
+      .map((c) => c.endsAt!);
+    if (ends.length === 0) return;
+    const delay = Math.min(Math.max(0, Math.min(...ends) - this.services.clock()), this.maxTimerMs);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.track(this.endDue().finally(() => this.arm()));
+    }, delay);
+    this.timer.unref();
+  }
+
+  private async endDue(): Promise<void> {
+    const now = this.services.clock();
+    for (const c of this.services.campaigns.allActive()) {
+      if (this.stopped) return;
+      if (c.endsAt === null || c.endsAt > now || !this.client.guilds.cache.has(c.guildId)) continue;
+      try {
+        await this.end(c.id, 'time');
+      } catch (err) {
+        this.services.logger.error({ err, campaignId: c.id }, 'could not end a campaign on time');
+      }
+    }
+  }
+
+  private track<T>(task: Promise<T>): void {
+    this.tasks.add(task);
+    void task
+      .catch((err: unknown) => this.services.logger.error({ err }, 'campaign background task failed'))
+      .finally(() => this.tasks.delete(task));
+  }
+}
+
+/** Reaction campaigns: listeners, reconciliation, the end-time scheduler. */
+export function campaignsPlugin(options: CampaignsPluginOptions = {}): Plugin {
+  let runtime: CampaignRuntime | null = null;
+  return {
+    name: 'campaigns',
+    start({ client, services }) {
+      runtime = new CampaignRuntime(client, services, options.maxTimerMs ?? HOUR_MS);
+      runtimes.set(client, runtime);
+      runtime.start();
+    },
+    async stop() {
+      await runtime?.stop();
+      runtime = null;
+    },
+  };
+}
