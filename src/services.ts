@@ -6,6 +6,8 @@ import type { Clock } from './ledger/time.ts';
 import type { Logger } from './log.ts';
 import { AwardService } from './moderation/awards.ts';
 import { SettingsService } from './settings/settings.ts';
+import { RedemptionService } from './shop/redemptions.ts';
+import { RewardService } from './shop/rewards.ts';
 
 /**
  * Everything a handler may use, built once in the composition root. Features add their
@@ -22,12 +24,18 @@ export interface Services {
   awards: AwardService;
   /** Audit-log events waiting to be posted to the guild's log channel. */
   audit: AuditQueue;
+  /** The shop catalogue. */
+  rewards: RewardService;
+  /** Redemptions: reserve, fulfil, manual queue, recovery, timed roles. */
+  redemptions: RedemptionService;
 }
 
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
   const { config, db, clock, logger } = deps;
   const ledger = new Ledger(db, clock);
   const settings = new SettingsService(db, config.earnDefaults, clock);
+  const audit = new AuditQueue();
+  const rewards = new RewardService(db, clock, audit);
   return {
     config,
     db,
@@ -36,6 +44,8 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     ledger,
     settings,
     awards: new AwardService(db, ledger, settings, clock),
-    audit: new AuditQueue(),
+    audit,
+    rewards,
+    redemptions: new RedemptionService(db, ledger, rewards, clock, audit),
   };
 }

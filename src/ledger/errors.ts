@@ -31,6 +31,8 @@ export const ERROR_CODES = [
   'SPARKS.FULFILMENT_FAILED',
   'SPARKS.REDEMPTION_NOT_FOUND',
   'SPARKS.BOT_BUSY',
+  'SPARKS.ALREADY_OWNED',
+  'SPARKS.REDEEM_INPUT_INVALID',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
