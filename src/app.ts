@@ -17,6 +17,12 @@ export interface AppOptions {
   /** An already-open database (tests share one); otherwise config.databasePath is opened. */
   db?: Db;
   plugins?: Plugin[];
+  /**
+   * How long shutdown waits for in-flight interactions before stopping the plugins anyway
+   * (their stop interrupts what is still waiting on Discord; recovery finishes it at the
+   * next start). Default 10 s.
+   */
+  shutdownGraceMs?: number;
 }
 
 export interface App {
@@ -47,6 +53,8 @@ export function createApp(options: AppOptions): App {
   const router = new Router(services, commands, components);
   const plugins = options.plugins ?? defaultPlugins;
   const started: Plugin[] = [];
+  const pluginContext = { client, services, router };
+  const graceMs = options.shutdownGraceMs ?? 10_000;
   let stopping: Promise<void> | undefined;
 
   client.on(Events.Error, (err) => logger.error({ err }, 'discord client error'));
@@ -65,21 +73,28 @@ export function createApp(options: AppOptions): App {
       await client.login(config.discordToken);
       await ready;
       for (const plugin of plugins) {
-        await plugin.start({ client, services, router });
+        await plugin.start(pluginContext);
         started.push(plugin);
       }
       logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'Sparks is ready');
     },
     stop() {
       stopping ??= (async () => {
-        await router.drain();
+        const drained = await router.drain(graceMs);
+        if (!drained)
+          logger.warn(
+            { inFlight: router.inFlightCount },
+            'interactions still running at shutdown; interrupting them',
+          );
         for (const plugin of started.reverse()) {
           try {
-            await plugin.stop?.();
+            await plugin.stop?.(pluginContext);
           } catch (err) {
             logger.error({ err, plugin: plugin.name }, 'plugin failed to stop cleanly');
           }
         }
+        // Interrupted work winds down before the client and the database go away.
+        if (!drained) await router.drain(graceMs);
         await client.destroy();
         if (!options.db) db.close();
         logger.info('Sparks stopped');

@@ -68,7 +68,8 @@ const VIEW_FROM = `FROM redemptions r JOIN rewards w ON w.id = r.reward_id`;
 const guildList = (guildIds: readonly string[]) => JSON.stringify(guildIds);
 
 function prepare(sqlite: Sqlite) {
-  const p = <B extends unknown[], R = unknown>(source: string): Statement<B, R> => sqlite.prepare<B, R>(source);
+  const p = <B extends unknown[], R = unknown>(source: string): Statement<B, R> =>
+    sqlite.prepare<B, R>(source);
   return {
     rewardById: p<[number], RewardRow>(`SELECT ${REWARD_COLS} FROM rewards WHERE id = ?`),
     liveRewardByName: p<[string, string], RewardRow>(
@@ -295,7 +296,10 @@ export class ShopStore {
     return this.s.markNotified.run(now, now, id).changes === 1;
   }
 
-  badges(guildId: string, userId: string): { rewardId: number; name: string; count: number; firstAt: number }[] {
+  badges(
+    guildId: string,
+    userId: string,
+  ): { rewardId: number; name: string; count: number; firstAt: number }[] {
     return this.s.badges.all(guildId, userId);
   }
 }

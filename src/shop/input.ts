@@ -42,7 +42,6 @@ export function validateInput(kind: InputKind, raw: string, guildId: string): In
   if (!value) return { ok: false, problem: 'empty' };
   switch (kind) {
     case 'text': {
-      // eslint-disable-next-line no-control-regex
       const clean = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
       if (!clean) return { ok: false, problem: 'empty' };
       return clean.length > MAX_TEXT_INPUT ? { ok: false, problem: 'too_long' } : { ok: true, value: clean };

@@ -1,6 +1,5 @@
 import type { AuditSink } from '../audit.ts';
 import type { Db } from '../db/open.ts';
-import type { RedemptionStatus } from '../db/schema.ts';
 import type { RedemptionView, RewardRow, ShopStore } from '../db/shop-store.ts';
 import { SparksError } from '../ledger/errors.ts';
 import type { Actor, Ledger } from '../ledger/ledger.ts';
@@ -120,8 +119,13 @@ const SYSTEM: Actor = { type: 'system', id: 'shop' };
  */
 export class RedemptionService {
   private readonly hooks: SettledHook[] = [];
-  /** Redemptions this process is fulfilling right now: recovery leaves them alone. */
+  /**
+   * Reserved redemptions this process owns — from `reserve` until `fulfil` ends, or while a
+   * recovery pass settles them: recovery leaves them alone.
+   */
   private readonly inFlight = new Set<number>();
+  /** Redemptions whose role is being requested right now (a second `fulfil` waits for none). */
+  private readonly granting = new Set<number>();
   private accepting = true;
 
   constructor(
@@ -159,23 +163,12 @@ export class RedemptionService {
   reserve(req: RedeemRequest): Reservation {
     const result = this.db.write((): Reservation => {
       const existing = this.store.byKey(req.guildId, req.key);
-      if (existing) return { redemption: existing, reward: this.store.rewardById(existing.rewardId)!, duplicate: true };
+      if (existing)
+        return { redemption: existing, reward: this.store.rewardById(existing.rewardId)!, duplicate: true };
       if (!this.accepting) throw new SparksError('SPARKS.BOT_BUSY');
-      const reward = this.store.rewardById(req.rewardId);
-      if (!reward || reward.guildId !== req.guildId || reward.removedAt !== null || reward.enabled !== 1)
-        throw new SparksError('SPARKS.REWARD_UNAVAILABLE');
+      const reward = this.eligible(req);
       if (reward.cost !== req.confirmedCost) throw new SparksError('SPARKS.STALE_COMPONENT');
-      if (reward.requiredRoleId && !req.memberRoleIds.includes(reward.requiredRoleId))
-        throw new SparksError('SPARKS.ROLE_REQUIRED', { role: `<@&${reward.requiredRoleId}>` });
-      if (reward.kind === 'role' && reward.roleId && req.memberRoleIds.includes(reward.roleId))
-        throw new SparksError('SPARKS.ALREADY_OWNED', { name: `<@&${reward.roleId}>` });
       const input = this.checkInput(reward, req);
-      if (
-        reward.perMemberLimit !== null &&
-        this.store.countHeld(req.guildId, req.userId, reward.id) >= reward.perMemberLimit
-      ) {
-        throw new SparksError('SPARKS.LIMIT_REACHED', { name: reward.name, limit: reward.perMemberLimit });
-      }
       if (reward.stock !== null && !this.store.takeStock(reward.id))
         throw new SparksError('SPARKS.SOLD_OUT', { name: reward.name });
       const hold = this.ledger.hold({
@@ -205,6 +198,7 @@ export class RedemptionService {
       return { redemption, reward, duplicate: false };
     });
     if (!result.duplicate) {
+      if (result.redemption.status === 'reserved') this.inFlight.add(result.redemption.id);
       this.record('redemption', result.redemption, { actorId: req.userId });
       if (result.redemption.status === 'fulfilled') this.recordSettled(result.redemption, SYSTEM.id);
     }
@@ -212,28 +206,79 @@ export class RedemptionService {
   }
 
   /**
-   * Phase two for a `reserved` redemption that needs a role: asks Discord through `roles`,
-   * then posts or voids the hold. A permanent failure also takes the reward off sale and
-   * records `reward.disabled` for the log channel. With an unknown outcome the redemption
-   * stays reserved for `recover`. `notified`: the member will see the outcome right away.
+   * What a confirmation shows, refusing early what `reserve` would refuse now (the same
+   * errors, SPARKS.SOLD_OUT and SPARKS.INSUFFICIENT included). Writes nothing and promises
+   * nothing: `reserve` decides again inside its transaction.
    */
-  async fulfil(redemption: RedemptionView, roles: RoleGranter, options: { notified: boolean }): Promise<FulfilResult> {
-    if (redemption.status !== 'reserved' || this.inFlight.has(redemption.id))
-      return { status: 'already', redemption: this.store.byId(redemption.id)! };
-    const reward = this.store.rewardById(redemption.rewardId)!;
-    if (!reward.roleId) return this.settle(redemption, { to: 'fulfilled', actor: SYSTEM, notified: options.notified });
-    this.inFlight.add(redemption.id);
+  preview(req: Omit<RedeemRequest, 'key' | 'confirmedCost' | 'input'>): {
+    reward: RewardRow;
+    balance: number;
+  } {
+    const reward = this.eligible(req);
+    if (reward.stock === 0) throw new SparksError('SPARKS.SOLD_OUT', { name: reward.name });
+    const balance = this.ledger.standing(req.guildId, req.userId).balance;
+    if (balance < reward.cost)
+      throw new SparksError('SPARKS.INSUFFICIENT', { available: balance, requested: reward.cost });
+    return { reward, balance };
+  }
+
+  /** The rules a confirmation and a reservation share: on sale, required role, not owned, under the limit. */
+  private eligible(req: Pick<RedeemRequest, 'guildId' | 'userId' | 'rewardId' | 'memberRoleIds'>): RewardRow {
+    const reward = this.store.rewardById(req.rewardId);
+    if (!reward || reward.guildId !== req.guildId || reward.removedAt !== null || reward.enabled !== 1)
+      throw new SparksError('SPARKS.REWARD_UNAVAILABLE');
+    if (reward.requiredRoleId && !req.memberRoleIds.includes(reward.requiredRoleId))
+      throw new SparksError('SPARKS.ROLE_REQUIRED', { role: `<@&${reward.requiredRoleId}>` });
+    if (reward.kind === 'role' && reward.roleId && req.memberRoleIds.includes(reward.roleId))
+      throw new SparksError('SPARKS.ALREADY_OWNED', { name: `<@&${reward.roleId}>` });
+    if (
+      reward.perMemberLimit !== null &&
+      this.store.countHeld(req.guildId, req.userId, reward.id) >= reward.perMemberLimit
+    ) {
+      throw new SparksError('SPARKS.LIMIT_REACHED', { name: reward.name, limit: reward.perMemberLimit });
+    }
+    return reward;
+  }
+
+  /**
+   * Phase two for a redemption `reserve` just made (status reserved): asks Discord through
+   * `roles`, then posts or voids the hold. A permanent failure also takes the reward off
+   * sale and records `reward.disabled` for the log channel. With an unknown outcome the
+   * redemption stays reserved for `recover`. `notified`: the member sees the outcome now.
+   * Call it whatever happens to the interaction: the member's Sparks are held until it runs.
+   */
+  async fulfil(
+    redemption: RedemptionView,
+    roles: RoleGranter,
+    options: { notified: boolean },
+  ): Promise<FulfilResult> {
+    const current = this.store.byId(redemption.id)!;
+    if (current.status !== 'reserved' || this.granting.has(current.id))
+      return { status: 'already', redemption: current };
+    const reward = this.store.rewardById(current.rewardId)!;
+    this.granting.add(current.id);
     try {
+      if (!reward.roleId)
+        return this.settle(current, { to: 'fulfilled', actor: SYSTEM, notified: options.notified });
       const outcome = await roles.grant(
-        redemption.userId,
+        current.userId,
         reward.roleId,
-        `Sparks: redeemed "${reward.name}" (redemption #${redemption.id})`,
+        `Sparks: redeemed "${reward.name}" (redemption #${current.id})`,
       );
-      if (outcome.ok === 'unknown') return { status: 'unknown', redemption };
-      if (outcome.ok) return this.settle(redemption, { to: 'fulfilled', actor: SYSTEM, notified: options.notified });
-      return this.refund(redemption, reward, outcome.reason, outcome.permanent, options.notified, outcome.detail);
+      if (outcome.ok === 'unknown') return { status: 'unknown', redemption: current };
+      if (outcome.ok)
+        return this.settle(current, { to: 'fulfilled', actor: SYSTEM, notified: options.notified });
+      return this.refund(
+        current,
+        reward,
+        outcome.reason,
+        outcome.permanent,
+        options.notified,
+        outcome.detail,
+      );
     } finally {
-      this.inFlight.delete(redemption.id);
+      this.granting.delete(current.id);
+      this.inFlight.delete(current.id);
     }
   }
 
@@ -293,7 +338,13 @@ export class RedemptionService {
           result =
             holds === true
               ? this.settle(redemption, { to: 'fulfilled', actor: SYSTEM, notified: false })
-              : this.refund(redemption, reward, holds === 'left' ? 'member_left' : 'interrupted', false, false);
+              : this.refund(
+                  redemption,
+                  reward,
+                  holds === 'left' ? 'member_left' : 'interrupted',
+                  false,
+                  false,
+                );
         }
         if (result.status === 'fulfilled') out.fulfilled.push(result.redemption);
         if (result.status === 'refunded') out.refunded.push(result.redemption);
@@ -308,8 +359,16 @@ export class RedemptionService {
     return this.store.byId(redemptionId);
   }
 
+  /** The redemption a confirmation key made, if any. */
+  byKey(guildId: string, key: string): RedemptionView | undefined {
+    return this.store.byKey(guildId, key);
+  }
+
   /** The moderators' queue, oldest first. */
-  pendingManual(guildId: string, options: { offset: number; limit: number }): { items: RedemptionView[]; total: number } {
+  pendingManual(
+    guildId: string,
+    options: { offset: number; limit: number },
+  ): { items: RedemptionView[]; total: number } {
     return {
       items: this.store.pendingManual(guildId, options.limit, options.offset),
       total: this.store.countPendingManual(guildId),
@@ -322,7 +381,10 @@ export class RedemptionService {
   }
 
   /** Badges a member collected (fulfilled badge redemptions), first collected first. */
-  badges(guildId: string, userId: string): { rewardId: number; name: string; count: number; firstAt: number }[] {
+  badges(
+    guildId: string,
+    userId: string,
+  ): { rewardId: number; name: string; count: number; firstAt: number }[] {
     return this.store.badges(guildId, userId);
   }
 
@@ -356,7 +418,10 @@ export class RedemptionService {
     if (kind === null) return null;
     const check = validateInput(kind, req.input ?? '', req.guildId);
     if (!check.ok)
-      throw new SparksError('SPARKS.REDEEM_INPUT_INVALID', { problem: check.problem, label: reward.inputLabel ?? kind });
+      throw new SparksError('SPARKS.REDEEM_INPUT_INVALID', {
+        problem: check.problem,
+        label: reward.inputLabel ?? kind,
+      });
     return check.value;
   }
 
@@ -370,7 +435,12 @@ export class RedemptionService {
   ): FulfilResult {
     let disabled = false;
     const settled = this.db.write(() => {
-      const after = this.settleInTx(redemption, { to: 'refunded', actor: SYSTEM, failureCode: failure, notified });
+      const after = this.settleInTx(redemption, {
+        to: 'refunded',
+        actor: SYSTEM,
+        failureCode: failure,
+        notified,
+      });
       if (after && permanent) disabled = this.rewards.disableInTx(reward.id, failure);
       return after;
     });
@@ -429,7 +499,7 @@ export class RedemptionService {
     }
     const moved = this.store.settle({
       id: current.id,
-      from: current.status as RedemptionStatus,
+      from: current.status,
       to: s.to,
       failureCode: s.failureCode ?? null,
       resolvedBy: s.actor.id,
@@ -444,10 +514,14 @@ export class RedemptionService {
   }
 
   private recordSettled(redemption: RedemptionView, actorId: string): void {
-    this.record(redemption.status === 'fulfilled' ? 'redemption.fulfilled' : 'redemption.refunded', redemption, {
-      actorId,
-      reason: redemption.failureCode ?? undefined,
-    });
+    this.record(
+      redemption.status === 'fulfilled' ? 'redemption.fulfilled' : 'redemption.refunded',
+      redemption,
+      {
+        actorId,
+        reason: redemption.failureCode ?? undefined,
+      },
+    );
   }
 
   private record(

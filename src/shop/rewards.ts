@@ -106,7 +106,8 @@ export class RewardService {
     const values = this.validate(fields);
     const now = this.clock();
     const row = this.db.write(() => {
-      if (this.store.liveRewardByName(guildId, values.nameKey)) throw invalid('name_taken', { name: values.name });
+      if (this.store.liveRewardByName(guildId, values.nameKey))
+        throw invalid('name_taken', { name: values.name });
       try {
         return this.db.orm
           .insert(rewards)
@@ -150,7 +151,10 @@ export class RewardService {
       if (values.roleId !== current.roleId && this.store.activeTimedGrants(current.id) > 0) {
         throw invalid('role_change_active', { count: this.store.activeTimedGrants(current.id) });
       }
-      const enabled = patch.enabled === undefined ? {} : { enabled: patch.enabled ? 1 : 0, disabledReason: null };
+      const enabled =
+        patch.enabled === undefined
+          ? {}
+          : { enabled: patch.enabled ? 1 : 0, disabledReason: patch.enabled ? null : 'moderator' };
       try {
         this.db.orm
           .update(rewards)
@@ -174,7 +178,11 @@ export class RewardService {
     const row = this.db.write(() => {
       const current = this.requireLive(guildId, rewardId);
       const now = this.clock();
-      this.db.orm.update(rewards).set({ removedAt: now, updatedAt: now }).where(eq(rewards.id, current.id)).run();
+      this.db.orm
+        .update(rewards)
+        .set({ removedAt: now, updatedAt: now })
+        .where(eq(rewards.id, current.id))
+        .run();
       return this.store.rewardById(current.id)!;
     });
     this.record(guildId, moderatorId, row, 'removed');
@@ -247,7 +255,8 @@ export class RewardService {
 
   private validate(fields: RewardFields) {
     const name = normalizeName(fields.name);
-    if (name.length < 1 || name.length > MAX_NAME_LENGTH) throw invalid('name_length', { max: MAX_NAME_LENGTH });
+    if (name.length < 1 || name.length > MAX_NAME_LENGTH)
+      throw invalid('name_length', { max: MAX_NAME_LENGTH });
     if (!isIntIn(fields.cost, MIN_AMOUNT, MAX_AMOUNT)) throw invalid('cost_range', { max: MAX_AMOUNT });
     const description = (fields.description ?? '').trim();
     if (description.length > MAX_DESCRIPTION_LENGTH)
@@ -269,7 +278,8 @@ export class RewardService {
     const inputLabel = fields.inputLabel?.trim() || null;
     const inputKind = fields.inputKind ?? null;
     if (inputKind !== null && !isInputKind(inputKind)) throw invalid('input_kind_invalid');
-    if ((inputLabel !== null || inputKind !== null) && fields.kind !== 'manual') throw invalid('input_manual_only');
+    if ((inputLabel !== null || inputKind !== null) && fields.kind !== 'manual')
+      throw invalid('input_manual_only');
     if (inputLabel !== null && inputLabel.length > MAX_INPUT_LABEL_LENGTH)
       throw invalid('input_label_length', { max: MAX_INPUT_LABEL_LENGTH });
     return {
