@@ -25,7 +25,9 @@ export function roleGranter(guild: Guild, signal?: AbortSignal): RoleGranter {
     async grant(userId, roleId, auditReason) {
       let change;
       try {
-        change = await grantRole(guild, userId, roleId, auditReason, { signal });
+        change = await withSignal(signal, (s) =>
+          grantRole(guild, userId, roleId, auditReason, { signal: s }),
+        );
       } catch (e) {
         if (signal?.aborted) return { ok: 'unknown' };
         throw e;
@@ -49,6 +51,27 @@ export function roleGranter(guild: Guild, signal?: AbortSignal): RoleGranter {
     },
     holds: (userId, roleId) => memberHasRole(guild, userId, roleId),
   };
+}
+
+/**
+ * Runs `fn` with a signal of its own that follows `parent`. discord.js adds an abort
+ * listener to the signal of every request and never removes it; a long-lived signal (the
+ * bot's) would collect one per role change.
+ */
+export async function withSignal<T>(
+  parent: AbortSignal | undefined,
+  fn: (signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
+  if (!parent) return fn(undefined);
+  const local = new AbortController();
+  const follow = () => local.abort(parent.reason);
+  if (parent.aborted) local.abort(parent.reason);
+  else parent.addEventListener('abort', follow, { once: true });
+  try {
+    return await fn(local.signal);
+  } finally {
+    parent.removeEventListener('abort', follow);
+  }
 }
 
 /** What the running bot offers the shop's handlers (the plugin registers it per client). */

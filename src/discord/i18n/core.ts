@@ -39,7 +39,7 @@ const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.BOT_BUSY': 'Sparks is busy right now. Please try again in a moment.',
   'SPARKS.ALREADY_OWNED': 'You already have {name}, so there is nothing to redeem. Nothing was spent.',
   'SPARKS.REDEEM_INPUT_INVALID':
-    'That {label} was not accepted: {hint} Nothing was spent; press Confirm to try again.',
+    '“{label}” was not accepted: {hint} Nothing was spent; press Confirm to try again.',
 };
 
 const errorsKo: Record<ErrorCode, string> = {
@@ -76,7 +76,7 @@ const errorsKo: Record<ErrorCode, string> = {
   'SPARKS.BOT_BUSY': 'Sparks가 지금 바쁩니다. 잠시 후 다시 시도해 주세요.',
   'SPARKS.ALREADY_OWNED': '이미 {name}을(를) 가지고 있어 교환할 것이 없습니다. 사용된 Sparks는 없습니다.',
   'SPARKS.REDEEM_INPUT_INVALID':
-    '{label} 값을 받을 수 없습니다: {hint} 사용된 Sparks는 없습니다. 확인을 눌러 다시 시도하세요.',
+    '“{label}” 값을 받을 수 없습니다: {hint} 사용된 Sparks는 없습니다. 확인을 눌러 다시 시도하세요.',
 };
 
 export const en = {

@@ -6,7 +6,14 @@ import { localeOf, translator } from '../i18n/index.ts';
 import type { Plugin } from '../plugins.ts';
 import { NO_MENTIONS } from '../reply.ts';
 import { removeRole } from '../roles.ts';
-import { noteText, notifyByDm, registerShopRuntime, roleGranter, type ShopRuntime } from '../shop.ts';
+import {
+  noteText,
+  notifyByDm,
+  registerShopRuntime,
+  roleGranter,
+  withSignal,
+  type ShopRuntime,
+} from '../shop.ts';
 
 /** The longest a timer sleeps before looking again (setTimeout's own limit is ~24.8 days). */
 const MAX_SLEEP_MS = 3_600_000;
@@ -39,6 +46,8 @@ class ShopPluginRuntime implements ShopRuntime {
     string,
     { interaction: Interaction; notes: RedemptionView[]; timer: NodeJS.Timeout }
   >();
+  /** Notes on their way to a member: a second /sparks meanwhile does not repeat them. */
+  private readonly delivering = new Set<number>();
 
   constructor(
     private readonly client: Client,
@@ -154,12 +163,11 @@ class ShopPluginRuntime implements ShopRuntime {
         if (this.stopped) return null;
         const guild = this.client.guilds.cache.get(r.guildId);
         if (!guild || !r.roleId) continue;
-        const change = await removeRole(
-          guild,
-          r.userId,
-          r.roleId,
-          `Sparks: "${r.rewardName}" ended (redemption #${r.id})`,
-          { signal: this.signal },
+        const roleId = r.roleId;
+        const change = await withSignal(this.signal, (signal) =>
+          removeRole(guild, r.userId, roleId, `Sparks: "${r.rewardName}" ended (redemption #${r.id})`, {
+            signal,
+          }),
         ).catch((err: unknown) => {
           if (this.stopped) return null;
           throw err;
@@ -183,9 +191,12 @@ class ShopPluginRuntime implements ShopRuntime {
   private readonly onInteraction = (interaction: Interaction): void => {
     if (this.stopped || !interaction.isChatInputCommand() || interaction.commandName !== 'sparks') return;
     if (!interaction.inGuild()) return;
-    const notes = this.services.redemptions.unnotified(interaction.guildId, interaction.user.id);
+    const notes = this.services.redemptions
+      .unnotified(interaction.guildId, interaction.user.id)
+      .filter((n) => !this.delivering.has(n.id));
     if (notes.length === 0) return;
-    const timer = setTimeout(() => this.waiting.delete(interaction.id), NOTE_WAIT_MS);
+    for (const n of notes) this.delivering.add(n.id);
+    const timer = setTimeout(() => this.forget(interaction.id), NOTE_WAIT_MS);
     timer.unref();
     this.waiting.set(interaction.id, { interaction, notes, timer });
   };
@@ -195,8 +206,17 @@ class ShopPluginRuntime implements ShopRuntime {
     if (!w) return;
     this.waiting.delete(event.interactionId);
     clearTimeout(w.timer);
-    if (!this.stopped) void this.deliverNotes(w.interaction, w.notes);
+    if (this.stopped) return;
+    void this.deliverNotes(w.interaction, w.notes).finally(() => {
+      for (const n of w.notes) this.delivering.delete(n.id);
+    });
   };
+
+  private forget(interactionId: string): void {
+    const w = this.waiting.get(interactionId);
+    this.waiting.delete(interactionId);
+    for (const n of w?.notes ?? []) this.delivering.delete(n.id);
+  }
 
   private async deliverNotes(interaction: Interaction, notes: RedemptionView[]): Promise<void> {
     if (!interaction.isRepliable() || !(interaction.replied || interaction.deferred)) return;
@@ -208,7 +228,7 @@ class ShopPluginRuntime implements ShopRuntime {
         flags: MessageFlags.Ephemeral,
         allowedMentions: NO_MENTIONS,
       });
-      for (const n of notes) this.services.redemptions.markNotified(n.id);
+      if (!this.stopped) for (const n of notes) this.services.redemptions.markNotified(n.id);
     } catch (err) {
       this.services.logger.debug({ err }, 'could not show pending redemption notes');
     }
