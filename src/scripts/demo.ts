@@ -6,9 +6,10 @@
 import { formatReport, verifyLedger } from '../db/verify.ts';
 import { startWorld } from '../../tests/helpers/bot.ts';
 import { basics } from './demo/acts/basics.ts';
+import { shop } from './demo/acts/shop.ts';
 import { Transcript } from './demo/transcript.ts';
 
-const acts = [basics];
+const acts = [basics, shop];
 
 async function main(): Promise<number> {
   const world = await startWorld();

@@ -13,6 +13,11 @@ describe('npm run demo', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('@alice received **1,500 Sparks** from @mod');
     expect(run.stdout).toContain('잔액: 800 Sparks');
+    expect(run.stdout).toMatch(
+      /Redeemed \*\*VIP Pass\*\* for 500 Sparks: you have @VIP until .* \(in 7 days\)/,
+    );
+    expect(run.stdout).toContain('the reward’s role sits above mine');
+    expect(run.stdout).toContain('Your Sparks were returned.');
     expect(run.stdout).toContain('Sparks ledger verification: CLEAN');
   });
 });

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditQueue, type AuditEvent } from '../../src/audit.ts';
 import { openDatabase, type Db } from '../../src/db/open.ts';
@@ -315,6 +317,19 @@ describe('recovery', () => {
   });
 });
 
+describe('while the start-up recovery runs', () => {
+  it('new reservations are refused as busy, and nothing is written', () => {
+    const w = world();
+    w.fund('alice', 500);
+    const badge = w.add({ name: 'Early Bird' });
+    w.redemptions.setAccepting(false);
+    expect(codeOf(() => w.redemptions.reserve(w.request('alice', badge.id)))).toBe('SPARKS.BOT_BUSY');
+    expect(w.balance('alice')).toBe(500);
+    w.redemptions.setAccepting(true);
+    expect(w.redemptions.reserve(w.request('alice', badge.id)).redemption.status).toBe('fulfilled');
+  });
+});
+
 describe('several processes on one database file', () => {
   it('never sell more than the stock nor past the per-member limit', () => {
     const first = freshDb({ file: true });
@@ -348,4 +363,59 @@ describe('several processes on one database file', () => {
     expect(outcomes.filter((o) => o === 'SPARKS.LIMIT_REACHED')).toHaveLength(20);
     expect(verifyLedger(first.sqlite).ok).toBe(true);
   });
+});
+
+describe('separate bot processes racing on one database file', () => {
+  it('sell exactly the stock and respect the per-member limit', async () => {
+    const db = freshDb({ file: true });
+    opened.push(db.cleanup);
+    const w = shop(db);
+    const members = Array.from({ length: 30 }, (_, i) => `member${i}`);
+    for (const m of members) w.fund(m, 1000);
+    const stocked = w.add({ name: 'Rare', stock: 10 });
+    const limited = w.add({ name: 'Once', perMemberLimit: 1 });
+    const startAt = Date.now() + 2500;
+    const worker = (i: number) =>
+      new Promise<Record<string, number>>((resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            join(import.meta.dirname, 'fixtures/reserve-worker.ts'),
+            db.path,
+            G,
+            String(i),
+            `${stocked.id},${limited.id}`,
+            // Each process walks the members in its own order, so they collide everywhere.
+            (i % 2 ? [...members].reverse() : members).join(','),
+            String(startAt),
+          ],
+          { stdio: ['ignore', 'pipe', 'inherit'] },
+        );
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('error', reject);
+        child.on('exit', (code) =>
+          code === 0
+            ? resolve(JSON.parse(out) as Record<string, number>)
+            : reject(new Error(`worker ${i} exited ${code}`)),
+        );
+      });
+    const results = await Promise.all([0, 1, 2, 3].map(worker));
+    const total = (outcome: string) => results.reduce((sum, r) => sum + (r[outcome] ?? 0), 0);
+    expect(total('reserved')).toBe(10 + 30);
+    expect(total('SPARKS.SOLD_OUT')).toBe(4 * 30 - 10);
+    expect(total('SPARKS.LIMIT_REACHED')).toBe(4 * 30 - 30);
+    const count = (rewardId: number) =>
+      db.sqlite
+        .prepare(
+          'SELECT COUNT(DISTINCT user_id) AS members, COUNT(*) AS n FROM redemptions WHERE reward_id = ?',
+        )
+        .get(rewardId);
+    expect(count(stocked.id)).toMatchObject({ n: 10 });
+    expect(count(limited.id)).toEqual({ members: 30, n: 30 });
+    expect(w.rewards.get(stocked.id)!.stock).toBe(0);
+    expect(verifyLedger(db.sqlite).ok).toBe(true);
+  }, 30_000);
 });
