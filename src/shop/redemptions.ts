@@ -84,14 +84,6 @@ export interface RecoveryResult {
   unresolved: number;
 }
 
-export const PERMANENT_FAILURES: ReadonlySet<FailureCode> = new Set([
-  'role_missing',
-  'role_managed',
-  'role_dangerous',
-  'role_too_high',
-  'bot_missing_permission',
-]);
-
 interface Settlement {
   to: Settled;
   actor: Actor;
@@ -124,8 +116,6 @@ export class RedemptionService {
    * recovery pass settles them: recovery leaves them alone.
    */
   private readonly inFlight = new Set<number>();
-  /** Redemptions whose role is being requested right now (a second `fulfil` waits for none). */
-  private readonly granting = new Set<number>();
   private accepting = true;
 
   constructor(
@@ -163,6 +153,7 @@ export class RedemptionService {
   reserve(req: RedeemRequest): Reservation {
     const result = this.db.write((): Reservation => {
       const existing = this.store.byKey(req.guildId, req.key);
+      if (existing && existing.userId !== req.userId) throw new SparksError('SPARKS.STALE_COMPONENT');
       if (existing)
         return { redemption: existing, reward: this.store.rewardById(existing.rewardId)!, duplicate: true };
       if (!this.accepting) throw new SparksError('SPARKS.BOT_BUSY');
@@ -253,10 +244,8 @@ export class RedemptionService {
     options: { notified: boolean },
   ): Promise<FulfilResult> {
     const current = this.store.byId(redemption.id)!;
-    if (current.status !== 'reserved' || this.granting.has(current.id))
-      return { status: 'already', redemption: current };
+    if (current.status !== 'reserved') return { status: 'already', redemption: current };
     const reward = this.store.rewardById(current.rewardId)!;
-    this.granting.add(current.id);
     try {
       if (!reward.roleId)
         return this.settle(current, { to: 'fulfilled', actor: SYSTEM, notified: options.notified });
@@ -277,7 +266,6 @@ export class RedemptionService {
         outcome.detail,
       );
     } finally {
-      this.granting.delete(current.id);
       this.inFlight.delete(current.id);
     }
   }
@@ -322,30 +310,20 @@ export class RedemptionService {
       this.inFlight.add(redemption.id);
       try {
         const reward = this.store.rewardById(redemption.rewardId)!;
-        let result: FulfilResult;
         if (reward.kind === 'manual') {
           if (this.db.write(() => this.store.toPendingManual(redemption.id, this.clock())))
             out.pendingManual.push(this.store.byId(redemption.id)!);
           continue;
-        } else if (!reward.roleId) {
-          result = this.settle(redemption, { to: 'fulfilled', actor: SYSTEM, notified: false });
-        } else {
-          const holds = await roles.holds(redemption.userId, reward.roleId);
-          if (holds === null) {
-            out.unresolved++;
-            continue;
-          }
-          result =
-            holds === true
-              ? this.settle(redemption, { to: 'fulfilled', actor: SYSTEM, notified: false })
-              : this.refund(
-                  redemption,
-                  reward,
-                  holds === 'left' ? 'member_left' : 'interrupted',
-                  false,
-                  false,
-                );
         }
+        const holds = reward.roleId ? await roles.holds(redemption.userId, reward.roleId) : true;
+        if (holds === null) {
+          out.unresolved++;
+          continue;
+        }
+        const result =
+          holds === true
+            ? this.settle(redemption, { to: 'fulfilled', actor: SYSTEM, notified: false })
+            : this.refund(redemption, reward, holds === 'left' ? 'member_left' : 'interrupted', false, false);
         if (result.status === 'fulfilled') out.fulfilled.push(result.redemption);
         if (result.status === 'refunded') out.refunded.push(result.redemption);
       } finally {

@@ -121,6 +121,8 @@ describe('reserving', () => {
     expect(again.duplicate).toBe(true);
     expect(again.redemption.id).toBe(first.redemption.id);
     expect(w.balance('alice')).toBe(400);
+    // Nobody else can reach a member's redemption through its key.
+    expect(codeOf(() => w.redemptions.reserve({ ...req, userId: 'mallory' }))).toBe('SPARKS.STALE_COMPONENT');
   });
 
   it.each([

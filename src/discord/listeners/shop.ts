@@ -162,7 +162,11 @@ class ShopPluginRuntime implements ShopRuntime {
       for (const r of due) {
         if (this.stopped) return null;
         const guild = this.client.guilds.cache.get(r.guildId);
-        if (!guild || !r.roleId) continue;
+        if (!guild || !r.roleId) {
+          // Nothing this process can remove (no role, or no longer in that server).
+          services.redemptions.markRoleRemoved(r.id);
+          continue;
+        }
         const roleId = r.roleId;
         const change = await withSignal(this.signal, (signal) =>
           removeRole(guild, r.userId, roleId, `Sparks: "${r.rewardName}" ended (redemption #${r.id})`, {

@@ -87,7 +87,8 @@ export function rewardLines(
     lines.push(t('shop.limit', { limit: reward.perMemberLimit, held: member?.held ?? 0 }));
   if (reward.requiredRoleId) lines.push(t('shop.requires', { role: `<@&${reward.requiredRoleId}>` }));
   if (reward.enabled !== 1) lines.push(t('shop.paused'));
-  if (member && reward.stock !== 0 && reward.enabled === 1) {
+  const limitReached = member && reward.perMemberLimit !== null && member.held >= reward.perMemberLimit;
+  if (member && !limitReached && reward.stock !== 0 && reward.enabled === 1) {
     const short = reward.cost - member.balance;
     lines.push(short <= 0 ? t('shop.affordable') : t('shop.short', { short }));
   }
