@@ -21,6 +21,12 @@ export interface AppOptions {
   /** An already-open database (tests share one); otherwise config.databasePath is opened. */
   db?: Db;
   plugins?: Plugin[];
+  /**
+   * How long shutdown waits for in-flight interactions before stopping the plugins anyway
+   * (their stop interrupts what is still waiting on Discord; recovery finishes it at the
+   * next start). Default 10 s.
+   */
+  shutdownGraceMs?: number;
 }
 
 export interface App {
@@ -60,6 +66,10 @@ export function createApp(options: AppOptions): App {
   const health = new HealthMonitor(db, client);
   const plugins = options.plugins ?? createPlugins();
   const started: Plugin[] = [];
+  // Under the ShardingManager each process owns some shards; shard 0's does the once-only work.
+  const primary = client.shard ? client.shard.ids.includes(0) : true;
+  const pluginContext = { client, services, router, primary };
+  const graceMs = options.shutdownGraceMs ?? 10_000;
   let stopping: Promise<void> | undefined;
   let http: RunningHttpServer | undefined;
   let dispatcher: OutboxDispatcher | undefined;
@@ -84,10 +94,8 @@ export function createApp(options: AppOptions): App {
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
       await client.login(config.discordToken);
       await ready;
-      // Under the ShardingManager each process owns some shards; shard 0's does the once-only work.
-      const primary = client.shard ? client.shard.ids.includes(0) : true;
       for (const plugin of plugins) {
-        await plugin.start({ client, services, router, primary });
+        await plugin.start(pluginContext);
         started.push(plugin);
       }
       if (primary && config.webhook) {
@@ -123,14 +131,21 @@ export function createApp(options: AppOptions): App {
     stop() {
       stopping ??= (async () => {
         await http?.close();
-        await router.drain();
+        const drained = await router.drain(graceMs);
+        if (!drained)
+          logger.warn(
+            { inFlight: router.inFlightCount },
+            'interactions still running at shutdown; interrupting them',
+          );
         for (const plugin of started.reverse()) {
           try {
-            await plugin.stop?.();
+            await plugin.stop?.(pluginContext);
           } catch (err) {
             logger.error({ err, plugin: plugin.name }, 'plugin failed to stop cleanly');
           }
         }
+        // Interrupted work winds down before the client and the database go away.
+        if (!drained) await router.drain(graceMs);
         await dispatcher?.stop();
         await client.destroy();
         health.stop();

@@ -12,6 +12,8 @@ import { registerCreditedEvents } from './platform/outbox.ts';
 import { PlatformService } from './platform/service.ts';
 import { SettingsService } from './settings/settings.ts';
 import { TierService } from './tiers/tiers.ts';
+import { RedemptionService } from './shop/redemptions.ts';
+import { RewardService } from './shop/rewards.ts';
 
 /**
  * Everything a handler may use, built once in the composition root. Features add their
@@ -38,6 +40,10 @@ export interface Services {
   tiers: TierService;
   /** Profile and leaderboard images, drawn off the event loop; closed when the app stops. */
   cards: CardRenderer;
+  /** The shop catalogue. */
+  rewards: RewardService;
+  /** Redemptions: reserve, fulfil, manual queue, recovery, timed roles. */
+  redemptions: RedemptionService;
 }
 
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
@@ -48,6 +54,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   if (config.platformEventsUrl) registerCreditedEvents(ledger);
   const tiers = new TierService(db, ledger, clock);
   const audit = new AuditQueue();
+  const rewards = new RewardService(db, clock, audit);
   return {
     config,
     db,
@@ -62,5 +69,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     members: new MembersService(db, ledger, tiers),
     tiers,
     cards: new CardRenderer(),
+    rewards,
+    redemptions: new RedemptionService(db, ledger, rewards, clock, audit),
   };
 }

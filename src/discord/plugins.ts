@@ -22,5 +22,5 @@ export interface PluginContext {
 export interface Plugin {
   name: string;
   start: (ctx: PluginContext) => void | Promise<void>;
-  stop?: () => void | Promise<void>;
+  stop?: (ctx: PluginContext) => void | Promise<void>;
 }

@@ -3,6 +3,7 @@ import {
   PermissionFlagsBits,
   PermissionsBitField,
   RESTJSONErrorCodes,
+  Routes,
   type Guild,
   type Role,
 } from 'discord.js';
@@ -76,6 +77,15 @@ export async function checkGrantable(
   return { ok: true, role };
 }
 
+export interface RoleChangeOptions {
+  /**
+   * Aborts the request to Discord (the bot is stopping). An aborted change rejects with
+   * the AbortError instead of resolving: whether Discord applied it is unknown, and the
+   * caller asked not to wait to find out.
+   */
+  signal?: AbortSignal;
+}
+
 /**
  * Grants a role safely: checks it first, then asks Discord (discord.js waits out 429s and
  * retries 5xx). When the outcome is unknown — a timeout, or 5xx after every retry — it
@@ -87,10 +97,11 @@ export async function grantRole(
   userId: string,
   roleId: string,
   auditReason: string,
+  options: RoleChangeOptions = {},
 ): Promise<RoleChange> {
   const check = await checkGrantable(guild, roleId);
   if (!check.ok) return check;
-  return changeRole(guild, userId, roleId, auditReason, 'add');
+  return changeRole(guild, userId, roleId, auditReason, 'add', options.signal);
 }
 
 /** Removes a role (expiry, a tier lost by a revoke). Only the existence checks apply. */
@@ -99,8 +110,9 @@ export async function removeRole(
   userId: string,
   roleId: string,
   auditReason: string,
+  options: RoleChangeOptions = {},
 ): Promise<RoleChange> {
-  return changeRole(guild, userId, roleId, auditReason, 'remove');
+  return changeRole(guild, userId, roleId, auditReason, 'remove', options.signal);
 }
 
 /** Whether the member holds the role right now (fresh from Discord); null if unknown. */
@@ -124,12 +136,15 @@ async function changeRole(
   roleId: string,
   reason: string,
   direction: 'add' | 'remove',
+  signal?: AbortSignal,
 ): Promise<RoleChange> {
   try {
-    if (direction === 'add') await guild.members.addRole({ user: userId, role: roleId, reason });
-    else await guild.members.removeRole({ user: userId, role: roleId, reason });
+    const route = Routes.guildMemberRole(guild.id, userId, roleId);
+    if (direction === 'add') await guild.client.rest.put(route, { reason, signal });
+    else await guild.client.rest.delete(route, { reason, signal });
     return { ok: true, alreadyDone: false };
   } catch (e) {
+    if (signal?.aborted) throw e;
     if (isApiError(e, RESTJSONErrorCodes.UnknownRole))
       return { ok: false, reason: 'role_missing', permanent: true };
     if (isApiError(e, RESTJSONErrorCodes.UnknownMember))

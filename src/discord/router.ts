@@ -80,10 +80,26 @@ export class Router {
     return work;
   }
 
-  /** Stops accepting new interactions (they get a "restarting" note) and waits for the rest. */
-  async drain(): Promise<void> {
+  /**
+   * Stops accepting new interactions (they get a "restarting" note) and waits for the rest,
+   * at most `timeoutMs`. Resolves true when nothing is left running.
+   */
+  async drain(timeoutMs = Infinity): Promise<boolean> {
     this.accepting = false;
-    await Promise.allSettled([...this.inFlight]);
+    const done = Promise.allSettled([...this.inFlight]).then(() => true);
+    if (!Number.isFinite(timeoutMs)) return done;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      return await Promise.race([done, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Interactions being handled right now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
   }
 
   private async dispatch(interaction: Interaction): Promise<void> {

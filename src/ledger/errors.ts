@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   'SPARKS.TIER_INVALID',
   'SPARKS.MISSING_PERMISSION',
   'SPARKS.OUT_OF_RANGE',
+  'SPARKS.ALREADY_OWNED',
+  'SPARKS.REDEEM_INPUT_INVALID',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

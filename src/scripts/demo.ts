@@ -8,9 +8,10 @@ import { startWorld } from '../../tests/helpers/bot.ts';
 import { basics } from './demo/acts/basics.ts';
 import { campaigns } from './demo/acts/campaigns.ts';
 import { members } from './demo/acts/members.ts';
+import { shop } from './demo/acts/shop.ts';
 import { Transcript } from './demo/transcript.ts';
 
-const acts = [basics, campaigns, members];
+const acts = [basics, campaigns, members, shop];
 
 async function main(): Promise<number> {
   const world = await startWorld();

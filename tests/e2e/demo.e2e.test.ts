@@ -17,6 +17,11 @@ describe('npm run demo', () => {
     expect(run.stdout).toContain('잔액: 800 Sparks');
     expect(run.stdout).toContain('Launch day (#1): 🟢 active · 🔥 50 Sparks each · 3 participant(s)');
     expect(run.stdout).toMatch(/\[🏁 Campaign ended\]\n\s*By: @mod\n\s*Campaign: Launch day/);
+    expect(run.stdout).toMatch(
+      /Redeemed \*\*VIP Pass\*\* for 500 Sparks: you have @VIP until \d{4}-\d\d-\d\d \d\d:\d\d/,
+    );
+    expect(run.stdout).toContain('the reward’s role sits above mine');
+    expect(run.stdout).toContain('Your Sparks were returned.');
     expect(run.stdout).toContain('Sparks ledger verification: CLEAN');
     // Tiers, the leaderboard and a balance card written for a look.
     expect(run.stdout).toContain("@bob's roles: none (the bot does not fight the moderator)");

@@ -46,6 +46,8 @@ export interface StartOptions {
   clock?: Clock;
   plugins?: Plugin[];
   fake?: FakeDiscord;
+  /** How long a stop waits for in-flight interactions (default: the app's 10 s). */
+  shutdownGraceMs?: number;
 }
 
 /**
@@ -103,6 +105,7 @@ export async function startWorld(options: StartOptions = {}): Promise<BotWorld> 
       config,
       clock: options.clock,
       plugins: options.plugins,
+      shutdownGraceMs: options.shutdownGraceMs,
       logger: createLogger({ level: 'debug', destination, secrets: [fake.token] }),
     });
   let app = makeApp();

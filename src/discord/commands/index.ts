@@ -10,6 +10,10 @@ import { verify } from './sparks-admin/verify.ts';
 import { balance } from './sparks/balance.ts';
 import { history, historyPages } from './sparks/history.ts';
 import { leaderboard, leaderboardPages } from './sparks/leaderboard.ts';
+import { queuePage, redemptionsQueue, resolveButton } from './sparks-admin/redemptions.ts';
+import { rewardAdd, rewardEdit, rewardRemove } from './sparks-admin/reward.ts';
+import { cancelButton, confirmButton, inputModal, redeem } from './sparks/redeem.ts';
+import { shop, shopPage } from './sparks/shop.ts';
 
 /** The command registry: every slash command the bot has, and every component handler. */
 export const commands: RootCommand[] = [
@@ -19,7 +23,7 @@ export const commands: RootCommand[] = [
       en: 'Your Sparks: balance, history, leaderboard, shop',
       ko: '내 Sparks: 잔액, 내역, 순위표, 상점',
     },
-    subcommands: [balance, history, leaderboard],
+    subcommands: [balance, history, leaderboard, shop, redeem],
   },
   {
     name: 'sparks-admin',
@@ -29,11 +33,9 @@ export const commands: RootCommand[] = [
     },
     defaultMemberPermissions: PermissionFlagsBits.ManageGuild,
     groups: [
+      { name: 'campaign', description: { en: 'Reaction campaigns', ko: '반응 캠페인' } },
+      { name: 'reward', description: { en: 'Set up the shop', ko: '상점 설정' } },
       { name: 'tier', description: { en: 'Tier roles by lifetime Sparks', ko: '누적 Sparks 등급 역할' } },
-      {
-        name: 'campaign',
-        description: { en: 'Reaction campaigns', ko: '반응 캠페인' },
-      },
     ],
     subcommands: [
       award,
@@ -41,6 +43,10 @@ export const commands: RootCommand[] = [
       campaignStart,
       campaignEnd,
       campaignList,
+      rewardAdd,
+      rewardEdit,
+      rewardRemove,
+      redemptionsQueue,
       tierSet,
       tierRemove,
       tierList,
@@ -54,4 +60,14 @@ export const commands: RootCommand[] = [
 /** Message context-menu commands (right-click a message → Apps). */
 export const messageMenus: MessageMenuCommand[] = [startCampaignMenu];
 
-export const components: ComponentHandler[] = [historyPages, leaderboardPages, startCampaignModal];
+export const components: ComponentHandler[] = [
+  historyPages,
+  leaderboardPages,
+  startCampaignModal,
+  shopPage,
+  confirmButton,
+  inputModal,
+  cancelButton,
+  queuePage,
+  resolveButton,
+];

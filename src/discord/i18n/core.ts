@@ -42,6 +42,9 @@ const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.MISSING_PERMISSION':
     'I am missing the **{permission}** permission in {channel}. Give my role that permission there, or pick another channel.',
   'SPARKS.OUT_OF_RANGE': '`{field}` must be a whole number from {min} to {max}.',
+  'SPARKS.ALREADY_OWNED': 'You already have {name}, so there is nothing to redeem. Nothing was spent.',
+  'SPARKS.REDEEM_INPUT_INVALID':
+    '“{label}” was not accepted: {hint} Nothing was spent; press Confirm to try again.',
 };
 
 const errorsKo: Record<ErrorCode, string> = {
@@ -81,6 +84,9 @@ const errorsKo: Record<ErrorCode, string> = {
   'SPARKS.MISSING_PERMISSION':
     '{channel} 채널에서 **{permission}** 권한이 없습니다. 그 채널에서 제 역할에 권한을 주거나 다른 채널을 고르세요.',
   'SPARKS.OUT_OF_RANGE': '`{field}`는 {min}에서 {max} 사이의 정수여야 합니다.',
+  'SPARKS.ALREADY_OWNED': '이미 {name}을(를) 가지고 있어 교환할 것이 없습니다. 사용된 Sparks는 없습니다.',
+  'SPARKS.REDEEM_INPUT_INVALID':
+    '“{label}” 값을 받을 수 없습니다: {hint} 사용된 Sparks는 없습니다. 확인을 눌러 다시 시도하세요.',
 };
 
 export const en = {

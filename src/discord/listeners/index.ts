@@ -4,6 +4,7 @@ import { auditLogPlugin } from './audit-log.ts';
 import { campaignsPlugin } from './campaigns.ts';
 import { interactions } from './interactions.ts';
 import { membersPlugin } from './members.ts';
+import { shop } from './shop.ts';
 
 /**
  * Features hook into the running bot here, one entry each. A fresh list per app: a plugin
@@ -12,5 +13,5 @@ import { membersPlugin } from './members.ts';
  * events while stopping.
  */
 export function createPlugins(): Plugin[] {
-  return [interactions, auditLogPlugin(), membersPlugin(), campaignsPlugin(), backupsPlugin()];
+  return [interactions, auditLogPlugin(), membersPlugin(), campaignsPlugin(), shop, backupsPlugin()];
 }

@@ -1,9 +1,16 @@
 import type { BotWorld } from '../../../tests/helpers/bot.ts';
-import type { InteractionHandle, MessageView, OptionValue } from '../../../tests/fake-discord/index.ts';
+import {
+  buttons,
+  type InteractionHandle,
+  type MessageView,
+  type OptionValue,
+} from '../../../tests/fake-discord/index.ts';
 
 /** Prints a readable transcript of a scripted session against the fake Discord. */
 export class Transcript {
   readonly lines: string[] = [];
+  /** Role names to show for role mentions (`<@&id>` → `@name`). */
+  readonly roles = new Map<string, string>();
   constructor(
     readonly world: BotWorld,
     private readonly out: (line: string) => void = (l) => console.log(l),
@@ -60,12 +67,31 @@ export class Transcript {
     return this.world.fake.state.guild(this.world.guildId)?.roles.get(roleId)?.name ?? roleId;
   }
 
+  /** `user` presses the button labelled `label` on the message a command answered with. */
+  async press(user: string, on: InteractionHandle, label: string): Promise<InteractionHandle> {
+    const message = on.original();
+    const button = message ? buttons(message).find((b) => b.label === label) : undefined;
+    if (!message?.id || !button?.customId) throw new Error(`no [${label}] button to press`);
+    this.print(`» ${this.name(user)} presses [${label}]`);
+    const handle = this.world.fake.clickButton({
+      channelId: this.world.channelId,
+      userId: user,
+      messageId: message.id,
+      customId: button.customId,
+    });
+    this.message(await handle.final());
+    return handle;
+  }
+
   message(view: MessageView): void {
     const who = view.ephemeral ? 'Sparks (only you can see this)' : 'Sparks';
-    const body = render(view, (id) => this.name(id)).replace(
-      /<@&(\d+)>/g,
-      (_m, id: string) => `@${this.roleName(id)}`,
-    );
+    const body = render(view, (id) => this.name(id))
+      .replace(/<@&(\d+)>/g, (_m, id: string) => `@${this.roleName(id)}`)
+      .replace(/<t:(\d+):R>/g, (_m, s: string) => relative(Number(s) * 1000 - Date.now()))
+      .replace(
+        /<t:(\d+):[a-zA-Z]>/g,
+        (_m, s: string) => `${new Date(Number(s) * 1000).toISOString().slice(0, 16)} UTC`,
+      );
     this.print(`« ${who}:`);
     for (const line of body.split('\n')) this.print(`    ${line}`);
   }
@@ -111,4 +137,17 @@ export function render(
     .replace(/<t:(\d+):\w>/g, (_m, unix: string) =>
       new Date(Number(unix) * 1000).toISOString().slice(0, 16).replace('T', ' '),
     );
+}
+
+/** Discord's relative timestamp, roughly: `in 7 days`, `in 3 hours`. */
+function relative(ms: number): string {
+  const units: [string, number][] = [
+    ['day', 86_400_000],
+    ['hour', 3_600_000],
+    ['minute', 60_000],
+  ];
+  const [unit, size] = units.find(([, size]) => Math.abs(ms) >= size) ?? ['second', 1000];
+  const n = Math.round(Math.abs(ms) / size);
+  const amount = `${n} ${unit}${n === 1 ? '' : 's'}`;
+  return ms >= 0 ? `in ${amount}` : `${amount} ago`;
 }

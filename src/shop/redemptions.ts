@@ -1,0 +1,521 @@
+import type { AuditSink } from '../audit.ts';
+import type { Db } from '../db/open.ts';
+import type { RedemptionView, RewardRow, ShopStore } from '../db/shop-store.ts';
+import { SparksError } from '../ledger/errors.ts';
+import type { Actor, Ledger } from '../ledger/ledger.ts';
+import type { Clock } from '../ledger/time.ts';
+import { validateInput } from './input.ts';
+import { inputKindOf, type RewardService } from './rewards.ts';
+
+export type { RedemptionView } from '../db/shop-store.ts';
+
+/**
+ * Why a redemption was refunded. The first five are permanent (the reward is taken off sale
+ * until a moderator fixes it); the others concern this one redemption.
+ */
+export type FailureCode =
+  | 'role_missing'
+  | 'role_managed'
+  | 'role_dangerous'
+  | 'role_too_high'
+  | 'bot_missing_permission'
+  | 'member_left'
+  | 'discord_unavailable'
+  | 'interrupted'
+  | 'rejected';
+
+/** What one attempt to hand out a role came to. */
+export type GrantOutcome =
+  | { ok: true }
+  | { ok: false; reason: FailureCode; permanent: boolean; detail?: string }
+  /** Discord may or may not have applied it (or the bot is stopping): decide later by looking. */
+  | { ok: 'unknown' };
+
+/**
+ * The Discord side of fulfilment, injected so this service stays free of discord.js (the
+ * bot passes one bound to a guild; tests pass a fake).
+ */
+export interface RoleGranter {
+  grant(userId: string, roleId: string, auditReason: string): Promise<GrantOutcome>;
+  /** Whether the member holds the role now; 'left' when not in the guild; null when unknown. */
+  holds(userId: string, roleId: string): Promise<boolean | 'left' | null>;
+}
+
+export interface RedeemRequest {
+  guildId: string;
+  userId: string;
+  rewardId: number;
+  /** The cost the member saw on the confirmation; if the reward's cost changed since, it is stale. */
+  confirmedCost: number;
+  /**
+   * Exactly-once key of the confirmation (not of the click): every click on the same
+   * confirmation, concurrent or repeated, maps to one redemption.
+   */
+  key: string;
+  /** The member's roles now (from the interaction), for the required role and ownership. */
+  memberRoleIds: readonly string[];
+  /** What the member typed, for a manual reward that asks for input. */
+  input?: string | null;
+}
+
+export interface Reservation {
+  redemption: RedemptionView;
+  reward: RewardRow;
+  /** The key had been used: nothing new happened; `redemption` is the first one, as it stands. */
+  duplicate: boolean;
+}
+
+export type Settled = 'fulfilled' | 'refunded';
+export type SettledHook = (redemption: RedemptionView, outcome: Settled) => void;
+
+/** The end of a fulfilment attempt. `unknown`: still reserved, recovery decides by looking. */
+export type FulfilResult =
+  | { status: 'fulfilled'; redemption: RedemptionView }
+  | { status: 'refunded'; redemption: RedemptionView; failure: FailureCode; rewardDisabled: boolean }
+  | { status: 'unknown'; redemption: RedemptionView }
+  /** Someone else settled it first (a concurrent path, a moderator); nothing was changed. */
+  | { status: 'already'; redemption: RedemptionView };
+
+export interface RecoveryResult {
+  fulfilled: RedemptionView[];
+  refunded: RedemptionView[];
+  pendingManual: RedemptionView[];
+  /** Left reserved: Discord could not say whether the member holds the role. */
+  unresolved: number;
+}
+
+interface Settlement {
+  to: Settled;
+  actor: Actor;
+  failureCode?: FailureCode;
+  /** The member saw the outcome where they redeemed (no DM or note needed). */
+  notified: boolean;
+}
+
+const SYSTEM: Actor = { type: 'system', id: 'shop' };
+
+/**
+ * Redemptions, in two phases so a Discord call never runs inside a transaction:
+ *
+ * 1. `reserve` — one immediate write: the reward is on sale, the member has the required
+ *    role, is under the per-member limit (non-refunded redemptions, counted inside the
+ *    write), one unit of stock is taken by a guarded UPDATE, the cost is held on the
+ *    ledger, and the redemption row is inserted. Idempotent on the confirmation's key.
+ * 2. `fulfil` (outside any transaction) asks Discord for the role, then one write posts the
+ *    hold (fulfilled) or voids it (refunded, stock returned). Badges without a role are
+ *    fulfilled inside `reserve`; manual rewards wait for a moderator (`resolveManual`).
+ *
+ * A crash between the phases leaves the redemption `reserved`; `recover` settles it by
+ * looking at the member. Every redemption ends fulfilled, refunded or pending_manual, and
+ * its hold is closed exactly when it leaves reserved/pending_manual (verifyLedger checks).
+ */
+export class RedemptionService {
+  private readonly hooks: SettledHook[] = [];
+  /**
+   * Reserved redemptions this process owns — from `reserve` until `fulfil` ends, or while a
+   * recovery pass settles them: recovery leaves them alone.
+   */
+  private readonly inFlight = new Set<number>();
+  private accepting = true;
+
+  constructor(
+    private readonly db: Db,
+    private readonly ledger: Ledger,
+    private readonly rewards: RewardService,
+    private readonly clock: Clock,
+    private readonly audit: AuditSink,
+  ) {}
+
+  private get store(): ShopStore {
+    return this.rewards.store;
+  }
+
+  /**
+   * Registers a function called synchronously INSIDE the transaction that settles a
+   * redemption (fulfilled or refunded) — e.g. to enqueue an outbound event atomically with
+   * it. A hook that throws rolls the settlement back.
+   */
+  onSettled(hook: SettledHook): void {
+    this.hooks.push(hook);
+  }
+
+  /** While false, new reservations get SPARKS.BOT_BUSY (the start-up recovery pass is running). */
+  setAccepting(accepting: boolean): void {
+    this.accepting = accepting;
+  }
+
+  /**
+   * Phase one. Errors: SPARKS.BOT_BUSY, SPARKS.REWARD_UNAVAILABLE (removed or disabled),
+   * SPARKS.STALE_COMPONENT (the cost changed since the confirmation), SPARKS.ROLE_REQUIRED,
+   * SPARKS.ALREADY_OWNED, SPARKS.LIMIT_REACHED, SPARKS.SOLD_OUT, SPARKS.INSUFFICIENT,
+   * SPARKS.REDEEM_INPUT_INVALID (params.problem: an InputProblem).
+   */
+  reserve(req: RedeemRequest): Reservation {
+    const result = this.db.write((): Reservation => {
+      const existing = this.store.byKey(req.guildId, req.key);
+      if (existing && existing.userId !== req.userId) throw new SparksError('SPARKS.STALE_COMPONENT');
+      if (existing)
+        return { redemption: existing, reward: this.store.rewardById(existing.rewardId)!, duplicate: true };
+      if (!this.accepting) throw new SparksError('SPARKS.BOT_BUSY');
+      const reward = this.eligible(req);
+      if (reward.cost !== req.confirmedCost) throw new SparksError('SPARKS.STALE_COMPONENT');
+      const input = this.checkInput(reward, req);
+      if (reward.stock !== null && !this.store.takeStock(reward.id))
+        throw new SparksError('SPARKS.SOLD_OUT', { name: reward.name });
+      const hold = this.ledger.hold({
+        guildId: req.guildId,
+        userId: req.userId,
+        amount: reward.cost,
+        key: `${req.key}:hold`,
+        actor: { type: 'member', id: req.userId },
+        reason: reward.name,
+        ref: `reward:${reward.id}`,
+      });
+      const id = this.store.insertRedemption({
+        guildId: req.guildId,
+        userId: req.userId,
+        rewardId: reward.id,
+        cost: reward.cost,
+        holdTransferId: hold.transfer.id,
+        status: reward.kind === 'manual' ? 'pending_manual' : 'reserved',
+        input,
+        key: req.key,
+        now: this.clock(),
+      });
+      let redemption = this.store.byId(id)!;
+      // A badge without a role needs nothing from Discord: it is delivered right here.
+      if (reward.kind === 'badge' && !reward.roleId)
+        redemption = this.settleInTx(redemption, { to: 'fulfilled', actor: SYSTEM, notified: true })!;
+      return { redemption, reward, duplicate: false };
+    });
+    if (!result.duplicate) {
+      if (result.redemption.status === 'reserved') this.inFlight.add(result.redemption.id);
+      this.record('redemption', result.redemption, { actorId: req.userId });
+      if (result.redemption.status === 'fulfilled') this.recordSettled(result.redemption, SYSTEM.id);
+    }
+    return result;
+  }
+
+  /**
+   * What a confirmation shows, refusing early what `reserve` would refuse now (the same
+   * errors, SPARKS.SOLD_OUT and SPARKS.INSUFFICIENT included). Writes nothing and promises
+   * nothing: `reserve` decides again inside its transaction.
+   */
+  preview(req: Omit<RedeemRequest, 'key' | 'confirmedCost' | 'input'>): {
+    reward: RewardRow;
+    balance: number;
+  } {
+    const reward = this.eligible(req);
+    if (reward.stock === 0) throw new SparksError('SPARKS.SOLD_OUT', { name: reward.name });
+    const balance = this.ledger.standing(req.guildId, req.userId).balance;
+    if (balance < reward.cost)
+      throw new SparksError('SPARKS.INSUFFICIENT', { available: balance, requested: reward.cost });
+    return { reward, balance };
+  }
+
+  /** The rules a confirmation and a reservation share: on sale, required role, not owned, under the limit. */
+  private eligible(req: Pick<RedeemRequest, 'guildId' | 'userId' | 'rewardId' | 'memberRoleIds'>): RewardRow {
+    const reward = this.store.rewardById(req.rewardId);
+    if (!reward || reward.guildId !== req.guildId || reward.removedAt !== null || reward.enabled !== 1)
+      throw new SparksError('SPARKS.REWARD_UNAVAILABLE');
+    if (reward.requiredRoleId && !req.memberRoleIds.includes(reward.requiredRoleId))
+      throw new SparksError('SPARKS.ROLE_REQUIRED', { role: `<@&${reward.requiredRoleId}>` });
+    if (reward.kind === 'role' && reward.roleId && req.memberRoleIds.includes(reward.roleId))
+      throw new SparksError('SPARKS.ALREADY_OWNED', { name: `<@&${reward.roleId}>` });
+    if (
+      reward.perMemberLimit !== null &&
+      this.store.countHeld(req.guildId, req.userId, reward.id) >= reward.perMemberLimit
+    ) {
+      throw new SparksError('SPARKS.LIMIT_REACHED', { name: reward.name, limit: reward.perMemberLimit });
+    }
+    return reward;
+  }
+
+  /**
+   * Phase two for a redemption `reserve` just made (status reserved): asks Discord through
+   * `roles`, then posts or voids the hold. A permanent failure also takes the reward off
+   * sale and records `reward.disabled` for the log channel. With an unknown outcome the
+   * redemption stays reserved for `recover`. `notified`: the member sees the outcome now.
+   * Call it whatever happens to the interaction: the member's Sparks are held until it runs.
+   */
+  async fulfil(
+    redemption: RedemptionView,
+    roles: RoleGranter,
+    options: { notified: boolean },
+  ): Promise<FulfilResult> {
+    const current = this.store.byId(redemption.id)!;
+    if (current.status !== 'reserved') return { status: 'already', redemption: current };
+    const reward = this.store.rewardById(current.rewardId)!;
+    try {
+      if (!reward.roleId)
+        return this.settle(current, { to: 'fulfilled', actor: SYSTEM, notified: options.notified });
+      const outcome = await roles.grant(
+        current.userId,
+        reward.roleId,
+        `Sparks: redeemed "${reward.name}" (redemption #${current.id})`,
+      );
+      if (outcome.ok === 'unknown') return { status: 'unknown', redemption: current };
+      if (outcome.ok)
+        return this.settle(current, { to: 'fulfilled', actor: SYSTEM, notified: options.notified });
+      return this.refund(
+        current,
+        reward,
+        outcome.reason,
+        outcome.permanent,
+        options.notified,
+        outcome.detail,
+      );
+    } finally {
+      this.inFlight.delete(current.id);
+    }
+  }
+
+  /**
+   * A moderator fulfils (posts the hold) or rejects (voids it, stock returned) a
+   * pending manual redemption. Idempotent: a second call finds it settled and returns
+   * `changed: false`. Errors: SPARKS.REDEMPTION_NOT_FOUND.
+   */
+  resolveManual(
+    guildId: string,
+    redemptionId: number,
+    moderatorId: string,
+    action: 'fulfil' | 'reject',
+  ): { redemption: RedemptionView; changed: boolean } {
+    const actor: Actor = { type: 'moderator', id: moderatorId };
+    const result = this.db.write(() => {
+      const current = this.store.byId(redemptionId);
+      if (!current || current.guildId !== guildId) throw new SparksError('SPARKS.REDEMPTION_NOT_FOUND');
+      if (current.status !== 'pending_manual') return { redemption: current, changed: false };
+      const settled =
+        action === 'fulfil'
+          ? this.settleInTx(current, { to: 'fulfilled', actor, notified: false })
+          : this.settleInTx(current, { to: 'refunded', actor, failureCode: 'rejected', notified: false });
+      return settled ? { redemption: settled, changed: true } : { redemption: current, changed: false };
+    });
+    if (result.changed) this.recordSettled(result.redemption, moderatorId);
+    return result;
+  }
+
+  /**
+   * Settles what a crash left `reserved` in a guild (skipping redemptions this process is
+   * fulfilling now): a role reward is fulfilled if the member holds the role and refunded if
+   * not (`interrupted`) or if they left (`member_left`); a badge without a role is
+   * fulfilled; a manual reward goes to the moderators' queue. When Discord cannot say, the
+   * redemption stays reserved for the next pass.
+   */
+  async recover(guildId: string, roles: RoleGranter): Promise<RecoveryResult> {
+    const out: RecoveryResult = { fulfilled: [], refunded: [], pendingManual: [], unresolved: 0 };
+    for (const redemption of this.store.reserved(guildId)) {
+      if (this.inFlight.has(redemption.id)) continue;
+      this.inFlight.add(redemption.id);
+      try {
+        const reward = this.store.rewardById(redemption.rewardId)!;
+        if (reward.kind === 'manual') {
+          if (this.db.write(() => this.store.toPendingManual(redemption.id, this.clock())))
+            out.pendingManual.push(this.store.byId(redemption.id)!);
+          continue;
+        }
+        const holds = reward.roleId ? await roles.holds(redemption.userId, reward.roleId) : true;
+        if (holds === null) {
+          out.unresolved++;
+          continue;
+        }
+        const result =
+          holds === true
+            ? this.settle(redemption, { to: 'fulfilled', actor: SYSTEM, notified: false })
+            : this.refund(redemption, reward, holds === 'left' ? 'member_left' : 'interrupted', false, false);
+        if (result.status === 'fulfilled') out.fulfilled.push(result.redemption);
+        if (result.status === 'refunded') out.refunded.push(result.redemption);
+      } finally {
+        this.inFlight.delete(redemption.id);
+      }
+    }
+    return out;
+  }
+
+  get(redemptionId: number): RedemptionView | undefined {
+    return this.store.byId(redemptionId);
+  }
+
+  /** The redemption a confirmation key made, if any. */
+  byKey(guildId: string, key: string): RedemptionView | undefined {
+    return this.store.byKey(guildId, key);
+  }
+
+  /** The moderators' queue, oldest first. */
+  pendingManual(
+    guildId: string,
+    options: { offset: number; limit: number },
+  ): { items: RedemptionView[]; total: number } {
+    return {
+      items: this.store.pendingManual(guildId, options.limit, options.offset),
+      total: this.store.countPendingManual(guildId),
+    };
+  }
+
+  /** Per reward, how many of a member's redemptions count against its limit. */
+  heldByReward(guildId: string, userId: string): Map<number, number> {
+    return this.store.heldByReward(guildId, userId);
+  }
+
+  /** Badges a member collected (fulfilled badge redemptions), first collected first. */
+  badges(
+    guildId: string,
+    userId: string,
+  ): { rewardId: number; name: string; count: number; firstAt: number }[] {
+    return this.store.badges(guildId, userId);
+  }
+
+  /** Timed roles due to come off by `now`, in the given guilds. */
+  dueExpiries(guildIds: readonly string[], now: number, limit = 50): RedemptionView[] {
+    return this.store.dueExpiries(guildIds, now, limit);
+  }
+
+  /** When the next timed role in the given guilds comes off; null when none is pending. */
+  nextExpiry(guildIds: readonly string[]): number | null {
+    return this.store.nextExpiry(guildIds);
+  }
+
+  /** The role of a timed redemption is gone (removed by the bot, by hand, or with the member). */
+  markRoleRemoved(redemptionId: number): void {
+    this.db.write(() => this.store.markRoleRemoved(redemptionId, this.clock()));
+  }
+
+  /** Settled redemptions whose outcome the member has not been told yet. */
+  unnotified(guildId: string, userId: string): RedemptionView[] {
+    return this.store.unnotified(guildId, userId);
+  }
+
+  /** Marks the member told; false when another path told them first. */
+  markNotified(redemptionId: number): boolean {
+    return this.db.write(() => this.store.markNotified(redemptionId, this.clock()));
+  }
+
+  private checkInput(reward: RewardRow, req: RedeemRequest): string | null {
+    const kind = inputKindOf(reward);
+    if (kind === null) return null;
+    const check = validateInput(kind, req.input ?? '', req.guildId);
+    if (!check.ok)
+      throw new SparksError('SPARKS.REDEEM_INPUT_INVALID', {
+        problem: check.problem,
+        label: reward.inputLabel ?? kind,
+      });
+    return check.value;
+  }
+
+  private refund(
+    redemption: RedemptionView,
+    reward: RewardRow,
+    failure: FailureCode,
+    permanent: boolean,
+    notified: boolean,
+    detail?: string,
+  ): FulfilResult {
+    let disabled = false;
+    const settled = this.db.write(() => {
+      const after = this.settleInTx(redemption, {
+        to: 'refunded',
+        actor: SYSTEM,
+        failureCode: failure,
+        notified,
+      });
+      if (after && permanent) disabled = this.rewards.disableInTx(reward.id, failure);
+      return after;
+    });
+    if (!settled) return { status: 'already', redemption: this.store.byId(redemption.id)! };
+    this.recordSettled(settled, SYSTEM.id);
+    if (disabled) {
+      this.audit.record({
+        guildId: reward.guildId,
+        kind: 'reward.disabled',
+        reason: failure,
+        fields: {
+          Reward: reward.name,
+          ...(reward.roleId ? { Role: `<@&${reward.roleId}>` } : {}),
+          ...(detail ? { Detail: detail } : {}),
+          Redemption: `#${redemption.id}`,
+        },
+        at: this.clock(),
+      });
+    }
+    return { status: 'refunded', redemption: settled, failure, rewardDisabled: disabled };
+  }
+
+  private settle(redemption: RedemptionView, settlement: Settlement): FulfilResult {
+    const settled = this.db.write(() => this.settleInTx(redemption, settlement));
+    if (!settled) return { status: 'already', redemption: this.store.byId(redemption.id)! };
+    this.recordSettled(settled, settlement.actor.id);
+    return settlement.to === 'fulfilled'
+      ? { status: 'fulfilled', redemption: settled }
+      : { status: 'refunded', redemption: settled, failure: settlement.failureCode!, rewardDisabled: false };
+  }
+
+  /**
+   * Posts or voids the hold and moves the row, inside the caller's write; null when the
+   * redemption was already settled. Runs the onSettled hooks in the same transaction.
+   */
+  private settleInTx(redemption: RedemptionView, s: Settlement): RedemptionView | null {
+    const current = this.store.byId(redemption.id)!;
+    if (current.status !== 'reserved' && current.status !== 'pending_manual') return null;
+    const reward = this.store.rewardById(current.rewardId)!;
+    const now = this.clock();
+    let expiresAt: number | null = null;
+    if (s.to === 'fulfilled') {
+      this.ledger.postHold(current.holdTransferId, {
+        key: `redemption:${current.id}:post`,
+        actor: s.actor,
+        reason: reward.name,
+      });
+      if (reward.kind === 'role' && reward.durationSeconds) expiresAt = now + reward.durationSeconds * 1000;
+    } else {
+      this.ledger.voidHold(current.holdTransferId, {
+        key: `redemption:${current.id}:void`,
+        actor: s.actor,
+        reason: `${reward.name}: ${s.failureCode ?? 'refunded'}`,
+      });
+      this.store.returnStock(reward.id);
+    }
+    const moved = this.store.settle({
+      id: current.id,
+      from: current.status,
+      to: s.to,
+      failureCode: s.failureCode ?? null,
+      resolvedBy: s.actor.id,
+      expiresAt,
+      notifiedAt: s.notified ? now : null,
+      now,
+    });
+    if (!moved) throw new Error(`redemption #${current.id} changed under an immediate transaction`);
+    const after = this.store.byId(current.id)!;
+    for (const hook of this.hooks) hook(after, s.to);
+    return after;
+  }
+
+  private recordSettled(redemption: RedemptionView, actorId: string): void {
+    this.record(
+      redemption.status === 'fulfilled' ? 'redemption.fulfilled' : 'redemption.refunded',
+      redemption,
+      {
+        actorId,
+        reason: redemption.failureCode ?? undefined,
+      },
+    );
+  }
+
+  private record(
+    kind: 'redemption' | 'redemption.fulfilled' | 'redemption.refunded',
+    r: RedemptionView,
+    extra: { actorId: string; reason?: string },
+  ): void {
+    this.audit.record({
+      guildId: r.guildId,
+      kind,
+      actorId: extra.actorId,
+      userId: r.userId,
+      amount: r.cost,
+      ...(extra.reason ? { reason: extra.reason } : {}),
+      fields: { Reward: r.rewardName, Redemption: `#${r.id}`, ...(r.input ? { Input: r.input } : {}) },
+      at: this.clock(),
+    });
+  }
+}
