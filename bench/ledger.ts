@@ -5,12 +5,13 @@
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Db } from '../src/db/open.ts';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { MIGRATIONS_FOLDER, openDatabase, type Db } from '../src/db/open.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
 import { DAY_MS } from '../src/ledger/time.ts';
 import { latencies, opsPerSecond, percentile, rng, summary, type Row } from './lib.ts';
 
-const G = '900000000000000001';
+export const G = '900000000000000001';
 
 /** Snowflake-like member ids as exact strings (1e17 + i as a double would round to multiples of 16). */
 export const memberId = (i: number) => `1${String(i).padStart(17, '0')}`;
@@ -163,15 +164,19 @@ export function duplicates(runs: number, n: number): Row[] {
 
 /**
  * A guild with `members` members and `entries` entries over 90 days, generated
- * deterministically and cached in bench/.cache so repeated runs skip the generation.
+ * deterministically and cached in bench/.cache so repeated runs skip the generation. The
+ * cache key names the schema (its newest migration), so a new migration makes a new file.
+ * Entries go in through the production triggers (balances, rollups, rank counts), 10,000
+ * per statement.
  */
 export function scaleDatabase(members: number, entries: number, now: number): string {
   const dir = join(import.meta.dirname, '.cache');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `scale-v2-${members}-${entries}-${now}.db`);
+  const schema = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).length;
+  const file = join(dir, `scale-v3-m${schema}-${members}-${entries}-${now}.db`);
   if (existsSync(file)) return file;
   const tmp = `${file}.tmp`;
-  rmSync(tmp, { force: true });
+  for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
   const db = openDatabase(tmp);
   db.sqlite.pragma('synchronous = OFF');
   const ledger = new Ledger(db);
@@ -179,21 +184,28 @@ export function scaleDatabase(members: number, entries: number, now: number): st
   const start = now - 90 * DAY_MS;
   const issuance = db.write(() => ledger.store.ensureAccount(G, 'issuance', 'campaign', start));
   const ids = db.write(() =>
-    Array.from({ length: members }, (_, i) => ledger.store.ensureAccount(G, 'member', memberId(i), start).id),
+    ledger.store
+      .ensureAccounts(
+        Array.from({ length: members }, (_, i) => ({ guildId: G, type: 'member' as const, ref: memberId(i) })),
+        start,
+      )
+      .map((a) => a.id),
   );
   const insert = db.sqlite.prepare(
     `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key, actor_type, actor_id, reason, created_at)
-     VALUES (?, 'campaign.grant', ?, ?, ?, ?, 'campaign', 'bench', '', ?)`,
+     SELECT ?, 'campaign.grant', ?, j.value ->> 0, j.value ->> 1, 'gen-' || (j.value ->> 3), 'campaign', 'bench', '', j.value ->> 2
+     FROM json_each(?) j WHERE true ORDER BY j.key`,
   );
-  const batch = db.sqlite.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) {
+  for (let from = 0; from < entries; from += 10_000) {
+    const rows: [number, number, number, number][] = [];
+    for (let i = from; i < Math.min(entries, from + 10_000); i++) {
       // Skewed activity: a few members earn a lot, most a little, like a real community.
       const member = ids[Math.floor(members * random() ** 2)]!;
       const at = start + Math.floor((i / entries) * 90 * DAY_MS);
-      insert.run(G, issuance.id, member, 1 + Math.floor(random() * 200), `gen-${i}`, at);
+      rows.push([member, 1 + Math.floor(random() * 200), at, i]);
     }
-  });
-  for (let i = 0; i < entries; i += 50_000) batch.immediate(i, Math.min(entries, i + 50_000));
+    db.write(() => insert.run(G, issuance.id, JSON.stringify(rows)));
+  }
   db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
   renameSync(tmp, file);
@@ -202,7 +214,7 @@ export function scaleDatabase(members: number, entries: number, now: number): st
   return file;
 }
 
-export function readsAtScale(file: string, now: number, samples: number): Row[] {
+export function readsAtScale(file: string, now: number, samples: number): { rows: Row[]; top10Ms: number } {
   const db = openDatabase(file);
   const ledger = new Ledger(db, () => now);
   const random = rng(7);
@@ -212,13 +224,17 @@ export function readsAtScale(file: string, now: number, samples: number): Row[] 
   const rawTop = db.sqlite.prepare(
     `SELECT ref, balance FROM accounts WHERE guild_id = ? AND type = 'member' AND ranked = 1 AND balance > 0 ORDER BY balance DESC, id LIMIT 10`,
   );
-  const time = (fn: () => unknown) => latencies(samples, () => fn());
+  const time = (fn: () => unknown) => {
+    for (let i = 0; i < 200; i++) fn(); // warm the page cache and the JIT
+    return latencies(samples, () => fn());
+  };
   const p99 = (lat: number[]) => percentile(lat, 99);
   const pick = () => memberId(Math.floor(random() * members));
   const raw = p99(time(() => rawTop.all(G)));
+  const top10 = time(() => ledger.leaderboard(G, 'all'));
   const rows: [string, number[], number][] = [
     ['balance + rank of one member', time(() => ledger.standing(G, pick())), 1],
-    ['leaderboard all-time top-10', time(() => ledger.leaderboard(G, 'all')), 1],
+    ['leaderboard all-time top-10', top10, 1],
     ['leaderboard all-time page 500', time(() => ledger.leaderboard(G, 'all', { offset: 4990 })), 1],
     [
       'leaderboard week top-10 + own rank',
@@ -232,18 +248,22 @@ export function readsAtScale(file: string, now: number, samples: number): Row[] 
     ],
   ];
   db.close();
-  return rows.map(([figure, lat, target]) => {
-    const value = p99(lat);
-    return {
-      figure: `${figure} (p99)`,
-      median: value,
-      min: Math.min(...lat),
-      max: Math.max(...lat),
-      unit: 'ms',
-      baseline: raw,
-      ratio: raw / value,
-      target: `p99 ≤ ${target} ms`,
-      pass: value <= target,
-    };
-  });
+  return {
+    top10Ms: percentile(top10, 50),
+    rows: rows.map(([figure, lat, target]) => {
+      const value = p99(lat);
+      return {
+        figure: `${figure} (p99)`,
+        median: value,
+        min: Math.min(...lat),
+        max: Math.max(...lat),
+        unit: 'ms',
+        baseline: raw,
+        ratio: raw / value,
+        target: `p99 ≤ ${target} ms`,
+        pass: value <= target,
+        note: `p50 ${percentile(lat, 50).toFixed(3)} ms over ${lat.length} samples; baseline: raw SQL top-10 p99`,
+      };
+    }),
+  };
 }

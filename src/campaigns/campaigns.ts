@@ -3,7 +3,14 @@ import { CampaignStore, type CampaignEndReason, type CampaignRow } from '../db/c
 import type { Db } from '../db/open.ts';
 import { assertAmount } from '../ledger/amount.ts';
 import { SparksError } from '../ledger/errors.ts';
-import { CAMPAIGN_BUDGET, ISSUANCE, MEMBER, type AccountKey, type Ledger } from '../ledger/ledger.ts';
+import {
+  CAMPAIGN_BUDGET,
+  ISSUANCE,
+  MEMBER,
+  type AccountKey,
+  type Ledger,
+  type PostInput,
+} from '../ledger/ledger.ts';
 import type { Clock } from '../ledger/time.ts';
 import type { Logger } from '../log.ts';
 import { DAY_MS, MAX_DURATION_MS, MIN_DURATION_MS, parseEmoji, type CampaignEmoji } from './parse.ts';
@@ -129,6 +136,7 @@ export class CampaignService {
   private idleWaiters: (() => void)[] = [];
   private readonly listeners = new Set<(change: CampaignChange) => void>();
   private readonly applyInSavepoint: (op: Op, st: BatchState) => Applied;
+  private readonly grantManyInSavepoint: (c: CampaignRow, from: AccountKey, ops: GrantOp[]) => void;
   private closed = false;
 
   constructor(
@@ -143,6 +151,14 @@ export class CampaignService {
     // Called inside the batch transaction, a better-sqlite3 transaction function runs as
     // a savepoint: all-or-nothing for this one reaction.
     this.applyInSavepoint = db.sqlite.transaction((op: Op, st: BatchState) => this.apply(op, st));
+    this.grantManyInSavepoint = db.sqlite.transaction((c: CampaignRow, from: AccountKey, ops: GrantOp[]) => {
+      const posted = this.ledger.postManyInTransaction(ops.map((op) => this.grantInput(c, from, op.userId)));
+      this.store.insertClaims(
+        c.id,
+        posted.map(({ transfer }, k) => [ops[k]!.userId, transfer.id] as const),
+        posted[0]!.transfer.createdAt,
+      );
+    });
   }
 
   // ---- starting and ending --------------------------------------------------------------
@@ -474,7 +490,8 @@ export class CampaignService {
     try {
       ended = this.db.write(() => {
         const states = new Map<number, BatchState | null>();
-        for (const op of batch) {
+        const rest = this.applyGrouped(batch, states, counts);
+        for (const op of rest) {
           let st = states.get(op.campaignId);
           if (st === undefined) {
             st = this.batchState(op.campaignId);
@@ -524,6 +541,85 @@ export class CampaignService {
     for (const result of ended) if (result.ended) this.afterEnd(result);
   }
 
+  /**
+   * The group-commit fast path. The grants of one campaign in this batch (when none of its
+   * operations is a revoke) are decided in memory, one after the other, exactly as `apply`
+   * and `track` decide them; the chosen ones are then written with one ledger statement and
+   * one claims statement, in one savepoint. If that savepoint fails for any reason (a hook
+   * throws, a key was used before, a constraint), it is rolled back and the campaign's
+   * operations are left for the one-savepoint-per-operation path, so one bad grant still
+   * fails alone. Returns the operations left for that path, in order per campaign.
+   */
+  private applyGrouped(
+    batch: Op[],
+    states: Map<number, BatchState | null>,
+    counts: { granted: number; skipped: number },
+  ): Op[] {
+    const groups = new Map<number, Op[]>();
+    for (const op of batch) {
+      const group = groups.get(op.campaignId);
+      if (group) group.push(op);
+      else groups.set(op.campaignId, [op]);
+    }
+    const rest: Op[] = [];
+    for (const [campaignId, ops] of groups) {
+      const grants = ops.filter((op): op is GrantOp => op.kind === 'grant');
+      let st = states.get(campaignId);
+      if (grants.length === ops.length && grants.length > 1 && st === undefined) {
+        st = this.batchState(campaignId);
+        states.set(campaignId, st);
+      }
+      if (grants.length !== ops.length || grants.length < 2 || !st || st.endReason !== null)
+        rest.push(...ops);
+      else if (!this.grantGroup(st, grants, counts)) rest.push(...ops);
+    }
+    return rest;
+  }
+
+  /** Decides and writes one campaign's grants of a batch; false (nothing written) if it must not. */
+  private grantGroup(st: BatchState, ops: GrantOp[], counts: { granted: number; skipped: number }): boolean {
+    const c = st.row;
+    const saved = {
+      claims: st.claims,
+      granted: st.granted,
+      budgetLeft: st.budgetLeft,
+      endReason: st.endReason,
+    };
+    const claimed = this.store.claimedAmong(
+      c.id,
+      ops.map((op) => op.userId),
+    );
+    const chosen: GrantOp[] = [];
+    let skipped = 0;
+    for (const op of ops) {
+      if (st.endReason !== null) {
+        skipped++;
+        continue;
+      }
+      let outcome: Applied;
+      if (!op.reconcile && c.endsAt !== null && op.at >= c.endsAt) outcome = { type: 'late' };
+      else if (claimed.has(op.userId)) outcome = { type: 'duplicate' };
+      else if (st.budgetLeft < c.sparks) outcome = { type: 'budget' };
+      else {
+        outcome = { type: 'granted', amount: c.sparks };
+        chosen.push(op);
+        claimed.add(op.userId);
+      }
+      this.track(st, op, outcome);
+      if (outcome.type !== 'granted') skipped++;
+    }
+    try {
+      if (chosen.length > 0) this.grantManyInSavepoint(c, st.from, chosen);
+    } catch (err) {
+      Object.assign(st, saved);
+      this.logger.debug({ err, campaignId: c.id, size: ops.length }, 'campaign grants applied one by one');
+      return false;
+    }
+    counts.granted += chosen.length;
+    counts.skipped += skipped;
+    return true;
+  }
+
   private batchState(campaignId: number): BatchState | null {
     const row = this.store.byId(campaignId);
     if (!row || row.status !== 'active') return null;
@@ -561,20 +657,24 @@ export class CampaignService {
     if (!op.reconcile && c.endsAt !== null && op.at >= c.endsAt) return { type: 'late' };
     if (this.store.hasClaim(c.id, op.userId)) return { type: 'duplicate' };
     if (st.budgetLeft < c.sparks) return { type: 'budget' };
-    const { transfer, duplicate } = this.ledger.postInTransaction({
-      guildId: c.guildId,
-      kind: 'campaign.grant',
-      from: st.from,
-      to: MEMBER(op.userId),
-      amount: c.sparks,
-      key: campaignKey(c.id, op.userId),
-      actor: { type: 'campaign', id: String(c.id) },
-      reason: c.name,
-      ref: `campaign:${c.id}`,
-    });
+    const { transfer, duplicate } = this.ledger.postInTransaction(this.grantInput(c, st.from, op.userId));
     if (duplicate) return { type: 'duplicate' };
     this.store.insertClaim(c.id, op.userId, transfer.id, transfer.createdAt);
     return { type: 'granted', amount: transfer.amount };
+  }
+
+  private grantInput(c: CampaignRow, from: AccountKey, userId: string): PostInput {
+    return {
+      guildId: c.guildId,
+      kind: 'campaign.grant',
+      from,
+      to: MEMBER(userId),
+      amount: c.sparks,
+      key: campaignKey(c.id, userId),
+      actor: { type: 'campaign', id: String(c.id) },
+      reason: c.name,
+      ref: `campaign:${c.id}`,
+    };
   }
 
   /**

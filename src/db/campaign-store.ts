@@ -98,6 +98,8 @@ export class CampaignStore {
     claimOf: Statement<[number, string], ClaimRow>;
     claims: Statement<[number], ClaimRow>;
     hasClaim: Statement<[number, string], { one: number }>;
+    claimedAmong: Statement<[number, string], { userId: string }>;
+    insertClaims: Statement<[number, number, string]>;
     insertClaim: Statement<[number, string, number, number]>;
     countClaims: Statement<[number, number, number]>;
     end: Statement<[string, number, number]>;
@@ -134,6 +136,14 @@ export class CampaignStore {
       claimOf: p(`SELECT ${claimCols} FROM campaign_claims k WHERE k.campaign_id = ? AND k.user_id = ?`),
       claims: p(`SELECT ${claimCols} FROM campaign_claims k WHERE k.campaign_id = ?`),
       hasClaim: p(`SELECT 1 AS one FROM campaign_claims WHERE campaign_id = ? AND user_id = ?`),
+      claimedAmong: p(
+        `SELECT user_id AS userId FROM campaign_claims
+         WHERE campaign_id = ? AND user_id IN (SELECT value FROM json_each(?))`,
+      ),
+      insertClaims: p(
+        `INSERT INTO campaign_claims (campaign_id, user_id, transfer_id, created_at)
+         SELECT ?, j.value ->> 0, j.value ->> 1, ? FROM json_each(?) j`,
+      ),
       insertClaim: p(
         `INSERT INTO campaign_claims (campaign_id, user_id, transfer_id, created_at) VALUES (?, ?, ?, ?)`,
       ),
@@ -216,6 +226,16 @@ export class CampaignStore {
 
   hasClaim(campaignId: number, userId: string): boolean {
     return this.s.hasClaim.get(campaignId, userId) !== undefined;
+  }
+
+  /** Which of these members already hold a claim on the campaign. */
+  claimedAmong(campaignId: number, userIds: readonly string[]): Set<string> {
+    return new Set(this.s.claimedAmong.all(campaignId, JSON.stringify(userIds)).map((r) => r.userId));
+  }
+
+  /** `insertClaim` for many (member, grant) pairs in one statement. */
+  insertClaims(campaignId: number, claims: readonly (readonly [string, number])[], now: number): void {
+    this.s.insertClaims.run(campaignId, now, JSON.stringify(claims));
   }
 
   /** Must run in the grant's transaction; the campaign's counters are added by countClaims. */

@@ -58,7 +58,10 @@ export class LedgerStore {
   private readonly s: {
     accountByKey: Statement<[string, string, string], AccountRow>;
     accountById: Statement<[number], AccountRow>;
-    insertAccount: Statement<[string, string, string, number], AccountRow>;
+    insertAccount: Statement<[string, string, string, number]>;
+    insertAccounts: Statement<[number, string]>;
+    accountsByKeys: Statement<[string], AccountRow & { i: number }>;
+    existingKeys: Statement<[string], { i: number }>;
     transferByKey: Statement<[string, string], TransferRow>;
     transferById: Statement<[number], TransferRow>;
     closerOf: Statement<[number], TransferRow>;
@@ -76,9 +79,9 @@ export class LedgerStore {
         string,
         string | null,
         number,
-      ],
-      TransferRow
+      ]
     >;
+    insertTransfers: Statement<[string], { id: number; g: string; k: string }>;
     history: Statement<[{ a: number; c: number; n: number }], EntryView>;
     historyAfter: Statement<[{ a: number; c: number; n: number }], EntryView>;
     setRanked: Statement<[number, string, string]>;
@@ -119,8 +122,25 @@ export class LedgerStore {
     this.s = {
       accountByKey: p(`SELECT ${ACCOUNT_COLS} FROM accounts WHERE guild_id = ? AND type = ? AND ref = ?`),
       accountById: p(`SELECT ${ACCOUNT_COLS} FROM accounts WHERE id = ?`),
-      insertAccount: p(
-        `INSERT INTO accounts (guild_id, type, ref, created_at) VALUES (?, ?, ?, ?) RETURNING ${ACCOUNT_COLS}`,
+      // No RETURNING on the write path: SQLite buffers RETURNING rows in a temporary table,
+      // and every value of the new row is known here anyway.
+      insertAccount: p(`INSERT INTO accounts (guild_id, type, ref, created_at) VALUES (?, ?, ?, ?)`),
+      // Batches: one JSON array of rows, in order, per statement (json_each is read first:
+      // CROSS JOIN keeps the planner from scanning accounts or transfers per element).
+      insertAccounts: p(
+        `INSERT INTO accounts (guild_id, type, ref, created_at)
+         SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, ? FROM json_each(?) j WHERE true ORDER BY j.key
+         ON CONFLICT (guild_id, type, ref) DO NOTHING`,
+      ),
+      accountsByKeys: p(
+        `SELECT j.key AS i, a.id, a.guild_id AS guildId, a.type, a.ref, a.balance, a.lifetime_earned AS lifetimeEarned,
+                a.ranked, a.created_at AS createdAt
+         FROM json_each(?) j CROSS JOIN accounts a
+         WHERE a.guild_id = j.value ->> 0 AND a.type = j.value ->> 1 AND a.ref = j.value ->> 2`,
+      ),
+      existingKeys: p(
+        `SELECT j.key AS i FROM json_each(?) j CROSS JOIN transfers t
+         WHERE t.guild_id = j.value ->> 0 AND t.idempotency_key = j.value ->> 1`,
       ),
       transferByKey: p(`SELECT ${TRANSFER_COLS} FROM transfers WHERE guild_id = ? AND idempotency_key = ?`),
       transferById: p(`SELECT ${TRANSFER_COLS} FROM transfers WHERE id = ?`),
@@ -128,7 +148,17 @@ export class LedgerStore {
       insertTransfer: p(
         `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key,
            closes_id, actor_type, actor_id, reason, ref, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${TRANSFER_COLS}`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      // One statement for many entries: the triggers still run for every row, but the
+      // statement's own costs (its journal, the triggers' frames) are paid once.
+      insertTransfers: p(
+        `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key,
+           closes_id, actor_type, actor_id, reason, ref, created_at)
+         SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5,
+                NULL, j.value ->> 6, j.value ->> 7, j.value ->> 8, j.value ->> 9, j.value ->> 10
+         FROM json_each(?) j WHERE true ORDER BY j.key
+         RETURNING id, guild_id AS g, idempotency_key AS k`,
       ),
       history: p(
         `SELECT t.*, CASE WHEN t.creditAccountId = @a THEN t.amount ELSE -t.amount END AS delta,
@@ -210,7 +240,31 @@ export class LedgerStore {
 
   /** Must run inside a write transaction. */
   ensureAccount(guildId: string, type: AccountType, ref: string, now: number): AccountRow {
-    return this.s.accountByKey.get(guildId, type, ref) ?? this.s.insertAccount.get(guildId, type, ref, now)!;
+    const found = this.s.accountByKey.get(guildId, type, ref);
+    if (found) return found;
+    const id = Number(this.s.insertAccount.run(guildId, type, ref, now).lastInsertRowid);
+    return { id, guildId, type, ref, balance: 0, lifetimeEarned: 0, ranked: 1, createdAt: now };
+  }
+
+  /**
+   * `ensureAccount` for many keys in two statements: missing accounts are opened in the
+   * order given, then every account is read. Returns the rows in the order of `keys`.
+   * Must run inside a write transaction.
+   */
+  ensureAccounts(
+    keys: readonly { guildId: string; type: AccountType; ref: string }[],
+    now: number,
+  ): AccountRow[] {
+    const json = JSON.stringify(keys.map((k) => [k.guildId, k.type, k.ref]));
+    this.s.insertAccounts.run(now, json);
+    const out = new Array<AccountRow>(keys.length);
+    for (const { i, ...row } of this.s.accountsByKeys.all(json)) out[i] = row;
+    return out;
+  }
+
+  /** Positions in `keys` of the (guild, idempotency key) pairs already posted. */
+  existingKeys(keys: readonly { guildId: string; key: string }[]): number[] {
+    return this.s.existingKeys.all(JSON.stringify(keys.map((k) => [k.guildId, k.key]))).map((r) => r.i);
   }
 
   transferByKey(guildId: string, key: string): TransferRow | undefined {
@@ -226,7 +280,7 @@ export class LedgerStore {
   }
 
   insertTransfer(t: Omit<TransferRow, 'id'>): TransferRow {
-    return this.s.insertTransfer.get(
+    const { lastInsertRowid } = this.s.insertTransfer.run(
       t.guildId,
       t.kind,
       t.debitAccountId,
@@ -239,7 +293,35 @@ export class LedgerStore {
       t.reason,
       t.ref,
       t.createdAt,
-    )!;
+    );
+    return { id: Number(lastInsertRowid), ...t };
+  }
+
+  /**
+   * Inserts entries that close nothing, in the order given, in one statement; returns
+   * them with their ids. All or nothing: a refused row (a constraint, a trigger) fails the
+   * whole statement.
+   */
+  insertTransfers(rows: readonly Omit<TransferRow, 'id'>[]): TransferRow[] {
+    const json = JSON.stringify(
+      rows.map((t) => [
+        t.guildId,
+        t.kind,
+        t.debitAccountId,
+        t.creditAccountId,
+        t.amount,
+        t.idempotencyKey,
+        t.actorType,
+        t.actorId,
+        t.reason,
+        t.ref,
+        t.createdAt,
+      ]),
+    );
+    // RETURNING promises no order: match the ids back by (guild, key), unique per entry.
+    const ids = new Map<string, number>();
+    for (const r of this.s.insertTransfers.all(json)) ids.set(`${r.g}\n${r.k}`, r.id);
+    return rows.map((t) => ({ id: ids.get(`${t.guildId}\n${t.idempotencyKey}`)!, ...t }));
   }
 
   /** Entries of one account, newest first, with ids below `beforeId`. */

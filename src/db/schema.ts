@@ -163,7 +163,9 @@ export const earnPeriods = sqliteTable(
  * How many ranked members hold each score on a board ('balance', or a period key like
  * 'w:2026-48'), at three levels: the exact score (level 0), score >> 10 (level 1) and
  * score >> 20 (level 2). Kept by triggers in the write transaction, so a member's rank is
- * three short range sums plus the ties — not a count of everyone ahead.
+ * three short range sums plus the ties — not a count of everyone ahead. The table is
+ * WITHOUT ROWID (drizzle cannot say so; migration 0004 rebuilt it): each change touches
+ * one b-tree.
  */
 export const rankCounts = sqliteTable(
   'rank_counts',
@@ -177,7 +179,9 @@ export const rankCounts = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.guildId, t.board, t.level, t.key] }),
     check('rank_counts_n', sql`${t.n} >= 0`),
-    check('rank_counts_level', sql`${t.level} IN (0, 1, 2)`),
+    // Not `IN (0, 1, 2)`: SQLite builds a temporary b-tree for an IN list of three or more
+    // constants every time the check runs, which is once per rank update in the write path.
+    check('rank_counts_level', sql`${t.level} = 0 OR ${t.level} = 1 OR ${t.level} = 2`),
   ],
 );
 

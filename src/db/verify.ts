@@ -20,6 +20,8 @@ export const REQUIRED_TRIGGERS = [
   'transfers_close_required',
   'transfers_close_mirrors',
   'transfers_apply',
+  'transfers_earned',
+  'transfers_unearned',
 ] as const;
 
 const LIMIT = 20;

@@ -1,6 +1,4 @@
 import {
-  DiscordAPIError,
-  RESTJSONErrorCodes,
   type Guild,
   type GuildMember,
   type PartialGuildMember,
@@ -48,17 +46,31 @@ export async function syncRanked(guild: Guild, services: Services): Promise<Sync
 /**
  * A member account is created ranked on its first credit. For someone who holds the
  * excluded role or is not in the guild, fix that now (the window is the time to this call).
+ * Members in the cache are checked there; the others are looked up over the gateway, 100
+ * per request (a campaign burst brings thousands of new members: one REST call each would
+ * queue for minutes). If Discord cannot say, they stay ranked until the next sync.
  */
-export async function checkNewAccount(guild: Guild, userId: string, services: Services): Promise<void> {
-  let member: GuildMember;
-  try {
-    member = await guild.members.fetch(userId);
-  } catch (e) {
-    if (e instanceof DiscordAPIError && e.code === RESTJSONErrorCodes.UnknownMember) {
-      services.members.setRanked(guild.id, userId, false);
-    }
-    return;
-  }
+export async function checkNewAccounts(guild: Guild, userIds: readonly string[], services: Services): Promise<void> {
   const excluded = services.settings.get(guild.id).leaderboardExcludeRoleId;
-  if (!isRankable(member, excluded)) services.members.setRanked(guild.id, userId, false);
+  const unrank = (userId: string) => services.members.setRanked(guild.id, userId, false);
+  const missing: string[] = [];
+  for (const userId of userIds) {
+    const cached = guild.members.cache.get(userId);
+    if (cached && !cached.partial) {
+      if (!isRankable(cached, excluded)) unrank(userId);
+    } else missing.push(userId);
+  }
+  for (let i = 0; i < missing.length; i += 100) {
+    const ids = missing.slice(i, i + 100);
+    let found;
+    try {
+      found = await guild.members.fetch({ user: ids, time: 15_000 });
+    } catch {
+      return;
+    }
+    for (const userId of ids) {
+      const member = found.get(userId);
+      if (!member || !isRankable(member, excluded)) unrank(userId);
+    }
+  }
 }

@@ -2,7 +2,7 @@ import type { Client, Guild } from 'discord.js';
 import type { Services } from '../services.ts';
 import type { Tier } from '../tiers/tiers.ts';
 import { formatNumber, localeOf, translate } from './i18n/index.ts';
-import { checkNewAccount } from './ranking.ts';
+import { checkNewAccounts } from './ranking.ts';
 import { grantRole, removeRole, type RoleChange } from './roles.ts';
 
 /** A role that failed for good is not tried again for this long (or until a tier is set). */
@@ -90,6 +90,19 @@ export class TierWorker {
     while (this.pending.size > 0 && !this.stopped) {
       const batch = [...this.pending.values()];
       this.pending.clear();
+      const fresh = new Map<string, string[]>();
+      for (const { guildId, userId, fresh: isFresh } of batch) {
+        if (isFresh) fresh.set(guildId, [...(fresh.get(guildId) ?? []), userId]);
+      }
+      for (const [guildId, userIds] of fresh) {
+        const guild = this.client.guilds.cache.get(guildId);
+        if (!guild || this.stopped) continue;
+        try {
+          await checkNewAccounts(guild, userIds, this.services);
+        } catch (err) {
+          this.services.logger.error({ err, guildId }, 'ranked flags of new accounts could not be checked');
+        }
+      }
       for (const item of batch) {
         if (this.stopped) return;
         try {
@@ -101,10 +114,9 @@ export class TierWorker {
     }
   }
 
-  private async apply({ guildId, userId, fresh }: Noted): Promise<void> {
+  private async apply({ guildId, userId }: Noted): Promise<void> {
     const guild = this.client.guilds.cache.get(guildId);
     if (!guild) return; // another shard's guild, or the bot left it
-    if (fresh) await checkNewAccount(guild, userId, this.services);
     const plan = this.services.tiers.plan(guildId, userId);
     for (const tier of plan.grant) await this.change(guild, userId, tier, plan.lifetime, 'grant');
     for (const tier of plan.remove) await this.change(guild, userId, tier, plan.lifetime, 'remove');

@@ -138,6 +138,117 @@ export class Ledger {
     return this.postInTx(this.check(input));
   }
 
+  /**
+   * Many new transfers in one statement, for a caller that already holds a write
+   * transaction and makes the batch atomic itself (a savepoint): the triggers still run
+   * for each entry, but per-statement costs are paid once. Each input gets the same checks
+   * as `post`, and the hooks run for each entry in order, with the accounts as they were
+   * just before it. For the batch to apply, every key must be new and distinct, no input
+   * may close an entry, and every credited account must appear in no other input —
+   * otherwise it throws BatchNotApplicable (post the inputs one by one instead: that also
+   * gives each its own result or error). Any other error is the first input's that fails;
+   * nothing of the batch is then applied once the caller rolls back.
+   */
+  postManyInTransaction(inputs: readonly PostInput[]): PostResult[] {
+    if (!this.db.sqlite.inTransaction)
+      throw new Error('postManyInTransaction needs an open db.write transaction');
+    if (inputs.length === 0) return [];
+    const checked = inputs.map((i) => this.check(i));
+    const keys = new Set<string>();
+    const credited = new Set<string>();
+    const debited = new Set<string>();
+    for (const i of checked) {
+      const key = `${i.guildId}\n${i.key}`;
+      const to = `${i.guildId}\n${i.to.type}\n${i.to.ref}`;
+      if (i.closesId != null || keys.has(key) || credited.has(to) || debited.has(to))
+        throw new BatchNotApplicable('a closing entry, a repeated key or a repeated credit account');
+      keys.add(key);
+      credited.add(to);
+      debited.add(`${i.guildId}\n${i.from.type}\n${i.from.ref}`);
+    }
+    for (const i of checked)
+      if (credited.has(`${i.guildId}\n${i.from.type}\n${i.from.ref}`))
+        throw new BatchNotApplicable('an account both credited and debited');
+    const { store } = this;
+    if (store.existingKeys(checked.map((i) => ({ guildId: i.guildId, key: i.key }))).length > 0)
+      throw new BatchNotApplicable('a key was posted before');
+    const now = this.clock();
+    // Each account once, in order of first appearance (new ones are opened in that order).
+    const position = new Map<string, number>();
+    const wanted: { guildId: string; type: AccountType; ref: string }[] = [];
+    const slot = (guildId: string, a: AccountKey) => {
+      const id = `${guildId}\n${a.type}\n${a.ref}`;
+      let at = position.get(id);
+      if (at === undefined) {
+        at = wanted.push({ guildId, type: a.type, ref: a.ref }) - 1;
+        position.set(id, at);
+      }
+      return at;
+    };
+    const slots = checked.map((i) => [slot(i.guildId, i.from), slot(i.guildId, i.to)] as const);
+    const rows = store.ensureAccounts(wanted, now);
+    // Accounts as each entry finds them: a debited account may serve several entries.
+    const current = new Map<number, AccountRow>();
+    const before: [AccountRow, AccountRow][] = [];
+    for (let k = 0; k < checked.length; k++) {
+      const input = checked[k]!;
+      const from = current.get(rows[slots[k]![0]]!.id) ?? rows[slots[k]![0]]!;
+      const to = rows[slots[k]![1]]!;
+      if (from.type !== 'issuance' && from.balance < input.amount) {
+        throw new SparksError(
+          'SPARKS.INSUFFICIENT',
+          { available: from.balance, requested: input.amount },
+          `account ${from.type}:${from.ref} holds ${from.balance}, needs ${input.amount}`,
+        );
+      }
+      if (
+        to.balance + input.amount > Number.MAX_SAFE_INTEGER ||
+        from.balance - input.amount < -Number.MAX_SAFE_INTEGER
+      ) {
+        throw new SparksError(
+          'SPARKS.BALANCE_OVERFLOW',
+          {},
+          'the balance would leave the safe integer range',
+        );
+      }
+      before.push([from, to]);
+      // The same rule as the transfers_apply trigger, for the next entry's view of `from`.
+      const earns = (to.type === 'issuance' || to.type === 'campaign') && from.type === 'member';
+      current.set(from.id, {
+        ...from,
+        balance: from.balance - input.amount,
+        lifetimeEarned: from.lifetimeEarned - (earns ? input.amount : 0),
+      });
+    }
+    let transfers: TransferRow[];
+    try {
+      transfers = store.insertTransfers(
+        checked.map((input, k) => ({
+          guildId: input.guildId,
+          kind: input.kind,
+          debitAccountId: before[k]![0].id,
+          creditAccountId: before[k]![1].id,
+          amount: input.amount,
+          idempotencyKey: input.key,
+          closesId: null,
+          actorType: input.actor.type,
+          actorId: input.actor.id,
+          reason: input.reason,
+          ref: input.ref ?? null,
+          createdAt: now,
+        })),
+      );
+    } catch (e) {
+      throw translateConstraint(e);
+    }
+    return transfers.map((transfer, k) => {
+      crashPoint('ledger.after-insert');
+      const [from, to] = before[k]!;
+      for (const hook of this.hooks) hook(transfer, from, to);
+      return { transfer, duplicate: false };
+    });
+  }
+
   private check(input: PostInput): PostInput & { reason: string } {
     const amount = assertAmount(input.amount);
     checkText('key', input.key, 1, MAX_KEY);
@@ -491,6 +602,11 @@ export class Ledger {
   sumByActorSince(guildId: string, kind: TransferKind, actorId: string, since: number): number {
     return this.store.sumByActorSince(guildId, kind, actorId, since);
   }
+}
+
+/** `postManyInTransaction` cannot take this batch as one statement; post its inputs one by one. */
+export class BatchNotApplicable extends Error {
+  override readonly name = 'BatchNotApplicable';
 }
 
 function checkText(field: string, value: unknown, min: number, max: number): void {
