@@ -71,9 +71,10 @@ export async function redeemContention(scale: ContentionScale): Promise<Scenario
   const minBalance = Math.min(...balances);
   const spent = members.reduce((n, m, i) => n + before.get(m)! - balances[i]!, 0);
   const stockLeft = new RewardService(t.db, Date.now, new AuditQueue()).get(reward.id)!.stock;
-  const rows = t.db.sqlite
-    .prepare(`SELECT status, COUNT(*) AS n FROM redemptions GROUP BY status`)
-    .all() as { status: string; n: number }[];
+  const rows = t.db.sqlite.prepare(`SELECT status, COUNT(*) AS n FROM redemptions GROUP BY status`).all() as {
+    status: string;
+    n: number;
+  }[];
   const redeemed = t.ledger.account(G, REDEEMED)?.balance ?? 0;
   const held = t.ledger.account(G, HOLDS)?.balance ?? 0;
   const problems = ledgerProblems(t.db);

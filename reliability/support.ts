@@ -88,8 +88,7 @@ export function tempDatabase(): TempDatabase {
   };
 }
 
-export const sum = (runs: WorkerRun[], key: string) =>
-  runs.reduce((n, r) => n + (r.result?.[key] ?? 0), 0);
+export const sum = (runs: WorkerRun[], key: string) => runs.reduce((n, r) => n + (r.result?.[key] ?? 0), 0);
 
 /** verifyLedger (which runs PRAGMA integrity_check too): '' when clean, else what failed. */
 export function ledgerProblems(db: Db): string {
