@@ -64,6 +64,11 @@ describe('SHARD_COUNT=2', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
     await expect.poll(() => out, { timeout: 30_000 }).toContain('all shards ready');
+    // Each shard's own "ready" line comes down its stdout pipe, which may trail the
+    // manager's (on a busy machine): wait for both.
+    await expect
+      .poll(() => out.split('\n').filter((l) => l.includes('Sparks is ready')).length, { timeout: 30_000 })
+      .toBe(2);
     const ready = out
       .split('\n')
       .filter((l) => l.includes('Sparks is ready'))
