@@ -8,7 +8,7 @@
 import { AuditQueue } from '../src/audit.ts';
 import { HOLDS, REDEEMED } from '../src/ledger/ledger.ts';
 import { RewardService } from '../src/shop/rewards.ts';
-import { G, ledgerProblems, random, runWorker, sum, tempDatabase, type ScenarioResult } from './support.ts';
+import { G, ledgerProblems, random, startWorker, sum, tempDatabase, type ScenarioResult } from './support.ts';
 
 export interface ContentionScale {
   processes: number;
@@ -44,11 +44,9 @@ export async function redeemContention(scale: ContentionScale): Promise<Scenario
   });
   const before = new Map(members.map((m) => [m, t.ledger.standing(G, m).balance]));
   const shuffled = rnd.shuffle(members);
-  // Workers take about a second each to start on a small machine: all wait for the same instant.
-  const startAt = Date.now() + 1000 + 600 * scale.processes;
-  const runs = await Promise.all(
-    Array.from({ length: scale.processes }, (_, p) =>
-      runWorker({
+  const workers = Array.from({ length: scale.processes }, (_, p) =>
+    startWorker(
+      {
         op: 'redeem-many',
         db: t.file,
         guild: G,
@@ -56,17 +54,28 @@ export async function redeemContention(scale: ContentionScale): Promise<Scenario
         cost,
         users: shuffled.filter((_, i) => i % scale.processes === p),
         tag: `p${p}`,
-        startAt,
-      }),
+      },
+      {},
+      { stdin: true },
     ),
   );
+  // Every worker has started (a second or more each on a small machine): all go at once.
+  await Promise.all(workers.map((w) => w.lines.next()));
+  for (const w of workers) w.child.stdin!.end('go\n');
+  const runs = await Promise.all(workers.map((w) => w.exited));
   const fulfilled = sum(runs, 'fulfilled');
   const soldOut = sum(runs, 'SPARKS.SOLD_OUT');
   const busy = sum(runs, 'busy');
-  const outcomes = runs.flatMap((r) => Object.entries(r.result ?? {}));
+  const outcomes = runs.flatMap((r) =>
+    Object.entries(r.result ?? {}).filter(([k]) => k !== 'first' && k !== 'last'),
+  );
   const other = outcomes.filter(([k, n]) => !['ok', 'fulfilled', 'SPARKS.SOLD_OUT'].includes(k) && n > 0);
   const crashed = runs.filter((r) => r.code !== 0).length;
   const winners = runs.filter((r) => (r.result?.fulfilled ?? 0) > 0).length;
+  // The workers' attempts ran at the same time: every window overlaps every other.
+  const firsts = runs.map((r) => r.result?.first ?? Infinity);
+  const lasts = runs.map((r) => r.result?.last ?? 0);
+  const overlapMs = Math.min(...lasts) - Math.max(...firsts);
   const balances = members.map((m) => t.ledger.standing(G, m).balance);
   const minBalance = Math.min(...balances);
   const spent = members.reduce((n, m, i) => n + before.get(m)! - balances[i]!, 0);
@@ -85,6 +94,7 @@ export async function redeemContention(scale: ContentionScale): Promise<Scenario
     busy === 0 &&
     other.length === 0 &&
     crashed === 0 &&
+    overlapMs > 0 &&
     minBalance >= 0 &&
     spent === scale.stock * cost &&
     redeemed === scale.stock * cost &&
@@ -98,7 +108,7 @@ export async function redeemContention(scale: ContentionScale): Promise<Scenario
     scenario: `redeem stock ${scale.stock} from ${scale.processes} processes`,
     runs: scale.attempts,
     figure:
-      `${fulfilled} fulfilled (in ${winners} processes), ${soldOut} sold out, busy ${busy}` +
+      `${fulfilled} fulfilled (won in ${winners} of ${scale.processes} processes, attempts overlapping ${overlapMs} ms), ${soldOut} sold out, busy ${busy}` +
       (other.length ? `, other ${other.map(([k, n]) => `${k}×${n}`).join(' ')}` : '') +
       (crashed ? `, ${crashed} workers failed` : '') +
       `; stock left ${String(stockLeft)}, min balance ${minBalance}, spent ${spent}/${scale.stock * cost}` +

@@ -8,7 +8,6 @@
  * verifyLedger and PRAGMA integrity_check are clean, and the flow took effect exactly once.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { AuditQueue } from '../src/audit.ts';
@@ -105,7 +104,7 @@ async function crashEveryStep(flow: Flow, scale: CrashScale): Promise<ScenarioRe
       t.db.close();
       await flow.run(t, ctx, { SPARKS_CRASH_AT: step });
       failures.push(...(await flow.check(t, ctx, step)).map((f) => `${step}: ${f}`));
-      const outcome = String(ctx.outcome ?? '?');
+      const outcome = typeof ctx.outcome === 'string' ? ctx.outcome : '?';
       outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     } catch (e) {
       failures.push(`${step}: ${(e as Error).message}`);

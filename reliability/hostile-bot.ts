@@ -174,6 +174,10 @@ function harness(w: BotWorld): Harness {
   };
 }
 
+/** Why a property failed: its error's message, else the counterexample. */
+const failureOf = (r: { errorInstance?: unknown; counterexample: unknown }) =>
+  r.errorInstance instanceof Error ? r.errorInstance.message : JSON.stringify(r.counterexample);
+
 /** A short, readable description of a generated value for failure messages. */
 const show = (v: unknown) => {
   const s = JSON.stringify(v) ?? String(v);
@@ -278,9 +282,7 @@ async function slashProperty(h: Harness, scale: HostileScale): Promise<string | 
     { seed: scale.seed, numRuns: scale.runs },
   );
   h.violations.push(`slash: ${valid} valid, ${refused} invalid`);
-  return result.failed
-    ? `slash options: ${String((result.errorInstance as Error | undefined)?.message ?? result.counterexample)}`
-    : null;
+  return result.failed ? `slash options: ${failureOf(result)}` : null;
 }
 
 async function customIdProperty(h: Harness, scale: HostileScale): Promise<string | null> {
@@ -385,9 +387,7 @@ async function customIdProperty(h: Harness, scale: HostileScale): Promise<string
     }),
     { seed: scale.seed, numRuns: scale.runs },
   );
-  return result.failed
-    ? `custom ids: ${String((result.errorInstance as Error | undefined)?.message ?? result.counterexample)}`
-    : null;
+  return result.failed ? `custom ids: ${failureOf(result)}` : null;
 }
 
 /** An EVM address a careful client would accept: 0x + 40 hex, one case, or EIP-55 (checked by the example below). */
@@ -455,9 +455,7 @@ async function modalProperty(h: Harness, scale: HostileScale): Promise<string | 
     { seed: scale.seed, numRuns: scale.runs },
   );
   h.violations.push(`modal: ${accepted} valid wallets accepted`);
-  return result.failed
-    ? `modal input: ${String((result.errorInstance as Error | undefined)?.message ?? result.counterexample)}`
-    : null;
+  return result.failed ? `modal input: ${failureOf(result)}` : null;
 }
 
 export async function hostileBotInput(scale: HostileScale): Promise<ScenarioResult> {

@@ -42,11 +42,19 @@ export interface RunningWorker {
 }
 
 /** Starts reliability/worker.ts with `command`; its stdout lines are JSON. */
-export function startWorker(command: object, env: Record<string, string> = {}): RunningWorker {
+export function startWorker(
+  command: object,
+  env: Record<string, string> = {},
+  options: { stdin?: boolean } = {},
+): RunningWorker {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', join(ROOT, 'reliability/worker.ts'), JSON.stringify(command)],
-    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'inherit'],
+    },
   );
   const seen: string[] = [];
   const reader = createInterface({ input: child.stdout! });

@@ -30,8 +30,6 @@ type Command =
       cost: number;
       users: string[];
       tag: string;
-      /** Epoch ms at which every worker starts, so their attempts overlap. */
-      startAt: number;
     }
   | {
       op: 'redeem-once';
@@ -145,11 +143,18 @@ async function main(): Promise<void> {
     }
     case 'redeem-many': {
       const redemptions = await shop();
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, cmd.startAt - Date.now())));
-      // Every member of this worker confirms at once: reserves (synchronous writes) race
-      // the other workers' for the write lock, fulfilments interleave with them.
+      // A barrier: say ready, then wait for the scenario's "go" (sent once every worker is
+      // ready), so the workers' attempts run at the same time.
+      console.log(JSON.stringify({ ready: 1 }));
+      await new Promise((resolve) => process.stdin.once('data', resolve));
+      process.stdin.destroy();
+      // The members of this worker confirm a few milliseconds apart, as interactions arrive:
+      // their reserves (synchronous writes) race the other workers' for the write lock and
+      // interleave with the fulfilments in flight.
       await Promise.all(
-        cmd.users.map(async (user) => {
+        cmd.users.map(async (user, i) => {
+          await new Promise((resolve) => setTimeout(resolve, i * 2));
+          counts.first = Math.min(counts.first ?? Infinity, Date.now());
           try {
             const { redemption } = redemptions.reserve({
               guildId: cmd.guild,
@@ -164,6 +169,7 @@ async function main(): Promise<void> {
           } catch (e) {
             classify(e);
           }
+          counts.last = Math.max(counts.last ?? 0, Date.now());
         }),
       );
       break;
