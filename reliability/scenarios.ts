@@ -3,77 +3,21 @@
  * separate processes on one database file and returns its figures and a verdict; the
  * fast part of the suite runs them small inside `npm test`, `npm run reliability` big.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { openDatabase } from '../src/db/open.ts';
 import { verifyLedger } from '../src/db/verify.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
 import { SettingsService } from '../src/settings/settings.ts';
+import { DEFAULTS, G, runWorker, sum, tempDatabase, type ScenarioResult } from './support.ts';
 
-export interface ScenarioResult {
-  scenario: string;
-  runs: number;
-  figure: string;
-  pass: boolean;
-}
+export type { ScenarioResult } from './support.ts';
 
 export interface Scale {
   processes: number;
   perProcess: number;
   seed: number;
 }
-
-const ROOT = join(import.meta.dirname, '..');
-const G = '910000000000000001';
-const DEFAULTS = {
-  tradeSparksPer100Usd: 10,
-  subscriptionSparks: 100,
-  firstSubscriptionBonus: 0,
-  referralTradeSharePct: 10,
-  referralFirstSubPct: 50,
-};
-
-export interface WorkerRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  result: Record<string, number> | null;
-}
-
-export function runWorker(command: object, env: Record<string, string> = {}): Promise<WorkerRun> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'reliability/worker.ts'), JSON.stringify(command)],
-      {
-        cwd: ROOT,
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code, signal) => {
-      const line = out.trim().split('\n').at(-1);
-      resolve({ code, signal, result: line ? (JSON.parse(line) as Record<string, number>) : null });
-    });
-  });
-}
-
-function tempDatabase() {
-  const dir = mkdtempSync(join(tmpdir(), 'sparks-rel-'));
-  const file = join(dir, 'sparks.db');
-  const db = openDatabase(file);
-  return {
-    file,
-    db,
-    ledger: new Ledger(db),
-    dispose: () => (db.close(), rmSync(dir, { recursive: true, force: true })),
-  };
-}
-
-const sum = (runs: WorkerRun[], key: string) => runs.reduce((n, r) => n + (r.result?.[key] ?? 0), 0);
 
 /** One member spending from several processes at once can never go below zero. */
 export async function doubleSpend(scale: Scale): Promise<ScenarioResult> {

@@ -1,13 +1,14 @@
 /**
  * One worker process for the reliability scenarios: it runs a command through the
- * production code (Ledger, AwardService on the real database file) and prints a JSON
- * result line. Started by scenarios.ts, several at once, standing in for shards.
+ * production code (Ledger, AwardService, RedemptionService, CampaignService, the webhook
+ * server, on the real database file) and prints a JSON result line. Started by the
+ * scenarios, several at once standing in for shards, or alone with a crash point armed.
  */
+import { AuditQueue } from '../src/audit.ts';
 import { openDatabase } from '../src/db/open.ts';
 import { isSparksError } from '../src/ledger/errors.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
-import { AwardService } from '../src/moderation/awards.ts';
-import { SettingsService } from '../src/settings/settings.ts';
+import type { RoleGranter } from '../src/shop/redemptions.ts';
 
 type Command =
   | { op: 'spend'; db: string; guild: string; user: string; amount: number; count: number; tag: string }
@@ -20,7 +21,28 @@ type Command =
       user: string;
       amount: number;
       key: string;
-    };
+    }
+  | {
+      op: 'redeem-many';
+      db: string;
+      guild: string;
+      rewardId: number;
+      cost: number;
+      users: string[];
+      tag: string;
+    }
+  | {
+      op: 'redeem-once';
+      db: string;
+      guild: string;
+      rewardId: number;
+      cost: number;
+      user: string;
+      key: string;
+      rolesDir: string;
+    }
+  | { op: 'campaign-batch'; db: string; campaignId: number; users: string[] }
+  | { op: 'webhook-server'; db: string; secret: string; guild: string };
 
 const DEFAULTS = {
   tradeSparksPer100Usd: 10,
@@ -33,61 +55,179 @@ const DEFAULTS = {
 const cmd = JSON.parse(process.argv[2]!) as Command;
 const db = openDatabase(cmd.db, { migrate: false });
 const ledger = new Ledger(db);
-const awards = new AwardService(db, ledger, new SettingsService(db, DEFAULTS), Date.now);
+const audit = new AuditQueue();
 const counts: Record<string, number> = { ok: 0 };
 const bump = (k: string) => (counts[k] = (counts[k] ?? 0) + 1);
+
+function classify(e: unknown): void {
+  if (isSparksError(e)) bump(e.code);
+  else if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY')) bump('busy');
+  else throw e;
+}
 
 function attempt(fn: () => unknown): void {
   try {
     fn();
     bump('ok');
   } catch (e) {
-    if (isSparksError(e)) bump(e.code);
-    else if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY')) bump('busy');
-    else throw e;
+    classify(e);
   }
 }
 
-switch (cmd.op) {
-  case 'spend':
-    for (let i = 0; i < cmd.count; i++) {
-      attempt(() =>
-        ledger.hold({
-          guildId: cmd.guild,
-          userId: cmd.user,
-          amount: cmd.amount,
-          key: `${cmd.tag}-${i}`,
-          actor: { type: 'member', id: cmd.user },
+// Each operation imports what it needs: a worker starts in about a second, and the crash
+// scenarios start dozens.
+const shop = async () => {
+  const [{ RedemptionService }, { RewardService }] = await Promise.all([
+    import('../src/shop/redemptions.ts'),
+    import('../src/shop/rewards.ts'),
+  ]);
+  return new RedemptionService(db, ledger, new RewardService(db, Date.now, audit), Date.now, audit);
+};
+const silent = async () => (await import('../src/log.ts')).silentLogger;
+const settingsService = async () => {
+  const { SettingsService } = await import('../src/settings/settings.ts');
+  return new SettingsService(db, DEFAULTS);
+};
+
+/** A Discord that grants every role, a little later (another turn of the event loop). */
+const grantsAll: RoleGranter = {
+  grant: () => new Promise((resolve) => setImmediate(() => resolve({ ok: true }))),
+  holds: () => Promise.resolve(true),
+};
+
+async function main(): Promise<void> {
+  switch (cmd.op) {
+    case 'spend':
+      for (let i = 0; i < cmd.count; i++) {
+        attempt(() =>
+          ledger.hold({
+            guildId: cmd.guild,
+            userId: cmd.user,
+            amount: cmd.amount,
+            key: `${cmd.tag}-${i}`,
+            actor: { type: 'member', id: cmd.user },
+          }),
+        );
+      }
+      break;
+    case 'award':
+    case 'award-once': {
+      const { AwardService } = await import('../src/moderation/awards.ts');
+      const awards = new AwardService(db, ledger, await settingsService(), Date.now);
+      if (cmd.op === 'award-once') {
+        attempt(() =>
+          awards.award({
+            guildId: cmd.guild,
+            moderatorId: cmd.moderator,
+            userId: cmd.user,
+            amount: cmd.amount,
+            reason: 'crash test',
+            key: cmd.key,
+          }),
+        );
+        break;
+      }
+      for (let i = 0; i < cmd.count; i++) {
+        attempt(() =>
+          awards.award({
+            guildId: cmd.guild,
+            moderatorId: cmd.moderator,
+            userId: `m${i % 20}`,
+            amount: cmd.amount,
+            reason: 'load',
+            key: `${cmd.tag}-${i}`,
+          }),
+        );
+      }
+      break;
+    }
+    case 'redeem-many': {
+      const redemptions = await shop();
+      // A barrier: say ready, then wait for the scenario's "go" (sent once every worker is
+      // ready), so the workers' attempts run at the same time.
+      console.log(JSON.stringify({ ready: 1 }));
+      await new Promise((resolve) => process.stdin.once('data', resolve));
+      process.stdin.destroy();
+      // The members of this worker confirm a few milliseconds apart, as interactions arrive:
+      // their reserves (synchronous writes) race the other workers' for the write lock and
+      // interleave with the fulfilments in flight.
+      await Promise.all(
+        cmd.users.map(async (user, i) => {
+          await new Promise((resolve) => setTimeout(resolve, i * 2));
+          counts.first = Math.min(counts.first ?? Infinity, Date.now());
+          try {
+            const { redemption } = redemptions.reserve({
+              guildId: cmd.guild,
+              userId: user,
+              rewardId: cmd.rewardId,
+              confirmedCost: cmd.cost,
+              key: `confirm:${cmd.tag}:${user}`,
+              memberRoleIds: [],
+            });
+            const result = await redemptions.fulfil(redemption, grantsAll, { notified: true });
+            bump(result.status);
+          } catch (e) {
+            classify(e);
+          }
+          counts.last = Math.max(counts.last ?? 0, Date.now());
         }),
       );
+      break;
     }
-    break;
-  case 'award':
-    for (let i = 0; i < cmd.count; i++) {
-      attempt(() =>
-        awards.award({
-          guildId: cmd.guild,
-          moderatorId: cmd.moderator,
-          userId: `m${i % 20}`,
-          amount: cmd.amount,
-          reason: 'load',
-          key: `${cmd.tag}-${i}`,
-        }),
-      );
-    }
-    break;
-  case 'award-once':
-    attempt(() =>
-      awards.award({
+    case 'redeem-once': {
+      const redemptions = await shop();
+      const { fileGranter } = await import('./granter.ts');
+      const { redemption } = redemptions.reserve({
         guildId: cmd.guild,
-        moderatorId: cmd.moderator,
         userId: cmd.user,
-        amount: cmd.amount,
-        reason: 'crash test',
+        rewardId: cmd.rewardId,
+        confirmedCost: cmd.cost,
         key: cmd.key,
-      }),
-    );
-    break;
+        memberRoleIds: [],
+      });
+      bump((await redemptions.fulfil(redemption, fileGranter(cmd.rolesDir), { notified: true })).status);
+      break;
+    }
+    case 'campaign-batch': {
+      const { CampaignService } = await import('../src/campaigns/campaigns.ts');
+      const campaigns = new CampaignService(db, ledger, audit, Date.now, await silent());
+      const campaign = campaigns.allActive().find((c) => c.id === cmd.campaignId)!;
+      for (const user of cmd.users) campaigns.enqueueGrant(campaign, user, Date.now());
+      campaigns.flush();
+      counts.ok = campaigns.stats.granted;
+      break;
+    }
+    case 'webhook-server': {
+      const [{ startHttpServer }, { PlatformService }] = await Promise.all([
+        import('../src/http/server.ts'),
+        import('../src/platform/service.ts'),
+      ]);
+      const settings = await settingsService();
+      const server = await startHttpServer(
+        {
+          db,
+          ledger,
+          settings,
+          platform: new PlatformService({ db, ledger, settings }),
+          logger: await silent(),
+          config: { webhookSecrets: [cmd.secret], defaultGuildId: cmd.guild, platformApiToken: undefined },
+        },
+        { host: '127.0.0.1', port: 0 },
+      );
+      console.log(JSON.stringify({ port: server.port }));
+      // Serves until the scenario stops it (SIGTERM), kills it, or 30 s pass.
+      await new Promise<void>((resolve) => {
+        const done = () => resolve();
+        process.once('SIGTERM', done);
+        setTimeout(done, 30_000);
+      });
+      await server.close();
+      break;
+    }
+  }
 }
+
+await main();
 db.close();
 console.log(JSON.stringify(counts));
+process.exit(0);

@@ -3,7 +3,7 @@
  * A bad configuration or a rejected token prints one line and exits non-zero.
  */
 import { DiscordjsErrorCodes } from 'discord.js';
-import { createApp } from './app.ts';
+import { createApp, secretsOf } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { SchemaTooNewError, openDatabase } from './db/open.ts';
 import { createLogger } from './log.ts';
@@ -18,6 +18,9 @@ async function main(): Promise<void> {
     throw e;
   }
   if (config.shardCount !== undefined && !isShardProcess()) return runManager(config);
+  // discord.js reads SHARD_COUNT itself and refuses Number('') = 0; blank means unset, as
+  // it does for the configuration (an .env line `SHARD_COUNT=`).
+  if (!isShardProcess() && process.env.SHARD_COUNT?.trim() === '') delete process.env.SHARD_COUNT;
   let app;
   try {
     app = createApp({ config });
@@ -48,7 +51,7 @@ async function main(): Promise<void> {
 
 /** SHARD_COUNT set: migrate once here, then one child process per shard. */
 async function runManager(config: ReturnType<typeof loadConfig>): Promise<void> {
-  const logger = createLogger({ level: config.logLevel, secrets: [config.discordToken ?? ''] });
+  const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   try {
     openDatabase(config.databasePath).close();
   } catch (e) {

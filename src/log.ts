@@ -58,19 +58,32 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         }
       : undefined,
     serializers: {
-      err: (e: unknown) => {
-        const s = pino.stdSerializers.err(e as Error);
-        if (secrets.length) {
-          s.message = scrub(s.message);
-          if (s.stack) s.stack = scrub(s.stack);
-        }
-        return s;
-      },
+      // An error may carry anything a library attached to it (a request's config with the
+      // token, headers with the authorization): every string in it is scrubbed, and keys
+      // that name a credential are redacted at any depth.
+      err: (e: unknown) => scrubValue(pino.stdSerializers.err(e as Error), scrub, 0) as pino.SerializedError,
     },
   };
   if (options.destination) return pino(config, options.destination);
   if (pretty) return pino({ ...config, transport: { target: 'pino-pretty', options: { colorize: true } } });
   return pino(config);
+}
+
+/** Key names whose values are credentials wherever they appear in a logged error. */
+const CREDENTIAL_KEY =
+  /^(authorization|token|secret|secrets|password|discordToken|webhookSecret|platformApiToken)$/i;
+
+/** A copy of `value` with secrets scrubbed from its strings (bounded depth and breadth). */
+function scrubValue(value: unknown, scrub: (text: string) => string, depth: number): unknown {
+  if (typeof value === 'string') return scrub(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 6) return '[…]';
+  if (Array.isArray(value)) return value.slice(0, 50).map((v) => scrubValue(v, scrub, depth + 1));
+  if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return `[${value.byteLength} bytes]`;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value).slice(0, 100))
+    out[k] = CREDENTIAL_KEY.test(k) && v != null ? '[REDACTED]' : scrubValue(v, scrub, depth + 1);
+  return out;
 }
 
 /** A logger that writes nothing (unit tests that don't look at logs). */

@@ -8,7 +8,7 @@ import type { Clock } from './ledger/time.ts';
 import type { Logger } from './log.ts';
 import { MembersService } from './members/members.ts';
 import { AwardService } from './moderation/awards.ts';
-import { registerCreditedEvents } from './platform/outbox.ts';
+import { enqueueOutbox, registerCreditedEvents } from './platform/outbox.ts';
 import { PlatformService } from './platform/service.ts';
 import { SettingsService } from './settings/settings.ts';
 import { TierService } from './tiers/tiers.ts';
@@ -55,6 +55,25 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const tiers = new TierService(db, ledger, clock);
   const audit = new AuditQueue();
   const rewards = new RewardService(db, clock, audit);
+  const redemptions = new RedemptionService(db, ledger, rewards, clock, audit);
+  // The platform hears of every settled redemption, queued in the settling transaction.
+  if (config.platformEventsUrl) {
+    redemptions.onSettled((r, outcome) =>
+      enqueueOutbox(db, {
+        guildId: r.guildId,
+        userId: r.userId,
+        type: outcome === 'fulfilled' ? 'redemption.fulfilled' : 'redemption.refunded',
+        data: {
+          redemption_id: r.id,
+          reward: r.rewardName,
+          reward_kind: r.rewardKind,
+          cost: r.cost,
+          ...(outcome === 'refunded' ? { failure_code: r.failureCode } : {}),
+        },
+        now: clock(),
+      }),
+    );
+  }
   return {
     config,
     db,
@@ -70,6 +89,6 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     tiers,
     cards: new CardRenderer(),
     rewards,
-    redemptions: new RedemptionService(db, ledger, rewards, clock, audit),
+    redemptions,
   };
 }

@@ -13,6 +13,7 @@ import {
 } from '../ledger/ledger.ts';
 import type { Clock } from '../ledger/time.ts';
 import type { Logger } from '../log.ts';
+import { crashPoint } from '../ops/crash.ts';
 import { DAY_MS, MAX_DURATION_MS, MIN_DURATION_MS, parseEmoji, type CampaignEmoji } from './parse.ts';
 
 export type { CampaignEndReason, CampaignRow } from '../db/campaign-store.ts';
@@ -503,6 +504,7 @@ export class CampaignService {
           }
           try {
             const outcome = this.applyInSavepoint(op, st);
+            crashPoint('campaign.batch-op');
             this.track(st, op, outcome);
             if (outcome.type === 'granted') counts.granted++;
             else if (outcome.type === 'revoked') counts.revoked++;
@@ -532,6 +534,7 @@ export class CampaignService {
       this.logger.error({ err, size: batch.length }, 'campaign grant batch failed');
       return;
     }
+    crashPoint('campaign.batch-committed');
     this.stats.flushes++;
     this.stats.granted += counts.granted;
     this.stats.revoked += counts.revoked;

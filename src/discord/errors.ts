@@ -1,5 +1,5 @@
-import { DiscordAPIError, RESTJSONErrorCodes, type Interaction } from 'discord.js';
-import { isSparksError, type ErrorParams } from '../ledger/errors.ts';
+import { DiscordAPIError, DiscordjsErrorCodes, RESTJSONErrorCodes, type Interaction } from 'discord.js';
+import { isSparksError, SparksError, type ErrorParams } from '../ledger/errors.ts';
 import type { Logger } from '../log.ts';
 import { translate, type Locale } from './i18n/index.ts';
 import { respond } from './reply.ts';
@@ -13,10 +13,11 @@ export type Outcome = 'ok' | 'user_error' | 'error';
  */
 export async function replyWithError(
   interaction: Interaction,
-  error: unknown,
+  raw: unknown,
   locale: Locale,
   log: Logger,
 ): Promise<Outcome> {
+  const error = malformedOption(raw) ?? raw;
   const outcome: Outcome = isSparksError(error) ? 'user_error' : 'error';
   if (isGone(error)) {
     // Another delivery already answered it, or it expired: there is no one to tell.
@@ -39,6 +40,27 @@ export async function replyWithError(
     log.warn({ err: replyError, interactionId: interaction.id }, 'could not deliver the error reply');
   }
   return outcome;
+}
+
+/** discord.js's refusals of an interaction whose options break the command's definition. */
+const OPTION_ERRORS: ReadonlySet<string> = new Set([
+  DiscordjsErrorCodes.CommandInteractionOptionNotFound,
+  DiscordjsErrorCodes.CommandInteractionOptionType,
+  DiscordjsErrorCodes.CommandInteractionOptionEmpty,
+  DiscordjsErrorCodes.CommandInteractionOptionNoSubcommand,
+  DiscordjsErrorCodes.CommandInteractionOptionNoSubcommandGroup,
+]);
+
+/**
+ * A required option missing, or of the wrong type, is the sender's mistake (a client that
+ * does not follow the registered command), not the bot's: the member is told which option
+ * is not valid, as for any other bad value.
+ */
+function malformedOption(error: unknown): SparksError | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !OPTION_ERRORS.has(code)) return null;
+  const field = /"([^"]{1,32})"/.exec((error as Error).message)?.[1] ?? 'option';
+  return new SparksError('SPARKS.INVALID_INPUT', { field });
 }
 
 /**

@@ -48,6 +48,17 @@ export interface PostResult {
   duplicate: boolean;
 }
 
+/** One entry between a member and a system account, as the member-facing methods take it. */
+export interface MemberEntryInput {
+  guildId: string;
+  userId: string;
+  amount: number;
+  key: string;
+  actor: Actor;
+  reason?: string;
+  ref?: string | null;
+}
+
 export type PostHook = (transfer: TransferRow, debit: AccountRow, credit: AccountRow) => void;
 
 export type LeaderboardPeriod = 'all' | 'lifetime' | 'week' | 'month';
@@ -345,17 +356,7 @@ export class Ledger {
   }
 
   /** Mints `amount` from the source's issuance account to a member (created on first credit). */
-  credit(input: {
-    guildId: string;
-    userId: string;
-    source: IssuanceSource;
-    kind: TransferKind;
-    amount: number;
-    key: string;
-    actor: Actor;
-    reason?: string;
-    ref?: string | null;
-  }): PostResult {
+  credit(input: MemberEntryInput & { source: IssuanceSource; kind: TransferKind }): PostResult {
     return this.post({ ...input, from: ISSUANCE(input.source), to: MEMBER(input.userId) });
   }
 
@@ -367,15 +368,7 @@ export class Ledger {
    * account minted that many (a member holding a little from each source in a new guild:
    * revoke in parts).
    */
-  revoke(input: {
-    guildId: string;
-    userId: string;
-    amount: number;
-    key: string;
-    actor: Actor;
-    reason?: string;
-    ref?: string | null;
-  }): PostResult {
+  revoke(input: MemberEntryInput): PostResult {
     return this.db.write(() => {
       const existing = this.store.transferByKey(input.guildId, input.key);
       const sink = existing?.kind === 'revoke' ? this.store.accountById(existing.creditAccountId) : undefined;
@@ -403,15 +396,7 @@ export class Ledger {
   }
 
   /** Reserves a member's Sparks for a redemption: they leave the spendable balance now. */
-  hold(input: {
-    guildId: string;
-    userId: string;
-    amount: number;
-    key: string;
-    actor: Actor;
-    reason?: string;
-    ref?: string | null;
-  }): PostResult {
+  hold(input: MemberEntryInput): PostResult {
     return this.post({ ...input, kind: 'hold', from: MEMBER(input.userId), to: HOLDS });
   }
 

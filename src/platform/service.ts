@@ -6,6 +6,7 @@ import { MAX_AMOUNT } from '../ledger/amount.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { utcDayStart } from '../ledger/time.ts';
 import type { EarnRates, SettingsService } from '../settings/settings.ts';
+import { crashPoint } from '../ops/crash.ts';
 import { PlatformError } from './errors.ts';
 import {
   capToDaily,
@@ -139,6 +140,7 @@ export class PlatformService {
               ok: true,
               result: db.write(() => this.applyInTx(item.eventId, item.event, rates)),
             });
+            crashPoint('platform.event-applied');
           } catch (error) {
             // SQLite rolls the whole transaction back on some errors (disk full, I/O):
             // then nothing of the group stands, and the group fails as one.

@@ -4,6 +4,7 @@ import type { RedemptionView, RewardRow, ShopStore } from '../db/shop-store.ts';
 import { SparksError } from '../ledger/errors.ts';
 import type { Actor, Ledger } from '../ledger/ledger.ts';
 import type { Clock } from '../ledger/time.ts';
+import { crashPoint } from '../ops/crash.ts';
 import { validateInput } from './input.ts';
 import { inputKindOf, type RewardService } from './rewards.ts';
 
@@ -188,6 +189,7 @@ export class RedemptionService {
         redemption = this.settleInTx(redemption, { to: 'fulfilled', actor: SYSTEM, notified: true })!;
       return { redemption, reward, duplicate: false };
     });
+    crashPoint('redemption.reserved');
     if (!result.duplicate) {
       if (result.redemption.status === 'reserved') this.inFlight.add(result.redemption.id);
       this.record('redemption', result.redemption, { actorId: req.userId });
@@ -249,11 +251,13 @@ export class RedemptionService {
     try {
       if (!reward.roleId)
         return this.settle(current, { to: 'fulfilled', actor: SYSTEM, notified: options.notified });
+      crashPoint('redemption.before-grant');
       const outcome = await roles.grant(
         current.userId,
         reward.roleId,
         `Sparks: redeemed "${reward.name}" (redemption #${current.id})`,
       );
+      crashPoint('redemption.after-grant');
       if (outcome.ok === 'unknown') return { status: 'unknown', redemption: current };
       if (outcome.ok)
         return this.settle(current, { to: 'fulfilled', actor: SYSTEM, notified: options.notified });
@@ -443,6 +447,7 @@ export class RedemptionService {
 
   private settle(redemption: RedemptionView, settlement: Settlement): FulfilResult {
     const settled = this.db.write(() => this.settleInTx(redemption, settlement));
+    crashPoint('redemption.settled');
     if (!settled) return { status: 'already', redemption: this.store.byId(redemption.id)! };
     this.recordSettled(settled, settlement.actor.id);
     return settlement.to === 'fulfilled'
@@ -475,6 +480,7 @@ export class RedemptionService {
       });
       this.store.returnStock(reward.id);
     }
+    crashPoint('redemption.in-settle');
     const moved = this.store.settle({
       id: current.id,
       from: current.status,

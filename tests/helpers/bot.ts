@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createApp, type App } from '../../src/app.ts';
+import { createApp, secretsOf, type App } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { deployCommands } from '../../src/discord/deploy.ts';
 import type { Plugin } from '../../src/discord/plugins.ts';
@@ -106,7 +106,8 @@ export async function startWorld(options: StartOptions = {}): Promise<BotWorld> 
       clock: options.clock,
       plugins: options.plugins,
       shutdownGraceMs: options.shutdownGraceMs,
-      logger: createLogger({ level: 'debug', destination, secrets: [fake.token] }),
+      // The secrets the production logger scrubs: the token, webhook secrets, the API token.
+      logger: createLogger({ level: 'debug', destination, secrets: secretsOf(config) }),
     });
   let app = makeApp();
   await app.start();

@@ -1,10 +1,12 @@
 /**
  * Hostile input, by property: whatever arrives — environment values, webhook bodies and
- * headers — the parsers answer with a typed refusal or a valid value, never an uncaught
- * exception, and nothing invalid is ever accepted or written.
+ * headers, slash options, custom ids, modal input — the bot answers with a typed refusal
+ * or a valid value, never an uncaught exception, and nothing invalid is ever accepted or
+ * written.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostileBotInput } from '../../reliability/hostile-bot.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { assertAmount } from '../../src/ledger/amount.ts';
 import { isSparksError } from '../../src/ledger/errors.ts';
@@ -196,4 +198,11 @@ describe('webhook bodies and headers', () => {
     });
     expect(ok.status).toBe(200);
   });
+});
+
+describe('slash options, custom ids and modal input through the real bot', () => {
+  it('values a Discord client would refuse, other members’ buttons, forged and overlong ids, bad wallets: refused, nothing written, no uncaught exception', async () => {
+    const r = await hostileBotInput({ runs: 80, seed: SEED });
+    expect(r.pass, r.figure).toBe(true);
+  }, 90_000);
 });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApplyResult, PlatformService } from '../../platform/service.ts';
+import { crashPoint } from '../../ops/crash.ts';
 import { parseEvent } from '../../platform/schemas.ts';
 import { sendError } from '../errors.ts';
 import type { SignatureVerifier } from '../signature.ts';
@@ -42,6 +43,8 @@ export function eventsRoute(
     if (!parsed.ok) return sendError(reply, 400, 'HTTP.INVALID_BODY', 'the event is invalid', parsed.errors);
 
     const result = await deps.platform.submit(verified.id, parsed.event);
+    // Committed, not yet acknowledged: a crash here makes the sender retry a done event.
+    crashPoint('webhook.before-reply');
     request.log.info(
       { eventId: result.eventId, type: result.type, status: result.status, sparks: result.sparks },
       'platform event',

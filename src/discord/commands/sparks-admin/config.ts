@@ -2,6 +2,7 @@ import { ChannelType, EmbedBuilder, PermissionFlagsBits, type ChatInputCommandIn
 import { SparksError, isSparksError } from '../../../ledger/errors.ts';
 import type { GuildSettings, SettingsPatch } from '../../../settings/settings.ts';
 import { formatNumber, type Locale, type Translate } from '../../i18n/index.ts';
+import { syncRanked } from '../../ranking.ts';
 import { respond } from '../../reply.ts';
 import type { Subcommand } from '../../types.ts';
 import { describe } from '../build.ts';
@@ -181,7 +182,7 @@ export const config: Subcommand = {
       }).addChoices(...SETTING_NAMES.map((n) => ({ name: n, value: n }))),
     );
   },
-  async execute({ interaction, services, guildId, userId, t, locale }) {
+  async execute({ interaction, services, guildId, userId, t, locale, log }) {
     const reset = interaction.options.getString('reset') as SettingName | null;
     const given = SETTING_NAMES.filter((n) => READERS[n](interaction) !== null);
     if (reset !== null && !SETTING_NAMES.includes(reset))
@@ -235,6 +236,16 @@ export const config: Subcommand = {
       embeds: [settingsEmbed(t, locale, updated)],
       ephemeral: true,
     });
+    // A new excluded role re-ranks every member now, not at the next restart. After the
+    // reply: paging a large guild's member list can take longer than an interaction may.
+    if (given.includes('leaderboard_exclude_role') || reset === 'leaderboard_exclude_role') {
+      const guild = interaction.guild ?? (await interaction.client.guilds.fetch(guildId));
+      const result = await syncRanked(guild, services);
+      log.info(
+        { guildId, members: result.members, changed: result.changed },
+        'leaderboard exclusion re-synced',
+      );
+    }
   },
 };
 

@@ -340,7 +340,10 @@ function durationOption(interaction: ChatInputCommandInteraction, t: Translate):
 
 function inputKindOption(interaction: ChatInputCommandInteraction): InputKind | null {
   const value = interaction.options.getString('input_kind');
-  return isInputKind(value) ? value : null;
+  if (value === null) return null;
+  // Only a client that ignores the command's choices sends anything else: refuse it.
+  if (!isInputKind(value)) throw new SparksError('SPARKS.INVALID_INPUT', { field: 'input_kind' });
+  return value;
 }
 
 /** A reward as moderators see it after a change. */

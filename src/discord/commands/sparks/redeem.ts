@@ -185,7 +185,8 @@ export const cancelButton: ComponentHandler = {
     if (!interaction.isButton()) throw new SparksError('SPARKS.STALE_COMPONENT');
     if (owner !== userId) throw new SparksError('SPARKS.NOT_YOUR_COMPONENT');
     const done = services.redemptions.byKey(guildId, keyOf(nonce));
-    if (done) {
+    // A forged id may name another member's confirmation: their redemption is not ours to show.
+    if (done && done.userId === userId) {
       await respond(interaction, { content: alreadyText(t, done), ephemeral: true });
       return;
     }

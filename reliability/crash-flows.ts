@@ -1,0 +1,425 @@
+/**
+ * Scenario 2 — a crash at every step. Each flow (a redemption, a campaign grant batch, a
+ * webhook event) first runs once in a child process with SPARKS_CRASH_TRACE to list the
+ * crash points it passes, in order; then, once per step, it runs again on a fresh database
+ * with SPARKS_CRASH_AT set to that step (the n-th time that point is reached), so the
+ * child SIGKILLs itself there. After each kill the database is reopened, the production
+ * recovery runs, the flow is retried as its sender would retry it, and then:
+ * verifyLedger and PRAGMA integrity_check are clean, and the flow took effect exactly once.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
+import { AuditQueue } from '../src/audit.ts';
+import { CampaignService } from '../src/campaigns/campaigns.ts';
+import { openDatabase, type Db } from '../src/db/open.ts';
+import { startHttpServer } from '../src/http/server.ts';
+import { CAMPAIGN_BUDGET, HOLDS, Ledger } from '../src/ledger/ledger.ts';
+import { silentLogger } from '../src/log.ts';
+import { parseEvent } from '../src/platform/schemas.ts';
+import { PlatformService } from '../src/platform/service.ts';
+import { SettingsService } from '../src/settings/settings.ts';
+import { RedemptionService } from '../src/shop/redemptions.ts';
+import { RewardService } from '../src/shop/rewards.ts';
+import { fileGranter, grantRequests, holdsRole } from './granter.ts';
+import {
+  DEFAULTS,
+  G,
+  inParallel,
+  ledgerProblems,
+  startWorker,
+  tempDatabase,
+  type ScenarioResult,
+  type TempDatabase,
+} from './support.ts';
+
+/** One flow under test: how to set it up, run it in a child, and recover and check after. */
+interface Flow {
+  name: string;
+  /** Prepares a fresh database (closed when this returns); returns what `run` and `check` need. */
+  setup(t: TempDatabase): Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** Runs the flow in a child process with `env`; resolves when the child is gone. */
+  run(t: TempDatabase, ctx: Record<string, unknown>, env: Record<string, string>): Promise<void>;
+  /**
+   * After the child is gone (killed at `step`, or finished): reopen, recover, retry, and
+   * return what is wrong ([] when the flow took effect exactly once and the ledger is clean).
+   */
+  check(t: TempDatabase, ctx: Record<string, unknown>, step: string | null): Promise<string[]>;
+}
+
+export interface CrashScale {
+  /** Every step (full run), or only the flow's own points plus one inside a ledger write (fast part). */
+  steps: 'all' | 'flow';
+  /** Campaign grants in the batch. */
+  batch: number;
+  /** Children at once. */
+  parallel: number;
+}
+
+/** The crash points a flow passes, in order, as `name:n` (the n-th time it reaches `name`). */
+async function traceSteps(flow: Flow): Promise<string[]> {
+  const t = tempDatabase();
+  const file = join(t.dir, 'trace.txt');
+  try {
+    const ctx = await flow.setup(t);
+    t.db.close();
+    await flow.run(t, ctx, { SPARKS_CRASH_TRACE: file });
+    const seen = new Map<string, number>();
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((name) => {
+        const n = (seen.get(name) ?? 0) + 1;
+        seen.set(name, n);
+        return `${name}:${n}`;
+      });
+  } finally {
+    rmSync(t.dir, { recursive: true, force: true });
+  }
+}
+
+function pick(steps: string[], mode: CrashScale['steps']): string[] {
+  if (mode === 'all') return steps;
+  const own = steps.filter((s) => !s.startsWith('ledger.'));
+  const inLedger = steps.find((s) => s.startsWith('ledger.after-insert'));
+  return inLedger ? [inLedger, ...own] : own;
+}
+
+async function crashEveryStep(flow: Flow, scale: CrashScale): Promise<ScenarioResult> {
+  const traced = await traceSteps(flow);
+  const steps = pick(traced, scale.steps);
+  const failures: string[] = [];
+  const outcomes = new Map<string, number>();
+  // Once without a crash: the flow itself is right.
+  const plain = tempDatabase();
+  const plainCtx = await flow.setup(plain);
+  plain.db.close();
+  await flow.run(plain, plainCtx, {});
+  failures.push(...(await flow.check(plain, plainCtx, null)).map((f) => `no crash: ${f}`));
+  rmSync(plain.dir, { recursive: true, force: true });
+  await inParallel(steps, scale.parallel, async (step) => {
+    const t = tempDatabase();
+    try {
+      const ctx = await flow.setup(t);
+      t.db.close();
+      await flow.run(t, ctx, { SPARKS_CRASH_AT: step });
+      failures.push(...(await flow.check(t, ctx, step)).map((f) => `${step}: ${f}`));
+      const outcome = typeof ctx.outcome === 'string' ? ctx.outcome : '?';
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    } catch (e) {
+      failures.push(`${step}: ${(e as Error).message}`);
+    } finally {
+      rmSync(t.dir, { recursive: true, force: true });
+    }
+  });
+  return {
+    scenario: `${flow.name} killed at every step`,
+    runs: steps.length,
+    figure: failures.length
+      ? failures.slice(0, 3).join('; ') + (failures.length > 3 ? ` (+${failures.length - 3} more)` : '')
+      : `${steps.length} of ${traced.length} steps (${[...outcomes].map(([o, n]) => `${n} ${o}`).join(', ')}): once, verify + integrity clean`,
+    pass: failures.length === 0 && steps.length > 0,
+  };
+}
+
+/** Waits for a worker; fails if it was killed anywhere but at an armed crash point. */
+async function waitWorker(w: ReturnType<typeof startWorker>, env: Record<string, string>): Promise<void> {
+  const run = await w.exited;
+  const armed = env.SPARKS_CRASH_AT !== undefined;
+  if (armed && run.signal !== 'SIGKILL') throw new Error(`not killed at ${env.SPARKS_CRASH_AT}`);
+  if (!armed && run.code !== 0) throw new Error(`worker exited ${String(run.code ?? run.signal)}`);
+}
+
+function integrity(db: Db): string[] {
+  const rows = db.sqlite.pragma('integrity_check') as { integrity_check: string }[];
+  return rows.map((r) => r.integrity_check).filter((m) => m !== 'ok');
+}
+
+/** Checks after the crash and after the recovery + retry; always closes `db`. */
+function closing(db: Db, fn: () => Promise<string[]>): Promise<string[]> {
+  return fn().finally(() => db.close());
+}
+
+// ---- a redemption -----------------------------------------------------------------------
+
+const ROLE = '920000000000000007';
+const MEMBER = '930000000000000007';
+const COST = 40;
+const STOCK = 3;
+
+const redemptionFlow: Flow = {
+  name: 'redemption (reserve, grant, post)',
+  setup(t) {
+    const reward = new RewardService(t.db, Date.now, new AuditQueue()).add(G, 'mod', {
+      name: 'VIP',
+      cost: COST,
+      kind: 'role',
+      roleId: ROLE,
+      stock: STOCK,
+    });
+    t.ledger.credit({
+      guildId: G,
+      userId: MEMBER,
+      source: 'award',
+      kind: 'award',
+      amount: 100,
+      key: 'fund',
+      actor: { type: 'system', id: 'seed' },
+    });
+    return { rewardId: reward.id, roles: mkdtempSync(join(t.dir, 'roles-')) };
+  },
+  async run(t, ctx, env) {
+    const w = startWorker(
+      {
+        op: 'redeem-once',
+        db: t.file,
+        guild: G,
+        rewardId: ctx.rewardId,
+        cost: COST,
+        user: MEMBER,
+        key: 'confirm:1',
+        rolesDir: ctx.roles,
+      },
+      env,
+    );
+    await waitWorker(w, env);
+  },
+  check(t, ctx) {
+    const roles = ctx.roles as string;
+    const rewardId = ctx.rewardId as number;
+    const db = openDatabase(t.file, { migrate: false });
+    return closing(db, async () => {
+      const problems: string[] = [];
+      const after = ledgerProblems(db);
+      if (after) problems.push(`after the crash: ${after}`);
+      problems.push(...integrity(db));
+      // Restart: the production recovery, with a Discord that says whether the member has the role.
+      const audit = new AuditQueue();
+      const ledger = new Ledger(db);
+      const rewards = new RewardService(db, Date.now, audit);
+      const redemptions = new RedemptionService(db, ledger, rewards, Date.now, audit);
+      const discord = fileGranter(roles);
+      const recovered = await redemptions.recover(G, discord);
+      if (recovered.unresolved) problems.push(`${recovered.unresolved} unresolved after recovery`);
+      // The member presses the same Confirm again; if that redemption was refunded, they
+      // open a new confirmation, as the refund message tells them to.
+      const confirm = (key: string) =>
+        redemptions.reserve({
+          guildId: G,
+          userId: MEMBER,
+          rewardId,
+          confirmedCost: COST,
+          key,
+          memberRoleIds: holdsRole(roles, MEMBER, ROLE) ? [ROLE] : [],
+        });
+      let r = confirm('confirm:1');
+      ctx.outcome = recovered.fulfilled.length ? 'fulfilled by recovery' : 'already fulfilled';
+      if (!r.duplicate) {
+        ctx.outcome = 'never reserved, redeemed on retry';
+        await redemptions.fulfil(r.redemption, discord, { notified: true });
+      } else if (r.redemption.status === 'refunded') {
+        ctx.outcome = 'refunded by recovery, redeemed again';
+        r = confirm('confirm:2');
+        await redemptions.fulfil(r.redemption, discord, { notified: true });
+      } else if (r.redemption.status !== 'fulfilled')
+        problems.push(`still ${r.redemption.status} after recovery`);
+      const rows = db.sqlite
+        .prepare('SELECT status FROM redemptions WHERE user_id = ? ORDER BY id')
+        .all(MEMBER) as { status: string }[];
+      const fulfilled = rows.filter((x) => x.status === 'fulfilled').length;
+      const refunded = rows.filter((x) => x.status === 'refunded').length;
+      if (fulfilled !== 1 || refunded !== rows.length - 1)
+        problems.push(`redemptions ${rows.map((x) => x.status).join(',')}`);
+      if (!holdsRole(roles, MEMBER, ROLE)) problems.push('member lacks the role');
+      if (grantRequests(roles) !== 1) problems.push(`${grantRequests(roles)} grant requests`);
+      const balance = ledger.standing(G, MEMBER).balance;
+      if (balance !== 100 - COST) problems.push(`balance ${balance}`);
+      const stock = rewards.get(rewardId)!.stock;
+      if (stock !== STOCK - 1) problems.push(`stock ${String(stock)}`);
+      if ((ledger.account(G, HOLDS)?.balance ?? 0) !== 0) problems.push('a hold is still open');
+      const final = ledgerProblems(db);
+      if (final) problems.push(final);
+      problems.push(...integrity(db));
+      return problems;
+    });
+  },
+};
+
+// ---- a campaign grant batch -------------------------------------------------------------
+
+const SPARKS = 10;
+
+function campaignFlow(batch: number): Flow {
+  const users = Array.from({ length: batch }, (_, i) => `94000000000000000${i}`);
+  // The budget pays every member of the batch with half a grant to spare: the batch ends
+  // the campaign (budget) and returns the rest, in the same transaction.
+  const budget = batch * SPARKS + SPARKS / 2;
+  return {
+    name: `campaign batch of ${batch} grants`,
+    setup(t) {
+      const campaigns = new CampaignService(t.db, t.ledger, new AuditQueue(), Date.now, silentLogger);
+      const c = campaigns.start({
+        guildId: G,
+        channelId: '950000000000000001',
+        messageId: '950000000000000002',
+        emoji: '🔥',
+        sparks: SPARKS,
+        budget,
+        defaultName: 'crash test',
+        moderatorId: 'mod',
+      });
+      return { campaignId: c.id };
+    },
+    async run(t, ctx, env) {
+      const w = startWorker({ op: 'campaign-batch', db: t.file, campaignId: ctx.campaignId, users }, env);
+      await waitWorker(w, env);
+    },
+    check(t, ctx) {
+      const id = ctx.campaignId as number;
+      const db = openDatabase(t.file, { migrate: false });
+      return closing(db, () => {
+        const problems: string[] = [];
+        const after = ledgerProblems(db);
+        if (after) problems.push(`after the crash: ${after}`);
+        problems.push(...integrity(db));
+        // Restart: reconciliation queues a grant for every member whose reaction is on
+        // the message (all of them; those with a claim must be skipped).
+        const ledger = new Ledger(db);
+        const campaigns = new CampaignService(db, ledger, new AuditQueue(), Date.now, silentLogger);
+        const active = campaigns.allActive().find((c) => c.id === id);
+        ctx.outcome = active ? 'rolled back, granted on reconcile' : 'committed, reconcile a no-op';
+        if (active) for (const u of users) campaigns.enqueueGrant(active, u, Date.now(), true);
+        campaigns.flush();
+        const row = campaigns.store.byId(id)!;
+        const balances = users.map((u) => ledger.standing(G, u).balance);
+        if (balances.some((b) => b !== SPARKS)) problems.push(`balances ${balances.join(',')}`);
+        if (row.claims !== batch || row.granted !== batch * SPARKS)
+          problems.push(`campaign counts ${row.claims} claims, ${row.granted} Sparks`);
+        if (row.status !== 'ended' || row.endReason !== 'budget')
+          problems.push(`campaign ${row.status} (${String(row.endReason)})`);
+        const left = ledger.account(G, CAMPAIGN_BUDGET(id))?.balance ?? 0;
+        const returned = campaigns.summary(row).returned;
+        if (left !== 0 || returned !== budget - batch * SPARKS)
+          problems.push(`budget left ${left}, returned ${returned}`);
+        const final = ledgerProblems(db);
+        if (final) problems.push(final);
+        problems.push(...integrity(db));
+        return Promise.resolve(problems);
+      });
+    },
+  };
+}
+
+// ---- a webhook event --------------------------------------------------------------------
+
+const SECRET = `whsec_${Buffer.alloc(32, 'r').toString('base64')}`;
+const REFERRER = '960000000000000001';
+const INVITEE = '960000000000000002';
+const EVENT_ID = 'evt_crash_1';
+const TRADE = JSON.stringify({
+  type: 'trade.executed',
+  occurred_at: '2026-11-24T12:00:00Z',
+  discord_user_id: INVITEE,
+  volume_usd: '1234.56',
+});
+
+async function post(url: string): Promise<{ status: number; body: { status?: string } } | null> {
+  const headers = {
+    'content-type': 'application/json',
+    'webhook-id': EVENT_ID,
+    'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+    'webhook-signature': new Webhook(SECRET).sign(EVENT_ID, new Date(), TRADE),
+  };
+  try {
+    const res = await fetch(`${url}/v1/events`, { method: 'POST', headers, body: TRADE });
+    return { status: res.status, body: (await res.json()) as { status?: string } };
+  } catch {
+    return null; // the server died before answering
+  }
+}
+
+const webhookFlow: Flow = {
+  name: 'webhook trade with a referral share',
+  setup(t) {
+    const platform = new PlatformService({
+      db: t.db,
+      ledger: t.ledger,
+      settings: new SettingsService(t.db, DEFAULTS),
+    });
+    const parsed = parseEvent(
+      {
+        type: 'referral.registered',
+        occurred_at: '2026-11-24T12:00:00Z',
+        referrer_discord_user_id: REFERRER,
+        invitee_discord_user_id: INVITEE,
+      },
+      G,
+    );
+    if (!parsed.ok) throw new Error('bad referral');
+    platform.apply('evt_referral', parsed.event);
+    return {};
+  },
+  async run(t, ctx, env) {
+    const w = startWorker({ op: 'webhook-server', db: t.file, secret: SECRET, guild: G }, env);
+    const first = await w.lines.next();
+    if (first.done) throw new Error('the webhook worker did not start');
+    const { port } = JSON.parse(first.value) as { port: number };
+    ctx.reply = await post(`http://127.0.0.1:${port}`);
+    if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
+    await waitWorker(w, env);
+  },
+  async check(t, ctx, step) {
+    const db = openDatabase(t.file, { migrate: false });
+    const problems: string[] = [];
+    const after = ledgerProblems(db);
+    if (after) problems.push(`after the crash: ${after}`);
+    problems.push(...integrity(db));
+    const first = ctx.reply as Awaited<ReturnType<typeof post>>;
+    // No acknowledgement before the commit, and none from a process that died.
+    if (step !== null && first !== null) problems.push(`answered ${first.status} before dying`);
+    if (step === null && (first?.status !== 200 || first.body.status !== 'applied'))
+      problems.push(`first delivery answered ${String(first?.status)} ${String(first?.body.status)}`);
+    // Restart: a new server on the same file; the platform retries the same webhook-id.
+    const ledger = new Ledger(db);
+    const settings = new SettingsService(db, DEFAULTS);
+    const server = await startHttpServer(
+      {
+        db,
+        ledger,
+        settings,
+        platform: new PlatformService({ db, ledger, settings }),
+        logger: silentLogger,
+        config: { webhookSecrets: [SECRET], defaultGuildId: G, platformApiToken: undefined },
+      },
+      { host: '127.0.0.1', port: 0 },
+    );
+    try {
+      const retry = await post(server.url);
+      const durable = step === null || step.startsWith('webhook.before-reply');
+      const expected = durable ? 'duplicate' : 'applied';
+      ctx.outcome = durable ? 'committed, retry duplicate' : 'rolled back, retry applied';
+      if (retry?.status !== 200 || retry.body.status !== expected)
+        problems.push(
+          `retry answered ${String(retry?.status)} ${String(retry?.body.status)}, not ${expected}`,
+        );
+    } finally {
+      await server.close();
+    }
+    const n = (sql: string) => (db.sqlite.prepare(sql).get(`event:${EVENT_ID}`) as { n: number }).n;
+    const entries = n(`SELECT COUNT(*) AS n FROM transfers WHERE ref = ?`);
+    const events = n(`SELECT COUNT(*) AS n FROM platform_events WHERE 'event:' || id = ?`);
+    const invitee = ledger.standing(G, INVITEE).balance;
+    const referrer = ledger.standing(G, REFERRER).balance;
+    if (entries !== 2 || events !== 1 || invitee !== 123 || referrer !== 12)
+      problems.push(`${entries} entries, ${events} event rows, invitee ${invitee}, referrer ${referrer}`);
+    const final = ledgerProblems(db);
+    if (final) problems.push(final);
+    problems.push(...integrity(db));
+    db.close();
+    return problems;
+  },
+};
+
+export const crashRedemption = (scale: CrashScale) => crashEveryStep(redemptionFlow, scale);
+export const crashCampaignBatch = (scale: CrashScale) => crashEveryStep(campaignFlow(scale.batch), scale);
+export const crashWebhook = (scale: CrashScale) => crashEveryStep(webhookFlow, scale);
