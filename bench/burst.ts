@@ -18,7 +18,8 @@ import { summary, type Row } from './lib.ts';
 const CHANNEL = '300000000000000001';
 const MODERATOR = '100000000000000001';
 /** Members with no account: a campaign that brings new people in is the costly case. */
-export const newMemberId = (run: number, i: number) => `2${String(run).padStart(3, '0')}${String(i).padStart(14, '0')}`;
+export const newMemberId = (run: number, i: number) =>
+  `2${String(run).padStart(3, '0')}${String(i).padStart(14, '0')}`;
 
 function tempCopy(from?: string): { db: Db; dispose: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'sparks-burst-'));
@@ -90,7 +91,16 @@ function raw(db: Db, run: number, n: number): number {
     const at = Date.now();
     db.write(() => {
       accounts.run(G, at, users);
-      const p = { g: G, from: issuance, prefix: `campaign:${campaignId}:`, actor: String(campaignId), ref: `campaign:${campaignId}`, now: at, users, c: campaignId };
+      const p = {
+        g: G,
+        from: issuance,
+        prefix: `campaign:${campaignId}:`,
+        actor: String(campaignId),
+        ref: `campaign:${campaignId}`,
+        now: at,
+        users,
+        c: campaignId,
+      };
       transfers.run(p);
       claims.run({ c: campaignId, users, g: G, prefix: p.prefix, now: at });
       counters.run(size, size * 10, campaignId);

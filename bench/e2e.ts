@@ -91,8 +91,8 @@ function startBot(fake: FakeDiscord, dbFile: string): Bot {
     for (const w of waiters.get(msg) ?? []) w(at);
     waiters.delete(msg);
   };
-  createInterface({ input: child.stdout! }).on('line', onLine);
-  createInterface({ input: child.stderr! }).on('line', (l) => log.length < 2000 && log.push(l));
+  createInterface({ input: child.stdout }).on('line', onLine);
+  createInterface({ input: child.stderr }).on('line', (l) => log.length < 2000 && log.push(l));
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
   const waitFor = (msg: string, timeoutMs = 60_000) => {
@@ -104,7 +104,9 @@ function startBot(fake: FakeDiscord, dbFile: string): Bot {
         timeoutMs,
       );
       void exit.then(() =>
-        reject(new Error(`bot exited before "${msg}" (code ${child.exitCode})\n${log.slice(-30).join('\n')}`)),
+        reject(
+          new Error(`bot exited before "${msg}" (code ${child.exitCode})\n${log.slice(-30).join('\n')}`),
+        ),
       );
       waiters.set(msg, [
         ...(waiters.get(msg) ?? []),
@@ -165,7 +167,7 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
   fastMemberPaging(fake);
   let bot: Bot | undefined;
   try {
-    const guild = fake.createGuild({ id: G, name: 'Sparks bench' });
+    fake.createGuild({ id: G, name: 'Sparks bench' });
     const channel = fake.createChannel(G, { name: 'general' });
     const modRole = fake.createRole(G, { name: 'Mods', permissions: Permissions.ManageGuild, position: 5 });
     const mod = fake.addMember(G, { username: 'mod', roles: [modRole.id] }).userId;
@@ -176,7 +178,12 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
     for (let run = 0; run < paced + unpaced; run++)
       for (let i = 0; i < o.burst; i++)
         fake.addMember(G, { id: newMemberId(run, i), username: `n${run}-${i}`, joinedAt });
-    await deployCommands({ token: fake.token, clientId: fake.applicationId, guildId: G, apiUrl: fake.apiBase });
+    await deployCommands({
+      token: fake.token,
+      clientId: fake.applicationId,
+      guildId: G,
+      apiUrl: fake.apiBase,
+    });
 
     // ---- start-up ------------------------------------------------------------------------
     const starts: number[] = [];
@@ -236,7 +243,10 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
     const balanceOff = await time(samples, () => slash(someone(), 'balance').final());
     const boardOff = await time(samples, () => slash(someone(), 'leaderboard').final());
     if (process.env.BENCH_DEBUG)
-      console.error('slow leaderboards', boardOff.map((ms, i) => [i, Math.round(ms)]).filter(([, ms]) => ms! > 20));
+      console.error(
+        'slow leaderboards',
+        boardOff.map((ms, i) => [i, Math.round(ms)]).filter(([, ms]) => ms! > 20),
+      );
     const cardSamples = o.quick ? 20 : 60;
     step(`reads end to end, images on (${cardSamples} each)`);
     await config(true);
@@ -257,10 +267,14 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
     const newClaims = reader.prepare<[number], { r: number; u: string; at: number }>(
       `SELECT rowid AS r, user_id AS u, created_at AS at FROM campaign_claims WHERE rowid > ? ORDER BY rowid`,
     );
-    let lastRow = (reader.prepare(`SELECT COALESCE(MAX(rowid), 0) AS r FROM campaign_claims`).get() as { r: number })
-      .r;
+    let lastRow = (
+      reader.prepare(`SELECT COALESCE(MAX(rowid), 0) AS r FROM campaign_claims`).get() as { r: number }
+    ).r;
     const startCampaign = async (run: number) => {
-      const messageId = fake.postMessage(channel.id, { authorId: mod, content: `Burst ${run}: react with ${FIRE}` });
+      const messageId = fake.postMessage(channel.id, {
+        authorId: mod,
+        content: `Burst ${run}: react with ${FIRE}`,
+      });
       await fake
         .slash({
           guildId: G,
@@ -277,8 +291,9 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
     const burst = async (run: number, pacedMs: number | null): Promise<Burst> => {
       const messageId = await startCampaign(run);
       await sleep(200);
-      lastRow = (reader.prepare(`SELECT COALESCE(MAX(rowid), 0) AS r FROM campaign_claims`).get() as { r: number })
-        .r;
+      lastRow = (
+        reader.prepare(`SELECT COALESCE(MAX(rowid), 0) AS r FROM campaign_claims`).get() as { r: number }
+      ).r;
       const g = fake.state.guilds.get(G)!;
       const payloads = Array.from({ length: o.burst }, (_, i) => {
         const userId = newMemberId(run, i);
@@ -351,7 +366,9 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
     }
     const unpacedRuns: Burst[] = [];
     for (let r = 0; r < unpaced; r++) {
-      step(`burst ${r + 1}/${unpaced}: ${o.burst.toLocaleString('en-US')} reactions as fast as the fake sends`);
+      step(
+        `burst ${r + 1}/${unpaced}: ${o.burst.toLocaleString('en-US')} reactions as fast as the fake sends`,
+      );
       unpacedRuns.push(await burst(paced + r, null));
       await sleep(2000);
     }
@@ -390,9 +407,21 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
       },
       latencyRow('/sparks balance end to end, images off (p99)', balanceOff, 20),
       latencyRow('/sparks leaderboard end to end, images off (p99)', boardOff, 20),
-      { ...latencyRow('/sparks balance, images on: first response (p99)', balanceAck, 20), target: 'info', pass: null },
-      { ...latencyRow('/sparks balance, images on: with card (p99)', balanceCard, 20), target: 'info', pass: null },
-      { ...latencyRow('/sparks leaderboard, images on: with card (p99)', boardCard, 20), target: 'info', pass: null },
+      {
+        ...latencyRow('/sparks balance, images on: first response (p99)', balanceAck, 20),
+        target: 'info',
+        pass: null,
+      },
+      {
+        ...latencyRow('/sparks balance, images on: with card (p99)', balanceCard, 20),
+        target: 'info',
+        pass: null,
+      },
+      {
+        ...latencyRow('/sparks leaderboard, images on: with card (p99)', boardCard, 20),
+        target: 'info',
+        pass: null,
+      },
       {
         figure: `burst: ${n} new members react within 1 s, grant latency p99`,
         ...summary(pacedP99),

@@ -186,7 +186,11 @@ export function scaleDatabase(members: number, entries: number, now: number): st
   const ids = db.write(() =>
     ledger.store
       .ensureAccounts(
-        Array.from({ length: members }, (_, i) => ({ guildId: G, type: 'member' as const, ref: memberId(i) })),
+        Array.from({ length: members }, (_, i) => ({
+          guildId: G,
+          type: 'member' as const,
+          ref: memberId(i),
+        })),
         start,
       )
       .map((a) => a.id),

@@ -64,7 +64,10 @@ export function peer(o: { quick: boolean; ours: Ours }): Row[] {
       pass: null,
       note: 'peer not installed and `npm ci` in bench/peer failed (offline?): run it there, then the bench',
     });
-    return [missing('peer: adds to distinct users', '≥ 30×'), missing('peer: top-10 leaderboard', '≥ 1,000×')];
+    return [
+      missing('peer: adds to distinct users', '≥ 30×'),
+      missing('peer: top-10 leaderboard', '≥ 1,000×'),
+    ];
   }
   const adds = o.quick ? 1000 : 10_000;
   const segment = o.quick ? 200 : 1000;

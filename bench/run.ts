@@ -38,16 +38,16 @@ async function main(): Promise<void> {
   const core = grantCore(quick ? 2 : 3, burst);
   rows.push(...core.rows);
   const [members, entries] = quick ? [10_000, 100_000] : [100_000, 1_000_000];
-  step(`scale data: ${members.toLocaleString('en-US')} members, ${entries.toLocaleString('en-US')} entries over 90 days`);
+  step(
+    `scale data: ${members.toLocaleString('en-US')} members, ${entries.toLocaleString('en-US')} entries over 90 days`,
+  );
   const file = scaleDatabase(members, entries, NOW);
   step('reads at scale');
   const reads = readsAtScale(file, NOW, quick ? 500 : 5000);
   rows.push(...reads.rows);
   step('raw grants on the scale database (the burst baseline)');
   const rawScale = rawAtScale(file, 2, burst);
-  rows.push(
-    ...(await e2e({ quick, scaleFile: file, members, burst, rawGrantsPerSecond: rawScale }, step)),
-  );
+  rows.push(...(await e2e({ quick, scaleFile: file, members, burst, rawGrantsPerSecond: rawScale }, step)));
   step('the peer (discord-economy-super)');
   rows.push(
     ...peer({

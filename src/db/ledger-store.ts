@@ -129,8 +129,7 @@ export class LedgerStore {
       // CROSS JOIN keeps the planner from scanning accounts or transfers per element).
       insertAccounts: p(
         `INSERT INTO accounts (guild_id, type, ref, created_at)
-         SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, ? FROM json_each(?) j WHERE true ORDER BY j.key
-         ON CONFLICT (guild_id, type, ref) DO NOTHING`,
+         SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, ? FROM json_each(?) j WHERE true ORDER BY j.key`,
       ),
       accountsByKeys: p(
         `SELECT j.key AS i, a.id, a.guild_id AS guildId, a.type, a.ref, a.balance, a.lifetime_earned AS lifetimeEarned,
@@ -247,18 +246,27 @@ export class LedgerStore {
   }
 
   /**
-   * `ensureAccount` for many keys in two statements: missing accounts are opened in the
-   * order given, then every account is read. Returns the rows in the order of `keys`.
-   * Must run inside a write transaction.
+   * `ensureAccount` for many distinct keys in a few statements: the existing accounts are
+   * read, the missing ones opened in the order given (only those: with AUTOINCREMENT, a
+   * conflicting insert would still use up an id), then read. Returns the rows in the order
+   * of `keys`. Must run inside a write transaction.
    */
   ensureAccounts(
     keys: readonly { guildId: string; type: AccountType; ref: string }[],
     now: number,
   ): AccountRow[] {
-    const json = JSON.stringify(keys.map((k) => [k.guildId, k.type, k.ref]));
-    this.s.insertAccounts.run(now, json);
     const out = new Array<AccountRow>(keys.length);
-    for (const { i, ...row } of this.s.accountsByKeys.all(json)) out[i] = row;
+    const read = (at: readonly number[]) => {
+      const json = JSON.stringify(at.map((k) => [keys[k]!.guildId, keys[k]!.type, keys[k]!.ref]));
+      for (const { i, ...row } of this.s.accountsByKeys.all(json)) out[at[i]!] = row;
+    };
+    read(keys.map((_, k) => k));
+    const missing = keys.flatMap((_, k) => (out[k] ? [] : [k]));
+    if (missing.length > 0) {
+      const json = JSON.stringify(missing.map((k) => [keys[k]!.guildId, keys[k]!.type, keys[k]!.ref]));
+      this.s.insertAccounts.run(now, json);
+      read(missing);
+    }
     return out;
   }
 

@@ -1,8 +1,4 @@
-import {
-  type Guild,
-  type GuildMember,
-  type PartialGuildMember,
-} from 'discord.js';
+import { type Guild, type GuildMember, type PartialGuildMember } from 'discord.js';
 import type { Services } from '../services.ts';
 
 const PAGE = 1000;
@@ -50,7 +46,11 @@ export async function syncRanked(guild: Guild, services: Services): Promise<Sync
  * per request (a campaign burst brings thousands of new members: one REST call each would
  * queue for minutes). If Discord cannot say, they stay ranked until the next sync.
  */
-export async function checkNewAccounts(guild: Guild, userIds: readonly string[], services: Services): Promise<void> {
+export async function checkNewAccounts(
+  guild: Guild,
+  userIds: readonly string[],
+  services: Services,
+): Promise<void> {
   const excluded = services.settings.get(guild.id).leaderboardExcludeRoleId;
   const unrank = (userId: string) => services.members.setRanked(guild.id, userId, false);
   const missing: string[] = [];

@@ -1,3 +1,10 @@
+import {
+  Events,
+  type MessageReaction,
+  type PartialMessageReaction,
+  type PartialUser,
+  type User,
+} from 'discord.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/db/verify.ts';
 import { expectNoUnexpectedRequests, Permissions, text } from '../fake-discord/index.ts';
@@ -290,6 +297,35 @@ describe('reaction campaigns (shared world)', () => {
     const logs = k.logMessages();
     expect(logs.some((m) => /Campaign started/.test(text(m)))).toBe(true);
     for (const m of logs) expect(m.allowedMentions).toEqual({ parse: [] });
+  });
+
+  it('skips building reaction objects only while nobody listens: a listener added later gets them', async () => {
+    const message = k.oldMessage('listeners');
+    await k.start({ message: k.link(message), emoji: FIRE, sparks: 3 });
+    const [a] = k.members(1);
+    const client = w.app.client;
+    const heard: string[] = [];
+    const onAdd = (r: MessageReaction | PartialMessageReaction, u: User | PartialUser) =>
+      heard.push(`add ${r.message.id} ${r.emoji.name} ${u.id}`);
+    const onRemove = (r: MessageReaction | PartialMessageReaction, u: User | PartialUser) =>
+      heard.push(`remove ${r.message.id} ${r.emoji.name} ${u.id}`);
+    client.on(Events.MessageReactionAdd, onAdd);
+    client.on(Events.MessageReactionRemove, onRemove);
+    try {
+      k.react(message, a!);
+      k.unreact(message, a!);
+      await expect.poll(() => heard.length, { timeout: 10_000 }).toBe(2);
+      expect(heard).toEqual([`add ${message} ${FIRE} ${a}`, `remove ${message} ${FIRE} ${a}`]);
+    } finally {
+      client.off(Events.MessageReactionAdd, onAdd);
+      client.off(Events.MessageReactionRemove, onRemove);
+    }
+    const [b] = k.members(1);
+    k.react(message, b!);
+    await k.sync(message);
+    expect(k.balance(a!)).toBe(3); // the campaign reads the raw payload: granted as before
+    expect(k.balance(b!)).toBe(3);
+    expect(heard).toHaveLength(2); // nothing after the listeners left
   });
 });
 

@@ -490,6 +490,32 @@ describe('ranked flags kept true to Discord', () => {
     expect(rankedFlag(w, w.users.carol)).toBe(0);
   });
 
+  it('first credits to many members the bot has not cached are checked over the gateway, 100 per request', async () => {
+    const staff = w.fake.createRole(w.guildId, { name: 'Staff 2', position: 4 });
+    w.app.services.settings.update(w.guildId, { leaderboardExcludeRoleId: staff.id });
+    const ids = Array.from(
+      { length: 150 },
+      (_, i) =>
+        w.fake.addMember(w.guildId, { username: `uncached${i}`, roles: i % 10 === 0 ? [staff.id] : [] })
+          .userId,
+    );
+    const gone = w.fake.addMember(w.guildId, { username: 'gone' }).userId;
+    await expect.poll(() => w.app.client.guilds.cache.get(w.guildId)!.members.cache.has(gone)).toBe(true);
+    w.fake.removeMember(w.guildId, gone);
+    const cache = w.app.client.guilds.cache.get(w.guildId)!.members.cache;
+    await expect.poll(() => cache.has(gone)).toBe(false);
+    for (const id of ids) cache.delete(id);
+    w.fake.requests.length = 0;
+    for (const id of [...ids, gone]) credit(w, id, 5, `uncached-${id}`);
+    await membersIdle();
+    expect(ids.map((id) => rankedFlag(w, id))).toEqual(ids.map((_, i) => (i % 10 === 0 ? 0 : 1)));
+    expect(rankedFlag(w, gone)).toBe(0);
+    expect(
+      w.fake.requests.filter((r) => r.method === 'GET' && r.route === '/guilds/:guildId/members/:userId'),
+    ).toEqual([]);
+    w.app.services.settings.update(w.guildId, { leaderboardExcludeRoleId: null });
+  });
+
   it('changes while the bot was offline are fixed at start-up', async () => {
     credit(w, w.users.alice, 10, 'a');
     credit(w, w.users.bob, 10, 'b');
