@@ -65,6 +65,11 @@ export function writePath(runs: number, grants: number): Row[] {
     {
       const { db, dispose } = tempDb();
       const ledger = new Ledger(db);
+      // The same starting point as the raw writer: the issuance and member accounts exist.
+      db.write(() => {
+        ledger.store.ensureAccount(G, 'issuance', 'award', Date.now());
+        for (let i = 0; i < 1000; i++) ledger.store.ensureAccount(G, 'member', `u${i}`, Date.now());
+      });
       const lat = latencies(grants, (i) =>
         ledger.credit({
           guildId: G,
@@ -165,14 +170,15 @@ export function duplicates(runs: number, n: number): Row[] {
 /**
  * A guild with `members` members and `entries` entries over 90 days, generated
  * deterministically and cached in bench/.cache so repeated runs skip the generation. The
- * cache key names the schema (its newest migration), so a new migration makes a new file.
+ * cache key names the schema (its newest migration and that file's hash), so a new migration makes a new file.
  * Entries go in through the production triggers (balances, rollups, rank counts), 10,000
  * per statement.
  */
 export function scaleDatabase(members: number, entries: number, now: number): string {
   const dir = join(import.meta.dirname, '.cache');
   mkdirSync(dir, { recursive: true });
-  const schema = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).length;
+  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
+  const schema = `${migrations.length}-${migrations.at(-1)!.hash.slice(0, 8)}`;
   const file = join(dir, `scale-v3-m${schema}-${members}-${entries}-${now}.db`);
   if (existsSync(file)) return file;
   const tmp = `${file}.tmp`;

@@ -127,58 +127,98 @@ BEGIN
   UPDATE `earn_periods` SET `ranked` = NEW.`ranked` WHERE `account_id` = NEW.`id`;
 END;
 --> statement-breakpoint
--- The all-time board counts ranked members by balance: a score leaves its old keys and
--- joins its new ones, at each level whose key changed.
-CREATE TRIGGER `accounts_rank_balance` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NEW.`type` = 'member' AND (OLD.`balance` <> NEW.`balance` OR OLD.`ranked` <> NEW.`ranked`)
+-- The all-time board counts ranked members by balance: a score leaves its old key and joins
+-- its new one at each level whose key changed. One trigger per level and direction, each
+-- with the exact WHEN, so a change runs only the statements it needs: a typical grant moves
+-- the exact key (level 0) and seldom the coarser ones; a new member only joins.
+CREATE TRIGGER `rank_balance_leave_0` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
+WHEN NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR OLD.`balance` <> NEW.`balance`)
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
-  WHERE `guild_id` = OLD.`guild_id` AND `board` = 'balance' AND `level` = 0 AND `key` = OLD.`balance`
-    AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR OLD.`balance` <> NEW.`balance`);
-  UPDATE `rank_counts` SET `n` = `n` - 1
-  WHERE `guild_id` = OLD.`guild_id` AND `board` = 'balance' AND `level` = 1 AND `key` = (OLD.`balance` >> 10)
-    AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR (OLD.`balance` >> 10) <> (NEW.`balance` >> 10));
-  UPDATE `rank_counts` SET `n` = `n` - 1
-  WHERE `guild_id` = OLD.`guild_id` AND `board` = 'balance' AND `level` = 2 AND `key` = (OLD.`balance` >> 20)
-    AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR (OLD.`balance` >> 20) <> (NEW.`balance` >> 20));
+  WHERE `guild_id` = OLD.`guild_id` AND `board` = 'balance' AND `level` = 0 AND `key` = OLD.`balance`;
+END;
+--> statement-breakpoint
+CREATE TRIGGER `rank_balance_join_0` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
+WHEN NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR OLD.`balance` <> NEW.`balance`)
+BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
-  SELECT NEW.`guild_id`, 'balance', 0, NEW.`balance`, 1
-  WHERE NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR OLD.`balance` <> NEW.`balance`)
-  ON CONFLICT (`guild_id`, `board`, `level`, `key`) DO UPDATE SET `n` = `n` + 1;
-  INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
-  SELECT NEW.`guild_id`, 'balance', 1, (NEW.`balance` >> 10), 1
-  WHERE NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR (OLD.`balance` >> 10) <> (NEW.`balance` >> 10))
-  ON CONFLICT (`guild_id`, `board`, `level`, `key`) DO UPDATE SET `n` = `n` + 1;
-  INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
-  SELECT NEW.`guild_id`, 'balance', 2, (NEW.`balance` >> 20), 1
-  WHERE NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR (OLD.`balance` >> 20) <> (NEW.`balance` >> 20))
+  VALUES (NEW.`guild_id`, 'balance', 0, NEW.`balance`, 1)
   ON CONFLICT (`guild_id`, `board`, `level`, `key`) DO UPDATE SET `n` = `n` + 1;
 END;
 --> statement-breakpoint
--- Windowed boards count ranked members by Sparks earned in the period.
-CREATE TRIGGER `earn_periods_rank_update` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN OLD.`earned` <> NEW.`earned` OR OLD.`ranked` <> NEW.`ranked`
+CREATE TRIGGER `rank_balance_leave_1` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
+WHEN NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR (OLD.`balance` >> 10) <> (NEW.`balance` >> 10))
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
-  WHERE `guild_id` = OLD.`guild_id` AND `board` = OLD.`period` AND `level` = 0 AND `key` = OLD.`earned`
-    AND OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR OLD.`earned` <> NEW.`earned`);
-  UPDATE `rank_counts` SET `n` = `n` - 1
-  WHERE `guild_id` = OLD.`guild_id` AND `board` = OLD.`period` AND `level` = 1 AND `key` = (OLD.`earned` >> 10)
-    AND OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR (OLD.`earned` >> 10) <> (NEW.`earned` >> 10));
-  UPDATE `rank_counts` SET `n` = `n` - 1
-  WHERE `guild_id` = OLD.`guild_id` AND `board` = OLD.`period` AND `level` = 2 AND `key` = (OLD.`earned` >> 20)
-    AND OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR (OLD.`earned` >> 20) <> (NEW.`earned` >> 20));
+  WHERE `guild_id` = OLD.`guild_id` AND `board` = 'balance' AND `level` = 1 AND `key` = (OLD.`balance` >> 10);
+END;
+--> statement-breakpoint
+CREATE TRIGGER `rank_balance_join_1` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
+WHEN NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR (OLD.`balance` >> 10) <> (NEW.`balance` >> 10))
+BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
-  SELECT NEW.`guild_id`, NEW.`period`, 0, NEW.`earned`, 1
-  WHERE NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR OLD.`earned` <> NEW.`earned`)
+  VALUES (NEW.`guild_id`, 'balance', 1, (NEW.`balance` >> 10), 1)
   ON CONFLICT (`guild_id`, `board`, `level`, `key`) DO UPDATE SET `n` = `n` + 1;
+END;
+--> statement-breakpoint
+CREATE TRIGGER `rank_balance_leave_2` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
+WHEN NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR (OLD.`balance` >> 20) <> (NEW.`balance` >> 20))
+BEGIN
+  UPDATE `rank_counts` SET `n` = `n` - 1
+  WHERE `guild_id` = OLD.`guild_id` AND `board` = 'balance' AND `level` = 2 AND `key` = (OLD.`balance` >> 20);
+END;
+--> statement-breakpoint
+CREATE TRIGGER `rank_balance_join_2` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
+WHEN NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR (OLD.`balance` >> 20) <> (NEW.`balance` >> 20))
+BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
-  SELECT NEW.`guild_id`, NEW.`period`, 1, (NEW.`earned` >> 10), 1
-  WHERE NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR (OLD.`earned` >> 10) <> (NEW.`earned` >> 10))
+  VALUES (NEW.`guild_id`, 'balance', 2, (NEW.`balance` >> 20), 1)
   ON CONFLICT (`guild_id`, `board`, `level`, `key`) DO UPDATE SET `n` = `n` + 1;
+END;
+--> statement-breakpoint
+-- Windowed boards count ranked members by Sparks earned in the period, the same way.
+CREATE TRIGGER `rank_period_leave_0` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
+WHEN OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR OLD.`earned` <> NEW.`earned`)
+BEGIN
+  UPDATE `rank_counts` SET `n` = `n` - 1
+  WHERE `guild_id` = OLD.`guild_id` AND `board` = OLD.`period` AND `level` = 0 AND `key` = OLD.`earned`;
+END;
+--> statement-breakpoint
+CREATE TRIGGER `rank_period_join_0` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
+WHEN NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR OLD.`earned` <> NEW.`earned`)
+BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
-  SELECT NEW.`guild_id`, NEW.`period`, 2, (NEW.`earned` >> 20), 1
-  WHERE NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR (OLD.`earned` >> 20) <> (NEW.`earned` >> 20))
+  VALUES (NEW.`guild_id`, NEW.`period`, 0, NEW.`earned`, 1)
+  ON CONFLICT (`guild_id`, `board`, `level`, `key`) DO UPDATE SET `n` = `n` + 1;
+END;
+--> statement-breakpoint
+CREATE TRIGGER `rank_period_leave_1` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
+WHEN OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR (OLD.`earned` >> 10) <> (NEW.`earned` >> 10))
+BEGIN
+  UPDATE `rank_counts` SET `n` = `n` - 1
+  WHERE `guild_id` = OLD.`guild_id` AND `board` = OLD.`period` AND `level` = 1 AND `key` = (OLD.`earned` >> 10);
+END;
+--> statement-breakpoint
+CREATE TRIGGER `rank_period_join_1` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
+WHEN NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR (OLD.`earned` >> 10) <> (NEW.`earned` >> 10))
+BEGIN
+  INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
+  VALUES (NEW.`guild_id`, NEW.`period`, 1, (NEW.`earned` >> 10), 1)
+  ON CONFLICT (`guild_id`, `board`, `level`, `key`) DO UPDATE SET `n` = `n` + 1;
+END;
+--> statement-breakpoint
+CREATE TRIGGER `rank_period_leave_2` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
+WHEN OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR (OLD.`earned` >> 20) <> (NEW.`earned` >> 20))
+BEGIN
+  UPDATE `rank_counts` SET `n` = `n` - 1
+  WHERE `guild_id` = OLD.`guild_id` AND `board` = OLD.`period` AND `level` = 2 AND `key` = (OLD.`earned` >> 20);
+END;
+--> statement-breakpoint
+CREATE TRIGGER `rank_period_join_2` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
+WHEN NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR (OLD.`earned` >> 20) <> (NEW.`earned` >> 20))
+BEGIN
+  INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
+  VALUES (NEW.`guild_id`, NEW.`period`, 2, (NEW.`earned` >> 20), 1)
   ON CONFLICT (`guild_id`, `board`, `level`, `key`) DO UPDATE SET `n` = `n` + 1;
 END;
 --> statement-breakpoint
