@@ -205,23 +205,7 @@ export class Ledger {
       const input = checked[k]!;
       const from = current.get(rows[slots[k]![0]]!.id) ?? rows[slots[k]![0]]!;
       const to = rows[slots[k]![1]]!;
-      if (from.type !== 'issuance' && from.balance < input.amount) {
-        throw new SparksError(
-          'SPARKS.INSUFFICIENT',
-          { available: from.balance, requested: input.amount },
-          `account ${from.type}:${from.ref} holds ${from.balance}, needs ${input.amount}`,
-        );
-      }
-      if (
-        to.balance + input.amount > Number.MAX_SAFE_INTEGER ||
-        from.balance - input.amount < -Number.MAX_SAFE_INTEGER
-      ) {
-        throw new SparksError(
-          'SPARKS.BALANCE_OVERFLOW',
-          {},
-          'the balance would leave the safe integer range',
-        );
-      }
+      assertCanMove(from, to, input.amount);
       before.push([from, to]);
       // The same rule as the transfers_apply trigger, for the next entry's view of `from`.
       const earns = (to.type === 'issuance' || to.type === 'campaign') && from.type === 'member';
@@ -306,19 +290,7 @@ export class Ledger {
       const closer = store.closerOf(input.closesId);
       if (closer) throw new SparksError('SPARKS.ALREADY_CLOSED', { id: input.closesId, by: closer.id });
     }
-    if (from.type !== 'issuance' && from.balance < input.amount) {
-      throw new SparksError(
-        'SPARKS.INSUFFICIENT',
-        { available: from.balance, requested: input.amount },
-        `account ${from.type}:${from.ref} holds ${from.balance}, needs ${input.amount}`,
-      );
-    }
-    if (
-      to.balance + input.amount > Number.MAX_SAFE_INTEGER ||
-      from.balance - input.amount < -Number.MAX_SAFE_INTEGER
-    ) {
-      throw new SparksError('SPARKS.BALANCE_OVERFLOW', {}, 'the balance would leave the safe integer range');
-    }
+    assertCanMove(from, to, input.amount);
     try {
       const transfer = store.insertTransfer({
         guildId: input.guildId,
@@ -592,6 +564,20 @@ export class Ledger {
 /** `postManyInTransaction` cannot take this batch as one statement; post its inputs one by one. */
 export class BatchNotApplicable extends Error {
   override readonly name = 'BatchNotApplicable';
+}
+
+/** The debit account can pay (issuance accounts always can) and both balances stay safe integers. */
+function assertCanMove(from: AccountRow, to: AccountRow, amount: number): void {
+  if (from.type !== 'issuance' && from.balance < amount) {
+    throw new SparksError(
+      'SPARKS.INSUFFICIENT',
+      { available: from.balance, requested: amount },
+      `account ${from.type}:${from.ref} holds ${from.balance}, needs ${amount}`,
+    );
+  }
+  if (to.balance + amount > Number.MAX_SAFE_INTEGER || from.balance - amount < -Number.MAX_SAFE_INTEGER) {
+    throw new SparksError('SPARKS.BALANCE_OVERFLOW', {}, 'the balance would leave the safe integer range');
+  }
 }
 
 function checkText(field: string, value: unknown, min: number, max: number): void {
