@@ -251,31 +251,41 @@ const SPARKS = 10;
 
 function campaignFlow(batch: number): Flow {
   const users = Array.from({ length: batch }, (_, i) => `94000000000000000${i}`);
-  // The budget pays every member of the batch with half a grant to spare: the batch ends
-  // the campaign (budget) and returns the rest, in the same transaction.
+  // Two campaigns in one batch. A's budget pays every member with half a grant to spare:
+  // the batch ends it (budget) and returns the rest, in the same transaction. B has no
+  // budget and stays active, so the restart's reconciliation offers it every member again.
   const budget = batch * SPARKS + SPARKS / 2;
+  const OPEN_SPARKS = 3;
   return {
-    name: `campaign batch of ${batch} grants`,
+    name: `campaign batch of ${batch * 2} grants`,
     setup(t) {
       const campaigns = new CampaignService(t.db, t.ledger, new AuditQueue(), Date.now, silentLogger);
-      const c = campaigns.start({
-        guildId: G,
-        channelId: '950000000000000001',
-        messageId: '950000000000000002',
-        emoji: '🔥',
-        sparks: SPARKS,
-        budget,
-        defaultName: 'crash test',
-        moderatorId: 'mod',
-      });
-      return { campaignId: c.id };
+      const start = (messageId: string, emoji: string, sparks: number, withBudget: boolean) =>
+        campaigns.start({
+          guildId: G,
+          channelId: '950000000000000001',
+          messageId,
+          emoji,
+          sparks,
+          ...(withBudget ? { budget } : {}),
+          defaultName: `crash test ${emoji}`,
+          moderatorId: 'mod',
+        }).id;
+      return {
+        budgeted: start('950000000000000002', '🔥', SPARKS, true),
+        open: start('950000000000000003', '🎉', OPEN_SPARKS, false),
+      };
     },
     async run(t, ctx, env) {
-      const w = startWorker({ op: 'campaign-batch', db: t.file, campaignId: ctx.campaignId, users }, env);
+      const w = startWorker(
+        { op: 'campaign-batch', db: t.file, campaignIds: [ctx.budgeted, ctx.open], users },
+        env,
+      );
       await waitWorker(w, env);
     },
     check(t, ctx) {
-      const id = ctx.campaignId as number;
+      const budgeted = ctx.budgeted as number;
+      const open = ctx.open as number;
       const db = openDatabase(t.file, { migrate: false });
       return closing(db, () => {
         const problems: string[] = [];
@@ -283,22 +293,28 @@ function campaignFlow(batch: number): Flow {
         if (after) problems.push(`after the crash: ${after}`);
         problems.push(...integrity(db));
         // Restart: reconciliation queues a grant for every member whose reaction is on
-        // the message (all of them; those with a claim must be skipped).
+        // the message of each active campaign (all of them; those with a claim must be skipped).
         const ledger = new Ledger(db);
         const campaigns = new CampaignService(db, ledger, new AuditQueue(), Date.now, silentLogger);
-        const active = campaigns.allActive().find((c) => c.id === id);
-        ctx.outcome = active ? 'rolled back, granted on reconcile' : 'committed, reconcile a no-op';
-        if (active) for (const u of users) campaigns.enqueueGrant(active, u, Date.now(), true);
+        const active = campaigns.allActive();
+        ctx.outcome = active.some((c) => c.id === budgeted)
+          ? 'rolled back, granted on reconcile'
+          : 'committed, reconcile skipped every claim';
+        for (const c of active) for (const u of users) campaigns.enqueueGrant(c, u, Date.now(), true);
         campaigns.flush();
-        const row = campaigns.store.byId(id)!;
         const balances = users.map((u) => ledger.standing(G, u).balance);
-        if (balances.some((b) => b !== SPARKS)) problems.push(`balances ${balances.join(',')}`);
-        if (row.claims !== batch || row.granted !== batch * SPARKS)
-          problems.push(`campaign counts ${row.claims} claims, ${row.granted} Sparks`);
-        if (row.status !== 'ended' || row.endReason !== 'budget')
-          problems.push(`campaign ${row.status} (${String(row.endReason)})`);
-        const left = ledger.account(G, CAMPAIGN_BUDGET(id))?.balance ?? 0;
-        const returned = campaigns.summary(row).returned;
+        if (balances.some((b) => b !== SPARKS + OPEN_SPARKS)) problems.push(`balances ${balances.join(',')}`);
+        const a = campaigns.store.byId(budgeted)!;
+        const b = campaigns.store.byId(open)!;
+        if (a.claims !== batch || a.granted !== batch * SPARKS)
+          problems.push(`budgeted campaign counts ${a.claims} claims, ${a.granted} Sparks`);
+        if (b.claims !== batch || b.granted !== batch * OPEN_SPARKS)
+          problems.push(`open campaign counts ${b.claims} claims, ${b.granted} Sparks`);
+        if (a.status !== 'ended' || a.endReason !== 'budget')
+          problems.push(`budgeted campaign ${a.status} (${String(a.endReason)})`);
+        if (b.status !== 'active') problems.push(`open campaign ${b.status}`);
+        const left = ledger.account(G, CAMPAIGN_BUDGET(budgeted))?.balance ?? 0;
+        const returned = campaigns.summary(a).returned;
         if (left !== 0 || returned !== budget - batch * SPARKS)
           problems.push(`budget left ${left}, returned ${returned}`);
         const final = ledgerProblems(db);

@@ -72,8 +72,8 @@ export const ROLE_OUTCOMES: Outcome[] = [
 
 export async function roleGrantOutcomes(): Promise<ScenarioResult> {
   const w = await startWorld({ shutdownGraceMs: 200 });
-  // A request that hangs is given up after 1 s instead of discord.js's 15 s (then retried).
-  w.app.client.rest.options.timeout = 1000;
+  // A request that hangs is given up after 2 s instead of discord.js's 15 s (then retried).
+  w.app.client.rest.options.timeout = 2000;
   const failures: string[] = [];
   const seen: string[] = [];
   try {

@@ -41,7 +41,7 @@ type Command =
       key: string;
       rolesDir: string;
     }
-  | { op: 'campaign-batch'; db: string; campaignId: number; users: string[] }
+  | { op: 'campaign-batch'; db: string; campaignIds: number[]; users: string[] }
   | { op: 'webhook-server'; db: string; secret: string; guild: string };
 
 const DEFAULTS = {
@@ -191,8 +191,9 @@ async function main(): Promise<void> {
     case 'campaign-batch': {
       const { CampaignService } = await import('../src/campaigns/campaigns.ts');
       const campaigns = new CampaignService(db, ledger, audit, Date.now, await silent());
-      const campaign = campaigns.allActive().find((c) => c.id === cmd.campaignId)!;
-      for (const user of cmd.users) campaigns.enqueueGrant(campaign, user, Date.now());
+      const active = cmd.campaignIds.map((id) => campaigns.allActive().find((c) => c.id === id)!);
+      // Each member reacted to every campaign: one batch holds them all, interleaved.
+      for (const user of cmd.users) for (const c of active) campaigns.enqueueGrant(c, user, Date.now());
       campaigns.flush();
       counts.ok = campaigns.stats.granted;
       break;
