@@ -9,7 +9,7 @@ import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { MIGRATIONS_FOLDER, openDatabase, type Db } from '../src/db/open.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
 import { DAY_MS } from '../src/ledger/time.ts';
-import { latencies, opsPerSecond, percentile, rng, summary, type Row } from './lib.ts';
+import { latencies, opsPerSecond, percentile, ratioRow, rng, summary, type Row } from './lib.ts';
 
 export const G = '900000000000000001';
 
@@ -86,19 +86,9 @@ export function writePath(runs: number, grants: number): Row[] {
       dispose();
     }
   }
-  const o = summary(ours);
-  const b = summary(raw).median;
   const ol = summary(oursLat);
   return [
-    {
-      figure: 'ledger grant, 1 per durable tx',
-      ...o,
-      unit: 'grants/s',
-      baseline: b,
-      ratio: o.median / b,
-      target: '≥ 0.85× raw',
-      pass: o.median / b >= 0.85,
-    },
+    ratioRow('ledger grant, 1 per durable tx', ours, raw, 'grants/s', 0.85),
     {
       figure: 'ledger grant p99 latency',
       ...ol,
@@ -152,19 +142,7 @@ export function duplicates(runs: number, n: number): Row[] {
     );
   }
   dispose();
-  const o = summary(ours);
-  const b = summary(raw).median;
-  return [
-    {
-      figure: 'duplicate rejection (replays)',
-      ...o,
-      unit: 'ops/s',
-      baseline: b,
-      ratio: o.median / b,
-      target: '≥ 0.8× raw',
-      pass: o.median / b >= 0.8,
-    },
-  ];
+  return [ratioRow('duplicate rejection (replays)', ours, raw, 'ops/s', 0.8)];
 }
 
 /**

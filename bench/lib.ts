@@ -37,6 +37,27 @@ export function summary(values: number[]): { median: number; min: number; max: n
 }
 
 /** Runs `fn` n times, returning each run's operations per second. */
+/** A throughput row judged by its ratio to a baseline measured in the same run. */
+export function ratioRow(
+  figure: string,
+  ours: number[],
+  baseline: number[],
+  unit: string,
+  minRatio: number,
+): Row {
+  const o = summary(ours);
+  const b = summary(baseline).median;
+  return {
+    figure,
+    ...o,
+    unit,
+    baseline: b,
+    ratio: o.median / b,
+    target: `≥ ${minRatio}× raw`,
+    pass: o.median / b >= minRatio,
+  };
+}
+
 export function opsPerSecond(ops: number, fn: () => void): number {
   const t0 = performance.now();
   fn();

@@ -92,7 +92,10 @@ export class TierWorker {
       this.pending.clear();
       const fresh = new Map<string, string[]>();
       for (const { guildId, userId, fresh: isFresh } of batch) {
-        if (isFresh) fresh.set(guildId, [...(fresh.get(guildId) ?? []), userId]);
+        if (!isFresh) continue;
+        const ids = fresh.get(guildId);
+        if (ids) ids.push(userId);
+        else fresh.set(guildId, [userId]);
       }
       for (const [guildId, userIds] of fresh) {
         const guild = this.client.guilds.cache.get(guildId);
