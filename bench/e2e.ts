@@ -1,6 +1,6 @@
 /**
- * End-to-end figures: the real bot (`node --import tsx src/index.ts`, a child process, so
- * its memory is its own) logged in to the fake Discord that runs in this process, with the
+ * End-to-end figures: the real bot as `npm start` runs it (built by `npm run build`, then
+ * `node dist/index.js`, a child process, so its memory is its own) logged in to the fake Discord that runs in this process, with the
  * scale database behind it.
  *
  * - start-up: spawn → "Sparks is ready" (gateway READY, every guild, plugins started);
@@ -13,8 +13,9 @@
  *   unpaced ones (n reactions sent as fast as the fake can) give throughput;
  * - memory: the bot's RSS after the scale data is loaded and synced and each burst.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -42,6 +43,8 @@ export interface E2eOptions {
   rawGrantsPerSecond: number;
   /** Development: called once the bot has synced, with its process (e.g. to take a heap snapshot). */
   afterSync?: (bot: Bot) => Promise<void>;
+  /** Development: called after the last burst, with the bot still running. */
+  afterBursts?: (bot: Bot) => Promise<void>;
 }
 
 export interface Bot {
@@ -59,7 +62,7 @@ function startBot(fake: FakeDiscord, dbFile: string): Bot {
   const t0 = performance.now();
   // BENCH_BOT_NODE_OPTIONS: extra node flags for the bot (e.g. --cpu-prof) when profiling.
   const extra = process.env.BENCH_BOT_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
-  const entry = process.env.BENCH_BOT_ENTRY?.split(' ') ?? ['--import', 'tsx', 'src/index.ts'];
+  const entry = process.env.BENCH_BOT_ENTRY?.split(' ') ?? ['dist/index.js'];
   const child = spawn(process.execPath, [...extra, ...entry], {
     cwd: ROOT,
     env: {
@@ -71,6 +74,7 @@ function startBot(fake: FakeDiscord, dbFile: string): Bot {
       DISCORD_API_URL: fake.apiBase,
       DATABASE_PATH: dbFile,
       LOG_LEVEL: 'info',
+      ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -186,6 +190,12 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
     });
 
     // ---- start-up ------------------------------------------------------------------------
+    step('build (npm run build, as npm start does first)');
+    execFileSync(
+      process.execPath,
+      [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      { cwd: ROOT, stdio: 'inherit' },
+    );
     const starts: number[] = [];
     const startRuns = o.quick ? 2 : 4;
     for (let r = 0; r < startRuns; r++) {
@@ -202,6 +212,8 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
     await live.waitFor('ranked flags synced', 180_000);
     await sleep(1000);
     const rssLoaded = live.rssMb();
+    /** RSS after each stage, for the memory row's note (where the megabytes came from). */
+    const stages: [string, number][] = [['synced', rssLoaded]];
     await o.afterSync?.(live);
     fake.requests.length = 0;
 
@@ -242,6 +254,7 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
     await config(false);
     const balanceOff = await time(samples, () => slash(someone(), 'balance').final());
     const boardOff = await time(samples, () => slash(someone(), 'leaderboard').final());
+    stages.push(['reads', live.rssMb()]);
     if (process.env.BENCH_DEBUG)
       console.error(
         'slow leaderboards',
@@ -261,6 +274,7 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
     balanceAck.splice(0, balanceAck.length - cardSamples);
     const boardCard = await time(cardSamples, () => slash(someone(), 'leaderboard').final());
     await config(false);
+    stages.push(['cards', live.rssMb()]);
 
     // ---- bursts --------------------------------------------------------------------------
     const reader = new Database(dbFile, { readonly: true, fileMustExist: true });
@@ -363,6 +377,7 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
       pacedRuns.push(await burst(r, 1000));
       await sleep(2000);
       rss.push(live.rssMb());
+      stages.push([`burst ${r + 1}`, rss.at(-1)!]);
     }
     const unpacedRuns: Burst[] = [];
     for (let r = 0; r < unpaced; r++) {
@@ -371,8 +386,10 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
       );
       unpacedRuns.push(await burst(paced + r, null));
       await sleep(2000);
+      stages.push([`burst ${paced + r + 1}`, live.rssMb()]);
     }
     rss.push(live.rssMb());
+    await o.afterBursts?.(live);
     reader.close();
 
     // ---- rows ----------------------------------------------------------------------------
@@ -396,14 +413,14 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
     const n = o.burst.toLocaleString('en-US');
     return [
       {
-        figure: 'start-up: spawn → ready (scale db, warm tsx cache)',
+        figure: 'start-up: spawn → ready (scale db, warm file cache)',
         ...summary(warmStarts),
         unit: 'ms',
         baseline: null,
         ratio: null,
         target: '≤ 1,500 ms',
         pass: summary(warmStarts).median <= 1500,
-        note: `first start of this run (tsx cache as found): ${starts[0]!.toFixed(0)} ms`,
+        note: `first start of this run: ${starts[0]!.toFixed(0)} ms`,
       },
       latencyRow('/sparks balance end to end, images off (p99)', balanceOff, 20),
       latencyRow('/sparks leaderboard end to end, images off (p99)', boardOff, 20),
@@ -454,7 +471,7 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
         ratio: null,
         target: '≤ 150 MB',
         pass: rss[0]! <= 150,
-        note: `after load ${rssLoaded.toFixed(0)} MB; after each burst ${rss.map((x) => x.toFixed(0)).join(' / ')} MB`,
+        note: `after ${stages.map(([name, mb]) => `${name} ${mb.toFixed(0)}`).join(', ')} MB`,
       },
       {
         figure: 'bot RSS growth over the later bursts',

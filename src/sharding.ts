@@ -36,13 +36,19 @@ export async function runShardManager(config: Config, logger: Logger): Promise<(
     config.shardCount === 'auto' || config.shardCount === undefined ? info.shards : config.shardCount;
   // Discord allows max_concurrency IDENTIFYs at once; only a limit of 1 needs 5 s between shards.
   const delay = info.maxConcurrency >= total ? 0 : 5_500;
-  const manager = new ShardingManager(fileURLToPath(new URL('./index.ts', import.meta.url)), {
-    token: config.discordToken,
-    totalShards: total,
-    mode: 'process',
-    respawn: true,
-    execArgv: ['--import', 'tsx'],
-  });
+  // Each shard runs this process's own entry: dist/index.js when built (npm start), the
+  // TypeScript source under tsx otherwise (tests, development).
+  const compiled = import.meta.url.endsWith('.js');
+  const manager = new ShardingManager(
+    fileURLToPath(new URL(compiled ? './index.js' : './index.ts', import.meta.url)),
+    {
+      token: config.discordToken,
+      totalShards: total,
+      mode: 'process',
+      respawn: true,
+      execArgv: compiled ? [] : ['--import', 'tsx'],
+    },
+  );
   manager.on('shardCreate', (shard) => {
     logger.info({ shardId: shard.id, total }, 'shard process started');
     shard.on('death', () => logger.warn({ shardId: shard.id }, 'shard process exited'));

@@ -1,11 +1,16 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Card } from './render.ts';
 import type { RenderReply, RenderRequest } from './worker.ts';
 
 export interface CardRendererOptions {
-  /** Worker threads at most (default 2). */
+  /**
+   * Worker threads at most. Default: one per core beyond the first, at most 2 — more
+   * renders at once than spare cores only take time from the event loop, and each worker
+   * holds tens of megabytes (its own V8 and Skia's caches).
+   */
   size?: number;
   /** Cards waiting at most; beyond it render() fails at once (the reply goes without image). */
   maxQueue?: number;
@@ -30,8 +35,12 @@ interface Slot {
   idle: NodeJS.Timeout | null;
 }
 
-// The worker module is TypeScript; tsx's API compiles it in the worker thread, whether the
-// bot runs under tsx (npm start) or under vitest (whose transform workers do not inherit).
+// Built (npm start runs dist/), the worker is plain JavaScript. From the TypeScript sources
+// (tests, scripts under tsx), tsx's API compiles it in the worker thread, whether the
+// process runs under tsx or under vitest (whose transform workers do not inherit).
+const COMPILED = import.meta.url.endsWith('.js');
+/** A card needs little JavaScript heap (drawing and encoding are native): keep V8's small. */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 };
 const BOOTSTRAP = `
 const { workerData } = require('node:worker_threads');
 import(workerData.tsx)
@@ -56,7 +65,7 @@ export class CardRenderer {
   private closed = false;
 
   constructor(options: CardRendererOptions = {}) {
-    this.size = Math.max(1, options.size ?? 2);
+    this.size = Math.max(1, options.size ?? Math.min(2, availableParallelism() - 1));
     this.maxQueue = options.maxQueue ?? 32;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.idleMs = options.idleMs ?? 5 * 60_000;
@@ -115,14 +124,20 @@ export class CardRenderer {
   }
 
   private spawn(): void {
-    const require = createRequire(import.meta.url);
-    const worker = new Worker(BOOTSTRAP, {
-      eval: true,
-      workerData: {
-        tsx: pathToFileURL(require.resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href,
-        entry: new URL('./worker.ts', import.meta.url).href,
-      },
-    });
+    const worker = COMPILED
+      ? new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: WORKER_LIMITS })
+      : new Worker(BOOTSTRAP, {
+          eval: true,
+          resourceLimits: WORKER_LIMITS,
+          workerData: {
+            tsx: pathToFileURL(
+              createRequire(import.meta.url)
+                .resolve('tsx/esm/api')
+                .replace(/\.cjs$/, '.mjs'),
+            ).href,
+            entry: new URL('./worker.ts', import.meta.url).href,
+          },
+        });
     const slot: Slot = { worker, ready: false, job: null, idle: null };
     this.slots.push(slot);
     worker.on('message', (message: RenderReply | { ready: true }) => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CardRenderer } from '../../src/cards/pool.ts';
-import { cardSize, printable, renderCard, type Card } from '../../src/cards/render.ts';
+import type { Canvas } from '@napi-rs/canvas';
+import { cardSize, drawCard, printable, renderCard, type Card } from '../../src/cards/render.ts';
 import { decodePng } from '../helpers/members.ts';
 
 const balance: Card = {
@@ -43,6 +44,28 @@ describe('cards', () => {
   ] as const)('%s is a PNG of its size', async (_label, card, size) => {
     expect(cardSize(card)).toEqual(size);
     expect(await decodePng(await renderCard(card))).toEqual(size);
+  });
+
+  it('a reused canvas draws exactly what a fresh one draws, one canvas per size', () => {
+    const canvases = new Map<string, Canvas>();
+    const other: Card = {
+      ...balance,
+      name: 'Ada Lovelace',
+      balance: '99,999,999 Sparks',
+      tier: null,
+      progress: { fraction: 1, text: 'done' },
+    };
+    const first = drawCard(balance, canvases);
+    expect(drawCard(other, canvases)).toBe(first);
+    drawCard(board(3), canvases);
+    drawCard(board(10), canvases);
+    expect([...canvases.keys()].sort()).toEqual(['800x300', '800x304', '800x640']);
+    // Each card drawn over another leaves no trace of it.
+    for (const card of [balance, board(3), board(10)]) {
+      const reused = drawCard(card, canvases).encodeSync('png');
+      expect(reused.equals(drawCard(card).encodeSync('png'))).toBe(true);
+    }
+    expect(drawCard(other, canvases).encodeSync('png').equals(drawCard(other).encodeSync('png'))).toBe(true);
   });
 
   it('drops emoji the font cannot draw, keeps Hangul and Latin', () => {

@@ -2,14 +2,22 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deployCommands } from '../../src/discord/deploy.ts';
 import { FakeDiscord } from '../fake-discord/index.ts';
+import { buildBot } from '../helpers/build.ts';
+import { decodePng } from '../helpers/members.ts';
 
 const root = join(import.meta.dirname, '../..');
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
+let build: ReturnType<typeof buildBot>;
+beforeAll(() => {
+  build = buildBot();
+});
+afterAll(() => build.dispose());
 
 interface Run {
   code: Promise<number | null>;
@@ -18,9 +26,9 @@ interface Run {
   kill: (signal: NodeJS.Signals) => void;
 }
 
-/** `npm start`'s command (tsx src/index.ts) with exactly the given environment. */
+/** `npm start`'s command (node on the built dist/index.js) with exactly the given environment. */
 function start(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+  const child = spawn(process.execPath, [build.entry], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -81,10 +89,18 @@ describe('npm start', () => {
     expect(run.stderr() + run.stdout()).not.toContain(wrong);
   });
 
-  it('logs in to any Discord-compatible server at DISCORD_API_URL, and stops cleanly on SIGTERM', async () => {
+  it('logs in to any Discord-compatible server at DISCORD_API_URL, answers with a card, and stops cleanly on SIGTERM', async () => {
     const fake = await FakeDiscord.start();
     cleanups.push(() => fake.stop());
-    fake.createGuild({ name: 'Lab' });
+    const guild = fake.createGuild({ name: 'Lab' });
+    const channel = fake.createChannel(guild.id, { name: 'general' });
+    const member = fake.addMember(guild.id, { username: 'ada' }).userId;
+    await deployCommands({
+      token: fake.token,
+      clientId: fake.applicationId,
+      guildId: guild.id,
+      apiUrl: fake.apiBase,
+    });
     const run = start({
       DISCORD_TOKEN: fake.token,
       DISCORD_CLIENT_ID: fake.applicationId,
@@ -98,6 +114,18 @@ describe('npm start', () => {
       .find((l) => l.includes('Sparks is ready'))!;
     expect(JSON.parse(ready)).toMatchObject({ level: 30, guilds: 1 });
     expect(run.stdout()).not.toContain(fake.token);
+    // The built card worker (dist/cards/worker.js) draws the balance card.
+    const reply = await fake
+      .slash({
+        guildId: guild.id,
+        channelId: channel.id,
+        userId: member,
+        command: 'sparks',
+        subcommand: 'balance',
+      })
+      .final();
+    expect(reply.attachments.map((a) => a.filename)).toEqual(['sparks-card.png']);
+    expect(await decodePng(reply.attachments[0]!.data)).toEqual({ width: 800, height: 300 });
     run.kill('SIGTERM');
     expect(await run.code).toBe(0);
     expect(run.stdout()).toContain('Sparks stopped');

@@ -20,8 +20,13 @@ describe('the container image', () => {
 
   it('runs what npm start runs, as a non-root user, with the database on a volume', () => {
     const cmd = /^CMD \[(.*)\]$/m.exec(dockerfile)![1]!.replace(/"/g, '').split(/,\s*/);
-    expect(pkg.scripts.start).toBe('tsx src/index.ts');
-    expect(cmd).toEqual(['node', '--import', 'tsx', 'src/index.ts']);
+    expect(pkg.scripts.start).toBe('node dist/index.js');
+    expect(pkg.scripts.prestart).toBe('npm run build --silent');
+    expect(cmd).toEqual(['node', 'dist/index.js']);
+    expect(dockerfile).toMatch(/RUN .*npm run build/);
+    expect(dockerfile).toMatch(/COPY --from=build .* \/app\/dist \.\/dist/);
+    // npm start builds, so the compiler is a production dependency, as tsx is for the scripts.
+    expect(pkg.dependencies.typescript).toBeDefined();
     expect(pkg.dependencies.tsx).toBeDefined();
     expect(dockerfile).toMatch(/^USER sparks$/m);
     expect(dockerfile).toMatch(/DATABASE_PATH=\/data\/sparks.db/);

@@ -3,11 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_FOLDER, openDatabase } from '../../src/db/open.ts';
 import { deployCommands } from '../../src/discord/deploy.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { FakeDiscord, Permissions, text } from '../fake-discord/index.ts';
+import { buildBot } from '../helpers/build.ts';
 
 const root = join(import.meta.dirname, '../..');
 const MIGRATIONS = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).length;
@@ -15,6 +16,11 @@ const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
+let build: ReturnType<typeof buildBot>;
+beforeAll(() => {
+  build = buildBot();
+});
+afterAll(() => build.dispose());
 
 /** A fake Discord with one guild per shard (ids routed to it): a channel, a moderator, members. */
 async function shardedWorld(members: number) {
@@ -57,9 +63,9 @@ async function shardedWorld(members: number) {
   return { fake, guilds, file, env };
 }
 
-/** `npm start`'s command as a child process; resolves once every shard has logged ready. */
+/** `npm start`'s command (the built bot) as a child process; resolves once every shard has logged ready. */
 async function startBot(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+  const child = spawn(process.execPath, [build.entry], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
