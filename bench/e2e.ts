@@ -1,6 +1,7 @@
 /**
  * End-to-end figures: the real bot as `npm start` runs it (built by `npm run build`, then
- * `node dist/index.js`, a child process, so its memory is its own) logged in to the fake Discord that runs in this process, with the
+ * node with the start script's flags on dist/index.js, a child process, so its memory is
+ * its own) logged in to the fake Discord that runs in this process, with the
  * scale database behind it.
  *
  * - start-up: spawn → "Sparks is ready" (gateway READY, every guild, plugins started);
@@ -11,7 +12,8 @@
  *   is visible to another connection on the database file (committed, durable), polled
  *   every millisecond; paced bursts (n reactions spread over one second) give latencies,
  *   unpaced ones (n reactions sent as fast as the fake can) give throughput;
- * - memory: the bot's RSS after the scale data is loaded and synced and each burst.
+ * - memory: the bot's RSS after the scale data is loaded and synced and after each burst
+ *   (the figure the target names), then with a card render worker up (after card reads).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,12 +25,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { deployCommands } from '../src/discord/deploy.ts';
 import { FakeDiscord, Intents, Permissions, compareSnowflakes } from '../tests/fake-discord/index.ts';
+import { startArgs } from '../tests/helpers/build.ts';
 import type { GuildRecord, MemberRecord } from '../tests/fake-discord/index.ts';
 import { newMemberId } from './burst.ts';
 import { G, memberId } from './ledger.ts';
 import { percentile, rng, summary, type Row } from './lib.ts';
 
 const ROOT = join(import.meta.dirname, '..');
+/** A Standard Webhooks secret (whsec_ + base64) for the bot's webhook server; nothing calls it. */
+const BENCH_WEBHOOK_SECRET = `whsec_${Buffer.from('sparks-bench-webhook-secret-32b!').toString('base64')}`;
 const FIRE = '🔥';
 
 export interface E2eOptions {
@@ -62,7 +67,7 @@ function startBot(fake: FakeDiscord, dbFile: string): Bot {
   const t0 = performance.now();
   // BENCH_BOT_NODE_OPTIONS: extra node flags for the bot (e.g. --cpu-prof) when profiling.
   const extra = process.env.BENCH_BOT_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
-  const entry = process.env.BENCH_BOT_ENTRY?.split(' ') ?? ['dist/index.js'];
+  const entry = process.env.BENCH_BOT_ENTRY?.split(' ') ?? startArgs();
   const child = spawn(process.execPath, [...extra, ...entry], {
     cwd: ROOT,
     env: {
@@ -74,6 +79,10 @@ function startBot(fake: FakeDiscord, dbFile: string): Bot {
       DISCORD_API_URL: fake.apiBase,
       DATABASE_PATH: dbFile,
       LOG_LEVEL: 'info',
+      // As deployed: the platform webhook server is on (an ephemeral loopback port).
+      WEBHOOK_PORT: '0',
+      WEBHOOK_HOST: '127.0.0.1',
+      WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
       ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -260,22 +269,6 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
         'slow leaderboards',
         boardOff.map((ms, i) => [i, Math.round(ms)]).filter(([, ms]) => ms! > 20),
       );
-    const cardSamples = o.quick ? 20 : 60;
-    step(`reads end to end, images on (${cardSamples} each)`);
-    await config(true);
-    const balanceAck: number[] = [];
-    const balanceCard = await time(cardSamples, async () => {
-      const t0 = performance.now();
-      const h = slash(someone(), 'balance');
-      await h.reply();
-      balanceAck.push(performance.now() - t0);
-      await h.final();
-    });
-    balanceAck.splice(0, balanceAck.length - cardSamples);
-    const boardCard = await time(cardSamples, () => slash(someone(), 'leaderboard').final());
-    await config(false);
-    stages.push(['cards', live.rssMb()]);
-
     // ---- bursts --------------------------------------------------------------------------
     const reader = new Database(dbFile, { readonly: true, fileMustExist: true });
     const newClaims = reader.prepare<[number], { r: number; u: string; at: number }>(
@@ -392,6 +385,27 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
     await o.afterBursts?.(live);
     reader.close();
 
+    // ---- cards (after the bursts) ---------------------------------------------------------
+    const cardSamples = o.quick ? 20 : 60;
+    step(`reads end to end, images on (${cardSamples} each)`);
+    await config(true);
+    const balanceAck: number[] = [];
+    const balanceCard = await time(cardSamples, async () => {
+      const t0 = performance.now();
+      const h = slash(someone(), 'balance');
+      await h.reply();
+      balanceAck.push(performance.now() - t0);
+      await h.final();
+    });
+    balanceAck.splice(0, balanceAck.length - cardSamples);
+    const boardCard = await time(cardSamples, () => slash(someone(), 'leaderboard').final());
+    await config(false);
+    // The render worker stays up for idleMs (5 min) after its last card: its memory is
+    // reported apart from the load + burst figure the target names.
+    await sleep(2000);
+    const rssCards = live.rssMb();
+    stages.push(['cards', rssCards]);
+
     // ---- rows ----------------------------------------------------------------------------
     const p = (xs: number[], q: number) => percentile(xs, q);
     const latencyRow = (figure: string, lat: number[], target: number, unit = 'ms'): Row => ({
@@ -472,6 +486,18 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
         target: '≤ 150 MB',
         pass: rss[0]! <= 150,
         note: `after ${stages.map(([name, mb]) => `${name} ${mb.toFixed(0)}`).join(', ')} MB`,
+      },
+      {
+        figure: 'bot RSS after card reads (one render worker up)',
+        median: rssCards,
+        min: rssCards,
+        max: rssCards,
+        unit: 'MB',
+        baseline: rss.at(-1)!,
+        ratio: null,
+        target: 'info',
+        pass: null,
+        note: 'baseline: RSS before the card reads; the worker stops after 5 idle minutes',
       },
       {
         figure: 'bot RSS growth over the later bursts',

@@ -36,8 +36,8 @@ export async function runShardManager(config: Config, logger: Logger): Promise<(
     config.shardCount === 'auto' || config.shardCount === undefined ? info.shards : config.shardCount;
   // Discord allows max_concurrency IDENTIFYs at once; only a limit of 1 needs 5 s between shards.
   const delay = info.maxConcurrency >= total ? 0 : 5_500;
-  // Each shard runs this process's own entry: dist/index.js when built (npm start), the
-  // TypeScript source under tsx otherwise (tests, development).
+  // Each shard runs this process's own entry: dist/index.js with npm start's node flags
+  // when built, the TypeScript source under tsx otherwise (development).
   const compiled = import.meta.url.endsWith('.js');
   const manager = new ShardingManager(
     fileURLToPath(new URL(compiled ? './index.js' : './index.ts', import.meta.url)),
@@ -46,7 +46,7 @@ export async function runShardManager(config: Config, logger: Logger): Promise<(
       totalShards: total,
       mode: 'process',
       respawn: true,
-      execArgv: compiled ? [] : ['--import', 'tsx'],
+      execArgv: compiled ? process.execArgv : ['--import', 'tsx'],
     },
   );
   manager.on('shardCreate', (shard) => {

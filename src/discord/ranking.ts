@@ -6,6 +6,7 @@ import {
   type GuildMember,
   type PartialGuildMember,
 } from 'discord.js';
+import { collectAfterBulkWork } from '../ops/memory.ts';
 import type { Services } from '../services.ts';
 
 const PAGE = 1000;
@@ -57,7 +58,10 @@ export async function syncRanked(guild: Guild, services: Services): Promise<Sync
     after = last;
   }
   const changed = services.members.reconcileRanked(guild.id, rankable);
-  return { members: rankable.size, changed, present: new Set(rankable.keys()) };
+  const present = new Set(rankable.keys());
+  rankable.clear();
+  if (present.size > PAGE) collectAfterBulkWork();
+  return { members: present.size, changed, present };
 }
 
 /**

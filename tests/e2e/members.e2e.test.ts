@@ -1,9 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyLedger } from '../../src/db/verify.ts';
 import { memberNames } from '../../src/discord/commands/sparks/leaderboard.ts';
 import { membersIdle } from '../../src/discord/listeners/members.ts';
 import { syncRanked } from '../../src/discord/ranking.ts';
-import { buttons, expectNoUnexpectedRequests, text, type MessageView } from '../fake-discord/index.ts';
+import {
+  buttons,
+  compareSnowflakes,
+  expectNoUnexpectedRequests,
+  text,
+  type MessageView,
+} from '../fake-discord/index.ts';
 import { startWorld, type BotWorld } from '../helpers/bot.ts';
 import { fakeClock } from '../helpers/db.ts';
 import { credit, decodePng, rankedFlag, seedCampaign, seedRedemption } from '../helpers/members.ts';
@@ -514,6 +520,46 @@ describe('ranked flags kept true to Discord', () => {
       w.fake.requests.filter((r) => r.method === 'GET' && r.route === '/guilds/:guildId/members/:userId'),
     ).toEqual([]);
     w.app.services.settings.update(w.guildId, { leaderboardExcludeRoleId: null });
+  });
+
+  it('syncRanked reads every page of a guild larger than one page, then collects the garbage', async () => {
+    const vip = w.fake.createRole(w.guildId, { name: 'VIP 3', position: 2 });
+    const before = w.fake.state.guilds.get(w.guildId)!.members.size;
+    const added = Array.from(
+      { length: 2_100 },
+      (_, i) =>
+        w.fake.addMember(w.guildId, {
+          username: `big${i}`,
+          roles: i % 7 === 0 ? [vip.id] : [],
+          bot: i % 500 === 1,
+        }).userId,
+    );
+    // Accounts on both sides of each page boundary, and at the very end.
+    const sorted = [...w.fake.state.guilds.get(w.guildId)!.members.keys()].sort(compareSnowflakes);
+    const probes = [0, 999, 1000, 1001, 1999, 2000, sorted.length - 1]
+      .map((i) => sorted[i]!)
+      .filter((id) => added.includes(id));
+    expect(probes.length).toBeGreaterThanOrEqual(5);
+    for (const id of probes) credit(w, id, 5, `big-${id}`);
+    await membersIdle();
+    w.app.services.settings.update(w.guildId, { leaderboardExcludeRoleId: vip.id });
+    const gc = vi.fn();
+    vi.stubGlobal('gc', gc);
+    w.fake.requests.length = 0;
+    try {
+      const result = await syncRanked(w.app.client.guilds.cache.get(w.guildId)!, w.app.services);
+      expect(result.members).toBe(before + added.length);
+      expect(gc).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.unstubAllGlobals();
+      w.app.services.settings.update(w.guildId, { leaderboardExcludeRoleId: null });
+    }
+    const pages = w.fake.requests.filter((r) => r.route === '/guilds/:guildId/members');
+    expect(pages.map((r) => r.query.after ?? null)).toEqual([null, sorted[999], sorted[1999]]);
+    for (const id of probes) {
+      const i = added.indexOf(id);
+      expect([id, rankedFlag(w, id)]).toEqual([id, i % 7 === 0 || i % 500 === 1 ? 0 : 1]);
+    }
   });
 
   it('changes while the bot was offline are fixed at start-up', async () => {

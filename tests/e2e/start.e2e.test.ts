@@ -28,7 +28,7 @@ interface Run {
 
 /** `npm start`'s command (node on the built dist/index.js) with exactly the given environment. */
 function start(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, [build.entry], {
+  const child = spawn(process.execPath, build.args, {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

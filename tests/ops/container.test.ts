@@ -20,9 +20,9 @@ describe('the container image', () => {
 
   it('runs what npm start runs, as a non-root user, with the database on a volume', () => {
     const cmd = /^CMD \[(.*)\]$/m.exec(dockerfile)![1]!.replace(/"/g, '').split(/,\s*/);
-    expect(pkg.scripts.start).toBe('node dist/index.js');
+    expect(pkg.scripts.start).toMatch(/^node (--[\w-]+(=\S+)? )*dist\/index\.js$/);
     expect(pkg.scripts.prestart).toBe('npm run build --silent');
-    expect(cmd).toEqual(['node', 'dist/index.js']);
+    expect(cmd).toEqual(pkg.scripts.start!.split(' '));
     expect(dockerfile).toMatch(/RUN .*npm run build/);
     expect(dockerfile).toMatch(/COPY --from=build .* \/app\/dist \.\/dist/);
     // npm start builds, so the compiler is a production dependency, as tsx is for the scripts.

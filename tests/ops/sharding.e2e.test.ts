@@ -65,7 +65,7 @@ async function shardedWorld(members: number) {
 
 /** `npm start`'s command (the built bot) as a child process; resolves once every shard has logged ready. */
 async function startBot(env: Record<string, string>) {
-  const child = spawn(process.execPath, [build.entry], {
+  const child = spawn(process.execPath, build.args, {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
