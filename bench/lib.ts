@@ -36,28 +36,41 @@ export function summary(values: number[]): { median: number; min: number; max: n
   return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
 }
 
-/** Runs `fn` n times, returning each run's operations per second. */
-/** A throughput row judged by its ratio to a baseline measured in the same run. */
+/**
+ * A throughput row judged by its ratio to a baseline measured in the same run. With
+ * `paired` (ours[i] measured next to baseline[i], in alternating order), the ratio is the
+ * median of the per-pair ratios, so drift over the run (the disk's cache and journal,
+ * other tenants) cancels out instead of landing on one side.
+ */
 export function ratioRow(
   figure: string,
   ours: number[],
   baseline: number[],
   unit: string,
   minRatio: number,
+  paired = false,
 ): Row {
   const o = summary(ours);
   const b = summary(baseline).median;
+  const pairs = ours.map((x, i) => x / baseline[i]!);
+  const ratio = paired ? median(pairs) : o.median / b;
   return {
     figure,
     ...o,
     unit,
     baseline: b,
-    ratio: o.median / b,
+    ratio,
     target: `≥ ${minRatio}× raw`,
-    pass: o.median / b >= minRatio,
+    pass: ratio >= minRatio,
+    ...(paired
+      ? {
+          note: `ratio: median of ${ours.length} paired runs (${pairs.map((r) => r.toFixed(2)).join(' ')}), each pair in alternating order`,
+        }
+      : {}),
   };
 }
 
+/** Runs `fn` once over `ops` operations and returns operations per second. */
 export function opsPerSecond(ops: number, fn: () => void): number {
   const t0 = performance.now();
   fn();

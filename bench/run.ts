@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     );
   };
   step('ledger write path');
-  const write = writePath(quick ? 3 : 5, quick ? 500 : 2000);
+  const write = writePath(quick ? 4 : 8, quick ? 400 : 1500);
   rows.push(...write);
   step('duplicate rejection');
   rows.push(...duplicates(quick ? 3 : 5, quick ? 5000 : 20000));
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   );
   const file = scaleDatabase(members, entries, NOW);
   step('reads at scale');
-  const reads = readsAtScale(file, NOW, quick ? 500 : 5000);
+  const reads = readsAtScale(file, NOW, quick ? 3 : 5, quick ? 300 : 2000);
   rows.push(...reads.rows);
   step('raw grants on the scale database (the burst baseline)');
   const rawScale = rawAtScale(file, 2, burst);

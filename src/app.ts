@@ -149,6 +149,7 @@ export function createApp(options: AppOptions): App {
         await dispatcher?.stop();
         await client.destroy();
         health.stop();
+        services.memory.stop();
         await services.cards.close();
         if (!options.db) db.close();
         logger.info('Sparks stopped');

@@ -8,6 +8,7 @@ import type { Clock } from './ledger/time.ts';
 import type { Logger } from './log.ts';
 import { MembersService } from './members/members.ts';
 import { AwardService } from './moderation/awards.ts';
+import { BulkWorkCollector } from './ops/memory.ts';
 import { enqueueOutbox, registerCreditedEvents } from './platform/outbox.ts';
 import { PlatformService } from './platform/service.ts';
 import { SettingsService } from './settings/settings.ts';
@@ -40,6 +41,11 @@ export interface Services {
   tiers: TierService;
   /** Profile and leaderboard images, drawn off the event loop; closed when the app stops. */
   cards: CardRenderer;
+  /**
+   * Hands the heap a bulk job grew back to the OS soon after it ends (a reaction burst, a
+   * full member-list sync); stopped when the app stops.
+   */
+  memory: BulkWorkCollector;
   /** The shop catalogue. */
   rewards: RewardService;
   /** Redemptions: reserve, fulfil, manual queue, recovery, timed roles. */
@@ -74,6 +80,10 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
       }),
     );
   }
+  const campaigns = new CampaignService(db, ledger, audit, clock, logger);
+  const memory = new BulkWorkCollector();
+  // A reaction burst leaves its garbage in the old generation; hand it back soon after.
+  campaigns.onCommitted((n) => memory.note(n));
   return {
     config,
     db,
@@ -83,7 +93,8 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     settings,
     awards: new AwardService(db, ledger, settings, clock, audit),
     platform: new PlatformService({ db, ledger, settings }),
-    campaigns: new CampaignService(db, ledger, audit, clock, logger),
+    campaigns,
+    memory,
     audit,
     members: new MembersService(db, ledger, tiers),
     tiers,

@@ -136,6 +136,7 @@ export class CampaignService {
   private scheduled: NodeJS.Immediate | null = null;
   private idleWaiters: (() => void)[] = [];
   private readonly listeners = new Set<(change: CampaignChange) => void>();
+  private readonly committedListeners = new Set<(operations: number) => void>();
   private readonly applyInSavepoint: (op: Op, st: BatchState) => Applied;
   private readonly grantManyInSavepoint: (c: CampaignRow, from: AccountKey, ops: GrantOp[]) => void;
   private closed = false;
@@ -395,6 +396,12 @@ export class CampaignService {
     return () => this.listeners.delete(listener);
   }
 
+  /** Called after each committed batch of the grant queue, with how many operations it held. */
+  onCommitted(listener: (operations: number) => void): () => void {
+    this.committedListeners.add(listener);
+    return () => this.committedListeners.delete(listener);
+  }
+
   private activeIndex(): Map<string, ActiveCampaign> {
     if (!this.index) {
       this.index = new Map();
@@ -541,6 +548,13 @@ export class CampaignService {
     this.stats.skipped += counts.skipped;
     this.stats.failed += counts.failed;
     this.logger.debug({ size: batch.length, ...counts }, 'campaign grants committed');
+    for (const l of this.committedListeners) {
+      try {
+        l(batch.length);
+      } catch (err) {
+        this.logger.error({ err }, 'campaign commit listener failed');
+      }
+    }
     for (const result of ended) if (result.ended) this.afterEnd(result);
   }
 

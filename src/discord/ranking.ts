@@ -6,7 +6,6 @@ import {
   type GuildMember,
   type PartialGuildMember,
 } from 'discord.js';
-import { collectAfterBulkWork } from '../ops/memory.ts';
 import type { Services } from '../services.ts';
 
 const PAGE = 1000;
@@ -60,7 +59,8 @@ export async function syncRanked(guild: Guild, services: Services): Promise<Sync
   const changed = services.members.reconcileRanked(guild.id, rankable);
   const present = new Set(rankable.keys());
   rankable.clear();
-  if (present.size > PAGE) collectAfterBulkWork();
+  // The pages read are garbage once the caller has used `present`: collect a moment later.
+  services.memory.note(present.size);
   return { members: present.size, changed, present };
 }
 

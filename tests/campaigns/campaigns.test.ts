@@ -52,6 +52,25 @@ describe('campaign grants', () => {
     t.ok();
   });
 
+  it('tells commit listeners each batch size; a listener that throws changes nothing', async () => {
+    const t = setup({ batchSize: 500 });
+    const { active } = t.start();
+    const sizes: number[] = [];
+    t.campaigns.onCommitted(() => {
+      throw new Error('listener bug');
+    });
+    const off = t.campaigns.onCommitted((n) => sizes.push(n));
+    for (let i = 0; i < 1200; i++) t.campaigns.enqueueGrant(active, t.user(i), t.clock());
+    await t.campaigns.idle();
+    expect(sizes).toEqual([500, 500, 200]);
+    expect(t.campaigns.stats).toMatchObject({ granted: 1200, failed: 0 });
+    off();
+    t.campaigns.enqueueGrant(active, t.user(5000), t.clock());
+    await t.campaigns.idle();
+    expect(sizes).toHaveLength(3);
+    t.ok();
+  });
+
   it('one failing grant rolls back alone; the others of its batch are kept', async () => {
     const t = setup();
     const { active, row } = t.start();

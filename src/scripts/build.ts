@@ -1,0 +1,59 @@
+/**
+ * `npm run build [-- <outdir>]` (npm start runs it first): bundles the bot into dist/ with
+ * esbuild — dist/index.js (the bot) and dist/worker.js (the card render worker), each one
+ * ES module with its dependencies inside. Measured with `npm run bench` against the
+ * per-file tsc output it replaced: start-up 1.1 s → 0.7 s and 10–15 MB less RSS, because node
+ * resolves, reads and keeps the source of two files instead of ~1,500.
+ *
+ * Type checking is not part of the build (`npm run typecheck`, CI's `npm test` and the
+ * Dockerfile run tsc). Whitespace and syntax are minified but names kept, so stack traces
+ * still name their functions; dist/*.js.map maps them back to the sources
+ * (`node --enable-source-maps dist/index.js` applies it).
+ *
+ * The output folder must sit one level below the project root (dist/, or a test's
+ * .build-test-*), as src/ does: src/paths.ts finds the migrations from there.
+ */
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { ROOT } from '../paths.ts';
+
+/** Loaded from node_modules at run time, never bundled. */
+const EXTERNAL = [
+  // Native addons.
+  'better-sqlite3',
+  '@napi-rs/canvas',
+  // pino starts transports (pino-pretty) in a worker thread by file path.
+  'pino',
+  'pino-pretty',
+  // Optional speed-ups discord.js tries to load; absent here.
+  'zlib-sync',
+  'bufferutil',
+  'utf-8-validate',
+];
+
+export async function buildBot(outdir = join(ROOT, 'dist')): Promise<void> {
+  rmSync(outdir, { recursive: true, force: true });
+  await build({
+    entryPoints: [join(ROOT, 'src/index.ts'), join(ROOT, 'src/cards/worker.ts')],
+    outdir,
+    entryNames: '[name]',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: EXTERNAL,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    // CommonJS dependencies inside an ES module still call require() for node's builtins.
+    banner: {
+      js: "import { createRequire as __sparksRequire } from 'node:module'; const require = __sparksRequire(import.meta.url);",
+    },
+  });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  await buildBot(process.argv[2] ? resolve(process.argv[2]) : undefined);
+}
