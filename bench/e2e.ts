@@ -58,6 +58,8 @@ export interface Bot {
   /** Resolves on the first log line with this message. */
   waitFor: (msg: string, timeoutMs?: number) => Promise<number>;
   rssMb: () => number;
+  /** V8's used heap, from the bot's own /metrics (prom-client's default metrics). */
+  heapUsedMb: () => Promise<number>;
   stop: () => Promise<void>;
   log: string[];
 }
@@ -87,13 +89,16 @@ function startBot(fake: FakeDiscord, dbFile: string): Bot {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log: string[] = [];
+  let httpPort: number | undefined;
   const seen = new Map<string, number>();
   const waiters = new Map<string, ((at: number) => void)[]>();
   const onLine = (line: string) => {
     if (log.length < 2000) log.push(line);
     let msg: string | undefined;
     try {
-      msg = (JSON.parse(line) as { msg?: string }).msg;
+      const entry = JSON.parse(line) as { msg?: string; port?: number };
+      msg = entry.msg;
+      if (msg === 'platform HTTP server listening') httpPort = entry.port;
     } catch {
       return;
     }
@@ -137,6 +142,13 @@ function startBot(fake: FakeDiscord, dbFile: string): Bot {
     rssMb: () => {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+    },
+    async heapUsedMb() {
+      if (httpPort === undefined) throw new Error('the bot has not logged its HTTP port');
+      const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+      const m = /^sparks_process_nodejs_heap_size_used_bytes (\d+)/m.exec(text);
+      if (!m) throw new Error('no heap figure in /metrics');
+      return Number(m[1]) / 2 ** 20;
     },
     async stop() {
       if (exited) return;
@@ -370,11 +382,14 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
 
     const pacedRuns: Burst[] = [];
     const rss: number[] = [];
+    /** The JS heap in use 2 s after each burst (after the bot's post-burst collection). */
+    const heap: number[] = [];
     for (let r = 0; r < paced; r++) {
       step(`burst ${r + 1}/${paced}: ${o.burst.toLocaleString('en-US')} reactions within 1 s`);
       pacedRuns.push(await burst(r, 1000));
       await sleep(2000);
       rss.push(live.rssMb());
+      heap.push(await live.heapUsedMb());
       stages.push([`burst ${r + 1}`, rss.at(-1)!]);
     }
     const unpacedRuns: Burst[] = [];
@@ -385,6 +400,7 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
       unpacedRuns.push(await burst(paced + r, null));
       await sleep(2000);
       stages.push([`burst ${paced + r + 1}`, live.rssMb()]);
+      heap.push(await live.heapUsedMb());
     }
     rss.push(live.rssMb());
     await o.afterBursts?.(live);
@@ -503,6 +519,16 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
         target: 'info',
         pass: null,
         note: 'sampled every 100 ms while reactions were in flight; baseline: RSS after the sync',
+      },
+      {
+        figure: 'bot JS heap in use after each burst',
+        ...summary(heap),
+        unit: 'MB',
+        baseline: null,
+        ratio: null,
+        target: 'info',
+        pass: null,
+        note: `after each burst ${heap.map((mb) => mb.toFixed(1)).join(' / ')} MB (live data: what caches would grow)`,
       },
       {
         figure: 'bot RSS after card reads (one render worker up)',

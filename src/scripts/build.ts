@@ -46,6 +46,10 @@ export async function buildBot(outdir = join(ROOT, 'dist')): Promise<void> {
     minifyWhitespace: true,
     minifySyntax: true,
     sourcemap: 'linked',
+    // Licence comments go to dist/*.LEGAL.txt: kept, and the bundle stays ASCII (a
+    // non-ASCII character anywhere makes V8 hold the whole source as two-byte text).
+    legalComments: 'external',
+    charset: 'ascii',
     logLevel: 'warning',
     // CommonJS dependencies inside an ES module still call require() for node's builtins.
     banner: {

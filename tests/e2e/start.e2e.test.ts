@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deployCommands } from '../../src/discord/deploy.ts';
 import { FakeDiscord } from '../fake-discord/index.ts';
@@ -51,6 +51,16 @@ function tempDb(): string {
 }
 
 describe('npm start', () => {
+  it('runs one ASCII-only bundle, so V8 keeps its source one byte per character', () => {
+    // A single non-ASCII character (a Korean word in a regex literal) doubled the 4 MB
+    // source held in the heap; strings are escaped by esbuild, regex literals are not.
+    for (const file of ['index.js', 'worker.js']) {
+      const bytes = readFileSync(join(dirname(build.entry), file));
+      expect(bytes.length).toBeGreaterThan(file === 'index.js' ? 1_000_000 : 1_000);
+      expect([file, bytes.findIndex((b) => b > 0x7f)]).toEqual([file, -1]);
+    }
+  });
+
   it('without DISCORD_TOKEN prints one line naming it and exits 1', async () => {
     const run = start({ DISCORD_CLIENT_ID: '100000000000000001', DATABASE_PATH: tempDb() });
     expect(await run.code).toBe(1);
