@@ -32,10 +32,13 @@ const EXTERNAL = [
   'utf-8-validate',
 ];
 
-export async function buildBot(outdir = join(ROOT, 'dist')): Promise<void> {
-  rmSync(outdir, { recursive: true, force: true });
+/**
+ * Bundles `entryPoints` (paths under the project) into `outdir`, one file per entry named
+ * after it, with the options the bot ships with. Exported for the build test.
+ */
+export async function bundle(entryPoints: string[], outdir: string): Promise<void> {
   await build({
-    entryPoints: [join(ROOT, 'src/index.ts'), join(ROOT, 'src/cards/worker.ts')],
+    entryPoints,
     outdir,
     entryNames: '[name]',
     bundle: true,
@@ -45,6 +48,10 @@ export async function buildBot(outdir = join(ROOT, 'dist')): Promise<void> {
     external: EXTERNAL,
     minifyWhitespace: true,
     minifySyntax: true,
+    // Classes and functions keep their names: discord.js picks each cache's limit by its
+    // manager's class name (Options.cacheWithLimits), and without this the bundler renamed
+    // UserManager to UserManager2, so the users cache grew without bound.
+    keepNames: true,
     sourcemap: 'linked',
     // Licence comments go to dist/*.LEGAL.txt: kept, and the bundle stays ASCII (a
     // non-ASCII character anywhere makes V8 hold the whole source as two-byte text).
@@ -56,6 +63,11 @@ export async function buildBot(outdir = join(ROOT, 'dist')): Promise<void> {
       js: "import { createRequire as __sparksRequire } from 'node:module'; const require = __sparksRequire(import.meta.url);",
     },
   });
+}
+
+export async function buildBot(outdir = join(ROOT, 'dist')): Promise<void> {
+  rmSync(outdir, { recursive: true, force: true });
+  await bundle([join(ROOT, 'src/index.ts'), join(ROOT, 'src/cards/worker.ts')], outdir);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
