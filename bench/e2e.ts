@@ -47,6 +47,8 @@ export interface E2eOptions {
   rawGrantsPerSecond: number;
   /** Development: called once the bot has synced, with its process (e.g. to take a heap snapshot). */
   afterSync?: (bot: Bot) => Promise<void>;
+  /** Development: called 2 s after each burst (0-based), e.g. to take a heap snapshot. */
+  afterBurst?: (bot: Bot, run: number) => Promise<void>;
   /** Development: called after the last burst, with the bot still running. */
   afterBursts?: (bot: Bot) => Promise<void>;
 }
@@ -391,6 +393,7 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
       rss.push(live.rssMb());
       heap.push(await live.heapUsedMb());
       stages.push([`burst ${r + 1}`, rss.at(-1)!]);
+      await o.afterBurst?.(live, r);
     }
     const unpacedRuns: Burst[] = [];
     for (let r = 0; r < unpaced; r++) {
@@ -401,6 +404,7 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
       await sleep(2000);
       stages.push([`burst ${paced + r + 1}`, live.rssMb()]);
       heap.push(await live.heapUsedMb());
+      await o.afterBurst?.(live, paced + r);
     }
     rss.push(live.rssMb());
     await o.afterBursts?.(live);

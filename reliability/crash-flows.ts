@@ -300,7 +300,8 @@ function campaignFlow(batch: number): Flow {
         ctx.outcome = active.some((c) => c.id === budgeted)
           ? 'rolled back, granted on reconcile'
           : 'committed, reconcile skipped every claim';
-        for (const c of active) for (const u of users) campaigns.enqueueGrant(c, u, Date.now(), true);
+        for (const c of active)
+          for (const u of users) campaigns.enqueueGrant(c, u, Date.now(), { reconcile: true });
         campaigns.flush();
         const balances = users.map((u) => ledger.standing(G, u).balance);
         if (balances.some((b) => b !== SPARKS + OPEN_SPARKS)) problems.push(`balances ${balances.join(',')}`);

@@ -91,7 +91,24 @@ export interface EndResult {
 
 export type CampaignChange = { type: 'start' | 'end'; campaign: CampaignRow };
 
-type GrantOp = { kind: 'grant'; campaignId: number; userId: string; at: number; reconcile: boolean };
+type GrantOp = {
+  kind: 'grant';
+  campaignId: number;
+  userId: string;
+  at: number;
+  reconcile: boolean;
+  ranked: boolean | undefined;
+};
+
+export interface GrantOptions {
+  /** Found by reconciliation (missed while offline): granted even after the campaign's end. */
+  reconcile?: boolean;
+  /**
+   * Whether the member may be on leaderboards, as Discord showed them with this reaction
+   * (their roles came with it): a new account is opened with that flag, unchecked later.
+   */
+  ranked?: boolean;
+}
 type RevokeOp = { kind: 'revoke'; campaignId: number; userId: string; at: number };
 type Op = GrantOp | RevokeOp;
 type Applied =
@@ -154,7 +171,7 @@ export class CampaignService {
     // a savepoint: all-or-nothing for this one reaction.
     this.applyInSavepoint = db.sqlite.transaction((op: Op, st: BatchState) => this.apply(op, st));
     this.grantManyInSavepoint = db.sqlite.transaction((c: CampaignRow, from: AccountKey, ops: GrantOp[]) => {
-      const posted = this.ledger.postManyInTransaction(ops.map((op) => this.grantInput(c, from, op.userId)));
+      const posted = this.ledger.postManyInTransaction(ops.map((op) => this.grantInput(c, from, op)));
       this.store.insertClaims(
         c.id,
         posted.map(({ transfer }, k) => [ops[k]!.userId, transfer.id] as const),
@@ -427,8 +444,15 @@ export class CampaignService {
   // ---- the grant queue (group commit) ---------------------------------------------------
 
   /** Queues a grant for a reaction; applied within a few milliseconds with others. */
-  enqueueGrant(campaign: ActiveCampaign, userId: string, at: number, reconcile = false): void {
-    this.push({ kind: 'grant', campaignId: campaign.id, userId, at, reconcile });
+  enqueueGrant(campaign: ActiveCampaign, userId: string, at: number, options: GrantOptions = {}): void {
+    this.push({
+      kind: 'grant',
+      campaignId: campaign.id,
+      userId,
+      at,
+      reconcile: options.reconcile ?? false,
+      ranked: options.ranked,
+    });
   }
 
   /** Queues the reversal of a grant whose reaction was removed (revoke_on_unreact). */
@@ -674,18 +698,18 @@ export class CampaignService {
     if (!op.reconcile && c.endsAt !== null && op.at >= c.endsAt) return { type: 'late' };
     if (this.store.hasClaim(c.id, op.userId)) return { type: 'duplicate' };
     if (st.budgetLeft < c.sparks) return { type: 'budget' };
-    const { transfer, duplicate } = this.ledger.postInTransaction(this.grantInput(c, st.from, op.userId));
+    const { transfer, duplicate } = this.ledger.postInTransaction(this.grantInput(c, st.from, op));
     if (duplicate) return { type: 'duplicate' };
     this.store.insertClaim(c.id, op.userId, transfer.id, transfer.createdAt);
     return { type: 'granted', amount: transfer.amount };
   }
 
-  private grantInput(c: CampaignRow, from: AccountKey, userId: string): PostInput {
+  private grantInput(c: CampaignRow, from: AccountKey, { userId, ranked }: GrantOp): PostInput {
     return {
       guildId: c.guildId,
       kind: 'campaign.grant',
       from,
-      to: MEMBER(userId),
+      to: MEMBER(userId, ranked),
       amount: c.sparks,
       key: campaignKey(c.id, userId),
       actor: { type: 'campaign', id: String(c.id) },

@@ -58,7 +58,7 @@ export class LedgerStore {
   private readonly s: {
     accountByKey: Statement<[string, string, string], AccountRow>;
     accountById: Statement<[number], AccountRow>;
-    insertAccount: Statement<[string, string, string, number]>;
+    insertAccount: Statement<[string, string, string, number, number]>;
     insertAccounts: Statement<[number, string]>;
     accountsByKeys: Statement<[string], AccountRow & { i: number }>;
     existingKeys: Statement<[string], { i: number }>;
@@ -124,12 +124,14 @@ export class LedgerStore {
       accountById: p(`SELECT ${ACCOUNT_COLS} FROM accounts WHERE id = ?`),
       // No RETURNING on the write path: SQLite buffers RETURNING rows in a temporary table,
       // and every value of the new row is known here anyway.
-      insertAccount: p(`INSERT INTO accounts (guild_id, type, ref, created_at) VALUES (?, ?, ?, ?)`),
+      insertAccount: p(
+        `INSERT INTO accounts (guild_id, type, ref, created_at, ranked) VALUES (?, ?, ?, ?, ?)`,
+      ),
       // Batches: one JSON array of rows, in order, per statement (json_each is read first:
       // CROSS JOIN keeps the planner from scanning accounts or transfers per element).
       insertAccounts: p(
-        `INSERT INTO accounts (guild_id, type, ref, created_at)
-         SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, ? FROM json_each(?) j WHERE true ORDER BY j.key`,
+        `INSERT INTO accounts (guild_id, type, ref, created_at, ranked)
+         SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, ?, j.value ->> 3 FROM json_each(?) j WHERE true ORDER BY j.key`,
       ),
       accountsByKeys: p(
         `SELECT j.key AS i, a.id, a.guild_id AS guildId, a.type, a.ref, a.balance, a.lifetime_earned AS lifetimeEarned,
@@ -237,12 +239,17 @@ export class LedgerStore {
     return this.s.accountById.get(id);
   }
 
-  /** Must run inside a write transaction. */
-  ensureAccount(guildId: string, type: AccountType, ref: string, now: number): AccountRow {
+  /**
+   * The account, opened if it does not exist yet — ranked, unless `ranked` is false (a
+   * member the caller has just seen holding the excluded role). Must run inside a write
+   * transaction.
+   */
+  ensureAccount(guildId: string, type: AccountType, ref: string, now: number, ranked = true): AccountRow {
     const found = this.s.accountByKey.get(guildId, type, ref);
     if (found) return found;
-    const id = Number(this.s.insertAccount.run(guildId, type, ref, now).lastInsertRowid);
-    return { id, guildId, type, ref, balance: 0, lifetimeEarned: 0, ranked: 1, createdAt: now };
+    const flag = ranked ? 1 : 0;
+    const id = Number(this.s.insertAccount.run(guildId, type, ref, now, flag).lastInsertRowid);
+    return { id, guildId, type, ref, balance: 0, lifetimeEarned: 0, ranked: flag, createdAt: now };
   }
 
   /**
@@ -252,7 +259,7 @@ export class LedgerStore {
    * of `keys`. Must run inside a write transaction.
    */
   ensureAccounts(
-    keys: readonly { guildId: string; type: AccountType; ref: string }[],
+    keys: readonly { guildId: string; type: AccountType; ref: string; ranked?: boolean }[],
     now: number,
   ): AccountRow[] {
     const out = new Array<AccountRow>(keys.length);
@@ -263,7 +270,14 @@ export class LedgerStore {
     read(keys.map((_, k) => k));
     const missing = keys.flatMap((_, k) => (out[k] ? [] : [k]));
     if (missing.length > 0) {
-      const json = JSON.stringify(missing.map((k) => [keys[k]!.guildId, keys[k]!.type, keys[k]!.ref]));
+      const json = JSON.stringify(
+        missing.map((k) => [
+          keys[k]!.guildId,
+          keys[k]!.type,
+          keys[k]!.ref,
+          keys[k]!.ranked === false ? 0 : 1,
+        ]),
+      );
       this.s.insertAccounts.run(now, json);
       read(missing);
     }

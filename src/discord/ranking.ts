@@ -16,9 +16,12 @@ export function isRankable(member: GuildMember | PartialGuildMember, excludedRol
   return excludedRoleId === null || !member.roles.cache.has(excludedRoleId);
 }
 
-/** isRankable for a member as the API sends it. */
-function isRankableRaw(member: APIGuildMember, excludedRoleId: string | null): boolean {
-  if (member.user.bot) return false;
+/** isRankable for a member as the API sends it (a member list, a reaction event). */
+export function isRankableRaw(
+  member: { user?: { bot?: boolean }; roles: readonly string[] },
+  excludedRoleId: string | null,
+): boolean {
+  if (member.user?.bot) return false;
   return excludedRoleId === null || !member.roles.includes(excludedRoleId);
 }
 

@@ -23,6 +23,12 @@ export interface Actor {
 export interface AccountKey {
   type: AccountType;
   ref: string;
+  /**
+   * Member accounts: whether Discord shows the member rankable at this moment, when the
+   * caller knows (a reaction event carries the member's roles). A new account is opened
+   * with that flag, and no check after commit is needed. Ignored for an existing account.
+   */
+  ranked?: boolean;
 }
 
 /** Where minted Sparks come from: one issuance account per source, per guild. */
@@ -59,7 +65,17 @@ export interface MemberEntryInput {
   ref?: string | null;
 }
 
-export type PostHook = (transfer: TransferRow, debit: AccountRow, credit: AccountRow) => void;
+/**
+ * Runs after each new entry, inside its transaction, with both accounts as they were just
+ * before it and the input that posted it (e.g. to tell whether a new member account was
+ * opened with a known ranked flag).
+ */
+export type PostHook = (
+  transfer: TransferRow,
+  debit: AccountRow,
+  credit: AccountRow,
+  input: PostInput,
+) => void;
 
 export type LeaderboardPeriod = 'all' | 'lifetime' | 'week' | 'month';
 
@@ -85,7 +101,8 @@ export interface HistoryPage {
   prevCursor: number | null;
 }
 
-export const MEMBER = (ref: string): AccountKey => ({ type: 'member', ref });
+export const MEMBER = (ref: string, ranked?: boolean): AccountKey =>
+  ranked === undefined ? { type: 'member', ref } : { type: 'member', ref, ranked };
 export const ISSUANCE = (source: IssuanceSource): AccountKey => ({ type: 'issuance', ref: source });
 export const HOLDS: AccountKey = { type: 'hold', ref: 'shop' };
 export const REDEEMED: AccountKey = { type: 'redeemed', ref: 'shop' };
@@ -186,12 +203,12 @@ export class Ledger {
     const now = this.clock();
     // Each account once, in order of first appearance (new ones are opened in that order).
     const position = new Map<string, number>();
-    const wanted: { guildId: string; type: AccountType; ref: string }[] = [];
+    const wanted: { guildId: string; type: AccountType; ref: string; ranked?: boolean }[] = [];
     const slot = (guildId: string, a: AccountKey) => {
       const id = `${guildId}\n${a.type}\n${a.ref}`;
       let at = position.get(id);
       if (at === undefined) {
-        at = wanted.push({ guildId, type: a.type, ref: a.ref }) - 1;
+        at = wanted.push({ guildId, type: a.type, ref: a.ref, ranked: a.ranked }) - 1;
         position.set(id, at);
       }
       return at;
@@ -239,7 +256,7 @@ export class Ledger {
     return transfers.map((transfer, k) => {
       crashPoint('ledger.after-insert');
       const [from, to] = before[k]!;
-      for (const hook of this.hooks) hook(transfer, from, to);
+      for (const hook of this.hooks) hook(transfer, from, to, checked[k]!);
       return { transfer, duplicate: false };
     });
   }
@@ -268,8 +285,8 @@ export class Ledger {
     const { store } = this;
     const existing = store.transferByKey(input.guildId, input.key);
     const now = this.clock();
-    const from = store.ensureAccount(input.guildId, input.from.type, input.from.ref, now);
-    const to = store.ensureAccount(input.guildId, input.to.type, input.to.ref, now);
+    const from = store.ensureAccount(input.guildId, input.from.type, input.from.ref, now, input.from.ranked);
+    const to = store.ensureAccount(input.guildId, input.to.type, input.to.ref, now, input.to.ranked);
     if (existing) {
       const same =
         existing.kind === input.kind &&
@@ -307,7 +324,7 @@ export class Ledger {
         createdAt: now,
       });
       crashPoint('ledger.after-insert');
-      for (const hook of this.hooks) hook(transfer, from, to);
+      for (const hook of this.hooks) hook(transfer, from, to, input);
       return { transfer, duplicate: false };
     } catch (e) {
       throw translateConstraint(e);

@@ -118,7 +118,7 @@ describe('campaign grants', () => {
     const t = setup();
     const { active } = t.start({ endsInMs: HOUR_MS });
     t.campaigns.enqueueGrant(active, t.user(1), active.endsAt!);
-    t.campaigns.enqueueGrant(active, t.user(2), active.endsAt!, true);
+    t.campaigns.enqueueGrant(active, t.user(2), active.endsAt!, { reconcile: true });
     await t.campaigns.idle();
     expect([t.balance(t.user(1)), t.balance(t.user(2))]).toEqual([0, 10]);
   });

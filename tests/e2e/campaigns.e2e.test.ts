@@ -12,6 +12,7 @@ import { startWorld, type BotWorld } from '../helpers/bot.ts';
 import { campaignKit, DAY, fastPlugins, FIRE } from '../helpers/campaigns.ts';
 import { fakeClock } from '../helpers/db.ts';
 import { campaignsPlugin } from '../../src/discord/listeners/campaigns.ts';
+import { membersIdle, membersPlugin } from '../../src/discord/listeners/members.ts';
 
 let w: BotWorld;
 let k: ReturnType<typeof campaignKit>;
@@ -456,5 +457,48 @@ describe('campaigns across restarts and time', () => {
       .poll(() => k.logMessages().some((m) => /Overnight/.test(text(m)) && /Campaign ended/.test(text(m))))
       .toBe(true);
     await expect.poll(() => k.campaign(c.id).summaryPostedAt).not.toBeNull();
+  });
+});
+
+describe('leaderboard flags from the reaction itself', () => {
+  beforeAll(async () => {
+    w = await startWorld({ plugins: [...fastPlugins(), membersPlugin()] });
+    k = campaignKit(w);
+  });
+  afterAll(async () => {
+    await w?.stop();
+  });
+
+  it('opens reactors’ accounts with the leaderboard flag their reaction shows, with no member lookups', async () => {
+    const staff = w.fake.createRole(w.guildId, { name: 'Staff', position: 2 });
+    w.app.services.settings.update(w.guildId, { leaderboardExcludeRoleId: staff.id });
+    try {
+      const message = k.oldMessage();
+      await k.start({ message: k.link(message), emoji: FIRE, sparks: 10 });
+      const staffers = k.members(30, { roles: [staff.id], prefix: 'staff' });
+      const others = k.members(30, { prefix: 'regular' });
+      const cache = w.app.client.guilds.cache.get(w.guildId)!.members.cache;
+      await expect.poll(() => [...staffers, ...others].every((id) => cache.has(id))).toBe(true);
+      for (const id of [...staffers, ...others]) cache.delete(id); // as in a large guild: not cached
+      w.fake.memberRequests.length = 0;
+      w.fake.requests.length = 0;
+      for (const id of [...staffers, ...others]) k.react(message, id);
+      await k.sync(message);
+      await membersIdle();
+      const flag = (id: string) => w.app.services.ledger.standing(w.guildId, id).ranked;
+      expect(staffers.map(flag)).toEqual(staffers.map(() => false));
+      expect(others.map(flag)).toEqual(others.map(() => true));
+      const board = w.app.services.ledger
+        .leaderboard(w.guildId, 'week', { limit: 100 })
+        .rows.map((r) => r.userId);
+      expect(staffers.filter((id) => board.includes(id))).toEqual([]);
+      expect(others.every((id) => board.includes(id))).toBe(true);
+      // The reactions said it all: no gateway member request, no REST member fetch.
+      expect(w.fake.memberRequests).toEqual([]);
+      expect(w.fake.requests.filter((r) => r.route === '/guilds/:guildId/members/:userId')).toEqual([]);
+      clean();
+    } finally {
+      w.app.services.settings.update(w.guildId, { leaderboardExcludeRoleId: null });
+    }
   });
 });

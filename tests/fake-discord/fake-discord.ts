@@ -276,6 +276,8 @@ export class FakeDiscord {
   /** @internal */ readonly gateway: Gateway;
   /** Every REST request, in arrival order. */
   readonly requests: RecordedRequest[] = [];
+  /** Every gateway member request (op 8), in arrival order: `userIds` null for a query or list. */
+  readonly memberRequests: { guildIds: string[]; userIds: string[] | null }[] = [];
   /** Requests no route answers (404/405); a test can require this to stay empty. */
   readonly unexpectedRequests: RecordedRequest[] = [];
   /** Role and member changes the bot made, with their X-Audit-Log-Reason. */
@@ -1237,19 +1239,20 @@ export class FakeDiscord {
   #requestGuildMembers(session: GatewaySession, request: JsonObject): void {
     const guildIds = Array.isArray(request.guild_id) ? (request.guild_id as unknown[]) : [request.guild_id];
     const nonce = typeof request.nonce === 'string' ? request.nonce : undefined;
+    const wanted =
+      request.user_ids === undefined
+        ? undefined
+        : Array.isArray(request.user_ids)
+          ? (request.user_ids as unknown[]).map(String)
+          : typeof request.user_ids === 'string'
+            ? [request.user_ids]
+            : [];
+    this.memberRequests.push({ guildIds: guildIds.map(String), userIds: wanted ?? null });
     for (const raw of guildIds) {
       const guild = typeof raw === 'string' ? this.state.guild(raw) : undefined;
       if (!guild || !session.covers(guild.id)) continue;
       let members: MemberRecord[];
       const notFound: string[] = [];
-      const wanted =
-        request.user_ids === undefined
-          ? undefined
-          : Array.isArray(request.user_ids)
-            ? (request.user_ids as unknown[]).map(String)
-            : typeof request.user_ids === 'string'
-              ? [request.user_ids]
-              : [];
       if (wanted) {
         members = [];
         for (const id of wanted) {

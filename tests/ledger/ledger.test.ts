@@ -3,7 +3,7 @@ import { isSparksError, type ErrorCode } from '../../src/ledger/errors.ts';
 import { verifyLedger } from '../../src/db/verify.ts';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/open.ts';
-import { Ledger } from '../../src/ledger/ledger.ts';
+import { ISSUANCE, Ledger, MEMBER } from '../../src/ledger/ledger.ts';
 import { DAY_MS } from '../../src/ledger/time.ts';
 import { freshLedger, G, MOD } from '../helpers/db.ts';
 
@@ -288,6 +288,36 @@ describe('leaderboards', () => {
     expect(ledger.standing(G, 'alice')).toMatchObject({ balance: 300, rank: null, ranked: false });
     ledger.setRanked(G, 'alice', true);
     expect(ledger.rankOf(G, 'alice', 'all').rank).toBe(1);
+    db.cleanup();
+  });
+
+  it('a member account opened with a known flag starts off every board; an existing account keeps its own', () => {
+    const { db, ledger } = seeded();
+    const grant = (userId: string, ranked: boolean, key: string) =>
+      ledger.post({
+        guildId: G,
+        kind: 'campaign.grant',
+        from: ISSUANCE('campaign'),
+        to: MEMBER(userId, ranked),
+        amount: 1000,
+        key,
+        actor: MOD,
+      });
+    grant('staff', false, 's1');
+    grant('newcomer', true, 'n1');
+    grant('alice', false, 'a1'); // alice already has an account: the hint does not touch it
+    for (const period of ['all', 'lifetime', 'week', 'month'] as const) {
+      const board = ledger.leaderboard(G, period).rows.map((r) => r.userId);
+      expect(board).not.toContain('staff');
+      expect(board).toContain('newcomer');
+      expect(board).toContain('alice');
+      expect(ledger.rankOf(G, 'staff', period).rank).toBeNull();
+    }
+    expect(ledger.standing(G, 'staff')).toMatchObject({ balance: 1000, rank: null, ranked: false });
+    expect(ledger.standing(G, 'alice')).toMatchObject({ balance: 1300, rank: 1, ranked: true });
+    ledger.setRanked(G, 'staff', true); // the excluded role was taken away
+    expect(ledger.rankOf(G, 'staff', 'all').rank).toBe(2);
+    expect(verifyLedger(db.sqlite).ok).toBe(true);
     db.cleanup();
   });
 

@@ -29,7 +29,7 @@ function world() {
   const clock = fakeClock();
   const ledger = new Ledger(db, clock);
   const seen: unknown[] = [];
-  ledger.onPosted((t, debit, credit) => {
+  ledger.onPosted((t, debit, credit, input) => {
     const { id: _id, ...entry } = t;
     seen.push([
       entry,
@@ -39,6 +39,8 @@ function world() {
       credit.ref,
       credit.balance,
       credit.lifetimeEarned,
+      credit.ranked,
+      input.to.ranked,
     ]);
   });
   return { db, clock, ledger, seen };
@@ -112,13 +114,17 @@ describe('postManyInTransaction', () => {
         fc.array(fc.record({ u: fc.nat({ max: 11 }), amount }), { maxLength: 12 }),
         fc.integer({ min: 1, max: 5000 }),
         fc.uniqueArray(fc.nat({ max: 11 }), { minLength: 1, maxLength: 12 }),
-        fc.array(fc.record({ source: fc.nat({ max: 2 }), amount }), { minLength: 12, maxLength: 12 }),
+        fc.array(
+          fc.record({ source: fc.nat({ max: 2 }), amount, ranked: fc.constantFrom(undefined, true, false) }),
+          { minLength: 12, maxLength: 12 },
+        ),
         (earlier, budget, targets, picks) => {
           const inputs: PostInput[] = targets.map((u, k) => ({
             guildId: G,
             kind: picks[k]!.source === 2 ? 'campaign.grant' : 'award',
             from: SOURCES[picks[k]!.source]!,
-            to: MEMBER(user(u)),
+            // A known leaderboard flag opens a new account with it (and is ignored otherwise).
+            to: MEMBER(user(u), picks[k]!.ranked),
             amount: picks[k]!.source === 2 ? Math.min(picks[k]!.amount, 3000) : picks[k]!.amount,
             key: `k${k}`,
             actor: { type: 'campaign', id: '1' },

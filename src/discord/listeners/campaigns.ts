@@ -15,6 +15,7 @@ import {
 import { HOUR_MS, reactionKey } from '../../campaigns/parse.ts';
 import type { Services } from '../../services.ts';
 import type { Plugin } from '../plugins.ts';
+import { isRankable, isRankableRaw } from '../ranking.ts';
 
 export interface CampaignsPluginOptions {
   /** Longest a scheduler timer waits before re-checking (default 1 h). */
@@ -106,8 +107,13 @@ export class CampaignRuntime {
       { bot: false, roles: d.member.roles, joinedAt: Number.isNaN(joined) ? null : joined },
       now,
     );
-    if (verdict === 'ok') this.services.campaigns.enqueueGrant(campaign, d.user_id, now);
-    else
+    if (verdict === 'ok') {
+      // The event shows the member in the guild with their roles: their new account (if this
+      // is their first Sparks) opens with the right leaderboard flag, with no lookup later.
+      const excluded = this.services.settings.get(d.guild_id).leaderboardExcludeRoleId;
+      const ranked = isRankableRaw(d.member, excluded);
+      this.services.campaigns.enqueueGrant(campaign, d.user_id, now, { ranked });
+    } else
       this.services.logger.debug(
         { campaignId: campaign.id, userId: d.user_id, verdict },
         'campaign reaction not eligible',
@@ -131,7 +137,9 @@ export class CampaignRuntime {
       { bot: member.user.bot, roles: [...member.roles.cache.keys()], joinedAt: member.joinedTimestamp },
       at,
     );
-    if (verdict === 'ok') this.services.campaigns.enqueueGrant(campaign, userId, at);
+    if (verdict !== 'ok') return;
+    const excluded = this.services.settings.get(campaign.guildId).leaderboardExcludeRoleId;
+    this.services.campaigns.enqueueGrant(campaign, userId, at, { ranked: isRankable(member, excluded) });
   }
 
   private lateReactor(campaignId: number, userId: string): void {
@@ -186,8 +194,12 @@ export class CampaignRuntime {
         candidates.push(user.id);
       }
       let eligible = candidates;
+      /** Leaderboard flags of the members fetched for the gates (the others are checked later). */
+      const ranked = new Map<string, boolean>();
       if (gated && candidates.length > 0) {
         const members = await guild.members.fetch({ user: candidates, time: 30_000 });
+        const excluded = this.services.settings.get(guild.id).leaderboardExcludeRoleId;
+        for (const [id, m] of members) ranked.set(id, isRankable(m, excluded));
         eligible = candidates.filter((id) => {
           const m = members.get(id);
           return (
@@ -200,7 +212,8 @@ export class CampaignRuntime {
           );
         });
       }
-      for (const id of eligible) campaigns.enqueueGrant(campaign, id, now, true);
+      for (const id of eligible)
+        campaigns.enqueueGrant(campaign, id, now, { reconcile: true, ranked: ranked.get(id) });
       granted += eligible.length;
       if (page.length < 100) break;
       after = page[page.length - 1]!.id;

@@ -59,12 +59,19 @@ class MembersRuntime {
   start(): void {
     const { client, services } = this;
     this.cleanups.push(
-      services.ledger.onPosted((transfer, debit, credit) => {
+      services.ledger.onPosted((transfer, debit, credit, input) => {
         if (SPENDING.has(transfer.kind)) return;
-        for (const account of [debit, credit]) {
+        for (const [account, key] of [
+          [debit, input.from],
+          [credit, input.to],
+        ] as const) {
           if (account.type !== 'member') continue;
-          // A member account created by this very entry starts out ranked: check that.
-          const fresh = account.createdAt === transfer.createdAt && account.lifetimeEarned === 0;
+          // A member account created by this very entry starts out ranked: check that,
+          // unless the poster knew the member's standing (a reaction carries their roles).
+          const fresh =
+            key.ranked === undefined &&
+            account.createdAt === transfer.createdAt &&
+            account.lifetimeEarned === 0;
           this.worker.note(transfer.guildId, account.ref, fresh);
         }
       }),
