@@ -52,6 +52,7 @@ describe('the database guards the ledger', () => {
     expect(db.sqlite.pragma('synchronous', { simple: true })).toBe(2); // FULL
     expect(db.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.sqlite.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
+    expect(db.sqlite.pragma('cache_size', { simple: true })).toBe(-4000); // 4 MB, not better-sqlite3's 16
   });
 
   it('refuses a raw UPDATE or DELETE of a ledger entry', () => {
