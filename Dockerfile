@@ -34,4 +34,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.WEBHOOK_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 # npm start (already built above), without npm in the signal path so SIGTERM reaches the
 # bot for a clean shutdown.
-CMD ["node", "--max-semi-space-size=8", "--expose-gc", "dist/index.js"]
+CMD ["node", "--max-semi-space-size=4", "--expose-gc", "dist/index.js"]

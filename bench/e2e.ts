@@ -62,6 +62,14 @@ export interface Bot {
   rssMb: () => number;
   /** V8's used heap, from the bot's own /metrics (prom-client's default metrics). */
   heapUsedMb: () => Promise<number>;
+  /** A sample's value from the bot's /metrics (the first line starting with `name `). */
+  metric: (name: string) => Promise<number>;
+  /**
+   * Resolves once the bot has run more post-bulk-work collections than `after` (its
+   * sparks_memory_collections_total), so memory is sampled at the state the bot settles in
+   * rather than at a fixed delay that may land before or after it.
+   */
+  collected: (after: number, timeoutMs?: number) => Promise<void>;
   stop: () => Promise<void>;
   log: string[];
 }
@@ -145,12 +153,23 @@ function startBot(fake: FakeDiscord, dbFile: string): Bot {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
     },
-    async heapUsedMb() {
+    async metric(name: string) {
       if (httpPort === undefined) throw new Error('the bot has not logged its HTTP port');
       const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-      const m = /^sparks_process_nodejs_heap_size_used_bytes (\d+)/m.exec(text);
-      if (!m) throw new Error('no heap figure in /metrics');
-      return Number(m[1]) / 2 ** 20;
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      if (!line) throw new Error(`no ${name} in /metrics`);
+      return Number(line.slice(name.length + 1));
+    },
+    async heapUsedMb() {
+      return (await this.metric('sparks_process_nodejs_heap_size_used_bytes')) / 2 ** 20;
+    },
+    async collected(after: number, timeoutMs = 15_000) {
+      const until = performance.now() + timeoutMs;
+      while ((await this.metric('sparks_memory_collections_total')) <= after) {
+        if (performance.now() > until)
+          throw new Error(`bot: no collection after bulk work within ${timeoutMs} ms`);
+        await sleep(100);
+      }
     },
     async stop() {
       if (exited) return;
@@ -231,7 +250,7 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
     const live = bot!;
     step('ranked flags sync (the whole member list)');
     await live.waitFor('ranked flags synced', 180_000);
-    await sleep(1000);
+    await live.collected(0);
     const rssLoaded = live.rssMb();
     /** RSS after each stage, for the memory row's note (where the megabytes came from). */
     const stages: [string, number][] = [['synced', rssLoaded]];
@@ -384,12 +403,17 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
 
     const pacedRuns: Burst[] = [];
     const rss: number[] = [];
-    /** The JS heap in use 2 s after each burst (after the bot's post-burst collection). */
+    /** The JS heap in use after each burst (after the bot's post-burst collection). */
     const heap: number[] = [];
+    const settled = async (run: () => Promise<Burst>) => {
+      const before = await live.metric('sparks_memory_collections_total');
+      const result = await run();
+      await live.collected(before);
+      return result;
+    };
     for (let r = 0; r < paced; r++) {
       step(`burst ${r + 1}/${paced}: ${o.burst.toLocaleString('en-US')} reactions within 1 s`);
-      pacedRuns.push(await burst(r, 1000));
-      await sleep(2000);
+      pacedRuns.push(await settled(() => burst(r, 1000)));
       rss.push(live.rssMb());
       heap.push(await live.heapUsedMb());
       stages.push([`burst ${r + 1}`, rss.at(-1)!]);
@@ -400,8 +424,7 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
       step(
         `burst ${r + 1}/${unpaced}: ${o.burst.toLocaleString('en-US')} reactions as fast as the fake sends`,
       );
-      unpacedRuns.push(await burst(paced + r, null));
-      await sleep(2000);
+      unpacedRuns.push(await settled(() => burst(paced + r, null)));
       stages.push([`burst ${paced + r + 1}`, live.rssMb()]);
       heap.push(await live.heapUsedMb());
       await o.afterBurst?.(live, paced + r);

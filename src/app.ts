@@ -62,6 +62,7 @@ export function createApp(options: AppOptions): App {
   const metrics = new Metrics();
   metrics.observeRouter(router);
   metrics.observeLedger(services.ledger);
+  metrics.observeMemory(services.memory);
   metrics.observeClient(client);
   const health = new HealthMonitor(db, client);
   const plugins = options.plugins ?? createPlugins();

@@ -2,6 +2,7 @@ import type { Client } from 'discord.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Router } from '../discord/router.ts';
 import type { Ledger } from '../ledger/ledger.ts';
+import type { BulkWorkCollector } from './memory.ts';
 
 /**
  * Prometheus metrics for one bot process: interactions by command and outcome, handler
@@ -58,6 +59,19 @@ export class Metrics {
     },
   });
 
+  private memory: BulkWorkCollector | undefined;
+  private memoryCounted = 0;
+  readonly memoryCollections = new Counter({
+    name: 'sparks_memory_collections_total',
+    help: 'Full garbage collections run after bulk work (a campaign burst, a member sync) went quiet.',
+    registers: [this.registry],
+    collect: () => {
+      const now = this.memory?.collections ?? 0;
+      if (now > this.memoryCounted) this.memoryCollections.inc(now - this.memoryCounted);
+      this.memoryCounted = now;
+    },
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'sparks_process_' });
   }
@@ -74,6 +88,10 @@ export class Metrics {
       this.ledgerEntries.inc({ kind: t.kind });
       this.ledgerSparks.inc({ kind: t.kind }, t.amount);
     });
+  }
+
+  observeMemory(collector: BulkWorkCollector): void {
+    this.memory = collector;
   }
 
   observeClient(client: Client): void {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BulkWorkCollector, collectAfterBulkWork } from '../../src/ops/memory.ts';
+import { Metrics } from '../../src/ops/metrics.ts';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -39,6 +40,20 @@ describe('BulkWorkCollector', () => {
     vi.advanceTimersByTime(60_000);
     expect(collect).toHaveBeenCalledTimes(1);
     expect(collector.collections).toBe(1);
+  });
+
+  it('counts its collections in /metrics', async () => {
+    const { collector } = setup();
+    const metrics = new Metrics();
+    metrics.observeMemory(collector);
+    const count = async () => /^sparks_memory_collections_total (\d+)$/m.exec(await metrics.text())?.[1];
+    expect(await count()).toBe('0');
+    collector.note(100);
+    vi.advanceTimersByTime(1000);
+    collector.note(100);
+    vi.advanceTimersByTime(1000);
+    expect(await count()).toBe('2');
+    expect(await count()).toBe('2');
   });
 
   it('never collects for work below the threshold', () => {
