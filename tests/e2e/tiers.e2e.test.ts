@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuditEvent } from '../../src/audit.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { verifyLedger } from '../../src/db/verify.ts';
@@ -100,6 +100,27 @@ describe('/sparks-admin tier set refuses a role the bot cannot safely grant, nam
 });
 
 describe('tier roles', () => {
+  it('while a guild has no tier roles, credited members are not planned one by one', async () => {
+    expect(w.app.services.tiers.list(w.guildId)).toEqual([]);
+    const erin = w.fake.addMember(w.guildId, { username: 'erin' }).userId;
+    const plan = vi.spyOn(w.app.services.tiers, 'plan');
+    try {
+      await award(erin, 5);
+      await membersIdle();
+      expect(plan).not.toHaveBeenCalled();
+      await tierSet(roles.gold, 5000);
+      await membersIdle();
+      plan.mockClear();
+      await award(erin, 5);
+      await membersIdle();
+      expect(plan).toHaveBeenCalledWith(w.guildId, erin);
+      await w.slash(w.users.mod, 'sparks-admin tier remove', { role: roles.gold }).reply();
+    } finally {
+      plan.mockRestore();
+    }
+    auditSince();
+  });
+
   it('set, list and remove', async () => {
     const set = await tierSet(roles.bronze, 100);
     expect(text(set)).toBe(
