@@ -54,6 +54,14 @@ const TRANSFER_COLS = `id, guild_id AS guildId, kind, debit_account_id AS debitA
  * Every SQL statement of the ledger, prepared once per connection: drizzle's query
  * builder re-prepares on each call, which the grant hot path cannot afford.
  */
+/** An account to find or open: its key, and for a new member account its ranked flag (default ranked). */
+export interface AccountSpec {
+  guildId: string;
+  type: AccountType;
+  ref: string;
+  ranked?: boolean;
+}
+
 export class LedgerStore {
   private readonly s: {
     accountByKey: Statement<[string, string, string], AccountRow>;
@@ -258,10 +266,7 @@ export class LedgerStore {
    * conflicting insert would still use up an id), then read. Returns the rows in the order
    * of `keys`. Must run inside a write transaction.
    */
-  ensureAccounts(
-    keys: readonly { guildId: string; type: AccountType; ref: string; ranked?: boolean }[],
-    now: number,
-  ): AccountRow[] {
+  ensureAccounts(keys: readonly AccountSpec[], now: number): AccountRow[] {
     const out = new Array<AccountRow>(keys.length);
     const read = (at: readonly number[]) => {
       const json = JSON.stringify(at.map((k) => [keys[k]!.guildId, keys[k]!.type, keys[k]!.ref]));

@@ -2,6 +2,7 @@ import { SqliteError } from 'better-sqlite3';
 import type { Db } from '../db/open.ts';
 import {
   LedgerStore,
+  type AccountSpec,
   type AccountRow,
   type EntryView,
   type RankedRow,
@@ -203,7 +204,7 @@ export class Ledger {
     const now = this.clock();
     // Each account once, in order of first appearance (new ones are opened in that order).
     const position = new Map<string, number>();
-    const wanted: { guildId: string; type: AccountType; ref: string; ranked?: boolean }[] = [];
+    const wanted: AccountSpec[] = [];
     const slot = (guildId: string, a: AccountKey) => {
       const id = `${guildId}\n${a.type}\n${a.ref}`;
       let at = position.get(id);

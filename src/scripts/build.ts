@@ -5,7 +5,7 @@
  * per-file tsc output it replaced: start-up 1.1 s → 0.7 s and 10–15 MB less RSS, because node
  * resolves, reads and keeps the source of two files instead of ~1,500.
  *
- * Type checking is not part of the build (`npm run typecheck`, CI's `npm test` and the
+ * Type checking is not part of the build (`npm run typecheck`, `npm run check` and the
  * Dockerfile run tsc). Whitespace and syntax are minified but names kept, so stack traces
  * still name their functions; dist/*.js.map maps them back to the sources
  * (`node --enable-source-maps dist/index.js` applies it).
