@@ -1,5 +1,20 @@
 import tseslint from 'typescript-eslint';
 
+/** Folders of the domain: use cases and their stores, below every edge (Discord, HTTP, ops). */
+const DOMAIN = [
+  'ledger',
+  'campaigns',
+  'shop',
+  'members',
+  'tiers',
+  'settings',
+  'platform',
+  'moderation',
+  'db',
+];
+const EDGE =
+  'A domain folder must not depend on an edge (discord.js, fastify, src/discord, src/http, src/ops) or the composition root: raise a SparksError with raw facts, take a port, or move the code up (ARCHITECTURE.md).';
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'drizzle/**', 'data/**', 'dist/**', 'eslint.config.js'] },
   ...tseslint.configs.recommendedTypeChecked,
@@ -10,16 +25,40 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      // The ledger core must not depend on Discord or HTTP.
-      'no-restricted-imports': 'off',
     },
   },
+  // Layering (ARCHITECTURE.md): the domain folders know nothing of Discord or HTTP, so the
+  // same services back the bot, the web, the webhook, the scripts and the tests; the
+  // ground floor (src/core) imports nothing of the app. Arrows only point down.
   {
-    files: ['src/ledger/**/*.ts'],
+    files: DOMAIN.map((folder) => `src/${folder}/**/*.ts`),
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['discord.js', 'fastify', '../discord/*', '../http/*'] },
+        {
+          patterns: [
+            {
+              group: ['discord.js', '@discordjs/*', 'discord-api-types', 'discord-api-types/*'],
+              message: EDGE,
+            },
+            { group: ['fastify', '@fastify/*'], message: EDGE },
+            { group: ['**/discord/*', '**/http/*', '**/ops/*', '**/scripts/*'], message: EDGE },
+            { group: ['**/app.ts', '**/services.ts', '**/index.ts'], message: EDGE },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../*'], message: 'src/core is the ground floor: it imports nothing of the app.' },
+          ],
+        },
       ],
     },
   },

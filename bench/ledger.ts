@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { MIGRATIONS_FOLDER, openDatabase, type Db } from '../src/db/open.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
-import { DAY_MS } from '../src/ledger/time.ts';
+import { DAY_MS } from '../src/core/clock.ts';
 import { latencies, median, opsPerSecond, percentile, ratioRow, rng, summary, type Row } from './lib.ts';
 
 export const G = '900000000000000001';

@@ -6,7 +6,7 @@
  */
 import { AuditQueue } from '../src/audit.ts';
 import { openDatabase } from '../src/db/open.ts';
-import { isSparksError } from '../src/ledger/errors.ts';
+import { isSparksError } from '../src/core/errors.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
 import type { RoleGranter } from '../src/shop/redemptions.ts';
 

@@ -6,7 +6,7 @@ import { commands, components, messageMenus } from './discord/commands/index.ts'
 import { createPlugins } from './discord/listeners/index.ts';
 import type { Plugin } from './discord/plugins.ts';
 import { Router } from './discord/router.ts';
-import { type Clock, systemClock } from './ledger/time.ts';
+import { type Clock, systemClock } from './core/clock.ts';
 import { createLogger, type Logger } from './log.ts';
 import { startHttpServer, type RunningHttpServer } from './http/server.ts';
 import { HealthMonitor } from './ops/health.ts';

@@ -4,7 +4,7 @@ import { CampaignService } from './campaigns/campaigns.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
 import { Ledger } from './ledger/ledger.ts';
-import type { Clock } from './ledger/time.ts';
+import type { Clock } from './core/clock.ts';
 import type { Logger } from './log.ts';
 import { MembersService } from './members/members.ts';
 import { AwardService } from './moderation/awards.ts';

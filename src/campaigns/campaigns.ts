@@ -2,7 +2,7 @@ import type { AuditSink } from '../audit.ts';
 import { CampaignStore, type CampaignEndReason, type CampaignRow } from '../db/campaign-store.ts';
 import type { Db } from '../db/open.ts';
 import { assertAmount } from '../ledger/amount.ts';
-import { SparksError } from '../ledger/errors.ts';
+import { SparksError } from '../core/errors.ts';
 import {
   CAMPAIGN_BUDGET,
   ISSUANCE,
@@ -11,10 +11,11 @@ import {
   type Ledger,
   type PostInput,
 } from '../ledger/ledger.ts';
-import type { Clock } from '../ledger/time.ts';
+import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../log.ts';
-import { crashPoint } from '../ops/crash.ts';
-import { DAY_MS, MAX_DURATION_MS, MIN_DURATION_MS, parseEmoji, type CampaignEmoji } from './parse.ts';
+import { crashPoint } from '../core/crash.ts';
+import { DAY_MS } from '../core/clock.ts';
+import { MAX_DURATION_MS, MIN_DURATION_MS, parseEmoji, type CampaignEmoji } from './parse.ts';
 
 export type { CampaignEndReason, CampaignRow } from '../db/campaign-store.ts';
 

@@ -3,11 +3,9 @@
  * reference, an emoji. Pure functions; errors are SparksErrors whose `reasonKey` names
  * the localized explanation.
  */
-import { SparksError } from '../ledger/errors.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../core/clock.ts';
+import { SparksError } from '../core/errors.ts';
 
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 60 * MINUTE_MS;
-export const DAY_MS = 24 * HOUR_MS;
 /** Bounds of `ends_in`. */
 export const MIN_DURATION_MS = MINUTE_MS;
 export const MAX_DURATION_MS = 90 * DAY_MS;

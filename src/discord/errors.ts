@@ -1,5 +1,5 @@
 import { DiscordAPIError, DiscordjsErrorCodes, RESTJSONErrorCodes, type Interaction } from 'discord.js';
-import { isSparksError, SparksError, type ErrorParams } from '../ledger/errors.ts';
+import { isSparksError, SparksError, type ErrorParams } from '../core/errors.ts';
 import type { Logger } from '../log.ts';
 import { translate, type Locale } from './i18n/index.ts';
 import { respond } from './reply.ts';

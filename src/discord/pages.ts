@@ -1,5 +1,5 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle } from 'discord.js';
-import { SparksError } from '../ledger/errors.ts';
+import { SparksError } from '../core/errors.ts';
 import type { Translate } from './i18n/index.ts';
 
 /**

@@ -4,7 +4,7 @@ import type {
   Interaction,
   MessageContextMenuCommandInteraction,
 } from 'discord.js';
-import { SparksError } from '../ledger/errors.ts';
+import { SparksError } from '../core/errors.ts';
 import type { Services } from '../services.ts';
 import { replyWithError, type Outcome } from './errors.ts';
 import { localeOf, translator } from './i18n/index.ts';

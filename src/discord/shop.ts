@@ -4,7 +4,7 @@
  * shop outcomes and refusals.
  */
 import type { Client, Guild } from 'discord.js';
-import { isSparksError, SparksError } from '../ledger/errors.ts';
+import { isSparksError, SparksError } from '../core/errors.ts';
 import type { Services } from '../services.ts';
 import { durationParts } from '../shop/duration.ts';
 import type { InputKind } from '../shop/input.ts';

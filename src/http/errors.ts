@@ -4,7 +4,7 @@
  * are logged with the request id and answered 500 without a stack or internal message.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isSparksError, type ErrorCode } from '../ledger/errors.ts';
+import { isSparksError, type ErrorCode } from '../core/errors.ts';
 import type { Logger } from '../log.ts';
 import { isPlatformError, type PlatformErrorCode } from '../platform/errors.ts';
 import type { FieldError } from '../platform/schemas.ts';

@@ -1,8 +1,9 @@
-import { SparksError } from './errors.ts';
+import { SparksError } from '../core/errors.ts';
 
-/** Bounds of one ledger entry (SPEC §5). */
-export const MIN_AMOUNT = 1;
-export const MAX_AMOUNT = 1_000_000_000;
+import { MAX_AMOUNT, MIN_AMOUNT } from '../db/schema.ts';
+
+/** Bounds of one ledger entry (SPEC §5), as the schema's CHECK constraints enforce them. */
+export { MAX_AMOUNT, MIN_AMOUNT };
 
 /**
  * Accepts only a safe integer number within [MIN_AMOUNT, MAX_AMOUNT]. Strings, floats,

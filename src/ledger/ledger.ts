@@ -9,10 +9,11 @@ import {
   type TransferRow,
 } from '../db/ledger-store.ts';
 import type { AccountType, ActorType, TransferKind } from '../db/schema.ts';
-import { crashPoint } from '../ops/crash.ts';
+import { crashPoint } from '../core/crash.ts';
 import { assertAmount } from './amount.ts';
-import { SparksError } from './errors.ts';
-import { periodKey, type Clock, systemClock } from './time.ts';
+import { SparksError } from '../core/errors.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
+import { periodKey } from './periods.ts';
 
 export type { AccountRow, EntryView, TransferRow } from '../db/ledger-store.ts';
 

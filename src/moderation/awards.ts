@@ -1,9 +1,9 @@
 import type { AuditSink } from '../audit.ts';
 import type { Db } from '../db/open.ts';
 import { assertAmount } from '../ledger/amount.ts';
-import { SparksError } from '../ledger/errors.ts';
+import { SparksError } from '../core/errors.ts';
 import type { Ledger, PostResult } from '../ledger/ledger.ts';
-import { type Clock, utcDayStart } from '../ledger/time.ts';
+import { type Clock, utcDayStart } from '../core/clock.ts';
 import type { SettingsService } from '../settings/settings.ts';
 
 export interface AwardInput {

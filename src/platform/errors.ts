@@ -14,12 +14,13 @@ export type PlatformErrorCode = (typeof PLATFORM_ERROR_CODES)[number];
 
 export class PlatformError extends Error {
   override readonly name = 'PlatformError';
+  /** The same shape as SparksError: the code, the raw facts, then a detail for logs and the HTTP body. */
   constructor(
     readonly code: PlatformErrorCode,
-    message: string,
     readonly params: Record<string, string | number | null> = {},
+    detail?: string,
   ) {
-    super(message);
+    super(detail ?? code);
   }
 }
 

@@ -24,7 +24,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Db, Sqlite } from '../db/open.ts';
 import { OutboxStore, type OutboxRow } from '../db/outbox-store.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import { type Clock, systemClock } from '../ledger/time.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
 import { type Logger, silentLogger } from '../log.ts';
 
 export const OUTBOX_EVENT_TYPES = ['sparks.credited', 'redemption.fulfilled', 'redemption.refunded'] as const;

@@ -4,9 +4,9 @@ import { PlatformStore, type PlatformEventRow } from '../db/platform-store.ts';
 import type { TransferKind } from '../db/schema.ts';
 import { MAX_AMOUNT } from '../ledger/amount.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import { utcDayStart } from '../ledger/time.ts';
+import { utcDayStart } from '../core/clock.ts';
 import type { EarnRates, SettingsService } from '../settings/settings.ts';
-import { crashPoint } from '../ops/crash.ts';
+import { crashPoint } from '../core/crash.ts';
 import { PlatformError } from './errors.ts';
 import {
   capToDaily,
@@ -66,6 +66,7 @@ function checkEventId(eventId: string): void {
   if (!EVENT_ID.test(eventId)) {
     throw new PlatformError(
       'PLATFORM.INVALID_EVENT_ID',
+      {},
       'webhook-id must be 1–64 printable ASCII characters without spaces',
     );
   }
@@ -168,8 +169,8 @@ export class PlatformService {
       if (seen.payloadHash !== hash) {
         throw new PlatformError(
           'PLATFORM.EVENT_CONFLICT',
-          `event ${eventId} was already received with a different body; a new event needs a new webhook-id`,
           { eventId },
+          `event ${eventId} was already received with a different body; a new event needs a new webhook-id`,
         );
       }
       return this.replay(seen, event);
@@ -271,17 +272,19 @@ export class PlatformService {
     event: ReferralEvent,
   ): Pick<ApplyResult, 'status' | 'credits' | 'referral' | 'note'> {
     if (event.referrerId === event.inviteeId) {
-      throw new PlatformError('PLATFORM.SELF_REFERRAL', 'a member cannot refer themselves', {
-        userId: event.inviteeId,
-      });
+      throw new PlatformError(
+        'PLATFORM.SELF_REFERRAL',
+        { userId: event.inviteeId },
+        'a member cannot refer themselves',
+      );
     }
     // Checked before "already referred" so the refusal never depends on which referral
     // happened to land first: once a chain exists it exists for good.
     if (this.store.referralChainContains(ctx.guildId, event.referrerId, event.inviteeId)) {
       throw new PlatformError(
         'PLATFORM.REFERRAL_CYCLE',
-        `${event.inviteeId} is already upstream of ${event.referrerId} in the referral chain; referrals cannot form a cycle`,
         { referrerId: event.referrerId, inviteeId: event.inviteeId },
+        `${event.inviteeId} is already upstream of ${event.referrerId} in the referral chain; referrals cannot form a cycle`,
       );
     }
     if (!this.store.referralOf(ctx.guildId, event.inviteeId)) {
@@ -366,8 +369,8 @@ export class PlatformService {
     if (amount > MAX_AMOUNT) {
       throw new PlatformError(
         'PLATFORM.AMOUNT_OUT_OF_RANGE',
-        `the event would credit ${amount} Sparks in one entry; the most is ${MAX_AMOUNT}`,
         { amount, max: MAX_AMOUNT },
+        `the event would credit ${amount} Sparks in one entry; the most is ${MAX_AMOUNT}`,
       );
     }
     const { transfer } = this.deps.ledger.credit({

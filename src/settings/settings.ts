@@ -2,8 +2,8 @@ import { eq, sql } from 'drizzle-orm';
 import type { EarnDefaults } from '../config.ts';
 import type { Db } from '../db/open.ts';
 import { guildSettings } from '../db/schema.ts';
-import { SparksError } from '../ledger/errors.ts';
-import { type Clock, systemClock } from '../ledger/time.ts';
+import { SparksError } from '../core/errors.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
 
 export interface EarnRates extends EarnDefaults {
   /** Plan name → Sparks for that plan's subscription (overrides subscriptionSparks). */

@@ -1,10 +1,10 @@
 import type { AuditSink } from '../audit.ts';
 import type { Db } from '../db/open.ts';
 import type { RedemptionView, RewardRow, ShopStore } from '../db/shop-store.ts';
-import { SparksError } from '../ledger/errors.ts';
+import { SparksError } from '../core/errors.ts';
 import type { Actor, Ledger } from '../ledger/ledger.ts';
-import type { Clock } from '../ledger/time.ts';
-import { crashPoint } from '../ops/crash.ts';
+import type { Clock } from '../core/clock.ts';
+import { crashPoint } from '../core/crash.ts';
 import { validateInput } from './input.ts';
 import { inputKindOf, type RewardService } from './rewards.ts';
 

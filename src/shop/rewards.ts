@@ -5,8 +5,8 @@ import type { Db } from '../db/open.ts';
 import { rewards, type RewardKind } from '../db/schema.ts';
 import { ShopStore, type RewardRow } from '../db/shop-store.ts';
 import { MAX_AMOUNT, MIN_AMOUNT } from '../ledger/amount.ts';
-import { SparksError } from '../ledger/errors.ts';
-import type { Clock } from '../ledger/time.ts';
+import { SparksError } from '../core/errors.ts';
+import type { Clock } from '../core/clock.ts';
 import { MAX_DURATION_SECONDS, MIN_DURATION_SECONDS } from './duration.ts';
 import { isInputKind, type InputKind } from './input.ts';
 

@@ -2,9 +2,9 @@ import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/open.ts';
 import { tierRoles } from '../db/schema.ts';
 import { TiersStore, type TierRow } from '../db/tiers-store.ts';
-import { SparksError } from '../ledger/errors.ts';
+import { SparksError } from '../core/errors.ts';
 import { MEMBER, type Ledger } from '../ledger/ledger.ts';
-import type { Clock } from '../ledger/time.ts';
+import type { Clock } from '../core/clock.ts';
 
 export type Tier = TierRow;
 

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditQueue } from '../../src/audit.ts';
 import { CampaignService, eligibility, type StartInput } from '../../src/campaigns/campaigns.ts';
-import { DAY_MS, HOUR_MS } from '../../src/campaigns/parse.ts';
+import { DAY_MS, HOUR_MS } from '../../src/core/clock.ts';
 import { verifyLedger } from '../../src/db/verify.ts';
-import { isSparksError } from '../../src/ledger/errors.ts';
+import { isSparksError } from '../../src/core/errors.ts';
 import { CAMPAIGN_BUDGET, ISSUANCE, Ledger, MEMBER } from '../../src/ledger/ledger.ts';
 import { silentLogger } from '../../src/log.ts';
 import { fakeClock, freshDb, G } from '../helpers/db.ts';

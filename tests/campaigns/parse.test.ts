@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DAY_MS,
-  HOUR_MS,
-  MINUTE_MS,
-  parseDuration,
-  parseEmoji,
-  parseMessageRef,
-  reactionKey,
-} from '../../src/campaigns/parse.ts';
-import { isSparksError } from '../../src/ledger/errors.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../src/core/clock.ts';
+import { parseDuration, parseEmoji, parseMessageRef, reactionKey } from '../../src/campaigns/parse.ts';
+import { isSparksError } from '../../src/core/errors.ts';
 
 const G = '200000000000000001';
 const C = '300000000000000001';

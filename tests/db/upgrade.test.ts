@@ -12,7 +12,7 @@ import journal from '../../drizzle/meta/_journal.json' with { type: 'json' };
 import { applyMigrations, MIGRATIONS_FOLDER, openDatabase, type Db } from '../../src/db/open.ts';
 import { verifyLedger } from '../../src/db/verify.ts';
 import { Ledger, type LeaderboardPeriod } from '../../src/ledger/ledger.ts';
-import { DAY_MS } from '../../src/ledger/time.ts';
+import { DAY_MS } from '../../src/core/clock.ts';
 import { fakeClock, G, MOD } from '../helpers/db.ts';
 
 const dirs: string[] = [];

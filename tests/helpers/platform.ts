@@ -2,7 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Db } from '../../src/db/open.ts';
 import { startHttpServer, type HttpDeps, type RunningHttpServer } from '../../src/http/server.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
-import type { Clock } from '../../src/ledger/time.ts';
+import type { Clock } from '../../src/core/clock.ts';
 import { silentLogger } from '../../src/log.ts';
 import { PlatformService } from '../../src/platform/service.ts';
 import { SettingsService } from '../../src/settings/settings.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSparksError } from '../../src/ledger/errors.ts';
+import { isSparksError } from '../../src/core/errors.ts';
 import { freshLedger, G, MOD } from '../helpers/db.ts';
 
 describe('amounts', () => {

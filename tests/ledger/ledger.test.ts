@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isSparksError, type ErrorCode } from '../../src/ledger/errors.ts';
+import { isSparksError, type ErrorCode } from '../../src/core/errors.ts';
 import { verifyLedger } from '../../src/db/verify.ts';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/open.ts';
 import { ISSUANCE, Ledger, MEMBER } from '../../src/ledger/ledger.ts';
-import { DAY_MS } from '../../src/ledger/time.ts';
+import { DAY_MS } from '../../src/core/clock.ts';
 import { freshLedger, G, MOD } from '../helpers/db.ts';
 
 const award = (ledger: Ledger, userId: string, amount: number, key: string) =>

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/db/verify.ts';
-import { isSparksError } from '../../src/ledger/errors.ts';
+import { isSparksError } from '../../src/core/errors.ts';
 import { Ledger, type PostInput, type PostResult } from '../../src/ledger/ledger.ts';
 import { fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
 

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/open.ts';
 import { verifyLedger } from '../../src/db/verify.ts';
-import { isSparksError } from '../../src/ledger/errors.ts';
+import { isSparksError } from '../../src/core/errors.ts';
 import {
   BatchNotApplicable,
   CAMPAIGN_BUDGET,
@@ -18,7 +18,7 @@ import {
   type AccountKey,
   type PostInput,
 } from '../../src/ledger/ledger.ts';
-import { DAY_MS } from '../../src/ledger/time.ts';
+import { DAY_MS } from '../../src/core/clock.ts';
 import { fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
 
 const SOURCES: AccountKey[] = [ISSUANCE('award'), ISSUANCE('platform'), CAMPAIGN_BUDGET(1)];

@@ -6,9 +6,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/db/verify.ts';
-import { isSparksError } from '../../src/ledger/errors.ts';
+import { isSparksError } from '../../src/core/errors.ts';
 import { Ledger, type LeaderboardPeriod } from '../../src/ledger/ledger.ts';
-import { DAY_MS } from '../../src/ledger/time.ts';
+import { DAY_MS } from '../../src/core/clock.ts';
 import { fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
 
 const USERS = Array.from({ length: 8 }, (_, i) => `u${i}`);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostileBotInput } from '../../reliability/hostile-bot.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { assertAmount } from '../../src/ledger/amount.ts';
-import { isSparksError } from '../../src/ledger/errors.ts';
+import { isSparksError } from '../../src/core/errors.ts';
 import { parseEvent } from '../../src/platform/schemas.ts';
 import { freshDb } from '../helpers/db.ts';
 import { postEvent, SECRET_A, signedHeaders, startPlatform, type Platform } from '../helpers/platform.ts';

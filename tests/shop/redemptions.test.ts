@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AuditQueue, type AuditEvent } from '../../src/audit.ts';
 import { openDatabase, type Db } from '../../src/db/open.ts';
 import { verifyLedger } from '../../src/db/verify.ts';
-import { isSparksError } from '../../src/ledger/errors.ts';
+import { isSparksError } from '../../src/core/errors.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import {
   RedemptionService,

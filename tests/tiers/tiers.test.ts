@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isSparksError } from '../../src/ledger/errors.ts';
+import { isSparksError } from '../../src/core/errors.ts';
 import type { Ledger } from '../../src/ledger/ledger.ts';
 import { MAX_TIERS, progressOf, TierService } from '../../src/tiers/tiers.ts';
 import { freshLedger, G, MOD } from '../helpers/db.ts';

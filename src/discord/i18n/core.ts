@@ -4,7 +4,7 @@
  * index.ts merges them. `{name}` is replaced by a parameter, numbers are formatted for
  * the locale.
  */
-import type { ErrorCode } from '../../ledger/errors.ts';
+import type { ErrorCode } from '../../core/errors.ts';
 
 const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.INVALID_AMOUNT': 'The amount must be a whole number from {min} to {max}.',

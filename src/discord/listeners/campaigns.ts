@@ -12,7 +12,8 @@ import {
   type CampaignEndReason,
   type EndResult,
 } from '../../campaigns/campaigns.ts';
-import { HOUR_MS, reactionKey } from '../../campaigns/parse.ts';
+import { reactionKey } from '../../campaigns/parse.ts';
+import { HOUR_MS } from '../../core/clock.ts';
 import type { Services } from '../../services.ts';
 import type { Plugin } from '../plugins.ts';
 import { isRankable, isRankableRaw } from '../ranking.ts';

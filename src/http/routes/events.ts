@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApplyResult, PlatformService } from '../../platform/service.ts';
-import { crashPoint } from '../../ops/crash.ts';
+import { crashPoint } from '../../core/crash.ts';
 import { parseEvent } from '../../platform/schemas.ts';
 import { sendError } from '../errors.ts';
 import type { SignatureVerifier } from '../signature.ts';

@@ -6,7 +6,7 @@ import {
   TextInputStyle,
   type ModalSubmitInteraction,
 } from 'discord.js';
-import { SparksError } from '../../../ledger/errors.ts';
+import { SparksError } from '../../../core/errors.ts';
 import { isModerator } from '../../permissions.ts';
 import type { ComponentHandler, Ctx, MessageMenuCommand } from '../../types.ts';
 import { launchCampaign } from '../sparks-admin/campaign.ts';

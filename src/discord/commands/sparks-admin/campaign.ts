@@ -18,7 +18,7 @@ import {
 } from '../../../campaigns/campaigns.ts';
 import { parseDuration, parseEmoji, parseMessageRef, type MessageRef } from '../../../campaigns/parse.ts';
 import { MAX_AMOUNT, MIN_AMOUNT } from '../../../ledger/amount.ts';
-import { SparksError } from '../../../ledger/errors.ts';
+import { SparksError } from '../../../core/errors.ts';
 import { formatNumber, type Locale, type Translate } from '../../i18n/index.ts';
 import { campaignRuntime } from '../../listeners/campaigns.ts';
 import { respond } from '../../reply.ts';

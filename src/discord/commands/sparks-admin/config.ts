@@ -1,5 +1,5 @@
 import { ChannelType, EmbedBuilder, PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
-import { SparksError, isSparksError } from '../../../ledger/errors.ts';
+import { SparksError, isSparksError } from '../../../core/errors.ts';
 import type { GuildSettings, SettingsPatch } from '../../../settings/settings.ts';
 import { formatNumber, type Locale, type Translate } from '../../i18n/index.ts';
 import { syncRanked } from '../../ranking.ts';

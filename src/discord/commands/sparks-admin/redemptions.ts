@@ -1,5 +1,5 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, type Interaction } from 'discord.js';
-import { SparksError } from '../../../ledger/errors.ts';
+import { SparksError } from '../../../core/errors.ts';
 import { isModerator } from '../../permissions.ts';
 import { respond, type ReplyPayload } from '../../reply.ts';
 import { notifyByDm } from '../../shop.ts';

@@ -7,7 +7,7 @@ import {
   type SlashCommandSubcommandBuilder,
 } from 'discord.js';
 import { MAX_AMOUNT, MIN_AMOUNT } from '../../../ledger/amount.ts';
-import { SparksError } from '../../../ledger/errors.ts';
+import { SparksError } from '../../../core/errors.ts';
 import { parseDuration } from '../../../shop/duration.ts';
 import { isInputKind, type InputKind } from '../../../shop/input.ts';
 import {

@@ -1,5 +1,5 @@
 import { EmbedBuilder, MessageFlags, type ChatInputCommandInteraction, type Guild } from 'discord.js';
-import { isSparksError, SparksError } from '../../../ledger/errors.ts';
+import { isSparksError, SparksError } from '../../../core/errors.ts';
 import type { Translate } from '../../i18n/index.ts';
 import { checkGrantable, type RoleFailure } from '../../roles.ts';
 import { respond } from '../../reply.ts';

@@ -1,5 +1,5 @@
 import { EmbedBuilder, escapeMarkdown, type BaseMessageOptions } from 'discord.js';
-import { SparksError } from '../../../ledger/errors.ts';
+import { SparksError } from '../../../core/errors.ts';
 import type { EntrySource, HistoryItem } from '../../../members/members.ts';
 import { formatNumber } from '../../i18n/index.ts';
 import { assertFresh, assertOwner, intArg, pageButtons, pageStamp, snowflakeArg } from '../../pages.ts';

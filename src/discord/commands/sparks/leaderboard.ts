@@ -1,7 +1,8 @@
 import { EmbedBuilder, type AttachmentBuilder, type BaseMessageOptions, type Guild } from 'discord.js';
 import type { LeaderboardCard } from '../../../cards/render.ts';
-import { SparksError } from '../../../ledger/errors.ts';
-import { DAY_MS, periodKey, utcDayStart } from '../../../ledger/time.ts';
+import { SparksError } from '../../../core/errors.ts';
+import { DAY_MS, utcDayStart } from '../../../core/clock.ts';
+import { periodKey } from '../../../ledger/periods.ts';
 import type { LeaderboardView } from '../../../members/members.ts';
 import { cardAttachment } from '../../cards.ts';
 import { formatNumber, type Locale } from '../../i18n/index.ts';

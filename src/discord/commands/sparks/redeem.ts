@@ -9,7 +9,7 @@ import {
   type ButtonInteraction,
   type ModalSubmitInteraction,
 } from 'discord.js';
-import { isSparksError, SparksError, type ErrorCode } from '../../../ledger/errors.ts';
+import { isSparksError, SparksError, type ErrorCode } from '../../../core/errors.ts';
 import { INPUT_MAX_LENGTH, validateInput } from '../../../shop/input.ts';
 import type { Reservation } from '../../../shop/redemptions.ts';
 import { inputKindOf } from '../../../shop/rewards.ts';

@@ -1,5 +1,5 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, type Interaction } from 'discord.js';
-import { SparksError } from '../../../ledger/errors.ts';
+import { SparksError } from '../../../core/errors.ts';
 import type { RewardRow } from '../../../shop/rewards.ts';
 import type { Translate } from '../../i18n/index.ts';
 import { memberRoleIds } from '../../permissions.ts';

@@ -1,8 +1,13 @@
-/** The ledger never reads the wall clock itself: time is passed in, so tests control it. */
+/**
+ * Time for the whole app. Nothing below the composition root reads the wall clock itself:
+ * a `Clock` is passed in, so tests control time.
+ */
 export type Clock = () => number;
 export const systemClock: Clock = () => Date.now();
 
-export const DAY_MS = 86_400_000;
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 60 * MINUTE_MS;
+export const DAY_MS = 24 * HOUR_MS;
 
 /** Start of the UTC day containing `now`. */
 export function utcDayStart(now: number): number {
@@ -22,9 +27,4 @@ export function isoWeekKey(now: number): string {
 export function monthKey(now: number): string {
   const d = new Date(now);
   return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
-}
-
-/** The earn_periods key for a leaderboard period. */
-export function periodKey(period: 'week' | 'month', now: number): string {
-  return period === 'week' ? `w:${isoWeekKey(now)}` : `m:${monthKey(now)}`;
 }
