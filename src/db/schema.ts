@@ -1,7 +1,19 @@
 /**
- * The whole database schema. Ledger invariants that the database itself enforces live
- * here as CHECK constraints and unique indexes; the append-only and balance-maintenance
- * triggers live in the hand-written migration `drizzle/0001_ledger_triggers.sql`.
+ * The database's tables and indexes, as drizzle sees them (drizzle-kit generates migrations
+ * from this file). Ledger invariants that the database itself enforces live here as CHECK
+ * constraints and unique indexes. The triggers are not here: drizzle does not model them, so
+ * they are written into custom migrations, and later migrations replace earlier ones.
+ *
+ * What actually runs — tables, indexes and triggers after every migration, each marked with
+ * the migration it came from — is `src/db/schema.snapshot.sql`, regenerated and checked by
+ * tests/db/schema-snapshot.test.ts. The triggers today come from:
+ * - `drizzle/0001_ledger_triggers.sql`: append-only journal (transfers_no_update/_no_delete);
+ * - `drizzle/0004_fast_grants.sql`: everything else — the close rules, the balance cache
+ *   (transfers_apply), windowed earnings (transfers_earned/_unearned, earn_periods_rank_insert,
+ *   accounts_ranked_periods) and the twelve rank_* histogram triggers. Those twelve were
+ *   written out by hand; their one template is `src/db/rank-triggers.ts`, and a test pins
+ *   its output equal to what runs — read them, and generate any replacement, from there.
+ * The other triggers 0001 and 0003 create were all dropped and replaced by 0004: history only.
  *
  * Snowflakes are TEXT (they exceed 2^53). Times are INTEGER milliseconds since the epoch.
  */
