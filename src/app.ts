@@ -2,6 +2,7 @@ import { Events, type Client } from 'discord.js';
 import type { Config } from './config.ts';
 import { openDatabase, type Db } from './db/open.ts';
 import { createClient } from './discord/client.ts';
+import { DiscordDirectory } from './discord/directory.ts';
 import { commands, components, messageMenus } from './discord/commands/index.ts';
 import { createPlugins } from './discord/listeners/index.ts';
 import type { Plugin } from './discord/plugins.ts';
@@ -45,9 +46,13 @@ export interface App {
 
 /** Secrets that must never be printed, to scrub from log text. */
 export function secretsOf(config: Config): string[] {
-  return [config.discordToken, config.platformApiToken, ...(config.webhook?.secrets ?? [])].filter(
-    (s): s is string => typeof s === 'string',
-  );
+  return [
+    config.discordToken,
+    config.platformApiToken,
+    config.web?.clientSecret,
+    config.web?.sessionSecret,
+    ...(config.webhook?.secrets ?? []),
+  ].filter((s): s is string => typeof s === 'string');
 }
 
 /** The composition root shared by `npm start`, the demo and the end-to-end tests. */
@@ -100,6 +105,7 @@ export function createApp(options: AppOptions): App {
         started.push(plugin);
       }
       if (primary && config.webhook) {
+        if (!config.web) logger.info(`web pages are off: ${config.webOff ?? 'not configured'}`);
         http = await startHttpServer({
           db,
           ledger: services.ledger,
@@ -108,6 +114,20 @@ export function createApp(options: AppOptions): App {
           config,
           logger,
           health: () => ({ ...health.report() }),
+          ...(config.web && config.discordClientId
+            ? {
+                web: {
+                  web: config.web,
+                  clientId: config.discordClientId,
+                  apiBase: config.discordApiUrl ?? 'https://discord.com/api',
+                  members: services.members,
+                  settings: services.settings,
+                  directory: new DiscordDirectory({ client, clock }),
+                  clock,
+                  logger,
+                },
+              }
+            : {}),
           extraRoutes: (server) => {
             server.get('/metrics', async (_request, reply) =>
               reply.type(metrics.contentType).send(await metrics.text()),

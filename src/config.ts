@@ -48,6 +48,7 @@ const schema = z.object({
       'must be the API base without the version (e.g. https://discord.com/api)',
     ),
   ),
+  HTTP_PORT: optionalInt(0, 65535),
   WEBHOOK_PORT: optionalInt(0, 65535),
   WEBHOOK_HOST: z.preprocess(
     (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
@@ -60,6 +61,18 @@ const schema = z.object({
         /^(whsec_[A-Za-z0-9+/=]{16,})( whsec_[A-Za-z0-9+/=]{16,})*$/,
         'must be one or more space-separated whsec_<base64> secrets',
       ),
+  ),
+  DISCORD_CLIENT_SECRET: optionalText(
+    z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, 'is not an OAuth2 client secret'),
+  ),
+  PUBLIC_URL: optionalText(
+    httpUrl.refine((u) => {
+      const url = new URL(u);
+      return url.pathname === '/' && !url.search && !url.hash;
+    }, "must be the site's origin only (e.g. https://sparks.example.com), without a path"),
+  ),
+  SESSION_SECRET: optionalText(
+    z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)'),
   ),
   DEFAULT_GUILD_ID: optionalText(snowflake),
   PLATFORM_API_TOKEN: optionalText(z.string().min(16, 'must be at least 16 characters')),
@@ -97,12 +110,26 @@ export interface EarnDefaults {
   referralFirstSubPct: number;
 }
 
+/** The web pages and Discord login (SPEC §8); off unless all three settings are given. */
+export interface WebConfig {
+  /** The site's origin, without a trailing slash; the OAuth2 redirect is `${publicUrl}/auth/callback`. */
+  publicUrl: string;
+  clientSecret: string;
+  sessionSecret: string;
+  /** Cookies carry `Secure` when the site is served over https. */
+  secureCookies: boolean;
+}
+
 export interface Config {
   discordToken: string | undefined;
   discordClientId: string | undefined;
   databasePath: string;
   discordApiUrl: string | undefined;
+  /** The HTTP server (HTTP_PORT, or its old name WEBHOOK_PORT): webhook, read-back API, health, web. */
   webhook: { port: number; host: string; secrets: string[] } | undefined;
+  /** The web pages; undefined when off, with `webOff` saying why in one line. */
+  web: WebConfig | undefined;
+  webOff: string | undefined;
   /** WEBHOOK_SECRET split on spaces (empty when unset): verifies inbound, the first signs outbound. */
   webhookSecrets: string[];
   defaultGuildId: string | undefined;
@@ -142,6 +169,13 @@ export function loadConfig(
   if (e.WEBHOOK_PORT !== undefined && !e.WEBHOOK_SECRET) {
     throw new ConfigError('Configuration error: WEBHOOK_SECRET is required when WEBHOOK_PORT is set');
   }
+  if (e.HTTP_PORT !== undefined && e.WEBHOOK_PORT !== undefined && e.HTTP_PORT !== e.WEBHOOK_PORT) {
+    throw new ConfigError(
+      'Configuration error: HTTP_PORT and WEBHOOK_PORT (its old name) are both set, to different ports; set only HTTP_PORT',
+    );
+  }
+  const port = e.HTTP_PORT ?? e.WEBHOOK_PORT;
+  const { web, webOff } = webConfig(e);
   if (e.PLATFORM_EVENTS_URL && !e.WEBHOOK_SECRET) {
     throw new ConfigError(
       'Configuration error: WEBHOOK_SECRET is required to sign events for PLATFORM_EVENTS_URL',
@@ -153,9 +187,11 @@ export function loadConfig(
     databasePath: e.DATABASE_PATH,
     discordApiUrl: e.DISCORD_API_URL?.replace(/\/+$/, ''),
     webhook:
-      e.WEBHOOK_PORT === undefined
+      port === undefined
         ? undefined
-        : { port: e.WEBHOOK_PORT, host: e.WEBHOOK_HOST, secrets: (e.WEBHOOK_SECRET ?? '').split(' ') },
+        : { port, host: e.WEBHOOK_HOST, secrets: e.WEBHOOK_SECRET ? e.WEBHOOK_SECRET.split(' ') : [] },
+    web,
+    webOff,
     webhookSecrets: e.WEBHOOK_SECRET ? e.WEBHOOK_SECRET.split(' ') : [],
     defaultGuildId: e.DEFAULT_GUILD_ID,
     platformApiToken: e.PLATFORM_API_TOKEN,
@@ -173,5 +209,29 @@ export function loadConfig(
       referralTradeSharePct: e.EARN_REFERRAL_TRADE_PCT,
       referralFirstSubPct: e.EARN_REFERRAL_FIRST_SUB_PCT,
     },
+  };
+}
+
+const WEB_SETTINGS = ['DISCORD_CLIENT_SECRET', 'PUBLIC_URL', 'SESSION_SECRET'] as const;
+
+/**
+ * The web is on when the HTTP server is (HTTP_PORT), the bot has a client id, and all
+ * three web settings are given; otherwise `webOff` names what is missing, for one log line.
+ */
+function webConfig(e: Env): { web: WebConfig | undefined; webOff: string | undefined } {
+  const missing = WEB_SETTINGS.filter((name) => !e[name]);
+  if (e.HTTP_PORT === undefined && e.WEBHOOK_PORT === undefined)
+    return { web: undefined, webOff: 'HTTP_PORT is not set' };
+  if (!e.DISCORD_CLIENT_ID) return { web: undefined, webOff: 'DISCORD_CLIENT_ID is not set' };
+  if (missing.length > 0) return { web: undefined, webOff: `${missing.join(', ')} not set` };
+  const publicUrl = e.PUBLIC_URL!.replace(/\/+$/, '');
+  return {
+    web: {
+      publicUrl,
+      clientSecret: e.DISCORD_CLIENT_SECRET!,
+      sessionSecret: e.SESSION_SECRET!,
+      secureCookies: publicUrl.startsWith('https://'),
+    },
+    webOff: undefined,
   };
 }

@@ -67,7 +67,17 @@ const FRAMEWORK: Record<string, [number, HttpErrorCode, string]> = {
 };
 
 /** Installs the one error path: framework errors, domain errors, then the unexpected. */
-export function installErrorHandlers(app: FastifyInstance, logger: Logger): void {
+/** The machine-facing paths: an unknown one answers JSON even when the web is on. */
+export function isApiPath(url: string): boolean {
+  return /^\/(v\d+|healthz|metrics)(\/|\?|$)/.test(url);
+}
+
+export function installErrorHandlers(
+  app: FastifyInstance,
+  logger: Logger,
+  /** With the web on, a page for every other unknown path. */
+  notFoundPage?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply,
+): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const known = error.code ? FRAMEWORK[error.code] : undefined;
     if (known) return sendError(reply, known[0], known[1], known[2]);
@@ -81,6 +91,8 @@ export function installErrorHandlers(app: FastifyInstance, logger: Logger): void
     return sendError(reply, 500, 'HTTP.INTERNAL', `internal error (reference ${request.id})`);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, 404, 'HTTP.NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+    notFoundPage && !isApiPath(request.url)
+      ? notFoundPage(request, reply)
+      : sendError(reply, 404, 'HTTP.NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
   );
 }

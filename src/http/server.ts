@@ -1,5 +1,6 @@
 /**
- * The platform HTTP server: the signed webhook, the read-back API and a health check.
+ * The bot's HTTP server: the signed platform webhook, the read-back API, a health check,
+ * and the web pages (src/http/web, in their own fastify context).
  * Composable: the composition root passes `health` (richer checks) and `extraRoutes`
  * (e.g. /metrics) and owns start-up order; this module never reads the environment.
  */
@@ -15,6 +16,7 @@ import { installErrorHandlers, sendError } from './errors.ts';
 import { EVENT_BODY_LIMIT, eventsRoute } from './routes/events.ts';
 import { membersRoute } from './routes/members.ts';
 import { SignatureVerifier } from './signature.ts';
+import { sendNotFoundPage, webRoutes, type WebDeps } from './web/index.ts';
 
 export interface HealthReport {
   ok: boolean;
@@ -36,14 +38,15 @@ export interface HttpDeps {
   health?: () => HealthReport | Promise<HealthReport>;
   /** Registers more routes on the same server (before it is ready). */
   extraRoutes?: (app: FastifyInstance) => void;
+  /** The web pages and Discord login; off when undefined. */
+  web?: WebDeps;
 }
 
 /**
- * Builds (does not start) the server. Throws if no webhook secret is configured: an
- * unverifiable webhook endpoint is never served.
+ * Builds (does not start) the server. Without a webhook secret the webhook route is not
+ * served at all (an unverifiable webhook endpoint never is), and one log line says so.
  */
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
-  const verifier = new SignatureVerifier(deps.config.webhookSecrets);
   // Typed as fastify's base logger so the instance gets the default FastifyInstance type.
   const logger: FastifyBaseLogger = deps.logger;
   const app = Fastify({
@@ -66,13 +69,18 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     done(null, body);
   });
-  installErrorHandlers(app, deps.logger);
+  installErrorHandlers(app, deps.logger, deps.web ? sendNotFoundPage : undefined);
 
   app.get('/healthz', async (_request, reply) => {
     const report = await (deps.health ?? (() => defaultHealth(deps.db)))();
     return reply.code(report.ok ? 200 : 503).send(report);
   });
-  eventsRoute(app, { platform: deps.platform, verifier, defaultGuildId: deps.config.defaultGuildId });
+  if (deps.config.webhookSecrets.length > 0) {
+    const verifier = new SignatureVerifier(deps.config.webhookSecrets);
+    eventsRoute(app, { platform: deps.platform, verifier, defaultGuildId: deps.config.defaultGuildId });
+  } else {
+    deps.logger.info('platform webhook is off: WEBHOOK_SECRET is not set');
+  }
   if (deps.config.platformApiToken) {
     membersRoute(app, {
       ledger: deps.ledger,
@@ -82,6 +90,10 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     });
   }
   deps.extraRoutes?.(app);
+  if (deps.web) {
+    const web = deps.web;
+    void app.register(async (scope) => webRoutes(scope, web));
+  }
   return app;
 }
 

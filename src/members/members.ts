@@ -114,7 +114,8 @@ export class MembersService {
     guildId: string,
     period: LeaderboardPeriod,
     page: number,
-    callerId: string,
+    /** The visitor, for their own row; null for an anonymous web visitor. */
+    callerId: string | null,
     pageSize = LEADERBOARD_PAGE_SIZE,
   ): LeaderboardView {
     const wanted = Math.max(1, Math.trunc(page));
@@ -128,13 +129,16 @@ export class MembersService {
       shown = pages;
       board = this.ledger.leaderboard(guildId, period, { offset: (pages - 1) * pageSize, limit: pageSize });
     }
-    const account = this.ledger.account(guildId, MEMBER(callerId));
+    const account = callerId === null ? undefined : this.ledger.account(guildId, MEMBER(callerId));
     return {
       ...board,
       page: shown,
       pages,
       clamped: shown !== wanted,
-      you: { ...this.ledger.rankOf(guildId, callerId, period), ranked: (account?.ranked ?? 1) === 1 },
+      you:
+        callerId === null
+          ? { rank: null, score: 0, ranked: false }
+          : { ...this.ledger.rankOf(guildId, callerId, period), ranked: (account?.ranked ?? 1) === 1 },
     };
   }
 

@@ -1,3 +1,4 @@
+import { FakeOAuth2 } from './oauth2.ts';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -273,6 +274,8 @@ export class FakeDiscord {
   readonly token: string;
   /** @internal */ readonly ids = new SnowflakeGenerator(1);
   /** @internal */ readonly state = new DiscordState();
+  /** OAuth2: register the application, then log in through `/oauth2/authorize` in a browser. */
+  readonly oauth2 = new FakeOAuth2(this.state);
   /** @internal */ readonly gateway: Gateway;
   /** Every REST request, in arrival order. */
   readonly requests: RecordedRequest[] = [];
@@ -1660,6 +1663,8 @@ export class FakeDiscord {
         reason = reasonHeader;
       }
     }
+
+    if (this.oauth2.handle(method, url, headers, raw, res)) return;
 
     if (method === 'GET' && url.pathname.startsWith('/attachments/')) {
       const [, , , attachmentId] = url.pathname.split('/');

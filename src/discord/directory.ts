@@ -1,0 +1,131 @@
+import {
+  DiscordAPIError,
+  PermissionFlagsBits,
+  RESTJSONErrorCodes,
+  type Client,
+  type Guild,
+} from 'discord.js';
+import type { WebDirectory, WebGuild, WebMember, WebName } from '../http/web/directory.ts';
+
+const NAME_TTL_MS = 5 * 60_000;
+const MEMBER_TTL_MS = 10_000;
+const MAX_CACHED = 5000;
+
+/**
+ * The web's view of Discord, answered by the bot's own client: the gateway's caches where
+ * they hold the answer, otherwise REST (a guild on another shard, a member not cached).
+ * Names are kept a few minutes and members a few seconds; `fresh` (every admin change)
+ * always asks Discord.
+ */
+export class DiscordDirectory implements WebDirectory {
+  private readonly names_ = new Map<string, { at: number; name: WebName | null }>();
+  private readonly members_ = new Map<string, { at: number; member: WebMember | null }>();
+
+  constructor(private readonly deps: { client: Client; clock: () => number }) {}
+
+  async guild(guildId: string): Promise<WebGuild | null> {
+    const guild = await this.resolveGuild(guildId);
+    if (!guild) return null;
+    return { id: guild.id, name: guild.name, iconUrl: guild.iconURL({ size: 64, extension: 'png' }) };
+  }
+
+  async member(
+    guildId: string,
+    userId: string,
+    options: { fresh?: boolean } = {},
+  ): Promise<WebMember | null> {
+    const key = `${guildId}:${userId}`;
+    const now = this.deps.clock();
+    const hit = this.members_.get(key);
+    if (!options.fresh && hit && now - hit.at < MEMBER_TTL_MS) return hit.member;
+    const guild = await this.resolveGuild(guildId);
+    if (!guild) return null;
+    let member: WebMember | null = null;
+    try {
+      const m = await guild.members.fetch({ user: userId, force: true });
+      member = {
+        userId: m.id,
+        displayName: m.displayName,
+        avatarUrl: m.displayAvatarURL({ size: 64, extension: 'png' }),
+        roleIds: [...m.roles.cache.keys()].filter((id) => id !== guild.id),
+        managesGuild: guild.ownerId === m.id || m.permissions.has(PermissionFlagsBits.ManageGuild),
+      };
+    } catch (err) {
+      if (!isUnknown(err)) throw err;
+    }
+    remember(this.members_, key, { at: now, member });
+    if (member) remember(this.names_, key, { at: now, name: nameOf(member) });
+    return member;
+  }
+
+  async names(guildId: string, userIds: readonly string[]): Promise<Map<string, WebName>> {
+    const out = new Map<string, WebName>();
+    const now = this.deps.clock();
+    const guild = await this.resolveGuild(guildId);
+    if (!guild) return out;
+    const missing: string[] = [];
+    for (const id of userIds) {
+      const cached = guild.members.cache.get(id);
+      if (cached) {
+        out.set(id, {
+          displayName: cached.displayName,
+          avatarUrl: cached.displayAvatarURL({ size: 64, extension: 'png' }),
+        });
+        continue;
+      }
+      const hit = this.names_.get(`${guildId}:${id}`);
+      if (hit && now - hit.at < NAME_TTL_MS) {
+        if (hit.name) out.set(id, hit.name);
+      } else missing.push(id);
+    }
+    await Promise.all(
+      missing.map(async (id) => {
+        let name: WebName | null = null;
+        try {
+          const m = await guild.members.fetch({ user: id, cache: false });
+          name = {
+            displayName: m.displayName,
+            avatarUrl: m.displayAvatarURL({ size: 64, extension: 'png' }),
+          };
+        } catch (err) {
+          if (!isUnknown(err)) return; // Discord is slow or down: show the row without a name this time
+        }
+        remember(this.names_, `${guildId}:${id}`, { at: now, name });
+        if (name) out.set(id, name);
+      }),
+    );
+    return out;
+  }
+
+  private async resolveGuild(guildId: string): Promise<Guild | null> {
+    const cached = this.deps.client.guilds.cache.get(guildId);
+    if (cached) return cached;
+    try {
+      return await this.deps.client.guilds.fetch(guildId);
+    } catch (err) {
+      if (isUnknown(err)) return null;
+      throw err;
+    }
+  }
+}
+
+function nameOf(m: WebMember): WebName {
+  return { displayName: m.displayName, avatarUrl: m.avatarUrl };
+}
+
+function isUnknown(err: unknown): boolean {
+  return (
+    err instanceof DiscordAPIError &&
+    (err.code === RESTJSONErrorCodes.UnknownMember ||
+      err.code === RESTJSONErrorCodes.UnknownUser ||
+      err.code === RESTJSONErrorCodes.UnknownGuild ||
+      err.code === RESTJSONErrorCodes.MissingAccess ||
+      err.status === 404)
+  );
+}
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_CACHED) map.delete(map.keys().next().value!);
+}

@@ -1,0 +1,53 @@
+/**
+ * The site's one stylesheet and one script, served from memory with a content hash in
+ * their URL (cached for a year; a new release changes the URL). No inline script or
+ * style anywhere, so the Content-Security-Policy needs no 'unsafe-inline'.
+ */
+import { createHash } from 'node:crypto';
+
+const CSS = `
+:root{color-scheme:light dark;--bg:#fff;--fg:#1d1d23;--muted:#5c5c6b;--line:#d9d9e3;--accent:#5b3fd6;--accent-fg:#fff;--card:#f6f6fa;--good:#1f7a3a;--bad:#b3261e;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans KR","Apple SD Gothic Neo","Malgun Gothic",sans-serif;line-height:1.5}
+@media (prefers-color-scheme:dark){:root{--bg:#16161c;--fg:#ececf1;--muted:#a9a9b8;--line:#34343f;--accent:#a996ff;--accent-fg:#16161c;--card:#1f1f28;--good:#7bd88f;--bad:#ff8a80}}
+*{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--fg)}
+a{color:var(--accent)}a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:var(--bg);padding:.5rem;z-index:9}
+.top{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;justify-content:space-between;padding:.75rem 1.25rem;border-bottom:1px solid var(--line)}
+.brand{font-weight:700;text-decoration:none;color:var(--fg);font-size:1.15rem}
+nav{display:flex;gap:1rem;flex-wrap:wrap}nav a{text-decoration:none;padding:.25rem .1rem}nav a[aria-current=page]{border-bottom:2px solid var(--accent);font-weight:600}
+.account{display:flex;gap:.5rem;align-items:center}.who{color:var(--muted)}
+main{max-width:60rem;margin:0 auto;padding:1.25rem}footer{color:var(--muted);text-align:center;font-size:.85rem;padding:2rem 1rem}
+h1{font-size:1.6rem;margin:.5rem 0 1rem}h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
+.inline{display:inline}
+button,.button{font:inherit;cursor:pointer;border:1px solid var(--accent);background:var(--accent);color:var(--accent-fg);border-radius:.4rem;padding:.35rem .8rem;text-decoration:none;display:inline-block}
+button.secondary,.button.secondary{background:transparent;color:var(--accent)}button.danger{background:var(--bad);border-color:var(--bad);color:#fff}
+input,select,textarea{font:inherit;padding:.35rem .5rem;border:1px solid var(--line);border-radius:.3rem;background:var(--bg);color:var(--fg)}
+label{display:block;font-weight:600;margin:.5rem 0 .2rem}.hint{color:var(--muted);font-size:.9rem;font-weight:400}
+table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid var(--line)}th{font-size:.85rem;color:var(--muted)}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+tr.you{background:var(--card);font-weight:600}
+.avatar{width:28px;height:28px;border-radius:50%;vertical-align:middle;margin-right:.5rem;background:var(--line)}
+.tabs{display:flex;gap:.5rem;margin-bottom:1rem;flex-wrap:wrap}.tabs a{padding:.3rem .8rem;border:1px solid var(--line);border-radius:1rem;text-decoration:none}.tabs a[aria-current=page]{background:var(--accent);color:var(--accent-fg);border-color:var(--accent)}
+.pager{display:flex;gap:1rem;align-items:center;justify-content:center;margin:1rem 0}
+.card{background:var(--card);border:1px solid var(--line);border-radius:.6rem;padding:1rem;margin:0 0 1rem}
+.grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fill,minmax(14rem,1fr))}
+.stat{font-size:1.6rem;font-weight:700}.muted{color:var(--muted)}
+.notice{border-left:4px solid var(--accent);padding:.5rem 1rem;background:var(--card);margin:0 0 1rem}.notice.bad{border-color:var(--bad)}.notice.good{border-color:var(--good)}
+.bar{height:.6rem;background:var(--line);border-radius:.3rem;overflow:hidden}.bar>span{display:block;height:100%;background:var(--accent)}
+svg text{fill:var(--fg);font-size:11px}
+`;
+
+const JS = `
+document.addEventListener('submit', function (e) {
+  var f = e.target;
+  if (f instanceof HTMLFormElement && f.dataset.confirm && !window.confirm(f.dataset.confirm)) e.preventDefault();
+});
+`;
+
+function hashed(body: string, ext: string): { path: string; body: string } {
+  const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
+  return { path: `/static/sparks.${hash}.${ext}`, body };
+}
+
+export const STYLESHEET = hashed(CSS.trim(), 'css');
+export const SCRIPT = hashed(JS.trim(), 'js');
+export const STYLESHEET_PATH = STYLESHEET.path;
+export const SCRIPT_PATH = SCRIPT.path;

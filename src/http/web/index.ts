@@ -1,0 +1,371 @@
+/**
+ * The web face of Sparks (SPEC §8), served by the bot's own HTTP server in its own
+ * fastify context: its cookies, form parsing, security headers, rate limits, CSRF checks
+ * and error pages apply to the web's routes only, never to the webhook or the read-back
+ * API beside it. Pages are rendered on the server and work without JavaScript.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../../core/clock.ts';
+import type { WebConfig } from '../../config.ts';
+import type { Logger } from '../../log.ts';
+import type { MembersService } from '../../members/members.ts';
+import type { SettingsService } from '../../settings/settings.ts';
+import { SCRIPT, STYLESHEET } from './assets.ts';
+import type { WebDirectory } from './directory.ts';
+import { html, type Html } from './html.ts';
+import { pickLocale, webTranslator, type WebKey } from './i18n.ts';
+import { page, type GuildNav, type PageContext } from './layout.ts';
+import { OAuthClient, OAuthError } from './oauth.ts';
+import { leaderboardPage } from './pages/leaderboard.ts';
+import {
+  decodeSession,
+  decodeState,
+  encodeSession,
+  encodeState,
+  LANG_COOKIE,
+  safeNext,
+  SESSION_COOKIE,
+  SESSION_TTL_MS,
+  STATE_COOKIE,
+  STATE_TTL_MS,
+  type Session,
+} from './session.ts';
+
+export interface WebDeps {
+  web: WebConfig;
+  clientId: string;
+  /** The Discord API base without the version (DISCORD_API_URL, or Discord's own). */
+  apiBase: string;
+  members: MembersService;
+  settings: SettingsService;
+  directory: WebDirectory;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** A refusal the web shows as a localized page with this status; nothing was written. */
+export class WebError extends Error {
+  override readonly name = 'WebError';
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 429,
+    readonly key: WebKey,
+    readonly params: Record<string, string | number> = {},
+  ) {
+    super(key);
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The page context of this request (language, session, CSRF), set before routing. */
+    page: PageContext;
+  }
+}
+
+const SNOWFLAKE = /^\d{15,25}$/;
+
+export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
+  const oauth = new OAuthClient({
+    apiBase: deps.apiBase,
+    clientId: deps.clientId,
+    clientSecret: deps.web.clientSecret,
+    redirectUri: `${deps.web.publicUrl}/auth/callback`,
+  });
+  const secure = deps.web.secureCookies;
+  const discordOrigin = new URL(deps.apiBase).origin;
+  const cookieBase = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure };
+
+  await app.register(cookie, { secret: deps.web.sessionSecret });
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'https://cdn.discordapp.com'],
+        formAction: ["'self'", discordOrigin],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        connectSrc: ["'self'"],
+      },
+    },
+    hsts: secure,
+    referrerPolicy: { policy: 'same-origin' },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: () => new WebError(429, 'error.429'),
+  });
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: 'sparks_csrf',
+    cookieOpts: { ...cookieBase, signed: true },
+    getToken: (request) => (request.body as Record<string, unknown> | undefined)?._csrf as string | undefined,
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const now = deps.clock();
+    const raw = request.cookies[SESSION_COOKIE];
+    let session: Session | null = null;
+    if (raw) {
+      const unsigned = request.unsignCookie(raw);
+      session = unsigned.valid && unsigned.value ? decodeSession(unsigned.value, now) : null;
+      if (!session) void reply.clearCookie(SESSION_COOKIE, cookieBase);
+    }
+    const locale = pickLocale(request.cookies[LANG_COOKIE], request.headers['accept-language']);
+    let token: string | undefined;
+    request.page = {
+      t: webTranslator(locale),
+      locale,
+      session,
+      csrf: () => (token ??= reply.generateCsrf()),
+      path: safeNext(request.url),
+    };
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const ctx = request.page;
+    if (error instanceof WebError) return sendPage(reply, ctx, error.status, errorBody(ctx, error));
+    const code = (error as { code?: string }).code;
+    if (code?.startsWith('FST_CSRF'))
+      return sendPage(reply, ctx, 403, errorBody(ctx, new WebError(403, 'error.403_csrf')));
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500)
+      return sendPage(
+        reply,
+        ctx,
+        400,
+        errorBody(ctx, new WebError(400, 'error.400', { detail: 'malformed request' })),
+      );
+    deps.logger.error({ err: error, reqId: request.id, url: request.routeOptions.url }, 'web page failed');
+    return sendPage(reply, ctx, 500, errorBody(ctx, null, ctx.t('error.500', { ref: String(request.id) })));
+  });
+
+  app.get(STYLESHEET.path, async (_request, reply) =>
+    reply
+      .type('text/css; charset=utf-8')
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .send(STYLESHEET.body),
+  );
+  app.get(SCRIPT.path, async (_request, reply) =>
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .send(SCRIPT.body),
+  );
+
+  // ---- login -------------------------------------------------------------------------
+
+  const authLimit = { config: { rateLimit: { max: 30, timeWindow: '1 minute' } } };
+
+  app.get('/auth/login', authLimit, async (request, reply) => {
+    const next = safeNext((request.query as Record<string, unknown>).next);
+    const state = randomBytes(24).toString('base64url');
+    const value = encodeState({ state, next, expiresAt: deps.clock() + STATE_TTL_MS });
+    void reply.setCookie(STATE_COOKIE, value, { ...cookieBase, signed: true, maxAge: STATE_TTL_MS / 1000 });
+    return reply.redirect(oauth.authorizeUrl(state), 302);
+  });
+
+  app.get('/auth/callback', authLimit, async (request, reply) => {
+    const q = request.query as Record<string, unknown>;
+    const raw = request.cookies[STATE_COOKIE];
+    const unsigned = raw ? request.unsignCookie(raw) : null;
+    const saved = unsigned?.valid && unsigned.value ? decodeState(unsigned.value, deps.clock()) : null;
+    void reply.clearCookie(STATE_COOKIE, cookieBase);
+    const fail = (reason: WebKey) =>
+      new WebError(400, 'error.login_failed', { reason: request.page.t(reason) });
+    if (!saved || typeof q.state !== 'string' || !sameText(saved.state, q.state))
+      throw fail('error.login_state');
+    if (typeof q.error === 'string') throw fail('error.login_denied');
+    if (typeof q.code !== 'string' || q.code.length < 1 || q.code.length > 256)
+      throw fail('error.login_discord');
+    let session: Session;
+    try {
+      const token = await oauth.exchange(q.code);
+      try {
+        const [user, guilds] = await Promise.all([oauth.user(token), oauth.guilds(token)]);
+        const shared: string[] = [];
+        for (const g of guilds.slice(0, 200)) {
+          if (shared.length >= 100) break;
+          if (await deps.directory.guild(g.id)) shared.push(g.id);
+        }
+        session = {
+          userId: user.id,
+          name: (user.globalName ?? user.username).slice(0, 64) || user.id,
+          avatar: user.avatar,
+          guildIds: shared,
+          expiresAt: deps.clock() + SESSION_TTL_MS,
+        };
+      } finally {
+        await oauth.revoke(token);
+      }
+    } catch (err) {
+      if (err instanceof OAuthError) {
+        deps.logger.warn({ code: err.code, status: err.status }, 'Discord login refused');
+        throw fail('error.login_discord');
+      }
+      throw err;
+    }
+    void reply.setCookie(SESSION_COOKIE, encodeSession(session), {
+      ...cookieBase,
+      signed: true,
+      maxAge: SESSION_TTL_MS / 1000,
+    });
+    deps.logger.info({ userId: session.userId }, 'web login');
+    return reply.redirect(saved.next, 303);
+  });
+
+  const formLimit = { config: { rateLimit: { max: 60, timeWindow: '1 minute' } } };
+  /** Every form that changes something: the CSRF token checked once the body is parsed. */
+  const csrfCheck = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) =>
+    app.csrfProtection.call(app, request, reply, done);
+
+  app.post('/auth/logout', { ...formLimit, preHandler: csrfCheck }, async (_request, reply) => {
+    void reply.clearCookie(SESSION_COOKIE, cookieBase);
+    return reply.redirect('/', 303);
+  });
+
+  app.post('/lang', { ...formLimit, preHandler: csrfCheck }, async (request, reply) => {
+    const body = request.body as Record<string, unknown>;
+    const lang = body.lang === 'ko' ? 'ko' : body.lang === 'en' ? 'en' : null;
+    if (!lang) throw new WebError(400, 'error.400', { detail: 'lang' });
+    void reply.setCookie(LANG_COOKIE, lang, { ...cookieBase, httpOnly: false, maxAge: 365 * 86_400 });
+    return reply.redirect(safeNext(body.next), 303);
+  });
+
+  // ---- pages -------------------------------------------------------------------------
+
+  app.get('/', async (request, reply) => {
+    const ctx = request.page;
+    const { t } = ctx;
+    let servers: Html = html`<p>${t('home.login_hint')}</p>`;
+    if (ctx.session) {
+      const guilds = (await Promise.all(ctx.session.guildIds.map((id) => deps.directory.guild(id)))).filter(
+        (g) => g !== null,
+      );
+      servers =
+        guilds.length === 0
+          ? html`<p>${t('home.no_servers')}</p>`
+          : html`<h2>${t('home.servers')}</h2>
+              <ul class="servers">
+                ${guilds.map((g) => html`<li><a href="/g/${g.id}/leaderboard">${g.name}</a></li>`)}
+              </ul>`;
+    }
+    return sendPage(
+      reply,
+      ctx,
+      200,
+      page(ctx, {
+        title: t('home.title'),
+        body: html`<h1>✨ ${t('home.title')}</h1>
+          <p class="muted">${t('home.lead')}</p>
+          ${servers}`,
+      }),
+    );
+  });
+
+  app.get('/g/:guildId/leaderboard', async (request, reply) => {
+    const ctx = request.page;
+    const { guild, nav } = await guildFor(request, 'leaderboard');
+    const body = await leaderboardPage(ctx, {
+      guild,
+      query: request.query as Record<string, unknown>,
+      members: deps.members,
+      directory: deps.directory,
+    });
+    return sendPage(
+      reply,
+      ctx,
+      200,
+      page(ctx, { title: ctx.t('leaderboard.title', { guild: guild.name }), guild: nav, body }),
+    );
+  });
+
+  /**
+   * The guild of a `/g/:guildId/…` page, from the bot's own view. A visitor who is logged
+   * in sees the dashboard link when the bot says they manage the guild or hold its
+   * moderator role. Errors: 404 for an id that is not a snowflake or a guild without Sparks.
+   */
+  async function guildFor(request: FastifyRequest, current: GuildNav['current']) {
+    const guildId = (request.params as { guildId?: string }).guildId ?? '';
+    if (!SNOWFLAKE.test(guildId)) throw new WebError(404, 'error.404_guild');
+    const guild = await deps.directory.guild(guildId);
+    if (!guild) throw new WebError(404, 'error.404_guild');
+    const session = request.page.session;
+    let admin = false;
+    if (session) {
+      const member = await deps.directory.member(guildId, session.userId);
+      if (member) {
+        const modRole = deps.settings.get(guildId).moderatorRoleId;
+        admin = member.managesGuild || (modRole !== null && member.roleIds.includes(modRole));
+      }
+    }
+    return {
+      guild,
+      nav: { id: guild.id, name: guild.name, iconUrl: guild.iconUrl, admin, current } satisfies GuildNav,
+    };
+  }
+}
+
+/**
+ * The 404 page for a path no route serves, for the server's own not-found handler (one
+ * per server: the webhook's JSON 404 keeps the API paths). It runs outside the web's
+ * context, so it reads the language itself and shows no session.
+ */
+export function sendNotFoundPage(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const lang = /(?:^|;\s*)sparks_lang=(en|ko)(?:;|$)/.exec(request.headers.cookie ?? '')?.[1];
+  const locale = pickLocale(lang, request.headers['accept-language']);
+  const ctx: PageContext = {
+    t: webTranslator(locale),
+    locale,
+    session: null,
+    csrf: () => '',
+    path: safeNext(request.url),
+  };
+  void reply.header(
+    'content-security-policy',
+    "default-src 'none'; style-src 'self'; frame-ancestors 'none'",
+  );
+  return sendPage(reply, ctx, 404, errorBody(ctx, new WebError(404, 'error.404'), undefined, false));
+}
+
+function sendPage(reply: FastifyReply, _ctx: PageContext, status: number, body: Html): FastifyReply {
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(body.value);
+}
+
+function errorBody(ctx: PageContext, error: WebError | null, text?: string, forms = true): Html {
+  const message = text ?? (error ? ctx.t(error.key, error.params) : '');
+  const login =
+    error?.status === 401
+      ? html`<p>
+          <a class="button" href="/auth/login?next=${encodeURIComponent(ctx.path)}">${ctx.t('nav.login')}</a>
+        </p>`
+      : '';
+  return page(ctx, {
+    forms,
+    title: ctx.t('error.title'),
+    body: html`<h1>${ctx.t('error.title')}</h1>
+      <p class="notice bad" role="alert">${message}</p>
+      ${login}
+      <p><a href="/">${ctx.t('error.back')}</a></p>`,
+  });
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -1,0 +1,87 @@
+import type { MembersService } from '../../../members/members.ts';
+import type { WebDirectory, WebGuild } from '../directory.ts';
+import { html, type Html } from '../html.ts';
+import type { PageContext } from '../layout.ts';
+
+export const WEB_LEADERBOARD_PAGE_SIZE = 25;
+const PERIODS = ['all', 'month', 'week'] as const;
+type WebPeriod = (typeof PERIODS)[number];
+const MAX_PAGE = 100_000;
+
+/** The leaderboard: a period's page of ranked members, with the visitor's own row. */
+export async function leaderboardPage(
+  ctx: PageContext,
+  o: { guild: WebGuild; query: Record<string, unknown>; members: MembersService; directory: WebDirectory },
+): Promise<Html> {
+  const { t } = ctx;
+  const period: WebPeriod = PERIODS.find((p) => p === o.query.period) ?? 'all';
+  const asked = typeof o.query.page === 'string' && /^\d{1,6}$/.test(o.query.page) ? Number(o.query.page) : 1;
+  const pageNo = Math.min(Math.max(1, asked), MAX_PAGE);
+  const userId = ctx.session?.userId ?? null;
+  const board = o.members.leaderboard(o.guild.id, period, pageNo, userId, WEB_LEADERBOARD_PAGE_SIZE);
+  const names = await o.directory.names(
+    o.guild.id,
+    board.rows.map((r) => r.userId),
+  );
+  const href = (p: WebPeriod, n: number) =>
+    `/g/${o.guild.id}/leaderboard?period=${p}${n > 1 ? `&page=${n}` : ''}`;
+  const tabs = html`<nav class="tabs" aria-label="${t('leaderboard.periods')}">
+    ${PERIODS.map(
+      (p) =>
+        html`<a href="${href(p, 1)}" ${p === period ? html` aria-current="page"` : ''}
+          >${t(`leaderboard.period.${p}`)}</a
+        >`,
+    )}
+  </nav>`;
+  const rows = board.rows.map((r) => {
+    const name = names.get(r.userId);
+    const you = r.userId === userId;
+    return html`<tr${you ? html` class="you"` : ''}>
+<td class="num">${r.rank}</td>
+<td>${name?.avatarUrl ? html`<img class="avatar" src="${name.avatarUrl}" alt="" width="28" height="28" loading="lazy" />` : html`<span class="avatar" aria-hidden="true"></span>`}${name?.displayName ?? t('leaderboard.unknown_member')}${you ? html` <span class="muted">(${t('leaderboard.you')})</span>` : ''}</td>
+<td class="num">${formatScore(ctx, r.score)}</td>
+</tr>`;
+  });
+  const you =
+    userId === null
+      ? ''
+      : board.you.rank !== null
+        ? html`<p class="notice">
+            ${t('leaderboard.your_rank', { rank: board.you.rank, score: board.you.score })}
+          </p>`
+        : html`<p class="notice">${t('leaderboard.you_unranked')}</p>`;
+  const pager =
+    board.pages > 1
+      ? html`<nav class="pager" aria-label="${t('leaderboard.pages')}">
+          ${board.page > 1 ? html`<a href="${href(period, board.page - 1)}" rel="prev">${t('leaderboard.prev')}</a>` : ''}
+          <span>${t('leaderboard.page', { page: board.page, pages: board.pages })}</span>
+          ${board.page < board.pages ? html`<a href="${href(period, board.page + 1)}" rel="next">${t('leaderboard.next')}</a>` : ''}
+        </nav>`
+      : '';
+  return html`<h1>${t('leaderboard.title', { guild: o.guild.name })}</h1>
+    ${tabs} ${you}
+    ${
+      rows.length === 0
+        ? html`<p>${t('leaderboard.empty')}</p>`
+        : html`<table>
+            <caption class="muted">
+              ${t(`leaderboard.period.${period}`)}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col" class="num">${t('leaderboard.rank')}</th>
+                <th scope="col">${t('leaderboard.member')}</th>
+                <th scope="col" class="num">${t('leaderboard.sparks')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${rows}
+            </tbody>
+          </table>`
+    }
+    ${pager}`;
+}
+
+function formatScore(ctx: PageContext, n: number): string {
+  return new Intl.NumberFormat(ctx.locale === 'ko' ? 'ko-KR' : 'en-US').format(n);
+}
