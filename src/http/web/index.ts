@@ -18,8 +18,10 @@ import type { MembersService } from '../../members/members.ts';
 import type { SettingsService } from '../../settings/settings.ts';
 import { SCRIPT, STYLESHEET } from './assets.ts';
 import type { WebDirectory } from './directory.ts';
+import { WebError } from './errors.ts';
+import { Guards } from './guards.ts';
 import { html, type Html } from './html.ts';
-import { pickLocale, webTranslator, type WebKey } from './i18n.ts';
+import { pickLocale, webTranslator, type WebKey } from './i18n/index.ts';
 import { page, type GuildNav, type PageContext } from './layout.ts';
 import { OAuthClient, OAuthError } from './oauth.ts';
 import { leaderboardPage } from './pages/leaderboard.ts';
@@ -37,6 +39,8 @@ import {
   type Session,
 } from './session.ts';
 
+export { WebError } from './errors.ts';
+
 export interface WebDeps {
   web: WebConfig;
   clientId: string;
@@ -47,18 +51,6 @@ export interface WebDeps {
   directory: WebDirectory;
   clock: Clock;
   logger: Logger;
-}
-
-/** A refusal the web shows as a localized page with this status; nothing was written. */
-export class WebError extends Error {
-  override readonly name = 'WebError';
-  constructor(
-    readonly status: 400 | 401 | 403 | 404 | 429,
-    readonly key: WebKey,
-    readonly params: Record<string, string | number> = {},
-  ) {
-    super(key);
-  }
 }
 
 declare module 'fastify' {
@@ -77,6 +69,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
     clientSecret: deps.web.clientSecret,
     redirectUri: `${deps.web.publicUrl}/auth/callback`,
   });
+  const guards = new Guards(deps);
   const secure = deps.web.secureCookies;
   const discordOrigin = new URL(deps.apiBase).origin;
   const cookieBase = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure };
@@ -134,7 +127,11 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
 
   app.setErrorHandler(async (error, request, reply) => {
     const ctx = request.page;
-    if (error instanceof WebError) return sendPage(reply, ctx, error.status, errorBody(ctx, error));
+    if (error instanceof WebError) {
+      if (error.status === 401 && request.method === 'GET')
+        return reply.redirect(`/auth/login?next=${encodeURIComponent(ctx.path)}`, 302);
+      return sendPage(reply, ctx, error.status, errorBody(ctx, error));
+    }
     const code = (error as { code?: string }).code;
     if (code?.startsWith('FST_CSRF'))
       return sendPage(reply, ctx, 403, errorBody(ctx, new WebError(403, 'error.403_csrf')));
@@ -275,7 +272,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
 
   app.get('/g/:guildId/leaderboard', async (request, reply) => {
     const ctx = request.page;
-    const { guild, nav } = await guildFor(request, 'leaderboard');
+    const { guild, nav } = await guards.guild(request, 'leaderboard');
     const body = await leaderboardPage(ctx, {
       guild,
       query: request.query as Record<string, unknown>,
@@ -289,31 +286,6 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
       page(ctx, { title: ctx.t('leaderboard.title', { guild: guild.name }), guild: nav, body }),
     );
   });
-
-  /**
-   * The guild of a `/g/:guildId/…` page, from the bot's own view. A visitor who is logged
-   * in sees the dashboard link when the bot says they manage the guild or hold its
-   * moderator role. Errors: 404 for an id that is not a snowflake or a guild without Sparks.
-   */
-  async function guildFor(request: FastifyRequest, current: GuildNav['current']) {
-    const guildId = (request.params as { guildId?: string }).guildId ?? '';
-    if (!SNOWFLAKE.test(guildId)) throw new WebError(404, 'error.404_guild');
-    const guild = await deps.directory.guild(guildId);
-    if (!guild) throw new WebError(404, 'error.404_guild');
-    const session = request.page.session;
-    let admin = false;
-    if (session) {
-      const member = await deps.directory.member(guildId, session.userId);
-      if (member) {
-        const modRole = deps.settings.get(guildId).moderatorRoleId;
-        admin = member.managesGuild || (modRole !== null && member.roleIds.includes(modRole));
-      }
-    }
-    return {
-      guild,
-      nav: { id: guild.id, name: guild.name, iconUrl: guild.iconUrl, admin, current } satisfies GuildNav,
-    };
-  }
 }
 
 /**

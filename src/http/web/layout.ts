@@ -1,5 +1,5 @@
 import { html, type Html } from './html.ts';
-import type { Locale, WebTranslate } from './i18n.ts';
+import type { Locale, WebTranslate } from './i18n/index.ts';
 import type { Session } from './session.ts';
 import { STYLESHEET_PATH, SCRIPT_PATH } from './assets.ts';
 
