@@ -11,8 +11,8 @@ import { expectNoUnexpectedRequests, Permissions, text } from '../fake-discord/i
 import { startWorld, type BotWorld } from '../helpers/bot.ts';
 import { campaignKit, DAY, fastPlugins, FIRE } from '../helpers/campaigns.ts';
 import { fakeClock } from '../helpers/db.ts';
-import { campaignsPlugin } from '../../src/discord/listeners/campaigns.ts';
-import { membersIdle, membersPlugin } from '../../src/discord/listeners/members.ts';
+import { campaignsPlugin } from '../../src/discord/plugins/campaigns.ts';
+import { membersIdle, membersPlugin } from '../../src/discord/plugins/members.ts';
 
 let w: BotWorld;
 let k: ReturnType<typeof campaignKit>;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyLedger } from '../../src/db/verify.ts';
 import { memberNames } from '../../src/discord/commands/sparks/leaderboard.ts';
-import { membersIdle } from '../../src/discord/listeners/members.ts';
+import { membersIdle } from '../../src/discord/plugins/members.ts';
 import { syncRanked } from '../../src/discord/ranking.ts';
 import {
   buttons,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuditEvent } from '../../src/audit.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { verifyLedger } from '../../src/db/verify.ts';
-import { membersIdle } from '../../src/discord/listeners/members.ts';
+import { membersIdle } from '../../src/discord/plugins/members.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { Permissions, text } from '../fake-discord/index.ts';
 import { startWorld, type BotWorld } from '../helpers/bot.ts';

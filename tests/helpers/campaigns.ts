@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import { auditLogPlugin } from '../../src/discord/listeners/audit-log.ts';
-import { campaignsPlugin } from '../../src/discord/listeners/campaigns.ts';
-import { interactions } from '../../src/discord/listeners/interactions.ts';
+import { auditLogPlugin } from '../../src/discord/plugins/audit-log.ts';
+import { campaignsPlugin } from '../../src/discord/plugins/campaigns.ts';
+import { interactions } from '../../src/discord/plugins/interactions.ts';
 import type { EmojiInput } from '../fake-discord/index.ts';
 import type { BotWorld } from './bot.ts';
 

@@ -20,7 +20,7 @@ import { parseDuration, parseEmoji, parseMessageRef, type MessageRef } from '../
 import { MAX_AMOUNT, MIN_AMOUNT } from '../../../ledger/amount.ts';
 import { SparksError } from '../../../core/errors.ts';
 import { formatNumber, type Locale, type Translate } from '../../i18n/index.ts';
-import { campaignRuntime } from '../../listeners/campaigns.ts';
+import { campaignRuntime } from '../../plugins/campaigns.ts';
 import { respond } from '../../reply.ts';
 import type { Ctx, Subcommand } from '../../types.ts';
 import { describe } from '../build.ts';

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { membersIdle } from '../../../discord/listeners/members.ts';
+import { membersIdle } from '../../../discord/plugins/members.ts';
 import { Permissions } from '../../../../tests/fake-discord/index.ts';
 import type { Transcript } from '../transcript.ts';
 

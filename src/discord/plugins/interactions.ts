@@ -1,5 +1,5 @@
 import { Events } from 'discord.js';
-import type { Plugin } from '../plugins.ts';
+import type { Plugin } from './plugin.ts';
 
 /** Every interaction goes to the one router. */
 export const interactions: Plugin = {

@@ -1,8 +1,8 @@
 import { Events, type Client, type ClientEvents, type Guild } from 'discord.js';
 import type { Services } from '../../services.ts';
-import type { Plugin } from '../plugins.ts';
+import type { Plugin } from './plugin.ts';
 import { isRankable, syncRanked } from '../ranking.ts';
-import { TierWorker } from '../tier-worker.ts';
+import { TierWorker } from './tier-worker.ts';
 
 /** Members with tier changes to catch up at start-up, per guild (the rest wait for the next start). */
 const CATCH_UP_LIMIT = 1000;

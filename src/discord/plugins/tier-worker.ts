@@ -1,9 +1,9 @@
 import type { Client, Guild } from 'discord.js';
-import type { Services } from '../services.ts';
-import type { Tier } from '../tiers/tiers.ts';
-import { formatNumber, localeOf, translate } from './i18n/index.ts';
-import { checkNewAccounts } from './ranking.ts';
-import { grantRole, removeRole, type RoleChange } from './roles.ts';
+import type { Services } from '../../services.ts';
+import type { Tier } from '../../tiers/tiers.ts';
+import { formatNumber, localeOf, translate } from '../i18n/index.ts';
+import { checkNewAccounts } from '../ranking.ts';
+import { grantRole, removeRole, type RoleChange } from '../roles.ts';
 
 /** A role that failed for good is not tried again for this long (or until a tier is set). */
 const FAILURE_COOLDOWN_MS = 10 * 60_000;

@@ -15,7 +15,7 @@ import {
 import { reactionKey } from '../../campaigns/parse.ts';
 import { HOUR_MS } from '../../core/clock.ts';
 import type { Services } from '../../services.ts';
-import type { Plugin } from '../plugins.ts';
+import type { Plugin } from './plugin.ts';
 import { isRankable, isRankableRaw } from '../ranking.ts';
 
 export interface CampaignsPluginOptions {

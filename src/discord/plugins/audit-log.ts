@@ -2,7 +2,7 @@ import { DiscordAPIError, EmbedBuilder, RESTJSONErrorCodes, type Client } from '
 import type { AuditEvent } from '../../audit.ts';
 import type { Services } from '../../services.ts';
 import { formatNumber, localeOf, translate, type Locale } from '../i18n/index.ts';
-import type { Plugin } from '../plugins.ts';
+import type { Plugin } from './plugin.ts';
 import { NO_MENTIONS } from '../reply.ts';
 
 export interface AuditLogOptions {

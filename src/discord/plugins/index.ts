@@ -1,4 +1,4 @@
-import type { Plugin } from '../plugins.ts';
+import type { Plugin } from './plugin.ts';
 import { backupsPlugin } from './backups.ts';
 import { auditLogPlugin } from './audit-log.ts';
 import { campaignsPlugin } from './campaigns.ts';

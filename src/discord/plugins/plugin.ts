@@ -1,6 +1,6 @@
 import type { Client } from 'discord.js';
-import type { Services } from '../services.ts';
-import type { Router } from './router.ts';
+import type { Services } from '../../services.ts';
+import type { Router } from '../router.ts';
 
 export interface PluginContext {
   client: Client;

@@ -3,7 +3,7 @@ import type { Services } from '../../services.ts';
 import type { RedemptionView } from '../../shop/redemptions.ts';
 import type { HandledEvent, Router } from '../router.ts';
 import { localeOf, translator } from '../i18n/index.ts';
-import type { Plugin } from '../plugins.ts';
+import type { Plugin } from './plugin.ts';
 import { NO_MENTIONS } from '../reply.ts';
 import { removeRole } from '../roles.ts';
 import {
