@@ -34,6 +34,8 @@ export interface BotWorld {
     options?: Record<string, OptionValue>,
     extra?: { locale?: string; channelId?: string },
   ) => ReturnType<FakeDiscord['slash']>;
+  /** Resolves once the running members plugin has applied every tier role noted so far. */
+  membersIdle: () => Promise<void>;
   /** Stops the bot (keeping the fake and the database file for a restart). */
   stopBot: () => Promise<void>;
   /** Starts a new bot process-equivalent on the same database and fake Discord. */
@@ -136,6 +138,7 @@ export async function startWorld(options: StartOptions = {}): Promise<BotWorld> 
         locale: extra.locale ?? 'en-US',
       });
     },
+    membersIdle: () => app.provided.get('members').idle(),
     async stopBot() {
       if (running) await app.stop();
       running = false;

@@ -18,6 +18,13 @@ interface Noted {
   fresh: boolean;
 }
 
+export interface TierWorkerDeps {
+  client: Client;
+  services: Services;
+  /** How long a note waits for more before the loop runs (a burst is looked at once). */
+  debounceMs?: number;
+}
+
 /**
  * Applies tier roles after ledger writes commit. `note` is what the ledger's post hook
  * calls, inside the posting transaction: it only remembers the member. A few milliseconds
@@ -33,11 +40,15 @@ export class TierWorker {
   private draining: Promise<void> | null = null;
   private stopped = false;
 
-  constructor(
-    private readonly client: Client,
-    private readonly services: Services,
-    private readonly debounceMs = 5,
-  ) {}
+  private readonly client: Client;
+  private readonly services: Services;
+  private readonly debounceMs: number;
+
+  constructor({ client, services, debounceMs = 5 }: TierWorkerDeps) {
+    this.client = client;
+    this.services = services;
+    this.debounceMs = debounceMs;
+  }
 
   /** Remembers a member to look at after commit. Synchronous and cheap. */
   note(guildId: string, userId: string, fresh = false): void {
