@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderAuditEmbed } from '../../src/discord/listeners/audit-log.ts';
+import { renderAuditEmbed } from '../../src/discord/plugins/audit-log.ts';
 
 const at = Date.UTC(2026, 10, 24, 12);
 

@@ -1,13 +1,13 @@
 import { expect } from 'vitest';
-import { auditLogPlugin } from '../../src/discord/listeners/audit-log.ts';
-import { campaignsPlugin } from '../../src/discord/listeners/campaigns.ts';
-import { interactions } from '../../src/discord/listeners/interactions.ts';
+import { auditLogPlugin } from '../../src/discord/plugins/audit-log.ts';
+import { campaignsPlugin } from '../../src/discord/plugins/campaigns.ts';
+import { interactionsPlugin } from '../../src/discord/plugins/interactions.ts';
 import type { EmojiInput } from '../fake-discord/index.ts';
 import type { BotWorld } from './bot.ts';
 
 /** The real plugins, with a short audit interval and scheduler re-check so tests run fast. */
 export const fastPlugins = () => [
-  interactions,
+  interactionsPlugin(),
   auditLogPlugin({ intervalMs: 150 }),
   campaignsPlugin({ maxTimerMs: 50 }),
 ];

@@ -20,7 +20,6 @@ import { parseDuration, parseEmoji, parseMessageRef, type MessageRef } from '../
 import { MAX_AMOUNT, MIN_AMOUNT } from '../../../ledger/amount.ts';
 import { SparksError } from '../../../core/errors.ts';
 import { formatNumber, type Locale, type Translate } from '../../i18n/index.ts';
-import { campaignRuntime } from '../../listeners/campaigns.ts';
 import { respond } from '../../reply.ts';
 import type { Ctx, Subcommand } from '../../types.ts';
 import { describe } from '../build.ts';
@@ -51,7 +50,7 @@ type LaunchInteraction = ChatInputCommandInteraction | ModalSubmitInteraction;
  * reactions already on the message.
  */
 export async function launchCampaign(ctx: Ctx<LaunchInteraction>, input: LaunchInput): Promise<void> {
-  const { interaction, services, guildId, userId, t, locale } = ctx;
+  const { interaction, services, provided, guildId, userId, t, locale } = ctx;
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const endsInMs = input.endsIn ? parseDuration(input.endsIn) : null;
   const message = await fetchCampaignMessage(ctx, input.ref);
@@ -72,7 +71,7 @@ export async function launchCampaign(ctx: Ctx<LaunchInteraction>, input: LaunchI
     throw reactionError(e, message);
   }
   const campaign = services.campaigns.start(start);
-  const runtime = campaignRuntime(interaction.client);
+  const runtime = provided.get('campaigns');
   const active = services.campaigns.allActive().find((c) => c.id === campaign.id);
   if (active) void runtime.reconcile(active).catch(() => undefined);
   const embed = new EmbedBuilder()
@@ -280,10 +279,10 @@ export const campaignEnd: Subcommand = {
         .setAutocomplete(true)
         .setMaxLength(100),
     ),
-  async execute({ interaction, services, guildId, userId, t, locale }) {
+  async execute({ interaction, services, provided, guildId, userId, t, locale }) {
     const campaign = services.campaigns.findActive(guildId, interaction.options.getString('campaign', true));
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    const result = await campaignRuntime(interaction.client).end(campaign.id, 'moderator', userId);
+    const result = await provided.get('campaigns').end(campaign.id, 'moderator', userId);
     const embed = summaryEmbed(t, locale, result.summary);
     await respond(interaction, {
       ...(result.ended ? {} : { content: t('campaign.ended.already') }),

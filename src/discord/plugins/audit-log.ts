@@ -2,7 +2,7 @@ import { DiscordAPIError, EmbedBuilder, RESTJSONErrorCodes, type Client } from '
 import type { AuditEvent } from '../../audit.ts';
 import type { Services } from '../../services.ts';
 import { formatNumber, localeOf, translate, type Locale } from '../i18n/index.ts';
-import type { Plugin } from '../plugins.ts';
+import type { Plugin } from './plugin.ts';
 import { NO_MENTIONS } from '../reply.ts';
 
 export interface AuditLogOptions {
@@ -23,6 +23,13 @@ const COLORS: Record<string, number> = {
   'redemption.refunded': 0xe67e22,
   'reward.disabled': 0xe74c3c,
 };
+
+export interface AuditLogPosterDeps {
+  client: Client;
+  services: Services;
+  /** Quiet time between two messages to one channel. */
+  intervalMs: number;
+}
 
 interface Pending {
   event: AuditEvent;
@@ -46,11 +53,15 @@ export class AuditLogPoster {
   private draining = false;
   private stopping = false;
 
-  constructor(
-    private readonly client: Client,
-    private readonly services: Services,
-    private readonly intervalMs: number,
-  ) {}
+  private readonly client: Client;
+  private readonly services: Services;
+  private readonly intervalMs: number;
+
+  constructor({ client, services, intervalMs }: AuditLogPosterDeps) {
+    this.client = client;
+    this.services = services;
+    this.intervalMs = intervalMs;
+  }
 
   start(): void {
     this.unsubscribe = this.services.audit.onRecord(() => this.scheduleDrain());
@@ -265,7 +276,7 @@ export function auditLogPlugin(options: AuditLogOptions = {}): Plugin {
   return {
     name: 'audit-log',
     start({ client, services }) {
-      poster = new AuditLogPoster(client, services, options.intervalMs ?? 2000);
+      poster = new AuditLogPoster({ client, services, intervalMs: options.intervalMs ?? 2000 });
       poster.start();
     },
     async stop() {
