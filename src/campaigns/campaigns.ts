@@ -167,7 +167,7 @@ export class CampaignService {
     private readonly logger: Logger,
     private readonly batchSize = DEFAULT_BATCH_SIZE,
   ) {
-    this.store = new CampaignStore(db.sqlite);
+    this.store = new CampaignStore(db);
     // Called inside the batch transaction, a better-sqlite3 transaction function runs as
     // a savepoint: all-or-nothing for this one reaction.
     this.applyInSavepoint = db.sqlite.transaction((op: Op, st: BatchState) => this.apply(op, st));
