@@ -192,6 +192,36 @@ describe('starting campaigns', () => {
     expect(t.campaigns.list(G)).toEqual([]);
   });
 
+  it('records raw facts for the log channel, never Discord markup', () => {
+    const t = setup();
+    const { row } = t.start({
+      endsInMs: HOUR_MS,
+      budget: 100,
+      requiredRoleId: '600000000000000001',
+      revokeOnUnreact: true,
+    });
+    t.campaigns.end(row.id, 'moderator', MODERATOR);
+    const [start, end] = t.audit.take(10);
+    const message = { type: 'message', guildId: G, channelId: row.channelId, messageId: row.messageId };
+    expect(start?.fields).toEqual({
+      campaign: row.name,
+      emoji: '🔥',
+      message,
+      ends_at: { type: 'time', at: t.clock() + HOUR_MS },
+      budget: 100,
+      required_role: { type: 'role', id: '600000000000000001' },
+      revoke_on_unreact: true,
+    });
+    expect(end?.fields).toEqual({
+      campaign: row.name,
+      end_reason: 'moderator',
+      participants: 0,
+      granted: 0,
+      returned: 100,
+      message,
+    });
+  });
+
   it('names are unique among active campaigns and found case-insensitively', () => {
     const t = setup();
     const a = t.start().row;
