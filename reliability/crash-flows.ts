@@ -259,7 +259,13 @@ function campaignFlow(batch: number): Flow {
   return {
     name: `campaign batch of ${batch * 2} grants`,
     setup(t) {
-      const campaigns = new CampaignService(t.db, t.ledger, new AuditQueue(), Date.now, silentLogger);
+      const campaigns = new CampaignService({
+        db: t.db,
+        ledger: t.ledger,
+        audit: new AuditQueue(),
+        clock: Date.now,
+        logger: silentLogger,
+      });
       const start = (messageId: string, emoji: string, sparks: number, withBudget: boolean) =>
         campaigns.start({
           guildId: G,
@@ -295,7 +301,13 @@ function campaignFlow(batch: number): Flow {
         // Restart: reconciliation queues a grant for every member whose reaction is on
         // the message of each active campaign (all of them; those with a claim must be skipped).
         const ledger = new Ledger(db);
-        const campaigns = new CampaignService(db, ledger, new AuditQueue(), Date.now, silentLogger);
+        const campaigns = new CampaignService({
+          db,
+          ledger,
+          audit: new AuditQueue(),
+          clock: Date.now,
+          logger: silentLogger,
+        });
         const active = campaigns.allActive();
         ctx.outcome = active.some((c) => c.id === budgeted)
           ? 'rolled back, granted on reconcile'
@@ -305,8 +317,8 @@ function campaignFlow(batch: number): Flow {
         campaigns.flush();
         const balances = users.map((u) => ledger.standing(G, u).balance);
         if (balances.some((b) => b !== SPARKS + OPEN_SPARKS)) problems.push(`balances ${balances.join(',')}`);
-        const a = campaigns.store.byId(budgeted)!;
-        const b = campaigns.store.byId(open)!;
+        const a = campaigns.byId(budgeted)!;
+        const b = campaigns.byId(open)!;
         if (a.claims !== batch || a.granted !== batch * SPARKS)
           problems.push(`budgeted campaign counts ${a.claims} claims, ${a.granted} Sparks`);
         if (b.claims !== batch || b.granted !== batch * OPEN_SPARKS)

@@ -176,7 +176,7 @@ export async function gatewayDelivery(scale: GatewayScale): Promise<ScenarioResu
       db.prepare(`SELECT COUNT(*) AS n FROM transfers WHERE kind = 'campaign.grant'`).get() as { n: number }
     ).n;
     started.forEach((c, i) => {
-      const row = w.app.services.campaigns.store.byId(c.id)!;
+      const row = w.app.services.campaigns.byId(c.id)!;
       const n = (
         db
           .prepare(`SELECT COUNT(*) AS n FROM transfers WHERE kind = 'campaign.grant' AND ref = ?`)

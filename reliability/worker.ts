@@ -190,7 +190,7 @@ async function main(): Promise<void> {
     }
     case 'campaign-batch': {
       const { CampaignService } = await import('../src/campaigns/campaigns.ts');
-      const campaigns = new CampaignService(db, ledger, audit, Date.now, await silent());
+      const campaigns = new CampaignService({ db, ledger, audit, clock: Date.now, logger: await silent() });
       const active = cmd.campaignIds.map((id) => campaigns.allActive().find((c) => c.id === id)!);
       // Each member reacted to every campaign: one batch holds them all, interleaved.
       for (const user of cmd.users) for (const c of active) campaigns.enqueueGrant(c, user, Date.now());

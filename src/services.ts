@@ -3,6 +3,7 @@ import { CardRenderer } from './cards/pool.ts';
 import { CampaignService } from './campaigns/campaigns.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
+import { GrantQueue } from './grants/queue.ts';
 import { Ledger } from './ledger/ledger.ts';
 import type { Clock } from './core/clock.ts';
 import type { Logger } from './log.ts';
@@ -31,7 +32,7 @@ export interface Services {
   awards: AwardService;
   /** Platform events (trades, subscriptions, referrals) applied to the ledger. */
   platform: PlatformService;
-  /** Reaction campaigns: start/end, the in-memory reaction index, the group-commit grant queue. */
+  /** Reaction campaigns: their lifecycle, the in-memory reaction index, their grants through the queue. */
   campaigns: CampaignService;
   /** Audit-log events waiting to be posted to the guild's log channel. */
   audit: AuditQueue;
@@ -80,10 +81,12 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
       }),
     );
   }
-  const campaigns = new CampaignService(db, ledger, audit, clock, logger);
+  // One group-commit queue for every feature that grants in bursts: one fsync per batch.
+  const grants = new GrantQueue({ db, logger });
+  const campaigns = new CampaignService({ db, ledger, audit, clock, logger, grants });
   const memory = new BulkWorkCollector();
-  // A reaction burst leaves its garbage in the old generation; hand it back soon after.
-  campaigns.onCommitted((n) => memory.note(n));
+  // A burst of grants leaves its garbage in the old generation; hand it back soon after.
+  grants.onCommitted((n) => memory.note(n));
   return {
     config,
     db,

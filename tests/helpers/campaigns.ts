@@ -52,7 +52,7 @@ export function campaignKit(w: BotWorld) {
       const handle = w.slash(w.users.mod, 'sparks-admin campaign start', options);
       return handle.final();
     },
-    campaign: (id: number) => s().campaigns.store.byId(id)!,
+    campaign: (id: number) => s().campaigns.byId(id)!,
     campaignOn: (messageId: string) =>
       s()
         .campaigns.list(w.guildId, 100)

@@ -7,12 +7,12 @@ import {
   type ChatInputCommandInteraction,
   type Message,
   type ModalSubmitInteraction,
+  messageLink,
 } from 'discord.js';
 import {
   MAX_CLAIMS,
   MAX_MEMBER_DAYS,
   MAX_NAME_LENGTH,
-  messageLink,
   type CampaignSummary,
   type StartInput,
 } from '../../../campaigns/campaigns.ts';
@@ -25,6 +25,9 @@ import type { Ctx, Subcommand } from '../../types.ts';
 import { describe } from '../build.ts';
 
 export const CAMPAIGN_COLOR = 0x2ecc71;
+
+/** A link to the campaign's message. */
+const campaignLink = (c: MessageRef) => messageLink(c.channelId, c.messageId, c.guildId);
 
 /** What the bot needs in a campaign's channel, with the names Discord shows for them. */
 const CHANNEL_PERMISSIONS: [bigint, string][] = [
@@ -80,7 +83,7 @@ export async function launchCampaign(ctx: Ctx<LaunchInteraction>, input: LaunchI
     .setDescription(
       t('campaign.started.body', {
         emoji: campaign.emojiDisplay,
-        link: messageLink(campaign),
+        link: campaignLink(campaign),
         sparks: campaign.sparks,
       }),
     )
@@ -335,7 +338,7 @@ export const campaignList: Subcommand = {
         parts.push(t('campaign.list.returned', { returned: s.returned }));
       if (c.status === 'active' && c.endsAt !== null)
         parts.push(t('campaign.list.ends', { when: `<t:${Math.floor(c.endsAt / 1000)}:R>` }));
-      parts.push(messageLink(c));
+      parts.push(campaignLink(c));
       embed.addFields({ name: clip(`${c.name} (#${c.id})`, 256), value: clip(parts.join('\n'), 1024) });
     }
     await respond(interaction, { embeds: [embed], ephemeral: true });
@@ -348,7 +351,7 @@ export function summaryEmbed(t: Translate, locale: Locale, s: CampaignSummary): 
   const embed = new EmbedBuilder()
     .setColor(0x3498db)
     .setTitle(t('campaign.ended.title', { name: c.name }))
-    .setDescription(`${t(`campaign.end_reason.${c.endReason ?? 'moderator'}`)} · ${messageLink(c)}`)
+    .setDescription(`${t(`campaign.end_reason.${c.endReason ?? 'moderator'}`)} · ${campaignLink(c)}`)
     .addFields(
       { name: t('campaign.field.participants'), value: formatNumber(locale, s.participants), inline: true },
       { name: t('campaign.field.granted'), value: t('common.sparks', { amount: s.granted }), inline: true },
