@@ -361,7 +361,7 @@ const webhookFlow: Flow = {
     const platform = new PlatformService({
       db: t.db,
       ledger: t.ledger,
-      settings: new SettingsService(t.db, DEFAULTS),
+      settings: new SettingsService({ db: t.db, defaults: DEFAULTS }),
     });
     const parsed = parseEvent(
       {
@@ -398,7 +398,7 @@ const webhookFlow: Flow = {
       problems.push(`first delivery answered ${String(first?.status)} ${String(first?.body.status)}`);
     // Restart: a new server on the same file; the platform retries the same webhook-id.
     const ledger = new Ledger(db);
-    const settings = new SettingsService(db, DEFAULTS);
+    const settings = new SettingsService({ db, defaults: DEFAULTS });
     const server = await startHttpServer(
       {
         db,

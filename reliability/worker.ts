@@ -86,7 +86,7 @@ const shop = async () => {
 const silent = async () => (await import('../src/log.ts')).silentLogger;
 const settingsService = async () => {
   const { SettingsService } = await import('../src/settings/settings.ts');
-  return new SettingsService(db, DEFAULTS);
+  return new SettingsService({ db, defaults: DEFAULTS });
 };
 
 /** A Discord that grants every role, a little later (another turn of the event loop). */
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     case 'award':
     case 'award-once': {
       const { AwardService } = await import('../src/moderation/awards.ts');
-      const awards = new AwardService(db, ledger, await settingsService(), Date.now);
+      const awards = new AwardService({ db, ledger, settings: await settingsService(), clock: Date.now });
       if (cmd.op === 'award-once') {
         attempt(() =>
           awards.award({

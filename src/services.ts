@@ -55,7 +55,7 @@ export interface Services {
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
   const { config, db, clock, logger } = deps;
   const ledger = new Ledger(db, clock);
-  const settings = new SettingsService(db, config.earnDefaults, clock);
+  const settings = new SettingsService({ db, defaults: config.earnDefaults, clock });
   // Every process that credits members enqueues sparks.credited in the same transaction.
   if (config.platformEventsUrl) registerCreditedEvents(ledger);
   const tiers = new TierService(db, ledger, clock);
@@ -91,7 +91,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     logger,
     ledger,
     settings,
-    awards: new AwardService(db, ledger, settings, clock, audit),
+    awards: new AwardService({ db, ledger, settings, clock, audit }),
     platform: new PlatformService({ db, ledger, settings }),
     campaigns,
     memory,

@@ -48,7 +48,7 @@ export async function startPlatform(
   } = {},
 ): Promise<Platform> {
   const ledger = new Ledger(db, options.clock ?? fakeClock());
-  const settings = new SettingsService(db, DEFAULTS);
+  const settings = new SettingsService({ db, defaults: DEFAULTS });
   const platform = new PlatformService({ db, ledger, settings });
   const server = await startHttpServer(
     {
