@@ -19,6 +19,7 @@ import { silentLogger } from '../src/log.ts';
 import { parseEvent } from '../src/platform/schemas.ts';
 import { PlatformService } from '../src/platform/service.ts';
 import { SettingsService } from '../src/settings/settings.ts';
+import { TierService } from '../src/tiers/tiers.ts';
 import { RedemptionService } from '../src/shop/redemptions.ts';
 import { RewardService } from '../src/shop/rewards.ts';
 import { fileGranter, grantRequests, holdsRole } from './granter.ts';
@@ -405,6 +406,7 @@ const webhookFlow: Flow = {
         ledger,
         settings,
         platform: new PlatformService({ db, ledger, settings }),
+        tiers: new TierService({ db, ledger, clock: Date.now }),
         logger: silentLogger,
         config: { webhookSecrets: [SECRET], defaultGuildId: G, platformApiToken: undefined },
       },

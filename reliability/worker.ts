@@ -199,9 +199,10 @@ async function main(): Promise<void> {
       break;
     }
     case 'webhook-server': {
-      const [{ startHttpServer }, { PlatformService }] = await Promise.all([
+      const [{ startHttpServer }, { PlatformService }, { TierService }] = await Promise.all([
         import('../src/http/server.ts'),
         import('../src/platform/service.ts'),
+        import('../src/tiers/tiers.ts'),
       ]);
       const settings = await settingsService();
       const server = await startHttpServer(
@@ -210,6 +211,7 @@ async function main(): Promise<void> {
           ledger,
           settings,
           platform: new PlatformService({ db, ledger, settings }),
+          tiers: new TierService({ db, ledger, clock: Date.now }),
           logger: await silent(),
           config: { webhookSecrets: [cmd.secret], defaultGuildId: cmd.guild, platformApiToken: undefined },
         },

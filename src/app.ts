@@ -105,6 +105,7 @@ export function createApp(options: AppOptions): App {
           ledger: services.ledger,
           settings: services.settings,
           platform: services.platform,
+          tiers: services.tiers,
           config,
           logger,
           health: () => ({ ...health.report() }),

@@ -58,7 +58,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const settings = new SettingsService({ db, defaults: config.earnDefaults, clock });
   // Every process that credits members enqueues sparks.credited in the same transaction.
   if (config.platformEventsUrl) registerCreditedEvents(ledger);
-  const tiers = new TierService(db, ledger, clock);
+  const tiers = new TierService({ db, ledger, clock });
   const audit = new AuditQueue();
   const rewards = new RewardService(db, clock, audit);
   const redemptions = new RedemptionService(db, ledger, rewards, clock, audit);

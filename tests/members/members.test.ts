@@ -8,7 +8,11 @@ let env: ReturnType<typeof freshLedger>;
 let members: MembersService;
 beforeEach(() => {
   env = freshLedger();
-  members = new MembersService(env.db, env.ledger, new TierService(env.db, env.ledger, env.clock));
+  members = new MembersService(
+    env.db,
+    env.ledger,
+    new TierService({ db: env.db, ledger: env.ledger, clock: env.clock }),
+  );
 });
 afterEach(() => env.db.cleanup());
 

@@ -37,7 +37,7 @@ const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.FULFILMENT_FAILED': 'That could not be completed ({reason}). Your Sparks were returned.',
   'SPARKS.REDEMPTION_NOT_FOUND': 'That redemption does not exist or was already handled.',
   'SPARKS.BOT_BUSY': 'Sparks is busy right now. Please try again in a moment.',
-  'SPARKS.TIER_NOT_FOUND': '{role} is not a tier role. See `/sparks-admin tier list`.',
+  'SPARKS.TIER_NOT_FOUND': '<@&{roleId}> is not a tier role. See `/sparks-admin tier list`.',
   'SPARKS.TIER_INVALID': 'That tier cannot be saved: {reason}',
   'SPARKS.MISSING_PERMISSION':
     'I am missing the **{permission}** permission in {channel}. Give my role that permission there, or pick another channel.',
@@ -79,7 +79,7 @@ const errorsKo: Record<ErrorCode, string> = {
   'SPARKS.FULFILMENT_FAILED': '완료할 수 없었습니다 ({reason}). Sparks는 반환되었습니다.',
   'SPARKS.REDEMPTION_NOT_FOUND': '해당 교환 요청이 없거나 이미 처리되었습니다.',
   'SPARKS.BOT_BUSY': 'Sparks가 지금 바쁩니다. 잠시 후 다시 시도해 주세요.',
-  'SPARKS.TIER_NOT_FOUND': '{role}은(는) 등급 역할이 아닙니다. `/sparks-admin tier list`를 확인하세요.',
+  'SPARKS.TIER_NOT_FOUND': '<@&{roleId}>은(는) 등급 역할이 아닙니다. `/sparks-admin tier list`를 확인하세요.',
   'SPARKS.TIER_INVALID': '등급을 저장할 수 없습니다: {reason}',
   'SPARKS.MISSING_PERMISSION':
     '{channel} 채널에서 **{permission}** 권한이 없습니다. 그 채널에서 제 역할에 권한을 주거나 다른 채널을 고르세요.',
