@@ -96,7 +96,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     campaigns,
     memory,
     audit,
-    members: new MembersService(db, ledger, tiers),
+    members: new MembersService({ db, ledger, tiers }),
     tiers,
     cards: new CardRenderer(),
     rewards,

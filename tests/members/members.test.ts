@@ -8,11 +8,8 @@ let env: ReturnType<typeof freshLedger>;
 let members: MembersService;
 beforeEach(() => {
   env = freshLedger();
-  members = new MembersService(
-    env.db,
-    env.ledger,
-    new TierService({ db: env.db, ledger: env.ledger, clock: env.clock }),
-  );
+  const { db, ledger, clock } = env;
+  members = new MembersService({ db, ledger, tiers: new TierService({ db, ledger, clock }) });
 });
 afterEach(() => env.db.cleanup());
 
