@@ -151,7 +151,7 @@ const STOCK = 3;
 const redemptionFlow: Flow = {
   name: 'redemption (reserve, grant, post)',
   setup(t) {
-    const reward = new RewardService(t.db, Date.now, new AuditQueue()).add(G, 'mod', {
+    const reward = new RewardService({ db: t.db, clock: Date.now, audit: new AuditQueue() }).add(G, 'mod', {
       name: 'VIP',
       cost: COST,
       kind: 'role',
@@ -197,8 +197,8 @@ const redemptionFlow: Flow = {
       // Restart: the production recovery, with a Discord that says whether the member has the role.
       const audit = new AuditQueue();
       const ledger = new Ledger(db);
-      const rewards = new RewardService(db, Date.now, audit);
-      const redemptions = new RedemptionService(db, ledger, rewards, Date.now, audit);
+      const rewards = new RewardService({ db, clock: Date.now, audit });
+      const redemptions = new RedemptionService({ db, ledger, rewards, clock: Date.now, audit });
       const discord = fileGranter(roles);
       const recovered = await redemptions.recover(G, discord);
       if (recovered.unresolved) problems.push(`${recovered.unresolved} unresolved after recovery`);

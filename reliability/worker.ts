@@ -81,7 +81,8 @@ const shop = async () => {
     import('../src/shop/redemptions.ts'),
     import('../src/shop/rewards.ts'),
   ]);
-  return new RedemptionService(db, ledger, new RewardService(db, Date.now, audit), Date.now, audit);
+  const rewards = new RewardService({ db, clock: Date.now, audit });
+  return new RedemptionService({ db, ledger, rewards, clock: Date.now, audit });
 };
 const silent = async () => (await import('../src/log.ts')).silentLogger;
 const settingsService = async () => {

@@ -60,8 +60,8 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   if (config.platformEventsUrl) registerCreditedEvents(ledger);
   const tiers = new TierService({ db, ledger, clock });
   const audit = new AuditQueue();
-  const rewards = new RewardService(db, clock, audit);
-  const redemptions = new RedemptionService(db, ledger, rewards, clock, audit);
+  const rewards = new RewardService({ db, clock, audit });
+  const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit });
   // The platform hears of every settled redemption, queued in the settling transaction.
   if (config.platformEventsUrl) {
     redemptions.onSettled((r, outcome) =>
