@@ -119,6 +119,7 @@ export function createApp(options: AppOptions): App {
       if (primary && config.platformEventsUrl) {
         dispatcher = new OutboxDispatcher({
           db,
+          store: services.outbox.store,
           url: config.platformEventsUrl,
           secret: config.webhookSecrets[0]!,
           logger,

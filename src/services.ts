@@ -9,7 +9,8 @@ import type { Logger } from './log.ts';
 import { MembersService } from './members/members.ts';
 import { AwardService } from './moderation/awards.ts';
 import { BulkWorkCollector } from './ops/memory.ts';
-import { enqueueOutbox, registerCreditedEvents } from './platform/outbox.ts';
+import { OutboxStore } from './db/outbox-store.ts';
+import { Outbox } from './platform/outbox.ts';
 import { PlatformService } from './platform/service.ts';
 import { SettingsService } from './settings/settings.ts';
 import { TierService } from './tiers/tiers.ts';
@@ -31,6 +32,8 @@ export interface Services {
   awards: AwardService;
   /** Platform events (trades, subscriptions, referrals) applied to the ledger. */
   platform: PlatformService;
+  /** Outbound platform events, queued in the transactions that cause them. */
+  outbox: Outbox;
   /** Reaction campaigns: start/end, the in-memory reaction index, the group-commit grant queue. */
   campaigns: CampaignService;
   /** Audit-log events waiting to be posted to the guild's log channel. */
@@ -56,8 +59,9 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const { config, db, clock, logger } = deps;
   const ledger = new Ledger(db, clock);
   const settings = new SettingsService({ db, defaults: config.earnDefaults, clock });
+  const outbox = new Outbox({ db, store: new OutboxStore(db) });
   // Every process that credits members enqueues sparks.credited in the same transaction.
-  if (config.platformEventsUrl) registerCreditedEvents(ledger);
+  if (config.platformEventsUrl) outbox.registerCreditedEvents(ledger);
   const tiers = new TierService({ db, ledger, clock });
   const audit = new AuditQueue();
   const rewards = new RewardService({ db, clock, audit });
@@ -65,7 +69,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   // The platform hears of every settled redemption, queued in the settling transaction.
   if (config.platformEventsUrl) {
     redemptions.onSettled((r, outcome) =>
-      enqueueOutbox(db, {
+      outbox.enqueue({
         guildId: r.guildId,
         userId: r.userId,
         type: outcome === 'fulfilled' ? 'redemption.fulfilled' : 'redemption.refunded',
@@ -93,6 +97,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     settings,
     awards: new AwardService({ db, ledger, settings, clock, audit }),
     platform: new PlatformService({ db, ledger, settings }),
+    outbox,
     campaigns,
     memory,
     audit,
