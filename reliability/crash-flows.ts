@@ -19,6 +19,7 @@ import { silentLogger } from '../src/log.ts';
 import { parseEvent } from '../src/platform/schemas.ts';
 import { PlatformService } from '../src/platform/service.ts';
 import { SettingsService } from '../src/settings/settings.ts';
+import { TierService } from '../src/tiers/tiers.ts';
 import { RedemptionService } from '../src/shop/redemptions.ts';
 import { RewardService } from '../src/shop/rewards.ts';
 import { fileGranter, grantRequests, holdsRole } from './granter.ts';
@@ -150,7 +151,7 @@ const STOCK = 3;
 const redemptionFlow: Flow = {
   name: 'redemption (reserve, grant, post)',
   setup(t) {
-    const reward = new RewardService(t.db, Date.now, new AuditQueue()).add(G, 'mod', {
+    const reward = new RewardService({ db: t.db, clock: Date.now, audit: new AuditQueue() }).add(G, 'mod', {
       name: 'VIP',
       cost: COST,
       kind: 'role',
@@ -196,8 +197,8 @@ const redemptionFlow: Flow = {
       // Restart: the production recovery, with a Discord that says whether the member has the role.
       const audit = new AuditQueue();
       const ledger = new Ledger(db);
-      const rewards = new RewardService(db, Date.now, audit);
-      const redemptions = new RedemptionService(db, ledger, rewards, Date.now, audit);
+      const rewards = new RewardService({ db, clock: Date.now, audit });
+      const redemptions = new RedemptionService({ db, ledger, rewards, clock: Date.now, audit });
       const discord = fileGranter(roles);
       const recovered = await redemptions.recover(G, discord);
       if (recovered.unresolved) problems.push(`${recovered.unresolved} unresolved after recovery`);
@@ -373,7 +374,7 @@ const webhookFlow: Flow = {
     const platform = new PlatformService({
       db: t.db,
       ledger: t.ledger,
-      settings: new SettingsService(t.db, DEFAULTS),
+      settings: new SettingsService({ db: t.db, defaults: DEFAULTS }),
     });
     const parsed = parseEvent(
       {
@@ -410,13 +411,14 @@ const webhookFlow: Flow = {
       problems.push(`first delivery answered ${String(first?.status)} ${String(first?.body.status)}`);
     // Restart: a new server on the same file; the platform retries the same webhook-id.
     const ledger = new Ledger(db);
-    const settings = new SettingsService(db, DEFAULTS);
+    const settings = new SettingsService({ db, defaults: DEFAULTS });
     const server = await startHttpServer(
       {
         db,
         ledger,
         settings,
         platform: new PlatformService({ db, ledger, settings }),
+        tiers: new TierService({ db, ledger, clock: Date.now }),
         logger: silentLogger,
         config: { webhookSecrets: [SECRET], defaultGuildId: G, platformApiToken: undefined },
       },

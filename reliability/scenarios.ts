@@ -65,7 +65,7 @@ export async function dailyCap(scale: Scale): Promise<ScenarioResult> {
   const t = tempDatabase();
   const limit = 500;
   const amount = 3 + (scale.seed % 5);
-  new SettingsService(t.db, DEFAULTS).update(G, { dailyAwardLimit: limit });
+  new SettingsService({ db: t.db, defaults: DEFAULTS }).update(G, { dailyAwardLimit: limit });
   const runs = await Promise.all(
     Array.from({ length: scale.processes }, (_, p) =>
       runWorker({

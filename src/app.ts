@@ -109,6 +109,7 @@ export function createApp(options: AppOptions): App {
           ledger: services.ledger,
           settings: services.settings,
           platform: services.platform,
+          tiers: services.tiers,
           config,
           logger,
           health: () => ({ ...health.report() }),
@@ -122,6 +123,7 @@ export function createApp(options: AppOptions): App {
       if (primary && config.platformEventsUrl) {
         dispatcher = new OutboxDispatcher({
           db,
+          store: services.outbox.store,
           url: config.platformEventsUrl,
           secret: config.webhookSecrets[0]!,
           logger,

@@ -10,7 +10,8 @@ import type { Logger } from './log.ts';
 import { MembersService } from './members/members.ts';
 import { AwardService } from './moderation/awards.ts';
 import { BulkWorkCollector } from './ops/memory.ts';
-import { enqueueOutbox, registerCreditedEvents } from './platform/outbox.ts';
+import { OutboxStore } from './db/outbox-store.ts';
+import { Outbox } from './platform/outbox.ts';
 import { PlatformService } from './platform/service.ts';
 import { SettingsService } from './settings/settings.ts';
 import { TierService } from './tiers/tiers.ts';
@@ -32,6 +33,8 @@ export interface Services {
   awards: AwardService;
   /** Platform events (trades, subscriptions, referrals) applied to the ledger. */
   platform: PlatformService;
+  /** Outbound platform events, queued in the transactions that cause them. */
+  outbox: Outbox;
   /** Reaction campaigns: their lifecycle, the in-memory reaction index, their grants through the queue. */
   campaigns: CampaignService;
   /** Audit-log events waiting to be posted to the guild's log channel. */
@@ -56,17 +59,18 @@ export interface Services {
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
   const { config, db, clock, logger } = deps;
   const ledger = new Ledger(db, clock);
-  const settings = new SettingsService(db, config.earnDefaults, clock);
+  const settings = new SettingsService({ db, defaults: config.earnDefaults, clock });
+  const outbox = new Outbox({ db, store: new OutboxStore(db) });
   // Every process that credits members enqueues sparks.credited in the same transaction.
-  if (config.platformEventsUrl) registerCreditedEvents(ledger);
-  const tiers = new TierService(db, ledger, clock);
+  if (config.platformEventsUrl) outbox.registerCreditedEvents(ledger);
+  const tiers = new TierService({ db, ledger, clock });
   const audit = new AuditQueue();
-  const rewards = new RewardService(db, clock, audit);
-  const redemptions = new RedemptionService(db, ledger, rewards, clock, audit);
+  const rewards = new RewardService({ db, clock, audit });
+  const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit });
   // The platform hears of every settled redemption, queued in the settling transaction.
   if (config.platformEventsUrl) {
     redemptions.onSettled((r, outcome) =>
-      enqueueOutbox(db, {
+      outbox.enqueue({
         guildId: r.guildId,
         userId: r.userId,
         type: outcome === 'fulfilled' ? 'redemption.fulfilled' : 'redemption.refunded',
@@ -94,12 +98,13 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     logger,
     ledger,
     settings,
-    awards: new AwardService(db, ledger, settings, clock, audit),
+    awards: new AwardService({ db, ledger, settings, clock, audit }),
     platform: new PlatformService({ db, ledger, settings }),
+    outbox,
     campaigns,
     memory,
     audit,
-    members: new MembersService(db, ledger, tiers),
+    members: new MembersService({ db, ledger, tiers }),
     tiers,
     cards: new CardRenderer(),
     rewards,

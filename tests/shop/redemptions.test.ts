@@ -24,8 +24,8 @@ function shop(db: Db & { cleanup?: () => void } = freshDb()) {
   const events: AuditEvent[] = [];
   audit.onRecord(() => events.push(...audit.take(100)));
   const ledger = new Ledger(db, clock);
-  const rewards = new RewardService(db, clock, audit);
-  const redemptions = new RedemptionService(db, ledger, rewards, clock, audit);
+  const rewards = new RewardService({ db, clock, audit });
+  const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit });
   const fund = (userId: string, amount: number) =>
     ledger.credit({
       guildId: G,
@@ -305,7 +305,13 @@ describe('recovery', () => {
       unresolved: 0,
     });
     // The process crashed; the next one on the same database settles them.
-    const next = new RedemptionService(w.db, w.ledger, w.rewards, w.clock, new AuditQueue());
+    const next = new RedemptionService({
+      db: w.db,
+      ledger: w.ledger,
+      rewards: w.rewards,
+      clock: w.clock,
+      audit: new AuditQueue(),
+    });
     const result = await next.recover(G, roles);
     expect(result.fulfilled.map((r) => r.id)).toEqual([rA.id]);
     expect(result.refunded.map((r) => [r.id, r.failureCode])).toEqual([
