@@ -1,12 +1,12 @@
 /**
  * Helpers for the reliability scenarios that run the real bot against the fake Discord
- * (tests/helpers/bot.ts's world). Plain functions that throw on surprise, so the same
+ * (testkit/bot.ts's world). Plain functions that throw on surprise, so the same
  * scenarios run under vitest and under `npm run reliability`.
  */
 import { formatReport, verifyLedger } from '../src/db/verify.ts';
 import type { RewardRow } from '../src/shop/rewards.ts';
-import { buttons, text, type InteractionHandle, type OptionValue } from '../tests/fake-discord/index.ts';
-import type { BotWorld } from '../tests/helpers/bot.ts';
+import { buttons, text, type InteractionHandle, type OptionValue } from '../testkit/fake-discord/index.ts';
+import type { BotWorld } from '../testkit/bot.ts';
 
 export const ROLE_ROUTE = '/guilds/:g/members/:u/roles/:r';
 

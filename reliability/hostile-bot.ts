@@ -17,8 +17,8 @@
  * never SparksErrors), no error log, and the ledger verifies clean at the end.
  */
 import fc from 'fast-check';
-import { text, type OptionValue, type RegisteredCommand } from '../tests/fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../tests/helpers/bot.ts';
+import { text, type OptionValue, type RegisteredCommand } from '../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../testkit/bot.ts';
 import { addReward, click, fund, openConfirmation, rowCounts, verifyProblems } from './bot-kit.ts';
 import type { ScenarioResult } from './support.ts';
 

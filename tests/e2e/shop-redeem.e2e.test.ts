@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/audit.ts';
-import { Permissions, buttons, text } from '../fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../helpers/bot.ts';
+import { Permissions, buttons, text } from '../../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import {
   ROLE_ROUTE,
   addReward,

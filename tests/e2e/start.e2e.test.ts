@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deployCommands } from '../../src/discord/deploy.ts';
-import { FakeDiscord } from '../fake-discord/index.ts';
-import { buildBot } from '../helpers/build.ts';
+import { FakeDiscord } from '../../testkit/fake-discord/index.ts';
+import { buildBot } from '../../testkit/build.ts';
 import { decodePng } from '../helpers/members.ts';
 
 const root = join(import.meta.dirname, '../..');

@@ -10,8 +10,8 @@ import {
   type InteractionHandle,
   type OptionValue,
   type ResponseView,
-} from '../fake-discord/index.ts';
-import type { BotWorld } from './bot.ts';
+} from '../../testkit/fake-discord/index.ts';
+import type { BotWorld } from '../../testkit/bot.ts';
 
 export const ROLE_ROUTE = '/guilds/:g/members/:u/roles/:r';
 

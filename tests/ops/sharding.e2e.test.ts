@@ -7,8 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_FOLDER, openDatabase } from '../../src/db/open.ts';
 import { deployCommands } from '../../src/discord/deploy.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
-import { FakeDiscord, Permissions, text } from '../fake-discord/index.ts';
-import { buildBot } from '../helpers/build.ts';
+import { FakeDiscord, Permissions, text } from '../../testkit/fake-discord/index.ts';
+import { buildBot } from '../../testkit/build.ts';
 
 const root = join(import.meta.dirname, '../..');
 const MIGRATIONS = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).length;
