@@ -23,7 +23,13 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { deployCommands } from '../src/discord/deploy.ts';
-import { FakeDiscord, Intents, Permissions, compareSnowflakes } from '../testkit/fake-discord/index.ts';
+import {
+  FakeDiscord,
+  Intents,
+  Permissions,
+  compareSnowflakes,
+  memberJson,
+} from '../testkit/fake-discord/index.ts';
 import { startArgs } from '../testkit/build.ts';
 import type { GuildRecord, MemberRecord } from '../testkit/fake-discord/index.ts';
 import { newMemberId } from './burst.ts';
@@ -342,7 +348,7 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
           channel_id: channel.id,
           message_id: messageId,
           guild_id: G,
-          member: fake.state.memberJson(g, g.members.get(userId)!),
+          member: memberJson(fake.state, g, g.members.get(userId)!),
           emoji: { id: null, name: FIRE },
           burst: false,
           burst_colors: [],
