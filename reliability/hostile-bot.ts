@@ -19,7 +19,8 @@
 import fc from 'fast-check';
 import { OptionType, text, type OptionValue, type RegisteredCommand } from '../testkit/fake-discord/index.ts';
 import { startWorld, type BotWorld } from '../testkit/bot.ts';
-import { addReward, click, fund, openConfirmation, rowCounts, verifyProblems } from './bot-kit.ts';
+import { addReward, click, fund, openConfirmation } from '../testkit/world.ts';
+import { rowCounts, verifyProblems } from './bot-kit.ts';
 import type { ScenarioResult } from './support.ts';
 
 export interface HostileScale {

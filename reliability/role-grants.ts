@@ -13,12 +13,11 @@ import {
   addReward,
   balanceOf,
   click,
-  errorLogs,
   fund,
   hasRole,
   openConfirmation,
-  verifyProblems,
-} from './bot-kit.ts';
+} from '../testkit/world.ts';
+import { errorLogs, verifyProblems } from './bot-kit.ts';
 import type { ScenarioResult } from './support.ts';
 
 interface Outcome {

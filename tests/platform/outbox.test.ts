@@ -11,7 +11,7 @@ import {
   outboxStats,
   registerCreditedEvents,
 } from '../../src/platform/outbox.ts';
-import { fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
+import { award, fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
 import { ALICE, BOB, CAROL, SECRET_A } from '../helpers/platform.ts';
 
 const cleanups: (() => unknown)[] = [];
@@ -29,17 +29,10 @@ function setup(file = true) {
   const ledger = new Ledger(db, clock);
   registerCreditedEvents(ledger);
   let n = 0;
-  const credit = (userId: string, amount: number) =>
-    ledger.credit({
-      guildId: G,
-      userId,
-      source: 'award',
-      kind: 'award',
-      amount,
-      key: `k${++n}`,
-      actor: MOD,
-      reason: `award ${n}`,
-    });
+  const credit = (userId: string, amount: number) => {
+    n++;
+    return award(ledger, userId, amount, `k${n}`, `award ${n}`);
+  };
   return { db, clock, ledger, credit, store: new OutboxStore(db.sqlite) };
 }
 
