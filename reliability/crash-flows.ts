@@ -136,6 +136,18 @@ function integrity(db: Db): string[] {
   return rows.map((r) => r.integrity_check).filter((m) => m !== 'ok');
 }
 
+/** What is wrong with the file right after the crash: ledger invariants, integrity_check. */
+function afterCrash(db: Db): string[] {
+  const after = ledgerProblems(db);
+  return [...(after ? [`after the crash: ${after}`] : []), ...integrity(db)];
+}
+
+/** What is still wrong once the recovery and the retries have run. */
+function stillWrong(db: Db): string[] {
+  const final = ledgerProblems(db);
+  return [...(final ? [final] : []), ...integrity(db)];
+}
+
 /** Checks after the crash and after the recovery + retry; always closes `db`. */
 function closing(db: Db, fn: () => Promise<string[]>): Promise<string[]> {
   return fn().finally(() => db.close());
@@ -190,10 +202,7 @@ const redemptionFlow: Flow = {
     const rewardId = ctx.rewardId as number;
     const db = openDatabase(t.file, { migrate: false });
     return closing(db, async () => {
-      const problems: string[] = [];
-      const after = ledgerProblems(db);
-      if (after) problems.push(`after the crash: ${after}`);
-      problems.push(...integrity(db));
+      const problems = afterCrash(db);
       // Restart: the production recovery, with a Discord that says whether the member has the role.
       const audit = new AuditQueue();
       const ledger = new Ledger(db);
@@ -238,9 +247,7 @@ const redemptionFlow: Flow = {
       const stock = rewards.get(rewardId)!.stock;
       if (stock !== STOCK - 1) problems.push(`stock ${String(stock)}`);
       if ((ledger.account(G, HOLDS)?.balance ?? 0) !== 0) problems.push('a hold is still open');
-      const final = ledgerProblems(db);
-      if (final) problems.push(final);
-      problems.push(...integrity(db));
+      problems.push(...stillWrong(db));
       return problems;
     });
   },
@@ -295,10 +302,7 @@ function campaignFlow(batch: number): Flow {
       const open = ctx.open as number;
       const db = openDatabase(t.file, { migrate: false });
       return closing(db, () => {
-        const problems: string[] = [];
-        const after = ledgerProblems(db);
-        if (after) problems.push(`after the crash: ${after}`);
-        problems.push(...integrity(db));
+        const problems = afterCrash(db);
         // Restart: reconciliation queues a grant for every member whose reaction is on
         // the message of each active campaign (all of them; those with a claim must be skipped).
         const ledger = new Ledger(db);
@@ -331,9 +335,7 @@ function campaignFlow(batch: number): Flow {
         const returned = campaigns.summary(a).returned;
         if (left !== 0 || returned !== budget - batch * SPARKS)
           problems.push(`budget left ${left}, returned ${returned}`);
-        const final = ledgerProblems(db);
-        if (final) problems.push(final);
-        problems.push(...integrity(db));
+        problems.push(...stillWrong(db));
         return Promise.resolve(problems);
       });
     },
@@ -400,10 +402,7 @@ const webhookFlow: Flow = {
   },
   async check(t, ctx, step) {
     const db = openDatabase(t.file, { migrate: false });
-    const problems: string[] = [];
-    const after = ledgerProblems(db);
-    if (after) problems.push(`after the crash: ${after}`);
-    problems.push(...integrity(db));
+    const problems = afterCrash(db);
     const first = ctx.reply as Awaited<ReturnType<typeof post>>;
     // No acknowledgement before the commit, and none from a process that died.
     if (step !== null && first !== null) problems.push(`answered ${first.status} before dying`);
@@ -443,9 +442,7 @@ const webhookFlow: Flow = {
     const referrer = ledger.standing(G, REFERRER).balance;
     if (entries !== 2 || events !== 1 || invitee !== 123 || referrer !== 12)
       problems.push(`${entries} entries, ${events} event rows, invitee ${invitee}, referrer ${referrer}`);
-    const final = ledgerProblems(db);
-    if (final) problems.push(final);
-    problems.push(...integrity(db));
+    problems.push(...stillWrong(db));
     db.close();
     return problems;
   },

@@ -17,8 +17,8 @@ import { gunzipSync } from 'node:zlib';
 import { Webhook } from 'standardwebhooks';
 import { createPlugins } from '../src/discord/plugins/index.ts';
 import type { Plugin } from '../src/discord/plugins/plugin.ts';
-import { FakeDiscord, text } from '../tests/fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../tests/helpers/bot.ts';
+import { FakeDiscord, text } from '../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../testkit/bot.ts';
 import { ROOT, type ScenarioResult } from './support.ts';
 
 const SECRET_A = `whsec_${Buffer.from('reliability-secret-a-0123456789ab').toString('base64')}`;

@@ -7,8 +7,8 @@ import {
 } from 'discord.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/db/verify.ts';
-import { expectNoUnexpectedRequests, Permissions, text } from '../fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../helpers/bot.ts';
+import { expectNoUnexpectedRequests, Permissions, text } from '../../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { campaignKit, DAY, fastPlugins, FIRE } from '../helpers/campaigns.ts';
 import { fakeClock } from '../helpers/db.ts';
 import { campaignsPlugin } from '../../src/discord/plugins/campaigns.ts';

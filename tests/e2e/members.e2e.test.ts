@@ -8,8 +8,8 @@ import {
   expectNoUnexpectedRequests,
   text,
   type MessageView,
-} from '../fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../helpers/bot.ts';
+} from '../../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { fakeClock } from '../helpers/db.ts';
 import { credit, decodePng, rankedFlag, seedCampaign, seedRedemption } from '../helpers/members.ts';
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/db/verify.ts';
 import type { Plugin } from '../../src/discord/plugins/plugin.ts';
-import { expectNoUnexpectedRequests, text } from '../fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../helpers/bot.ts';
+import { expectNoUnexpectedRequests, text } from '../../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 
 let w: BotWorld;
 afterEach(async () => {

@@ -3,8 +3,8 @@ import type { AuditEvent } from '../../src/audit.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { verifyLedger } from '../../src/db/verify.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
-import { Permissions, text } from '../fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../helpers/bot.ts';
+import { Permissions, text } from '../../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { seedRedemption } from '../helpers/members.ts';
 
 let w: BotWorld;

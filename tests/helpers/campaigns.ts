@@ -2,8 +2,8 @@ import { expect } from 'vitest';
 import { auditLogPlugin } from '../../src/discord/plugins/audit-log.ts';
 import { campaignsPlugin } from '../../src/discord/plugins/campaigns.ts';
 import { interactionsPlugin } from '../../src/discord/plugins/interactions.ts';
-import type { EmojiInput } from '../fake-discord/index.ts';
-import type { BotWorld } from './bot.ts';
+import type { EmojiInput } from '../../testkit/fake-discord/index.ts';
+import type { BotWorld } from '../../testkit/bot.ts';
 
 /** The real plugins, with a short audit interval and scheduler re-check so tests run fast. */
 export const fastPlugins = () => [

@@ -6,7 +6,7 @@ import { openDatabase } from '../../src/db/open.ts';
 import { OutboxStore } from '../../src/db/outbox-store.ts';
 import { CAMPAIGN_BUDGET, Ledger } from '../../src/ledger/ledger.ts';
 import { Outbox, OutboxDispatcher } from '../../src/platform/outbox.ts';
-import { fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
+import { award, fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
 import { ALICE, BOB, CAROL, SECRET_A } from '../helpers/platform.ts';
 
 const cleanups: (() => unknown)[] = [];
@@ -26,17 +26,10 @@ function setup(file = true) {
   const outbox = new Outbox({ db, store });
   outbox.registerCreditedEvents(ledger);
   let n = 0;
-  const credit = (userId: string, amount: number) =>
-    ledger.credit({
-      guildId: G,
-      userId,
-      source: 'award',
-      kind: 'award',
-      amount,
-      key: `k${++n}`,
-      actor: MOD,
-      reason: `award ${n}`,
-    });
+  const credit = (userId: string, amount: number) => {
+    n++;
+    return award(ledger, userId, amount, `k${n}`, `award ${n}`);
+  };
   return { db, clock, ledger, credit, store, outbox };
 }
 

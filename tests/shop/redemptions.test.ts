@@ -13,7 +13,7 @@ import {
   type RoleGranter,
 } from '../../src/shop/redemptions.ts';
 import { RewardService, type RewardFields } from '../../src/shop/rewards.ts';
-import { fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
+import { award, fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
 
 const ROLE = '300000000000000001';
 const VIP = '300000000000000002';
@@ -26,16 +26,7 @@ function shop(db: Db & { cleanup?: () => void } = freshDb()) {
   const ledger = new Ledger(db, clock);
   const rewards = new RewardService({ db, clock, audit });
   const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit });
-  const fund = (userId: string, amount: number) =>
-    ledger.credit({
-      guildId: G,
-      userId,
-      source: 'award',
-      kind: 'award',
-      amount,
-      key: `fund:${userId}:${amount}`,
-      actor: MOD,
-    });
+  const fund = (userId: string, amount: number) => award(ledger, userId, amount, `fund:${userId}:${amount}`);
   const add = (fields: Partial<RewardFields> & { name: string }) =>
     rewards.add(G, MOD.id, { cost: 100, kind: 'badge', ...fields });
   let n = 0;

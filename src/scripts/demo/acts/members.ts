@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Permissions } from '../../../../tests/fake-discord/index.ts';
+import { Permissions } from '../../../../testkit/fake-discord/index.ts';
 import type { Transcript } from '../transcript.ts';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));

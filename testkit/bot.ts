@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createApp, secretsOf, type App } from '../../src/app.ts';
-import { loadConfig, type Config } from '../../src/config.ts';
-import { deployCommands } from '../../src/discord/deploy.ts';
-import type { Plugin } from '../../src/discord/plugins/plugin.ts';
-import type { Clock } from '../../src/core/clock.ts';
-import { createLogger } from '../../src/log.ts';
-import { FakeDiscord, Permissions, type OptionValue } from '../fake-discord/index.ts';
+import { createApp, secretsOf, type App } from '../src/app.ts';
+import { loadConfig, type Config } from '../src/config.ts';
+import { deployCommands } from '../src/discord/deploy.ts';
+import type { Plugin } from '../src/discord/plugins/plugin.ts';
+import type { Clock } from '../src/core/clock.ts';
+import { createLogger } from '../src/log.ts';
+import { FakeDiscord, Permissions, type OptionValue } from './fake-discord/index.ts';
 
 export interface LogLine {
   level: number;
