@@ -32,7 +32,13 @@ function tempCopy(from?: string): { db: Db; dispose: () => void } {
 /** Grants/s of CampaignService applying `n` queued reactions (group commit, durable). */
 function service(db: Db, run: number, n: number): number {
   const ledger = new Ledger(db);
-  const campaigns = new CampaignService(db, ledger, new AuditQueue(), Date.now, silentLogger);
+  const campaigns = new CampaignService({
+    db,
+    ledger,
+    audit: new AuditQueue(),
+    clock: Date.now,
+    logger: silentLogger,
+  });
   const row = campaigns.start({
     guildId: G,
     channelId: CHANNEL,

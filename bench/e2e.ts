@@ -23,9 +23,16 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { deployCommands } from '../src/discord/deploy.ts';
-import { FakeDiscord, Intents, Permissions, compareSnowflakes } from '../tests/fake-discord/index.ts';
-import { startArgs } from '../tests/helpers/build.ts';
-import type { GuildRecord, MemberRecord } from '../tests/fake-discord/index.ts';
+import {
+  FakeDiscord,
+  Intents,
+  Permissions,
+  compareSnowflakes,
+  memberJson,
+  type OptionValue,
+} from '../testkit/fake-discord/index.ts';
+import { startArgs } from '../testkit/build.ts';
+import type { GuildRecord, MemberRecord } from '../testkit/fake-discord/index.ts';
 import { newMemberId } from './burst.ts';
 import { G, memberId } from './ledger.ts';
 import { percentile, rng, summary, type Row } from './lib.ts';
@@ -262,17 +269,16 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
     const someone = () => memberId(Math.floor(random() * o.members));
     const slash = (userId: string, subcommand: string, options = {}) =>
       fake.slash({ guildId: G, channelId: channel.id, userId, command: 'sparks', subcommand, options });
-    const config = async (images: boolean) => {
-      await fake
-        .slash({
-          guildId: G,
-          channelId: channel.id,
-          userId: mod,
-          command: 'sparks-admin',
-          subcommand: 'config',
-          options: { images },
-        })
+    /** `/sparks-admin [group] sub` as the moderator, to its final reply. */
+    const admin = (
+      path: { subcommandGroup?: string; subcommand: string },
+      options: Record<string, OptionValue>,
+    ) =>
+      fake
+        .slash({ guildId: G, channelId: channel.id, userId: mod, command: 'sparks-admin', ...path, options })
         .final();
+    const config = async (images: boolean) => {
+      await admin({ subcommand: 'config' }, { images });
     };
     // One command every 25 ms at most: discord.js allows 50 REST requests a second per bot
     // (a deferred reply's edit is one), so back-to-back commands would measure that limit's
@@ -313,17 +319,10 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
         authorId: mod,
         content: `Burst ${run}: react with ${FIRE}`,
       });
-      await fake
-        .slash({
-          guildId: G,
-          channelId: channel.id,
-          userId: mod,
-          command: 'sparks-admin',
-          subcommandGroup: 'campaign',
-          subcommand: 'start',
-          options: { message: messageId, emoji: FIRE, sparks: 10, name: `burst ${run}` },
-        })
-        .final();
+      await admin(
+        { subcommandGroup: 'campaign', subcommand: 'start' },
+        { message: messageId, emoji: FIRE, sparks: 10, name: `burst ${run}` },
+      );
       return messageId;
     };
     /** The highest RSS seen while a burst ran (sampled every 100 ms). */
@@ -342,7 +341,7 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
           channel_id: channel.id,
           message_id: messageId,
           guild_id: G,
-          member: fake.state.memberJson(g, g.members.get(userId)!),
+          member: memberJson(fake.state, g, g.members.get(userId)!),
           emoji: { id: null, name: FIRE },
           burst: false,
           burst_colors: [],

@@ -21,7 +21,7 @@ export async function redeemContention(scale: ContentionScale): Promise<Scenario
   const t = tempDatabase();
   const rnd = random(scale.seed);
   const cost = 25 + rnd.int(50);
-  const reward = new RewardService(t.db, Date.now, new AuditQueue()).add(G, 'mod', {
+  const reward = new RewardService({ db: t.db, clock: Date.now, audit: new AuditQueue() }).add(G, 'mod', {
     name: 'Limited drop',
     cost,
     kind: 'role',
@@ -83,7 +83,9 @@ export async function redeemContention(scale: ContentionScale): Promise<Scenario
   const balances = members.map((m) => t.ledger.standing(G, m).balance);
   const minBalance = Math.min(...balances);
   const spent = members.reduce((n, m, i) => n + before.get(m)! - balances[i]!, 0);
-  const stockLeft = new RewardService(t.db, Date.now, new AuditQueue()).get(reward.id)!.stock;
+  const stockLeft = new RewardService({ db: t.db, clock: Date.now, audit: new AuditQueue() }).get(
+    reward.id,
+  )!.stock;
   const rows = t.db.sqlite.prepare(`SELECT status, COUNT(*) AS n FROM redemptions GROUP BY status`).all() as {
     status: string;
     n: number;

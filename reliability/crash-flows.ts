@@ -19,6 +19,7 @@ import { silentLogger } from '../src/log.ts';
 import { parseEvent } from '../src/platform/schemas.ts';
 import { PlatformService } from '../src/platform/service.ts';
 import { SettingsService } from '../src/settings/settings.ts';
+import { TierService } from '../src/tiers/tiers.ts';
 import { RedemptionService } from '../src/shop/redemptions.ts';
 import { RewardService } from '../src/shop/rewards.ts';
 import { fileGranter, grantRequests, holdsRole } from './granter.ts';
@@ -135,6 +136,18 @@ function integrity(db: Db): string[] {
   return rows.map((r) => r.integrity_check).filter((m) => m !== 'ok');
 }
 
+/** What is wrong with the file right after the crash: ledger invariants, integrity_check. */
+function afterCrash(db: Db): string[] {
+  const after = ledgerProblems(db);
+  return [...(after ? [`after the crash: ${after}`] : []), ...integrity(db)];
+}
+
+/** What is still wrong once the recovery and the retries have run. */
+function stillWrong(db: Db): string[] {
+  const final = ledgerProblems(db);
+  return [...(final ? [final] : []), ...integrity(db)];
+}
+
 /** Checks after the crash and after the recovery + retry; always closes `db`. */
 function closing(db: Db, fn: () => Promise<string[]>): Promise<string[]> {
   return fn().finally(() => db.close());
@@ -150,7 +163,7 @@ const STOCK = 3;
 const redemptionFlow: Flow = {
   name: 'redemption (reserve, grant, post)',
   setup(t) {
-    const reward = new RewardService(t.db, Date.now, new AuditQueue()).add(G, 'mod', {
+    const reward = new RewardService({ db: t.db, clock: Date.now, audit: new AuditQueue() }).add(G, 'mod', {
       name: 'VIP',
       cost: COST,
       kind: 'role',
@@ -189,15 +202,12 @@ const redemptionFlow: Flow = {
     const rewardId = ctx.rewardId as number;
     const db = openDatabase(t.file, { migrate: false });
     return closing(db, async () => {
-      const problems: string[] = [];
-      const after = ledgerProblems(db);
-      if (after) problems.push(`after the crash: ${after}`);
-      problems.push(...integrity(db));
+      const problems = afterCrash(db);
       // Restart: the production recovery, with a Discord that says whether the member has the role.
       const audit = new AuditQueue();
       const ledger = new Ledger(db);
-      const rewards = new RewardService(db, Date.now, audit);
-      const redemptions = new RedemptionService(db, ledger, rewards, Date.now, audit);
+      const rewards = new RewardService({ db, clock: Date.now, audit });
+      const redemptions = new RedemptionService({ db, ledger, rewards, clock: Date.now, audit });
       const discord = fileGranter(roles);
       const recovered = await redemptions.recover(G, discord);
       if (recovered.unresolved) problems.push(`${recovered.unresolved} unresolved after recovery`);
@@ -237,9 +247,7 @@ const redemptionFlow: Flow = {
       const stock = rewards.get(rewardId)!.stock;
       if (stock !== STOCK - 1) problems.push(`stock ${String(stock)}`);
       if ((ledger.account(G, HOLDS)?.balance ?? 0) !== 0) problems.push('a hold is still open');
-      const final = ledgerProblems(db);
-      if (final) problems.push(final);
-      problems.push(...integrity(db));
+      problems.push(...stillWrong(db));
       return problems;
     });
   },
@@ -259,7 +267,13 @@ function campaignFlow(batch: number): Flow {
   return {
     name: `campaign batch of ${batch * 2} grants`,
     setup(t) {
-      const campaigns = new CampaignService(t.db, t.ledger, new AuditQueue(), Date.now, silentLogger);
+      const campaigns = new CampaignService({
+        db: t.db,
+        ledger: t.ledger,
+        audit: new AuditQueue(),
+        clock: Date.now,
+        logger: silentLogger,
+      });
       const start = (messageId: string, emoji: string, sparks: number, withBudget: boolean) =>
         campaigns.start({
           guildId: G,
@@ -288,14 +302,17 @@ function campaignFlow(batch: number): Flow {
       const open = ctx.open as number;
       const db = openDatabase(t.file, { migrate: false });
       return closing(db, () => {
-        const problems: string[] = [];
-        const after = ledgerProblems(db);
-        if (after) problems.push(`after the crash: ${after}`);
-        problems.push(...integrity(db));
+        const problems = afterCrash(db);
         // Restart: reconciliation queues a grant for every member whose reaction is on
         // the message of each active campaign (all of them; those with a claim must be skipped).
         const ledger = new Ledger(db);
-        const campaigns = new CampaignService(db, ledger, new AuditQueue(), Date.now, silentLogger);
+        const campaigns = new CampaignService({
+          db,
+          ledger,
+          audit: new AuditQueue(),
+          clock: Date.now,
+          logger: silentLogger,
+        });
         const active = campaigns.allActive();
         ctx.outcome = active.some((c) => c.id === budgeted)
           ? 'rolled back, granted on reconcile'
@@ -305,8 +322,8 @@ function campaignFlow(batch: number): Flow {
         campaigns.flush();
         const balances = users.map((u) => ledger.standing(G, u).balance);
         if (balances.some((b) => b !== SPARKS + OPEN_SPARKS)) problems.push(`balances ${balances.join(',')}`);
-        const a = campaigns.store.byId(budgeted)!;
-        const b = campaigns.store.byId(open)!;
+        const a = campaigns.byId(budgeted)!;
+        const b = campaigns.byId(open)!;
         if (a.claims !== batch || a.granted !== batch * SPARKS)
           problems.push(`budgeted campaign counts ${a.claims} claims, ${a.granted} Sparks`);
         if (b.claims !== batch || b.granted !== batch * OPEN_SPARKS)
@@ -318,9 +335,7 @@ function campaignFlow(batch: number): Flow {
         const returned = campaigns.summary(a).returned;
         if (left !== 0 || returned !== budget - batch * SPARKS)
           problems.push(`budget left ${left}, returned ${returned}`);
-        const final = ledgerProblems(db);
-        if (final) problems.push(final);
-        problems.push(...integrity(db));
+        problems.push(...stillWrong(db));
         return Promise.resolve(problems);
       });
     },
@@ -361,7 +376,7 @@ const webhookFlow: Flow = {
     const platform = new PlatformService({
       db: t.db,
       ledger: t.ledger,
-      settings: new SettingsService(t.db, DEFAULTS),
+      settings: new SettingsService({ db: t.db, defaults: DEFAULTS }),
     });
     const parsed = parseEvent(
       {
@@ -387,10 +402,7 @@ const webhookFlow: Flow = {
   },
   async check(t, ctx, step) {
     const db = openDatabase(t.file, { migrate: false });
-    const problems: string[] = [];
-    const after = ledgerProblems(db);
-    if (after) problems.push(`after the crash: ${after}`);
-    problems.push(...integrity(db));
+    const problems = afterCrash(db);
     const first = ctx.reply as Awaited<ReturnType<typeof post>>;
     // No acknowledgement before the commit, and none from a process that died.
     if (step !== null && first !== null) problems.push(`answered ${first.status} before dying`);
@@ -398,13 +410,14 @@ const webhookFlow: Flow = {
       problems.push(`first delivery answered ${String(first?.status)} ${String(first?.body.status)}`);
     // Restart: a new server on the same file; the platform retries the same webhook-id.
     const ledger = new Ledger(db);
-    const settings = new SettingsService(db, DEFAULTS);
+    const settings = new SettingsService({ db, defaults: DEFAULTS });
     const server = await startHttpServer(
       {
         db,
         ledger,
         settings,
         platform: new PlatformService({ db, ledger, settings }),
+        tiers: new TierService({ db, ledger, clock: Date.now }),
         logger: silentLogger,
         config: { webhookSecrets: [SECRET], defaultGuildId: G, platformApiToken: undefined },
       },
@@ -429,9 +442,7 @@ const webhookFlow: Flow = {
     const referrer = ledger.standing(G, REFERRER).balance;
     if (entries !== 2 || events !== 1 || invitee !== 123 || referrer !== 12)
       problems.push(`${entries} entries, ${events} event rows, invitee ${invitee}, referrer ${referrer}`);
-    const final = ledgerProblems(db);
-    if (final) problems.push(final);
-    problems.push(...integrity(db));
+    problems.push(...stillWrong(db));
     db.close();
     return problems;
   },

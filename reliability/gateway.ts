@@ -9,8 +9,8 @@ import { Writable } from 'node:stream';
 import { GatewayDispatchEvents, type GatewayMessageReactionAddDispatchData } from 'discord.js';
 import { createApp, type App } from '../src/app.ts';
 import { createLogger } from '../src/log.ts';
-import type { DispatchRecord } from '../tests/fake-discord/index.ts';
-import { startWorld, type BotWorld, type LogLine } from '../tests/helpers/bot.ts';
+import type { DispatchRecord } from '../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld, type LogLine } from '../testkit/bot.ts';
 import { errorLogs, verifyProblems } from './bot-kit.ts';
 import { random, type ScenarioResult } from './support.ts';
 
@@ -176,7 +176,7 @@ export async function gatewayDelivery(scale: GatewayScale): Promise<ScenarioResu
       db.prepare(`SELECT COUNT(*) AS n FROM transfers WHERE kind = 'campaign.grant'`).get() as { n: number }
     ).n;
     started.forEach((c, i) => {
-      const row = w.app.services.campaigns.store.byId(c.id)!;
+      const row = w.app.services.campaigns.byId(c.id)!;
       const n = (
         db
           .prepare(`SELECT COUNT(*) AS n FROM transfers WHERE kind = 'campaign.grant' AND ref = ?`)

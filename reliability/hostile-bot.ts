@@ -17,27 +17,16 @@
  * never SparksErrors), no error log, and the ledger verifies clean at the end.
  */
 import fc from 'fast-check';
-import { text, type OptionValue, type RegisteredCommand } from '../tests/fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../tests/helpers/bot.ts';
-import { addReward, click, fund, openConfirmation, rowCounts, verifyProblems } from './bot-kit.ts';
+import { OptionType, text, type OptionValue, type RegisteredCommand } from '../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../testkit/bot.ts';
+import { addReward, click, fund, openConfirmation } from '../testkit/world.ts';
+import { rowCounts, verifyProblems } from './bot-kit.ts';
 import type { ScenarioResult } from './support.ts';
 
 export interface HostileScale {
   runs: number;
   seed: number;
 }
-
-const OPTION = {
-  Sub: 1,
-  Group: 2,
-  String: 3,
-  Integer: 4,
-  Boolean: 5,
-  User: 6,
-  Channel: 7,
-  Role: 8,
-  Number: 10,
-};
 
 interface OptionDef {
   type: number;
@@ -104,7 +93,7 @@ function validFor(def: OptionDef, value: OptionValue | undefined): boolean {
   if (value === undefined) return !def.required;
   if (def.choices && !def.choices.some((c) => c.value === value)) return false;
   switch (def.type) {
-    case OPTION.String: {
+    case OptionType.String: {
       const s = String(value);
       const points = [...s].length;
       return (
@@ -113,10 +102,10 @@ function validFor(def: OptionDef, value: OptionValue | undefined): boolean {
         points <= (def.max_length ?? 6000)
       );
     }
-    case OPTION.Integer:
-    case OPTION.Number: {
+    case OptionType.Integer:
+    case OptionType.Number: {
       const n = typeof value === 'number' ? value : Number(value);
-      if (def.type === OPTION.Integer ? !Number.isSafeInteger(n) : !Number.isFinite(n)) return false;
+      if (def.type === OptionType.Integer ? !Number.isSafeInteger(n) : !Number.isFinite(n)) return false;
       return n >= (def.min_value ?? -(2 ** 53)) && n <= (def.max_value ?? 2 ** 53);
     }
     default:
@@ -129,10 +118,13 @@ function subcommands(commands: RegisteredCommand[]): Sub[] {
   for (const c of commands) {
     if (c.type !== undefined && c.type !== 1) continue; // context menus take no options
     const options = (c.options ?? []) as OptionDef[];
-    const subs = options.filter((o) => o.type === OPTION.Sub || o.type === OPTION.Group);
+    const subs = options.filter(
+      (o) => o.type === OptionType.Subcommand || o.type === OptionType.SubcommandGroup,
+    );
     if (subs.length === 0) out.push({ command: c.name, options });
     for (const s of subs) {
-      if (s.type === OPTION.Sub) out.push({ command: c.name, sub: s.name, options: s.options ?? [] });
+      if (s.type === OptionType.Subcommand)
+        out.push({ command: c.name, sub: s.name, options: s.options ?? [] });
       else
         for (const g of s.options ?? [])
           out.push({ command: c.name, group: s.name, sub: g.name, options: g.options ?? [] });
@@ -205,16 +197,16 @@ async function slashProperty(h: Harness, scale: HostileScale): Promise<string | 
   const valueFor = (def: OptionDef): fc.Arbitrary<OptionValue | undefined> => {
     const base: fc.Arbitrary<OptionValue> = (() => {
       switch (def.type) {
-        case OPTION.User:
+        case OptionType.User:
           return fc.constantFrom(...users);
-        case OPTION.Role:
+        case OptionType.Role:
           return fc.constantFrom(...roles);
-        case OPTION.Channel:
+        case OptionType.Channel:
           return fc.constantFrom(...channels);
-        case OPTION.Boolean:
+        case OptionType.Boolean:
           return fc.boolean();
-        case OPTION.Integer:
-        case OPTION.Number:
+        case OptionType.Integer:
+        case OptionType.Number:
           return def.choices
             ? fc.oneof(fc.constantFrom(...def.choices.map((c) => c.value)), hostileNumber)
             : fc.oneof(

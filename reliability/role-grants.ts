@@ -5,20 +5,19 @@
  * ends fulfilled exactly when the member holds the role and refunded otherwise, the
  * balance says the same, and the ledger verifies clean.
  */
-import type { FaultSpec } from '../tests/fake-discord/index.ts';
-import { text } from '../tests/fake-discord/index.ts';
-import { startWorld } from '../tests/helpers/bot.ts';
+import type { FaultSpec } from '../testkit/fake-discord/index.ts';
+import { text } from '../testkit/fake-discord/index.ts';
+import { startWorld } from '../testkit/bot.ts';
 import {
   ROLE_ROUTE,
   addReward,
   balanceOf,
   click,
-  errorLogs,
   fund,
   hasRole,
   openConfirmation,
-  verifyProblems,
-} from './bot-kit.ts';
+} from '../testkit/world.ts';
+import { errorLogs, verifyProblems } from './bot-kit.ts';
 import type { ScenarioResult } from './support.ts';
 
 interface Outcome {

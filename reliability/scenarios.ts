@@ -19,6 +19,15 @@ export interface Scale {
   seed: number;
 }
 
+/** Runs `command` `perProcess` times in each of `processes` workers at once, on guild G of `file`. */
+function inEveryProcess(scale: Scale, file: string, command: { op: string } & Record<string, unknown>) {
+  return Promise.all(
+    Array.from({ length: scale.processes }, (_, p) =>
+      runWorker({ ...command, db: file, guild: G, count: scale.perProcess, tag: `p${p}` }),
+    ),
+  );
+}
+
 /** One member spending from several processes at once can never go below zero. */
 export async function doubleSpend(scale: Scale): Promise<ScenarioResult> {
   const t = tempDatabase();
@@ -33,19 +42,7 @@ export async function doubleSpend(scale: Scale): Promise<ScenarioResult> {
     key: 'seed',
     actor: { type: 'system', id: 'seed' },
   });
-  const runs = await Promise.all(
-    Array.from({ length: scale.processes }, (_, p) =>
-      runWorker({
-        op: 'spend',
-        db: t.file,
-        guild: G,
-        user: 'spender',
-        amount: price,
-        count: scale.perProcess,
-        tag: `p${p}`,
-      }),
-    ),
-  );
+  const runs = await inEveryProcess(scale, t.file, { op: 'spend', user: 'spender', amount: price });
   const ok = sum(runs, 'ok');
   const busy = sum(runs, 'busy');
   const balance = t.ledger.standing(G, 'spender').balance;
@@ -65,20 +62,8 @@ export async function dailyCap(scale: Scale): Promise<ScenarioResult> {
   const t = tempDatabase();
   const limit = 500;
   const amount = 3 + (scale.seed % 5);
-  new SettingsService(t.db, DEFAULTS).update(G, { dailyAwardLimit: limit });
-  const runs = await Promise.all(
-    Array.from({ length: scale.processes }, (_, p) =>
-      runWorker({
-        op: 'award',
-        db: t.file,
-        guild: G,
-        moderator: 'mod',
-        amount,
-        count: scale.perProcess,
-        tag: `p${p}`,
-      }),
-    ),
-  );
+  new SettingsService({ db: t.db, defaults: DEFAULTS }).update(G, { dailyAwardLimit: limit });
+  const runs = await inEveryProcess(scale, t.file, { op: 'award', moderator: 'mod', amount });
   const total = (
     t.db.sqlite.prepare(`SELECT COALESCE(SUM(amount), 0) AS s FROM transfers WHERE kind = 'award'`).get() as {
       s: number;

@@ -15,10 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Webhook } from 'standardwebhooks';
-import { createPlugins } from '../src/discord/listeners/index.ts';
-import type { Plugin } from '../src/discord/plugins.ts';
-import { FakeDiscord, text } from '../tests/fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../tests/helpers/bot.ts';
+import { createPlugins } from '../src/discord/plugins/index.ts';
+import type { Plugin } from '../src/discord/plugins/plugin.ts';
+import { FakeDiscord, text } from '../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../testkit/bot.ts';
 import { ROOT, type ScenarioResult } from './support.ts';
 
 const SECRET_A = `whsec_${Buffer.from('reliability-secret-a-0123456789ab').toString('base64')}`;

@@ -81,12 +81,13 @@ const shop = async () => {
     import('../src/shop/redemptions.ts'),
     import('../src/shop/rewards.ts'),
   ]);
-  return new RedemptionService(db, ledger, new RewardService(db, Date.now, audit), Date.now, audit);
+  const rewards = new RewardService({ db, clock: Date.now, audit });
+  return new RedemptionService({ db, ledger, rewards, clock: Date.now, audit });
 };
 const silent = async () => (await import('../src/log.ts')).silentLogger;
 const settingsService = async () => {
   const { SettingsService } = await import('../src/settings/settings.ts');
-  return new SettingsService(db, DEFAULTS);
+  return new SettingsService({ db, defaults: DEFAULTS });
 };
 
 /** A Discord that grants every role, a little later (another turn of the event loop). */
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
     case 'award':
     case 'award-once': {
       const { AwardService } = await import('../src/moderation/awards.ts');
-      const awards = new AwardService(db, ledger, await settingsService(), Date.now);
+      const awards = new AwardService({ db, ledger, settings: await settingsService(), clock: Date.now });
       if (cmd.op === 'award-once') {
         attempt(() =>
           awards.award({
@@ -190,7 +191,7 @@ async function main(): Promise<void> {
     }
     case 'campaign-batch': {
       const { CampaignService } = await import('../src/campaigns/campaigns.ts');
-      const campaigns = new CampaignService(db, ledger, audit, Date.now, await silent());
+      const campaigns = new CampaignService({ db, ledger, audit, clock: Date.now, logger: await silent() });
       const active = cmd.campaignIds.map((id) => campaigns.allActive().find((c) => c.id === id)!);
       // Each member reacted to every campaign: one batch holds them all, interleaved.
       for (const user of cmd.users) for (const c of active) campaigns.enqueueGrant(c, user, Date.now());
@@ -199,9 +200,10 @@ async function main(): Promise<void> {
       break;
     }
     case 'webhook-server': {
-      const [{ startHttpServer }, { PlatformService }] = await Promise.all([
+      const [{ startHttpServer }, { PlatformService }, { TierService }] = await Promise.all([
         import('../src/http/server.ts'),
         import('../src/platform/service.ts'),
+        import('../src/tiers/tiers.ts'),
       ]);
       const settings = await settingsService();
       const server = await startHttpServer(
@@ -210,6 +212,7 @@ async function main(): Promise<void> {
           ledger,
           settings,
           platform: new PlatformService({ db, ledger, settings }),
+          tiers: new TierService({ db, ledger, clock: Date.now }),
           logger: await silent(),
           config: { webhookSecrets: [cmd.secret], defaultGuildId: cmd.guild, platformApiToken: undefined },
         },

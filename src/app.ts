@@ -4,8 +4,8 @@ import { openDatabase, type Db } from './db/open.ts';
 import { createClient } from './discord/client.ts';
 import { DiscordDirectory } from './discord/directory.ts';
 import { commands, components, messageMenus } from './discord/commands/index.ts';
-import { createPlugins } from './discord/listeners/index.ts';
-import type { Plugin } from './discord/plugins.ts';
+import { createPlugins } from './discord/plugins/index.ts';
+import { Provisions, type Plugin } from './discord/plugins/plugin.ts';
 import { Router } from './discord/router.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -34,6 +34,8 @@ export interface App {
   services: Services;
   client: Client;
   router: Router;
+  /** What the started plugins provide (the handlers' `ctx.provided`). */
+  provided: Provisions;
   metrics: Metrics;
   health: HealthMonitor;
   /** The platform HTTP server, when WEBHOOK_PORT is set and this is the primary process. */
@@ -63,7 +65,8 @@ export function createApp(options: AppOptions): App {
   const db = options.db ?? openDatabase(config.databasePath);
   const services = createServices({ config, db, clock, logger });
   const client = createClient({ apiUrl: config.discordApiUrl });
-  const router = new Router(services, commands, components, messageMenus);
+  const provided = new Provisions();
+  const router = new Router({ services, provided, commands, components, messageMenus });
   const metrics = new Metrics();
   metrics.observeRouter(router);
   metrics.observeLedger(services.ledger);
@@ -74,7 +77,7 @@ export function createApp(options: AppOptions): App {
   const started: Plugin[] = [];
   // Under the ShardingManager each process owns some shards; shard 0's does the once-only work.
   const primary = client.shard ? client.shard.ids.includes(0) : true;
-  const pluginContext = { client, services, router, primary };
+  const pluginContext = { client, services, router, provided, primary };
   const graceMs = options.shutdownGraceMs ?? 10_000;
   let stopping: Promise<void> | undefined;
   let http: RunningHttpServer | undefined;
@@ -91,6 +94,7 @@ export function createApp(options: AppOptions): App {
     services,
     client,
     router,
+    provided,
     metrics,
     health,
     get http() {
@@ -111,6 +115,7 @@ export function createApp(options: AppOptions): App {
           ledger: services.ledger,
           settings: services.settings,
           platform: services.platform,
+          tiers: services.tiers,
           config,
           logger,
           health: () => ({ ...health.report() }),
@@ -138,6 +143,7 @@ export function createApp(options: AppOptions): App {
       if (primary && config.platformEventsUrl) {
         dispatcher = new OutboxDispatcher({
           db,
+          store: services.outbox.store,
           url: config.platformEventsUrl,
           secret: config.webhookSecrets[0]!,
           logger,

@@ -17,6 +17,23 @@ export type AuditKind =
   | 'tier.failed'
   | 'config';
 
+/**
+ * A field's value as a raw fact; the edge that shows it formats it (a mention, a relative
+ * time, a link), so services never write markup. Text is shown as it is, except that the
+ * renderer still formats digits-only text as a number for the features that record counts
+ * as text; numbers are formatted for the reader's locale; `true` reads as "yes".
+ */
+export type AuditValue =
+  | string
+  | number
+  | boolean
+  | { type: 'role'; id: string }
+  | { type: 'user'; id: string }
+  | { type: 'channel'; id: string }
+  /** A moment (ms since the epoch), shown relative to now. */
+  | { type: 'time'; at: number }
+  | { type: 'message'; guildId: string; channelId: string; messageId: string };
+
 export interface AuditEvent {
   guildId: string;
   kind: AuditKind;
@@ -26,8 +43,12 @@ export interface AuditEvent {
   userId?: string;
   amount?: number;
   reason?: string;
-  /** Extra facts to show, e.g. { Campaign: 'Launch AMA', Claims: '42' }. */
-  fields?: Record<string, string>;
+  /**
+   * Extra facts to show, e.g. { campaign: 'Launch AMA', participants: 42 }. The key names
+   * the field (translated when the renderer knows it); the value is a raw fact, typed so
+   * the renderer can show it (see AuditValue).
+   */
+  fields?: Record<string, AuditValue>;
   at: number;
   /**
    * Called once the event reached the log channel, or definitively could not (no log

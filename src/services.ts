@@ -3,13 +3,15 @@ import { CardRenderer } from './cards/pool.ts';
 import { CampaignService } from './campaigns/campaigns.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
+import { GrantQueue } from './grants/queue.ts';
 import { Ledger } from './ledger/ledger.ts';
 import type { Clock } from './core/clock.ts';
 import type { Logger } from './log.ts';
 import { MembersService } from './members/members.ts';
 import { AwardService } from './moderation/awards.ts';
 import { BulkWorkCollector } from './ops/memory.ts';
-import { enqueueOutbox, registerCreditedEvents } from './platform/outbox.ts';
+import { OutboxStore } from './db/outbox-store.ts';
+import { Outbox } from './platform/outbox.ts';
 import { PlatformService } from './platform/service.ts';
 import { SettingsService } from './settings/settings.ts';
 import { TierService } from './tiers/tiers.ts';
@@ -31,7 +33,9 @@ export interface Services {
   awards: AwardService;
   /** Platform events (trades, subscriptions, referrals) applied to the ledger. */
   platform: PlatformService;
-  /** Reaction campaigns: start/end, the in-memory reaction index, the group-commit grant queue. */
+  /** Outbound platform events, queued in the transactions that cause them. */
+  outbox: Outbox;
+  /** Reaction campaigns: their lifecycle, the in-memory reaction index, their grants through the queue. */
   campaigns: CampaignService;
   /** Audit-log events waiting to be posted to the guild's log channel. */
   audit: AuditQueue;
@@ -55,17 +59,18 @@ export interface Services {
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
   const { config, db, clock, logger } = deps;
   const ledger = new Ledger(db, clock);
-  const settings = new SettingsService(db, config.earnDefaults, clock);
+  const settings = new SettingsService({ db, defaults: config.earnDefaults, clock });
+  const outbox = new Outbox({ db, store: new OutboxStore(db) });
   // Every process that credits members enqueues sparks.credited in the same transaction.
-  if (config.platformEventsUrl) registerCreditedEvents(ledger);
-  const tiers = new TierService(db, ledger, clock);
+  if (config.platformEventsUrl) outbox.registerCreditedEvents(ledger);
+  const tiers = new TierService({ db, ledger, clock });
   const audit = new AuditQueue();
-  const rewards = new RewardService(db, clock, audit);
-  const redemptions = new RedemptionService(db, ledger, rewards, clock, audit);
+  const rewards = new RewardService({ db, clock, audit });
+  const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit });
   // The platform hears of every settled redemption, queued in the settling transaction.
   if (config.platformEventsUrl) {
     redemptions.onSettled((r, outcome) =>
-      enqueueOutbox(db, {
+      outbox.enqueue({
         guildId: r.guildId,
         userId: r.userId,
         type: outcome === 'fulfilled' ? 'redemption.fulfilled' : 'redemption.refunded',
@@ -80,10 +85,12 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
       }),
     );
   }
-  const campaigns = new CampaignService(db, ledger, audit, clock, logger);
+  // One group-commit queue for every feature that grants in bursts: one fsync per batch.
+  const grants = new GrantQueue({ db, logger });
+  const campaigns = new CampaignService({ db, ledger, audit, clock, logger, grants });
   const memory = new BulkWorkCollector();
-  // A reaction burst leaves its garbage in the old generation; hand it back soon after.
-  campaigns.onCommitted((n) => memory.note(n));
+  // A burst of grants leaves its garbage in the old generation; hand it back soon after.
+  grants.onCommitted((n) => memory.note(n));
   return {
     config,
     db,
@@ -91,12 +98,13 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     logger,
     ledger,
     settings,
-    awards: new AwardService(db, ledger, settings, clock, audit),
+    awards: new AwardService({ db, ledger, settings, clock, audit }),
     platform: new PlatformService({ db, ledger, settings }),
+    outbox,
     campaigns,
     memory,
     audit,
-    members: new MembersService(db, ledger, tiers),
+    members: new MembersService({ db, ledger, tiers }),
     tiers,
     cards: new CardRenderer(),
     rewards,

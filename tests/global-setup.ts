@@ -1,4 +1,4 @@
-import { chromiumExecutable } from './helpers/browser.ts';
+import { chromiumExecutable } from '../testkit/browser.ts';
 
 /**
  * Runs once before the test files: unpacks the browser the web tests use, so parallel

@@ -1,44 +1,24 @@
-import type { AuditSink } from '../audit.ts';
+import type { AuditSink, AuditValue } from '../audit.ts';
 import { CampaignStore, type CampaignEndReason, type CampaignRow } from '../db/campaign-store.ts';
 import type { Db } from '../db/open.ts';
+import { GrantQueue, type GrantQueueStats } from '../grants/queue.ts';
 import { assertAmount } from '../ledger/amount.ts';
 import { SparksError } from '../core/errors.ts';
-import {
-  CAMPAIGN_BUDGET,
-  ISSUANCE,
-  MEMBER,
-  type AccountKey,
-  type Ledger,
-  type PostInput,
-} from '../ledger/ledger.ts';
+import { CAMPAIGN_BUDGET, ISSUANCE, type Ledger } from '../ledger/ledger.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../log.ts';
-import { crashPoint } from '../core/crash.ts';
 import { DAY_MS } from '../core/clock.ts';
+import { ActiveIndex, type ActiveCampaign } from './active-index.ts';
+import { CampaignGrants } from './grants.ts';
 import { MAX_DURATION_MS, MIN_DURATION_MS, parseEmoji, type CampaignEmoji } from './parse.ts';
 
 export type { CampaignEndReason, CampaignRow } from '../db/campaign-store.ts';
+export type { ActiveCampaign } from './active-index.ts';
+export { campaignKey } from './grants.ts';
 
 export const MAX_CLAIMS = 1_000_000;
 export const MAX_MEMBER_DAYS = 3650;
 export const MAX_NAME_LENGTH = 80;
-/** Grants applied per write transaction (one fsync for all of them). */
-export const DEFAULT_BATCH_SIZE = 500;
-
-/** What the reaction hot path needs about an active campaign, kept in memory. */
-export interface ActiveCampaign {
-  id: number;
-  guildId: string;
-  channelId: string;
-  messageId: string;
-  emoji: CampaignEmoji;
-  name: string;
-  sparks: number;
-  endsAt: number | null;
-  requiredRoleId: string | null;
-  minMemberDays: number | null;
-  revokeOnUnreact: boolean;
-}
 
 export interface StartInput {
   guildId: string;
@@ -92,15 +72,6 @@ export interface EndResult {
 
 export type CampaignChange = { type: 'start' | 'end'; campaign: CampaignRow };
 
-type GrantOp = {
-  kind: 'grant';
-  campaignId: number;
-  userId: string;
-  at: number;
-  reconcile: boolean;
-  ranked: boolean | undefined;
-};
-
 export interface GrantOptions {
   /** Found by reconciliation (missed while offline): granted even after the campaign's end. */
   reconcile?: boolean;
@@ -110,14 +81,6 @@ export interface GrantOptions {
    */
   ranked?: boolean;
 }
-type RevokeOp = { kind: 'revoke'; campaignId: number; userId: string; at: number };
-type Op = GrantOp | RevokeOp;
-type Applied =
-  | { type: 'granted' | 'revoked'; amount: number }
-  | { type: 'duplicate' | 'late' | 'budget' | 'not_claimed' | 'nothing_left' };
-
-export const campaignKey = (campaignId: number, userId: string) => `campaign:${campaignId}:${userId}`;
-
 /** Whether a member may earn from a campaign: not a bot, holds the role, member long enough. */
 export function eligibility(
   c: Pick<ActiveCampaign, 'requiredRoleId' | 'minMemberDays'>,
@@ -131,53 +94,66 @@ export function eligibility(
   return 'ok';
 }
 
+/** What the audit feed records about a campaign's message: where it is, not how to link it. */
+const messageRef = (c: CampaignRow) =>
+  ({ type: 'message', guildId: c.guildId, channelId: c.channelId, messageId: c.messageId }) as const;
+
 /**
- * Reaction campaigns: a moderator marks a message and an emoji; each member who reacts
- * earns once (ledger key `campaign:<id>:<user>` and the campaign_claims primary key).
+ * Reaction campaigns, their lifecycle: a moderator marks a message and an emoji; each
+ * member who reacts earns once. This service validates, starts and ends campaigns, answers
+ * lookups and summaries, and wires the two other parts:
  *
- * Grants go through a queue applied by group commit: up to `batchSize` queued reactions
- * in ONE write transaction (one fsync), each in its own savepoint so a failing grant does
- * not roll back the others. A budgeted campaign grants from its own budget account, funded
- * at start from ISSUANCE('campaign') and returned at the end, so it can never grant more
- * than it holds (the accounts CHECK constraint backs this). Claim counts are maintained in
- * the same savepoint as each grant (verifyLedger checks they match the entries).
+ * - the active index (message + emoji → campaign, in memory), dropped after each start
+ *   and end, so a reaction on any other message costs no SQL;
+ * - the group-commit grant queue, to which reactions are handed as `CampaignGrants`
+ *   operations; a campaign that reaches its cap or spends its budget in a batch is ended
+ *   in that batch's transaction.
  *
- * Active campaigns are indexed in memory by (message, emoji): a reaction on any other
- * message costs no SQL. The index is rebuilt after every start and end.
+ * A budgeted campaign grants from its own budget account, funded at start from
+ * ISSUANCE('campaign') and returned at the end, so it can never grant more than it holds
+ * (the accounts CHECK constraint backs this).
  */
 export class CampaignService {
-  readonly store: CampaignStore;
-  /** Counters for metrics and tests. */
-  readonly stats = { flushes: 0, granted: 0, revoked: 0, skipped: 0, failed: 0 };
-  private index: Map<string, ActiveCampaign> | null = null;
-  private queue: Op[] = [];
-  private scheduled: NodeJS.Immediate | null = null;
-  private idleWaiters: (() => void)[] = [];
+  private readonly store: CampaignStore;
+  private readonly db: Db;
+  private readonly ledger: Ledger;
+  private readonly audit: AuditSink;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly index: ActiveIndex;
+  private readonly queue: GrantQueue;
+  private readonly grants: CampaignGrants;
   private readonly listeners = new Set<(change: CampaignChange) => void>();
-  private readonly committedListeners = new Set<(operations: number) => void>();
-  private readonly applyInSavepoint: (op: Op, st: BatchState) => Applied;
-  private readonly grantManyInSavepoint: (c: CampaignRow, from: AccountKey, ops: GrantOp[]) => void;
-  private closed = false;
 
-  constructor(
-    private readonly db: Db,
-    private readonly ledger: Ledger,
-    private readonly audit: AuditSink,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly batchSize = DEFAULT_BATCH_SIZE,
-  ) {
-    this.store = new CampaignStore(db.sqlite);
-    // Called inside the batch transaction, a better-sqlite3 transaction function runs as
-    // a savepoint: all-or-nothing for this one reaction.
-    this.applyInSavepoint = db.sqlite.transaction((op: Op, st: BatchState) => this.apply(op, st));
-    this.grantManyInSavepoint = db.sqlite.transaction((c: CampaignRow, from: AccountKey, ops: GrantOp[]) => {
-      const posted = this.ledger.postManyInTransaction(ops.map((op) => this.grantInput(c, from, op)));
-      this.store.insertClaims(
-        c.id,
-        posted.map(({ transfer }, k) => [ops[k]!.userId, transfer.id] as const),
-        posted[0]!.transfer.createdAt,
-      );
+  /**
+   * `grants` is the queue to share with other sources (one fsync for all of them); without
+   * it the service makes its own, of `batchSize` operations per transaction.
+   */
+  constructor(deps: {
+    db: Db;
+    ledger: Ledger;
+    audit: AuditSink;
+    clock: Clock;
+    logger: Logger;
+    grants?: GrantQueue;
+    batchSize?: number;
+  }) {
+    this.db = deps.db;
+    this.ledger = deps.ledger;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+    this.logger = deps.logger;
+    this.store = new CampaignStore(deps.db);
+    this.index = new ActiveIndex(() => this.store.active());
+    this.queue =
+      deps.grants ?? new GrantQueue({ db: deps.db, logger: deps.logger, batchSize: deps.batchSize });
+    this.grants = new CampaignGrants({
+      store: this.store,
+      ledger: this.ledger,
+      endInBatch: (campaignId, reason) => {
+        const result = this.endInTx(campaignId, reason);
+        if (result.ended) return () => this.afterEnd(result);
+      },
     });
   }
 
@@ -267,13 +243,13 @@ export class CampaignService {
       fields: compact({
         campaign: campaign.name,
         emoji: campaign.emojiDisplay,
-        message: messageLink(campaign),
-        ends_at: campaign.endsAt !== null ? `<t:${Math.floor(campaign.endsAt / 1000)}:R>` : undefined,
-        max_claims: campaign.maxClaims?.toString(),
-        budget: campaign.budget?.toString(),
-        required_role: campaign.requiredRoleId ? `<@&${campaign.requiredRoleId}>` : undefined,
-        min_member_days: campaign.minMemberDays?.toString(),
-        revoke_on_unreact: campaign.revokeOnUnreact ? 'yes' : undefined,
+        message: messageRef(campaign),
+        ends_at: campaign.endsAt !== null ? { type: 'time', at: campaign.endsAt } : undefined,
+        max_claims: campaign.maxClaims ?? undefined,
+        budget: campaign.budget ?? undefined,
+        required_role: campaign.requiredRoleId ? { type: 'role', id: campaign.requiredRoleId } : undefined,
+        min_member_days: campaign.minMemberDays ?? undefined,
+        revoke_on_unreact: campaign.revokeOnUnreact ? true : undefined,
       }),
       at: now,
     });
@@ -333,11 +309,11 @@ export class CampaignService {
       fields: compact({
         campaign: c.name,
         end_reason: c.endReason ?? undefined,
-        participants: String(s.participants),
-        granted: String(s.granted),
-        reversed: s.reversed > 0 ? String(s.reversed) : undefined,
-        returned: c.budget !== null ? String(s.returned) : undefined,
-        message: messageLink(c),
+        participants: s.participants,
+        granted: s.granted,
+        reversed: s.reversed > 0 ? s.reversed : undefined,
+        returned: c.budget !== null ? s.returned : undefined,
+        message: messageRef(c),
       }),
       at: c.endedAt ?? this.clock(),
       onDelivered: () => {
@@ -383,6 +359,11 @@ export class CampaignService {
     throw new SparksError('SPARKS.CAMPAIGN_NOT_FOUND', { name: q.slice(0, 100) });
   }
 
+  /** A campaign by id, active or ended. */
+  byId(campaignId: number): CampaignRow | undefined {
+    return this.store.byId(campaignId);
+  }
+
   activeInGuild(guildId: string): CampaignRow[] {
     return this.store.activeInGuild(guildId);
   }
@@ -396,12 +377,12 @@ export class CampaignService {
 
   /** Every active campaign (the scheduler and start-up reconciliation read this). */
   allActive(): ActiveCampaign[] {
-    return [...this.activeIndex().values()];
+    return this.index.all();
   }
 
   /** The campaign on this message with this emoji key, from memory (no SQL). */
   match(messageId: string, emojiKey: string): ActiveCampaign | undefined {
-    return this.activeIndex().get(`${messageId}\n${emojiKey}`);
+    return this.index.match(messageId, emojiKey);
   }
 
   /** Who holds a claim on a campaign, and whether it was reversed (for reconciliation). */
@@ -414,25 +395,8 @@ export class CampaignService {
     return () => this.listeners.delete(listener);
   }
 
-  /** Called after each committed batch of the grant queue, with how many operations it held. */
-  onCommitted(listener: (operations: number) => void): () => void {
-    this.committedListeners.add(listener);
-    return () => this.committedListeners.delete(listener);
-  }
-
-  private activeIndex(): Map<string, ActiveCampaign> {
-    if (!this.index) {
-      this.index = new Map();
-      for (const row of this.store.active()) {
-        const active = toActive(row);
-        this.index.set(`${row.messageId}\n${row.emojiKey}`, active);
-      }
-    }
-    return this.index;
-  }
-
   private changed(change: CampaignChange): void {
-    this.index = null;
+    this.index.invalidate();
     for (const l of this.listeners) {
       try {
         l(change);
@@ -442,11 +406,11 @@ export class CampaignService {
     }
   }
 
-  // ---- the grant queue (group commit) ---------------------------------------------------
+  // ---- grants, through the queue --------------------------------------------------------
 
   /** Queues a grant for a reaction; applied within a few milliseconds with others. */
   enqueueGrant(campaign: ActiveCampaign, userId: string, at: number, options: GrantOptions = {}): void {
-    this.push({
+    this.queue.enqueue(this.grants, {
       kind: 'grant',
       campaignId: campaign.id,
       userId,
@@ -459,318 +423,37 @@ export class CampaignService {
   /** Queues the reversal of a grant whose reaction was removed (revoke_on_unreact). */
   enqueueRevoke(campaign: ActiveCampaign, userId: string, at: number): void {
     if (!campaign.revokeOnUnreact) return;
-    this.push({ kind: 'revoke', campaignId: campaign.id, userId, at });
+    this.queue.enqueue(this.grants, { kind: 'revoke', campaignId: campaign.id, userId, at });
+  }
+
+  /** The grant queue's counters (shared with the other sources of a shared queue). */
+  get stats(): Readonly<GrantQueueStats> {
+    return this.queue.stats;
   }
 
   get pending(): number {
-    return this.queue.length;
+    return this.queue.pending;
   }
 
   /** Resolves once everything queued so far has been committed. */
   idle(): Promise<void> {
-    if (this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.queue.idle();
   }
 
   /** Applies everything queued now, synchronously (shutdown, and before an end). */
   flush(): void {
-    if (this.scheduled) {
-      clearImmediate(this.scheduled);
-      this.scheduled = null;
-    }
-    while (this.queue.length > 0) this.flushBatch();
-    this.notifyIdle();
+    this.queue.flush();
   }
 
   /** Applies what is queued and refuses new work (the database is about to close). */
   close(): void {
-    this.flush();
-    this.closed = true;
+    this.queue.close();
   }
 
-  private push(op: Op): void {
-    if (this.closed) return;
-    this.queue.push(op);
-    this.scheduled ??= setImmediate(() => this.flushLater());
+  /** Called after each committed batch of the grant queue, with how many operations it held. */
+  onCommitted(listener: (operations: number) => void): () => void {
+    return this.queue.onCommitted(listener);
   }
-
-  /** Runs on the next turn of the event loop, so a burst that arrived together commits together. */
-  private flushLater(): void {
-    this.scheduled = null;
-    this.flushBatch();
-    if (this.queue.length > 0) this.scheduled = setImmediate(() => this.flushLater());
-    else this.notifyIdle();
-  }
-
-  private notifyIdle(): void {
-    if (this.queue.length > 0) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const w of waiters) w();
-  }
-
-  /**
-   * One write transaction for up to `batchSize` queued operations. Each campaign's row is
-   * read once per batch and its figures (claims, granted, budget left) tracked in memory,
-   * updated only after an operation's savepoint succeeded; the counters are written once
-   * per campaign at the end of the batch, in the same transaction as the claims.
-   */
-  private flushBatch(): void {
-    const batch = this.queue.splice(0, this.batchSize);
-    if (batch.length === 0) return;
-    const counts = { granted: 0, revoked: 0, skipped: 0, failed: 0 };
-    let ended: EndResult[] = [];
-    try {
-      ended = this.db.write(() => {
-        const states = new Map<number, BatchState | null>();
-        const rest = this.applyGrouped(batch, states, counts);
-        for (const op of rest) {
-          let st = states.get(op.campaignId);
-          if (st === undefined) {
-            st = this.batchState(op.campaignId);
-            states.set(op.campaignId, st);
-          }
-          if (!st || st.endReason !== null) {
-            counts.skipped++;
-            continue;
-          }
-          try {
-            const outcome = this.applyInSavepoint(op, st);
-            crashPoint('campaign.batch-op');
-            this.track(st, op, outcome);
-            if (outcome.type === 'granted') counts.granted++;
-            else if (outcome.type === 'revoked') counts.revoked++;
-            else counts.skipped++;
-          } catch (err) {
-            counts.failed++;
-            this.logger.error(
-              { err, campaignId: op.campaignId, userId: op.userId, op: op.kind },
-              'campaign operation failed; the others in its batch are kept',
-            );
-          }
-        }
-        const results: EndResult[] = [];
-        for (const st of states.values()) {
-          if (!st) continue;
-          const claims = st.claims - st.row.claims;
-          if (claims > 0) this.store.countClaims(st.row.id, claims, st.granted - st.row.granted);
-          if (st.endReason !== null) results.push(this.endInTx(st.row.id, st.endReason));
-        }
-        return results;
-      });
-    } catch (err) {
-      // The whole transaction failed (database locked for too long, disk full): nothing of
-      // the batch was written. Reconciliation at start-up and at the campaign's end grants
-      // whoever still has the reaction on the message.
-      this.stats.failed += batch.length;
-      this.logger.error({ err, size: batch.length }, 'campaign grant batch failed');
-      return;
-    }
-    crashPoint('campaign.batch-committed');
-    this.stats.flushes++;
-    this.stats.granted += counts.granted;
-    this.stats.revoked += counts.revoked;
-    this.stats.skipped += counts.skipped;
-    this.stats.failed += counts.failed;
-    this.logger.debug({ size: batch.length, ...counts }, 'campaign grants committed');
-    for (const l of this.committedListeners) {
-      try {
-        l(batch.length);
-      } catch (err) {
-        this.logger.error({ err }, 'campaign commit listener failed');
-      }
-    }
-    for (const result of ended) if (result.ended) this.afterEnd(result);
-  }
-
-  /**
-   * The group-commit fast path. The grants of one campaign in this batch (when none of its
-   * operations is a revoke) are decided in memory, one after the other, exactly as `apply`
-   * and `track` decide them; the chosen ones are then written with one ledger statement and
-   * one claims statement, in one savepoint. If that savepoint fails for any reason (a hook
-   * throws, a key was used before, a constraint), it is rolled back and the campaign's
-   * operations are left for the one-savepoint-per-operation path, so one bad grant still
-   * fails alone. Returns the operations left for that path, in order per campaign.
-   */
-  private applyGrouped(
-    batch: Op[],
-    states: Map<number, BatchState | null>,
-    counts: { granted: number; skipped: number },
-  ): Op[] {
-    const groups = new Map<number, Op[]>();
-    for (const op of batch) {
-      const group = groups.get(op.campaignId);
-      if (group) group.push(op);
-      else groups.set(op.campaignId, [op]);
-    }
-    const rest: Op[] = [];
-    for (const [campaignId, ops] of groups) {
-      const grants = ops.filter((op): op is GrantOp => op.kind === 'grant');
-      let st = states.get(campaignId);
-      if (grants.length === ops.length && grants.length > 1 && st === undefined) {
-        st = this.batchState(campaignId);
-        states.set(campaignId, st);
-      }
-      if (grants.length !== ops.length || grants.length < 2 || !st || st.endReason !== null)
-        rest.push(...ops);
-      else if (!this.grantGroup(st, grants, counts)) rest.push(...ops);
-    }
-    return rest;
-  }
-
-  /** Decides and writes one campaign's grants of a batch; false (nothing written) if it must not. */
-  private grantGroup(st: BatchState, ops: GrantOp[], counts: { granted: number; skipped: number }): boolean {
-    const c = st.row;
-    const saved = {
-      claims: st.claims,
-      granted: st.granted,
-      budgetLeft: st.budgetLeft,
-      endReason: st.endReason,
-    };
-    const claimed = this.store.claimedAmong(
-      c.id,
-      ops.map((op) => op.userId),
-    );
-    const chosen: GrantOp[] = [];
-    let skipped = 0;
-    for (const op of ops) {
-      if (st.endReason !== null) {
-        skipped++;
-        continue;
-      }
-      let outcome: Applied;
-      if (!op.reconcile && c.endsAt !== null && op.at >= c.endsAt) outcome = { type: 'late' };
-      else if (claimed.has(op.userId)) outcome = { type: 'duplicate' };
-      else if (st.budgetLeft < c.sparks) outcome = { type: 'budget' };
-      else {
-        outcome = { type: 'granted', amount: c.sparks };
-        chosen.push(op);
-        claimed.add(op.userId);
-      }
-      this.track(st, op, outcome);
-      if (outcome.type !== 'granted') skipped++;
-    }
-    try {
-      if (chosen.length > 0) this.grantManyInSavepoint(c, st.from, chosen);
-    } catch (err) {
-      Object.assign(st, saved);
-      this.logger.debug({ err, campaignId: c.id, size: ops.length }, 'campaign grants applied one by one');
-      return false;
-    }
-    counts.granted += chosen.length;
-    counts.skipped += skipped;
-    return true;
-  }
-
-  private batchState(campaignId: number): BatchState | null {
-    const row = this.store.byId(campaignId);
-    if (!row || row.status !== 'active') return null;
-    const budgeted = row.budget !== null;
-    const from = budgeted ? CAMPAIGN_BUDGET(row.id) : ISSUANCE('campaign');
-    return {
-      row,
-      from,
-      claims: row.claims,
-      granted: row.granted,
-      budgetLeft: budgeted ? (this.ledger.account(row.guildId, from)?.balance ?? 0) : Infinity,
-      endReason: null,
-    };
-  }
-
-  /** Folds a committed operation into the batch's figures; decides a cap or budget end. */
-  private track(st: BatchState, op: Op, outcome: Applied): void {
-    const c = st.row;
-    if (outcome.type === 'granted') {
-      st.claims++;
-      st.granted += outcome.amount;
-      st.budgetLeft -= outcome.amount;
-    } else if (outcome.type === 'revoked' && c.budget !== null) {
-      st.budgetLeft += outcome.amount;
-    }
-    if (op.kind !== 'grant') return;
-    if (c.maxClaims !== null && st.claims >= c.maxClaims) st.endReason = 'cap';
-    else if (st.budgetLeft < c.sparks) st.endReason = 'budget';
-  }
-
-  /** One reaction, inside its own savepoint. Never call Discord from here. */
-  private apply(op: Op, st: BatchState): Applied {
-    const c = st.row;
-    if (op.kind === 'revoke') return this.applyRevoke(c, op);
-    if (!op.reconcile && c.endsAt !== null && op.at >= c.endsAt) return { type: 'late' };
-    if (this.store.hasClaim(c.id, op.userId)) return { type: 'duplicate' };
-    if (st.budgetLeft < c.sparks) return { type: 'budget' };
-    const { transfer, duplicate } = this.ledger.postInTransaction(this.grantInput(c, st.from, op));
-    if (duplicate) return { type: 'duplicate' };
-    this.store.insertClaim(c.id, op.userId, transfer.id, transfer.createdAt);
-    return { type: 'granted', amount: transfer.amount };
-  }
-
-  private grantInput(c: CampaignRow, from: AccountKey, { userId, ranked }: GrantOp): PostInput {
-    return {
-      guildId: c.guildId,
-      kind: 'campaign.grant',
-      from,
-      to: MEMBER(userId, ranked),
-      amount: c.sparks,
-      key: campaignKey(c.id, userId),
-      actor: { type: 'campaign', id: String(c.id) },
-      reason: c.name,
-      ref: `campaign:${c.id}`,
-    };
-  }
-
-  /**
-   * Reverses a grant whose reaction was removed before the campaign ended, at most once:
-   * all of it, or what the member still holds if they already spent some.
-   */
-  private applyRevoke(c: CampaignRow, op: RevokeOp): Applied {
-    if (c.revokeOnUnreact !== 1) return { type: 'not_claimed' };
-    if (c.endsAt !== null && op.at >= c.endsAt) return { type: 'late' };
-    const claim = this.store.claimOf(c.id, op.userId);
-    if (!claim || claim.reversedBy !== null) return { type: 'not_claimed' };
-    const grant = this.ledger.store.transferById(claim.transferId)!;
-    const held = this.ledger.account(c.guildId, MEMBER(op.userId))?.balance ?? 0;
-    const amount = Math.min(grant.amount, held);
-    if (amount < 1) return { type: 'nothing_left' };
-    this.ledger.reverse(grant.id, {
-      key: `${campaignKey(c.id, op.userId)}:revoke`,
-      actor: { type: 'campaign', id: String(c.id) },
-      reason: `Reaction removed (campaign ${c.name})`,
-      amount,
-    });
-    return { type: 'revoked', amount };
-  }
-}
-
-interface BatchState {
-  /** The campaign as read at the start of the batch. */
-  row: CampaignRow;
-  from: AccountKey;
-  claims: number;
-  granted: number;
-  budgetLeft: number;
-  /** Set when the campaign must end at the end of this batch; later operations skip it. */
-  endReason: CampaignEndReason | null;
-}
-
-function toActive(row: CampaignRow): ActiveCampaign {
-  return {
-    id: row.id,
-    guildId: row.guildId,
-    channelId: row.channelId,
-    messageId: row.messageId,
-    emoji: parseEmoji(row.emojiDisplay),
-    name: row.name,
-    sparks: row.sparks,
-    endsAt: row.endsAt,
-    requiredRoleId: row.requiredRoleId,
-    minMemberDays: row.minMemberDays,
-    revokeOnUnreact: row.revokeOnUnreact === 1,
-  };
-}
-
-export function messageLink(c: Pick<CampaignRow, 'guildId' | 'channelId' | 'messageId'>): string {
-  return `https://discord.com/channels/${c.guildId}/${c.channelId}/${c.messageId}`;
 }
 
 function cleanName(text: string): string {
@@ -783,6 +466,6 @@ function isIntIn(v: number, min: number, max: number): boolean {
   return Number.isSafeInteger(v) && v >= min && v <= max;
 }
 
-function compact(o: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(o).filter((e): e is [string, string] => e[1] !== undefined));
+function compact(o: Record<string, AuditValue | undefined>): Record<string, AuditValue> {
+  return Object.fromEntries(Object.entries(o).filter((e): e is [string, AuditValue] => e[1] !== undefined));
 }

@@ -1,5 +1,6 @@
-import type { Statement } from 'better-sqlite3';
-import type { Sqlite } from './open.ts';
+import { and, count, eq, min, sql } from 'drizzle-orm';
+import type { Db } from './open.ts';
+import { campaigns, redemptions, rewards } from './schema.ts';
 
 export interface BadgeRow {
   rewardId: number;
@@ -7,56 +8,67 @@ export interface BadgeRow {
   count: number;
 }
 
-/** What members read about themselves (badges) and the ranked flags kept true to Discord. */
+/**
+ * What members read about themselves: badges, and the names a history page shows. A read
+ * model over tables other stores own (accounts: the ledger's; campaigns; rewards and
+ * redemptions: the shop's), so it writes nothing. Prepared once per connection.
+ */
 export class MembersStore {
-  private readonly s: {
-    badges: Statement<[string, string], BadgeRow>;
-    memberAccounts: Statement<[string], { userId: string; ranked: number }>;
-    setRanked: Statement<[number, string, string]>;
-    campaignName: Statement<[number, string], { name: string }>;
-    redemptionReward: Statement<[number, string], { name: string }>;
-  };
+  private readonly s;
 
-  constructor(sqlite: Sqlite) {
+  constructor(db: Db) {
+    const { orm } = db;
+    const guildId = sql.placeholder('guildId');
     this.s = {
-      badges: sqlite.prepare(
-        `SELECT r.id AS rewardId, r.name AS name, COUNT(*) AS count
-         FROM redemptions d JOIN rewards r ON r.id = d.reward_id
-         WHERE d.guild_id = ? AND d.user_id = ? AND d.status = 'fulfilled' AND r.kind = 'badge'
-         GROUP BY r.id ORDER BY MIN(d.id)`,
+      badges: orm
+        .select({ rewardId: rewards.id, name: rewards.name, count: count() })
+        .from(redemptions)
+        .innerJoin(rewards, eq(rewards.id, redemptions.rewardId))
+        .where(
+          and(
+            eq(redemptions.guildId, guildId),
+            eq(redemptions.userId, sql.placeholder('userId')),
+            eq(redemptions.status, 'fulfilled'),
+            eq(rewards.kind, 'badge'),
+          ),
+        )
+        .groupBy(rewards.id)
+        .orderBy(min(redemptions.id))
+        .prepare(),
+      // Raw: a full member-list sync reads every account of the guild, and drizzle's
+      // per-row mapping made that read about twice as slow at 100,000 members.
+      memberAccounts: db.sqlite.prepare<[{ guildId: string }], { userId: string; ranked: number }>(
+        `SELECT ref AS userId, ranked FROM accounts WHERE guild_id = @guildId AND type = 'member'`,
       ),
-      memberAccounts: sqlite.prepare(
-        `SELECT ref AS userId, ranked FROM accounts WHERE guild_id = ? AND type = 'member'`,
-      ),
-      setRanked: sqlite.prepare(
-        `UPDATE accounts SET ranked = ? WHERE guild_id = ? AND type = 'member' AND ref = ?`,
-      ),
-      campaignName: sqlite.prepare(`SELECT name FROM campaigns WHERE id = ? AND guild_id = ?`),
-      redemptionReward: sqlite.prepare(
-        `SELECT r.name AS name FROM redemptions d JOIN rewards r ON r.id = d.reward_id
-         WHERE d.id = ? AND d.guild_id = ?`,
-      ),
+      campaignName: orm
+        .select({ name: campaigns.name })
+        .from(campaigns)
+        .where(and(eq(campaigns.id, sql.placeholder('id')), eq(campaigns.guildId, guildId)))
+        .prepare(),
+      redemptionReward: orm
+        .select({ name: rewards.name })
+        .from(redemptions)
+        .innerJoin(rewards, eq(rewards.id, redemptions.rewardId))
+        .where(and(eq(redemptions.id, sql.placeholder('id')), eq(redemptions.guildId, guildId)))
+        .prepare(),
     };
   }
 
   /** Badge rewards a member redeemed and received, oldest first, with how many of each. */
   badges(guildId: string, userId: string): BadgeRow[] {
-    return this.s.badges.all(guildId, userId);
+    return this.s.badges.all({ guildId, userId });
   }
 
+  /** Every member account of a guild with its ranked flag (1 or 0), in no set order. */
   memberAccounts(guildId: string): { userId: string; ranked: number }[] {
-    return this.s.memberAccounts.all(guildId);
-  }
-
-  setRanked(guildId: string, userId: string, ranked: boolean): void {
-    this.s.setRanked.run(ranked ? 1 : 0, guildId, userId);
+    return this.s.memberAccounts.all({ guildId });
   }
 
   campaignName(guildId: string, campaignId: number): string | null {
-    return this.s.campaignName.get(campaignId, guildId)?.name ?? null;
+    return this.s.campaignName.get({ id: campaignId, guildId })?.name ?? null;
   }
 
   rewardOfRedemption(guildId: string, redemptionId: number): string | null {
-    return this.s.redemptionReward.get(redemptionId, guildId)?.name ?? null;
+    return this.s.redemptionReward.get({ id: redemptionId, guildId })?.name ?? null;
   }
 }

@@ -21,6 +21,12 @@ export interface Db {
    * Nested calls become savepoints: all-or-nothing on their own, inside the outer one.
    */
   write: <T>(fn: () => T) => T;
+  /**
+   * Whether a write is open on this connection. After some errors (disk full, I/O) SQLite
+   * has already rolled the whole transaction back: a caller inside `write` checks this
+   * before it carries on as if only its savepoint failed.
+   */
+  readonly inTransaction: boolean;
   close: () => void;
 }
 
@@ -72,6 +78,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     orm,
     path,
     write: <T>(fn: () => T): T => transaction.immediate(fn) as T,
+    get inTransaction() {
+      return sqlite.inTransaction;
+    },
     close: () => {
       if (sqlite.open) sqlite.close();
     },

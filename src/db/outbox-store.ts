@@ -1,72 +1,96 @@
-import type { Statement } from 'better-sqlite3';
-import type { Sqlite } from './open.ts';
+import { and, asc, count, eq, isNotNull, isNull, lt, lte, min, notExists, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import type { Db } from './open.ts';
+import { outbox } from './schema.ts';
 
-export interface OutboxRow {
-  id: number;
-  guildId: string;
-  userId: string;
-  type: string;
-  payload: string;
-  createdAt: number;
-  attempts: number;
-  nextAttemptAt: number;
-  deliveredAt: number | null;
-  lastError: string | null;
-}
+export type OutboxRow = typeof outbox.$inferSelect;
 
-const COLS = `id, guild_id AS guildId, user_id AS userId, type, payload, created_at AS createdAt, attempts,
-  next_attempt_at AS nextAttemptAt, delivered_at AS deliveredAt, last_error AS lastError`;
+const ph = sql.placeholder;
+/** A placeholder where drizzle's `set` wants an SQL value. */
+const setTo = (name: string) => sql`${ph(name)}`;
 
-/** The outbox's SQL, prepared once per connection (see OutboxDispatcher for the protocol). */
+/** Owner of `outbox`, prepared once per connection (see OutboxDispatcher for the protocol). */
 export class OutboxStore {
-  private readonly s: {
-    insert: Statement<[string, string, string, string, number, number], { id: number }>;
-    due: Statement<[{ now: number; limit: number }], OutboxRow>;
-    lease: Statement<[number, number], OutboxRow>;
-    delivered: Statement<[number, number]>;
-    failed: Statement<[number, string, number]>;
-    prune: Statement<[number]>;
-    stats: Statement<[], { pending: number; oldest: number | null }>;
-    all: Statement<[], OutboxRow>;
-  };
+  private readonly s;
 
-  constructor(readonly sqlite: Sqlite) {
-    const p = <B extends unknown[], R>(source: string) => sqlite.prepare<B, R>(source);
+  constructor(db: Db) {
+    const { orm } = db;
+    const earlier = alias(outbox, 'e');
+    const undelivered = isNull(outbox.deliveredAt);
+    const byId = and(eq(outbox.id, ph('id')), undelivered);
     this.s = {
-      insert: p(
-        `INSERT INTO outbox (guild_id, user_id, type, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)
-         RETURNING id`,
-      ),
+      insert: orm
+        .insert(outbox)
+        .values({
+          guildId: ph('guildId'),
+          userId: ph('userId'),
+          type: ph('type'),
+          payload: ph('payload'),
+          createdAt: ph('now'),
+          nextAttemptAt: ph('now'),
+        })
+        .returning({ id: outbox.id })
+        .prepare(),
       // The head of each member's queue — their oldest undelivered row — when it is due.
       // A later row of a member is never due while an earlier one is undelivered, which is
       // what keeps delivery in order per member, leases and backoff included.
-      due: p(
-        `SELECT ${COLS} FROM outbox o
-         WHERE o.delivered_at IS NULL AND o.next_attempt_at <= @now
-           AND NOT EXISTS (SELECT 1 FROM outbox e
-                           WHERE e.guild_id = o.guild_id AND e.user_id = o.user_id AND e.id < o.id
-                             AND e.delivered_at IS NULL)
-         ORDER BY o.next_attempt_at, o.id LIMIT @limit`,
-      ),
-      lease: p(
-        `UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ? AND delivered_at IS NULL
-         RETURNING ${COLS}`,
-      ),
+      due: orm
+        .select()
+        .from(outbox)
+        .where(
+          and(
+            undelivered,
+            lte(outbox.nextAttemptAt, ph('now')),
+            notExists(
+              orm
+                .select({ one: sql`1` })
+                .from(earlier)
+                .where(
+                  and(
+                    eq(earlier.guildId, outbox.guildId),
+                    eq(earlier.userId, outbox.userId),
+                    lt(earlier.id, outbox.id),
+                    isNull(earlier.deliveredAt),
+                  ),
+                ),
+            ),
+          ),
+        )
+        .orderBy(asc(outbox.nextAttemptAt), asc(outbox.id))
+        .limit(ph('limit'))
+        .prepare(),
+      lease: orm
+        .update(outbox)
+        .set({ nextAttemptAt: setTo('until'), attempts: sql`${outbox.attempts} + 1` })
+        .where(byId)
+        .returning()
+        .prepare(),
       // last_error is kept: the history of a row that needed retries stays readable.
-      delivered: p(`UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL`),
-      failed: p(
-        `UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE id = ? AND delivered_at IS NULL`,
-      ),
-      prune: p(`DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?`),
-      stats: p(
-        `SELECT COUNT(*) AS pending, MIN(created_at) AS oldest FROM outbox WHERE delivered_at IS NULL`,
-      ),
-      all: p(`SELECT ${COLS} FROM outbox ORDER BY id`),
+      delivered: orm
+        .update(outbox)
+        .set({ deliveredAt: setTo('now') })
+        .where(byId)
+        .prepare(),
+      failed: orm
+        .update(outbox)
+        .set({ nextAttemptAt: setTo('next'), lastError: setTo('error') })
+        .where(byId)
+        .prepare(),
+      prune: orm
+        .delete(outbox)
+        .where(and(isNotNull(outbox.deliveredAt), lt(outbox.deliveredAt, ph('before'))))
+        .prepare(),
+      stats: orm
+        .select({ pending: count(), oldest: min(outbox.createdAt) })
+        .from(outbox)
+        .where(undelivered)
+        .prepare(),
+      all: orm.select().from(outbox).orderBy(asc(outbox.id)).prepare(),
     };
   }
 
   insert(row: { guildId: string; userId: string; type: string; payload: string; now: number }): number {
-    return this.s.insert.get(row.guildId, row.userId, row.type, row.payload, row.now, row.now)!.id;
+    return this.s.insert.get(row).id;
   }
 
   due(now: number, limit: number): OutboxRow[] {
@@ -75,25 +99,25 @@ export class OutboxStore {
 
   /** Sets the row's next attempt to `until` (the lease) and counts the attempt. */
   lease(id: number, until: number): OutboxRow | undefined {
-    return this.s.lease.get(until, id);
+    return this.s.lease.get({ id, until });
   }
 
   markDelivered(id: number, now: number): void {
-    this.s.delivered.run(now, id);
+    this.s.delivered.run({ id, now });
   }
 
   markFailed(id: number, error: string, nextAttemptAt: number): void {
-    this.s.failed.run(nextAttemptAt, error, id);
+    this.s.failed.run({ id, error, next: nextAttemptAt });
   }
 
   /** Deletes rows delivered before `before`; returns how many. */
   prune(before: number): number {
-    return this.s.prune.run(before).changes;
+    return this.s.prune.run({ before }).changes;
   }
 
   stats(): { pending: number; oldestPendingAt: number | null } {
-    const row = this.s.stats.get()!;
-    return { pending: row.pending, oldestPendingAt: row.oldest };
+    const row = this.s.stats.get();
+    return { pending: row?.pending ?? 0, oldestPendingAt: row?.oldest ?? null };
   }
 
   all(): OutboxRow[] {

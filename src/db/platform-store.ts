@@ -1,23 +1,10 @@
-import type { Statement } from 'better-sqlite3';
-import type { Sqlite } from './open.ts';
-import type { TransferKind } from './schema.ts';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Db } from './open.ts';
+import { accounts, meta, platformEvents, referrals, transfers, type TransferKind } from './schema.ts';
 
-export interface PlatformEventRow {
-  id: string;
-  guildId: string;
-  type: string;
-  payloadHash: string;
-  sparks: number;
-  receivedAt: number;
-}
+export type PlatformEventRow = typeof platformEvents.$inferSelect;
 
-export interface ReferralRow {
-  guildId: string;
-  inviteeUserId: string;
-  referrerUserId: string;
-  eventId: string;
-  createdAt: number;
-}
+export type ReferralRow = typeof referrals.$inferSelect;
 
 /** A ledger entry written for a platform event, with the member it credited. */
 export interface EventEntryRow {
@@ -28,55 +15,60 @@ export interface EventEntryRow {
   createdAt: number;
 }
 
-export interface TierRow {
-  roleId: string;
-  threshold: number;
-}
-
 /** Longest referral chain walked when looking for a cycle; real chains are a few links. */
 const MAX_CHAIN = 10_000;
 
 /**
- * The platform webhook's SQL: applied events, referrals, first-subscription markers,
- * daily-cap sums and tier look-ups. Statements are prepared once per connection. Writes
- * must run inside the caller's `db.write`.
+ * Owner of `platform_events`, `referrals` and `meta` (first-subscription markers); it also
+ * reads the ledger's entries of an event and a member's platform earnings for the daily
+ * cap. Statements are prepared once per connection. Writes must run inside the caller's
+ * `db.write`.
  */
 export class PlatformStore {
-  private readonly s: {
-    eventById: Statement<[string], PlatformEventRow>;
-    insertEvent: Statement<[string, string, string, string, number, number]>;
-    referralOf: Statement<[string, string], ReferralRow>;
-    insertReferral: Statement<[string, string, string, string, number]>;
-    chainContains: Statement<[{ g: string; start: string; target: string; max: number }], { found: number }>;
-    entriesOfEvent: Statement<[string, string], EventEntryRow>;
-    earnedSince: Statement<[{ g: string; u: string; since: number }], { total: number }>;
-    metaGet: Statement<[string], { value: string }>;
-    metaInsert: Statement<[string, string, number]>;
-    tierAtOrBelow: Statement<[string, number], TierRow>;
-    tierAbove: Statement<[string, number], TierRow>;
-  };
+  private readonly s;
 
-  constructor(readonly sqlite: Sqlite) {
-    const p = <B extends unknown[], R>(source: string) => sqlite.prepare<B, R>(source);
+  constructor(db: Db) {
+    const { orm, sqlite } = db;
+    const guildId = sql.placeholder('guildId');
     this.s = {
-      eventById: p(
-        `SELECT id, guild_id AS guildId, type, payload_hash AS payloadHash, sparks, received_at AS receivedAt
-         FROM platform_events WHERE id = ?`,
-      ),
-      insertEvent: p(
-        `INSERT INTO platform_events (id, guild_id, type, payload_hash, sparks, received_at) VALUES (?, ?, ?, ?, ?, ?)`,
-      ),
-      referralOf: p(
-        `SELECT guild_id AS guildId, invitee_user_id AS inviteeUserId, referrer_user_id AS referrerUserId,
-                event_id AS eventId, created_at AS createdAt
-         FROM referrals WHERE guild_id = ? AND invitee_user_id = ?`,
-      ),
-      insertReferral: p(
-        `INSERT INTO referrals (guild_id, invitee_user_id, referrer_user_id, event_id, created_at) VALUES (?, ?, ?, ?, ?)`,
-      ),
+      eventById: orm
+        .select()
+        .from(platformEvents)
+        .where(eq(platformEvents.id, sql.placeholder('id')))
+        .prepare(),
+      insertEvent: orm
+        .insert(platformEvents)
+        .values({
+          id: sql.placeholder('id'),
+          guildId,
+          type: sql.placeholder('type'),
+          payloadHash: sql.placeholder('payloadHash'),
+          sparks: sql.placeholder('sparks'),
+          receivedAt: sql.placeholder('receivedAt'),
+        })
+        .prepare(),
+      referralOf: orm
+        .select()
+        .from(referrals)
+        .where(and(eq(referrals.guildId, guildId), eq(referrals.inviteeUserId, sql.placeholder('inviteeId'))))
+        .prepare(),
+      insertReferral: orm
+        .insert(referrals)
+        .values({
+          guildId,
+          inviteeUserId: sql.placeholder('inviteeUserId'),
+          referrerUserId: sql.placeholder('referrerUserId'),
+          eventId: sql.placeholder('eventId'),
+          createdAt: sql.placeholder('createdAt'),
+        })
+        .prepare(),
       // Walks up from `start` through its referrer, that one's referrer, …; UNION (not
       // UNION ALL) and the depth bound stop it even on data that somehow holds a cycle.
-      chainContains: p(
+      // Raw: drizzle has no recursive CTE.
+      chainContains: sqlite.prepare<
+        [{ g: string; start: string; target: string; max: number }],
+        { found: number }
+      >(
         `WITH RECURSIVE chain(user_id, depth) AS (
            SELECT referrer_user_id, 1 FROM referrals WHERE guild_id = @g AND invitee_user_id = @start
            UNION
@@ -86,44 +78,57 @@ export class PlatformStore {
          )
          SELECT EXISTS (SELECT 1 FROM chain WHERE user_id = @target) AS found`,
       ),
-      entriesOfEvent: p(
-        `SELECT t.id, t.kind, t.amount, a.ref AS userId, t.created_at AS createdAt
-         FROM transfers t JOIN accounts a ON a.id = t.credit_account_id
-         WHERE t.ref = ? AND t.guild_id = ? ORDER BY t.id`,
-      ),
-      earnedSince: p(
+      entriesOfEvent: orm
+        .select({
+          id: transfers.id,
+          kind: transfers.kind,
+          amount: transfers.amount,
+          userId: accounts.ref,
+          createdAt: transfers.createdAt,
+        })
+        .from(transfers)
+        .innerJoin(accounts, eq(accounts.id, transfers.creditAccountId))
+        .where(and(eq(transfers.ref, sql.placeholder('ref')), eq(transfers.guildId, guildId)))
+        .orderBy(asc(transfers.id))
+        .prepare(),
+      // Raw: the two scalar subqueries pin the plan to the member's slice of the
+      // transfers_credit index, which a join leaves to the planner.
+      earnedSince: sqlite.prepare<[{ g: string; u: string; since: number }], { total: number }>(
         `SELECT COALESCE(SUM(t.amount), 0) AS total FROM transfers t
          WHERE t.credit_account_id = (SELECT id FROM accounts WHERE guild_id = @g AND type = 'member' AND ref = @u)
            AND t.debit_account_id = (SELECT id FROM accounts WHERE guild_id = @g AND type = 'issuance' AND ref = 'platform')
            AND t.created_at >= @since`,
       ),
-      metaGet: p(`SELECT value FROM meta WHERE key = ?`),
-      metaInsert: p(`INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?)`),
-      tierAtOrBelow: p(
-        `SELECT role_id AS roleId, threshold FROM tier_roles WHERE guild_id = ? AND threshold <= ?
-         ORDER BY threshold DESC, role_id LIMIT 1`,
-      ),
-      tierAbove: p(
-        `SELECT role_id AS roleId, threshold FROM tier_roles WHERE guild_id = ? AND threshold > ?
-         ORDER BY threshold ASC, role_id LIMIT 1`,
-      ),
+      metaGet: orm
+        .select({ value: meta.value })
+        .from(meta)
+        .where(eq(meta.key, sql.placeholder('key')))
+        .prepare(),
+      metaInsert: orm
+        .insert(meta)
+        .values({
+          key: sql.placeholder('key'),
+          value: sql.placeholder('value'),
+          updatedAt: sql.placeholder('now'),
+        })
+        .prepare(),
     };
   }
 
   event(id: string): PlatformEventRow | undefined {
-    return this.s.eventById.get(id);
+    return this.s.eventById.get({ id });
   }
 
   insertEvent(row: PlatformEventRow): void {
-    this.s.insertEvent.run(row.id, row.guildId, row.type, row.payloadHash, row.sparks, row.receivedAt);
+    this.s.insertEvent.run(row);
   }
 
   referralOf(guildId: string, inviteeId: string): ReferralRow | undefined {
-    return this.s.referralOf.get(guildId, inviteeId);
+    return this.s.referralOf.get({ guildId, inviteeId });
   }
 
   insertReferral(row: ReferralRow): void {
-    this.s.insertReferral.run(row.guildId, row.inviteeUserId, row.referrerUserId, row.eventId, row.createdAt);
+    this.s.insertReferral.run(row);
   }
 
   /** True when `target` is `start`'s referrer, or its referrer's referrer, and so on. */
@@ -133,7 +138,7 @@ export class PlatformStore {
 
   /** The entries an event wrote (all carry ref `event:<id>`), oldest first. */
   entriesOfEvent(guildId: string, ref: string): EventEntryRow[] {
-    return this.s.entriesOfEvent.all(ref, guildId);
+    return this.s.entriesOfEvent.all({ ref, guildId });
   }
 
   /** Sparks a member received from the platform issuance account since `since`. */
@@ -143,21 +148,11 @@ export class PlatformStore {
 
   /** The event id that was a member's honoured first subscription, if any. */
   firstSubscriptionOf(guildId: string, userId: string): string | undefined {
-    return this.s.metaGet.get(firstSubKey(guildId, userId))?.value;
+    return this.s.metaGet.get({ key: firstSubKey(guildId, userId) })?.value;
   }
 
   markFirstSubscription(guildId: string, userId: string, eventId: string, now: number): void {
-    this.s.metaInsert.run(firstSubKey(guildId, userId), eventId, now);
-  }
-
-  /** The highest tier whose threshold is at most `lifetime`. */
-  tierAtOrBelow(guildId: string, lifetime: number): TierRow | undefined {
-    return this.s.tierAtOrBelow.get(guildId, lifetime);
-  }
-
-  /** The lowest tier whose threshold is above `lifetime`. */
-  tierAbove(guildId: string, lifetime: number): TierRow | undefined {
-    return this.s.tierAbove.get(guildId, lifetime);
+    this.s.metaInsert.run({ key: firstSubKey(guildId, userId), value: eventId, now });
   }
 }
 

@@ -59,7 +59,7 @@ type Action = { handle: (data: unknown, fromStructure?: boolean) => unknown };
  * discord.js turns each reaction event into partial message, reaction, user and member
  * objects before emitting messageReactionAdd/Remove — most of the bot's cost per reaction
  * in a campaign burst (~80 µs of ~150). The bot reads reactions from the raw gateway
- * payload (listeners/campaigns.ts) and listens to neither event, so while nothing listens
+ * payload (plugins/campaigns.ts) and listens to neither event, so while nothing listens
  * that work is skipped; a listener added later gets the events as usual, and the bot's own
  * `message.react()` (which goes through the same action) is untouched.
  */

@@ -9,6 +9,7 @@ import type { Services } from '../services.ts';
 import { replyWithError, type Outcome } from './errors.ts';
 import { localeOf, translator } from './i18n/index.ts';
 import { isModerator } from './permissions.ts';
+import type { Provisions } from './plugins/plugin.ts';
 import { respond } from './reply.ts';
 import type {
   ComponentHandler,
@@ -18,6 +19,15 @@ import type {
   RootCommand,
   Subcommand,
 } from './types.ts';
+
+export interface RouterDeps {
+  services: Services;
+  /** What plugins provide, handed to every handler as `ctx.provided`. */
+  provided: Provisions;
+  commands: RootCommand[];
+  components: ComponentHandler[];
+  messageMenus?: MessageMenuCommand[];
+}
 
 export interface HandledEvent {
   interactionId: string;
@@ -44,12 +54,12 @@ export class Router {
   private readonly seen = new Set<string>();
   private static readonly SEEN_LIMIT = 10_000;
 
-  constructor(
-    private readonly services: Services,
-    commands: RootCommand[],
-    components: ComponentHandler[],
-    messageMenus: MessageMenuCommand[] = [],
-  ) {
+  private readonly services: Services;
+  private readonly provided: Provisions;
+
+  constructor({ services, provided, commands, components, messageMenus = [] }: RouterDeps) {
+    this.services = services;
+    this.provided = provided;
     for (const menu of messageMenus) this.messageMenus.set(menu.name, menu);
     for (const command of commands) {
       for (const sub of command.subcommands) {
@@ -123,6 +133,7 @@ export class Router {
       const ctx = <I>(i: I): Ctx<I> => ({
         interaction: i,
         services: this.services,
+        provided: this.provided,
         locale,
         t: translator(locale),
         log,

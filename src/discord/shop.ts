@@ -1,7 +1,7 @@
 /**
- * The shop's Discord side shared by its commands and its plugin: the role granter the
- * redemption service is given, telling members how a redemption ended, and the wording of
- * shop outcomes and refusals.
+ * The shop's Discord side shared by its commands and its plugin (plugins/shop.ts): the
+ * role granter the redemption service is given, telling members how a redemption ended,
+ * and the wording of shop outcomes and refusals.
  */
 import type { Client, Guild } from 'discord.js';
 import { isSparksError, SparksError } from '../core/errors.ts';
@@ -72,27 +72,6 @@ export async function withSignal<T>(
   } finally {
     parent.removeEventListener('abort', follow);
   }
-}
-
-/** What the running bot offers the shop's handlers (the plugin registers it per client). */
-export interface ShopRuntime {
-  /** Aborted when the bot stops: grants still waiting on Discord give up, recovery finishes them. */
-  readonly signal: AbortSignal;
-  /** A timed role was granted: make sure the expiry timer wakes up for it. */
-  expiriesChanged(): void;
-  /** Some redemption could not be settled yet: run a recovery pass again soon. */
-  recoverSoon(): void;
-}
-
-const runtimes = new WeakMap<Client, ShopRuntime>();
-
-export function registerShopRuntime(client: Client, runtime: ShopRuntime | null): void {
-  if (runtime) runtimes.set(client, runtime);
-  else runtimes.delete(client);
-}
-
-export function shopRuntime(client: Client): ShopRuntime | undefined {
-  return runtimes.get(client);
 }
 
 /**

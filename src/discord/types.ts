@@ -10,11 +10,16 @@ import type {
 import type { Logger } from '../log.ts';
 import type { Services } from '../services.ts';
 import type { Locale, Localized, Translate } from './i18n/index.ts';
+import type { Provisions } from './plugins/plugin.ts';
 
-/** What every handler gets: the interaction, the services, and the caller's language. */
+/**
+ * What every handler gets: the interaction, the services, what the running plugins
+ * provide, and the caller's language.
+ */
 export interface Ctx<I> {
   interaction: I;
   services: Services;
+  provided: Provisions;
   locale: Locale;
   t: Translate;
   log: Logger;

@@ -12,6 +12,7 @@ import type { Ledger } from '../ledger/ledger.ts';
 import type { Logger } from '../log.ts';
 import type { PlatformService } from '../platform/service.ts';
 import type { SettingsService } from '../settings/settings.ts';
+import type { TierService } from '../tiers/tiers.ts';
 import { installErrorHandlers, sendError } from './errors.ts';
 import { EVENT_BODY_LIMIT, eventsRoute } from './routes/events.ts';
 import { membersRoute } from './routes/members.ts';
@@ -32,6 +33,8 @@ export interface HttpDeps {
   ledger: Ledger;
   settings: SettingsService;
   platform: PlatformService;
+  /** The read-back API names a member's tier and the next one. */
+  tiers: TierService;
   config: HttpConfig;
   logger: Logger;
   /** GET /healthz: 200 when `ok`, else 503. Default: the database answers a query. */
@@ -84,7 +87,7 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
   if (deps.config.platformApiToken) {
     membersRoute(app, {
       ledger: deps.ledger,
-      store: deps.platform.store,
+      tiers: deps.tiers,
       token: deps.config.platformApiToken,
       defaultGuildId: deps.config.defaultGuildId,
     });

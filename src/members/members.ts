@@ -64,14 +64,16 @@ export const LEADERBOARD_PAGE_SIZE = 10;
  * hold the excluded role are not ranked), fed by the Discord side.
  */
 export class MembersService {
+  private readonly db: Db;
+  private readonly ledger: Ledger;
+  private readonly tiers: TierService;
   private readonly store: MembersStore;
 
-  constructor(
-    private readonly db: Db,
-    private readonly ledger: Ledger,
-    private readonly tiers: TierService,
-  ) {
-    this.store = new MembersStore(db.sqlite);
+  constructor(deps: { db: Db; ledger: Ledger; tiers: TierService }) {
+    this.db = deps.db;
+    this.ledger = deps.ledger;
+    this.tiers = deps.tiers;
+    this.store = new MembersStore(deps.db);
   }
 
   profile(guildId: string, userId: string): Profile {
@@ -146,7 +148,7 @@ export class MembersService {
   setRanked(guildId: string, userId: string, ranked: boolean): boolean {
     const account = this.ledger.account(guildId, MEMBER(userId));
     if (!account || (account.ranked === 1) === ranked) return false;
-    this.db.write(() => this.store.setRanked(guildId, userId, ranked));
+    this.ledger.setRanked(guildId, userId, ranked);
     return true;
   }
 
@@ -161,7 +163,8 @@ export class MembersService {
       for (const { userId, ranked } of this.store.memberAccounts(guildId)) {
         const want = rankable.get(userId) ?? false;
         if ((ranked === 1) !== want) {
-          this.store.setRanked(guildId, userId, want);
+          // The ledger's store owns accounts; this loop is already inside one write.
+          this.ledger.store.setRanked(guildId, userId, want);
           changed++;
         }
       }

@@ -33,13 +33,19 @@ export const MAX_REASON_LENGTH = 500;
  * awards (even from several processes) cannot exceed it.
  */
 export class AwardService {
-  constructor(
-    private readonly db: Db,
-    private readonly ledger: Ledger,
-    private readonly settings: SettingsService,
-    private readonly clock: Clock,
-    private readonly audit?: AuditSink,
-  ) {}
+  private readonly db: Db;
+  private readonly ledger: Ledger;
+  private readonly settings: SettingsService;
+  private readonly clock: Clock;
+  private readonly audit: AuditSink | undefined;
+
+  constructor(deps: { db: Db; ledger: Ledger; settings: SettingsService; clock: Clock; audit?: AuditSink }) {
+    this.db = deps.db;
+    this.ledger = deps.ledger;
+    this.settings = deps.settings;
+    this.clock = deps.clock;
+    this.audit = deps.audit;
+  }
 
   /**
    * Errors: SPARKS.INVALID_AMOUNT, SPARKS.INVALID_INPUT (empty or long reason, a bot),

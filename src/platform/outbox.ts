@@ -21,8 +21,8 @@
  *   exactly what at-least-once asks for.
  */
 import { Webhook } from 'standardwebhooks';
-import type { Db, Sqlite } from '../db/open.ts';
-import { OutboxStore, type OutboxRow } from '../db/outbox-store.ts';
+import type { Db } from '../db/open.ts';
+import type { OutboxRow, OutboxStore } from '../db/outbox-store.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { type Logger, silentLogger } from '../log.ts';
@@ -41,73 +41,82 @@ export interface OutboxEvent {
   now?: number;
 }
 
-const stores = new WeakMap<Sqlite, OutboxStore>();
-const registered = new WeakSet<Ledger>();
-function storeOf(db: Db): OutboxStore {
-  let store = stores.get(db.sqlite);
-  if (!store) stores.set(db.sqlite, (store = new OutboxStore(db.sqlite)));
-  return store;
-}
-
 /**
- * Queues one outbound event and returns its outbox id. Call it inside the `db.write`
- * that makes the fact true (the shop's fulfilment or refund), so the event exists if and
- * only if the fact does. The body is fixed here — `{ type, occurred_at, guild_id,
- * discord_user_id, ...data }` — and sent byte for byte on every attempt.
+ * Where outbound events are queued: inside the transaction that makes their fact true.
+ * One per database connection, built by the composition root over the outbox store.
  */
-export function enqueueOutbox(db: Db, event: OutboxEvent): number {
-  const now = event.now ?? Date.now();
-  const payload = JSON.stringify({
-    type: event.type,
-    occurred_at: new Date(now).toISOString(),
-    guild_id: event.guildId,
-    discord_user_id: event.userId,
-    ...event.data,
-  });
-  const store = storeOf(db);
-  return db.write(() =>
-    store.insert({ guildId: event.guildId, userId: event.userId, type: event.type, payload, now }),
-  );
-}
+export class Outbox {
+  readonly store: OutboxStore;
+  private readonly db: Db;
+  /** Ledgers already hooked: hooking one twice would queue every event twice. */
+  private readonly hooked = new WeakSet<Ledger>();
 
-/**
- * Makes the ledger queue `sparks.credited` for every new entry that credits a member from
- * an issuance or campaign account (awards, campaign grants, platform credits), inside the
- * posting transaction. Call it once (again is a no-op), and only when PLATFORM_EVENTS_URL is set.
- */
-export function registerCreditedEvents(ledger: Ledger): void {
-  // Registering twice would queue every event twice.
-  if (registered.has(ledger)) return;
-  registered.add(ledger);
-  ledger.onPosted((transfer, debit, credit) => {
-    if (credit.type !== 'member' || (debit.type !== 'issuance' && debit.type !== 'campaign')) return;
-    // The rows handed to the hook were read before the entry; its trigger has moved them since.
-    const after = ledger.store.accountById(credit.id)!;
-    enqueueOutbox(ledger.db, {
-      guildId: transfer.guildId,
-      userId: credit.ref,
-      type: 'sparks.credited',
-      now: transfer.createdAt,
-      data: {
-        amount: transfer.amount,
-        kind: transfer.kind,
-        entry_id: transfer.id,
-        balance_after: after.balance,
-        lifetime_after: after.lifetimeEarned,
-        reason: transfer.reason,
-        ref: transfer.ref,
-      },
+  constructor(deps: { db: Db; store: OutboxStore }) {
+    this.db = deps.db;
+    this.store = deps.store;
+  }
+
+  /**
+   * Queues one outbound event and returns its outbox id. Call it inside the `db.write`
+   * that makes the fact true (the shop's fulfilment or refund), so the event exists if
+   * and only if the fact does. The body is fixed here — `{ type, occurred_at, guild_id,
+   * discord_user_id, ...data }` — and sent byte for byte on every attempt.
+   */
+  enqueue(event: OutboxEvent): number {
+    const now = event.now ?? Date.now();
+    const payload = JSON.stringify({
+      type: event.type,
+      occurred_at: new Date(now).toISOString(),
+      guild_id: event.guildId,
+      discord_user_id: event.userId,
+      ...event.data,
     });
-  });
-}
+    return this.db.write(() =>
+      this.store.insert({ guildId: event.guildId, userId: event.userId, type: event.type, payload, now }),
+    );
+  }
 
-/** Pending rows and the age of the oldest (for health and metrics). */
-export function outboxStats(db: Db): { pending: number; oldestPendingAt: number | null } {
-  return storeOf(db).stats();
+  /**
+   * Makes the ledger queue `sparks.credited` for every new entry that credits a member
+   * from an issuance or campaign account (awards, campaign grants, platform credits),
+   * inside the posting transaction. Again for the same ledger is a no-op. Call it only
+   * when PLATFORM_EVENTS_URL is set.
+   */
+  registerCreditedEvents(ledger: Ledger): void {
+    if (this.hooked.has(ledger)) return;
+    this.hooked.add(ledger);
+    ledger.onPosted((transfer, debit, credit) => {
+      if (credit.type !== 'member' || (debit.type !== 'issuance' && debit.type !== 'campaign')) return;
+      // The rows handed to the hook were read before the entry; its trigger has moved them since.
+      const after = ledger.store.accountById(credit.id)!;
+      this.enqueue({
+        guildId: transfer.guildId,
+        userId: credit.ref,
+        type: 'sparks.credited',
+        now: transfer.createdAt,
+        data: {
+          amount: transfer.amount,
+          kind: transfer.kind,
+          entry_id: transfer.id,
+          balance_after: after.balance,
+          lifetime_after: after.lifetimeEarned,
+          reason: transfer.reason,
+          ref: transfer.ref,
+        },
+      });
+    });
+  }
+
+  /** Pending rows and the age of the oldest (for health and metrics). */
+  stats(): { pending: number; oldestPendingAt: number | null } {
+    return this.store.stats();
+  }
 }
 
 export interface OutboxDispatcherOptions {
   db: Db;
+  /** The outbox's rows (the same store the Outbox queues into). */
+  store: OutboxStore;
   /** PLATFORM_EVENTS_URL. */
   url: string;
   /** A whsec_ secret (the first of WEBHOOK_SECRET). */
@@ -144,7 +153,7 @@ export interface DispatchReport {
 export class OutboxDispatcher {
   private readonly store: OutboxStore;
   private readonly webhook: Webhook;
-  private readonly o: Required<Omit<OutboxDispatcherOptions, 'logger'>> & { logger: Logger };
+  private readonly o: Required<Omit<OutboxDispatcherOptions, 'logger' | 'store'>> & { logger: Logger };
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<void> | undefined;
@@ -166,7 +175,7 @@ export class OutboxDispatcher {
       ...options,
     };
     if (this.o.timeoutMs >= this.o.leaseMs) throw new Error('outbox timeoutMs must be shorter than leaseMs');
-    this.store = new OutboxStore(options.db.sqlite);
+    this.store = options.store;
     this.webhook = new Webhook(options.secret);
   }
 

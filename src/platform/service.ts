@@ -95,7 +95,7 @@ export class PlatformService {
   }[] = [];
 
   constructor(private readonly deps: { db: Db; ledger: Ledger; settings: SettingsService }) {
-    this.store = new PlatformStore(deps.db.sqlite);
+    this.store = new PlatformStore(deps.db);
   }
 
   /**
@@ -145,7 +145,7 @@ export class PlatformService {
           } catch (error) {
             // SQLite rolls the whole transaction back on some errors (disk full, I/O):
             // then nothing of the group stands, and the group fails as one.
-            if (!db.sqlite.inTransaction) throw error;
+            if (!db.inTransaction) throw error;
             outcomes.push({ ok: false, error });
           }
         }

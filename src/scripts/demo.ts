@@ -4,7 +4,7 @@
  * nothing leaves this machine. Exits 0 when every act ran and the ledger verifies clean.
  */
 import { formatReport, verifyLedger } from '../db/verify.ts';
-import { startWorld } from '../../tests/helpers/bot.ts';
+import { startWorld } from '../../testkit/bot.ts';
 import { basics } from './demo/acts/basics.ts';
 import { campaigns } from './demo/acts/campaigns.ts';
 import { members } from './demo/acts/members.ts';

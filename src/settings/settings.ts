@@ -1,7 +1,6 @@
-import { eq, sql } from 'drizzle-orm';
 import type { EarnDefaults } from '../config.ts';
 import type { Db } from '../db/open.ts';
-import { guildSettings } from '../db/schema.ts';
+import { NO_SETTINGS, SettingsStore, type GuildSettingsValues } from '../db/settings-store.ts';
 import { SparksError } from '../core/errors.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 
@@ -47,23 +46,20 @@ const DEFAULT_MANUAL_STALE_HOURS = 72;
  * database on every call (no cache), so several shard processes always agree.
  */
 export class SettingsService {
-  /** Prepared once: building the query costs ~100 µs a call, and settings are read often. */
-  private readonly byGuild;
+  private readonly db: Db;
+  private readonly store: SettingsStore;
+  private readonly defaults: EarnDefaults;
+  private readonly clock: Clock;
 
-  constructor(
-    private readonly db: Db,
-    private readonly defaults: EarnDefaults,
-    private readonly clock: Clock = systemClock,
-  ) {
-    this.byGuild = db.orm
-      .select()
-      .from(guildSettings)
-      .where(eq(guildSettings.guildId, sql.placeholder('guildId')))
-      .prepare();
+  constructor(deps: { db: Db; defaults: EarnDefaults; clock?: Clock }) {
+    this.db = deps.db;
+    this.store = new SettingsStore(deps.db);
+    this.defaults = deps.defaults;
+    this.clock = deps.clock ?? systemClock;
   }
 
   get(guildId: string): GuildSettings {
-    const row = this.byGuild.get({ guildId });
+    const row = this.store.get(guildId);
     return {
       guildId,
       logChannelId: row?.logChannelId ?? null,
@@ -96,7 +92,7 @@ export class SettingsService {
       }
       return v;
     };
-    const values = {
+    const values: { [K in keyof GuildSettingsValues]: GuildSettingsValues[K] | undefined } = {
       logChannelId: patch.logChannelId,
       moderatorRoleId: patch.moderatorRoleId,
       leaderboardExcludeRoleId: patch.leaderboardExcludeRoleId,
@@ -123,13 +119,7 @@ export class SettingsService {
     };
     const set = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
     const now = this.clock();
-    this.db.write(() =>
-      this.db.orm
-        .insert(guildSettings)
-        .values({ guildId, updatedAt: now, ...set })
-        .onConflictDoUpdate({ target: guildSettings.guildId, set: { ...set, updatedAt: now } })
-        .run(),
-    );
+    this.db.write(() => this.store.put(guildId, { ...NO_SETTINGS, ...this.store.get(guildId), ...set }, now));
     return this.get(guildId);
   }
 }

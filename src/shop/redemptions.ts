@@ -119,16 +119,20 @@ export class RedemptionService {
   private readonly inFlight = new Set<number>();
   private accepting = true;
 
-  constructor(
-    private readonly db: Db,
-    private readonly ledger: Ledger,
-    private readonly rewards: RewardService,
-    private readonly clock: Clock,
-    private readonly audit: AuditSink,
-  ) {}
+  private readonly db: Db;
+  private readonly ledger: Ledger;
+  private readonly rewards: RewardService;
+  private readonly store: ShopStore;
+  private readonly clock: Clock;
+  private readonly audit: AuditSink;
 
-  private get store(): ShopStore {
-    return this.rewards.store;
+  constructor(deps: { db: Db; ledger: Ledger; rewards: RewardService; clock: Clock; audit: AuditSink }) {
+    this.db = deps.db;
+    this.ledger = deps.ledger;
+    this.rewards = deps.rewards;
+    this.store = deps.rewards.store;
+    this.clock = deps.clock;
+    this.audit = deps.audit;
   }
 
   /**
@@ -147,8 +151,8 @@ export class RedemptionService {
 
   /**
    * Phase one. Errors: SPARKS.BOT_BUSY, SPARKS.REWARD_UNAVAILABLE (removed or disabled),
-   * SPARKS.STALE_COMPONENT (the cost changed since the confirmation), SPARKS.ROLE_REQUIRED,
-   * SPARKS.ALREADY_OWNED, SPARKS.LIMIT_REACHED, SPARKS.SOLD_OUT, SPARKS.INSUFFICIENT,
+   * SPARKS.STALE_COMPONENT (the cost changed since the confirmation), SPARKS.ROLE_REQUIRED
+   * { roleId }, SPARKS.ALREADY_OWNED { roleId }, SPARKS.LIMIT_REACHED, SPARKS.SOLD_OUT, SPARKS.INSUFFICIENT,
    * SPARKS.REDEEM_INPUT_INVALID (params.problem: an InputProblem).
    */
   reserve(req: RedeemRequest): Reservation {
@@ -221,9 +225,9 @@ export class RedemptionService {
     if (!reward || reward.guildId !== req.guildId || reward.removedAt !== null || reward.enabled !== 1)
       throw new SparksError('SPARKS.REWARD_UNAVAILABLE');
     if (reward.requiredRoleId && !req.memberRoleIds.includes(reward.requiredRoleId))
-      throw new SparksError('SPARKS.ROLE_REQUIRED', { role: `<@&${reward.requiredRoleId}>` });
+      throw new SparksError('SPARKS.ROLE_REQUIRED', { roleId: reward.requiredRoleId });
     if (reward.kind === 'role' && reward.roleId && req.memberRoleIds.includes(reward.roleId))
-      throw new SparksError('SPARKS.ALREADY_OWNED', { name: `<@&${reward.roleId}>` });
+      throw new SparksError('SPARKS.ALREADY_OWNED', { roleId: reward.roleId });
     if (
       reward.perMemberLimit !== null &&
       this.store.countHeld(req.guildId, req.userId, reward.id) >= reward.perMemberLimit

@@ -1,8 +1,6 @@
-import { eq } from 'drizzle-orm';
-import { SqliteError } from 'better-sqlite3';
 import type { AuditSink } from '../audit.ts';
 import type { Db } from '../db/open.ts';
-import { rewards, type RewardKind } from '../db/schema.ts';
+import type { RewardKind } from '../db/schema.ts';
 import { ShopStore, type RewardRow } from '../db/shop-store.ts';
 import { MAX_AMOUNT, MIN_AMOUNT } from '../ledger/amount.ts';
 import { SparksError } from '../core/errors.ts';
@@ -88,14 +86,17 @@ function invalid(problem: RewardProblem, params: Record<string, string | number>
  * configures a role; this service keeps the rules that need no Discord.
  */
 export class RewardService {
+  /** The shop's store, shared with the RedemptionService built over this catalogue. */
   readonly store: ShopStore;
+  private readonly db: Db;
+  private readonly clock: Clock;
+  private readonly audit: AuditSink;
 
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly audit: AuditSink,
-  ) {
-    this.store = new ShopStore(db.sqlite);
+  constructor(deps: { db: Db; clock: Clock; audit: AuditSink }) {
+    this.db = deps.db;
+    this.clock = deps.clock;
+    this.audit = deps.audit;
+    this.store = new ShopStore(deps.db);
   }
 
   /**
@@ -108,15 +109,9 @@ export class RewardService {
     const row = this.db.write(() => {
       if (this.store.liveRewardByName(guildId, values.nameKey))
         throw invalid('name_taken', { name: values.name });
-      try {
-        return this.db.orm
-          .insert(rewards)
-          .values({ guildId, ...values, createdBy: moderatorId, createdAt: now, updatedAt: now })
-          .returning()
-          .get();
-      } catch (e) {
-        throw translateConstraint(e, values.name);
-      }
+      const added = this.store.insertReward(guildId, values, { createdBy: moderatorId, now });
+      if (!added) throw invalid('name_taken', { name: values.name });
+      return added;
     });
     this.record(guildId, moderatorId, row, 'added');
     return this.get(row.id)!;
@@ -151,19 +146,12 @@ export class RewardService {
       if (values.roleId !== current.roleId && this.store.activeTimedGrants(current.id) > 0) {
         throw invalid('role_change_active', { count: this.store.activeTimedGrants(current.id) });
       }
-      const enabled =
+      const onSale =
         patch.enabled === undefined
-          ? {}
+          ? { enabled: current.enabled, disabledReason: current.disabledReason }
           : { enabled: patch.enabled ? 1 : 0, disabledReason: patch.enabled ? null : 'moderator' };
-      try {
-        this.db.orm
-          .update(rewards)
-          .set({ ...values, ...enabled, updatedAt: this.clock() })
-          .where(eq(rewards.id, current.id))
-          .run();
-      } catch (e) {
-        throw translateConstraint(e, values.name);
-      }
+      if (!this.store.updateReward(current.id, { ...values, ...onSale }, this.clock()))
+        throw invalid('name_taken', { name: values.name });
       return this.store.rewardById(current.id)!;
     });
     this.record(guildId, moderatorId, row, 'edited');
@@ -177,12 +165,7 @@ export class RewardService {
   remove(guildId: string, rewardId: number, moderatorId: string): RewardRow {
     const row = this.db.write(() => {
       const current = this.requireLive(guildId, rewardId);
-      const now = this.clock();
-      this.db.orm
-        .update(rewards)
-        .set({ removedAt: now, updatedAt: now })
-        .where(eq(rewards.id, current.id))
-        .run();
+      this.store.removeReward(current.id, this.clock());
       return this.store.rewardById(current.id)!;
     });
     this.record(guildId, moderatorId, row, 'removed');
@@ -194,12 +177,7 @@ export class RewardService {
    * write). Returns false when it was already disabled.
    */
   disableInTx(rewardId: number, reason: string): boolean {
-    const result = this.db.orm
-      .update(rewards)
-      .set({ enabled: 0, disabledReason: reason, updatedAt: this.clock() })
-      .where(eq(rewards.id, rewardId))
-      .run();
-    return result.changes === 1;
+    return this.store.disableReward(rewardId, reason, this.clock());
   }
 
   get(rewardId: number): RewardRow | undefined {
@@ -323,11 +301,4 @@ function pick<T>(patched: T | null | undefined, current: T | null): T | null {
 
 function isIntIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
-}
-
-/** Two moderators adding the same name at once: the unique index decides. */
-function translateConstraint(e: unknown, name: string): unknown {
-  if (e instanceof SqliteError && e.message.includes('rewards.guild_id, rewards.name_key'))
-    return invalid('name_taken', { name });
-  return e;
 }

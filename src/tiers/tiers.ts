@@ -1,6 +1,4 @@
-import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/open.ts';
-import { tierRoles } from '../db/schema.ts';
 import { TiersStore, type TierRow } from '../db/tiers-store.ts';
 import { SparksError } from '../core/errors.ts';
 import { MEMBER, type Ledger } from '../ledger/ledger.ts';
@@ -40,15 +38,17 @@ export const MAX_THRESHOLD = Number.MAX_SAFE_INTEGER;
  * comes off), after which reaching the threshold again grants it again.
  */
 export class TierService {
+  private readonly db: Db;
+  private readonly ledger: Ledger;
+  private readonly clock: Clock;
   private readonly store: TiersStore;
   private readonly listeners = new Set<(guildId: string) => void>();
 
-  constructor(
-    private readonly db: Db,
-    private readonly ledger: Ledger,
-    private readonly clock: Clock,
-  ) {
-    this.store = new TiersStore(db.sqlite);
+  constructor(deps: { db: Db; ledger: Ledger; clock: Clock }) {
+    this.db = deps.db;
+    this.ledger = deps.ledger;
+    this.clock = deps.clock;
+    this.store = new TiersStore(deps.db);
   }
 
   list(guildId: string): Tier[] {
@@ -81,12 +81,7 @@ export class TierService {
       if (previous === null && tiers.length >= MAX_TIERS) {
         throw new SparksError('SPARKS.TIER_INVALID', { reason: 'too_many', max: MAX_TIERS });
       }
-      const now = this.clock();
-      this.db.orm
-        .insert(tierRoles)
-        .values({ guildId, roleId, threshold, createdAt: now })
-        .onConflictDoUpdate({ target: [tierRoles.guildId, tierRoles.roleId], set: { threshold } })
-        .run();
+      this.store.put(guildId, { roleId, threshold }, this.clock());
       return {
         tier: { roleId, threshold },
         previous,
@@ -100,16 +95,13 @@ export class TierService {
   /**
    * Stops managing a role. Members keep it (the bot takes nothing away on its own), and
    * the grant records stay, so setting the tier again does not re-hand the role to anyone
-   * a moderator took it from. Errors: SPARKS.TIER_NOT_FOUND.
+   * a moderator took it from. Errors: SPARKS.TIER_NOT_FOUND { roleId }.
    */
   remove(guildId: string, roleId: string): Tier {
     return this.db.write(() => {
       const tier = this.store.list(guildId).find((t) => t.roleId === roleId);
-      if (!tier) throw new SparksError('SPARKS.TIER_NOT_FOUND', { role: `<@&${roleId}>` });
-      this.db.orm
-        .delete(tierRoles)
-        .where(and(eq(tierRoles.guildId, guildId), eq(tierRoles.roleId, roleId)))
-        .run();
+      if (!tier) throw new SparksError('SPARKS.TIER_NOT_FOUND', { roleId });
+      this.store.remove(guildId, roleId);
       return tier;
     });
   }
@@ -122,6 +114,18 @@ export class TierService {
 
   progress(guildId: string, lifetime: number): TierProgress {
     return progressOf(this.store.list(guildId), lifetime);
+  }
+
+  /**
+   * The tier a lifetime reaches and the one after it, read by two indexed look-ups (the
+   * read-back API asks this per request; `progress` reads every tier). Of tiers sharing a
+   * threshold, the one with the lowest role id is named.
+   */
+  standing(guildId: string, lifetime: number): { tier: Tier | null; next: Tier | null } {
+    return {
+      tier: this.store.tierAtOrBelow(guildId, lifetime) ?? null,
+      next: this.store.tierAbove(guildId, lifetime) ?? null,
+    };
   }
 
   plan(guildId: string, userId: string): TierPlan {

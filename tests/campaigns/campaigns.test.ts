@@ -18,7 +18,14 @@ function setup(options: { file?: boolean; batchSize?: number } = {}) {
   const clock = fakeClock();
   const ledger = new Ledger(db, clock);
   const audit = new AuditQueue();
-  const campaigns = new CampaignService(db, ledger, audit, clock, silentLogger, options.batchSize);
+  const campaigns = new CampaignService({
+    db,
+    ledger,
+    audit,
+    clock,
+    logger: silentLogger,
+    batchSize: options.batchSize,
+  });
   let message = 400000000000000000n;
   const start = (input: Partial<StartInput> = {}) => {
     const row = campaigns.start({
@@ -47,7 +54,7 @@ describe('campaign grants', () => {
     await t.campaigns.idle();
     expect(t.campaigns.stats).toMatchObject({ granted: 1000, skipped: 200, failed: 0 });
     expect(t.campaigns.stats.flushes).toBeLessThanOrEqual(3);
-    expect(t.campaigns.store.byId(row.id)).toMatchObject({ claims: 1000, granted: 10_000 });
+    expect(t.campaigns.byId(row.id)).toMatchObject({ claims: 1000, granted: 10_000 });
     expect(t.balance(t.user(999))).toBe(10);
     t.ok();
   });
@@ -82,7 +89,7 @@ describe('campaign grants', () => {
     await t.campaigns.idle();
     expect([0, 1, 2, 3, 4].map((i) => t.balance(t.user(i)))).toEqual([10, 10, 0, 10, 10]);
     expect(t.campaigns.stats).toMatchObject({ granted: 4, failed: 1, flushes: 1 });
-    expect(t.campaigns.store.byId(row.id)).toMatchObject({ claims: 4, granted: 40 });
+    expect(t.campaigns.byId(row.id)).toMatchObject({ claims: 4, granted: 40 });
     t.ok();
   });
 
@@ -93,12 +100,12 @@ describe('campaign grants', () => {
     expect(t.ledger.account(G, ISSUANCE('campaign'))?.balance).toBe(-100);
     for (let i = 0; i < 6; i++) t.campaigns.enqueueGrant(active, t.user(i), t.clock());
     await t.campaigns.idle();
-    expect(t.campaigns.store.byId(row.id)).toMatchObject({ status: 'ended', endReason: 'budget', claims: 3 });
+    expect(t.campaigns.byId(row.id)).toMatchObject({ status: 'ended', endReason: 'budget', claims: 3 });
     expect(t.ledger.account(G, CAMPAIGN_BUDGET(row.id))?.balance).toBe(0);
     expect(t.ledger.account(G, ISSUANCE('campaign'))?.balance).toBe(-90);
     expect(t.audit.take(10).map((e) => [e.kind, e.fields?.returned])).toEqual([
       ['campaign.start', undefined],
-      ['campaign.end', '10'],
+      ['campaign.end', 10],
     ]);
     t.ok();
   });
@@ -108,7 +115,7 @@ describe('campaign grants', () => {
     const { active, row } = t.start({ maxClaims: 3 });
     for (let i = 0; i < 8; i++) t.campaigns.enqueueGrant(active, t.user(i), t.clock());
     await t.campaigns.idle();
-    expect(t.campaigns.store.byId(row.id)).toMatchObject({ status: 'ended', endReason: 'cap', claims: 3 });
+    expect(t.campaigns.byId(row.id)).toMatchObject({ status: 'ended', endReason: 'cap', claims: 3 });
     expect(t.campaigns.match(row.messageId, row.emojiKey)).toBeUndefined();
     expect(t.campaigns.stats.flushes).toBe(1);
     t.ok();
@@ -138,7 +145,7 @@ describe('campaign grants', () => {
     await t.campaigns.idle();
     expect([t.balance(a), t.balance(b)]).toEqual([0, 0]);
     expect(t.ledger.standing(G, b).lifetimeEarned).toBe(20);
-    expect(t.campaigns.summary(t.campaigns.store.byId(row.id)!)).toMatchObject({
+    expect(t.campaigns.summary(t.campaigns.byId(row.id)!)).toMatchObject({
       participants: 2,
       granted: 100,
       reversed: 80,
@@ -154,7 +161,7 @@ describe('campaign grants', () => {
     const second = t.campaigns.end(row.id, 'time');
     expect(first).toMatchObject({ ended: true, summary: { participants: 1, granted: 10, returned: 990 } });
     expect(second.ended).toBe(false);
-    expect(t.campaigns.store.byId(row.id)?.endReason).toBe('moderator');
+    expect(t.campaigns.byId(row.id)?.endReason).toBe('moderator');
     expect(t.balance(t.user(1))).toBe(10);
     await t.campaigns.idle();
     t.ok();
@@ -183,6 +190,36 @@ describe('starting campaigns', () => {
     }
     expect(() => t.start({ sparks: 0 })).toThrow(/INVALID_AMOUNT/);
     expect(t.campaigns.list(G)).toEqual([]);
+  });
+
+  it('records raw facts for the log channel, never Discord markup', () => {
+    const t = setup();
+    const { row } = t.start({
+      endsInMs: HOUR_MS,
+      budget: 100,
+      requiredRoleId: '600000000000000001',
+      revokeOnUnreact: true,
+    });
+    t.campaigns.end(row.id, 'moderator', MODERATOR);
+    const [start, end] = t.audit.take(10);
+    const message = { type: 'message', guildId: G, channelId: row.channelId, messageId: row.messageId };
+    expect(start?.fields).toEqual({
+      campaign: row.name,
+      emoji: '🔥',
+      message,
+      ends_at: { type: 'time', at: t.clock() + HOUR_MS },
+      budget: 100,
+      required_role: { type: 'role', id: '600000000000000001' },
+      revoke_on_unreact: true,
+    });
+    expect(end?.fields).toEqual({
+      campaign: row.name,
+      end_reason: 'moderator',
+      participants: 0,
+      granted: 0,
+      returned: 100,
+      message,
+    });
   });
 
   it('names are unique among active campaigns and found case-insensitively', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderAuditEmbed } from '../../src/discord/listeners/audit-log.ts';
+import { renderAuditEmbed } from '../../src/discord/plugins/audit-log.ts';
 
 const at = Date.UTC(2026, 10, 24, 12);
 
@@ -42,6 +42,47 @@ describe('audit-log embeds', () => {
       { name: '사유', value: '예산 소진', inline: true },
       { name: '참여자', value: '1,234', inline: true },
     ]);
+  });
+
+  it('render typed facts as mentions, relative times and links, as the markup once written by hand', () => {
+    const endsAt = Date.UTC(2026, 10, 25, 12, 0, 0, 999);
+    const embed = renderAuditEmbed(
+      {
+        guildId: 'g',
+        kind: 'campaign.start',
+        actorId: '1',
+        amount: 10,
+        fields: {
+          campaign: 'Launch',
+          message: { type: 'message', guildId: '10', channelId: '20', messageId: '30' },
+          ends_at: { type: 'time', at: endsAt },
+          budget: 12000,
+          required_role: { type: 'role', id: '40' },
+          revoke_on_unreact: true,
+        },
+        at,
+      },
+      'en',
+    );
+    expect(embed.data.fields).toEqual([
+      { name: 'Campaign', value: 'Launch', inline: true },
+      { name: 'Message', value: 'https://discord.com/channels/10/20/30', inline: true },
+      { name: 'Ends', value: `<t:${Math.floor(endsAt / 1000)}:R>`, inline: true },
+      { name: 'Budget', value: '12,000', inline: true },
+      { name: 'Required role', value: '<@&40>', inline: true },
+      { name: 'Revoke on unreact', value: 'yes', inline: true },
+    ]);
+    expect(
+      renderAuditEmbed(
+        {
+          guildId: 'g',
+          kind: 'config',
+          fields: { who: { type: 'user', id: '5' }, where: { type: 'channel', id: '6' } },
+          at,
+        },
+        'ko',
+      ).data.fields?.map((f) => f.value),
+    ).toEqual(['<@5>', '<#6>']);
   });
 
   it('show what another feature records, even without strings of its own', () => {

@@ -2,8 +2,8 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/db/verify.ts';
 import { EXPORT_COLUMNS } from '../../src/moderation/export.ts';
-import { Permissions, text, type OptionValue } from '../fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../helpers/bot.ts';
+import { Permissions, text, type OptionValue } from '../../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { campaignKit, fastPlugins, FIRE } from '../helpers/campaigns.ts';
 
 let w: BotWorld;

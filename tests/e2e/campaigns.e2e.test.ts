@@ -7,12 +7,12 @@ import {
 } from 'discord.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/db/verify.ts';
-import { expectNoUnexpectedRequests, Permissions, text } from '../fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../helpers/bot.ts';
+import { expectNoUnexpectedRequests, Permissions, text } from '../../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { campaignKit, DAY, fastPlugins, FIRE } from '../helpers/campaigns.ts';
 import { fakeClock } from '../helpers/db.ts';
-import { campaignsPlugin } from '../../src/discord/listeners/campaigns.ts';
-import { membersIdle, membersPlugin } from '../../src/discord/listeners/members.ts';
+import { campaignsPlugin } from '../../src/discord/plugins/campaigns.ts';
+import { membersPlugin } from '../../src/discord/plugins/members.ts';
 
 let w: BotWorld;
 let k: ReturnType<typeof campaignKit>;
@@ -484,7 +484,7 @@ describe('leaderboard flags from the reaction itself', () => {
       w.fake.requests.length = 0;
       for (const id of [...staffers, ...others]) k.react(message, id);
       await k.sync(message);
-      await membersIdle();
+      await w.membersIdle();
       const flag = (id: string) => w.app.services.ledger.standing(w.guildId, id).ranked;
       expect(staffers.map(flag)).toEqual(staffers.map(() => false));
       expect(others.map(flag)).toEqual(others.map(() => true));

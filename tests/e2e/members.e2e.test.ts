@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyLedger } from '../../src/db/verify.ts';
 import { memberNames } from '../../src/discord/commands/sparks/leaderboard.ts';
-import { membersIdle } from '../../src/discord/listeners/members.ts';
 import { syncRanked } from '../../src/discord/ranking.ts';
 import {
   buttons,
@@ -9,8 +8,8 @@ import {
   expectNoUnexpectedRequests,
   text,
   type MessageView,
-} from '../fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../helpers/bot.ts';
+} from '../../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { fakeClock } from '../helpers/db.ts';
 import { credit, decodePng, rankedFlag, seedCampaign, seedRedemption } from '../helpers/members.ts';
 
@@ -62,7 +61,7 @@ describe('/sparks balance', () => {
     seedRedemption(w, w.users.alice, { name: 'Early Bird', kind: 'badge', cost: 100 }, 'fulfilled', 'r2');
     seedRedemption(w, w.users.alice, { name: 'Golden Frame', kind: 'badge', cost: 50 }, 'refunded', 'r3');
     seedRedemption(w, w.users.alice, { name: 'Whitelist spot', kind: 'manual', cost: 30 }, 'fulfilled', 'r4');
-    await membersIdle();
+    await w.membersIdle();
   });
   afterAll(async () => {
     await w.stop();
@@ -170,7 +169,7 @@ describe('/sparks history', () => {
       clock.advance(1000);
       credit(w, w.users.bob, i, `bob${i}`, { reason: `entry ${i}` });
     }
-    await membersIdle();
+    await w.membersIdle();
   });
   afterAll(async () => {
     await w.stop();
@@ -302,7 +301,7 @@ describe('/sparks leaderboard', () => {
     credit(w, w.users.carol, 50, 'carol1');
     credit(w, w.users.bob, 100, 'bob1');
     credit(w, w.users.carol, 50, 'carol2');
-    await membersIdle();
+    await w.membersIdle();
   });
   afterAll(async () => {
     await w.stop();
@@ -492,7 +491,7 @@ describe('ranked flags kept true to Discord', () => {
     await w
       .slash(w.users.mod, 'sparks-admin award', { member: w.users.carol, amount: 10, reason: 'x' })
       .reply();
-    await membersIdle();
+    await w.membersIdle();
     expect(rankedFlag(w, w.users.carol)).toBe(0);
   });
 
@@ -513,7 +512,7 @@ describe('ranked flags kept true to Discord', () => {
     for (const id of ids) cache.delete(id);
     w.fake.requests.length = 0;
     for (const id of [...ids, gone]) credit(w, id, 5, `uncached-${id}`);
-    await membersIdle();
+    await w.membersIdle();
     expect(ids.map((id) => rankedFlag(w, id))).toEqual(ids.map((_, i) => (i % 10 === 0 ? 0 : 1)));
     expect(rankedFlag(w, gone)).toBe(0);
     expect(
@@ -541,7 +540,7 @@ describe('ranked flags kept true to Discord', () => {
       .filter((id) => added.includes(id));
     expect(probes.length).toBeGreaterThanOrEqual(5);
     for (const id of probes) credit(w, id, 5, `big-${id}`);
-    await membersIdle();
+    await w.membersIdle();
     w.app.services.settings.update(w.guildId, { leaderboardExcludeRoleId: vip.id });
     const gc = vi.fn();
     vi.stubGlobal('gc', gc);
@@ -567,12 +566,12 @@ describe('ranked flags kept true to Discord', () => {
   it('changes while the bot was offline are fixed at start-up', async () => {
     credit(w, w.users.alice, 10, 'a');
     credit(w, w.users.bob, 10, 'b');
-    await membersIdle();
+    await w.membersIdle();
     await w.stopBot();
     w.fake.removeMember(w.guildId, w.users.alice);
     w.fake.setMemberRoles(w.guildId, w.users.carol, []);
     await w.restartBot();
-    await membersIdle();
+    await w.membersIdle();
     expect(rankedFlag(w, w.users.alice)).toBe(0);
     expect(rankedFlag(w, w.users.bob)).toBe(1);
     expect(rankedFlag(w, w.users.carol)).toBe(1);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { text } from '../fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../helpers/bot.ts';
+import { text } from '../../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { postEvent, SECRET_A, TOKEN, trade } from '../helpers/platform.ts';
 
 let w: BotWorld;

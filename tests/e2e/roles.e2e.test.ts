@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Guild } from 'discord.js';
 import { grantRole, removeRole } from '../../src/discord/roles.ts';
-import { Permissions } from '../fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../helpers/bot.ts';
+import { Permissions } from '../../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 
 let w: BotWorld;
 let guild: Guild;

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/db/verify.ts';
-import type { Plugin } from '../../src/discord/plugins.ts';
-import { expectNoUnexpectedRequests, text } from '../fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../helpers/bot.ts';
+import type { Plugin } from '../../src/discord/plugins/plugin.ts';
+import { expectNoUnexpectedRequests, text } from '../../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 
 let w: BotWorld;
 afterEach(async () => {
@@ -196,7 +196,7 @@ describe('a handler that crashes', () => {
         };
       },
     };
-    const { createPlugins } = await import('../../src/discord/listeners/index.ts');
+    const { createPlugins } = await import('../../src/discord/plugins/index.ts');
     w = await startWorld({ plugins: [...createPlugins(), crash] });
     const handle = w.slash(w.users.alice, 'sparks balance');
     const reply = await handle.final();

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Permissions, buttons, text } from '../fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../helpers/bot.ts';
+import { Permissions, buttons, text } from '../../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { addReward, captureAudit, click, expectLedgerClean, fund, redeem } from '../helpers/shop.ts';
 import type { AuditEvent } from '../../src/audit.ts';
 

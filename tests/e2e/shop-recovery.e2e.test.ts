@@ -1,18 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { text } from '../fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../helpers/bot.ts';
+import { text } from '../../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import {
-  ROLE_ROUTE,
-  addReward,
   balanceOf,
   click,
   expectLedgerClean,
-  fund,
   hasRole,
   offline,
   openConfirmation,
   redeem,
   redemptionsOf,
+  ROLE_ROUTE,
+  roleRewardScenario,
 } from '../helpers/shop.ts';
 
 let w: BotWorld;
@@ -27,21 +26,7 @@ afterAll(async () => {
   await w?.stop();
 });
 
-let n = 0;
-async function scenario(duration?: string) {
-  n += 1;
-  const member = w.fake.addMember(w.guildId, { username: `member${n}` }).userId;
-  fund(w, member, 1000);
-  const role = w.fake.createRole(w.guildId, { name: `Perk ${n}`, position: 2 });
-  const reward = await addReward(w, {
-    name: `Perk ${n}`,
-    cost: 300,
-    kind: 'role',
-    role: role.id,
-    ...(duration ? { duration } : {}),
-  });
-  return { member, role, reward };
-}
+const scenario = (duration?: string) => roleRewardScenario(w, { duration });
 
 /** Presses Confirm while Discord never answers the grant, and stops the bot mid-way. */
 async function crashDuringGrant(s: Awaited<ReturnType<typeof scenario>>, applied: boolean) {

@@ -1,9 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/audit.ts';
-import { Permissions, buttons, text } from '../fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../helpers/bot.ts';
+import { Permissions, buttons, text } from '../../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import {
-  ROLE_ROUTE,
   addReward,
   balanceOf,
   captureAudit,
@@ -14,6 +13,8 @@ import {
   openConfirmation,
   redeem,
   redemptionsOf,
+  ROLE_ROUTE,
+  roleRewardScenario,
 } from '../helpers/shop.ts';
 
 let w: BotWorld;
@@ -31,23 +32,7 @@ afterAll(async () => {
   await w?.stop();
 });
 
-let n = 0;
-/** A fresh member with Sparks, a fresh safe role below the bot, and a role reward for it. */
-async function scenario(options: { cost?: number; stock?: number; duration?: string } = {}) {
-  n += 1;
-  const member = w.fake.addMember(w.guildId, { username: `member${n}` }).userId;
-  fund(w, member, 1000);
-  const role = w.fake.createRole(w.guildId, { name: `Perk ${n}`, position: 2 });
-  const reward = await addReward(w, {
-    name: `Perk ${n}`,
-    cost: options.cost ?? 300,
-    kind: 'role',
-    role: role.id,
-    ...(options.stock !== undefined ? { stock: options.stock } : {}),
-    ...(options.duration ? { duration: options.duration } : {}),
-  });
-  return { member, role, reward };
-}
+const scenario = (options: Parameters<typeof roleRewardScenario>[1] = {}) => roleRewardScenario(w, options);
 
 const putsFor = (roleId: string) =>
   w.fake.requests.filter(

@@ -1,23 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deployCommands } from '../../src/discord/deploy.ts';
-import { FakeDiscord } from '../fake-discord/index.ts';
-import { buildBot } from '../helpers/build.ts';
+import { FakeDiscord } from '../../testkit/fake-discord/index.ts';
 import { decodePng } from '../helpers/members.ts';
+import { builtBotForFile, cleanupAfterEach, spawnBot } from '../helpers/processes.ts';
 
-const root = join(import.meta.dirname, '../..');
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-let build: ReturnType<typeof buildBot>;
-beforeAll(() => {
-  build = buildBot();
-});
-afterAll(() => build.dispose());
+const cleanups = cleanupAfterEach();
+const build = builtBotForFile();
 
 interface Run {
   code: Promise<number | null>;
@@ -28,20 +19,8 @@ interface Run {
 
 /** `npm start`'s command (node on the built dist/index.js) with exactly the given environment. */
 function start(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, build.args, {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  cleanups.push(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  return { code, stdout: () => out, stderr: () => err, kill: (s) => child.kill(s) };
+  const bot = spawnBot(build().args, { PATH: process.env.PATH ?? '', ...env }, cleanups);
+  return { code: bot.exited, stdout: bot.stdout, stderr: bot.stderr, kill: (s) => bot.child.kill(s) };
 }
 
 function tempDb(): string {
@@ -55,7 +34,7 @@ describe('npm start', () => {
     // A single non-ASCII character (a Korean word in a regex literal) doubled the 4 MB
     // source held in the heap; strings are escaped by esbuild, regex literals are not.
     for (const file of ['index.js', 'worker.js']) {
-      const bytes = readFileSync(join(dirname(build.entry), file));
+      const bytes = readFileSync(join(dirname(build().entry), file));
       expect(bytes.length).toBeGreaterThan(file === 'index.js' ? 1_000_000 : 1_000);
       expect([file, bytes.findIndex((b) => b > 0x7f)]).toEqual([file, -1]);
     }

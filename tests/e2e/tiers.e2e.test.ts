@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuditEvent } from '../../src/audit.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { verifyLedger } from '../../src/db/verify.ts';
-import { membersIdle } from '../../src/discord/listeners/members.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
-import { Permissions, text } from '../fake-discord/index.ts';
-import { startWorld, type BotWorld } from '../helpers/bot.ts';
+import { Permissions, text } from '../../testkit/fake-discord/index.ts';
+import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { seedRedemption } from '../helpers/members.ts';
 
 let w: BotWorld;
@@ -106,13 +105,13 @@ describe('tier roles', () => {
     const plan = vi.spyOn(w.app.services.tiers, 'plan');
     try {
       await award(erin, 5);
-      await membersIdle();
+      await w.membersIdle();
       expect(plan).not.toHaveBeenCalled();
       await tierSet(roles.gold, 5000);
-      await membersIdle();
+      await w.membersIdle();
       plan.mockClear();
       await award(erin, 5);
-      await membersIdle();
+      await w.membersIdle();
       expect(plan).toHaveBeenCalledWith(w.guildId, erin);
       await w.slash(w.users.mod, 'sparks-admin tier remove', { role: roles.gold }).reply();
     } finally {
@@ -142,10 +141,10 @@ describe('tier roles', () => {
 
   it('crossing a threshold grants the role once, with an audit-log reason, and records it', async () => {
     await award(w.users.alice, 60);
-    await membersIdle();
+    await w.membersIdle();
     expect(has(w.users.alice, roles.bronze)).toBe(false);
     await award(w.users.alice, 60);
-    await membersIdle();
+    await w.membersIdle();
     expect(has(w.users.alice, roles.bronze)).toBe(true);
     expect(grantRow(w.users.alice, roles.bronze)).toBe('granted');
     expect(w.fake.auditLog.at(-1)).toMatchObject({
@@ -168,12 +167,12 @@ describe('tier roles', () => {
   it('a role a moderator removes by hand is not granted again, while higher tiers still are', async () => {
     w.fake.setMemberRoles(w.guildId, w.users.alice, []);
     await award(w.users.alice, 50);
-    await membersIdle();
+    await w.membersIdle();
     expect(has(w.users.alice, roles.bronze)).toBe(false);
     const set = await tierSet(roles.silver, 500);
     expect(text(set)).toContain('0 member(s) qualify now');
     await award(w.users.alice, 400); // lifetime 570
-    await membersIdle();
+    await w.membersIdle();
     expect(w.fake.memberRoles(w.guildId, w.users.alice)).toEqual([roles.silver]);
     expect(
       w.fake.auditLog.filter((e) => e.targetId === w.users.alice && e.roleId === roles.bronze),
@@ -182,10 +181,10 @@ describe('tier roles', () => {
 
   it('spending never lowers a tier', async () => {
     await award(w.users.bob, 150);
-    await membersIdle();
+    await w.membersIdle();
     expect(has(w.users.bob, roles.bronze)).toBe(true);
     seedRedemption(w, w.users.bob, { name: 'Sticker', kind: 'badge', cost: 120 }, 'fulfilled', 'bob-spend');
-    await membersIdle();
+    await w.membersIdle();
     expect(w.app.services.ledger.standing(w.guildId, w.users.bob)).toMatchObject({
       balance: 30,
       lifetimeEarned: 150,
@@ -195,11 +194,11 @@ describe('tier roles', () => {
 
   it('a revoke below a threshold removes the role; crossing it again grants it again', async () => {
     await award(w.users.carol, 120);
-    await membersIdle();
+    await w.membersIdle();
     expect(has(w.users.carol, roles.bronze)).toBe(true);
     auditSince();
     await revoke(w.users.carol, 30);
-    await membersIdle();
+    await w.membersIdle();
     expect(has(w.users.carol, roles.bronze)).toBe(false);
     expect(grantRow(w.users.carol, roles.bronze)).toBe('revoked');
     expect(w.fake.auditLog.at(-1)).toMatchObject({
@@ -209,7 +208,7 @@ describe('tier roles', () => {
     });
     expect(auditSince().map((e) => e.kind)).toContain('tier.removed');
     await award(w.users.carol, 20);
-    await membersIdle();
+    await w.membersIdle();
     expect(has(w.users.carol, roles.bronze)).toBe(true);
     expect(grantRow(w.users.carol, roles.bronze)).toBe('granted');
   });
@@ -217,13 +216,13 @@ describe('tier roles', () => {
   it('setting a tier grants it to members who already qualify; a raised threshold takes it back', async () => {
     const set = await tierSet(roles.gold, 150);
     expect(text(set)).toContain('2 member(s) qualify now'); // alice 570, bob 150
-    await membersIdle();
+    await w.membersIdle();
     expect(has(w.users.alice, roles.gold)).toBe(true);
     expect(has(w.users.bob, roles.gold)).toBe(true);
     const raised = await tierSet(roles.gold, 300);
     expect(text(raised)).toContain('now needs **300 lifetime Sparks** (was 150). 1 member(s) qualify.');
     expect(text(raised)).toContain('lose it');
-    await membersIdle();
+    await w.membersIdle();
     expect(has(w.users.alice, roles.gold)).toBe(true);
     expect(has(w.users.bob, roles.gold)).toBe(false);
     await w.slash(w.users.mod, 'sparks-admin tier remove', { role: roles.gold }).reply();
@@ -244,7 +243,7 @@ describe('tier roles', () => {
     });
     db.close();
     await w.restartBot();
-    await membersIdle();
+    await w.membersIdle();
     expect(has(w.users.bob, roles.silver)).toBe(true);
   });
 
@@ -258,7 +257,7 @@ describe('tier roles', () => {
     w.fake.updateRole(w.guildId, roles.silver, { position: 99 });
     auditSince();
     await award(w.users.carol, 500);
-    await membersIdle();
+    await w.membersIdle();
     expect(has(w.users.carol, roles.silver)).toBe(false);
     expect(grantRow(w.users.carol, roles.silver)).toBeUndefined();
     expect(auditSince().filter((e) => e.kind === 'tier.failed')).toEqual([
@@ -270,7 +269,7 @@ describe('tier roles', () => {
     // Fixing the role and setting the tier again catches her up.
     w.fake.updateRole(w.guildId, roles.silver, { position: 3 });
     await tierSet(roles.silver, 500);
-    await membersIdle();
+    await w.membersIdle();
     expect(has(w.users.carol, roles.silver)).toBe(true);
     expect(verifyLedger(w.app.services.db.sqlite).ok).toBe(true);
   });

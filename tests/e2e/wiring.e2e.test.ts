@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startWorld, type BotWorld } from '../helpers/bot.ts';
+import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { addReward, fund, redeem } from '../helpers/shop.ts';
 
 let w: BotWorld;

@@ -1,13 +1,13 @@
 import { expect } from 'vitest';
-import { auditLogPlugin } from '../../src/discord/listeners/audit-log.ts';
-import { campaignsPlugin } from '../../src/discord/listeners/campaigns.ts';
-import { interactions } from '../../src/discord/listeners/interactions.ts';
-import type { EmojiInput } from '../fake-discord/index.ts';
-import type { BotWorld } from './bot.ts';
+import { auditLogPlugin } from '../../src/discord/plugins/audit-log.ts';
+import { campaignsPlugin } from '../../src/discord/plugins/campaigns.ts';
+import { interactionsPlugin } from '../../src/discord/plugins/interactions.ts';
+import type { EmojiInput } from '../../testkit/fake-discord/index.ts';
+import type { BotWorld } from '../../testkit/bot.ts';
 
 /** The real plugins, with a short audit interval and scheduler re-check so tests run fast. */
 export const fastPlugins = () => [
-  interactions,
+  interactionsPlugin(),
   auditLogPlugin({ intervalMs: 150 }),
   campaignsPlugin({ maxTimerMs: 50 }),
 ];
@@ -52,7 +52,7 @@ export function campaignKit(w: BotWorld) {
       const handle = w.slash(w.users.mod, 'sparks-admin campaign start', options);
       return handle.final();
     },
-    campaign: (id: number) => s().campaigns.store.byId(id)!,
+    campaign: (id: number) => s().campaigns.byId(id)!,
     campaignOn: (messageId: string) =>
       s()
         .campaigns.list(w.guildId, 100)

@@ -43,3 +43,17 @@ export function freshLedger(options: { file?: boolean } = {}) {
 
 export const MOD = { type: 'moderator', id: '100000000000000001' } as const;
 export const G = '200000000000000001';
+
+/** Credits a member of guild G through the ledger, as MOD's award (test set-up). */
+export function award(ledger: Ledger, userId: string, amount: number, key: string, reason?: string) {
+  return ledger.credit({
+    guildId: G,
+    userId,
+    source: 'award',
+    kind: 'award',
+    amount,
+    key,
+    actor: MOD,
+    ...(reason === undefined ? {} : { reason }),
+  });
+}

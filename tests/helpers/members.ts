@@ -1,5 +1,5 @@
 import { loadImage } from '@napi-rs/canvas';
-import type { BotWorld } from './bot.ts';
+import type { BotWorld } from '../../testkit/bot.ts';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

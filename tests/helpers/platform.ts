@@ -6,6 +6,7 @@ import type { Clock } from '../../src/core/clock.ts';
 import { silentLogger } from '../../src/log.ts';
 import { PlatformService } from '../../src/platform/service.ts';
 import { SettingsService } from '../../src/settings/settings.ts';
+import { TierService } from '../../src/tiers/tiers.ts';
 import { fakeClock, G } from './db.ts';
 
 export const SECRET_A = `whsec_${Buffer.alloc(32, 'a').toString('base64')}`;
@@ -47,15 +48,18 @@ export async function startPlatform(
     extra?: Partial<Pick<HttpDeps, 'health' | 'extraRoutes'>>;
   } = {},
 ): Promise<Platform> {
-  const ledger = new Ledger(db, options.clock ?? fakeClock());
-  const settings = new SettingsService(db, DEFAULTS);
+  const clock = options.clock ?? fakeClock();
+  const ledger = new Ledger(db, clock);
+  const settings = new SettingsService({ db, defaults: DEFAULTS });
   const platform = new PlatformService({ db, ledger, settings });
+  const tiers = new TierService({ db, ledger, clock });
   const server = await startHttpServer(
     {
       db,
       ledger,
       settings,
       platform,
+      tiers,
       logger: silentLogger,
       config: {
         webhookSecrets: options.secrets ?? [SECRET_A],

@@ -3,80 +3,45 @@ import type { AuditEvent } from '../../src/audit.ts';
 import { openDatabase, type Db } from '../../src/db/open.ts';
 import { formatReport, verifyLedger } from '../../src/db/verify.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
-import type { RewardRow } from '../../src/shop/rewards.ts';
-import {
-  buttons,
-  text,
-  type InteractionHandle,
-  type OptionValue,
-  type ResponseView,
-} from '../fake-discord/index.ts';
-import type { BotWorld } from './bot.ts';
+import { text } from '../../testkit/fake-discord/index.ts';
+import type { BotWorld } from '../../testkit/bot.ts';
+import { addReward, click, fund, openConfirmation } from '../../testkit/world.ts';
 
-export const ROLE_ROUTE = '/guilds/:g/members/:u/roles/:r';
+// The world actions live in testkit/ (reliability uses them too); tests import them here.
+export {
+  ROLE_ROUTE,
+  addReward,
+  balanceOf,
+  click,
+  fund,
+  hasRole,
+  openConfirmation,
+  type Confirmation,
+} from '../../testkit/world.ts';
 
-/** Mints Sparks for a member straight through the ledger (the award command is tested elsewhere). */
-export function fund(w: BotWorld, userId: string, amount: number): void {
-  w.app.services.ledger.credit({
-    guildId: w.guildId,
-    userId,
-    source: 'award',
-    kind: 'award',
-    amount,
-    key: `test-fund:${userId}:${Math.random()}`,
-    actor: { type: 'moderator', id: w.users.mod },
-    reason: 'test',
+let scenarios = 0;
+/**
+ * A fresh member with 1,000 Sparks, a fresh safe role below the bot, and a role reward for
+ * it (300 Sparks unless told); names are numbered per test file.
+ */
+export async function roleRewardScenario(
+  w: BotWorld,
+  options: { cost?: number; stock?: number; duration?: string } = {},
+) {
+  scenarios += 1;
+  const n = scenarios;
+  const member = w.fake.addMember(w.guildId, { username: `member${n}` }).userId;
+  fund(w, member, 1000);
+  const role = w.fake.createRole(w.guildId, { name: `Perk ${n}`, position: 2 });
+  const reward = await addReward(w, {
+    name: `Perk ${n}`,
+    cost: options.cost ?? 300,
+    kind: 'role',
+    role: role.id,
+    ...(options.stock !== undefined ? { stock: options.stock } : {}),
+    ...(options.duration ? { duration: options.duration } : {}),
   });
-}
-
-export const balanceOf = (w: BotWorld, userId: string) =>
-  w.app.services.ledger.standing(w.guildId, userId).balance;
-export const hasRole = (w: BotWorld, userId: string, roleId: string) =>
-  w.fake.memberRoles(w.guildId, userId)?.includes(roleId) ?? false;
-
-/** `/sparks-admin reward add` as the moderator; returns the stored reward. */
-export async function addReward(
-  w: BotWorld,
-  options: Record<string, OptionValue> & { name: string; cost: number; kind: string },
-): Promise<RewardRow> {
-  const reply = await w.slash(w.users.mod, 'sparks-admin reward add', options).final();
-  expect(text(reply), text(reply)).toContain(`Added **${options.name}**`);
-  return w.app.services.rewards.find(w.guildId, options.name);
-}
-
-export interface Confirmation {
-  handle: InteractionHandle;
-  reply: ResponseView;
-  messageId: string;
-  confirmId: string;
-  cancelId: string;
-}
-
-/** `/sparks redeem reward:<value>` → the private confirmation with its buttons. */
-export async function openConfirmation(
-  w: BotWorld,
-  userId: string,
-  reward: string,
-  extra: { locale?: string } = {},
-): Promise<Confirmation> {
-  const handle = w.slash(userId, 'sparks redeem', { reward }, extra);
-  const reply = await handle.reply();
-  const found = buttons(reply);
-  const confirm = found.find((b) => b.customId?.startsWith('shop-confirm:'));
-  const cancel = found.find((b) => b.customId?.startsWith('shop-cancel:'));
-  if (!confirm?.customId || !cancel?.customId || !handle.originalMessageId)
-    throw new Error(`no confirmation: ${text(reply)}`);
-  return {
-    handle,
-    reply,
-    messageId: handle.originalMessageId,
-    confirmId: confirm.customId,
-    cancelId: cancel.customId,
-  };
-}
-
-export function click(w: BotWorld, userId: string, messageId: string, customId: string, force = false) {
-  return w.fake.clickButton({ channelId: w.channelId, userId, messageId, customId, force });
+  return { member, role, reward };
 }
 
 /** Opens the confirmation, presses Confirm, and returns what the member finally reads. */

@@ -5,19 +5,10 @@ import { join } from 'node:path';
 import { openDatabase } from '../../src/db/open.ts';
 import { ISSUANCE, Ledger, MEMBER } from '../../src/ledger/ledger.ts';
 import { DAY_MS } from '../../src/core/clock.ts';
-import { freshLedger, G, MOD } from '../helpers/db.ts';
+import { award as awardOf, freshLedger, G, MOD } from '../helpers/db.ts';
 
 const award = (ledger: Ledger, userId: string, amount: number, key: string) =>
-  ledger.credit({
-    guildId: G,
-    userId,
-    source: 'award',
-    kind: 'award',
-    amount,
-    key,
-    actor: MOD,
-    reason: 'test',
-  });
+  awardOf(ledger, userId, amount, key, 'test');
 
 function expectCode(fn: () => unknown, code: ErrorCode) {
   let caught: unknown;

@@ -8,7 +8,8 @@ let env: ReturnType<typeof freshLedger>;
 let members: MembersService;
 beforeEach(() => {
   env = freshLedger();
-  members = new MembersService(env.db, env.ledger, new TierService(env.db, env.ledger, env.clock));
+  const { db, ledger, clock } = env;
+  members = new MembersService({ db, ledger, tiers: new TierService({ db, ledger, clock }) });
 });
 afterEach(() => env.db.cleanup());
 

@@ -27,9 +27,9 @@ describe('moderator awards', () => {
     cleanup = db.cleanup;
     const clock = fakeClock();
     const ledger = new Ledger(db, clock);
-    const settings = new SettingsService(db, DEFAULTS, clock);
+    const settings = new SettingsService({ db, defaults: DEFAULTS, clock });
     const audit = new AuditQueue();
-    const awards = new AwardService(db, ledger, settings, clock, audit);
+    const awards = new AwardService({ db, ledger, settings, clock, audit });
     const input = {
       guildId: G,
       moderatorId: MODERATOR,
@@ -51,7 +51,7 @@ describe('moderator awards', () => {
   it('several processes awarding at once never take a moderator past the daily limit', async () => {
     const db = freshDb({ file: true });
     cleanup = db.cleanup;
-    new SettingsService(db, DEFAULTS).update(G, { dailyAwardLimit: 100 });
+    new SettingsService({ db, defaults: DEFAULTS }).update(G, { dailyAwardLimit: 100 });
     const file = join(db.dir!, 'sparks.db');
     // Each process tries five awards of 10; together they ask for 200 against a limit of 100.
     const script = (p: number) => `
@@ -61,7 +61,7 @@ describe('moderator awards', () => {
       const { AwardService } = await import('./src/moderation/awards.ts');
       const db = openDatabase(${JSON.stringify(file)});
       const ledger = new Ledger(db);
-      const awards = new AwardService(db, ledger, new SettingsService(db, ${JSON.stringify(DEFAULTS)}), Date.now);
+      const awards = new AwardService({ db, ledger, settings: new SettingsService({ db, defaults: ${JSON.stringify(DEFAULTS)} }), clock: Date.now });
       let ok = 0;
       for (let i = 0; i < 5; i++) {
         try {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startWorld, type BotWorld } from '../helpers/bot.ts';
+import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 
 let w: BotWorld;
 afterEach(async () => {

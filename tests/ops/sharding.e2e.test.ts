@@ -1,26 +1,17 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MIGRATIONS_FOLDER, openDatabase } from '../../src/db/open.ts';
 import { deployCommands } from '../../src/discord/deploy.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
-import { FakeDiscord, Permissions, text } from '../fake-discord/index.ts';
-import { buildBot } from '../helpers/build.ts';
+import { FakeDiscord, Permissions, text } from '../../testkit/fake-discord/index.ts';
+import { builtBotForFile, cleanupAfterEach, spawnBot } from '../helpers/processes.ts';
 
-const root = join(import.meta.dirname, '../..');
 const MIGRATIONS = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).length;
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-let build: ReturnType<typeof buildBot>;
-beforeAll(() => {
-  build = buildBot();
-});
-afterAll(() => build.dispose());
+const cleanups = cleanupAfterEach();
+const build = builtBotForFile();
 
 /** A fake Discord with one guild per shard (ids routed to it): a channel, a moderator, members. */
 async function shardedWorld(members: number) {
@@ -65,32 +56,22 @@ async function shardedWorld(members: number) {
 
 /** `npm start`'s command (the built bot) as a child process; resolves once every shard has logged ready. */
 async function startBot(env: Record<string, string>) {
-  const child = spawn(process.execPath, build.args, {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  cleanups.push(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
+  const bot = spawnBot(build().args, env, cleanups);
+  const out = bot.output;
   const lines = (msg: string) =>
-    out
+    out()
       .split('\n')
       .filter((l) => l.includes(`"msg":"${msg}"`))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-  await expect.poll(() => out, { timeout: 30_000 }).toContain('all shards ready');
+  await expect.poll(out, { timeout: 30_000 }).toContain('all shards ready');
   // Each shard logs its own ready line once its plugins have started, which may be after
   // the manager's 'all shards ready'.
   await expect.poll(() => lines('Sparks is ready').length, { timeout: 15_000 }).toBe(2);
   return {
     lines,
     async stop() {
-      child.kill('SIGTERM');
-      return exited;
+      bot.child.kill('SIGTERM');
+      return bot.exited;
     },
   };
 }

@@ -5,13 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open.ts';
 import { OutboxStore } from '../../src/db/outbox-store.ts';
 import { CAMPAIGN_BUDGET, Ledger } from '../../src/ledger/ledger.ts';
-import {
-  enqueueOutbox,
-  OutboxDispatcher,
-  outboxStats,
-  registerCreditedEvents,
-} from '../../src/platform/outbox.ts';
-import { fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
+import { Outbox, OutboxDispatcher } from '../../src/platform/outbox.ts';
+import { award, fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
 import { ALICE, BOB, CAROL, SECRET_A } from '../helpers/platform.ts';
 
 const cleanups: (() => unknown)[] = [];
@@ -27,20 +22,15 @@ function setup(file = true) {
   cleanups.push(() => db.cleanup());
   const clock = nowClock();
   const ledger = new Ledger(db, clock);
-  registerCreditedEvents(ledger);
+  const store = new OutboxStore(db);
+  const outbox = new Outbox({ db, store });
+  outbox.registerCreditedEvents(ledger);
   let n = 0;
-  const credit = (userId: string, amount: number) =>
-    ledger.credit({
-      guildId: G,
-      userId,
-      source: 'award',
-      kind: 'award',
-      amount,
-      key: `k${++n}`,
-      actor: MOD,
-      reason: `award ${n}`,
-    });
-  return { db, clock, ledger, credit, store: new OutboxStore(db.sqlite) };
+  const credit = (userId: string, amount: number) => {
+    n++;
+    return award(ledger, userId, amount, `k${n}`, `award ${n}`);
+  };
+  return { db, clock, ledger, credit, store, outbox };
 }
 
 interface Received {
@@ -112,7 +102,7 @@ function expectInOrderPerMember(received: Received[]) {
 
 describe('sparks.credited is queued in the posting transaction', () => {
   it('for credits from issuance and campaign accounts, with balance and lifetime after, and not for holds', () => {
-    const { db, ledger, credit, store } = setup(false);
+    const { ledger, credit, store, outbox } = setup(false);
     const first = credit(ALICE, 50);
     credit(ALICE, 25);
     ledger.post({
@@ -159,12 +149,12 @@ describe('sparks.credited is queued in the posting transaction', () => {
       deliveredAt: null,
       nextAttemptAt: first.transfer.createdAt,
     });
-    expect(outboxStats(db)).toEqual({ pending: 3, oldestPendingAt: first.transfer.createdAt });
+    expect(outbox.stats()).toEqual({ pending: 3, oldestPendingAt: first.transfer.createdAt });
   });
 
   it('registers once: a second registration does not queue events twice', () => {
-    const { ledger, credit, store } = setup(false);
-    registerCreditedEvents(ledger);
+    const { ledger, credit, store, outbox } = setup(false);
+    outbox.registerCreditedEvents(ledger);
     credit(ALICE, 5);
     expect(store.all()).toHaveLength(1);
   });
@@ -179,10 +169,10 @@ describe('sparks.credited is queued in the posting transaction', () => {
     expect(db.sqlite.prepare('SELECT COUNT(*) AS n FROM transfers').get()).toEqual({ n: 0 });
   });
 
-  it('enqueueOutbox queues the shop events with their own fields, inside the caller’s write', () => {
-    const { db, store } = setup(false);
+  it('enqueue queues the shop events with their own fields, inside the caller’s write', () => {
+    const { db, store, outbox } = setup(false);
     const id = db.write(() =>
-      enqueueOutbox(db, {
+      outbox.enqueue({
         guildId: G,
         userId: CAROL,
         type: 'redemption.fulfilled',
@@ -219,14 +209,14 @@ describe('OutboxDispatcher', () => {
       credit(userId, amount);
     let platform = await receiver({ fail: (_r, n) => n < 3 });
     const options = { url: platform.url, secret: SECRET_A, clock, random: () => 0.5 };
-    const first = new OutboxDispatcher({ db, ...options });
+    const first = new OutboxDispatcher({ db, store: new OutboxStore(db), ...options });
 
     expect(await first.runOnce()).toEqual({ claimed: 3, delivered: 0, failed: 3 }); // heads of Alice, Bob, Carol: 500
     expect(await first.runOnce()).toEqual({ claimed: 0, delivered: 0, failed: 0 }); // backing off
     await platform.close(); // the platform goes down
     clock.advance(1_000);
     expect(await first.runOnce()).toEqual({ claimed: 3, delivered: 0, failed: 3 });
-    const store = new OutboxStore(db.sqlite);
+    const store = new OutboxStore(db);
     expect(store.all()[0]).toMatchObject({ attempts: 2, lastError: expect.stringContaining('ECONNREFUSED') });
 
     await first.stop();
@@ -234,7 +224,7 @@ describe('OutboxDispatcher', () => {
     db.close(); // the bot restarts while the platform is still down
     const reopened = openDatabase(path);
     cleanups.push(() => reopened.close());
-    const second = new OutboxDispatcher({ db: reopened, ...options });
+    const second = new OutboxDispatcher({ db: reopened, store: new OutboxStore(reopened), ...options });
     const before = platform.received;
     platform = await receiver({ port: platform.port });
 
@@ -244,7 +234,7 @@ describe('OutboxDispatcher', () => {
       delivered += (await second.runOnce()).delivered;
     }
     expect(delivered).toBe(6);
-    const rows = new OutboxStore(reopened.sqlite).all();
+    const rows = new OutboxStore(reopened).all();
     expect(rows.every((r) => r.deliveredAt !== null)).toBe(true);
     expect(rows.map((r) => r.attempts)).toEqual([3, 3, 1, 3, 1, 1]);
     expect(rows[0]!.lastError).toContain('ECONNREFUSED');
@@ -273,6 +263,7 @@ describe('OutboxDispatcher', () => {
     const platform = await receiver({ fail: (r) => aliceFails && r.userId === ALICE });
     const dispatcher = new OutboxDispatcher({
       db,
+      store: new OutboxStore(db),
       url: platform.url,
       secret: SECRET_A,
       clock,
@@ -301,8 +292,22 @@ describe('OutboxDispatcher', () => {
     const other = openDatabase(db.path);
     cleanups.push(() => other.close());
     const platform = await receiver();
-    const a = new OutboxDispatcher({ db, url: platform.url, secret: SECRET_A, clock, batchSize: 5 });
-    const b = new OutboxDispatcher({ db: other, url: platform.url, secret: SECRET_A, clock, batchSize: 5 });
+    const a = new OutboxDispatcher({
+      db,
+      store: new OutboxStore(db),
+      url: platform.url,
+      secret: SECRET_A,
+      clock,
+      batchSize: 5,
+    });
+    const b = new OutboxDispatcher({
+      db: other,
+      store: new OutboxStore(other),
+      url: platform.url,
+      secret: SECRET_A,
+      clock,
+      batchSize: 5,
+    });
     for (let pass = 0; pass < 20 && platform.received.length < 36; pass++) {
       const [ra, rb] = await Promise.all([a.runOnce(), b.runOnce()]);
       if (pass === 0) expect([ra.claimed, rb.claimed]).toEqual([5, 5]);
@@ -318,7 +323,13 @@ describe('OutboxDispatcher', () => {
     credit(ALICE, 5);
     const platform = await receiver();
     store.lease(1, clock() + 60_000); // a dispatcher claimed it, then crashed
-    const dispatcher = new OutboxDispatcher({ db, url: platform.url, secret: SECRET_A, clock });
+    const dispatcher = new OutboxDispatcher({
+      db,
+      store: new OutboxStore(db),
+      url: platform.url,
+      secret: SECRET_A,
+      clock,
+    });
     expect((await dispatcher.runOnce()).claimed).toBe(0);
     clock.advance(60_000);
     expect(await dispatcher.runOnce()).toEqual({ claimed: 1, delivered: 1, failed: 0 });
@@ -328,7 +339,13 @@ describe('OutboxDispatcher', () => {
   it('backs off exponentially from 1 s to at most 10 minutes, with up to half as jitter', () => {
     const { db } = setup(false);
     const make = (r: number) =>
-      new OutboxDispatcher({ db, url: 'http://127.0.0.1:9/', secret: SECRET_A, random: () => r });
+      new OutboxDispatcher({
+        db,
+        store: new OutboxStore(db),
+        url: 'http://127.0.0.1:9/',
+        secret: SECRET_A,
+        random: () => r,
+      });
     const none = make(0.999_999);
     const most = make(0);
     expect([1, 2, 3, 4, 10, 11, 50].map((n) => Math.round(none.backoff(n) / 1000))).toEqual([
@@ -338,11 +355,12 @@ describe('OutboxDispatcher', () => {
   });
 
   it('runs in the background between start() and stop(), and prunes delivered rows after the retention', async () => {
-    const { db, credit, store } = setup();
+    const { db, credit, store, outbox } = setup();
     const platform = await receiver();
     credit(ALICE, 1);
     const dispatcher = new OutboxDispatcher({
       db,
+      store: new OutboxStore(db),
       url: platform.url,
       secret: SECRET_A,
       pollMs: 5,
@@ -355,9 +373,15 @@ describe('OutboxDispatcher', () => {
     for (let i = 0; i < 200 && platform.received.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
     await dispatcher.stop();
     expect(platform.received.map((r) => r.userId)).toEqual([ALICE, BOB]);
-    expect(outboxStats(db).pending).toBe(0);
+    expect(outbox.stats().pending).toBe(0);
     // The first pass pruned nothing yet; a new dispatcher prunes on its first pass.
-    await new OutboxDispatcher({ db, url: platform.url, secret: SECRET_A, retentionMs: 0 }).runOnce();
+    await new OutboxDispatcher({
+      db,
+      store: new OutboxStore(db),
+      url: platform.url,
+      secret: SECRET_A,
+      retentionMs: 0,
+    }).runOnce();
     expect(store.all()).toEqual([]);
   });
 });

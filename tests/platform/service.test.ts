@@ -27,7 +27,7 @@ function setup() {
   cleanup = () => db.cleanup();
   const clock = fakeClock();
   const ledger = new Ledger(db, clock);
-  const settings = new SettingsService(db, DEFAULTS);
+  const settings = new SettingsService({ db, defaults: DEFAULTS });
   const service = new PlatformService({ db, ledger, settings });
   let n = 0;
   const apply = (body: object, id = `evt_${++n}`) => service.apply(id, event(body));

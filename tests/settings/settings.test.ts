@@ -14,7 +14,7 @@ const defaults = {
 describe('guild settings', () => {
   it('falls back to the environment defaults, and a patch overrides only what it names', () => {
     const db = freshDb();
-    const settings = new SettingsService(db, defaults);
+    const settings = new SettingsService({ db, defaults });
     expect(settings.get(G)).toMatchObject({
       logChannelId: null,
       imagesEnabled: true,
@@ -44,7 +44,7 @@ describe('guild settings', () => {
     [{ planSparks: { 'bad plan!': 5 } }, 'plan_sparks'],
   ])('refuses %j naming %s, and writes nothing', (patch, field) => {
     const db = freshDb();
-    const settings = new SettingsService(db, defaults);
+    const settings = new SettingsService({ db, defaults });
     try {
       settings.update(G, { logChannelId: '1', ...patch });
       throw new Error('expected a refusal');

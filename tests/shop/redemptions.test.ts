@@ -13,7 +13,7 @@ import {
   type RoleGranter,
 } from '../../src/shop/redemptions.ts';
 import { RewardService, type RewardFields } from '../../src/shop/rewards.ts';
-import { fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
+import { award, fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
 
 const ROLE = '300000000000000001';
 const VIP = '300000000000000002';
@@ -24,18 +24,9 @@ function shop(db: Db & { cleanup?: () => void } = freshDb()) {
   const events: AuditEvent[] = [];
   audit.onRecord(() => events.push(...audit.take(100)));
   const ledger = new Ledger(db, clock);
-  const rewards = new RewardService(db, clock, audit);
-  const redemptions = new RedemptionService(db, ledger, rewards, clock, audit);
-  const fund = (userId: string, amount: number) =>
-    ledger.credit({
-      guildId: G,
-      userId,
-      source: 'award',
-      kind: 'award',
-      amount,
-      key: `fund:${userId}:${amount}`,
-      actor: MOD,
-    });
+  const rewards = new RewardService({ db, clock, audit });
+  const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit });
+  const fund = (userId: string, amount: number) => award(ledger, userId, amount, `fund:${userId}:${amount}`);
   const add = (fields: Partial<RewardFields> & { name: string }) =>
     rewards.add(G, MOD.id, { cost: 100, kind: 'badge', ...fields });
   let n = 0;
@@ -305,7 +296,13 @@ describe('recovery', () => {
       unresolved: 0,
     });
     // The process crashed; the next one on the same database settles them.
-    const next = new RedemptionService(w.db, w.ledger, w.rewards, w.clock, new AuditQueue());
+    const next = new RedemptionService({
+      db: w.db,
+      ledger: w.ledger,
+      rewards: w.rewards,
+      clock: w.clock,
+      audit: new AuditQueue(),
+    });
     const result = await next.recover(G, roles);
     expect(result.fulfilled.map((r) => r.id)).toEqual([rA.id]);
     expect(result.refunded.map((r) => [r.id, r.failureCode])).toEqual([

@@ -8,7 +8,7 @@ let env: ReturnType<typeof freshLedger>;
 let tiers: TierService;
 beforeEach(() => {
   env = freshLedger();
-  tiers = new TierService(env.db, env.ledger, env.clock);
+  tiers = new TierService({ db: env.db, ledger: env.ledger, clock: env.clock });
 });
 afterEach(() => env.db.cleanup());
 

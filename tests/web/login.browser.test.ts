@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, launchBrowser, openPage } from '../helpers/browser.ts';
-import { startWorld, type BotWorld } from '../helpers/bot.ts';
+import { freePort, launchBrowser, openPage } from '../../testkit/browser.ts';
+import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 
 const CLIENT_SECRET = 'fake-client-secret-0123456789';
 const SESSION_SECRET = 'a-session-secret-that-is-long-enough-0123456789';

@@ -63,6 +63,7 @@ export const en = {
   'audit.field.returned': 'Budget returned',
   'audit.field.settings': 'Settings',
   'audit.value.yes': 'yes',
+  'audit.value.no': 'no',
 } as const;
 
 export const ko: Record<keyof typeof en, string> = {
@@ -129,4 +130,5 @@ export const ko: Record<keyof typeof en, string> = {
   'audit.field.returned': '반환된 예산',
   'audit.field.settings': '설정',
   'audit.value.yes': '예',
+  'audit.value.no': '아니요',
 };

@@ -32,17 +32,17 @@ const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.REWARD_UNAVAILABLE': 'That reward is not available right now.',
   'SPARKS.SOLD_OUT': 'Sold out: no {name} left.',
   'SPARKS.LIMIT_REACHED': 'You already redeemed {name} the maximum {limit} time(s).',
-  'SPARKS.ROLE_REQUIRED': 'You need the {role} role for that.',
+  'SPARKS.ROLE_REQUIRED': 'You need the <@&{roleId}> role for that.',
   'SPARKS.ROLE_UNSAFE': 'That role is not safe to hand out: {reason}',
   'SPARKS.FULFILMENT_FAILED': 'That could not be completed ({reason}). Your Sparks were returned.',
   'SPARKS.REDEMPTION_NOT_FOUND': 'That redemption does not exist or was already handled.',
   'SPARKS.BOT_BUSY': 'Sparks is busy right now. Please try again in a moment.',
-  'SPARKS.TIER_NOT_FOUND': '{role} is not a tier role. See `/sparks-admin tier list`.',
+  'SPARKS.TIER_NOT_FOUND': '<@&{roleId}> is not a tier role. See `/sparks-admin tier list`.',
   'SPARKS.TIER_INVALID': 'That tier cannot be saved: {reason}',
   'SPARKS.MISSING_PERMISSION':
     'I am missing the **{permission}** permission in {channel}. Give my role that permission there, or pick another channel.',
   'SPARKS.OUT_OF_RANGE': '`{field}` must be a whole number from {min} to {max}.',
-  'SPARKS.ALREADY_OWNED': 'You already have {name}, so there is nothing to redeem. Nothing was spent.',
+  'SPARKS.ALREADY_OWNED': 'You already have <@&{roleId}>, so there is nothing to redeem. Nothing was spent.',
   'SPARKS.REDEEM_INPUT_INVALID':
     '“{label}” was not accepted: {hint} Nothing was spent; press Confirm to try again.',
 };
@@ -74,17 +74,18 @@ const errorsKo: Record<ErrorCode, string> = {
   'SPARKS.REWARD_UNAVAILABLE': '지금은 이 보상을 이용할 수 없습니다.',
   'SPARKS.SOLD_OUT': '품절: {name} 재고가 없습니다.',
   'SPARKS.LIMIT_REACHED': '{name}은(는) 최대 {limit}회까지 교환할 수 있으며 이미 모두 사용했습니다.',
-  'SPARKS.ROLE_REQUIRED': '{role} 역할이 필요합니다.',
+  'SPARKS.ROLE_REQUIRED': '<@&{roleId}> 역할이 필요합니다.',
   'SPARKS.ROLE_UNSAFE': '이 역할은 지급하기에 안전하지 않습니다: {reason}',
   'SPARKS.FULFILMENT_FAILED': '완료할 수 없었습니다 ({reason}). Sparks는 반환되었습니다.',
   'SPARKS.REDEMPTION_NOT_FOUND': '해당 교환 요청이 없거나 이미 처리되었습니다.',
   'SPARKS.BOT_BUSY': 'Sparks가 지금 바쁩니다. 잠시 후 다시 시도해 주세요.',
-  'SPARKS.TIER_NOT_FOUND': '{role}은(는) 등급 역할이 아닙니다. `/sparks-admin tier list`를 확인하세요.',
+  'SPARKS.TIER_NOT_FOUND': '<@&{roleId}>은(는) 등급 역할이 아닙니다. `/sparks-admin tier list`를 확인하세요.',
   'SPARKS.TIER_INVALID': '등급을 저장할 수 없습니다: {reason}',
   'SPARKS.MISSING_PERMISSION':
     '{channel} 채널에서 **{permission}** 권한이 없습니다. 그 채널에서 제 역할에 권한을 주거나 다른 채널을 고르세요.',
   'SPARKS.OUT_OF_RANGE': '`{field}`는 {min}에서 {max} 사이의 정수여야 합니다.',
-  'SPARKS.ALREADY_OWNED': '이미 {name}을(를) 가지고 있어 교환할 것이 없습니다. 사용된 Sparks는 없습니다.',
+  'SPARKS.ALREADY_OWNED':
+    '이미 <@&{roleId}>을(를) 가지고 있어 교환할 것이 없습니다. 사용된 Sparks는 없습니다.',
   'SPARKS.REDEEM_INPUT_INVALID':
     '“{label}” 값을 받을 수 없습니다: {hint} 사용된 Sparks는 없습니다. 확인을 눌러 다시 시도하세요.',
 };

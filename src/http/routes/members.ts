@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { PlatformStore } from '../../db/platform-store.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
 import { fieldErrors } from '../../platform/schemas.ts';
+import type { TierService } from '../../tiers/tiers.ts';
 import { sendError } from '../errors.ts';
 
 const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17–20 digits)');
@@ -26,7 +26,7 @@ const query = z.object({
  */
 export function membersRoute(
   app: FastifyInstance,
-  deps: { ledger: Ledger; store: PlatformStore; token: string; defaultGuildId: string | undefined },
+  deps: { ledger: Ledger; tiers: TierService; token: string; defaultGuildId: string | undefined },
 ): void {
   const expected = digest(deps.token);
   app.get('/v1/members/:discordUserId', async (request, reply) => {
@@ -57,8 +57,7 @@ export function membersRoute(
     }
     const userId = p.data.discordUserId;
     const standing = deps.ledger.standing(guildId, userId);
-    const tier = deps.store.tierAtOrBelow(guildId, standing.lifetimeEarned);
-    const next = deps.store.tierAbove(guildId, standing.lifetimeEarned);
+    const { tier, next } = deps.tiers.standing(guildId, standing.lifetimeEarned);
     const { entries } = deps.ledger.history(guildId, userId, { limit: q.data.limit ?? 10 });
     return reply.send({
       guild_id: guildId,

@@ -1,10 +1,10 @@
-import type { BotWorld } from '../../../tests/helpers/bot.ts';
+import type { BotWorld } from '../../../testkit/bot.ts';
 import {
   buttons,
   type InteractionHandle,
   type MessageView,
   type OptionValue,
-} from '../../../tests/fake-discord/index.ts';
+} from '../../../testkit/fake-discord/index.ts';
 
 /** Prints a readable transcript of a scripted session against the fake Discord. */
 export class Transcript {

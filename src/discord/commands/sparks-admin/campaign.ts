@@ -7,12 +7,12 @@ import {
   type ChatInputCommandInteraction,
   type Message,
   type ModalSubmitInteraction,
+  messageLink,
 } from 'discord.js';
 import {
   MAX_CLAIMS,
   MAX_MEMBER_DAYS,
   MAX_NAME_LENGTH,
-  messageLink,
   type CampaignSummary,
   type StartInput,
 } from '../../../campaigns/campaigns.ts';
@@ -20,12 +20,14 @@ import { parseDuration, parseEmoji, parseMessageRef, type MessageRef } from '../
 import { MAX_AMOUNT, MIN_AMOUNT } from '../../../ledger/amount.ts';
 import { SparksError } from '../../../core/errors.ts';
 import { formatNumber, type Locale, type Translate } from '../../i18n/index.ts';
-import { campaignRuntime } from '../../listeners/campaigns.ts';
 import { respond } from '../../reply.ts';
 import type { Ctx, Subcommand } from '../../types.ts';
 import { describe } from '../build.ts';
 
 export const CAMPAIGN_COLOR = 0x2ecc71;
+
+/** A link to the campaign's message. */
+const campaignLink = (c: MessageRef) => messageLink(c.channelId, c.messageId, c.guildId);
 
 /** What the bot needs in a campaign's channel, with the names Discord shows for them. */
 const CHANNEL_PERMISSIONS: [bigint, string][] = [
@@ -51,7 +53,7 @@ type LaunchInteraction = ChatInputCommandInteraction | ModalSubmitInteraction;
  * reactions already on the message.
  */
 export async function launchCampaign(ctx: Ctx<LaunchInteraction>, input: LaunchInput): Promise<void> {
-  const { interaction, services, guildId, userId, t, locale } = ctx;
+  const { interaction, services, provided, guildId, userId, t, locale } = ctx;
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const endsInMs = input.endsIn ? parseDuration(input.endsIn) : null;
   const message = await fetchCampaignMessage(ctx, input.ref);
@@ -72,7 +74,7 @@ export async function launchCampaign(ctx: Ctx<LaunchInteraction>, input: LaunchI
     throw reactionError(e, message);
   }
   const campaign = services.campaigns.start(start);
-  const runtime = campaignRuntime(interaction.client);
+  const runtime = provided.get('campaigns');
   const active = services.campaigns.allActive().find((c) => c.id === campaign.id);
   if (active) void runtime.reconcile(active).catch(() => undefined);
   const embed = new EmbedBuilder()
@@ -81,7 +83,7 @@ export async function launchCampaign(ctx: Ctx<LaunchInteraction>, input: LaunchI
     .setDescription(
       t('campaign.started.body', {
         emoji: campaign.emojiDisplay,
-        link: messageLink(campaign),
+        link: campaignLink(campaign),
         sparks: campaign.sparks,
       }),
     )
@@ -280,10 +282,10 @@ export const campaignEnd: Subcommand = {
         .setAutocomplete(true)
         .setMaxLength(100),
     ),
-  async execute({ interaction, services, guildId, userId, t, locale }) {
+  async execute({ interaction, services, provided, guildId, userId, t, locale }) {
     const campaign = services.campaigns.findActive(guildId, interaction.options.getString('campaign', true));
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    const result = await campaignRuntime(interaction.client).end(campaign.id, 'moderator', userId);
+    const result = await provided.get('campaigns').end(campaign.id, 'moderator', userId);
     const embed = summaryEmbed(t, locale, result.summary);
     await respond(interaction, {
       ...(result.ended ? {} : { content: t('campaign.ended.already') }),
@@ -336,7 +338,7 @@ export const campaignList: Subcommand = {
         parts.push(t('campaign.list.returned', { returned: s.returned }));
       if (c.status === 'active' && c.endsAt !== null)
         parts.push(t('campaign.list.ends', { when: `<t:${Math.floor(c.endsAt / 1000)}:R>` }));
-      parts.push(messageLink(c));
+      parts.push(campaignLink(c));
       embed.addFields({ name: clip(`${c.name} (#${c.id})`, 256), value: clip(parts.join('\n'), 1024) });
     }
     await respond(interaction, { embeds: [embed], ephemeral: true });
@@ -349,7 +351,7 @@ export function summaryEmbed(t: Translate, locale: Locale, s: CampaignSummary): 
   const embed = new EmbedBuilder()
     .setColor(0x3498db)
     .setTitle(t('campaign.ended.title', { name: c.name }))
-    .setDescription(`${t(`campaign.end_reason.${c.endReason ?? 'moderator'}`)} · ${messageLink(c)}`)
+    .setDescription(`${t(`campaign.end_reason.${c.endReason ?? 'moderator'}`)} · ${campaignLink(c)}`)
     .addFields(
       { name: t('campaign.field.participants'), value: formatNumber(locale, s.participants), inline: true },
       { name: t('campaign.field.granted'), value: t('common.sparks', { amount: s.granted }), inline: true },

@@ -23,7 +23,6 @@ import {
   outcomeText,
   rewardGives,
   roleGranter,
-  shopRuntime,
 } from '../../shop.ts';
 import type { ComponentHandler, ComponentInteraction, Ctx, Subcommand } from '../../types.ts';
 import { describe } from '../build.ts';
@@ -219,7 +218,7 @@ async function redeemConfirmed(
   c: Confirmation,
   input: string | null,
 ): Promise<void> {
-  const { services, guildId, userId, t, locale, log } = ctx;
+  const { services, provided, guildId, userId, t, locale, log } = ctx;
   let reservation: Reservation;
   try {
     reservation = services.redemptions.reserve({
@@ -257,7 +256,8 @@ async function redeemConfirmed(
   await interaction
     .deferUpdate()
     .catch((err: unknown) => log.warn({ err }, 'could not defer the confirmation'));
-  const runtime = shopRuntime(interaction.client);
+  // Without a running shop (stopped, or left out of the app) the grant just runs unwatched.
+  const runtime = provided.find('shop');
   const guild = interaction.guild ?? (await interaction.client.guilds.fetch(guildId));
   const result = await services.redemptions.fulfil(redemption, roleGranter(guild, runtime?.signal), {
     notified: true,

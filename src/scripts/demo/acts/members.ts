@@ -1,8 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { membersIdle } from '../../../discord/listeners/members.ts';
-import { Permissions } from '../../../../tests/fake-discord/index.ts';
+import { Permissions } from '../../../../testkit/fake-discord/index.ts';
 import type { Transcript } from '../transcript.ts';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -32,7 +31,7 @@ export async function members(t: Transcript): Promise<void> {
   await t.command(users.mod, 'sparks-admin tier set', { role: admin, lifetime: 100 });
   await t.command(users.mod, 'sparks-admin tier set', { role: bronze, lifetime: 500 });
   await t.command(users.mod, 'sparks-admin tier set', { role: silver, lifetime: 1000 });
-  await membersIdle();
+  await t.world.membersIdle();
   t.note(
     `roles now: @alice ${rolesOf(users.alice)}; @bob ${rolesOf(users.bob)}; @carol ${rolesOf(users.carol)}`,
   );
@@ -43,7 +42,7 @@ export async function members(t: Transcript): Promise<void> {
     amount: 100,
     reason: 'Helpful answer',
   });
-  await membersIdle();
+  await t.world.membersIdle();
   t.note(`@bob's roles: ${rolesOf(users.bob)} (the bot does not fight the moderator)`);
   await t.command(users.mod, 'sparks-admin award', {
     member: users.carol,
@@ -51,7 +50,7 @@ export async function members(t: Transcript): Promise<void> {
     reason: 'Event host',
   });
   await t.command(users.mod, 'sparks-admin award', { member: minjun, amount: 650, reason: '번역 기여' });
-  await membersIdle();
+  await t.world.membersIdle();
   t.note(`@carol crossed 1,000 lifetime Sparks: ${rolesOf(users.carol)}; @minjun: ${rolesOf(minjun)}`);
   await t.command(users.mod, 'sparks-admin tier list');
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { backupDatabase, backupFileName, pruneBackups } from '../../ops/backup.ts';
-import type { Plugin } from '../plugins.ts';
+import type { Plugin } from './plugin.ts';
 
 /**
  * Scheduled online backups (BACKUP_DIR, every BACKUP_INTERVAL_HOURS, keeping the newest

@@ -1,10 +1,10 @@
-import type { Plugin } from '../plugins.ts';
+import type { Plugin } from './plugin.ts';
 import { backupsPlugin } from './backups.ts';
 import { auditLogPlugin } from './audit-log.ts';
 import { campaignsPlugin } from './campaigns.ts';
-import { interactions } from './interactions.ts';
+import { interactionsPlugin } from './interactions.ts';
 import { membersPlugin } from './members.ts';
-import { shop } from './shop.ts';
+import { shopPlugin } from './shop.ts';
 
 /**
  * Features hook into the running bot here, one entry each. A fresh list per app: a plugin
@@ -13,5 +13,12 @@ import { shop } from './shop.ts';
  * events while stopping.
  */
 export function createPlugins(): Plugin[] {
-  return [interactions, auditLogPlugin(), membersPlugin(), campaignsPlugin(), shop, backupsPlugin()];
+  return [
+    interactionsPlugin(),
+    auditLogPlugin(),
+    membersPlugin(),
+    campaignsPlugin(),
+    shopPlugin(),
+    backupsPlugin(),
+  ];
 }

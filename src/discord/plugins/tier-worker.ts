@@ -1,9 +1,9 @@
 import type { Client, Guild } from 'discord.js';
-import type { Services } from '../services.ts';
-import type { Tier } from '../tiers/tiers.ts';
-import { formatNumber, localeOf, translate } from './i18n/index.ts';
-import { checkNewAccounts } from './ranking.ts';
-import { grantRole, removeRole, type RoleChange } from './roles.ts';
+import type { Services } from '../../services.ts';
+import type { Tier } from '../../tiers/tiers.ts';
+import { formatNumber, localeOf, translate } from '../i18n/index.ts';
+import { checkNewAccounts } from '../ranking.ts';
+import { grantRole, removeRole, type RoleChange } from '../roles.ts';
 
 /** A role that failed for good is not tried again for this long (or until a tier is set). */
 const FAILURE_COOLDOWN_MS = 10 * 60_000;
@@ -16,6 +16,13 @@ interface Noted {
   userId: string;
   /** Their account was just created (ranked by default): check the ranked flag too. */
   fresh: boolean;
+}
+
+export interface TierWorkerDeps {
+  client: Client;
+  services: Services;
+  /** How long a note waits for more before the loop runs (a burst is looked at once). */
+  debounceMs?: number;
 }
 
 /**
@@ -33,11 +40,15 @@ export class TierWorker {
   private draining: Promise<void> | null = null;
   private stopped = false;
 
-  constructor(
-    private readonly client: Client,
-    private readonly services: Services,
-    private readonly debounceMs = 5,
-  ) {}
+  private readonly client: Client;
+  private readonly services: Services;
+  private readonly debounceMs: number;
+
+  constructor({ client, services, debounceMs = 5 }: TierWorkerDeps) {
+    this.client = client;
+    this.services = services;
+    this.debounceMs = debounceMs;
+  }
 
   /** Remembers a member to look at after commit. Synchronous and cheap. */
   note(guildId: string, userId: string, fresh = false): void {

@@ -33,7 +33,7 @@ import {
   text,
   type GuildRecord,
   type RoleRecord,
-} from './index.ts';
+} from '../../testkit/fake-discord/index.ts';
 
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',

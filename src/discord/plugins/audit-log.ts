@@ -1,8 +1,19 @@
-import { DiscordAPIError, EmbedBuilder, RESTJSONErrorCodes, type Client } from 'discord.js';
-import type { AuditEvent } from '../../audit.ts';
+import {
+  DiscordAPIError,
+  EmbedBuilder,
+  RESTJSONErrorCodes,
+  TimestampStyles,
+  channelMention,
+  messageLink,
+  roleMention,
+  time,
+  userMention,
+  type Client,
+} from 'discord.js';
+import type { AuditEvent, AuditValue } from '../../audit.ts';
 import type { Services } from '../../services.ts';
 import { formatNumber, localeOf, translate, type Locale } from '../i18n/index.ts';
-import type { Plugin } from '../plugins.ts';
+import type { Plugin } from './plugin.ts';
 import { NO_MENTIONS } from '../reply.ts';
 
 export interface AuditLogOptions {
@@ -23,6 +34,13 @@ const COLORS: Record<string, number> = {
   'redemption.refunded': 0xe67e22,
   'reward.disabled': 0xe74c3c,
 };
+
+export interface AuditLogPosterDeps {
+  client: Client;
+  services: Services;
+  /** Quiet time between two messages to one channel. */
+  intervalMs: number;
+}
 
 interface Pending {
   event: AuditEvent;
@@ -46,11 +64,15 @@ export class AuditLogPoster {
   private draining = false;
   private stopping = false;
 
-  constructor(
-    private readonly client: Client,
-    private readonly services: Services,
-    private readonly intervalMs: number,
-  ) {}
+  private readonly client: Client;
+  private readonly services: Services;
+  private readonly intervalMs: number;
+
+  constructor({ client, services, intervalMs }: AuditLogPosterDeps) {
+    this.client = client;
+    this.services = services;
+    this.intervalMs = intervalMs;
+  }
 
   start(): void {
     this.unsubscribe = this.services.audit.onRecord(() => this.scheduleDrain());
@@ -233,13 +255,35 @@ export function renderAuditEmbed(event: AuditEvent, locale: Locale): EmbedBuilde
   if (event.reason) embed.addFields({ name: t('audit.reason'), value: clip(event.reason, 1024) });
   for (const [key, raw] of Object.entries(event.fields ?? {}).slice(0, 20)) {
     const name = has(`audit.field.${key}`) ? t(`audit.field.${key}`) : key;
-    let value = raw;
-    if (/^\d{1,15}$/.test(raw)) value = formatNumber(locale, Number(raw));
-    if (key === 'end_reason' && has(`campaign.end_reason.${raw}`)) value = t(`campaign.end_reason.${raw}`);
-    if (raw === 'yes') value = t('audit.value.yes');
+    const value = renderValue(key, raw, locale);
     embed.addFields({ name: clip(name, 256), value: clip(value || '—', 1024), inline: value.length <= 40 });
   }
   return embed;
+}
+
+/** An audit field's raw fact as the log channel shows it: mentions, relative times, links. */
+function renderValue(key: string, raw: AuditValue, locale: Locale): string {
+  const t = (k: string) => translate(locale, k);
+  if (typeof raw === 'number') return formatNumber(locale, raw);
+  if (typeof raw === 'boolean') return t(raw ? 'audit.value.yes' : 'audit.value.no');
+  if (typeof raw === 'string') {
+    if (/^\d{1,15}$/.test(raw)) return formatNumber(locale, Number(raw));
+    const reason = `campaign.end_reason.${raw}`;
+    if (key === 'end_reason' && t(reason) !== reason) return t(reason);
+    return raw === 'yes' ? t('audit.value.yes') : raw;
+  }
+  switch (raw.type) {
+    case 'role':
+      return roleMention(raw.id);
+    case 'user':
+      return userMention(raw.id);
+    case 'channel':
+      return channelMention(raw.id);
+    case 'time':
+      return time(Math.floor(raw.at / 1000), TimestampStyles.RelativeTime);
+    case 'message':
+      return messageLink(raw.channelId, raw.messageId, raw.guildId);
+  }
 }
 
 function embedLength(embed: EmbedBuilder): number {
@@ -265,7 +309,7 @@ export function auditLogPlugin(options: AuditLogOptions = {}): Plugin {
   return {
     name: 'audit-log',
     start({ client, services }) {
-      poster = new AuditLogPoster(client, services, options.intervalMs ?? 2000);
+      poster = new AuditLogPoster({ client, services, intervalMs: options.intervalMs ?? 2000 });
       poster.start();
     },
     async stop() {

@@ -10,6 +10,7 @@ import {
   invalidFormBody,
 } from './limits.ts';
 import { Permissions, has } from './permissions.ts';
+import { channelJson, guildJson, memberJson, messageJson, roleJson, userJson } from './payloads.ts';
 import type { Route, RouteContext } from './router.ts';
 import { compareSnowflakes } from './snowflake.ts';
 import {
@@ -105,8 +106,9 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
     return message;
   };
 
-  const messageJson = (m: MessageRecord): JsonObject =>
-    state.messageJson(m, fake.botUserId, fake.attachmentBase());
+  /** A message as the bot sees it (its own reactions marked `me`). */
+  const botMessageJson = (m: MessageRecord): JsonObject =>
+    messageJson(state, m, fake.botUserId, fake.attachmentBase());
 
   // ---- gateway, users, application ---------------------------------------------------
 
@@ -125,7 +127,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
   );
   route('GET', '/users/@me', () =>
     ok({
-      ...state.userJson(fake.botUserId),
+      ...userJson(state, fake.botUserId),
       bot: true,
       verified: true,
       mfa_enabled: false,
@@ -135,7 +137,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
     }),
   );
   route('GET', '/users/:userId', ({ params }) =>
-    state.users.has(params.userId!) ? ok(state.userJson(params.userId!)) : Errors.unknownUser(),
+    state.users.has(params.userId!) ? ok(userJson(state, params.userId!)) : Errors.unknownUser(),
   );
   route('POST', '/users/@me/channels', ({ body }) => {
     const recipientId = obj(body).recipient_id;
@@ -158,7 +160,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
       };
       state.channels.set(channel.id, channel);
     }
-    return ok(state.channelJson(channel));
+    return ok(channelJson(state, channel));
   });
   route('GET', '/applications/@me', () =>
     ok({
@@ -174,7 +176,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
       flags: (1 << 15) | (1 << 19) | (1 << 23),
       hook: true,
       is_monetized: false,
-      bot: state.userJson(fake.botUserId),
+      bot: userJson(state, fake.botUserId),
       owner: { id: '1', username: 'owner', global_name: null, discriminator: '0', avatar: null, flags: 0 },
       team: null,
       approximate_guild_count: state.guilds.size,
@@ -297,7 +299,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
   route('GET', '/guilds/:guildId', ({ params, query }) => {
     const guild = guildOr404(params.guildId);
     if (isResult(guild)) return guild;
-    const json = fake.guildJson(guild);
+    const json = guildJson(state, guild);
     if (query.get('with_counts') === 'true') {
       Object.assign(json, { approximate_member_count: guild.members.size, approximate_presence_count: 0 });
     }
@@ -306,18 +308,18 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
   route('GET', '/guilds/:guildId/roles', ({ params }) => {
     const guild = guildOr404(params.guildId);
     if (isResult(guild)) return guild;
-    return ok([...guild.roles.values()].map((r) => state.roleJson(r)));
+    return ok([...guild.roles.values()].map((r) => roleJson(r)));
   });
   route('GET', '/guilds/:guildId/roles/:roleId', ({ params }) => {
     const guild = guildOr404(params.guildId);
     if (isResult(guild)) return guild;
     const role = guild.roles.get(params.roleId!);
-    return role ? ok(state.roleJson(role)) : Errors.unknownRole();
+    return role ? ok(roleJson(role)) : Errors.unknownRole();
   });
   route('GET', '/guilds/:guildId/channels', ({ params }) => {
     const guild = guildOr404(params.guildId);
     if (isResult(guild)) return guild;
-    return ok([...guild.channels].map((id) => state.channelJson(state.channels.get(id)!)));
+    return ok([...guild.channels].map((id) => channelJson(state, state.channels.get(id)!)));
   });
   route('GET', '/guilds/:guildId/members/search', ({ params, query }) => {
     const guild = guildOr404(params.guildId);
@@ -333,7 +335,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
         (m.nick?.toLowerCase().startsWith(q) ?? false)
       );
     });
-    return ok(found.slice(0, limit).map((m) => state.memberJson(guild, m)));
+    return ok(found.slice(0, limit).map((m) => memberJson(state, guild, m)));
   });
   route('GET', '/guilds/:guildId/members', ({ params, query }) => {
     const guild = guildOr404(params.guildId);
@@ -345,13 +347,13 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
       .sortedMembers(guild)
       .filter((m) => compareSnowflakes(m.userId, after) > 0)
       .slice(0, limit);
-    return ok(page.map((m) => state.memberJson(guild, m)));
+    return ok(page.map((m) => memberJson(state, guild, m)));
   });
   route('GET', '/guilds/:guildId/members/:userId', ({ params }) => {
     const guild = guildOr404(params.guildId);
     if (isResult(guild)) return guild;
     const member = guild.members.get(params.userId!);
-    return member ? ok(state.memberJson(guild, member)) : Errors.unknownMember();
+    return member ? ok(memberJson(state, guild, member)) : Errors.unknownMember();
   });
 
   /** Discord's rule for touching a role: Manage Roles, and the role strictly below the bot's highest. */
@@ -384,7 +386,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
       reason: ctx.reason,
       at: Date.now(),
     });
-    fake.memberUpdated(guild.id, member);
+    fake.events.memberUpdated(guild.id, member);
     return noContent();
   };
   route('PUT', '/guilds/:guildId/members/:userId/roles/:roleId', (ctx) => changeRole(ctx, true));
@@ -429,8 +431,8 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
       reason: ctx.reason,
       at: Date.now(),
     });
-    fake.memberUpdated(guild.id, member);
-    return ok(state.memberJson(guild, member));
+    fake.events.memberUpdated(guild.id, member);
+    return ok(memberJson(state, guild, member));
   });
 
   // ---- channels and messages ---------------------------------------------------------
@@ -438,7 +440,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
   route('GET', '/channels/:channelId', ({ params }) => {
     const found = readableChannel(params.channelId);
     if (isResult(found)) return found;
-    return ok(state.channelJson(found.channel));
+    return ok(channelJson(state, found.channel));
   });
   route('POST', '/channels/:channelId/typing', ({ params }) => {
     const found = readableChannel(params.channelId);
@@ -462,7 +464,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
         .reverse()
         .slice(0, limit)
         .reverse();
-    return ok(list.slice(0, limit).map(messageJson));
+    return ok(list.slice(0, limit).map(botMessageJson));
   });
   route('GET', '/channels/:channelId/messages/:messageId', ({ params }) => {
     const found = readableChannel(params.channelId);
@@ -470,7 +472,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
     if (found.guild && !has(botPerms(found.guild, found.channel), Permissions.ReadMessageHistory))
       return Errors.missingAccess();
     const message = visibleMessage(found.channel, params.messageId);
-    return message ? ok(messageJson(message)) : Errors.unknownMessage();
+    return message ? ok(botMessageJson(message)) : Errors.unknownMessage();
   });
   route('POST', '/channels/:channelId/messages', ({ params, body, files }) => {
     const found = readableChannel(params.channelId);
@@ -491,8 +493,8 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
       type: typeof reference.message_id === 'string' ? 19 : 0,
     });
     state.addMessage(message);
-    fake.messageCreated(message);
-    return ok(messageJson(message));
+    fake.events.messageCreated(message);
+    return ok(botMessageJson(message));
   });
   route('PATCH', '/channels/:channelId/messages/:messageId', ({ params, body, files }) => {
     const found = readableChannel(params.channelId);
@@ -508,8 +510,8 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
     );
     if (!check.ok) return { status: check.status, body: check.body };
     applyEdit(fake, message, data, files);
-    fake.messageUpdated(message);
-    return ok(messageJson(message));
+    fake.events.messageUpdated(message);
+    return ok(botMessageJson(message));
   });
   route('DELETE', '/channels/:channelId/messages/:messageId', ({ params }) => {
     const found = readableChannel(params.channelId);
@@ -523,7 +525,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
       return Errors.missingPermissions();
     }
     message.deleted = true;
-    fake.messageDeleted(message);
+    fake.events.messageDeleted(message);
     return noContent();
   });
 
@@ -567,7 +569,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
     }
     if (!reaction.users.includes(fake.botUserId)) {
       reaction.users.push(fake.botUserId);
-      fake.reactionAdded(message, fake.botUserId, reaction.emoji);
+      fake.events.reactionAdded(message, fake.botUserId, reaction.emoji);
     }
     return noContent();
   });
@@ -582,7 +584,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
     if (reaction?.users.includes(userId)) {
       reaction.users = reaction.users.filter((u) => u !== userId);
       if (reaction.users.length === 0) message.reactions.splice(index, 1);
-      fake.reactionRemoved(message, userId, reaction.emoji);
+      fake.events.reactionRemoved(message, userId, reaction.emoji);
     }
     return noContent();
   };
@@ -604,7 +606,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
     const users = [...(reaction?.users ?? [])]
       .sort(compareSnowflakes)
       .filter((id) => compareSnowflakes(id, after) > 0);
-    return ok(users.slice(0, limit).map((id) => state.userJson(id)));
+    return ok(users.slice(0, limit).map((id) => userJson(state, id)));
   });
 
   // ---- interactions ------------------------------------------------------------------
@@ -651,7 +653,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
           if (!check.ok) return refuse({ status: check.status, body: check.body });
           message = interactionMessage(fake, st, data, files, false);
           state.addMessage(message);
-          fake.messageCreated(message);
+          fake.events.messageCreated(message);
           handle.originalMessageId = message.id;
           view = { ...messageView(message, data), type };
           break;
@@ -659,7 +661,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
         case CallbackType.DeferredChannelMessageWithSource: {
           message = interactionMessage(fake, st, { flags: data.flags }, [], true);
           state.addMessage(message);
-          fake.messageCreated(message);
+          fake.events.messageCreated(message);
           handle.originalMessageId = message.id;
           view = { ...messageView(message, data), type };
           break;
@@ -679,7 +681,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
           );
           if (!check.ok) return refuse({ status: check.status, body: check.body });
           applyEdit(fake, message, data, files);
-          fake.messageUpdated(message);
+          fake.events.messageUpdated(message);
           handle.originalMessageId = message.id;
           view = { ...messageView(message, data), type };
           break;
@@ -718,7 +720,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
         resource: {
           type,
           ...(message && type !== CallbackType.DeferredUpdateMessage
-            ? { message: messageJson(message) }
+            ? { message: botMessageJson(message) }
             : {}),
         },
       });
@@ -751,7 +753,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
         const st = webhookInteraction(params);
         if (isResult(st)) return st;
         const message = interactionMessageById(st, fixedId ?? params.messageId!);
-        return message ? ok(messageJson(message)) : Errors.unknownMessage();
+        return message ? ok(botMessageJson(message)) : Errors.unknownMessage();
       },
       false,
     );
@@ -776,7 +778,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
           message.flags &= ~MessageFlag.Loading;
           message.editedTimestamp = null;
         }
-        fake.messageUpdated(message);
+        fake.events.messageUpdated(message);
         const view = messageView(message, data);
         if (message.id === st.handle.originalMessageId) st.handle.edits.push(view);
         else {
@@ -784,7 +786,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
           if (i >= 0) st.handle.followUps[i] = view;
         }
         st.handle.changed.notify();
-        return ok(messageJson(message));
+        return ok(botMessageJson(message));
       },
       false,
     );
@@ -798,7 +800,7 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
         if (!message) return Errors.unknownMessage();
         message.deleted = true;
         if (message.id === st.handle.originalMessageId) st.handle.originalDeleted = true;
-        fake.messageDeleted(message);
+        fake.events.messageDeleted(message);
         st.handle.changed.notify();
         return noContent();
       },
@@ -819,10 +821,10 @@ export function buildRoutes(fake: FakeDiscord): Route[] {
       if (!check.ok) return { status: check.status, body: check.body };
       const message = interactionMessage(fake, st, data, files, false);
       state.addMessage(message);
-      fake.messageCreated(message);
+      fake.events.messageCreated(message);
       st.handle.followUps.push(messageView(message, data));
       st.handle.changed.notify();
-      return query.get('wait') === 'false' ? noContent() : ok(messageJson(message));
+      return query.get('wait') === 'false' ? noContent() : ok(botMessageJson(message));
     },
     false,
   );

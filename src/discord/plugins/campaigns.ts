@@ -15,7 +15,7 @@ import {
 import { reactionKey } from '../../campaigns/parse.ts';
 import { HOUR_MS } from '../../core/clock.ts';
 import type { Services } from '../../services.ts';
-import type { Plugin } from '../plugins.ts';
+import type { Plugin } from './plugin.ts';
 import { isRankable, isRankableRaw } from '../ranking.ts';
 
 export interface CampaignsPluginOptions {
@@ -30,13 +30,18 @@ export interface ReconcileResult {
   revoked: number;
 }
 
-const runtimes = new WeakMap<Client, CampaignRuntime>();
+export interface CampaignRuntimeDeps {
+  client: Client;
+  services: Services;
+  /** Longest a scheduler timer waits before re-checking. */
+  maxTimerMs: number;
+}
 
-/** The running campaign runtime of a client (commands use it to reconcile and end). */
-export function campaignRuntime(client: Client): CampaignRuntime {
-  const runtime = runtimes.get(client);
-  if (!runtime) throw new Error('the campaigns plugin is not running');
-  return runtime;
+declare module './plugin.ts' {
+  interface Provided {
+    /** Commands reconcile a campaign's reactions and end campaigns through it. */
+    campaigns: CampaignRuntime;
+  }
 }
 
 /**
@@ -57,11 +62,15 @@ export class CampaignRuntime {
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
 
-  constructor(
-    private readonly client: Client,
-    private readonly services: Services,
-    private readonly maxTimerMs: number,
-  ) {}
+  private readonly client: Client;
+  private readonly services: Services;
+  private readonly maxTimerMs: number;
+
+  constructor({ client, services, maxTimerMs }: CampaignRuntimeDeps) {
+    this.client = client;
+    this.services = services;
+    this.maxTimerMs = maxTimerMs;
+  }
 
   start(): void {
     this.client.ws.on(GatewayDispatchEvents.MessageReactionAdd, this.onAdd);
@@ -314,9 +323,9 @@ export function campaignsPlugin(options: CampaignsPluginOptions = {}): Plugin {
   let runtime: CampaignRuntime | null = null;
   return {
     name: 'campaigns',
-    start({ client, services }) {
-      runtime = new CampaignRuntime(client, services, options.maxTimerMs ?? HOUR_MS);
-      runtimes.set(client, runtime);
+    start({ client, services, provided }) {
+      runtime = new CampaignRuntime({ client, services, maxTimerMs: options.maxTimerMs ?? HOUR_MS });
+      provided.provide('campaigns', runtime);
       runtime.start();
     },
     async stop() {

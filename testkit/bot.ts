@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createApp, secretsOf, type App } from '../../src/app.ts';
-import { loadConfig, type Config } from '../../src/config.ts';
-import { deployCommands } from '../../src/discord/deploy.ts';
-import type { Plugin } from '../../src/discord/plugins.ts';
-import type { Clock } from '../../src/core/clock.ts';
-import { createLogger } from '../../src/log.ts';
-import { FakeDiscord, Permissions, type OptionValue } from '../fake-discord/index.ts';
+import { createApp, secretsOf, type App } from '../src/app.ts';
+import { loadConfig, type Config } from '../src/config.ts';
+import { deployCommands } from '../src/discord/deploy.ts';
+import type { Plugin } from '../src/discord/plugins/plugin.ts';
+import type { Clock } from '../src/core/clock.ts';
+import { createLogger } from '../src/log.ts';
+import { FakeDiscord, Permissions, type OptionValue } from './fake-discord/index.ts';
 
 export interface LogLine {
   level: number;
@@ -34,6 +34,8 @@ export interface BotWorld {
     options?: Record<string, OptionValue>,
     extra?: { locale?: string; channelId?: string },
   ) => ReturnType<FakeDiscord['slash']>;
+  /** Resolves once the running members plugin has applied every tier role noted so far. */
+  membersIdle: () => Promise<void>;
   /** Stops the bot (keeping the fake and the database file for a restart). */
   stopBot: () => Promise<void>;
   /** Starts a new bot process-equivalent on the same database and fake Discord. */
@@ -136,6 +138,7 @@ export async function startWorld(options: StartOptions = {}): Promise<BotWorld> 
         locale: extra.locale ?? 'en-US',
       });
     },
+    membersIdle: () => app.provided.get('members').idle(),
     async stopBot() {
       if (running) await app.stop();
       running = false;

@@ -1,8 +1,8 @@
 import { Events, type Client, type ClientEvents, type Guild } from 'discord.js';
 import type { Services } from '../../services.ts';
-import type { Plugin } from '../plugins.ts';
+import type { Plugin } from './plugin.ts';
 import { isRankable, syncRanked } from '../ranking.ts';
-import { TierWorker } from '../tier-worker.ts';
+import { TierWorker } from './tier-worker.ts';
 
 /** Members with tier changes to catch up at start-up, per guild (the rest wait for the next start). */
 const CATCH_UP_LIMIT = 1000;
@@ -22,38 +22,51 @@ const SPENDING = new Set(['hold', 'hold.post', 'hold.void']);
  *   and the tiers they have earned are granted again.
  */
 export function membersPlugin(): Plugin {
-  let runtime: MembersRuntime | undefined;
+  let runtime: MembersPluginRuntime | undefined;
   return {
     name: 'members',
-    start({ client, services }) {
-      runtime = new MembersRuntime(client, services);
-      running.add(runtime);
+    start({ client, services, provided }) {
+      runtime = new MembersPluginRuntime({ client, services });
+      provided.provide('members', runtime);
       runtime.start();
     },
     async stop() {
-      if (!runtime) return;
-      running.delete(runtime);
-      await runtime.stop();
+      await runtime?.stop();
       runtime = undefined;
     },
   };
 }
 
-/** Runtimes of every started plugin in this process, for membersIdle(). */
-const running = new Set<MembersRuntime>();
+/** What the members plugin offers: tests and the demo wait on it before they look at roles. */
+export interface MembersRuntime {
+  /** Resolves once the start-up syncs are done and every noted member's tier roles are applied. */
+  idle(): Promise<void>;
+}
 
-class MembersRuntime {
+declare module './plugin.ts' {
+  interface Provided {
+    members: MembersRuntime;
+  }
+}
+
+interface MembersRuntimeDeps {
+  client: Client;
+  services: Services;
+}
+
+class MembersPluginRuntime implements MembersRuntime {
   readonly worker: TierWorker;
+  private readonly client: Client;
+  private readonly services: Services;
   private readonly cleanups: (() => void)[] = [];
   private readonly tasks = new Set<Promise<void>>();
   private readonly reconciling = new Map<string, Promise<void>>();
   private stopped = false;
 
-  constructor(
-    private readonly client: Client,
-    private readonly services: Services,
-  ) {
-    this.worker = new TierWorker(client, services);
+  constructor({ client, services }: MembersRuntimeDeps) {
+    this.client = client;
+    this.services = services;
+    this.worker = new TierWorker({ client, services });
   }
 
   start(): void {
@@ -98,7 +111,6 @@ class MembersRuntime {
     for (const guild of client.guilds.cache.values()) this.reconcile(guild);
   }
 
-  /** Start-up syncs done and every noted member applied. */
   async idle(): Promise<void> {
     while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
     await this.worker.idle();
@@ -154,9 +166,4 @@ class MembersRuntime {
     this.client.on(event, wrapped);
     this.cleanups.push(() => this.client.off(event, wrapped));
   }
-}
-
-/** For tests and the demo: resolves once every running members plugin has settled. */
-export async function membersIdle(): Promise<void> {
-  for (const runtime of running) await runtime.idle();
 }

@@ -3,17 +3,10 @@ import type { Services } from '../../services.ts';
 import type { RedemptionView } from '../../shop/redemptions.ts';
 import type { HandledEvent, Router } from '../router.ts';
 import { localeOf, translator } from '../i18n/index.ts';
-import type { Plugin } from '../plugins.ts';
+import type { Plugin } from './plugin.ts';
 import { NO_MENTIONS } from '../reply.ts';
 import { removeRole } from '../roles.ts';
-import {
-  noteText,
-  notifyByDm,
-  registerShopRuntime,
-  roleGranter,
-  withSignal,
-  type ShopRuntime,
-} from '../shop.ts';
+import { noteText, notifyByDm, roleGranter, withSignal } from '../shop.ts';
 
 /** The longest a timer sleeps before looking again (setTimeout's own limit is ~24.8 days). */
 const MAX_SLEEP_MS = 3_600_000;
@@ -23,6 +16,29 @@ const RECOVERY_RETRY_MS = 60_000;
 const EXPIRY_RETRY_MS = 60_000;
 /** How long a /sparks interaction waits for its handler before its pending note is dropped. */
 const NOTE_WAIT_MS = 60_000;
+
+/** What the running shop offers the redemption handlers. */
+export interface ShopRuntime {
+  /** Aborted when the bot stops: grants still waiting on Discord give up, recovery finishes them. */
+  readonly signal: AbortSignal;
+  /** A timed role was granted: make sure the expiry timer wakes up for it. */
+  expiriesChanged(): void;
+  /** Some redemption could not be settled yet: run a recovery pass again soon. */
+  recoverSoon(): void;
+}
+
+declare module './plugin.ts' {
+  interface Provided {
+    shop: ShopRuntime;
+  }
+}
+
+interface ShopPluginRuntimeDeps {
+  client: Client;
+  services: Services;
+  /** Tells the runtime when a /sparks command was answered, so its notes follow the reply. */
+  router: Router;
+}
 
 /**
  * The shop's background work for one running bot:
@@ -49,11 +65,12 @@ class ShopPluginRuntime implements ShopRuntime {
   /** Notes on their way to a member: a second /sparks meanwhile does not repeat them. */
   private readonly delivering = new Set<number>();
 
-  constructor(
-    private readonly client: Client,
-    private readonly services: Services,
-    router: Router,
-  ) {
+  private readonly client: Client;
+  private readonly services: Services;
+
+  constructor({ client, services, router }: ShopPluginRuntimeDeps) {
+    this.client = client;
+    this.services = services;
     router.observe(this.onHandled);
   }
 
@@ -239,20 +256,20 @@ class ShopPluginRuntime implements ShopRuntime {
   }
 }
 
-const runtimes = new WeakMap<Client, ShopPluginRuntime>();
-
-export const shop: Plugin = {
-  name: 'shop',
-  async start({ client, services, router }) {
-    const runtime = new ShopPluginRuntime(client, services, router);
-    runtimes.set(client, runtime);
-    registerShopRuntime(client, runtime);
-    await runtime.start();
-  },
-  async stop({ client }) {
-    const runtime = runtimes.get(client);
-    runtimes.delete(client);
-    registerShopRuntime(client, null);
-    await runtime?.stop();
-  },
-};
+/** Redemption recovery, timed-role expiry and pending notes; provides `shop` to the handlers. */
+export function shopPlugin(): Plugin {
+  let runtime: ShopPluginRuntime | null = null;
+  return {
+    name: 'shop',
+    async start({ client, services, router, provided }) {
+      runtime = new ShopPluginRuntime({ client, services, router });
+      provided.provide('shop', runtime);
+      await runtime.start();
+    },
+    async stop({ provided }) {
+      provided.withdraw('shop');
+      await runtime?.stop();
+      runtime = null;
+    },
+  };
+}

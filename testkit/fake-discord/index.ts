@@ -15,13 +15,13 @@ export {
   type ModalInput,
   type OptionValue,
   type ReactionInput,
-  type RecordedRequest,
   type RegisteredCommand,
   type RoleInit,
   type SelectInput,
   type SlashInput,
 } from './fake-discord.ts';
 export type { FaultHandle, FaultSpec } from './faults.ts';
+export type { RecordedRequest, RouteTable } from './requests.ts';
 export {
   CloseCode,
   Intents,
@@ -42,7 +42,9 @@ export {
   type MessageView,
   type ResponseView,
 } from './interactions.ts';
+export { OptionType } from './inject.ts';
 export { Limits } from './limits.ts';
+export { memberJson } from './payloads.ts';
 export {
   ALL_PERMISSIONS,
   DEFAULT_BOT_PERMISSIONS,
