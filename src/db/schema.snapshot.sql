@@ -77,7 +77,7 @@ CREATE TABLE `earn_periods` (
 	CONSTRAINT "earn_periods_integer" CHECK(typeof("earn_periods"."earned") = 'integer')
 );
 
--- drizzle/0000_init.sql
+-- drizzle/0005_web.sql
 CREATE TABLE `guild_settings` (
 	`guild_id` text PRIMARY KEY NOT NULL,
 	`log_channel_id` text,
@@ -93,7 +93,7 @@ CREATE TABLE `guild_settings` (
 	`referral_first_sub_pct` integer,
 	`platform_daily_cap` integer,
 	`manual_stale_hours` integer,
-	`updated_at` integer NOT NULL,
+	`updated_at` integer NOT NULL, `web_leaderboard` integer DEFAULT 1 NOT NULL,
 	CONSTRAINT "guild_settings_daily_limit" CHECK("guild_settings"."daily_award_limit" IS NULL OR "guild_settings"."daily_award_limit" >= 1),
 	CONSTRAINT "guild_settings_images" CHECK("guild_settings"."images_enabled" IN (0, 1)),
 	CONSTRAINT "guild_settings_rates" CHECK(("guild_settings"."trade_sparks_per_100_usd" IS NULL OR "guild_settings"."trade_sparks_per_100_usd" BETWEEN 0 AND 1000000)
@@ -102,6 +102,16 @@ CREATE TABLE `guild_settings` (
       AND ("guild_settings"."referral_trade_share_pct" IS NULL OR "guild_settings"."referral_trade_share_pct" BETWEEN 0 AND 100)
       AND ("guild_settings"."referral_first_sub_pct" IS NULL OR "guild_settings"."referral_first_sub_pct" BETWEEN 0 AND 100)
       AND ("guild_settings"."platform_daily_cap" IS NULL OR "guild_settings"."platform_daily_cap" >= 1))
+);
+
+-- drizzle/0005_web.sql
+CREATE TABLE `member_prefs` (
+	`guild_id` text NOT NULL,
+	`user_id` text NOT NULL,
+	`leaderboard_hidden` integer DEFAULT 0 NOT NULL,
+	`updated_at` integer NOT NULL,
+	PRIMARY KEY(`guild_id`, `user_id`),
+	CONSTRAINT "member_prefs_hidden" CHECK("member_prefs"."leaderboard_hidden" IN (0, 1))
 );
 
 -- drizzle/0000_init.sql
@@ -182,7 +192,7 @@ CREATE TABLE `referrals` (
 	CONSTRAINT "referrals_not_self" CHECK("referrals"."invitee_user_id" <> "referrals"."referrer_user_id")
 );
 
--- drizzle/0000_init.sql
+-- drizzle/0005_web.sql
 CREATE TABLE `rewards` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`guild_id` text NOT NULL,
@@ -203,7 +213,7 @@ CREATE TABLE `rewards` (
 	`removed_at` integer,
 	`created_by` text NOT NULL,
 	`created_at` integer NOT NULL,
-	`updated_at` integer NOT NULL,
+	`updated_at` integer NOT NULL, `image_url` text,
 	CONSTRAINT "rewards_cost" CHECK("rewards"."cost" BETWEEN 1 AND 1000000000),
 	CONSTRAINT "rewards_stock" CHECK("rewards"."stock" IS NULL OR "rewards"."stock" >= 0),
 	CONSTRAINT "rewards_limit" CHECK("rewards"."per_member_limit" IS NULL OR "rewards"."per_member_limit" >= 1),

@@ -216,6 +216,8 @@ export const guildSettings = sqliteTable(
     referralFirstSubPct: integer('referral_first_sub_pct'),
     platformDailyCap: integer('platform_daily_cap'),
     manualStaleHours: integer('manual_stale_hours'),
+    /** 1: the web leaderboard is public; 0: the guild turned it off (`web_leaderboard:false`). */
+    webLeaderboard: integer('web_leaderboard').notNull().default(1),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [
@@ -340,6 +342,8 @@ export const rewards = sqliteTable(
     inputLabel: text('input_label'),
     /** How manual input is validated: 'text' | 'evm_address' | 'solana_address' | 'wallet' | 'message_link'. */
     inputKind: text('input_kind'),
+    /** An https image shown in the web shop (set from the dashboard); NULL = none. */
+    imageUrl: text('image_url'),
     requiredRoleId: text('required_role_id'),
     enabled: integer('enabled').notNull().default(1),
     disabledReason: text('disabled_reason'),
@@ -357,6 +361,24 @@ export const rewards = sqliteTable(
     check('rewards_limit', sql`${t.perMemberLimit} IS NULL OR ${t.perMemberLimit} >= 1`),
     check('rewards_kind', sql`${t.kind} IN ('role','badge','manual')`),
     check('rewards_role_kind', sql`${t.kind} <> 'role' OR ${t.roleId} IS NOT NULL`),
+  ],
+);
+
+/**
+ * A member's own choices about how Sparks shows them (`/sparks privacy`, and their web
+ * page): whether the web leaderboard names them.
+ */
+export const memberPrefs = sqliteTable(
+  'member_prefs',
+  {
+    guildId: text('guild_id').notNull(),
+    userId: text('user_id').notNull(),
+    leaderboardHidden: integer('leaderboard_hidden').notNull().default(0),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.userId] }),
+    check('member_prefs_hidden', sql`${t.leaderboardHidden} IN (0, 1)`),
   ],
 );
 
