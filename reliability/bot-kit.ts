@@ -24,7 +24,7 @@ export function fund(w: BotWorld, userId: string, amount: number, key: string): 
 }
 
 export const balanceOf = (w: BotWorld, userId: string) =>
-  w.app.services.ledger.standing(w.guildId, userId).balance;
+  w.app.services.ledger.reads.standing(w.guildId, userId).balance;
 
 export const hasRole = (w: BotWorld, userId: string, roleId: string) =>
   w.fake.memberRoles(w.guildId, userId)?.includes(roleId) ?? false;

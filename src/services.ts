@@ -26,6 +26,7 @@ export interface Services {
   db: Db;
   clock: Clock;
   logger: Logger;
+  /** The ledger: posting through its methods, reading through `ledger.reads` (standings, history, boards). */
   ledger: Ledger;
   settings: SettingsService;
   awards: AwardService;
@@ -54,7 +55,7 @@ export interface Services {
 
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
   const { config, db, clock, logger } = deps;
-  const ledger = new Ledger(db, clock);
+  const ledger = new Ledger({ db, clock });
   const settings = new SettingsService(db, config.earnDefaults, clock);
   // Every process that credits members enqueues sparks.credited in the same transaction.
   if (config.platformEventsUrl) registerCreditedEvents(ledger);

@@ -299,7 +299,7 @@ export class CampaignService {
     if (!this.store.end(campaignId, reason, now)) return { ended: false, summary: this.summary(existing) };
     const campaign = this.store.byId(campaignId)!;
     if (campaign.budget !== null) {
-      const left = this.ledger.account(campaign.guildId, CAMPAIGN_BUDGET(campaign.id))?.balance ?? 0;
+      const left = this.ledger.reads.account(campaign.guildId, CAMPAIGN_BUDGET(campaign.id))?.balance ?? 0;
       if (left > 0) {
         this.ledger.post({
           guildId: campaign.guildId,
@@ -353,14 +353,16 @@ export class CampaignService {
 
   summary(campaign: CampaignRow): CampaignSummary {
     const budgetAccount =
-      campaign.budget !== null ? this.ledger.account(campaign.guildId, CAMPAIGN_BUDGET(campaign.id)) : null;
+      campaign.budget !== null
+        ? this.ledger.reads.account(campaign.guildId, CAMPAIGN_BUDGET(campaign.id))
+        : null;
     return {
       campaign,
       participants: campaign.claims,
       granted: campaign.granted,
       reversed: this.store.reversed(campaign.id),
       returned:
-        this.ledger.store.transferByKey(campaign.guildId, `campaign:${campaign.id}:return`)?.amount ?? 0,
+        this.ledger.reads.transferByKey(campaign.guildId, `campaign:${campaign.id}:return`)?.amount ?? 0,
       budgetLeft:
         campaign.status === 'active' && campaign.budget !== null ? (budgetAccount?.balance ?? 0) : null,
     };
@@ -672,7 +674,7 @@ export class CampaignService {
       from,
       claims: row.claims,
       granted: row.granted,
-      budgetLeft: budgeted ? (this.ledger.account(row.guildId, from)?.balance ?? 0) : Infinity,
+      budgetLeft: budgeted ? (this.ledger.reads.account(row.guildId, from)?.balance ?? 0) : Infinity,
       endReason: null,
     };
   }
@@ -728,8 +730,8 @@ export class CampaignService {
     if (c.endsAt !== null && op.at >= c.endsAt) return { type: 'late' };
     const claim = this.store.claimOf(c.id, op.userId);
     if (!claim || claim.reversedBy !== null) return { type: 'not_claimed' };
-    const grant = this.ledger.store.transferById(claim.transferId)!;
-    const held = this.ledger.account(c.guildId, MEMBER(op.userId))?.balance ?? 0;
+    const grant = this.ledger.reads.transferById(claim.transferId)!;
+    const held = this.ledger.reads.account(c.guildId, MEMBER(op.userId))?.balance ?? 0;
     const amount = Math.min(grant.amount, held);
     if (amount < 1) return { type: 'nothing_left' };
     this.ledger.reverse(grant.id, {

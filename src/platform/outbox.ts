@@ -82,7 +82,7 @@ export function registerCreditedEvents(ledger: Ledger): void {
   ledger.onPosted((transfer, debit, credit) => {
     if (credit.type !== 'member' || (debit.type !== 'issuance' && debit.type !== 'campaign')) return;
     // The rows handed to the hook were read before the entry; its trigger has moved them since.
-    const after = ledger.store.accountById(credit.id)!;
+    const after = ledger.reads.accountById(credit.id)!;
     enqueueOutbox(ledger.db, {
       guildId: transfer.guildId,
       userId: credit.ref,

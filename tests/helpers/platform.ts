@@ -47,7 +47,7 @@ export async function startPlatform(
     extra?: Partial<Pick<HttpDeps, 'health' | 'extraRoutes'>>;
   } = {},
 ): Promise<Platform> {
-  const ledger = new Ledger(db, options.clock ?? fakeClock());
+  const ledger = new Ledger({ db, clock: options.clock ?? fakeClock() });
   const settings = new SettingsService(db, DEFAULTS);
   const platform = new PlatformService({ db, ledger, settings });
   const server = await startHttpServer(

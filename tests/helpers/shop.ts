@@ -30,7 +30,7 @@ export function fund(w: BotWorld, userId: string, amount: number): void {
 }
 
 export const balanceOf = (w: BotWorld, userId: string) =>
-  w.app.services.ledger.standing(w.guildId, userId).balance;
+  w.app.services.ledger.reads.standing(w.guildId, userId).balance;
 export const hasRole = (w: BotWorld, userId: string, roleId: string) =>
   w.fake.memberRoles(w.guildId, userId)?.includes(roleId) ?? false;
 
@@ -114,7 +114,7 @@ export function redemptionsOf(w: BotWorld, rewardId: number) {
 export function offline<T>(w: BotWorld, fn: (db: Db, ledger: Ledger) => T): T {
   const db = openDatabase(w.config.databasePath, { migrate: false });
   try {
-    return fn(db, new Ledger(db));
+    return fn(db, new Ledger({ db }));
   } finally {
     db.close();
   }
