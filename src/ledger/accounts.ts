@@ -32,7 +32,8 @@ export const CAMPAIGN_BUDGET = (campaignId: number): AccountKey => ({
  *
  * The database keeps its own copy of this rule in the `transfers_apply`, `transfers_earned`
  * and `transfers_unearned` triggers (drizzle/0004_fast_grants.sql), which are what actually
- * move the columns.
+ * move the columns; tests/ledger/earnings.test.ts pins the two equal for every pair of
+ * account types.
  */
 export function movesLifetime(account: AccountType, counterparty: AccountType): boolean {
   return account === 'member' && (counterparty === 'issuance' || counterparty === 'campaign');

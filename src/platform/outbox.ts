@@ -23,7 +23,7 @@
 import { Webhook } from 'standardwebhooks';
 import type { Db, Sqlite } from '../db/open.ts';
 import { OutboxStore, type OutboxRow } from '../db/outbox-store.ts';
-import type { Ledger } from '../ledger/ledger.ts';
+import { type Ledger, movesLifetime } from '../ledger/ledger.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { type Logger, silentLogger } from '../log.ts';
 
@@ -80,7 +80,7 @@ export function registerCreditedEvents(ledger: Ledger): void {
   if (registered.has(ledger)) return;
   registered.add(ledger);
   ledger.onPosted((transfer, debit, credit) => {
-    if (credit.type !== 'member' || (debit.type !== 'issuance' && debit.type !== 'campaign')) return;
+    if (!movesLifetime(credit.type, debit.type)) return;
     // The rows handed to the hook were read before the entry; its trigger has moved them since.
     const after = ledger.reads.accountById(credit.id)!;
     enqueueOutbox(ledger.db, {
