@@ -31,7 +31,7 @@ function tempCopy(from?: string): { db: Db; dispose: () => void } {
 
 /** Grants/s of CampaignService applying `n` queued reactions (group commit, durable). */
 function service(db: Db, run: number, n: number): number {
-  const ledger = new Ledger(db);
+  const ledger = new Ledger({ db });
   const campaigns = new CampaignService({
     db,
     ledger,
@@ -71,7 +71,9 @@ function raw(db: Db, run: number, n: number): number {
         .run(G, CHANNEL, String(500000000000000000n + BigInt(run)), `raw ${run}`, MODERATOR, now),
     ).lastInsertRowid,
   );
-  const issuance = db.write(() => new Ledger(db).store.ensureAccount(G, 'issuance', 'campaign', now)).id;
+  const issuance = new Ledger({ db, clock: () => now }).openAccounts([
+    { guildId: G, type: 'issuance', ref: 'campaign' },
+  ])[0]!.id;
   const accounts = s.prepare(
     `INSERT INTO accounts (guild_id, type, ref, created_at) SELECT ?, 'member', value, ? FROM json_each(?) WHERE true
      ON CONFLICT DO NOTHING`,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { MIGRATIONS_FOLDER, openDatabase, type Db } from '../src/db/open.ts';
-import { Ledger } from '../src/ledger/ledger.ts';
+import { Ledger, type AccountRow } from '../src/ledger/ledger.ts';
 import { DAY_MS } from '../src/core/clock.ts';
 import { latencies, median, opsPerSecond, percentile, ratioRow, rng, summary, type Row } from './lib.ts';
 
@@ -23,13 +23,17 @@ function tempDb(): { db: Db; dispose: () => void } {
   return { db, dispose: () => (db.close(), rmSync(dir, { recursive: true, force: true })) };
 }
 
+/** The award issuance account and members u0..u999, as both writers start from. */
+function openGrantAccounts(ledger: Ledger) {
+  return ledger.openAccounts([
+    { guildId: G, type: 'issuance', ref: 'award' },
+    ...Array.from({ length: 1000 }, (_, i) => ({ guildId: G, type: 'member' as const, ref: `u${i}` })),
+  ]);
+}
+
 /** Raw baseline: the same entry through one prepared INSERT in BEGIN IMMEDIATE (triggers keep balances). */
 function rawWriter(db: Db) {
-  const ledger = new Ledger(db);
-  const issuance = db.write(() => ledger.store.ensureAccount(G, 'issuance', 'award', Date.now()));
-  const members = db.write(() =>
-    Array.from({ length: 1000 }, (_, i) => ledger.store.ensureAccount(G, 'member', `u${i}`, Date.now())),
-  );
+  const [issuance, ...members] = openGrantAccounts(new Ledger({ db })) as [AccountRow, ...AccountRow[]];
   const insert = db.sqlite.prepare(
     `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key, actor_type, actor_id, reason, created_at)
      VALUES (?, 'award', ?, ?, ?, ?, 'system', 'bench', '', ?)`,
@@ -64,12 +68,9 @@ export function writePath(rounds: number, grants: number): Row[] {
     const rawDb = tempDb();
     const ourDb = tempDb();
     const w = rawWriter(rawDb.db);
-    const ledger = new Ledger(ourDb.db);
+    const ledger = new Ledger({ db: ourDb.db });
     // The same starting point as the raw writer: the issuance and member accounts exist.
-    ourDb.db.write(() => {
-      ledger.store.ensureAccount(G, 'issuance', 'award', Date.now());
-      for (let i = 0; i < 1000; i++) ledger.store.ensureAccount(G, 'member', `u${i}`, Date.now());
-    });
+    openGrantAccounts(ledger);
     const ourGrant = (i: number) =>
       ledger.credit({
         guildId: G,
@@ -126,7 +127,7 @@ export function duplicates(runs: number, n: number): Row[] {
   const ours: number[] = [];
   const raw: number[] = [];
   const { db, dispose } = tempDb();
-  const ledger = new Ledger(db);
+  const ledger = new Ledger({ db });
   const w = rawWriter(db);
   for (let i = 0; i < 1000; i++) {
     ledger.credit({
@@ -184,22 +185,15 @@ export function scaleDatabase(members: number, entries: number, now: number): st
   for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
   const db = openDatabase(tmp);
   db.sqlite.pragma('synchronous = OFF');
-  const ledger = new Ledger(db);
   const random = rng(42);
   const start = now - 90 * DAY_MS;
-  const issuance = db.write(() => ledger.store.ensureAccount(G, 'issuance', 'campaign', start));
-  const ids = db.write(() =>
-    ledger.store
-      .ensureAccounts(
-        Array.from({ length: members }, (_, i) => ({
-          guildId: G,
-          type: 'member' as const,
-          ref: memberId(i),
-        })),
-        start,
-      )
-      .map((a) => a.id),
-  );
+  const ledger = new Ledger({ db, clock: () => start });
+  const issuance = ledger.openAccounts([{ guildId: G, type: 'issuance', ref: 'campaign' }])[0]!;
+  const ids = ledger
+    .openAccounts(
+      Array.from({ length: members }, (_, i) => ({ guildId: G, type: 'member' as const, ref: memberId(i) })),
+    )
+    .map((a) => a.id);
   const insert = db.sqlite.prepare(
     `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key, actor_type, actor_id, reason, created_at)
      SELECT ?, 'campaign.grant', ?, j.value ->> 0, j.value ->> 1, 'gen-' || (j.value ->> 3), 'campaign', 'bench', '', j.value ->> 2
@@ -230,7 +224,7 @@ export function readsAtScale(
   samples: number,
 ): { rows: Row[]; top10Ms: number } {
   const db = openDatabase(file);
-  const ledger = new Ledger(db, () => now);
+  const ledger = new Ledger({ db, clock: () => now });
   const random = rng(7);
   const members = (
     db.sqlite.prepare(`SELECT COUNT(*) AS n FROM accounts WHERE type = 'member'`).get() as { n: number }
@@ -240,17 +234,17 @@ export function readsAtScale(
   );
   const pick = () => memberId(Math.floor(random() * members));
   const queries: [string, () => unknown, number][] = [
-    ['balance + rank of one member', () => ledger.standing(G, pick()), 1],
-    ['leaderboard all-time top-10', () => ledger.leaderboard(G, 'all'), 1],
-    ['leaderboard all-time page 500', () => ledger.leaderboard(G, 'all', { offset: 4990 }), 1],
+    ['balance + rank of one member', () => ledger.reads.standing(G, pick()), 1],
+    ['leaderboard all-time top-10', () => ledger.reads.leaderboard(G, 'all'), 1],
+    ['leaderboard all-time page 500', () => ledger.reads.leaderboard(G, 'all', { offset: 4990 }), 1],
     [
       'leaderboard week top-10 + own rank',
-      () => (ledger.leaderboard(G, 'week'), ledger.rankOf(G, pick(), 'week')),
+      () => (ledger.reads.leaderboard(G, 'week'), ledger.reads.rankOf(G, pick(), 'week')),
       5,
     ],
     [
       'leaderboard month top-10 + own rank',
-      () => (ledger.leaderboard(G, 'month'), ledger.rankOf(G, pick(), 'month')),
+      () => (ledger.reads.leaderboard(G, 'month'), ledger.reads.rankOf(G, pick(), 'month')),
       5,
     ],
   ];

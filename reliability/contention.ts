@@ -42,7 +42,7 @@ export async function redeemContention(scale: ContentionScale): Promise<Scenario
         actor: { type: 'system', id: 'seed' },
       });
   });
-  const before = new Map(members.map((m) => [m, t.ledger.standing(G, m).balance]));
+  const before = new Map(members.map((m) => [m, t.ledger.reads.standing(G, m).balance]));
   const shuffled = rnd.shuffle(members);
   const workers = Array.from({ length: scale.processes }, (_, p) =>
     startWorker(
@@ -80,7 +80,7 @@ export async function redeemContention(scale: ContentionScale): Promise<Scenario
     for (let j = i + 1; j < windows.length; j++)
       if (windows[i]![0] < windows[j]![1] && windows[j]![0] < windows[i]![1]) overlapping++;
   const pairs = (windows.length * (windows.length - 1)) / 2;
-  const balances = members.map((m) => t.ledger.standing(G, m).balance);
+  const balances = members.map((m) => t.ledger.reads.standing(G, m).balance);
   const minBalance = Math.min(...balances);
   const spent = members.reduce((n, m, i) => n + before.get(m)! - balances[i]!, 0);
   const stockLeft = new RewardService({ db: t.db, clock: Date.now, audit: new AuditQueue() }).get(
@@ -90,8 +90,8 @@ export async function redeemContention(scale: ContentionScale): Promise<Scenario
     status: string;
     n: number;
   }[];
-  const redeemed = t.ledger.account(G, REDEEMED)?.balance ?? 0;
-  const held = t.ledger.account(G, HOLDS)?.balance ?? 0;
+  const redeemed = t.ledger.reads.account(G, REDEEMED)?.balance ?? 0;
+  const held = t.ledger.reads.account(G, HOLDS)?.balance ?? 0;
   const problems = ledgerProblems(t.db);
   t.dispose();
   const pass =

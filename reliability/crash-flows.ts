@@ -205,7 +205,7 @@ const redemptionFlow: Flow = {
       const problems = afterCrash(db);
       // Restart: the production recovery, with a Discord that says whether the member has the role.
       const audit = new AuditQueue();
-      const ledger = new Ledger(db);
+      const ledger = new Ledger({ db });
       const rewards = new RewardService({ db, clock: Date.now, audit });
       const redemptions = new RedemptionService({ db, ledger, rewards, clock: Date.now, audit });
       const discord = fileGranter(roles);
@@ -242,11 +242,11 @@ const redemptionFlow: Flow = {
         problems.push(`redemptions ${rows.map((x) => x.status).join(',')}`);
       if (!holdsRole(roles, MEMBER, ROLE)) problems.push('member lacks the role');
       if (grantRequests(roles) !== 1) problems.push(`${grantRequests(roles)} grant requests`);
-      const balance = ledger.standing(G, MEMBER).balance;
+      const balance = ledger.reads.standing(G, MEMBER).balance;
       if (balance !== 100 - COST) problems.push(`balance ${balance}`);
       const stock = rewards.get(rewardId)!.stock;
       if (stock !== STOCK - 1) problems.push(`stock ${String(stock)}`);
-      if ((ledger.account(G, HOLDS)?.balance ?? 0) !== 0) problems.push('a hold is still open');
+      if ((ledger.reads.account(G, HOLDS)?.balance ?? 0) !== 0) problems.push('a hold is still open');
       problems.push(...stillWrong(db));
       return problems;
     });
@@ -305,7 +305,7 @@ function campaignFlow(batch: number): Flow {
         const problems = afterCrash(db);
         // Restart: reconciliation queues a grant for every member whose reaction is on
         // the message of each active campaign (all of them; those with a claim must be skipped).
-        const ledger = new Ledger(db);
+        const ledger = new Ledger({ db });
         const campaigns = new CampaignService({
           db,
           ledger,
@@ -320,7 +320,7 @@ function campaignFlow(batch: number): Flow {
         for (const c of active)
           for (const u of users) campaigns.enqueueGrant(c, u, Date.now(), { reconcile: true });
         campaigns.flush();
-        const balances = users.map((u) => ledger.standing(G, u).balance);
+        const balances = users.map((u) => ledger.reads.standing(G, u).balance);
         if (balances.some((b) => b !== SPARKS + OPEN_SPARKS)) problems.push(`balances ${balances.join(',')}`);
         const a = campaigns.byId(budgeted)!;
         const b = campaigns.byId(open)!;
@@ -331,7 +331,7 @@ function campaignFlow(batch: number): Flow {
         if (a.status !== 'ended' || a.endReason !== 'budget')
           problems.push(`budgeted campaign ${a.status} (${String(a.endReason)})`);
         if (b.status !== 'active') problems.push(`open campaign ${b.status}`);
-        const left = ledger.account(G, CAMPAIGN_BUDGET(budgeted))?.balance ?? 0;
+        const left = ledger.reads.account(G, CAMPAIGN_BUDGET(budgeted))?.balance ?? 0;
         const returned = campaigns.summary(a).returned;
         if (left !== 0 || returned !== budget - batch * SPARKS)
           problems.push(`budget left ${left}, returned ${returned}`);
@@ -409,7 +409,7 @@ const webhookFlow: Flow = {
     if (step === null && (first?.status !== 200 || first.body.status !== 'applied'))
       problems.push(`first delivery answered ${String(first?.status)} ${String(first?.body.status)}`);
     // Restart: a new server on the same file; the platform retries the same webhook-id.
-    const ledger = new Ledger(db);
+    const ledger = new Ledger({ db });
     const settings = new SettingsService({ db, defaults: DEFAULTS });
     const server = await startHttpServer(
       {
@@ -438,8 +438,8 @@ const webhookFlow: Flow = {
     const n = (sql: string) => (db.sqlite.prepare(sql).get(`event:${EVENT_ID}`) as { n: number }).n;
     const entries = n(`SELECT COUNT(*) AS n FROM transfers WHERE ref = ?`);
     const events = n(`SELECT COUNT(*) AS n FROM platform_events WHERE 'event:' || id = ?`);
-    const invitee = ledger.standing(G, INVITEE).balance;
-    const referrer = ledger.standing(G, REFERRER).balance;
+    const invitee = ledger.reads.standing(G, INVITEE).balance;
+    const referrer = ledger.reads.standing(G, REFERRER).balance;
     if (entries !== 2 || events !== 1 || invitee !== 123 || referrer !== 12)
       problems.push(`${entries} entries, ${events} event rows, invitee ${invitee}, referrer ${referrer}`);
     problems.push(...stillWrong(db));

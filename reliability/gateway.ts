@@ -121,7 +121,7 @@ export async function gatewayDelivery(scale: GatewayScale): Promise<ScenarioResu
       await Promise.all(apps.map((a) => a.services.campaigns.idle()));
       await until(
         `the ${label} probe's grant`,
-        () => w.app.services.ledger.standing(w.guildId, probe).balance > 0,
+        () => w.app.services.ledger.reads.standing(w.guildId, probe).balance > 0,
       );
     };
 
@@ -188,10 +188,10 @@ export async function gatewayDelivery(scale: GatewayScale): Promise<ScenarioResu
     const everyone = new Set(expected.flatMap((s) => [...s]));
     for (const m of everyone) {
       const want = started.reduce((n, c, i) => n + (expected[i]!.has(m) ? c.sparks : 0), 0);
-      const got = w.app.services.ledger.standing(w.guildId, m).balance;
+      const got = w.app.services.ledger.reads.standing(w.guildId, m).balance;
       if (got !== want) failures.push(`member ${m}: ${got} Sparks, expected ${want}`);
     }
-    if (w.app.services.ledger.standing(w.guildId, w.users.otherBot).balance !== 0)
+    if (w.app.services.ledger.reads.standing(w.guildId, w.users.otherBot).balance !== 0)
       failures.push('a bot earned');
     const problems = verifyProblems(w);
     if (problems) failures.push(problems);

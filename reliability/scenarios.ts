@@ -45,7 +45,7 @@ export async function doubleSpend(scale: Scale): Promise<ScenarioResult> {
   const runs = await inEveryProcess(scale, t.file, { op: 'spend', user: 'spender', amount: price });
   const ok = sum(runs, 'ok');
   const busy = sum(runs, 'busy');
-  const balance = t.ledger.standing(G, 'spender').balance;
+  const balance = t.ledger.reads.standing(G, 'spender').balance;
   const expectedOk = Math.min(scale.processes * scale.perProcess, Math.floor(start / price));
   const clean = verifyLedger(t.db.sqlite).ok;
   t.dispose();
@@ -113,7 +113,7 @@ export async function crashAward(): Promise<ScenarioResult> {
         .prepare(`SELECT COUNT(*) AS n FROM transfers WHERE idempotency_key = 'interaction:1'`)
         .get() as { n: number }
     ).n;
-    const balance = new Ledger(db).standing(G, 'alice').balance;
+    const balance = new Ledger({ db }).reads.standing(G, 'alice').balance;
     if (n !== 1 || balance !== 25 || !verifyLedger(db.sqlite).ok || retried.code !== 0)
       failures.push(`${point}: ${n} entries, balance ${balance}`);
     db.close();

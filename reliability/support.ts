@@ -91,7 +91,7 @@ export function tempDatabase(): TempDatabase {
     dir,
     file,
     db,
-    ledger: new Ledger(db),
+    ledger: new Ledger({ db }),
     dispose: () => (db.close(), rmSync(dir, { recursive: true, force: true })),
   };
 }

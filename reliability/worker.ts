@@ -54,7 +54,7 @@ const DEFAULTS = {
 
 const cmd = JSON.parse(process.argv[2]!) as Command;
 const db = openDatabase(cmd.db, { migrate: false });
-const ledger = new Ledger(db);
+const ledger = new Ledger({ db });
 const audit = new AuditQueue();
 const counts: Record<string, number> = { ok: 0 };
 const bump = (k: string) => (counts[k] = (counts[k] ?? 0) + 1);

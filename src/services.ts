@@ -28,6 +28,7 @@ export interface Services {
   db: Db;
   clock: Clock;
   logger: Logger;
+  /** The ledger: posting through its methods, reading through `ledger.reads` (standings, history, boards). */
   ledger: Ledger;
   settings: SettingsService;
   awards: AwardService;
@@ -58,7 +59,7 @@ export interface Services {
 
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
   const { config, db, clock, logger } = deps;
-  const ledger = new Ledger(db, clock);
+  const ledger = new Ledger({ db, clock });
   const settings = new SettingsService({ db, defaults: config.earnDefaults, clock });
   const outbox = new Outbox({ db, store: new OutboxStore(db) });
   // Every process that credits members enqueues sparks.credited in the same transaction.

@@ -41,7 +41,7 @@ export function fund(
 }
 
 export const balanceOf = (w: BotWorld, userId: string) =>
-  w.app.services.ledger.standing(w.guildId, userId).balance;
+  w.app.services.ledger.reads.standing(w.guildId, userId).balance;
 
 export const hasRole = (w: BotWorld, userId: string, roleId: string) =>
   w.fake.memberRoles(w.guildId, userId)?.includes(roleId) ?? false;

@@ -275,7 +275,7 @@ export class CampaignService {
     if (!this.store.end(campaignId, reason, now)) return { ended: false, summary: this.summary(existing) };
     const campaign = this.store.byId(campaignId)!;
     if (campaign.budget !== null) {
-      const left = this.ledger.account(campaign.guildId, CAMPAIGN_BUDGET(campaign.id))?.balance ?? 0;
+      const left = this.ledger.reads.account(campaign.guildId, CAMPAIGN_BUDGET(campaign.id))?.balance ?? 0;
       if (left > 0) {
         this.ledger.post({
           guildId: campaign.guildId,
@@ -329,14 +329,16 @@ export class CampaignService {
 
   summary(campaign: CampaignRow): CampaignSummary {
     const budgetAccount =
-      campaign.budget !== null ? this.ledger.account(campaign.guildId, CAMPAIGN_BUDGET(campaign.id)) : null;
+      campaign.budget !== null
+        ? this.ledger.reads.account(campaign.guildId, CAMPAIGN_BUDGET(campaign.id))
+        : null;
     return {
       campaign,
       participants: campaign.claims,
       granted: campaign.granted,
       reversed: this.store.reversed(campaign.id),
       returned:
-        this.ledger.store.transferByKey(campaign.guildId, `campaign:${campaign.id}:return`)?.amount ?? 0,
+        this.ledger.reads.transferByKey(campaign.guildId, `campaign:${campaign.id}:return`)?.amount ?? 0,
       budgetLeft:
         campaign.status === 'active' && campaign.budget !== null ? (budgetAccount?.balance ?? 0) : null,
     };

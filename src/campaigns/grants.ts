@@ -80,7 +80,7 @@ export class CampaignGrants implements GrantSource<CampaignOp, CampaignBatch> {
         budgeted,
         claims: row.claims,
         granted: row.granted,
-        budgetLeft: budgeted ? (this.ledger.account(row.guildId, from)?.balance ?? 0) : Infinity,
+        budgetLeft: budgeted ? (this.ledger.reads.account(row.guildId, from)?.balance ?? 0) : Infinity,
         endReason: null,
       },
     };
@@ -160,13 +160,13 @@ export class CampaignGrants implements GrantSource<CampaignOp, CampaignBatch> {
   /** Reverses a grant whose reaction was removed (revoke_on_unreact), at most once. */
   private revoke(row: CampaignRow, op: RevokeOp): CampaignOutcome {
     const claim = this.store.claimOf(row.id, op.userId);
-    const grant = claim ? this.ledger.store.transferById(claim.transferId) : undefined;
+    const grant = claim ? this.ledger.reads.transferById(claim.transferId) : undefined;
     const outcome = decideRevoke(
       { revokeOnUnreact: row.revokeOnUnreact === 1, endsAt: row.endsAt },
       {
         at: op.at,
         claim: claim && grant ? { amount: grant.amount, reversed: claim.reversedBy !== null } : null,
-        held: this.ledger.account(row.guildId, MEMBER(op.userId))?.balance ?? 0,
+        held: this.ledger.reads.account(row.guildId, MEMBER(op.userId))?.balance ?? 0,
       },
     );
     if (outcome.type !== 'revoked' || !grant) return outcome;

@@ -1,33 +1,13 @@
-import type { Statement } from 'better-sqlite3';
-import type { Sqlite } from './open.ts';
-import type { AccountType, ActorType, TransferKind } from './schema.ts';
+import { and, eq, gte, sql } from 'drizzle-orm';
+import { SqliteError, type Statement } from 'better-sqlite3';
+import { SparksError } from '../core/errors.ts';
+import type { Db } from './open.ts';
+import { accounts, earnPeriods, transfers, type AccountType, type TransferKind } from './schema.ts';
 
-export interface AccountRow {
-  id: number;
-  guildId: string;
-  type: AccountType;
-  ref: string;
-  balance: number;
-  lifetimeEarned: number;
-  ranked: number;
-  createdAt: number;
-}
-
-export interface TransferRow {
-  id: number;
-  guildId: string;
-  kind: TransferKind;
-  debitAccountId: number;
-  creditAccountId: number;
-  amount: number;
-  idempotencyKey: string;
-  closesId: number | null;
-  actorType: ActorType;
-  actorId: string;
-  reason: string;
-  ref: string | null;
-  createdAt: number;
-}
+export type AccountRow = typeof accounts.$inferSelect;
+export type TransferRow = typeof transfers.$inferSelect;
+/** A journal entry to insert: every column but the id the database assigns. */
+export type NewTransfer = Omit<TransferRow, 'id'>;
 
 /** A journal entry seen from one member's account, with the other side named. */
 export interface EntryView extends TransferRow {
@@ -45,15 +25,6 @@ export interface RankedRow {
 
 export type ScoreColumn = 'balance' | 'lifetime';
 
-const ACCOUNT_COLS = `id, guild_id AS guildId, type, ref, balance, lifetime_earned AS lifetimeEarned, ranked, created_at AS createdAt`;
-const TRANSFER_COLS = `id, guild_id AS guildId, kind, debit_account_id AS debitAccountId, credit_account_id AS creditAccountId,
-  amount, idempotency_key AS idempotencyKey, closes_id AS closesId, actor_type AS actorType, actor_id AS actorId,
-  reason, ref, created_at AS createdAt`;
-
-/**
- * Every SQL statement of the ledger, prepared once per connection: drizzle's query
- * builder re-prepares on each call, which the grant hot path cannot afford.
- */
 /** An account to find or open: its key, and for a new member account its ranked flag (default ranked). */
 export interface AccountSpec {
   guildId: string;
@@ -62,228 +33,337 @@ export interface AccountSpec {
   ranked?: boolean;
 }
 
-export class LedgerStore {
+/** The look-ups and rank queries the ledger's read model needs; none of them writes. */
+export interface LedgerReadStore {
+  findAccount(guildId: string, type: AccountType, ref: string): AccountRow | undefined;
+  accountById(id: number): AccountRow | undefined;
+  transferByKey(guildId: string, key: string): TransferRow | undefined;
+  transferById(id: number): TransferRow | undefined;
+  /** Entries of one account, newest first, with ids below `beforeId`. */
+  history(accountId: number, beforeId: number, limit: number): EntryView[];
+  /** Entries of one account with ids above `afterId`: the `limit` oldest of them, newest first. */
+  historyAfter(accountId: number, afterId: number, limit: number): EntryView[];
+  top(guildId: string, column: ScoreColumn, limit: number, offset: number): RankedRow[];
+  /** Ranked members with a positive score on the board. */
+  countRanked(guildId: string, column: ScoreColumn): number;
+  /** Ranked members ahead of (score, account): higher score, or the same score and an older account. */
+  countAhead(guildId: string, column: ScoreColumn, score: number, accountId: number): number;
+  periodTop(guildId: string, period: string, limit: number, offset: number): RankedRow[];
+  periodCount(guildId: string, period: string): number;
+  periodEarned(guildId: string, period: string, accountId: number): number;
+  periodAhead(guildId: string, period: string, score: number, accountId: number): number;
+  sumByActorSince(guildId: string, kind: TransferKind, actorId: string, since: number): number;
+}
+
+/**
+ * What posting needs besides the look-ups. The writes must run inside a write transaction;
+ * an insert the database refuses (a CHECK, the close-once index, a close trigger) throws
+ * the ledger's own SparksError, whatever the engine: the code checks first, so these are a
+ * safety net.
+ */
+export interface LedgerWriteStore extends LedgerReadStore {
+  inTransaction(): boolean;
+  ensureAccount(spec: AccountSpec, now: number): AccountRow;
+  ensureAccounts(specs: readonly AccountSpec[], now: number): AccountRow[];
+  existingKeys(keys: readonly { guildId: string; key: string }[]): number[];
+  closerOf(id: number): TransferRow | undefined;
+  insertTransfer(t: NewTransfer): TransferRow;
+  insertTransfers(rows: readonly NewTransfer[]): TransferRow[];
+  /** Whether a member's account may appear on leaderboards (members service decides). */
+  setRanked(guildId: string, userId: string, ranked: boolean): void;
+}
+
+const TRANSFER_COLS = `id, guild_id AS guildId, kind, debit_account_id AS debitAccountId, credit_account_id AS creditAccountId,
+  amount, idempotency_key AS idempotencyKey, closes_id AS closesId, actor_type AS actorType, actor_id AS actorId,
+  reason, ref, created_at AS createdAt`;
+
+const p = sql.placeholder;
+
+/**
+ * The ledger's tables (accounts, transfers, earn_periods, rank_counts), on SQLite. Every
+ * statement is prepared once per connection: plain look-ups and inserts with drizzle,
+ * the batches, history pages and rank queries as SQL, which drizzle cannot say (json_each
+ * batches, UNION ALL of two index walks, the ranked partial indexes).
+ */
+export class LedgerStore implements LedgerWriteStore {
+  private readonly sqlite: Db['sqlite'];
+  private readonly q;
   private readonly s: {
-    accountByKey: Statement<[string, string, string], AccountRow>;
-    accountById: Statement<[number], AccountRow>;
-    insertAccount: Statement<[string, string, string, number, number]>;
-    insertAccounts: Statement<[number, string]>;
-    accountsByKeys: Statement<[string], AccountRow & { i: number }>;
-    existingKeys: Statement<[string], { i: number }>;
-    transferByKey: Statement<[string, string], TransferRow>;
-    transferById: Statement<[number], TransferRow>;
-    closerOf: Statement<[number], TransferRow>;
-    insertTransfer: Statement<
-      [
-        string,
-        string,
-        number,
-        number,
-        number,
-        string,
-        number | null,
-        string,
-        string,
-        string,
-        string | null,
-        number,
-      ]
+    insertAccounts: Statement<[{ now: number; rows: string }]>;
+    accountsByKeys: Statement<[{ keys: string }], AccountRow & { i: number }>;
+    existingKeys: Statement<[{ keys: string }], { i: number }>;
+    insertTransfers: Statement<[{ rows: string }], { id: number; guildId: string; key: string }>;
+    history: Statement<[{ accountId: number; cursor: number; limit: number }], EntryView>;
+    historyAfter: Statement<[{ accountId: number; cursor: number; limit: number }], EntryView>;
+    top: Record<ScoreColumn, Statement<[{ guildId: string; limit: number; offset: number }], RankedRow>>;
+    countLifetime: Statement<[{ guildId: string }], { n: number }>;
+    aheadLifetime: Statement<[{ guildId: string; score: number; accountId: number }], { n: number }>;
+    periodTop: Statement<[{ guildId: string; period: string; limit: number; offset: number }], RankedRow>;
+    boardTotal: Statement<[{ guildId: string; board: string }], { n: number }>;
+    boardAbove: Statement<[{ guildId: string; board: string; score: number }], { n: number }>;
+    balanceTies: Statement<[{ guildId: string; score: number; accountId: number }], { n: number }>;
+    periodTies: Statement<
+      [{ guildId: string; period: string; score: number; accountId: number }],
+      { n: number }
     >;
-    insertTransfers: Statement<[string], { id: number; g: string; k: string }>;
-    history: Statement<[{ a: number; c: number; n: number }], EntryView>;
-    historyAfter: Statement<[{ a: number; c: number; n: number }], EntryView>;
-    setRanked: Statement<[number, string, string]>;
-    top: Record<ScoreColumn, Statement<[string, number, number], RankedRow>>;
-    count: Record<ScoreColumn, Statement<[string], { n: number }>>;
-    ahead: Record<ScoreColumn, Statement<[{ g: string; s: number; id: number }], { n: number }>>;
-    periodTop: Statement<[string, string, number, number], RankedRow>;
-    boardTotal: Statement<[string, string], { n: number }>;
-    boardAbove: Statement<[{ g: string; b: string; s: number }], { n: number }>;
-    balanceTies: Statement<[{ g: string; s: number; id: number }], { n: number }>;
-    periodTies: Statement<[{ g: string; p: string; s: number; id: number }], { n: number }>;
-    periodOf: Statement<[string, string, number], { earned: number }>;
-    sumByActorSince: Statement<[string, string, string, number], { total: number }>;
-    openHolds: Statement<[string], TransferRow>;
   };
 
-  constructor(readonly sqlite: Sqlite) {
-    const p = <B extends unknown[], R>(source: string) => sqlite.prepare<B, R>(source);
+  constructor(db: Db) {
+    const { orm, sqlite } = db;
+    this.sqlite = sqlite;
+    this.q = {
+      accountByKey: orm
+        .select()
+        .from(accounts)
+        .where(
+          and(eq(accounts.guildId, p('guildId')), eq(accounts.type, p('type')), eq(accounts.ref, p('ref'))),
+        )
+        .prepare(),
+      accountById: orm
+        .select()
+        .from(accounts)
+        .where(eq(accounts.id, p('id')))
+        .prepare(),
+      // No RETURNING on the write path: SQLite buffers RETURNING rows in a temporary table,
+      // and every value of the new row is known here anyway.
+      insertAccount: orm
+        .insert(accounts)
+        .values({
+          guildId: p('guildId'),
+          type: p('type'),
+          ref: p('ref'),
+          createdAt: p('createdAt'),
+          ranked: p('ranked'),
+        })
+        .prepare(),
+      transferByKey: orm
+        .select()
+        .from(transfers)
+        .where(and(eq(transfers.guildId, p('guildId')), eq(transfers.idempotencyKey, p('key'))))
+        .prepare(),
+      transferById: orm
+        .select()
+        .from(transfers)
+        .where(eq(transfers.id, p('id')))
+        .prepare(),
+      closerOf: orm
+        .select()
+        .from(transfers)
+        .where(eq(transfers.closesId, p('id')))
+        .prepare(),
+      insertTransfer: orm
+        .insert(transfers)
+        .values({
+          guildId: p('guildId'),
+          kind: p('kind'),
+          debitAccountId: p('debitAccountId'),
+          creditAccountId: p('creditAccountId'),
+          amount: p('amount'),
+          idempotencyKey: p('idempotencyKey'),
+          closesId: p('closesId'),
+          actorType: p('actorType'),
+          actorId: p('actorId'),
+          reason: p('reason'),
+          ref: p('ref'),
+          createdAt: p('createdAt'),
+        })
+        .prepare(),
+      setRanked: orm
+        .update(accounts)
+        .set({ ranked: sql`${p('ranked')}` })
+        .where(
+          and(eq(accounts.guildId, p('guildId')), eq(accounts.type, 'member'), eq(accounts.ref, p('userId'))),
+        )
+        .prepare(),
+      periodEarned: orm
+        .select({ earned: earnPeriods.earned })
+        .from(earnPeriods)
+        .where(
+          and(
+            eq(earnPeriods.guildId, p('guildId')),
+            eq(earnPeriods.period, p('period')),
+            eq(earnPeriods.accountId, p('accountId')),
+          ),
+        )
+        .prepare(),
+      sumByActorSince: orm
+        .select({ total: sql<number>`COALESCE(SUM(${transfers.amount}), 0)` })
+        .from(transfers)
+        .where(
+          and(
+            eq(transfers.guildId, p('guildId')),
+            eq(transfers.kind, p('kind')),
+            eq(transfers.actorId, p('actorId')),
+            gte(transfers.createdAt, p('since')),
+          ),
+        )
+        .prepare(),
+    };
+    const prepare = <B extends unknown[], R>(source: string) => sqlite.prepare<B, R>(source);
     // The inner query reads only the partial index (its rowid is the account id), so a deep
     // page skips entries without touching table rows.
     const rankTop = (col: string) =>
-      p<[string, number, number], RankedRow>(
+      prepare<[{ guildId: string; limit: number; offset: number }], RankedRow>(
         `SELECT a.id AS accountId, a.ref AS userId, a.${col} AS score
-         FROM (SELECT id FROM accounts WHERE guild_id = ? AND type = 'member' AND ranked = 1 AND ${col} > 0
-               ORDER BY ${col} DESC, id ASC LIMIT ? OFFSET ?) t
+         FROM (SELECT id FROM accounts WHERE guild_id = @guildId AND type = 'member' AND ranked = 1 AND ${col} > 0
+               ORDER BY ${col} DESC, id ASC LIMIT @limit OFFSET @offset) t
          JOIN accounts a ON a.id = t.id
          ORDER BY a.${col} DESC, a.id ASC`,
       );
-    const rankCount = (col: string) =>
-      p<[string], { n: number }>(
-        `SELECT COUNT(*) AS n FROM accounts WHERE guild_id = ? AND type = 'member' AND ranked = 1 AND ${col} > 0`,
-      );
-    const rankAhead = (col: string) =>
-      p<[{ g: string; s: number; id: number }], { n: number }>(
-        `SELECT COUNT(*) AS n FROM accounts WHERE guild_id = @g AND type = 'member' AND ranked = 1
-         AND (${col} > @s OR (${col} = @s AND id < @id))`,
-      );
     this.s = {
-      accountByKey: p(`SELECT ${ACCOUNT_COLS} FROM accounts WHERE guild_id = ? AND type = ? AND ref = ?`),
-      accountById: p(`SELECT ${ACCOUNT_COLS} FROM accounts WHERE id = ?`),
-      // No RETURNING on the write path: SQLite buffers RETURNING rows in a temporary table,
-      // and every value of the new row is known here anyway.
-      insertAccount: p(
-        `INSERT INTO accounts (guild_id, type, ref, created_at, ranked) VALUES (?, ?, ?, ?, ?)`,
-      ),
       // Batches: one JSON array of rows, in order, per statement (json_each is read first:
       // CROSS JOIN keeps the planner from scanning accounts or transfers per element).
-      insertAccounts: p(
+      insertAccounts: prepare(
         `INSERT INTO accounts (guild_id, type, ref, created_at, ranked)
-         SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, ?, j.value ->> 3 FROM json_each(?) j WHERE true ORDER BY j.key`,
+         SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, @now, j.value ->> 3 FROM json_each(@rows) j WHERE true ORDER BY j.key`,
       ),
-      accountsByKeys: p(
+      accountsByKeys: prepare(
         `SELECT j.key AS i, a.id, a.guild_id AS guildId, a.type, a.ref, a.balance, a.lifetime_earned AS lifetimeEarned,
                 a.ranked, a.created_at AS createdAt
-         FROM json_each(?) j CROSS JOIN accounts a
+         FROM json_each(@keys) j CROSS JOIN accounts a
          WHERE a.guild_id = j.value ->> 0 AND a.type = j.value ->> 1 AND a.ref = j.value ->> 2`,
       ),
-      existingKeys: p(
-        `SELECT j.key AS i FROM json_each(?) j CROSS JOIN transfers t
+      existingKeys: prepare(
+        `SELECT j.key AS i FROM json_each(@keys) j CROSS JOIN transfers t
          WHERE t.guild_id = j.value ->> 0 AND t.idempotency_key = j.value ->> 1`,
-      ),
-      transferByKey: p(`SELECT ${TRANSFER_COLS} FROM transfers WHERE guild_id = ? AND idempotency_key = ?`),
-      transferById: p(`SELECT ${TRANSFER_COLS} FROM transfers WHERE id = ?`),
-      closerOf: p(`SELECT ${TRANSFER_COLS} FROM transfers WHERE closes_id = ?`),
-      insertTransfer: p(
-        `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key,
-           closes_id, actor_type, actor_id, reason, ref, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       // One statement for many entries: the triggers still run for every row, but the
       // statement's own costs (its journal, the triggers' frames) are paid once.
-      insertTransfers: p(
+      insertTransfers: prepare(
         `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key,
            closes_id, actor_type, actor_id, reason, ref, created_at)
          SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5,
                 NULL, j.value ->> 6, j.value ->> 7, j.value ->> 8, j.value ->> 9, j.value ->> 10
-         FROM json_each(?) j WHERE true ORDER BY j.key
-         RETURNING id, guild_id AS g, idempotency_key AS k`,
+         FROM json_each(@rows) j WHERE true ORDER BY j.key
+         RETURNING id, guild_id AS guildId, idempotency_key AS key`,
       ),
-      history: p(
-        `SELECT t.*, CASE WHEN t.creditAccountId = @a THEN t.amount ELSE -t.amount END AS delta,
+      history: prepare(
+        `SELECT t.*, CASE WHEN t.creditAccountId = @accountId THEN t.amount ELSE -t.amount END AS delta,
                 o.type AS counterpartyType, o.ref AS counterpartyRef
          FROM (
-           SELECT * FROM (SELECT ${TRANSFER_COLS} FROM transfers WHERE debit_account_id = @a AND id < @c ORDER BY id DESC LIMIT @n)
+           SELECT * FROM (SELECT ${TRANSFER_COLS} FROM transfers WHERE debit_account_id = @accountId AND id < @cursor ORDER BY id DESC LIMIT @limit)
            UNION ALL
-           SELECT * FROM (SELECT ${TRANSFER_COLS} FROM transfers WHERE credit_account_id = @a AND id < @c ORDER BY id DESC LIMIT @n)
+           SELECT * FROM (SELECT ${TRANSFER_COLS} FROM transfers WHERE credit_account_id = @accountId AND id < @cursor ORDER BY id DESC LIMIT @limit)
          ) t
-         JOIN accounts o ON o.id = CASE WHEN t.creditAccountId = @a THEN t.debitAccountId ELSE t.creditAccountId END
-         ORDER BY t.id DESC LIMIT @n`,
+         JOIN accounts o ON o.id = CASE WHEN t.creditAccountId = @accountId THEN t.debitAccountId ELSE t.creditAccountId END
+         ORDER BY t.id DESC LIMIT @limit`,
       ),
-      historyAfter: p(
+      historyAfter: prepare(
         `SELECT * FROM (
-           SELECT t.*, CASE WHEN t.creditAccountId = @a THEN t.amount ELSE -t.amount END AS delta,
+           SELECT t.*, CASE WHEN t.creditAccountId = @accountId THEN t.amount ELSE -t.amount END AS delta,
                   o.type AS counterpartyType, o.ref AS counterpartyRef
            FROM (
-             SELECT * FROM (SELECT ${TRANSFER_COLS} FROM transfers WHERE debit_account_id = @a AND id > @c ORDER BY id ASC LIMIT @n)
+             SELECT * FROM (SELECT ${TRANSFER_COLS} FROM transfers WHERE debit_account_id = @accountId AND id > @cursor ORDER BY id ASC LIMIT @limit)
              UNION ALL
-             SELECT * FROM (SELECT ${TRANSFER_COLS} FROM transfers WHERE credit_account_id = @a AND id > @c ORDER BY id ASC LIMIT @n)
+             SELECT * FROM (SELECT ${TRANSFER_COLS} FROM transfers WHERE credit_account_id = @accountId AND id > @cursor ORDER BY id ASC LIMIT @limit)
            ) t
-           JOIN accounts o ON o.id = CASE WHEN t.creditAccountId = @a THEN t.debitAccountId ELSE t.creditAccountId END
-           ORDER BY t.id ASC LIMIT @n
+           JOIN accounts o ON o.id = CASE WHEN t.creditAccountId = @accountId THEN t.debitAccountId ELSE t.creditAccountId END
+           ORDER BY t.id ASC LIMIT @limit
          ) ORDER BY id DESC`,
       ),
-      setRanked: p(`UPDATE accounts SET ranked = ? WHERE guild_id = ? AND type = 'member' AND ref = ?`),
       top: { balance: rankTop('balance'), lifetime: rankTop('lifetime_earned') },
-      count: { balance: rankCount('balance'), lifetime: rankCount('lifetime_earned') },
-      ahead: { balance: rankAhead('balance'), lifetime: rankAhead('lifetime_earned') },
-      periodTop: p(
+      countLifetime: prepare(
+        `SELECT COUNT(*) AS n FROM accounts
+         WHERE guild_id = @guildId AND type = 'member' AND ranked = 1 AND lifetime_earned > 0`,
+      ),
+      aheadLifetime: prepare(
+        `SELECT COUNT(*) AS n FROM accounts WHERE guild_id = @guildId AND type = 'member' AND ranked = 1
+         AND (lifetime_earned > @score OR (lifetime_earned = @score AND id < @accountId))`,
+      ),
+      periodTop: prepare(
         `SELECT e.account_id AS accountId, a.ref AS userId, e.earned AS score
-         FROM (SELECT account_id, earned FROM earn_periods WHERE guild_id = ? AND period = ? AND ranked = 1 AND earned > 0
-               ORDER BY earned DESC, account_id ASC LIMIT ? OFFSET ?) e
+         FROM (SELECT account_id, earned FROM earn_periods
+               WHERE guild_id = @guildId AND period = @period AND ranked = 1 AND earned > 0
+               ORDER BY earned DESC, account_id ASC LIMIT @limit OFFSET @offset) e
          JOIN accounts a ON a.id = e.account_id
          ORDER BY e.earned DESC, e.account_id ASC`,
       ),
-      periodOf: p(`SELECT earned FROM earn_periods WHERE guild_id = ? AND period = ? AND account_id = ?`),
-      boardTotal: p(
-        `SELECT COALESCE(SUM(n), 0) AS n FROM rank_counts WHERE guild_id = ? AND board = ? AND level = 2`,
+      boardTotal: prepare(
+        `SELECT COALESCE(SUM(n), 0) AS n FROM rank_counts WHERE guild_id = @guildId AND board = @board AND level = 2`,
       ),
       // Members with a higher score: whole level-2 blocks above, then level-1 blocks above
       // within the same level-2 block, then exact scores above within the same level-1 block.
-      boardAbove: p(
+      boardAbove: prepare(
         `SELECT
-           COALESCE((SELECT SUM(n) FROM rank_counts WHERE guild_id = @g AND board = @b AND level = 2 AND key > (@s >> 20)), 0)
-         + COALESCE((SELECT SUM(n) FROM rank_counts WHERE guild_id = @g AND board = @b AND level = 1
-                       AND key > (@s >> 10) AND key < (((@s >> 20) + 1) << 10)), 0)
-         + COALESCE((SELECT SUM(n) FROM rank_counts WHERE guild_id = @g AND board = @b AND level = 0
-                       AND key > @s AND key < (((@s >> 10) + 1) << 10)), 0) AS n`,
+           COALESCE((SELECT SUM(n) FROM rank_counts WHERE guild_id = @guildId AND board = @board AND level = 2
+                       AND key > (@score >> 20)), 0)
+         + COALESCE((SELECT SUM(n) FROM rank_counts WHERE guild_id = @guildId AND board = @board AND level = 1
+                       AND key > (@score >> 10) AND key < (((@score >> 20) + 1) << 10)), 0)
+         + COALESCE((SELECT SUM(n) FROM rank_counts WHERE guild_id = @guildId AND board = @board AND level = 0
+                       AND key > @score AND key < (((@score >> 10) + 1) << 10)), 0) AS n`,
       ),
       // Ties: pinned to the ranked indexes (the planner otherwise picks the primary key and
       // walks every member of the period).
-      balanceTies: p(
+      balanceTies: prepare(
         `SELECT COUNT(*) AS n FROM accounts INDEXED BY accounts_rank_balance
-         WHERE guild_id = @g AND type = 'member' AND ranked = 1 AND balance = @s AND id < @id`,
+         WHERE guild_id = @guildId AND type = 'member' AND ranked = 1 AND balance = @score AND id < @accountId`,
       ),
-      periodTies: p(
+      periodTies: prepare(
         `SELECT COUNT(*) AS n FROM earn_periods INDEXED BY earn_periods_ranked
-         WHERE guild_id = @g AND period = @p AND ranked = 1 AND earned > 0 AND earned = @s AND account_id < @id`,
-      ),
-      sumByActorSince: p(
-        `SELECT COALESCE(SUM(amount), 0) AS total FROM transfers
-         WHERE guild_id = ? AND kind = ? AND actor_id = ? AND created_at >= ?`,
-      ),
-      openHolds: p(
-        `SELECT ${TRANSFER_COLS} FROM transfers h WHERE h.guild_id = ? AND h.kind = 'hold'
-         AND NOT EXISTS (SELECT 1 FROM transfers c WHERE c.closes_id = h.id) ORDER BY h.id`,
+         WHERE guild_id = @guildId AND period = @period AND ranked = 1 AND earned > 0 AND earned = @score
+           AND account_id < @accountId`,
       ),
     };
   }
 
+  /** Whether a write transaction (or a savepoint of one) is open on this connection. */
+  inTransaction(): boolean {
+    return this.sqlite.inTransaction;
+  }
+
   findAccount(guildId: string, type: AccountType, ref: string): AccountRow | undefined {
-    return this.s.accountByKey.get(guildId, type, ref);
+    return this.q.accountByKey.get({ guildId, type, ref });
   }
 
   accountById(id: number): AccountRow | undefined {
-    return this.s.accountById.get(id);
+    return this.q.accountById.get({ id });
   }
 
   /**
-   * The account, opened if it does not exist yet — ranked, unless `ranked` is false (a
+   * The account, opened if it does not exist yet — ranked, unless `spec.ranked` is false (a
    * member the caller has just seen holding the excluded role). Must run inside a write
    * transaction.
    */
-  ensureAccount(guildId: string, type: AccountType, ref: string, now: number, ranked = true): AccountRow {
-    const found = this.s.accountByKey.get(guildId, type, ref);
+  ensureAccount(spec: AccountSpec, now: number): AccountRow {
+    const { guildId, type, ref } = spec;
+    const found = this.q.accountByKey.get({ guildId, type, ref });
     if (found) return found;
-    const flag = ranked ? 1 : 0;
-    const id = Number(this.s.insertAccount.run(guildId, type, ref, now, flag).lastInsertRowid);
-    return { id, guildId, type, ref, balance: 0, lifetimeEarned: 0, ranked: flag, createdAt: now };
+    const ranked = spec.ranked === false ? 0 : 1;
+    const { lastInsertRowid } = this.q.insertAccount.run({ guildId, type, ref, createdAt: now, ranked });
+    return {
+      id: Number(lastInsertRowid),
+      guildId,
+      type,
+      ref,
+      balance: 0,
+      lifetimeEarned: 0,
+      ranked,
+      createdAt: now,
+    };
   }
 
   /**
    * `ensureAccount` for many distinct keys in a few statements: the existing accounts are
    * read, the missing ones opened in the order given (only those: with AUTOINCREMENT, a
    * conflicting insert would still use up an id), then read. Returns the rows in the order
-   * of `keys`. Must run inside a write transaction.
+   * of `specs`. Must run inside a write transaction.
    */
-  ensureAccounts(keys: readonly AccountSpec[], now: number): AccountRow[] {
-    const out = new Array<AccountRow>(keys.length);
+  ensureAccounts(specs: readonly AccountSpec[], now: number): AccountRow[] {
+    const out = new Array<AccountRow>(specs.length);
     const read = (at: readonly number[]) => {
-      const json = JSON.stringify(at.map((k) => [keys[k]!.guildId, keys[k]!.type, keys[k]!.ref]));
-      for (const { i, ...row } of this.s.accountsByKeys.all(json)) out[at[i]!] = row;
+      const keys = JSON.stringify(at.map((k) => [specs[k]!.guildId, specs[k]!.type, specs[k]!.ref]));
+      for (const { i, ...row } of this.s.accountsByKeys.all({ keys })) out[at[i]!] = row;
     };
-    read(keys.map((_, k) => k));
-    const missing = keys.flatMap((_, k) => (out[k] ? [] : [k]));
+    read(specs.map((_, k) => k));
+    const missing = specs.flatMap((_, k) => (out[k] ? [] : [k]));
     if (missing.length > 0) {
-      const json = JSON.stringify(
-        missing.map((k) => [
-          keys[k]!.guildId,
-          keys[k]!.type,
-          keys[k]!.ref,
-          keys[k]!.ranked === false ? 0 : 1,
-        ]),
+      const rows = JSON.stringify(
+        missing.map((k) => {
+          const s = specs[k]!;
+          return [s.guildId, s.type, s.ref, s.ranked === false ? 0 : 1];
+        }),
       );
-      this.s.insertAccounts.run(now, json);
+      this.s.insertAccounts.run({ now, rows });
       read(missing);
     }
     return out;
@@ -291,37 +371,31 @@ export class LedgerStore {
 
   /** Positions in `keys` of the (guild, idempotency key) pairs already posted. */
   existingKeys(keys: readonly { guildId: string; key: string }[]): number[] {
-    return this.s.existingKeys.all(JSON.stringify(keys.map((k) => [k.guildId, k.key]))).map((r) => r.i);
+    return this.s.existingKeys
+      .all({ keys: JSON.stringify(keys.map((k) => [k.guildId, k.key])) })
+      .map((r) => r.i);
   }
 
   transferByKey(guildId: string, key: string): TransferRow | undefined {
-    return this.s.transferByKey.get(guildId, key);
+    return this.q.transferByKey.get({ guildId, key });
   }
 
   transferById(id: number): TransferRow | undefined {
-    return this.s.transferById.get(id);
+    return this.q.transferById.get({ id });
   }
 
+  /** The entry that closed (reversed, posted, voided) entry `id`, if any. */
   closerOf(id: number): TransferRow | undefined {
-    return this.s.closerOf.get(id);
+    return this.q.closerOf.get({ id });
   }
 
-  insertTransfer(t: Omit<TransferRow, 'id'>): TransferRow {
-    const { lastInsertRowid } = this.s.insertTransfer.run(
-      t.guildId,
-      t.kind,
-      t.debitAccountId,
-      t.creditAccountId,
-      t.amount,
-      t.idempotencyKey,
-      t.closesId,
-      t.actorType,
-      t.actorId,
-      t.reason,
-      t.ref,
-      t.createdAt,
-    );
-    return { id: Number(lastInsertRowid), ...t };
+  insertTransfer(t: NewTransfer): TransferRow {
+    try {
+      const { lastInsertRowid } = this.q.insertTransfer.run(t);
+      return { id: Number(lastInsertRowid), ...t };
+    } catch (e) {
+      throw asLedgerError(e);
+    }
   }
 
   /**
@@ -329,7 +403,7 @@ export class LedgerStore {
    * them with their ids. All or nothing: a refused row (a constraint, a trigger) fails the
    * whole statement.
    */
-  insertTransfers(rows: readonly Omit<TransferRow, 'id'>[]): TransferRow[] {
+  insertTransfers(rows: readonly NewTransfer[]): TransferRow[] {
     const json = JSON.stringify(
       rows.map((t) => [
         t.guildId,
@@ -345,70 +419,81 @@ export class LedgerStore {
         t.createdAt,
       ]),
     );
+    let inserted: { id: number; guildId: string; key: string }[];
+    try {
+      inserted = this.s.insertTransfers.all({ rows: json });
+    } catch (e) {
+      throw asLedgerError(e);
+    }
     // RETURNING promises no order: match the ids back by (guild, key), unique per entry.
     const ids = new Map<string, number>();
-    for (const r of this.s.insertTransfers.all(json)) ids.set(`${r.g}\n${r.k}`, r.id);
+    for (const r of inserted) ids.set(`${r.guildId}\n${r.key}`, r.id);
     return rows.map((t) => ({ id: ids.get(`${t.guildId}\n${t.idempotencyKey}`)!, ...t }));
   }
 
-  /** Entries of one account, newest first, with ids below `beforeId`. */
-  history(accountId: number, beforeId: number, limit: number): EntryView[] {
-    return this.s.history.all({ a: accountId, c: beforeId, n: limit });
-  }
-
-  /** Entries of one account with ids above `afterId`: the `limit` oldest of them, newest first. */
-  historyAfter(accountId: number, afterId: number, limit: number): EntryView[] {
-    return this.s.historyAfter.all({ a: accountId, c: afterId, n: limit });
-  }
-
   setRanked(guildId: string, userId: string, ranked: boolean): void {
-    this.s.setRanked.run(ranked ? 1 : 0, guildId, userId);
+    this.q.setRanked.run({ guildId, userId, ranked: ranked ? 1 : 0 });
+  }
+
+  history(accountId: number, beforeId: number, limit: number): EntryView[] {
+    return this.s.history.all({ accountId, cursor: beforeId, limit });
+  }
+
+  historyAfter(accountId: number, afterId: number, limit: number): EntryView[] {
+    return this.s.historyAfter.all({ accountId, cursor: afterId, limit });
   }
 
   top(guildId: string, column: ScoreColumn, limit: number, offset: number): RankedRow[] {
-    return this.s.top[column].all(guildId, limit, offset);
+    return this.s.top[column].all({ guildId, limit, offset });
   }
 
-  /** Ranked members with a positive score on the board. */
   countRanked(guildId: string, column: ScoreColumn): number {
     return column === 'balance'
-      ? this.s.boardTotal.get(guildId, 'balance')!.n
-      : this.s.count[column].get(guildId)!.n;
+      ? this.s.boardTotal.get({ guildId, board: 'balance' })!.n
+      : this.s.countLifetime.get({ guildId })!.n;
   }
 
-  /** Ranked members ahead of (score, account): higher score, or the same score and an older account. */
   countAhead(guildId: string, column: ScoreColumn, score: number, accountId: number): number {
-    if (column === 'lifetime') return this.s.ahead.lifetime.get({ g: guildId, s: score, id: accountId })!.n;
+    if (column === 'lifetime') return this.s.aheadLifetime.get({ guildId, score, accountId })!.n;
     return (
-      this.s.boardAbove.get({ g: guildId, b: 'balance', s: score })!.n +
-      this.s.balanceTies.get({ g: guildId, s: score, id: accountId })!.n
+      this.s.boardAbove.get({ guildId, board: 'balance', score })!.n +
+      this.s.balanceTies.get({ guildId, score, accountId })!.n
     );
   }
 
   periodTop(guildId: string, period: string, limit: number, offset: number): RankedRow[] {
-    return this.s.periodTop.all(guildId, period, limit, offset);
+    return this.s.periodTop.all({ guildId, period, limit, offset });
   }
 
   periodCount(guildId: string, period: string): number {
-    return this.s.boardTotal.get(guildId, period)!.n;
+    return this.s.boardTotal.get({ guildId, board: period })!.n;
   }
 
   periodEarned(guildId: string, period: string, accountId: number): number {
-    return this.s.periodOf.get(guildId, period, accountId)?.earned ?? 0;
+    return this.q.periodEarned.get({ guildId, period, accountId })?.earned ?? 0;
   }
 
   periodAhead(guildId: string, period: string, score: number, accountId: number): number {
     return (
-      this.s.boardAbove.get({ g: guildId, b: period, s: score })!.n +
-      this.s.periodTies.get({ g: guildId, p: period, s: score, id: accountId })!.n
+      this.s.boardAbove.get({ guildId, board: period, score })!.n +
+      this.s.periodTies.get({ guildId, period, score, accountId })!.n
     );
   }
 
   sumByActorSince(guildId: string, kind: TransferKind, actorId: string, since: number): number {
-    return this.s.sumByActorSince.get(guildId, kind, actorId, since)!.total;
+    return this.q.sumByActorSince.get({ guildId, kind, actorId, since })!.total;
   }
+}
 
-  openHolds(guildId: string): TransferRow[] {
-    return this.s.openHolds.all(guildId);
-  }
+/** SQLite's refusals of an entry, named as the ledger's errors. Anything else passes through. */
+function asLedgerError(e: unknown): unknown {
+  if (!(e instanceof SqliteError)) return e;
+  if (e.message.includes('accounts_balance_range'))
+    return new SparksError('SPARKS.INSUFFICIENT', {}, e.message);
+  if (e.message.includes('transfers.closes_id'))
+    return new SparksError('SPARKS.ALREADY_CLOSED', {}, e.message);
+  if (e.message.includes('SPARKS.BAD_CLOSE')) return new SparksError('SPARKS.NOT_REVERSIBLE', {}, e.message);
+  if (e.message.includes('transfers_amount'))
+    return new SparksError('SPARKS.INVALID_AMOUNT', { min: 1, max: 1e9 }, e.message);
+  return e;
 }

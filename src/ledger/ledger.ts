@@ -1,40 +1,30 @@
-import { SqliteError } from 'better-sqlite3';
 import type { Db } from '../db/open.ts';
-import {
-  LedgerStore,
-  type AccountSpec,
-  type AccountRow,
-  type EntryView,
-  type RankedRow,
-  type TransferRow,
-} from '../db/ledger-store.ts';
-import type { AccountType, ActorType, TransferKind } from '../db/schema.ts';
+import { LedgerStore, type AccountSpec, type AccountRow, type TransferRow } from '../db/ledger-store.ts';
+import type { ActorType, TransferKind } from '../db/schema.ts';
 import { crashPoint } from '../core/crash.ts';
 import { assertAmount } from './amount.ts';
 import { SparksError } from '../core/errors.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
-import { periodKey } from './periods.ts';
+import {
+  type AccountKey,
+  type IssuanceSource,
+  HOLDS,
+  ISSUANCE,
+  MEMBER,
+  REDEEMED,
+  movesLifetime,
+} from './accounts.ts';
+import { LedgerReads } from './reads.ts';
 
-export type { AccountRow, EntryView, TransferRow } from '../db/ledger-store.ts';
+export type { AccountRow, AccountSpec, EntryView, TransferRow } from '../db/ledger-store.ts';
+// The ledger's public face: its account keys and read model come with it.
+export * from './accounts.ts';
+export * from './reads.ts';
 
 export interface Actor {
   type: ActorType;
   id: string;
 }
-
-export interface AccountKey {
-  type: AccountType;
-  ref: string;
-  /**
-   * Member accounts: whether Discord shows the member rankable at this moment, when the
-   * caller knows (a reaction event carries the member's roles). A new account is opened
-   * with that flag, and no check after commit is needed. Ignored for an existing account.
-   */
-  ranked?: boolean;
-}
-
-/** Where minted Sparks come from: one issuance account per source, per guild. */
-export type IssuanceSource = 'award' | 'campaign' | 'platform';
 
 export interface PostInput {
   guildId: string;
@@ -67,6 +57,13 @@ export interface MemberEntryInput {
   ref?: string | null;
 }
 
+/** Who closes a hold and why, as `closeHold` takes it. */
+export interface CloseHoldInput {
+  key: string;
+  actor: Actor;
+  reason?: string;
+}
+
 /**
  * Runs after each new entry, inside its transaction, with both accounts as they were just
  * before it and the input that posted it (e.g. to tell whether a new member account was
@@ -79,50 +76,17 @@ export type PostHook = (
   input: PostInput,
 ) => void;
 
-export type LeaderboardPeriod = 'all' | 'lifetime' | 'week' | 'month';
-
-export interface LeaderboardPage {
-  period: LeaderboardPeriod;
-  rows: (RankedRow & { rank: number })[];
-  total: number;
-}
-
-export interface MemberStanding {
-  balance: number;
-  lifetimeEarned: number;
-  /** 1-based, by balance; null when the member is not ranked (left, or excluded). */
-  rank: number | null;
-  ranked: boolean;
-}
-
-export interface HistoryPage {
-  entries: EntryView[];
-  /** Pass back as `before` for the next (older) page; null when this is the last page. */
-  nextCursor: number | null;
-  /** Pass back as `after` for the previous (newer) page; null when nothing newer exists. */
-  prevCursor: number | null;
-}
-
-export const MEMBER = (ref: string, ranked?: boolean): AccountKey =>
-  ranked === undefined ? { type: 'member', ref } : { type: 'member', ref, ranked };
-export const ISSUANCE = (source: IssuanceSource): AccountKey => ({ type: 'issuance', ref: source });
-export const HOLDS: AccountKey = { type: 'hold', ref: 'shop' };
-export const REDEEMED: AccountKey = { type: 'redeemed', ref: 'shop' };
-export const CAMPAIGN_BUDGET = (campaignId: number): AccountKey => ({
-  type: 'campaign',
-  ref: String(campaignId),
-});
-
 const MAX_KEY = 200;
 const MAX_REASON = 1000;
 const MAX_REF = 200;
 
 /**
- * The double-entry ledger of every guild. Every movement is a balanced transfer between
- * two accounts inside one BEGIN IMMEDIATE transaction; the database triggers keep the
- * cached balances and period rollups in the same statement. All methods are synchronous
- * (better-sqlite3 cannot hold a transaction across an await) and may be called inside an
- * outer `db.write`, where they become savepoints of it.
+ * The double-entry ledger of every guild, its write model: every movement is a balanced
+ * transfer between two accounts inside one BEGIN IMMEDIATE transaction; the database
+ * triggers keep the cached balances and period rollups in the same statement. What is
+ * read back (standings, history, leaderboards, look-ups) is `reads`. All methods are
+ * synchronous (better-sqlite3 cannot hold a transaction across an await) and may be
+ * called inside an outer `db.write`, where they become savepoints of it.
  *
  * Invariants kept (and re-checked by `verifyLedger`): Σ balances = 0 per guild; no
  * member or system account other than issuance goes below zero; an idempotency key is
@@ -130,14 +94,18 @@ const MAX_REF = 200;
  * once; amounts are integers in [1, 1e9].
  */
 export class Ledger {
-  readonly store: LedgerStore;
+  readonly db: Db;
+  readonly clock: Clock;
+  /** The read model over the same accounts and entries. */
+  readonly reads: LedgerReads;
+  private readonly store: LedgerStore;
   private readonly hooks: PostHook[] = [];
 
-  constructor(
-    readonly db: Db,
-    readonly clock: Clock = systemClock,
-  ) {
-    this.store = new LedgerStore(db.sqlite);
+  constructor(deps: { db: Db; clock?: Clock }) {
+    this.db = deps.db;
+    this.clock = deps.clock ?? systemClock;
+    this.store = new LedgerStore(deps.db);
+    this.reads = new LedgerReads({ store: this.store, clock: this.clock });
   }
 
   /**
@@ -163,8 +131,7 @@ export class Ledger {
    * without a savepoint of its own. Throws if no transaction is open.
    */
   postInTransaction(input: PostInput): PostResult {
-    if (!this.db.sqlite.inTransaction)
-      throw new Error('postInTransaction needs an open db.write transaction');
+    if (!this.store.inTransaction()) throw new Error('postInTransaction needs an open db.write transaction');
     return this.postInTx(this.check(input));
   }
 
@@ -180,7 +147,7 @@ export class Ledger {
    * nothing of the batch is then applied once the caller rolls back.
    */
   postManyInTransaction(inputs: readonly PostInput[]): PostResult[] {
-    if (!this.db.sqlite.inTransaction)
+    if (!this.store.inTransaction())
       throw new Error('postManyInTransaction needs an open db.write transaction');
     if (inputs.length === 0) return [];
     const checked = inputs.map((i) => this.check(i));
@@ -226,35 +193,29 @@ export class Ledger {
       const to = rows[slots[k]![1]]!;
       assertCanMove(from, to, input.amount);
       before.push([from, to]);
-      // The same rule as the transfers_apply trigger, for the next entry's view of `from`.
-      const earns = (to.type === 'issuance' || to.type === 'campaign') && from.type === 'member';
+      // What the triggers will make of `from`, for the next entry that debits it.
       current.set(from.id, {
         ...from,
         balance: from.balance - input.amount,
-        lifetimeEarned: from.lifetimeEarned - (earns ? input.amount : 0),
+        lifetimeEarned: from.lifetimeEarned - (movesLifetime(from.type, to.type) ? input.amount : 0),
       });
     }
-    let transfers: TransferRow[];
-    try {
-      transfers = store.insertTransfers(
-        checked.map((input, k) => ({
-          guildId: input.guildId,
-          kind: input.kind,
-          debitAccountId: before[k]![0].id,
-          creditAccountId: before[k]![1].id,
-          amount: input.amount,
-          idempotencyKey: input.key,
-          closesId: null,
-          actorType: input.actor.type,
-          actorId: input.actor.id,
-          reason: input.reason,
-          ref: input.ref ?? null,
-          createdAt: now,
-        })),
-      );
-    } catch (e) {
-      throw translateConstraint(e);
-    }
+    const transfers = store.insertTransfers(
+      checked.map((input, k) => ({
+        guildId: input.guildId,
+        kind: input.kind,
+        debitAccountId: before[k]![0].id,
+        creditAccountId: before[k]![1].id,
+        amount: input.amount,
+        idempotencyKey: input.key,
+        closesId: null,
+        actorType: input.actor.type,
+        actorId: input.actor.id,
+        reason: input.reason,
+        ref: input.ref ?? null,
+        createdAt: now,
+      })),
+    );
     return transfers.map((transfer, k) => {
       crashPoint('ledger.after-insert');
       const [from, to] = before[k]!;
@@ -287,8 +248,8 @@ export class Ledger {
     const { store } = this;
     const existing = store.transferByKey(input.guildId, input.key);
     const now = this.clock();
-    const from = store.ensureAccount(input.guildId, input.from.type, input.from.ref, now, input.from.ranked);
-    const to = store.ensureAccount(input.guildId, input.to.type, input.to.ref, now, input.to.ranked);
+    const from = store.ensureAccount({ guildId: input.guildId, ...input.from }, now);
+    const to = store.ensureAccount({ guildId: input.guildId, ...input.to }, now);
     if (existing) {
       const same =
         existing.kind === input.kind &&
@@ -310,27 +271,32 @@ export class Ledger {
       if (closer) throw new SparksError('SPARKS.ALREADY_CLOSED', { id: input.closesId, by: closer.id });
     }
     assertCanMove(from, to, input.amount);
-    try {
-      const transfer = store.insertTransfer({
-        guildId: input.guildId,
-        kind: input.kind,
-        debitAccountId: from.id,
-        creditAccountId: to.id,
-        amount: input.amount,
-        idempotencyKey: input.key,
-        closesId: input.closesId ?? null,
-        actorType: input.actor.type,
-        actorId: input.actor.id,
-        reason: input.reason,
-        ref: input.ref ?? null,
-        createdAt: now,
-      });
-      crashPoint('ledger.after-insert');
-      for (const hook of this.hooks) hook(transfer, from, to, input);
-      return { transfer, duplicate: false };
-    } catch (e) {
-      throw translateConstraint(e);
-    }
+    const transfer = store.insertTransfer({
+      guildId: input.guildId,
+      kind: input.kind,
+      debitAccountId: from.id,
+      creditAccountId: to.id,
+      amount: input.amount,
+      idempotencyKey: input.key,
+      closesId: input.closesId ?? null,
+      actorType: input.actor.type,
+      actorId: input.actor.id,
+      reason: input.reason,
+      ref: input.ref ?? null,
+      createdAt: now,
+    });
+    crashPoint('ledger.after-insert');
+    for (const hook of this.hooks) hook(transfer, from, to, input);
+    return { transfer, duplicate: false };
+  }
+
+  /**
+   * Sets whether a member's account may appear on leaderboards; the members service decides
+   * (a member left, or holds the excluded role). One statement: atomic alone, or part of
+   * the caller's `db.write`. The rank triggers move the member on or off every board.
+   */
+  setRanked(guildId: string, userId: string, ranked: boolean): void {
+    this.store.setRanked(guildId, userId, ranked);
   }
 
   /**
@@ -391,32 +357,20 @@ export class Ledger {
     return this.post({ ...input, kind: 'hold', from: MEMBER(input.userId), to: HOLDS });
   }
 
-  /** Completes a hold: the reserved Sparks are spent. Exactly once per hold. */
-  postHold(holdId: number, input: { key: string; actor: Actor; reason?: string }): PostResult {
+  /**
+   * Closes a hold, exactly once: 'post' completes it (the reserved Sparks are spent, into
+   * the redeemed account), 'void' releases it back to the member (a refund). Errors: as
+   * `post`; SPARKS.NOT_FOUND when `holdId` is not a hold; SPARKS.ALREADY_CLOSED when it was
+   * closed before under another key.
+   */
+  closeHold(holdId: number, outcome: 'post' | 'void', input: CloseHoldInput): PostResult {
     const hold = this.requireHold(holdId);
+    const to = outcome === 'post' ? REDEEMED : MEMBER(this.store.accountById(hold.debitAccountId)!.ref);
     return this.post({
       guildId: hold.guildId,
-      kind: 'hold.post',
+      kind: outcome === 'post' ? 'hold.post' : 'hold.void',
       from: HOLDS,
-      to: REDEEMED,
-      amount: hold.amount,
-      key: input.key,
-      actor: input.actor,
-      reason: input.reason ?? '',
-      ref: hold.ref,
-      closesId: hold.id,
-    });
-  }
-
-  /** Releases a hold back to the member (a refund). Exactly once per hold. */
-  voidHold(holdId: number, input: { key: string; actor: Actor; reason?: string }): PostResult {
-    const hold = this.requireHold(holdId);
-    const member = this.store.accountById(hold.debitAccountId)!;
-    return this.post({
-      guildId: hold.guildId,
-      kind: 'hold.void',
-      from: HOLDS,
-      to: MEMBER(member.ref),
+      to,
       amount: hold.amount,
       key: input.key,
       actor: input.actor,
@@ -470,113 +424,12 @@ export class Ledger {
     return hold;
   }
 
-  account(guildId: string, key: AccountKey): AccountRow | undefined {
-    return this.store.findAccount(guildId, key.type, key.ref);
-  }
-
-  /** Balance, lifetime earned and all-time rank (by balance) of one member. */
-  standing(guildId: string, userId: string): MemberStanding {
-    const account = this.store.findAccount(guildId, 'member', userId);
-    if (!account) return { balance: 0, lifetimeEarned: 0, rank: null, ranked: true };
-    const ranked = account.ranked === 1;
-    return {
-      balance: account.balance,
-      lifetimeEarned: account.lifetimeEarned,
-      rank: ranked ? this.store.countAhead(guildId, 'balance', account.balance, account.id) + 1 : null,
-      ranked,
-    };
-  }
-
   /**
-   * A member's entries, newest first, `limit` per page. Cursors are entry ids, so a page
-   * never shifts when new entries arrive: `before` = the last id seen gives the next (older)
-   * page, `after` = the first id seen gives the previous (newer) one. Without either, the
-   * newest page.
+   * Finds or opens these accounts (in one transaction, new ones in the order given), e.g.
+   * to set up the accounts a batch of entries will use. Returns them in the order given.
    */
-  history(
-    guildId: string,
-    userId: string,
-    options: { before?: number | null; after?: number | null; limit?: number } = {},
-  ): HistoryPage {
-    const limit = clampInt(options.limit ?? 10, 1, 100);
-    const account = this.store.findAccount(guildId, 'member', userId);
-    if (!account) return { entries: [], nextCursor: null, prevCursor: null };
-    if (options.after != null) {
-      const rows = this.store.historyAfter(account.id, options.after, limit + 1);
-      const entries = rows.slice(-limit);
-      const older = entries.length ? this.store.history(account.id, entries.at(-1)!.id, 1) : [];
-      return {
-        entries,
-        nextCursor: older.length ? entries.at(-1)!.id : null,
-        prevCursor: rows.length > limit ? entries[0]!.id : null,
-      };
-    }
-    const before = options.before ?? Number.MAX_SAFE_INTEGER;
-    const rows = this.store.history(account.id, before, limit + 1);
-    const entries = rows.slice(0, limit);
-    const newer =
-      options.before != null && entries.length ? this.store.historyAfter(account.id, entries[0]!.id, 1) : [];
-    return {
-      entries,
-      nextCursor: rows.length > limit ? entries[entries.length - 1]!.id : null,
-      prevCursor: newer.length ? entries[0]!.id : null,
-    };
-  }
-
-  /**
-   * One page of a leaderboard. 'all' ranks by balance, 'lifetime' by lifetime earned,
-   * 'week'/'month' by Sparks earned in the current ISO week / calendar month (UTC).
-   * Only ranked members (in the guild, not excluded) with a positive score appear; ties
-   * go to the member whose account was opened first.
-   */
-  leaderboard(
-    guildId: string,
-    period: LeaderboardPeriod,
-    options: { offset?: number; limit?: number } = {},
-  ): LeaderboardPage {
-    const limit = clampInt(options.limit ?? 10, 1, 100);
-    const offset = clampInt(options.offset ?? 0, 0, Number.MAX_SAFE_INTEGER);
-    let rows: RankedRow[];
-    let total: number;
-    if (period === 'all' || period === 'lifetime') {
-      const column = period === 'all' ? 'balance' : 'lifetime';
-      rows = this.store.top(guildId, column, limit, offset);
-      total = this.store.countRanked(guildId, column);
-    } else {
-      const key = periodKey(period, this.clock());
-      rows = this.store.periodTop(guildId, key, limit, offset);
-      total = this.store.periodCount(guildId, key);
-    }
-    return { period, rows: rows.map((r, i) => ({ ...r, rank: offset + i + 1 })), total };
-  }
-
-  /** A member's rank and score on a leaderboard; rank null when not ranked there. */
-  rankOf(guildId: string, userId: string, period: LeaderboardPeriod): { rank: number | null; score: number } {
-    const account = this.store.findAccount(guildId, 'member', userId);
-    if (!account) return { rank: null, score: 0 };
-    let score: number;
-    let ahead: number;
-    if (period === 'all' || period === 'lifetime') {
-      const column = period === 'all' ? 'balance' : 'lifetime';
-      score = column === 'balance' ? account.balance : account.lifetimeEarned;
-      ahead = this.store.countAhead(guildId, column, score, account.id);
-    } else {
-      const key = periodKey(period, this.clock());
-      score = this.store.periodEarned(guildId, key, account.id);
-      ahead = this.store.periodAhead(guildId, key, score, account.id);
-    }
-    if (account.ranked !== 1 || score <= 0) return { rank: null, score };
-    return { rank: ahead + 1, score };
-  }
-
-  /** Marks a member as (not) ranked on leaderboards: left the guild, or holds an excluded role. */
-  setRanked(guildId: string, userId: string, ranked: boolean): void {
-    this.db.write(() => this.store.setRanked(guildId, userId, ranked));
-  }
-
-  /** Sparks of `kind` posted by `actorId` since `since` (for daily limits; call inside the write). */
-  sumByActorSince(guildId: string, kind: TransferKind, actorId: string, since: number): number {
-    return this.store.sumByActorSince(guildId, kind, actorId, since);
+  openAccounts(specs: readonly AccountSpec[]): AccountRow[] {
+    return this.db.write(() => this.store.ensureAccounts(specs, this.clock()));
   }
 }
 
@@ -607,22 +460,4 @@ function checkText(field: string, value: unknown, min: number, max: number): voi
       `${field} must be text of ${min}..${max} characters`,
     );
   }
-}
-
-function clampInt(value: number, min: number, max: number): number {
-  if (!Number.isFinite(value)) return min;
-  return Math.min(max, Math.max(min, Math.trunc(value)));
-}
-
-/** The database's own refusals, named as ledger errors (a safety net behind the code's checks). */
-function translateConstraint(e: unknown): unknown {
-  if (!(e instanceof SqliteError)) return e;
-  if (e.message.includes('accounts_balance_range'))
-    return new SparksError('SPARKS.INSUFFICIENT', {}, e.message);
-  if (e.message.includes('transfers.closes_id'))
-    return new SparksError('SPARKS.ALREADY_CLOSED', {}, e.message);
-  if (e.message.includes('SPARKS.BAD_CLOSE')) return new SparksError('SPARKS.NOT_REVERSIBLE', {}, e.message);
-  if (e.message.includes('transfers_amount'))
-    return new SparksError('SPARKS.INVALID_AMOUNT', { min: 1, max: 1e9 }, e.message);
-  return e;
 }

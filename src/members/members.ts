@@ -77,13 +77,13 @@ export class MembersService {
   }
 
   profile(guildId: string, userId: string): Profile {
-    const account = this.ledger.account(guildId, MEMBER(userId));
+    const account = this.ledger.reads.account(guildId, MEMBER(userId));
     const balance = account?.balance ?? 0;
     const lifetimeEarned = account?.lifetimeEarned ?? 0;
     return {
       balance,
       lifetimeEarned,
-      rank: this.ledger.rankOf(guildId, userId, 'all').rank,
+      rank: this.ledger.reads.rankOf(guildId, userId, 'all').rank,
       ranked: (account?.ranked ?? 1) === 1,
       tier: this.tiers.progress(guildId, lifetimeEarned),
       badges: this.store.badges(guildId, userId),
@@ -97,7 +97,7 @@ export class MembersService {
     cursor: { before?: number | null; after?: number | null } = {},
     limit = HISTORY_PAGE_SIZE,
   ): HistoryView {
-    const { entries, ...page } = this.ledger.history(guildId, userId, { ...cursor, limit });
+    const { entries, ...page } = this.ledger.reads.history(guildId, userId, { ...cursor, limit });
     const names = new Names(this.store, this.ledger, guildId);
     return {
       ...page,
@@ -121,7 +121,7 @@ export class MembersService {
     pageSize = LEADERBOARD_PAGE_SIZE,
   ): LeaderboardView {
     const wanted = Math.max(1, Math.trunc(page));
-    let board = this.ledger.leaderboard(guildId, period, {
+    let board = this.ledger.reads.leaderboard(guildId, period, {
       offset: (wanted - 1) * pageSize,
       limit: pageSize,
     });
@@ -129,9 +129,12 @@ export class MembersService {
     let shown = wanted;
     if (wanted > pages) {
       shown = pages;
-      board = this.ledger.leaderboard(guildId, period, { offset: (pages - 1) * pageSize, limit: pageSize });
+      board = this.ledger.reads.leaderboard(guildId, period, {
+        offset: (pages - 1) * pageSize,
+        limit: pageSize,
+      });
     }
-    const account = callerId === null ? undefined : this.ledger.account(guildId, MEMBER(callerId));
+    const account = callerId === null ? undefined : this.ledger.reads.account(guildId, MEMBER(callerId));
     return {
       ...board,
       page: shown,
@@ -140,13 +143,13 @@ export class MembersService {
       you:
         callerId === null
           ? { rank: null, score: 0, ranked: false }
-          : { ...this.ledger.rankOf(guildId, callerId, period), ranked: (account?.ranked ?? 1) === 1 },
+          : { ...this.ledger.reads.rankOf(guildId, callerId, period), ranked: (account?.ranked ?? 1) === 1 },
     };
   }
 
   /** Sets one member's ranked flag; true when it changed (a member without an account has none). */
   setRanked(guildId: string, userId: string, ranked: boolean): boolean {
-    const account = this.ledger.account(guildId, MEMBER(userId));
+    const account = this.ledger.reads.account(guildId, MEMBER(userId));
     if (!account || (account.ranked === 1) === ranked) return false;
     this.ledger.setRanked(guildId, userId, ranked);
     return true;
@@ -163,8 +166,8 @@ export class MembersService {
       for (const { userId, ranked } of this.store.memberAccounts(guildId)) {
         const want = rankable.get(userId) ?? false;
         if ((ranked === 1) !== want) {
-          // The ledger's store owns accounts; this loop is already inside one write.
-          this.ledger.store.setRanked(guildId, userId, want);
+          // The ledger owns accounts; this loop is already inside one write.
+          this.ledger.setRanked(guildId, userId, want);
           changed++;
         }
       }
@@ -184,7 +187,7 @@ class Names {
   ) {}
 
   transfer(id: number): TransferRow | undefined {
-    const t = this.ledger.store.transferById(id);
+    const t = this.ledger.reads.transferById(id);
     return t?.guildId === this.guildId ? t : undefined;
   }
 

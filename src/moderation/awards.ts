@@ -57,7 +57,7 @@ export class AwardService {
       // Read under the write lock: another process cannot slip an award in between.
       const limit = this.settings.get(input.guildId).dailyAwardLimit;
       const used = this.usedToday(input.guildId, input.moderatorId);
-      const existing = this.ledger.store.transferByKey(input.guildId, input.key);
+      const existing = this.ledger.reads.transferByKey(input.guildId, input.key);
       if (limit !== null && !existing && used + amount > limit) {
         throw new SparksError('SPARKS.DAILY_LIMIT', { remaining: Math.max(0, limit - used), limit });
       }
@@ -74,7 +74,7 @@ export class AwardService {
       const usedNow = result.duplicate ? used : used + amount;
       return {
         ...result,
-        balance: this.ledger.standing(input.guildId, input.userId).balance,
+        balance: this.ledger.reads.standing(input.guildId, input.userId).balance,
         remainingToday: limit === null ? null : Math.max(0, limit - usedNow),
       };
     });
@@ -99,7 +99,7 @@ export class AwardService {
       });
       return {
         ...result,
-        balance: this.ledger.standing(input.guildId, input.userId).balance,
+        balance: this.ledger.reads.standing(input.guildId, input.userId).balance,
         remainingToday: null,
       };
     });
@@ -123,7 +123,7 @@ export class AwardService {
   }
 
   private usedToday(guildId: string, moderatorId: string): number {
-    return this.ledger.sumByActorSince(guildId, 'award', moderatorId, utcDayStart(this.clock()));
+    return this.ledger.reads.sumByActorSince(guildId, 'award', moderatorId, utcDayStart(this.clock()));
   }
 
   private validate(input: AwardInput): { amount: number; reason: string } {

@@ -23,7 +23,7 @@
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db/open.ts';
 import type { OutboxRow, OutboxStore } from '../db/outbox-store.ts';
-import type { Ledger } from '../ledger/ledger.ts';
+import { type Ledger, movesLifetime } from '../ledger/ledger.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { type Logger, silentLogger } from '../log.ts';
 
@@ -86,9 +86,9 @@ export class Outbox {
     if (this.hooked.has(ledger)) return;
     this.hooked.add(ledger);
     ledger.onPosted((transfer, debit, credit) => {
-      if (credit.type !== 'member' || (debit.type !== 'issuance' && debit.type !== 'campaign')) return;
+      if (!movesLifetime(credit.type, debit.type)) return;
       // The rows handed to the hook were read before the entry; its trigger has moved them since.
-      const after = ledger.store.accountById(credit.id)!;
+      const after = ledger.reads.accountById(credit.id)!;
       this.enqueue({
         guildId: transfer.guildId,
         userId: credit.ref,

@@ -213,7 +213,7 @@ export class RedemptionService {
   } {
     const reward = this.eligible(req);
     if (reward.stock === 0) throw new SparksError('SPARKS.SOLD_OUT', { name: reward.name });
-    const balance = this.ledger.standing(req.guildId, req.userId).balance;
+    const balance = this.ledger.reads.standing(req.guildId, req.userId).balance;
     if (balance < reward.cost)
       throw new SparksError('SPARKS.INSUFFICIENT', { available: balance, requested: reward.cost });
     return { reward, balance };
@@ -470,14 +470,14 @@ export class RedemptionService {
     const now = this.clock();
     let expiresAt: number | null = null;
     if (s.to === 'fulfilled') {
-      this.ledger.postHold(current.holdTransferId, {
+      this.ledger.closeHold(current.holdTransferId, 'post', {
         key: `redemption:${current.id}:post`,
         actor: s.actor,
         reason: reward.name,
       });
       if (reward.kind === 'role' && reward.durationSeconds) expiresAt = now + reward.durationSeconds * 1000;
     } else {
-      this.ledger.voidHold(current.holdTransferId, {
+      this.ledger.closeHold(current.holdTransferId, 'void', {
         key: `redemption:${current.id}:void`,
         actor: s.actor,
         reason: `${reward.name}: ${s.failureCode ?? 'refunded'}`,

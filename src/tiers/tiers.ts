@@ -129,7 +129,7 @@ export class TierService {
   }
 
   plan(guildId: string, userId: string): TierPlan {
-    const lifetime = this.ledger.account(guildId, MEMBER(userId))?.lifetimeEarned ?? 0;
+    const lifetime = this.ledger.reads.account(guildId, MEMBER(userId))?.lifetimeEarned ?? 0;
     const grant: Tier[] = [];
     const remove: Tier[] = [];
     for (const row of this.store.plan(guildId, userId)) {

@@ -16,7 +16,7 @@ function setup(options: { file?: boolean; batchSize?: number } = {}) {
   const db = freshDb({ file: options.file });
   cleanup = db.cleanup;
   const clock = fakeClock();
-  const ledger = new Ledger(db, clock);
+  const ledger = new Ledger({ db, clock });
   const audit = new AuditQueue();
   const campaigns = new CampaignService({
     db,
@@ -41,7 +41,7 @@ function setup(options: { file?: boolean; batchSize?: number } = {}) {
     return { row, active: campaigns.match(row.messageId, row.emojiKey)! };
   };
   const user = (i: number) => String(500000000000000000n + BigInt(i));
-  const balance = (userId: string) => ledger.standing(G, userId).balance;
+  const balance = (userId: string) => ledger.reads.standing(G, userId).balance;
   const ok = () => expect(verifyLedger(db.sqlite).ok).toBe(true);
   return { db, clock, ledger, audit, campaigns, start, user, balance, ok };
 }
@@ -96,13 +96,13 @@ describe('campaign grants', () => {
   it('a budget funds an account at start, caps the grants, and what is left returns at the end', async () => {
     const t = setup();
     const { active, row } = t.start({ sparks: 30, budget: 100 });
-    expect(t.ledger.account(G, CAMPAIGN_BUDGET(row.id))?.balance).toBe(100);
-    expect(t.ledger.account(G, ISSUANCE('campaign'))?.balance).toBe(-100);
+    expect(t.ledger.reads.account(G, CAMPAIGN_BUDGET(row.id))?.balance).toBe(100);
+    expect(t.ledger.reads.account(G, ISSUANCE('campaign'))?.balance).toBe(-100);
     for (let i = 0; i < 6; i++) t.campaigns.enqueueGrant(active, t.user(i), t.clock());
     await t.campaigns.idle();
     expect(t.campaigns.byId(row.id)).toMatchObject({ status: 'ended', endReason: 'budget', claims: 3 });
-    expect(t.ledger.account(G, CAMPAIGN_BUDGET(row.id))?.balance).toBe(0);
-    expect(t.ledger.account(G, ISSUANCE('campaign'))?.balance).toBe(-90);
+    expect(t.ledger.reads.account(G, CAMPAIGN_BUDGET(row.id))?.balance).toBe(0);
+    expect(t.ledger.reads.account(G, ISSUANCE('campaign'))?.balance).toBe(-90);
     expect(t.audit.take(10).map((e) => [e.kind, e.fields?.returned])).toEqual([
       ['campaign.start', undefined],
       ['campaign.end', 10],
@@ -144,7 +144,7 @@ describe('campaign grants', () => {
     t.campaigns.enqueueRevoke(active, a, t.clock());
     await t.campaigns.idle();
     expect([t.balance(a), t.balance(b)]).toEqual([0, 0]);
-    expect(t.ledger.standing(G, b).lifetimeEarned).toBe(20);
+    expect(t.ledger.reads.standing(G, b).lifetimeEarned).toBe(20);
     expect(t.campaigns.summary(t.campaigns.byId(row.id)!)).toMatchObject({
       participants: 2,
       granted: 100,
@@ -267,7 +267,7 @@ describe('revokes of campaign-earned Sparks', () => {
     await t.campaigns.idle();
     const mod = { type: 'moderator', id: MODERATOR } as const;
     const result = t.ledger.revoke({ guildId: G, userId: t.user(1), amount: 15, key: 'r1', actor: mod });
-    expect(t.ledger.store.accountById(result.transfer.creditAccountId)).toMatchObject({
+    expect(t.ledger.reads.accountById(result.transfer.creditAccountId)).toMatchObject({
       type: 'issuance',
       ref: 'campaign',
     });
@@ -291,7 +291,7 @@ describe('revokes of campaign-earned Sparks', () => {
       expect(isSparksError(e, 'SPARKS.INSUFFICIENT')).toBe(true);
       expect((e as { params: object }).params).toEqual({ available: 25, requested: 30 });
     }
-    expect(t.ledger.account(G, MEMBER(t.user(1)))?.balance).toBe(30);
+    expect(t.ledger.reads.account(G, MEMBER(t.user(1)))?.balance).toBe(30);
     t.ok();
   });
 });

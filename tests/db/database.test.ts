@@ -19,7 +19,7 @@ afterEach(() => {
 function populated() {
   const db = freshDb({ file: true });
   cleanups.push(db.cleanup);
-  const ledger = new Ledger(db, fakeClock());
+  const ledger = new Ledger({ db, clock: fakeClock() });
   for (const [i, u] of ['alice', 'bob', 'carol'].entries()) {
     ledger.credit({
       guildId: G,
@@ -32,7 +32,7 @@ function populated() {
     });
   }
   const h1 = ledger.hold({ guildId: G, userId: 'alice', amount: 40, key: 'h1', actor: MOD });
-  ledger.postHold(h1.transfer.id, { key: 'p1', actor: MOD });
+  ledger.closeHold(h1.transfer.id, 'post', { key: 'p1', actor: MOD });
   ledger.hold({ guildId: G, userId: 'bob', amount: 50, key: 'h2', actor: MOD });
   ledger.revoke({ guildId: G, userId: 'carol', amount: 10, key: 'r1', actor: MOD });
   return { db, ledger, file: join(db.dir!, 'sparks.db') };
@@ -61,13 +61,13 @@ describe('the database guards the ledger', () => {
       /SPARKS.APPEND_ONLY/,
     );
     expect(() => db.sqlite.prepare('DELETE FROM transfers WHERE id = 1').run()).toThrow(/SPARKS.APPEND_ONLY/);
-    expect(ledger.standing(G, 'alice').balance).toBe(60);
+    expect(ledger.reads.standing(G, 'alice').balance).toBe(60);
   });
 
   it('refuses a raw entry that would take a member below zero', () => {
     const { db, ledger } = populated();
-    const alice = ledger.account(G, { type: 'member', ref: 'alice' })!;
-    const issuance = ledger.account(G, { type: 'issuance', ref: 'award' })!;
+    const alice = ledger.reads.account(G, { type: 'member', ref: 'alice' })!;
+    const issuance = ledger.reads.account(G, { type: 'issuance', ref: 'award' })!;
     expect(() =>
       db.sqlite
         .prepare(

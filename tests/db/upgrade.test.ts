@@ -13,7 +13,7 @@ import { applyMigrations, MIGRATIONS_FOLDER, openDatabase, type Db } from '../..
 import { verifyLedger } from '../../src/db/verify.ts';
 import { Ledger, type LeaderboardPeriod } from '../../src/ledger/ledger.ts';
 import { DAY_MS } from '../../src/core/clock.ts';
-import { fakeClock, G, MOD } from '../helpers/db.ts';
+import { fakeClock, G, MOD, rankedFlags } from '../helpers/db.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -35,7 +35,7 @@ function olderRelease(n: number): string {
 /** Awards across weeks, spending, revokes, a member leaving the boards, scores past 2^10 and 2^20. */
 function populate(db: Db): Ledger {
   const clock = fakeClock(Date.UTC(2026, 9, 1, 12));
-  const ledger = new Ledger(db, clock);
+  const ledger = new Ledger({ db, clock });
   let k = 0;
   for (let day = 0; day < 40; day++) {
     for (let u = 0; u < 12; u++) {
@@ -58,10 +58,10 @@ function populate(db: Db): Ledger {
         key: `h${k++}`,
         actor: MOD,
       });
-      ledger.postHold(hold.transfer.id, { key: `p${k++}`, actor: MOD });
+      ledger.closeHold(hold.transfer.id, 'post', { key: `p${k++}`, actor: MOD });
       ledger.revoke({ guildId: G, userId: `u${(day + 5) % 12}`, amount: 1000, key: `r${k++}`, actor: MOD });
     }
-    if (day === 20) ledger.setRanked(G, 'u4', false);
+    if (day === 20) rankedFlags(ledger)(G, 'u4', false);
     clock.advance(DAY_MS);
   }
   return ledger;
@@ -79,10 +79,10 @@ function derived(db: Db) {
 /** Every member's rank (from the histogram) is their place on the board (read by ORDER BY). */
 function expectExactRanks(ledger: Ledger) {
   for (const period of ['all', 'week', 'month'] as LeaderboardPeriod[]) {
-    const board = ledger.leaderboard(G, period, { limit: 100, offset: 0 });
+    const board = ledger.reads.leaderboard(G, period, { limit: 100, offset: 0 });
     expect(board.rows.length).toBeGreaterThan(0);
     for (const row of board.rows)
-      expect(ledger.rankOf(G, row.userId, period)).toEqual({ rank: row.rank, score: row.score });
+      expect(ledger.reads.rankOf(G, row.userId, period)).toEqual({ rank: row.rank, score: row.score });
   }
 }
 
@@ -118,7 +118,7 @@ describe('upgrading a database written by an earlier release', () => {
           expect(after.ranks.length).toBeGreaterThan(0);
         }
         expect(verifyLedger(db.sqlite)).toMatchObject({ ok: true });
-        const ledger = new Ledger(db, fakeClock(Date.UTC(2026, 10, 12, 12)));
+        const ledger = new Ledger({ db, clock: fakeClock(Date.UTC(2026, 10, 12, 12)) });
         expectExactRanks(ledger);
         for (let u = 0; u < 12; u++)
           ledger.credit({
@@ -130,7 +130,7 @@ describe('upgrading a database written by an earlier release', () => {
             key: `after-${u}`,
             actor: MOD,
           });
-        ledger.setRanked(G, 'u4', true);
+        rankedFlags(ledger)(G, 'u4', true);
         expectExactRanks(ledger);
         expect(verifyLedger(db.sqlite)).toMatchObject({ ok: true });
       } finally {

@@ -118,7 +118,7 @@ describe('reaction campaigns (shared world)', () => {
     expect(members.filter((m) => k.balance(m) === 10)).toHaveLength(4);
     expect(members.filter((m) => k.balance(m) === 0)).toHaveLength(6);
     const { ledger } = w.app.services;
-    expect(ledger.account(w.guildId, { type: 'campaign', ref: String(campaign.id) })?.balance).toBe(0);
+    expect(ledger.reads.account(w.guildId, { type: 'campaign', ref: String(campaign.id) })?.balance).toBe(0);
     const kinds = w.app.services.db.sqlite
       .prepare(`SELECT kind, amount FROM transfers WHERE ref = ? AND kind <> 'campaign.grant' ORDER BY id`)
       .all(`campaign:${campaign.id}`);
@@ -155,7 +155,7 @@ describe('reaction campaigns (shared world)', () => {
       .prepare(`SELECT amount FROM transfers WHERE kind = 'reversal' AND ref = ? ORDER BY amount`)
       .all(`campaign:${campaign.id}`);
     expect(reversals).toEqual([{ amount: 6 }, { amount: 10 }]);
-    expect(w.app.services.ledger.standing(w.guildId, a!).lifetimeEarned).toBe(0);
+    expect(w.app.services.ledger.reads.standing(w.guildId, a!).lifetimeEarned).toBe(0);
     clean();
   });
 
@@ -485,10 +485,10 @@ describe('leaderboard flags from the reaction itself', () => {
       for (const id of [...staffers, ...others]) k.react(message, id);
       await k.sync(message);
       await w.membersIdle();
-      const flag = (id: string) => w.app.services.ledger.standing(w.guildId, id).ranked;
+      const flag = (id: string) => w.app.services.ledger.reads.standing(w.guildId, id).ranked;
       expect(staffers.map(flag)).toEqual(staffers.map(() => false));
       expect(others.map(flag)).toEqual(others.map(() => true));
-      const board = w.app.services.ledger
+      const board = w.app.services.ledger.reads
         .leaderboard(w.guildId, 'week', { limit: 100 })
         .rows.map((r) => r.userId);
       expect(staffers.filter((id) => board.includes(id))).toEqual([]);

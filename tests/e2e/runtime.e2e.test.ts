@@ -67,7 +67,7 @@ describe('the bot on a fake Discord', () => {
       .reply();
     expect(reply.ephemeral).toBe(true);
     expect(text(reply)).toMatch(/Only moderators/);
-    expect(w.app.services.ledger.standing(w.guildId, w.users.alice).balance).toBe(0);
+    expect(w.app.services.ledger.reads.standing(w.guildId, w.users.alice).balance).toBe(0);
   });
 
   it('the configured moderator role is accepted in place of Manage Server', async () => {
@@ -102,7 +102,7 @@ describe('the bot on a fake Discord', () => {
       .reply();
     expect(limited.ephemeral).toBe(true);
     expect(text(limited)).toMatch(/you can award 70 more Sparks today \(limit 100\)/);
-    expect(w.app.services.ledger.standing(w.guildId, w.users.bob).balance).toBe(0);
+    expect(w.app.services.ledger.reads.standing(w.guildId, w.users.bob).balance).toBe(0);
     const revoke = await w
       .slash(w.users.mod, 'sparks-admin revoke', { member: w.users.alice, amount: 30, reason: 'oops' })
       .reply();
@@ -181,7 +181,7 @@ describe('the bot on a fake Discord', () => {
     await expect.poll(() => during.rejected.length).toBe(1);
     await expect.poll(() => w.logs.some((l) => l.msg === 'interaction could not be answered')).toBe(true);
     expect(during.rejected).toHaveLength(1);
-    expect(w.app.services.ledger.standing(w.guildId, w.users.alice).balance).toBe(12);
+    expect(w.app.services.ledger.reads.standing(w.guildId, w.users.alice).balance).toBe(12);
     expect(w.app.services.db.sqlite.prepare('SELECT COUNT(*) AS n FROM transfers').get()).toEqual({ n: 2 });
   });
 });

@@ -281,7 +281,7 @@ describe('the shop and the redeem picker', () => {
   it('Cancel spends nothing; a confirmation whose price changed is refused as stale', async () => {
     await addReward(w, { name: 'Hat', cost: 30, kind: 'badge' });
     fund(w, w.users.bob, 100);
-    const before = w.app.services.ledger.standing(w.guildId, w.users.bob).balance;
+    const before = w.app.services.ledger.reads.standing(w.guildId, w.users.bob).balance;
     const firstHandle = w.slash(w.users.bob, 'sparks redeem', { reward: 'Hat' });
     const first = await firstHandle.reply();
     const cancel = buttons(first).find((b) => b.label === 'Cancel')!;
@@ -294,7 +294,7 @@ describe('the shop and the redeem picker', () => {
     const confirm = buttons(second).find((b) => b.label === 'Confirm')!;
     const stale = await click(w, w.users.bob, handle.originalMessageId!, confirm.customId!).final();
     expect(text(stale)).toBe('These buttons have expired. Run the command again.');
-    expect(w.app.services.ledger.standing(w.guildId, w.users.bob).balance).toBe(before);
+    expect(w.app.services.ledger.reads.standing(w.guildId, w.users.bob).balance).toBe(before);
   });
 
   it('a Korean member gets the confirmation and the outcome in Korean', async () => {

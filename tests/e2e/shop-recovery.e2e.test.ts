@@ -42,8 +42,10 @@ async function crashDuringGrant(s: Awaited<ReturnType<typeof scenario>>, applied
     const row = db.sqlite.prepare('SELECT status FROM redemptions WHERE reward_id = ?').get(s.reward.id);
     expect(row).toEqual({ status: 'reserved' });
     // Held, not spent: the hold is still open.
-    expect(ledger.standing(w.guildId, s.member).balance).toBe(700);
-    expect(ledger.account(w.guildId, { type: 'hold', ref: 'shop' })!.balance).toBeGreaterThanOrEqual(300);
+    expect(ledger.reads.standing(w.guildId, s.member).balance).toBe(700);
+    expect(ledger.reads.account(w.guildId, { type: 'hold', ref: 'shop' })!.balance).toBeGreaterThanOrEqual(
+      300,
+    );
   });
   return handle;
 }

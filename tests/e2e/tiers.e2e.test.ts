@@ -185,7 +185,7 @@ describe('tier roles', () => {
     expect(has(w.users.bob, roles.bronze)).toBe(true);
     seedRedemption(w, w.users.bob, { name: 'Sticker', kind: 'badge', cost: 120 }, 'fulfilled', 'bob-spend');
     await w.membersIdle();
-    expect(w.app.services.ledger.standing(w.guildId, w.users.bob)).toMatchObject({
+    expect(w.app.services.ledger.reads.standing(w.guildId, w.users.bob)).toMatchObject({
       balance: 30,
       lifetimeEarned: 150,
     });
@@ -231,7 +231,7 @@ describe('tier roles', () => {
   it('members who crossed a threshold while the bot was offline get the role at start-up', async () => {
     await w.stopBot();
     const db = openDatabase(w.config.databasePath);
-    new Ledger(db).credit({
+    new Ledger({ db }).credit({
       guildId: w.guildId,
       userId: w.users.bob,
       source: 'platform',

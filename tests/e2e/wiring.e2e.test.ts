@@ -26,13 +26,13 @@ describe('config → leaderboard exclusion', () => {
       await w.slash(w.users.mod, 'sparks-admin award', { member: user, amount, reason: 'seed' }).reply();
     }
     const { ledger } = w.app.services;
-    expect(ledger.rankOf(w.guildId, w.users.bob, 'all').rank).toBe(1);
+    expect(ledger.reads.rankOf(w.guildId, w.users.bob, 'all').rank).toBe(1);
     await w.slash(w.users.mod, 'sparks-admin config', { leaderboard_exclude_role: staff.id }).reply();
-    await expect.poll(() => ledger.rankOf(w.guildId, w.users.bob, 'all').rank).toBeNull();
-    expect(ledger.rankOf(w.guildId, w.users.alice, 'all').rank).toBe(1);
-    expect(ledger.leaderboard(w.guildId, 'all').rows.map((r) => r.userId)).toEqual([w.users.alice]);
+    await expect.poll(() => ledger.reads.rankOf(w.guildId, w.users.bob, 'all').rank).toBeNull();
+    expect(ledger.reads.rankOf(w.guildId, w.users.alice, 'all').rank).toBe(1);
+    expect(ledger.reads.leaderboard(w.guildId, 'all').rows.map((r) => r.userId)).toEqual([w.users.alice]);
     await w.slash(w.users.mod, 'sparks-admin config', { reset: 'leaderboard_exclude_role' }).reply();
-    await expect.poll(() => ledger.rankOf(w.guildId, w.users.bob, 'all').rank).toBe(1);
+    await expect.poll(() => ledger.reads.rankOf(w.guildId, w.users.bob, 'all').rank).toBe(1);
   });
 });
 

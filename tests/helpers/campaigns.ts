@@ -20,7 +20,7 @@ export function campaignKit(w: BotWorld) {
   const s = () => w.app.services;
   let n = 0;
   const kit = {
-    balance: (userId: string) => s().ledger.standing(w.guildId, userId).balance,
+    balance: (userId: string) => s().ledger.reads.standing(w.guildId, userId).balance,
     /** Adds `count` members (joined long ago unless told). */
     members(count: number, init: { roles?: string[]; joinedAt?: Date; prefix?: string } = {}): string[] {
       return Array.from({ length: count }, () => {

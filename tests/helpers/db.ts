@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../src/db/open.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
+import { MembersService } from '../../src/members/members.ts';
+import { TierService } from '../../src/tiers/tiers.ts';
 
 /** A fresh database with the real migrations applied; in memory unless `file` is asked for. */
 export function freshDb(options: { file?: boolean } = {}): Db & { dir?: string; cleanup: () => void } {
@@ -38,7 +40,22 @@ export function fakeClock(start = Date.UTC(2026, 10, 24, 12, 0, 0)) {
 export function freshLedger(options: { file?: boolean } = {}) {
   const db = freshDb(options);
   const clock = fakeClock();
-  return { db, clock, ledger: new Ledger(db, clock) };
+  return { db, clock, ledger: new Ledger({ db, clock }) };
+}
+
+/**
+ * Sets members' ranked flags the way the Discord side does (a member left, or took or lost
+ * the excluded role): through the members service, which owns them.
+ */
+export function rankedFlags(ledger: Ledger): (guildId: string, userId: string, ranked: boolean) => void {
+  const members = new MembersService({
+    db: ledger.db,
+    ledger,
+    tiers: new TierService({ db: ledger.db, ledger, clock: ledger.clock }),
+  });
+  return (guildId, userId, ranked) => {
+    members.setRanked(guildId, userId, ranked);
+  };
 }
 
 export const MOD = { type: 'moderator', id: '100000000000000001' } as const;

@@ -94,8 +94,8 @@ export function seedRedemption(
       actor,
       ref: `redemption:${next}`,
     }).transfer;
-    if (outcome === 'fulfilled') ledger.postHold(hold.id, { key: `${key}:post`, actor });
-    else ledger.voidHold(hold.id, { key: `${key}:void`, actor, reason: 'out of stock' });
+    if (outcome === 'fulfilled') ledger.closeHold(hold.id, 'post', { key: `${key}:post`, actor });
+    else ledger.closeHold(hold.id, 'void', { key: `${key}:void`, actor, reason: 'out of stock' });
     db.sqlite
       .prepare(
         `INSERT INTO redemptions (id, guild_id, user_id, reward_id, cost, hold_transfer_id, status, idempotency_key, created_at, updated_at)
@@ -107,5 +107,5 @@ export function seedRedemption(
 
 /** The ranked flag of a member's account (undefined without one). */
 export function rankedFlag(w: BotWorld, userId: string): number | undefined {
-  return w.app.services.ledger.account(w.guildId, { type: 'member', ref: userId })?.ranked;
+  return w.app.services.ledger.reads.account(w.guildId, { type: 'member', ref: userId })?.ranked;
 }

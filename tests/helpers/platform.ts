@@ -49,7 +49,7 @@ export async function startPlatform(
   } = {},
 ): Promise<Platform> {
   const clock = options.clock ?? fakeClock();
-  const ledger = new Ledger(db, clock);
+  const ledger = new Ledger({ db, clock });
   const settings = new SettingsService({ db, defaults: DEFAULTS });
   const platform = new PlatformService({ db, ledger, settings });
   const tiers = new TierService({ db, ledger, clock });

@@ -79,7 +79,7 @@ export function redemptionsOf(w: BotWorld, rewardId: number) {
 export function offline<T>(w: BotWorld, fn: (db: Db, ledger: Ledger) => T): T {
   const db = openDatabase(w.config.databasePath, { migrate: false });
   try {
-    return fn(db, new Ledger(db));
+    return fn(db, new Ledger({ db }));
   } finally {
     db.close();
   }

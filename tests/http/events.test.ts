@@ -35,7 +35,7 @@ async function platform(options: Parameters<typeof startPlatform>[1] = {}, file 
   return p;
 }
 
-const balance = (p: Platform, userId: string) => p.ledger.standing(G, userId).balance;
+const balance = (p: Platform, userId: string) => p.ledger.reads.standing(G, userId).balance;
 
 describe('POST /v1/events credits each event type by the rules', () => {
   it('a trade: 1 Spark per whole 10 USD, rounded down, to a member the bot has never seen', async () => {
@@ -55,7 +55,7 @@ describe('POST /v1/events credits each event type by the rules', () => {
         ],
       },
     });
-    const entry = p.ledger.history(G, ALICE).entries[0]!;
+    const entry = p.ledger.reads.history(G, ALICE).entries[0]!;
     expect(entry).toMatchObject({
       kind: 'platform.trade',
       delta: 123,
@@ -97,7 +97,7 @@ describe('POST /v1/events credits each event type by the rules', () => {
     await postEvent(p.url, subscription(BOB, 'basic', true));
     expect(balance(p, BOB)).toBe(234 + 100 + 100);
     expect(balance(p, ALICE)).toBe(23 + 50);
-    const referralEntries = p.ledger.history(G, ALICE).entries;
+    const referralEntries = p.ledger.reads.history(G, ALICE).entries;
     expect(referralEntries.map((e) => e.kind)).toEqual(['platform.referral', 'platform.referral']);
     expect(referralEntries[1]!.idempotencyKey).toBe(`event:${tradeReply.body.event_id}:referral`);
     expect(referralEntries[1]!.ref).toBe(`event:${tradeReply.body.event_id}`);

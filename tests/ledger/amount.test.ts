@@ -63,7 +63,7 @@ describe('amounts', () => {
       key: 'b',
       actor: MOD,
     });
-    expect(ledger.standing(G, 'u1').balance).toBe(1_000_000_001);
+    expect(ledger.reads.standing(G, 'u1').balance).toBe(1_000_000_001);
     db.cleanup();
   });
 
@@ -85,7 +85,7 @@ describe('amounts', () => {
     for (const [i, amount] of [0.5, 'ten', 0, -1, 2_000_000_000].entries()) {
       expect(() => insert.run(G, amount, `raw${i}`)).toThrow(/CHECK constraint failed: transfers_amount/);
     }
-    expect(ledger.standing(G, 'u1').balance).toBe(10);
+    expect(ledger.reads.standing(G, 'u1').balance).toBe(10);
     db.cleanup();
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../src/db/open.ts';
 import { ISSUANCE, Ledger, MEMBER } from '../../src/ledger/ledger.ts';
 import { DAY_MS } from '../../src/core/clock.ts';
-import { award as awardOf, freshLedger, G, MOD } from '../helpers/db.ts';
+import { award as awardOf, freshLedger, G, MOD, rankedFlags } from '../helpers/db.ts';
 
 const award = (ledger: Ledger, userId: string, amount: number, key: string) =>
   awardOf(ledger, userId, amount, key, 'test');
@@ -25,8 +25,13 @@ describe('posting', () => {
   it('given a new member, when Sparks are awarded, then balance and lifetime rise and the issuance account mints them', () => {
     const { db, ledger } = freshLedger();
     award(ledger, 'alice', 250, 'i1');
-    expect(ledger.standing(G, 'alice')).toEqual({ balance: 250, lifetimeEarned: 250, rank: 1, ranked: true });
-    expect(ledger.account(G, { type: 'issuance', ref: 'award' })?.balance).toBe(-250);
+    expect(ledger.reads.standing(G, 'alice')).toEqual({
+      balance: 250,
+      lifetimeEarned: 250,
+      rank: 1,
+      ranked: true,
+    });
+    expect(ledger.reads.account(G, { type: 'issuance', ref: 'award' })?.balance).toBe(-250);
     expect(verifyLedger(db.sqlite).ok).toBe(true);
     db.cleanup();
   });
@@ -37,7 +42,7 @@ describe('posting', () => {
     const again = award(ledger, 'alice', 250, 'i1');
     expect(again.duplicate).toBe(true);
     expect(again.transfer.id).toBe(first.transfer.id);
-    expect(ledger.standing(G, 'alice').balance).toBe(250);
+    expect(ledger.reads.standing(G, 'alice').balance).toBe(250);
     db.cleanup();
   });
 
@@ -46,8 +51,8 @@ describe('posting', () => {
     award(ledger, 'alice', 250, 'i1');
     expectCode(() => award(ledger, 'alice', 300, 'i1'), 'SPARKS.IDEMPOTENCY_CONFLICT');
     expectCode(() => award(ledger, 'bob', 250, 'i1'), 'SPARKS.IDEMPOTENCY_CONFLICT');
-    expect(ledger.standing(G, 'alice').balance).toBe(250);
-    expect(ledger.standing(G, 'bob').balance).toBe(0);
+    expect(ledger.reads.standing(G, 'alice').balance).toBe(250);
+    expect(ledger.reads.standing(G, 'bob').balance).toBe(0);
     db.cleanup();
   });
 
@@ -63,8 +68,8 @@ describe('posting', () => {
       key: 'same',
       actor: MOD,
     });
-    expect(ledger.standing(G, 'alice').balance).toBe(5);
-    expect(ledger.standing('other', 'alice').balance).toBe(7);
+    expect(ledger.reads.standing(G, 'alice').balance).toBe(5);
+    expect(ledger.reads.standing('other', 'alice').balance).toBe(7);
     db.cleanup();
   });
 
@@ -76,7 +81,7 @@ describe('posting', () => {
       'SPARKS.INSUFFICIENT',
     );
     expect(e.params.available).toBe(100);
-    expect(ledger.standing(G, 'alice').balance).toBe(100);
+    expect(ledger.reads.standing(G, 'alice').balance).toBe(100);
     expect(db.sqlite.prepare('SELECT COUNT(*) AS n FROM transfers').get()).toEqual({ n: 1 });
     db.cleanup();
   });
@@ -86,8 +91,8 @@ describe('posting', () => {
     award(ledger, 'alice', 100, 'i1');
     ledger.revoke({ guildId: G, userId: 'alice', amount: 30, key: 'r1', actor: MOD });
     const hold = ledger.hold({ guildId: G, userId: 'alice', amount: 50, key: 'h1', actor: MOD });
-    ledger.postHold(hold.transfer.id, { key: 'p1', actor: MOD });
-    expect(ledger.standing(G, 'alice')).toMatchObject({ balance: 20, lifetimeEarned: 70 });
+    ledger.closeHold(hold.transfer.id, 'post', { key: 'p1', actor: MOD });
+    expect(ledger.reads.standing(G, 'alice')).toMatchObject({ balance: 20, lifetimeEarned: 70 });
     db.cleanup();
   });
 });
@@ -97,17 +102,17 @@ describe('holds', () => {
     const { db, ledger } = freshLedger();
     award(ledger, 'alice', 100, 'i1');
     const h1 = ledger.hold({ guildId: G, userId: 'alice', amount: 60, key: 'h1', actor: MOD });
-    expect(ledger.standing(G, 'alice').balance).toBe(40);
+    expect(ledger.reads.standing(G, 'alice').balance).toBe(40);
     expectCode(
       () => ledger.hold({ guildId: G, userId: 'alice', amount: 41, key: 'h2', actor: MOD }),
       'SPARKS.INSUFFICIENT',
     );
-    ledger.voidHold(h1.transfer.id, { key: 'v1', actor: MOD });
-    expect(ledger.standing(G, 'alice').balance).toBe(100);
+    ledger.closeHold(h1.transfer.id, 'void', { key: 'v1', actor: MOD });
+    expect(ledger.reads.standing(G, 'alice').balance).toBe(100);
     const h3 = ledger.hold({ guildId: G, userId: 'alice', amount: 100, key: 'h3', actor: MOD });
-    ledger.postHold(h3.transfer.id, { key: 'p3', actor: MOD });
-    expect(ledger.standing(G, 'alice')).toMatchObject({ balance: 0, lifetimeEarned: 100 });
-    expect(ledger.account(G, { type: 'redeemed', ref: 'shop' })?.balance).toBe(100);
+    ledger.closeHold(h3.transfer.id, 'post', { key: 'p3', actor: MOD });
+    expect(ledger.reads.standing(G, 'alice')).toMatchObject({ balance: 0, lifetimeEarned: 100 });
+    expect(ledger.reads.account(G, { type: 'redeemed', ref: 'shop' })?.balance).toBe(100);
     expect(verifyLedger(db.sqlite).ok).toBe(true);
     db.cleanup();
   });
@@ -123,12 +128,12 @@ describe('holds', () => {
     const h = ledger.hold({ guildId: G, userId: 'alice', amount: 60, key: 'h1', actor: MOD });
     const resolve = (how: 'post' | 'void', key: string) =>
       how === 'post'
-        ? ledger.postHold(h.transfer.id, { key, actor: MOD })
-        : ledger.voidHold(h.transfer.id, { key, actor: MOD });
+        ? ledger.closeHold(h.transfer.id, 'post', { key, actor: MOD })
+        : ledger.closeHold(h.transfer.id, 'void', { key, actor: MOD });
     resolve(first, 'first');
-    const balance = ledger.standing(G, 'alice').balance;
+    const balance = ledger.reads.standing(G, 'alice').balance;
     expectCode(() => resolve(second, 'second'), 'SPARKS.ALREADY_CLOSED');
-    expect(ledger.standing(G, 'alice').balance).toBe(balance);
+    expect(ledger.reads.standing(G, 'alice').balance).toBe(balance);
     expect(verifyLedger(db.sqlite).ok).toBe(true);
     db.cleanup();
   });
@@ -137,9 +142,9 @@ describe('holds', () => {
     const { db, ledger } = freshLedger();
     award(ledger, 'alice', 100, 'i1');
     const h = ledger.hold({ guildId: G, userId: 'alice', amount: 60, key: 'h1', actor: MOD });
-    ledger.voidHold(h.transfer.id, { key: 'v', actor: MOD });
-    expect(ledger.voidHold(h.transfer.id, { key: 'v', actor: MOD }).duplicate).toBe(true);
-    expect(ledger.standing(G, 'alice').balance).toBe(100);
+    ledger.closeHold(h.transfer.id, 'void', { key: 'v', actor: MOD });
+    expect(ledger.closeHold(h.transfer.id, 'void', { key: 'v', actor: MOD }).duplicate).toBe(true);
+    expect(ledger.reads.standing(G, 'alice').balance).toBe(100);
     db.cleanup();
   });
 });
@@ -150,7 +155,7 @@ describe('reversals', () => {
     const grant = award(ledger, 'alice', 100, 'i1');
     const rev = ledger.reverse(grant.transfer.id, { key: 'rev1', actor: MOD, reason: 'mistake' });
     expect(rev.transfer).toMatchObject({ kind: 'reversal', closesId: grant.transfer.id, amount: 100 });
-    expect(ledger.standing(G, 'alice')).toMatchObject({ balance: 0, lifetimeEarned: 0 });
+    expect(ledger.reads.standing(G, 'alice')).toMatchObject({ balance: 0, lifetimeEarned: 0 });
     expectCode(() => ledger.reverse(grant.transfer.id, { key: 'rev2', actor: MOD }), 'SPARKS.ALREADY_CLOSED');
     expect(verifyLedger(db.sqlite).ok).toBe(true);
     db.cleanup();
@@ -185,38 +190,38 @@ describe('history', () => {
     let cursor: number | null = null;
     let pages = 0;
     do {
-      const page = ledger.history(G, 'alice', { before: cursor, limit: 10 });
+      const page = ledger.reads.history(G, 'alice', { before: cursor, limit: 10 });
       seen.push(...page.entries.map((e) => e.delta));
       cursor = page.nextCursor;
       pages++;
     } while (cursor !== null);
     expect(pages).toBe(3);
     expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => 25 - i));
-    expect(ledger.history(G, 'nobody')).toEqual({ entries: [], nextCursor: null, prevCursor: null });
+    expect(ledger.reads.history(G, 'nobody')).toEqual({ entries: [], nextCursor: null, prevCursor: null });
     db.cleanup();
   });
 
   it('pages back to newer entries with `after`, and new entries do not shift a page', () => {
     const { db, ledger } = freshLedger();
     for (let i = 1; i <= 25; i++) award(ledger, 'alice', i, `k${i}`);
-    const first = ledger.history(G, 'alice', { limit: 10 });
+    const first = ledger.reads.history(G, 'alice', { limit: 10 });
     expect(first.prevCursor).toBeNull();
-    const second = ledger.history(G, 'alice', { before: first.nextCursor, limit: 10 });
+    const second = ledger.reads.history(G, 'alice', { before: first.nextCursor, limit: 10 });
     expect(second.entries.map((e) => e.delta)).toEqual([15, 14, 13, 12, 11, 10, 9, 8, 7, 6]);
     expect(second.prevCursor).toBe(second.entries[0]!.id);
-    const third = ledger.history(G, 'alice', { before: second.nextCursor, limit: 10 });
+    const third = ledger.reads.history(G, 'alice', { before: second.nextCursor, limit: 10 });
     expect(third.entries.map((e) => e.delta)).toEqual([5, 4, 3, 2, 1]);
     expect(third.nextCursor).toBeNull();
     award(ledger, 'alice', 26, 'k26');
-    const back = ledger.history(G, 'alice', { after: third.prevCursor, limit: 10 });
+    const back = ledger.reads.history(G, 'alice', { after: third.prevCursor, limit: 10 });
     expect(back.entries.map((e) => e.delta)).toEqual([15, 14, 13, 12, 11, 10, 9, 8, 7, 6]);
     expect(back.nextCursor).toBe(back.entries.at(-1)!.id);
-    const top = ledger.history(G, 'alice', { after: back.prevCursor, limit: 10 });
+    const top = ledger.reads.history(G, 'alice', { after: back.prevCursor, limit: 10 });
     expect(top.entries.map((e) => e.delta)).toEqual([25, 24, 23, 22, 21, 20, 19, 18, 17, 16]);
     // The entry posted meanwhile is newer still: the page says so instead of shifting.
     expect(top.prevCursor).toBe(top.entries[0]!.id);
     expect(
-      ledger.history(G, 'alice', { after: top.prevCursor, limit: 10 }).entries.map((e) => e.delta),
+      ledger.reads.history(G, 'alice', { after: top.prevCursor, limit: 10 }).entries.map((e) => e.delta),
     ).toEqual([26]);
     db.cleanup();
   });
@@ -225,7 +230,7 @@ describe('history', () => {
     const { db, ledger } = freshLedger();
     award(ledger, 'alice', 100, 'i1');
     ledger.hold({ guildId: G, userId: 'alice', amount: 40, key: 'h', actor: MOD });
-    const [hold, grant] = ledger.history(G, 'alice').entries;
+    const [hold, grant] = ledger.reads.history(G, 'alice').entries;
     expect(hold).toMatchObject({ kind: 'hold', delta: -40, counterpartyType: 'hold' });
     expect(grant).toMatchObject({
       kind: 'award',
@@ -253,32 +258,38 @@ describe('leaderboards', () => {
 
   it('ranks by balance with deterministic ties, and pages', () => {
     const { db, ledger } = seeded();
-    const page1 = ledger.leaderboard(G, 'all', { limit: 3 });
+    const page1 = ledger.reads.leaderboard(G, 'all', { limit: 3 });
     expect(page1.rows.map((r) => [r.rank, r.userId, r.score])).toEqual([
       [1, 'alice', 300],
       [2, 'bob', 100],
       [3, 'carol', 50],
     ]);
     expect(page1.total).toBe(5);
-    const page2 = ledger.leaderboard(G, 'all', { limit: 3, offset: 3 });
+    const page2 = ledger.reads.leaderboard(G, 'all', { limit: 3, offset: 3 });
     expect(page2.rows.map((r) => [r.rank, r.userId])).toEqual([
       [4, 'dave'],
       [5, 'erin'],
     ]);
-    expect(ledger.rankOf(G, 'dave', 'all')).toEqual({ rank: 4, score: 50 });
-    expect(ledger.leaderboard(G, 'all', { offset: 100 }).rows).toEqual([]);
+    expect(ledger.reads.rankOf(G, 'dave', 'all')).toEqual({ rank: 4, score: 50 });
+    expect(ledger.reads.leaderboard(G, 'all', { offset: 100 }).rows).toEqual([]);
     db.cleanup();
   });
 
   it('members who left or hold an excluded role are not ranked, and come back when they return', () => {
     const { db, ledger } = seeded();
-    ledger.setRanked(G, 'alice', false);
-    expect(ledger.leaderboard(G, 'all').rows.map((r) => r.userId)).toEqual(['bob', 'carol', 'dave', 'erin']);
-    expect(ledger.rankOf(G, 'alice', 'all').rank).toBeNull();
-    expect(ledger.rankOf(G, 'bob', 'all').rank).toBe(1);
-    expect(ledger.standing(G, 'alice')).toMatchObject({ balance: 300, rank: null, ranked: false });
-    ledger.setRanked(G, 'alice', true);
-    expect(ledger.rankOf(G, 'alice', 'all').rank).toBe(1);
+    const setRanked = rankedFlags(ledger);
+    setRanked(G, 'alice', false);
+    expect(ledger.reads.leaderboard(G, 'all').rows.map((r) => r.userId)).toEqual([
+      'bob',
+      'carol',
+      'dave',
+      'erin',
+    ]);
+    expect(ledger.reads.rankOf(G, 'alice', 'all').rank).toBeNull();
+    expect(ledger.reads.rankOf(G, 'bob', 'all').rank).toBe(1);
+    expect(ledger.reads.standing(G, 'alice')).toMatchObject({ balance: 300, rank: null, ranked: false });
+    setRanked(G, 'alice', true);
+    expect(ledger.reads.rankOf(G, 'alice', 'all').rank).toBe(1);
     db.cleanup();
   });
 
@@ -298,16 +309,16 @@ describe('leaderboards', () => {
     grant('newcomer', true, 'n1');
     grant('alice', false, 'a1'); // alice already has an account: the hint does not touch it
     for (const period of ['all', 'lifetime', 'week', 'month'] as const) {
-      const board = ledger.leaderboard(G, period).rows.map((r) => r.userId);
+      const board = ledger.reads.leaderboard(G, period).rows.map((r) => r.userId);
       expect(board).not.toContain('staff');
       expect(board).toContain('newcomer');
       expect(board).toContain('alice');
-      expect(ledger.rankOf(G, 'staff', period).rank).toBeNull();
+      expect(ledger.reads.rankOf(G, 'staff', period).rank).toBeNull();
     }
-    expect(ledger.standing(G, 'staff')).toMatchObject({ balance: 1000, rank: null, ranked: false });
-    expect(ledger.standing(G, 'alice')).toMatchObject({ balance: 1300, rank: 1, ranked: true });
-    ledger.setRanked(G, 'staff', true); // the excluded role was taken away
-    expect(ledger.rankOf(G, 'staff', 'all').rank).toBe(2);
+    expect(ledger.reads.standing(G, 'staff')).toMatchObject({ balance: 1000, rank: null, ranked: false });
+    expect(ledger.reads.standing(G, 'alice')).toMatchObject({ balance: 1300, rank: 1, ranked: true });
+    rankedFlags(ledger)(G, 'staff', true); // the excluded role was taken away
+    expect(ledger.reads.rankOf(G, 'staff', 'all').rank).toBe(2);
     expect(verifyLedger(db.sqlite).ok).toBe(true);
     db.cleanup();
   });
@@ -315,10 +326,10 @@ describe('leaderboards', () => {
   it('spending moves the balance board but not the lifetime board', () => {
     const { db, ledger } = seeded();
     const h = ledger.hold({ guildId: G, userId: 'alice', amount: 290, key: 'h', actor: MOD });
-    ledger.postHold(h.transfer.id, { key: 'p', actor: MOD });
+    ledger.closeHold(h.transfer.id, 'post', { key: 'p', actor: MOD });
     // 10 Sparks ties erin; alice's account is older, so she ranks ahead of her.
-    expect(ledger.rankOf(G, 'alice', 'all')).toEqual({ rank: 4, score: 10 });
-    expect(ledger.rankOf(G, 'alice', 'lifetime')).toEqual({ rank: 1, score: 300 });
+    expect(ledger.reads.rankOf(G, 'alice', 'all')).toEqual({ rank: 4, score: 10 });
+    expect(ledger.reads.rankOf(G, 'alice', 'lifetime')).toEqual({ rank: 1, score: 300 });
     db.cleanup();
   });
 
@@ -331,22 +342,22 @@ describe('leaderboards', () => {
     clock.set(Date.UTC(2026, 10, 24, 12)); // Tue 24 Nov 2026 (ISO week 48)
     award(ledger, 'carol', 30, 'this-week');
     award(ledger, 'alice', 20, 'this-week-alice');
-    expect(ledger.leaderboard(G, 'week').rows.map((r) => [r.userId, r.score])).toEqual([
+    expect(ledger.reads.leaderboard(G, 'week').rows.map((r) => [r.userId, r.score])).toEqual([
       ['carol', 30],
       ['alice', 20],
     ]);
-    expect(ledger.leaderboard(G, 'month').rows.map((r) => [r.userId, r.score])).toEqual([
+    expect(ledger.reads.leaderboard(G, 'month').rows.map((r) => [r.userId, r.score])).toEqual([
       ['bob', 40],
       ['carol', 30],
       ['alice', 20],
     ]);
-    expect(ledger.rankOf(G, 'bob', 'week')).toEqual({ rank: null, score: 0 });
+    expect(ledger.reads.rankOf(G, 'bob', 'week')).toEqual({ rank: null, score: 0 });
     // A revoke this week counts against this week's earnings.
     ledger.revoke({ guildId: G, userId: 'carol', amount: 25, key: 'rv', actor: MOD });
-    expect(ledger.rankOf(G, 'carol', 'week')).toEqual({ rank: 2, score: 5 });
+    expect(ledger.reads.rankOf(G, 'carol', 'week')).toEqual({ rank: 2, score: 5 });
     clock.advance(14 * DAY_MS); // 8 Dec: a new week and month
-    expect(ledger.leaderboard(G, 'week').total).toBe(0);
-    expect(ledger.leaderboard(G, 'month').total).toBe(0);
+    expect(ledger.reads.leaderboard(G, 'week').total).toBe(0);
+    expect(ledger.reads.leaderboard(G, 'month').total).toBe(0);
     expect(verifyLedger(db.sqlite).ok).toBe(true);
     db.cleanup();
   });
@@ -356,7 +367,7 @@ describe('several connections on one file', () => {
   it('two connections interleaving holds on one member never overspend', () => {
     const env = freshLedger({ file: true });
     const other = openDatabase(join(env.db.dir!, 'sparks.db'));
-    const ledgerB = new Ledger(other, env.clock);
+    const ledgerB = new Ledger({ db: other, clock: env.clock });
     award(env.ledger, 'alice', 100, 'i1');
     let ok = 0;
     let refused = 0;
@@ -371,7 +382,7 @@ describe('several connections on one file', () => {
       }
     }
     expect([ok, refused]).toEqual([6, 14]);
-    expect(ledgerB.standing(G, 'alice').balance).toBe(10);
+    expect(ledgerB.reads.standing(G, 'alice').balance).toBe(10);
     expect(verifyLedger(other.sqlite).ok).toBe(true);
     other.close();
     env.db.cleanup();

@@ -134,9 +134,9 @@ function perform(ledger: Ledger, m: Model, o: Exclude<Op, { t: 'replay' }>): Pos
     case 'hold':
       return ledger.hold({ ...a, userId: o.user, amount: o.amount });
     case 'post':
-      return ledger.postHold(m.holds[o.index % m.holds.length]!.id, a);
+      return ledger.closeHold(m.holds[o.index % m.holds.length]!.id, 'post', a);
     case 'void':
-      return ledger.voidHold(m.holds[o.index % m.holds.length]!.id, a);
+      return ledger.closeHold(m.holds[o.index % m.holds.length]!.id, 'void', a);
     case 'reverse': {
       const g = m.grants[o.index % m.grants.length]!;
       return ledger.reverse(g.id, {
@@ -184,7 +184,7 @@ function runSequence(makeLedger: () => { ledger: Ledger; cleanup: () => void }, 
         if (o.t === 'hold') m.holds[m.holds.length - 1]!.id = result!.transfer.id;
       }
       for (const u of USERS) {
-        const s = ledger.standing(G, u);
+        const s = ledger.reads.standing(G, u);
         if (s.balance !== m.balance[u] || s.lifetimeEarned !== m.lifetime[u]) {
           throw new Error(
             `after ${JSON.stringify(o)}: ${u} is ${s.balance}/${s.lifetimeEarned}, model ${m.balance[u]}/${m.lifetime[u]}`,
@@ -204,7 +204,7 @@ function runSequence(makeLedger: () => { ledger: Ledger; cleanup: () => void }, 
 
 const realLedger = () => {
   const db = freshDb();
-  return { ledger: new Ledger(db, fakeClock()), cleanup: db.cleanup };
+  return { ledger: new Ledger({ db, clock: fakeClock() }), cleanup: db.cleanup };
 };
 
 /** Broken on purpose: replays are applied again under a fresh key (no idempotency). */
@@ -230,7 +230,7 @@ describe('ledger model', () => {
       fc.property(sequences, (ops) =>
         runSequence(() => {
           const db = freshDb();
-          return { ledger: new ReplayingLedger(db, fakeClock()), cleanup: db.cleanup };
+          return { ledger: new ReplayingLedger({ db, clock: fakeClock() }), cleanup: db.cleanup };
         }, ops),
       ),
       { numRuns: 150, seed: 42 },
@@ -248,7 +248,7 @@ describe('ledger model', () => {
               UPDATE accounts SET balance = balance - NEW.amount WHERE id = NEW.debit_account_id;
               UPDATE accounts SET balance = balance + NEW.amount WHERE id = NEW.credit_account_id;
             END;`);
-          return { ledger: new Ledger(db, fakeClock()), cleanup: db.cleanup };
+          return { ledger: new Ledger({ db, clock: fakeClock() }), cleanup: db.cleanup };
         }, ops),
       ),
       { numRuns: 150, seed: 42 },

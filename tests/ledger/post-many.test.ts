@@ -27,7 +27,7 @@ const user = (i: number) => `u${i}`;
 function world() {
   const db = freshDb();
   const clock = fakeClock();
-  const ledger = new Ledger(db, clock);
+  const ledger = new Ledger({ db, clock });
   const seen: unknown[] = [];
   ledger.onPosted((t, debit, credit, input) => {
     const { id: _id, ...entry } = t;
@@ -169,7 +169,7 @@ describe('postManyInTransaction', () => {
       ['key-a', 2, false],
       ['key-c', 3, false],
     ]);
-    for (const r of results) expect(w.ledger.store.transferById(r.transfer.id)).toEqual(r.transfer);
+    for (const r of results) expect(w.ledger.reads.transferById(r.transfer.id)).toEqual(r.transfer);
     w.db.close();
   });
 

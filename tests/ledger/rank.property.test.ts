@@ -9,7 +9,7 @@ import { verifyLedger } from '../../src/db/verify.ts';
 import { isSparksError } from '../../src/core/errors.ts';
 import { Ledger, type LeaderboardPeriod } from '../../src/ledger/ledger.ts';
 import { DAY_MS } from '../../src/core/clock.ts';
-import { fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
+import { fakeClock, freshDb, G, MOD, rankedFlags } from '../helpers/db.ts';
 
 const USERS = Array.from({ length: 8 }, (_, i) => `u${i}`);
 type Op =
@@ -49,7 +49,8 @@ describe('leaderboard ranks from rank counts', () => {
       fc.property(fc.array(op, { minLength: 1, maxLength: 30 }), (ops) => {
         const db = freshDb();
         const clock = fakeClock();
-        const ledger = new Ledger(db, clock);
+        const ledger = new Ledger({ db, clock });
+        const setRanked = rankedFlags(ledger);
         let k = 0;
         try {
           for (const o of ops) {
@@ -69,19 +70,19 @@ describe('leaderboard ranks from rank counts', () => {
                 ledger.revoke({ guildId: G, userId: user, amount: o.amount, key: `k${k++}`, actor: MOD });
               if (o.t === 'spend')
                 ledger.hold({ guildId: G, userId: user, amount: o.amount, key: `k${k++}`, actor: MOD });
-              if (o.t === 'ranked') ledger.setRanked(G, user, o.ranked);
+              if (o.t === 'ranked') setRanked(G, user, o.ranked);
               if (o.t === 'days') clock.advance(o.days * DAY_MS);
             } catch (e) {
               if (!isSparksError(e, 'SPARKS.INSUFFICIENT')) throw e;
             }
             for (const period of ['all', 'week', 'month'] as LeaderboardPeriod[]) {
               const scored = USERS.map((u) => {
-                const account = ledger.account(G, { type: 'member', ref: u });
+                const account = ledger.reads.account(G, { type: 'member', ref: u });
                 return {
                   u,
                   id: account?.id ?? Infinity,
                   ranked: account?.ranked === 1,
-                  score: ledger.rankOf(G, u, period).score,
+                  score: ledger.reads.rankOf(G, u, period).score,
                 };
               });
               const ranked = scored
@@ -89,9 +90,9 @@ describe('leaderboard ranks from rank counts', () => {
                 .sort((a, b) => b.score - a.score || a.id - b.id);
               for (const s of scored) {
                 const expected = ranked.findIndex((r) => r.u === s.u);
-                expect(ledger.rankOf(G, s.u, period).rank).toBe(expected < 0 ? null : expected + 1);
+                expect(ledger.reads.rankOf(G, s.u, period).rank).toBe(expected < 0 ? null : expected + 1);
               }
-              const page = ledger.leaderboard(G, period, { limit: 3, offset: 1 });
+              const page = ledger.reads.leaderboard(G, period, { limit: 3, offset: 1 });
               expect(page.total).toBe(ranked.length);
               expect(page.rows.map((r) => r.userId)).toEqual(ranked.slice(1, 4).map((r) => r.u));
             }

@@ -86,7 +86,7 @@ describe('ranked flags', () => {
     );
     expect(changed).toBe(3);
     expect(
-      ['a', 'b', 'c', 'd'].map((u) => env.ledger.account(G, { type: 'member', ref: u })!.ranked),
+      ['a', 'b', 'c', 'd'].map((u) => env.ledger.reads.account(G, { type: 'member', ref: u })!.ranked),
     ).toEqual([1, 0, 1, 0]);
     expect(
       members.reconcileRanked(

@@ -26,7 +26,7 @@ describe('moderator awards', () => {
     const db = freshDb();
     cleanup = db.cleanup;
     const clock = fakeClock();
-    const ledger = new Ledger(db, clock);
+    const ledger = new Ledger({ db, clock });
     const settings = new SettingsService({ db, defaults: DEFAULTS, clock });
     const audit = new AuditQueue();
     const awards = new AwardService({ db, ledger, settings, clock, audit });
@@ -60,7 +60,7 @@ describe('moderator awards', () => {
       const { SettingsService } = await import('./src/settings/settings.ts');
       const { AwardService } = await import('./src/moderation/awards.ts');
       const db = openDatabase(${JSON.stringify(file)});
-      const ledger = new Ledger(db);
+      const ledger = new Ledger({ db });
       const awards = new AwardService({ db, ledger, settings: new SettingsService({ db, defaults: ${JSON.stringify(DEFAULTS)} }), clock: Date.now });
       let ok = 0;
       for (let i = 0; i < 5; i++) {
@@ -94,8 +94,8 @@ describe('moderator awards', () => {
     expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
     expect(results.reduce((n, r) => n + r.ok, 0)).toBe(10);
     const check = openDatabase(file);
-    const ledger = new Ledger(check);
-    expect(ledger.standing(G, MEMBER_ID).balance).toBe(100);
+    const ledger = new Ledger({ db: check });
+    expect(ledger.reads.standing(G, MEMBER_ID).balance).toBe(100);
     check.close();
   });
 });

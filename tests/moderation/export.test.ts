@@ -12,7 +12,7 @@ afterEach(() => cleanup?.());
 function ledgerWith(reasons: string[]) {
   const db = freshDb({ file: true });
   cleanup = db.cleanup;
-  const ledger = new Ledger(db, fakeClock());
+  const ledger = new Ledger({ db, clock: fakeClock() });
   reasons.forEach((reason, i) =>
     ledger.credit({
       guildId: G,

@@ -18,11 +18,11 @@ function writer(file: string, stop: string) {
       const { Ledger } = await import('./src/ledger/ledger.ts');
       const fs = await import('node:fs');
       const db = openDatabase(${JSON.stringify(file)});
-      const ledger = new Ledger(db);
+      const ledger = new Ledger({ db });
       let i = 0;
       while (!fs.existsSync(${JSON.stringify(stop)})) {
         ledger.credit({ guildId: 'g', userId: 'u' + (i % 50), source: 'award', kind: 'award', amount: 1 + (i % 9), key: 'w' + i, actor: { type: 'system', id: 'w' } });
-        if (i % 10 === 0) { const h = ledger.hold({ guildId: 'g', userId: 'u' + (i % 50), amount: 1, key: 'h' + i, actor: { type: 'system', id: 'w' } }); if (i % 20 === 0) ledger.voidHold(h.transfer.id, { key: 'v' + i, actor: { type: 'system', id: 'w' } }); }
+        if (i % 10 === 0) { const h = ledger.hold({ guildId: 'g', userId: 'u' + (i % 50), amount: 1, key: 'h' + i, actor: { type: 'system', id: 'w' } }); if (i % 20 === 0) ledger.closeHold(h.transfer.id, 'void', { key: 'v' + i, actor: { type: 'system', id: 'w' } }); }
         i++;
         if (i % 25 === 0) await new Promise((r) => setImmediate(r));
       }
@@ -43,7 +43,7 @@ describe('backups', () => {
     dir = mkdtempSync(join(tmpdir(), 'sparks-backup-'));
     const file = join(dir, 'live.db');
     const db = openDatabase(file);
-    const ledger = new Ledger(db);
+    const ledger = new Ledger({ db });
     for (let i = 0; i < 3000; i++) {
       ledger.credit({
         guildId: 'g',
@@ -100,7 +100,7 @@ describe('backups', () => {
     dir = mkdtempSync(join(tmpdir(), 'sparks-backup-'));
     const live = join(dir, 'sparks.db');
     const db = openDatabase(live);
-    new Ledger(db).credit({
+    new Ledger({ db }).credit({
       guildId: 'g',
       userId: 'u',
       source: 'award',
@@ -128,7 +128,7 @@ describe('backups', () => {
     expect(restored.status).toBe(0);
     expect(readdirSync(dir).some((f) => f.startsWith('sparks.db.before-restore-'))).toBe(true);
     const back = openDatabase(live);
-    expect(new Ledger(back).standing('g', 'u').balance).toBe(42);
+    expect(new Ledger({ db: back }).reads.standing('g', 'u').balance).toBe(42);
     back.close();
     expect(existsSync(join(dir, 'b.db'))).toBe(true);
   });

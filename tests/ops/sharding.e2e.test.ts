@@ -119,8 +119,8 @@ describe('SHARD_COUNT=2', () => {
       }
       expect(await bot.stop()).toBe(0);
       const db = openDatabase(file);
-      const ledger = new Ledger(db);
-      expect(guilds.map((g) => ledger.standing(g.id, g.members[0]!).balance)).toEqual([21, 21]);
+      const ledger = new Ledger({ db });
+      expect(guilds.map((g) => ledger.reads.standing(g.id, g.members[0]!).balance)).toEqual([21, 21]);
       expect(db.sqlite.prepare('SELECT COUNT(*) AS n FROM transfers').get()).toEqual({ n: 4 });
       expect(db.sqlite.prepare('SELECT COUNT(*) AS n FROM __drizzle_migrations').get()).toEqual({
         n: MIGRATIONS,
@@ -196,9 +196,9 @@ describe('SHARD_COUNT=2', () => {
       await expect.poll(granted, { timeout: 10_000 }).toBe(6);
       expect(await second.stop()).toBe(0);
       const db = openDatabase(file);
-      const ledger = new Ledger(db);
+      const ledger = new Ledger({ db });
       for (const g of guilds)
-        expect(g.members.map((m) => ledger.standing(g.id, m).balance)).toEqual([10, 10, 10]);
+        expect(g.members.map((m) => ledger.reads.standing(g.id, m).balance)).toEqual([10, 10, 10]);
       db.close();
     },
     PROCESSES_TIMEOUT,

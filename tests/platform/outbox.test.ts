@@ -21,7 +21,7 @@ function setup(file = true) {
   const db = freshDb({ file });
   cleanups.push(() => db.cleanup());
   const clock = nowClock();
-  const ledger = new Ledger(db, clock);
+  const ledger = new Ledger({ db, clock });
   const store = new OutboxStore(db);
   const outbox = new Outbox({ db, store });
   outbox.registerCreditedEvents(ledger);
@@ -124,7 +124,7 @@ describe('sparks.credited is queued in the posting transaction', () => {
       actor: { type: 'campaign', id: '1' },
     });
     const hold = ledger.hold({ guildId: G, userId: ALICE, amount: 30, key: 'h', actor: MOD });
-    ledger.voidHold(hold.transfer.id, { key: 'v', actor: MOD });
+    ledger.closeHold(hold.transfer.id, 'void', { key: 'v', actor: MOD });
     const rows = store.all();
     expect(rows.map((r) => [r.userId, r.type])).toEqual([
       [ALICE, 'sparks.credited'],

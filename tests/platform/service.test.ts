@@ -26,12 +26,12 @@ function setup() {
   const db = freshDb();
   cleanup = () => db.cleanup();
   const clock = fakeClock();
-  const ledger = new Ledger(db, clock);
+  const ledger = new Ledger({ db, clock });
   const settings = new SettingsService({ db, defaults: DEFAULTS });
   const service = new PlatformService({ db, ledger, settings });
   let n = 0;
   const apply = (body: object, id = `evt_${++n}`) => service.apply(id, event(body));
-  const balance = (userId: string) => ledger.standing(G, userId).balance;
+  const balance = (userId: string) => ledger.reads.standing(G, userId).balance;
   return { db, clock, ledger, settings, service, apply, balance };
 }
 
@@ -236,8 +236,8 @@ describe('referrals', () => {
     settings.update(OTHER, { tradeSparksPer100Usd: 100 });
     service.apply('g1', event(trade(ALICE, 1000)));
     service.apply('g2', event(trade(ALICE, 1000, { guild_id: OTHER })));
-    expect(ledger.standing(G, ALICE).balance).toBe(100);
-    expect(ledger.standing(OTHER, ALICE).balance).toBe(1000);
+    expect(ledger.reads.standing(G, ALICE).balance).toBe(100);
+    expect(ledger.reads.standing(OTHER, ALICE).balance).toBe(1000);
   });
 
   it('leaves a ledger that verifies', () => {

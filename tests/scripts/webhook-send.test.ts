@@ -39,14 +39,14 @@ describe('npm run webhook:send', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('HTTP 200');
     expect(first.stdout).toContain('"status": "applied"');
-    expect(p.ledger.standing(G, BOB).balance).toBe(123);
+    expect(p.ledger.reads.standing(G, BOB).balance).toBe(123);
 
     const again = await send(
       ['examples/events/trade.json', '--id', 'msg_example_1', '--url', `${p.url}/v1/events`],
       env,
     );
     expect(again.stdout).toContain('"status": "duplicate"');
-    expect(p.ledger.standing(G, BOB).balance).toBe(123);
+    expect(p.ledger.reads.standing(G, BOB).balance).toBe(123);
   }, 20_000);
 
   it('exits 2 naming what is missing', async () => {

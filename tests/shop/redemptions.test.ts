@@ -23,7 +23,7 @@ function shop(db: Db & { cleanup?: () => void } = freshDb()) {
   const audit = new AuditQueue();
   const events: AuditEvent[] = [];
   audit.onRecord(() => events.push(...audit.take(100)));
-  const ledger = new Ledger(db, clock);
+  const ledger = new Ledger({ db, clock });
   const rewards = new RewardService({ db, clock, audit });
   const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit });
   const fund = (userId: string, amount: number) => award(ledger, userId, amount, `fund:${userId}:${amount}`);
@@ -39,7 +39,7 @@ function shop(db: Db & { cleanup?: () => void } = freshDb()) {
     memberRoleIds: [],
     ...extra,
   });
-  const balance = (userId: string) => ledger.standing(G, userId).balance;
+  const balance = (userId: string) => ledger.reads.standing(G, userId).balance;
   const cleanups = [() => (db as { cleanup?: () => void }).cleanup?.()];
   return { db, clock, ledger, rewards, redemptions, events, fund, add, request, balance, cleanups };
 }
@@ -96,8 +96,8 @@ describe('reserving', () => {
     expect(done.status).toBe('fulfilled');
     expect(done.redemption.expiresAt).toBe(w.clock() + 3600_000);
     expect(done.redemption.memberNotifiedAt).not.toBeNull();
-    expect(w.ledger.account(G, { type: 'redeemed', ref: 'shop' })?.balance).toBe(300);
-    expect(w.ledger.account(G, { type: 'hold', ref: 'shop' })?.balance).toBe(0);
+    expect(w.ledger.reads.account(G, { type: 'redeemed', ref: 'shop' })?.balance).toBe(300);
+    expect(w.ledger.reads.account(G, { type: 'hold', ref: 'shop' })?.balance).toBe(0);
     expect(w.events.map((e) => e.kind)).toEqual(['config', 'redemption', 'redemption.fulfilled']);
     expect(verifyLedger(w.db.sqlite).ok).toBe(true);
   });

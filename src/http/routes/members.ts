@@ -56,9 +56,9 @@ export function membersRoute(
       ]);
     }
     const userId = p.data.discordUserId;
-    const standing = deps.ledger.standing(guildId, userId);
+    const standing = deps.ledger.reads.standing(guildId, userId);
     const { tier, next } = deps.tiers.standing(guildId, standing.lifetimeEarned);
-    const { entries } = deps.ledger.history(guildId, userId, { limit: q.data.limit ?? 10 });
+    const { entries } = deps.ledger.reads.history(guildId, userId, { limit: q.data.limit ?? 10 });
     return reply.send({
       guild_id: guildId,
       discord_user_id: userId,

@@ -48,7 +48,7 @@ export const redeem: Subcommand = {
         .setMaxLength(100),
     ),
   async autocomplete({ interaction, services, guildId, userId, t }) {
-    const { balance } = services.ledger.standing(guildId, userId);
+    const { balance } = services.ledger.reads.standing(guildId, userId);
     const rewards = services.rewards.suggest(guildId, interaction.options.getFocused(), {
       balance,
       enabledOnly: true,
@@ -243,7 +243,7 @@ async function redeemConfirmed(
     await respond(interaction, { content: alreadyText(t, redemption), ephemeral: true });
     return;
   }
-  const balance = () => services.ledger.standing(guildId, userId).balance;
+  const balance = () => services.ledger.reads.standing(guildId, userId).balance;
   if (redemption.status === 'fulfilled' || redemption.status === 'pending_manual') {
     const status = redemption.status;
     await replaceConfirmation(

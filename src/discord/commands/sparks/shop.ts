@@ -33,7 +33,7 @@ export const shopPage: ComponentHandler = {
 function renderShop(ctx: Ctx<Interaction>, requested: number): ReplyPayload {
   const { services, guildId, userId, t } = ctx;
   const rewards = services.rewards.list(guildId, { enabledOnly: true });
-  const { balance } = services.ledger.standing(guildId, userId);
+  const { balance } = services.ledger.reads.standing(guildId, userId);
   const held = services.redemptions.heldByReward(guildId, userId);
   const roles = memberRoleIds(ctx.interaction);
   const pages = Math.max(1, Math.ceil(rewards.length / PAGE_SIZE));
