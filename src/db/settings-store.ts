@@ -21,6 +21,7 @@ const COLUMNS = [
   'referralFirstSubPct',
   'platformDailyCap',
   'manualStaleHours',
+  'webLeaderboard',
 ] as const satisfies readonly (keyof GuildSettingsValues)[];
 
 /** A row's values when the guild has none yet: every setting at its default. */
@@ -38,6 +39,7 @@ export const NO_SETTINGS: GuildSettingsValues = {
   referralFirstSubPct: null,
   platformDailyCap: null,
   manualStaleHours: null,
+  webLeaderboard: 1,
 };
 
 /**

@@ -18,6 +18,8 @@ export interface GuildSettings {
   dailyAwardLimit: number | null;
   leaderboardExcludeRoleId: string | null;
   imagesEnabled: boolean;
+  /** Whether the web leaderboard is public (`web_leaderboard`, default true). */
+  webLeaderboard: boolean;
   /** Pending manual redemptions older than this are flagged to moderators. */
   manualStaleHours: number;
   earn: EarnRates;
@@ -29,6 +31,7 @@ export type SettingsPatch = Partial<{
   dailyAwardLimit: number | null;
   leaderboardExcludeRoleId: string | null;
   imagesEnabled: boolean;
+  webLeaderboard: boolean;
   manualStaleHours: number | null;
   tradeSparksPer100Usd: number | null;
   subscriptionSparks: number | null;
@@ -67,6 +70,7 @@ export class SettingsService {
       dailyAwardLimit: row?.dailyAwardLimit ?? null,
       leaderboardExcludeRoleId: row?.leaderboardExcludeRoleId ?? null,
       imagesEnabled: (row?.imagesEnabled ?? 1) === 1,
+      webLeaderboard: (row?.webLeaderboard ?? 1) === 1,
       manualStaleHours: row?.manualStaleHours ?? DEFAULT_MANUAL_STALE_HOURS,
       earn: {
         tradeSparksPer100Usd: row?.tradeSparksPer100Usd ?? this.defaults.tradeSparksPer100Usd,
@@ -98,6 +102,7 @@ export class SettingsService {
       leaderboardExcludeRoleId: patch.leaderboardExcludeRoleId,
       dailyAwardLimit: intIn('daily_award_limit', patch.dailyAwardLimit, 1, 1_000_000_000),
       imagesEnabled: patch.imagesEnabled === undefined ? undefined : patch.imagesEnabled ? 1 : 0,
+      webLeaderboard: patch.webLeaderboard === undefined ? undefined : patch.webLeaderboard ? 1 : 0,
       manualStaleHours: intIn('manual_stale_hours', patch.manualStaleHours, 1, 24 * 365),
       tradeSparksPer100Usd: intIn('trade_sparks_per_100_usd', patch.tradeSparksPer100Usd, 0, 1_000_000),
       subscriptionSparks: intIn('subscription_sparks', patch.subscriptionSparks, 0, 1_000_000_000),
