@@ -1,13 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, launchBrowser, openPage } from '../../testkit/browser.ts';
-import { startWorld, type BotWorld } from '../../testkit/bot.ts';
-
-const CLIENT_SECRET = 'fake-client-secret-0123456789';
-const SESSION_SECRET = 'a-session-secret-that-is-long-enough-0123456789';
+import { launchBrowser, openPage } from '../../testkit/browser.ts';
+import { accessibility, logIn, startWebWorld, type WebWorld } from '../../testkit/web.ts';
 
 let browser: Browser;
-let w: BotWorld | undefined;
+let w: WebWorld | undefined;
+
+async function webWorld(): Promise<{ w: WebWorld; url: string }> {
+  w = await startWebWorld();
+  return { w, url: w.url };
+}
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -19,32 +21,6 @@ afterEach(async () => {
   await w?.stop();
   w = undefined;
 });
-
-async function webWorld(): Promise<{ w: BotWorld; url: string }> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const world = await startWorld({
-    env: {
-      HTTP_PORT: String(port),
-      WEBHOOK_HOST: '127.0.0.1',
-      DISCORD_CLIENT_SECRET: CLIENT_SECRET,
-      PUBLIC_URL: url,
-      SESSION_SECRET,
-    },
-  });
-  world.fake.oauth2.register({
-    clientId: world.fake.applicationId,
-    clientSecret: CLIENT_SECRET,
-    redirectUris: [`${url}/auth/callback`],
-  });
-  w = world;
-  return { w: world, url };
-}
-
-async function logIn(page: Page, who: string): Promise<void> {
-  await page.getByRole('link', { name: 'Log in with Discord' }).click();
-  await page.getByRole('button', { name: `Log in as ${who}` }).click();
-}
 
 describe('the web leaderboard and Discord login, in a real browser', () => {
   it('shows the board to anyone, then the visitor’s own row once they log in through Discord', async () => {
@@ -63,8 +39,10 @@ describe('the web leaderboard and Discord login, in a real browser', () => {
     expect(await rows.nth(2).innerText()).toMatch(/2\s+Alice\s+50/);
     expect(await page.getByText('Your rank').count()).toBe(0);
 
+    expect(await accessibility(page)).toEqual([]);
     await logIn(page, 'Alice');
-    await page.waitForURL(`${url}/g/${w.guildId}/leaderboard`);
+    expect(page.url()).toBe(`${url}/g/${w.guildId}/leaderboard`);
+    expect(await accessibility(page)).toEqual([]);
     expect(await page.getByText('Your rank: #2 with 50 Sparks').count()).toBe(1);
     expect(await page.locator('tr.you').innerText()).toMatch(/Alice \(You\)/);
     // The login kept no Discord token: the fake saw one exchange and one revocation.
@@ -94,7 +72,7 @@ describe('the web leaderboard and Discord login, in a real browser', () => {
       if (r.url().includes('/auth/callback')) callback = r.url();
     });
     await logIn(page, 'Bob');
-    await page.waitForURL(`${url}/`);
+    expect(page.url()).toBe(`${url}/`);
     const other = await openPage(browser);
     const replay = await other.goto(callback);
     expect(replay!.status()).toBe(400);

@@ -22,9 +22,10 @@ import { WebError } from './errors.ts';
 import { Guards } from './guards.ts';
 import { html, type Html } from './html.ts';
 import { pickLocale, webTranslator, type WebKey } from './i18n/index.ts';
-import { page, type GuildNav, type PageContext } from './layout.ts';
+import { page, type PageContext } from './layout.ts';
 import { OAuthClient, OAuthError } from './oauth.ts';
-import { leaderboardPage } from './pages/leaderboard.ts';
+import { registerLeaderboard } from './pages/leaderboard.ts';
+import { sendPage, type Site } from './site.ts';
 import {
   decodeSession,
   decodeState,
@@ -60,7 +61,6 @@ declare module 'fastify' {
   }
 }
 
-const SNOWFLAKE = /^\d{15,25}$/;
 
 export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
   const oauth = new OAuthClient({
@@ -130,21 +130,20 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
     if (error instanceof WebError) {
       if (error.status === 401 && request.method === 'GET')
         return reply.redirect(`/auth/login?next=${encodeURIComponent(ctx.path)}`, 302);
-      return sendPage(reply, ctx, error.status, errorBody(ctx, error));
+      return sendPage(reply, error.status, errorBody(ctx, error));
     }
     const code = (error as { code?: string }).code;
     if (code?.startsWith('FST_CSRF'))
-      return sendPage(reply, ctx, 403, errorBody(ctx, new WebError(403, 'error.403_csrf')));
+      return sendPage(reply, 403, errorBody(ctx, new WebError(403, 'error.403_csrf')));
     const status = (error as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500)
       return sendPage(
         reply,
-        ctx,
         400,
         errorBody(ctx, new WebError(400, 'error.400', { detail: 'malformed request' })),
       );
     deps.logger.error({ err: error, reqId: request.id, url: request.routeOptions.url }, 'web page failed');
-    return sendPage(reply, ctx, 500, errorBody(ctx, null, ctx.t('error.500', { ref: String(request.id) })));
+    return sendPage(reply, 500, errorBody(ctx, null, ctx.t('error.500', { ref: String(request.id) })));
   });
 
   app.get(STYLESHEET.path, async (_request, reply) =>
@@ -259,7 +258,6 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
     }
     return sendPage(
       reply,
-      ctx,
       200,
       page(ctx, {
         title: t('home.title'),
@@ -270,22 +268,9 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
     );
   });
 
-  app.get('/g/:guildId/leaderboard', async (request, reply) => {
-    const ctx = request.page;
-    const { guild, nav } = await guards.guild(request, 'leaderboard');
-    const body = await leaderboardPage(ctx, {
-      guild,
-      query: request.query as Record<string, unknown>,
-      members: deps.members,
-      directory: deps.directory,
-    });
-    return sendPage(
-      reply,
-      ctx,
-      200,
-      page(ctx, { title: ctx.t('leaderboard.title', { guild: guild.name }), guild: nav, body }),
-    );
-  });
+  // Each page area registers its routes from its own module (src/http/web/pages/).
+  const site: Site = { app, deps, guards, csrfCheck, formLimit };
+  registerLeaderboard(site);
 }
 
 /**
@@ -307,15 +292,7 @@ export function sendNotFoundPage(request: FastifyRequest, reply: FastifyReply): 
     'content-security-policy',
     "default-src 'none'; style-src 'self'; frame-ancestors 'none'",
   );
-  return sendPage(reply, ctx, 404, errorBody(ctx, new WebError(404, 'error.404'), undefined, false));
-}
-
-function sendPage(reply: FastifyReply, _ctx: PageContext, status: number, body: Html): FastifyReply {
-  return reply
-    .code(status)
-    .type('text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .send(body.value);
+  return sendPage(reply, 404, errorBody(ctx, new WebError(404, 'error.404'), undefined, false));
 }
 
 function errorBody(ctx: PageContext, error: WebError | null, text?: string, forms = true): Html {

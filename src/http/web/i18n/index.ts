@@ -16,7 +16,7 @@ type Catalogue = (typeof catalogues)[number]['en'];
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void
   ? I
   : never;
-export type WebKey = keyof UnionToIntersection<Catalogue> & string;
+export type WebKey = Extract<keyof UnionToIntersection<Catalogue>, string>;
 
 const catalogue: Record<Locale, Record<string, string>> = {
   en: Object.assign({}, ...catalogues.map((c) => c.en)) as Record<string, string>,

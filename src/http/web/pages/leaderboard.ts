@@ -1,7 +1,8 @@
 import type { MembersService } from '../../../members/members.ts';
 import type { WebDirectory, WebGuild } from '../directory.ts';
 import { html, type Html } from '../html.ts';
-import type { PageContext } from '../layout.ts';
+import { page, type PageContext } from '../layout.ts';
+import { sendPage, type Site } from '../site.ts';
 
 export const WEB_LEADERBOARD_PAGE_SIZE = 25;
 const PERIODS = ['all', 'month', 'week'] as const;
@@ -84,4 +85,22 @@ export async function leaderboardPage(
 
 function formatScore(ctx: PageContext, n: number): string {
   return new Intl.NumberFormat(ctx.locale === 'ko' ? 'ko-KR' : 'en-US').format(n);
+}
+
+export function registerLeaderboard({ app, deps, guards }: Site): void {
+  app.get('/g/:guildId/leaderboard', async (request, reply) => {
+    const ctx = request.page;
+    const { guild, nav } = await guards.guild(request, 'leaderboard');
+    const body = await leaderboardPage(ctx, {
+      guild,
+      query: request.query as Record<string, unknown>,
+      members: deps.members,
+      directory: deps.directory,
+    });
+    return sendPage(
+      reply,
+      200,
+      page(ctx, { title: ctx.t('leaderboard.title', { guild: guild.name }), guild: nav, body }),
+    );
+  });
 }
