@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage } from '../../testkit/browser.ts';
 import { accessibility, logIn, startWebWorld, type WebWorld } from '../../testkit/web.ts';
