@@ -8,11 +8,50 @@ import { isSparksError, SparksError } from '../core/errors.ts';
 import type { Services } from '../services.ts';
 import { durationParts } from '../shop/duration.ts';
 import type { InputKind } from '../shop/input.ts';
-import type { FailureCode, FulfilResult, RedemptionView, RoleGranter } from '../shop/redemptions.ts';
+import type {
+  FailureCode,
+  FulfilResult,
+  RedeemOutcome,
+  RedeemRequest,
+  RedemptionView,
+  RoleGranter,
+} from '../shop/redemptions.ts';
 import { inputKindOf, type RewardRow } from '../shop/rewards.ts';
 import { localeOf, translator, type MessageKey, type Translate } from './i18n/index.ts';
 import { NO_MENTIONS } from './reply.ts';
+import type { ShopRuntime } from './plugins/shop.ts';
 import { grantRole, memberHasRole, type RoleFailure } from './roles.ts';
+
+/**
+ * Redeems a reward for a member: the one implementation behind `/sparks redeem`'s Confirm
+ * and the web shop's form. Reserves (idempotent on `req.key`), then, for a reservation
+ * that needs Discord, calls `onHeld` (an interaction acknowledges there) and grants the
+ * role through the bot's safe path, posting or voiding the hold. Once the Sparks are held
+ * the grant runs to its end whatever happens to the caller; an unknown answer is left to
+ * the shop plugin's recovery. Without a running shop (stopped, or left out of the app) the
+ * grant runs unwatched. `onHeld` must not throw (the member's Sparks are held by then).
+ * Errors: those of `RedemptionService.reserve`, nothing held then.
+ */
+export async function redeemReward(
+  deps: { services: Services; client: Client; runtime: ShopRuntime | undefined },
+  req: RedeemRequest,
+  options: { onHeld?: () => Promise<void> } = {},
+): Promise<RedeemOutcome> {
+  const { services, client, runtime } = deps;
+  const guild = client.guilds.cache.get(req.guildId) ?? (await client.guilds.fetch(req.guildId));
+  const { redemption, reward, duplicate } = services.redemptions.reserve(req);
+  if (duplicate) return { reward, duplicate, result: { status: 'already', redemption }, restarting: false };
+  if (redemption.status === 'fulfilled' || redemption.status === 'pending_manual')
+    return { reward, duplicate, result: { status: redemption.status, redemption }, restarting: false };
+  await options.onHeld?.();
+  const result = await services.redemptions.fulfil(redemption, roleGranter(guild, runtime?.signal), {
+    notified: true,
+  });
+  const restarting = runtime?.signal.aborted === true;
+  if (result.status === 'fulfilled' && result.redemption.expiresAt !== null) runtime?.expiriesChanged();
+  if (result.status === 'unknown' && !restarting) runtime?.recoverSoon();
+  return { reward, duplicate, result, restarting };
+}
 
 /**
  * Hands out roles through the safe path of roles.ts. Besides its answers, it reports

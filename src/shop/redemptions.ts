@@ -77,6 +77,20 @@ export type FulfilResult =
   /** Someone else settled it first (a concurrent path, a moderator); nothing was changed. */
   | { status: 'already'; redemption: RedemptionView };
 
+/**
+ * How one confirmed redemption ended for the member who confirmed it, whichever edge they
+ * used (a Discord button, a web form). `duplicate`: the confirmation's key had been used,
+ * nothing new happened and `result` is `already` with the first redemption as it stands.
+ * `restarting`: the bot was stopping, so an `unknown`
+ * result is settled after the restart.
+ */
+export interface RedeemOutcome {
+  reward: RewardRow;
+  duplicate: boolean;
+  result: FulfilResult | { status: 'pending_manual'; redemption: RedemptionView };
+  restarting: boolean;
+}
+
 export interface RecoveryResult {
   fulfilled: RedemptionView[];
   refunded: RedemptionView[];

@@ -11,7 +11,7 @@ import {
 } from 'discord.js';
 import { isSparksError, SparksError, type ErrorCode } from '../../../core/errors.ts';
 import { INPUT_MAX_LENGTH, validateInput } from '../../../shop/input.ts';
-import type { Reservation } from '../../../shop/redemptions.ts';
+import type { RedeemOutcome } from '../../../shop/redemptions.ts';
 import { inputKindOf } from '../../../shop/rewards.ts';
 import { translate } from '../../i18n/index.ts';
 import { memberRoleIds } from '../../permissions.ts';
@@ -21,8 +21,8 @@ import {
   inputLabel,
   localizeShopError,
   outcomeText,
+  redeemReward,
   rewardGives,
-  roleGranter,
 } from '../../shop.ts';
 import type { ComponentHandler, ComponentInteraction, Ctx, Subcommand } from '../../types.ts';
 import { describe } from '../build.ts';
@@ -219,17 +219,30 @@ async function redeemConfirmed(
   input: string | null,
 ): Promise<void> {
   const { services, provided, guildId, userId, t, locale, log } = ctx;
-  let reservation: Reservation;
+  let deferred = false;
+  let outcome: RedeemOutcome;
   try {
-    reservation = services.redemptions.reserve({
-      guildId,
-      userId,
-      rewardId: c.rewardId,
-      confirmedCost: c.cost,
-      key: keyOf(c.nonce),
-      memberRoleIds: memberRoleIds(interaction),
-      input,
-    });
+    outcome = await redeemReward(
+      { services, client: interaction.client, runtime: provided.find('shop') },
+      {
+        guildId,
+        userId,
+        rewardId: c.rewardId,
+        confirmedCost: c.cost,
+        key: keyOf(c.nonce),
+        memberRoleIds: memberRoleIds(interaction),
+        input,
+      },
+      {
+        // The member's Sparks are held now: acknowledge, then fulfil whatever happens to this interaction.
+        onHeld: async () => {
+          deferred = true;
+          await interaction
+            .deferUpdate()
+            .catch((err: unknown) => log.warn({ err }, 'could not defer the confirmation'));
+        },
+      },
+    );
   } catch (e) {
     const error = localizeShopError(e, t);
     if (isSparksError(error) && CLOSING.has(error.code)) {
@@ -238,33 +251,16 @@ async function redeemConfirmed(
     }
     throw error;
   }
-  const { redemption, reward, duplicate } = reservation;
-  if (duplicate) {
-    await respond(interaction, { content: alreadyText(t, redemption), ephemeral: true });
+  const { reward, result, restarting } = outcome;
+  if (outcome.duplicate) {
+    await respond(interaction, { content: alreadyText(t, result.redemption), ephemeral: true });
     return;
   }
   const balance = () => services.ledger.reads.standing(guildId, userId).balance;
-  if (redemption.status === 'fulfilled' || redemption.status === 'pending_manual') {
-    const status = redemption.status;
-    await replaceConfirmation(
-      interaction,
-      outcomeText(t, { status, redemption }, reward, { balance: balance() }),
-    );
+  if (!deferred) {
+    await replaceConfirmation(interaction, outcomeText(t, result, reward, { balance: balance() }));
     return;
   }
-  // The member's Sparks are held now: fulfil whatever happens to this interaction.
-  await interaction
-    .deferUpdate()
-    .catch((err: unknown) => log.warn({ err }, 'could not defer the confirmation'));
-  // Without a running shop (stopped, or left out of the app) the grant just runs unwatched.
-  const runtime = provided.find('shop');
-  const guild = interaction.guild ?? (await interaction.client.guilds.fetch(guildId));
-  const result = await services.redemptions.fulfil(redemption, roleGranter(guild, runtime?.signal), {
-    notified: true,
-  });
-  const restarting = runtime?.signal.aborted === true;
-  if (result.status === 'fulfilled' && result.redemption.expiresAt !== null) runtime?.expiriesChanged();
-  if (result.status === 'unknown' && !restarting) runtime?.recoverSoon();
   // A stopping bot may have closed the database already: a restart note needs no balance.
   const content = outcomeText(t, result, reward, {
     ...(result.status === 'unknown' ? {} : { balance: balance() }),
@@ -273,7 +269,7 @@ async function redeemConfirmed(
   await interaction
     .editReply({ content, embeds: [], components: [], allowedMentions: NO_MENTIONS })
     .catch((err: unknown) =>
-      log.warn({ err, redemptionId: redemption.id }, 'could not show the redemption outcome'),
+      log.warn({ err, redemptionId: result.redemption.id }, 'could not show the redemption outcome'),
     );
 }
 
