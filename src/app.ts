@@ -7,6 +7,7 @@ import { commands, components, messageMenus } from './discord/commands/index.ts'
 import { createPlugins } from './discord/plugins/index.ts';
 import { Provisions, type Plugin } from './discord/plugins/plugin.ts';
 import { Router } from './discord/router.ts';
+import { redeemReward } from './discord/shop.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import { createLogger, type Logger } from './log.ts';
 import { startHttpServer, type RunningHttpServer } from './http/server.ts';
@@ -128,6 +129,11 @@ export function createApp(options: AppOptions): App {
                   members: services.members,
                   settings: services.settings,
                   directory: new DiscordDirectory({ client, clock }),
+                  ledger: services.ledger,
+                  rewards: services.rewards,
+                  redemptions: services.redemptions,
+                  redeem: (request) =>
+                    redeemReward({ services, client, runtime: provided.find('shop') }, request),
                   clock,
                   logger,
                 },

@@ -97,6 +97,14 @@ export class DiscordDirectory implements WebDirectory {
     return out;
   }
 
+  async roleNames(guildId: string): Promise<Map<string, string>> {
+    const guild = await this.resolveGuild(guildId);
+    if (!guild) return new Map();
+    // The gateway keeps the roles of this shard's guilds; a guild fetched by REST brings its own.
+    const roles = guild.roles.cache.size > 0 ? guild.roles.cache : await guild.roles.fetch();
+    return new Map([...roles.values()].map((r) => [r.id, r.name]));
+  }
+
   private async resolveGuild(guildId: string): Promise<Guild | null> {
     const cached = this.deps.client.guilds.cache.get(guildId);
     if (cached) return cached;

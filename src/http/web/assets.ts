@@ -33,6 +33,12 @@ tr.you{background:var(--card);font-weight:600}
 .notice{border-left:4px solid var(--accent);padding:.5rem 1rem;background:var(--card);margin:0 0 1rem}.notice.bad{border-color:var(--bad)}.notice.good{border-color:var(--good)}
 .bar{height:.6rem;background:var(--line);border-radius:.3rem;overflow:hidden}.bar>span{display:block;height:100%;background:var(--accent)}
 svg text{fill:var(--fg);font-size:11px}
+/* shop */
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.reward-image{display:block;width:100%;height:auto;max-height:12rem;object-fit:cover;border-radius:.4rem;margin-bottom:.5rem;background:var(--line)}
+.reward h2{margin-top:.25rem}.facts{display:grid;grid-template-columns:auto 1fr;gap:.2rem .75rem;margin:.5rem 0}.facts dt{color:var(--muted)}.facts dd{margin:0}
+.afford{font-weight:600}.afford.good{color:var(--good)}.afford.bad{color:var(--bad)}
+.confirm{max-width:32rem}.confirm input[type=text]{width:100%}.actions{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;margin-top:1rem}
 `;
 
 const JS = `

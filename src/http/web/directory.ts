@@ -35,4 +35,6 @@ export interface WebDirectory {
   member(guildId: string, userId: string, options?: { fresh?: boolean }): Promise<WebMember | null>;
   /** Names and avatars of these members (those who left are absent from the map). */
   names(guildId: string, userIds: readonly string[]): Promise<Map<string, WebName>>;
+  /** The guild's role names by id (a deleted role is absent), for showing role ids as text. */
+  roleNames(guildId: string): Promise<Map<string, string>>;
 }

@@ -12,7 +12,8 @@ import { WebError } from './errors.ts';
 import type { GuildNav } from './layout.ts';
 import type { Session } from './session.ts';
 
-const SNOWFLAKE = /^\d{15,25}$/;
+/** A Discord id as a path parameter. */
+export const SNOWFLAKE = /^\d{15,25}$/;
 
 export interface GuildAccess {
   guild: WebGuild;

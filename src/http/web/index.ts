@@ -14,17 +14,23 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.ts';
 import type { WebConfig } from '../../config.ts';
 import type { Logger } from '../../log.ts';
+import type { Ledger } from '../../ledger/ledger.ts';
 import type { MembersService } from '../../members/members.ts';
 import type { SettingsService } from '../../settings/settings.ts';
+import type { RedeemOutcome, RedeemRequest, RedemptionService } from '../../shop/redemptions.ts';
+import type { RewardService } from '../../shop/rewards.ts';
+import { isSparksError } from '../../core/errors.ts';
 import { SCRIPT, STYLESHEET } from './assets.ts';
+import { botTextFor, sparksErrorText, sparksStatus } from './bot-text.ts';
 import type { WebDirectory } from './directory.ts';
 import { WebError } from './errors.ts';
-import { Guards } from './guards.ts';
+import { Guards, SNOWFLAKE } from './guards.ts';
 import { html, type Html } from './html.ts';
 import { pickLocale, webTranslator, type WebKey } from './i18n/index.ts';
 import { page, type PageContext } from './layout.ts';
 import { OAuthClient, OAuthError } from './oauth.ts';
 import { registerLeaderboard } from './pages/leaderboard.ts';
+import { registerShop } from './pages/shop.ts';
 import { sendPage, type Site } from './site.ts';
 import {
   decodeSession,
@@ -50,6 +56,14 @@ export interface WebDeps {
   members: MembersService;
   settings: SettingsService;
   directory: WebDirectory;
+  ledger: Ledger;
+  rewards: RewardService;
+  redemptions: RedemptionService;
+  /**
+   * The bot's one redemption flow (`redeemReward` in src/discord/shop.ts, bound to the
+   * running client and shop plugin): reserve, grant the role in Discord, post or refund.
+   */
+  redeem: (request: RedeemRequest) => Promise<RedeemOutcome>;
   clock: Clock;
   logger: Logger;
 }
@@ -60,7 +74,6 @@ declare module 'fastify' {
     page: PageContext;
   }
 }
-
 
 export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
   const oauth = new OAuthClient({
@@ -83,7 +96,8 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
         defaultSrc: ["'none'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', 'https://cdn.discordapp.com'],
+        // Rewards show images by URL (https only, set by moderators), from any host.
+        imgSrc: ["'self'", 'data:', 'https:'],
         formAction: ["'self'", discordOrigin],
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
@@ -131,6 +145,11 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
       if (error.status === 401 && request.method === 'GET')
         return reply.redirect(`/auth/login?next=${encodeURIComponent(ctx.path)}`, 302);
       return sendPage(reply, error.status, errorBody(ctx, error));
+    }
+    if (isSparksError(error)) {
+      const guildId = (request.params as { guildId?: string } | undefined)?.guildId;
+      const o = await botTextFor(ctx, deps.directory, guildId && SNOWFLAKE.test(guildId) ? guildId : null);
+      return sendPage(reply, sparksStatus(error.code), errorBody(ctx, null, sparksErrorText(error, o)));
     }
     const code = (error as { code?: string }).code;
     if (code?.startsWith('FST_CSRF'))
@@ -271,6 +290,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   // Each page area registers its routes from its own module (src/http/web/pages/).
   const site: Site = { app, deps, guards, csrfCheck, formLimit };
   registerLeaderboard(site);
+  registerShop(site);
 }
 
 /**
@@ -295,7 +315,7 @@ export function sendNotFoundPage(request: FastifyRequest, reply: FastifyReply): 
   return sendPage(reply, 404, errorBody(ctx, new WebError(404, 'error.404'), undefined, false));
 }
 
-function errorBody(ctx: PageContext, error: WebError | null, text?: string, forms = true): Html {
+function errorBody(ctx: PageContext, error: WebError | null, text?: string | Html, forms = true): Html {
   const message = text ?? (error ? ctx.t(error.key, error.params) : '');
   const login =
     error?.status === 401
