@@ -64,11 +64,6 @@ export function formatDate(locale: Locale, ms: number): string {
   }).format(ms);
 }
 
-/** A bot message (`shop.failure.…`, `error.…`) in the visitor's language, as HTML. */
-export function botMessage(key: string, params: Record<string, string | number>, o: BotTextOptions): Html {
-  return botText(translate(o.locale, key, params), o);
-}
-
 /**
  * A domain refusal as the bot words it (`error.<code>`, with shop problems worded in the
  * visitor's language first), as HTML. `label`: the input's label, for a refused input.

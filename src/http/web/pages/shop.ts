@@ -259,7 +259,9 @@ export function registerShop({ app, deps, guards, csrfCheck, formLimit }: Site):
       ${
         member
           ? html`<p class="notice">${t('shop.balance', { balance })}</p>`
-          : html`<p class="notice">${t('shop.login_hint')}</p>`
+          : ctx.session
+            ? ''
+            : html`<p class="notice">${t('shop.login_hint')}</p>`
       }
       ${
         rewards.length === 0
