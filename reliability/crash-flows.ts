@@ -13,16 +13,15 @@ import { Webhook } from 'standardwebhooks';
 import { AuditQueue } from '../src/audit.ts';
 import { CampaignService } from '../src/campaigns/campaigns.ts';
 import { openDatabase, type Db } from '../src/db/open.ts';
-import { startHttpServer } from '../src/http/server.ts';
 import { CAMPAIGN_BUDGET, HOLDS, Ledger } from '../src/ledger/ledger.ts';
 import { silentLogger } from '../src/log.ts';
 import { parseEvent } from '../src/platform/schemas.ts';
 import { PlatformService } from '../src/platform/service.ts';
 import { SettingsService } from '../src/settings/settings.ts';
-import { TierService } from '../src/tiers/tiers.ts';
 import { RedemptionService } from '../src/shop/redemptions.ts';
 import { RewardService } from '../src/shop/rewards.ts';
 import { fileGranter, grantRequests, holdsRole } from './granter.ts';
+import { startWebhookServer } from './webhook-server.ts';
 import {
   DEFAULTS,
   G,
@@ -410,19 +409,7 @@ const webhookFlow: Flow = {
       problems.push(`first delivery answered ${String(first?.status)} ${String(first?.body.status)}`);
     // Restart: a new server on the same file; the platform retries the same webhook-id.
     const ledger = new Ledger({ db });
-    const settings = new SettingsService({ db, defaults: DEFAULTS });
-    const server = await startHttpServer(
-      {
-        db,
-        ledger,
-        settings,
-        platform: new PlatformService({ db, ledger, settings }),
-        tiers: new TierService({ db, ledger, clock: Date.now }),
-        logger: silentLogger,
-        config: { webhookSecrets: [SECRET], defaultGuildId: G, platformApiToken: undefined },
-      },
-      { host: '127.0.0.1', port: 0 },
-    );
+    const server = await startWebhookServer(db, ledger, { secret: SECRET, guildId: G });
     try {
       const retry = await post(server.url);
       const durable = step === null || step.startsWith('webhook.before-reply');

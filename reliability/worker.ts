@@ -9,6 +9,7 @@ import { openDatabase } from '../src/db/open.ts';
 import { isSparksError } from '../src/core/errors.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
 import type { RoleGranter } from '../src/shop/redemptions.ts';
+import { DEFAULTS } from './support.ts';
 
 type Command =
   | { op: 'spend'; db: string; guild: string; user: string; amount: number; count: number; tag: string }
@@ -43,14 +44,6 @@ type Command =
     }
   | { op: 'campaign-batch'; db: string; campaignIds: number[]; users: string[] }
   | { op: 'webhook-server'; db: string; secret: string; guild: string };
-
-const DEFAULTS = {
-  tradeSparksPer100Usd: 10,
-  subscriptionSparks: 100,
-  firstSubscriptionBonus: 0,
-  referralTradeSharePct: 10,
-  referralFirstSubPct: 50,
-};
 
 const cmd = JSON.parse(process.argv[2]!) as Command;
 const db = openDatabase(cmd.db, { migrate: false });
@@ -200,24 +193,8 @@ async function main(): Promise<void> {
       break;
     }
     case 'webhook-server': {
-      const [{ startHttpServer }, { PlatformService }, { TierService }] = await Promise.all([
-        import('../src/http/server.ts'),
-        import('../src/platform/service.ts'),
-        import('../src/tiers/tiers.ts'),
-      ]);
-      const settings = await settingsService();
-      const server = await startHttpServer(
-        {
-          db,
-          ledger,
-          settings,
-          platform: new PlatformService({ db, ledger, settings }),
-          tiers: new TierService({ db, ledger, clock: Date.now }),
-          logger: await silent(),
-          config: { webhookSecrets: [cmd.secret], defaultGuildId: cmd.guild, platformApiToken: undefined },
-        },
-        { host: '127.0.0.1', port: 0 },
-      );
+      const { startWebhookServer } = await import('./webhook-server.ts');
+      const server = await startWebhookServer(db, ledger, { secret: cmd.secret, guildId: cmd.guild });
       console.log(JSON.stringify({ port: server.port }));
       // Serves until the scenario stops it (SIGTERM), kills it, or 30 s pass.
       await new Promise<void>((resolve) => {

@@ -24,7 +24,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db/open.ts';
 import type { OutboxRow, OutboxStore } from '../db/outbox-store.ts';
 import { type Ledger, movesLifetime } from '../ledger/ledger.ts';
-import { type Clock, systemClock } from '../core/clock.ts';
+import { type Clock, DAY_MS, HOUR_MS, systemClock } from '../core/clock.ts';
 import { type Logger, silentLogger } from '../log.ts';
 
 export const OUTBOX_EVENT_TYPES = ['sparks.credited', 'redemption.fulfilled', 'redemption.refunded'] as const;
@@ -171,7 +171,7 @@ export class OutboxDispatcher {
       pollMs: 1_000,
       baseDelayMs: 1_000,
       maxDelayMs: 600_000,
-      retentionMs: 7 * 86_400_000,
+      retentionMs: 7 * DAY_MS,
       ...options,
     };
     if (this.o.timeoutMs >= this.o.leaseMs) throw new Error('outbox timeoutMs must be shorter than leaseMs');
@@ -251,7 +251,7 @@ export class OutboxDispatcher {
 
   private pruneNowAndThen(): void {
     const now = this.o.clock();
-    if (now - this.lastPrune < 3_600_000) return;
+    if (now - this.lastPrune < HOUR_MS) return;
     this.lastPrune = now;
     const removed = this.o.db.write(() => this.store.prune(now - this.o.retentionMs));
     if (removed) this.o.logger.debug({ removed }, 'outbox: pruned delivered rows');

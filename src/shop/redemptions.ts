@@ -453,7 +453,7 @@ export class RedemptionService {
         reason: failure,
         fields: {
           Reward: reward.name,
-          ...(reward.roleId ? { Role: `<@&${reward.roleId}>` } : {}),
+          ...(reward.roleId ? { Role: { type: 'role' as const, id: reward.roleId } } : {}),
           ...(detail ? { Detail: detail } : {}),
           Redemption: `#${redemption.id}`,
         },

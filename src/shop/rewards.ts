@@ -287,7 +287,7 @@ export class RewardService {
         Reward: row.name,
         Cost: String(row.cost),
         Kind: row.kind,
-        ...(row.roleId ? { Role: `<@&${row.roleId}>` } : {}),
+        ...(row.roleId ? { Role: { type: 'role' as const, id: row.roleId } } : {}),
         ...(row.stock !== null ? { Stock: String(row.stock) } : {}),
       },
       at: this.clock(),

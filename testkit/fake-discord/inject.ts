@@ -38,6 +38,14 @@ export const OptionType = {
   Attachment: 11,
 } as const;
 
+/** Where an interaction happens: the guild, channel and member it comes from, in their client's language. */
+interface Where {
+  guild: GuildRecord;
+  channel: ChannelRecord;
+  member: MemberRecord;
+  locale: string | undefined;
+}
+
 /** Builds and delivers the interactions FakeDiscord's `slash`, `clickButton`, … inject. */
 export class InteractionInjector {
   readonly #fake: FakeDiscord;
@@ -90,10 +98,7 @@ export class InteractionInjector {
       'modal',
       InteractionType.ModalSubmit,
       data,
-      guild,
-      channel,
-      member,
-      input.locale,
+      { guild, channel, member, locale: input.locale },
       extra,
       {
         messageId,
@@ -134,10 +139,7 @@ export class InteractionInjector {
       'context-menu',
       InteractionType.ApplicationCommand,
       data,
-      guild,
-      channel,
-      member,
-      input.locale,
+      { guild, channel, member, locale: input.locale },
       {},
       {
         commandName: input.command,
@@ -147,7 +149,7 @@ export class InteractionInjector {
     );
   }
 
-  #context(input: CommonInput): { guild: GuildRecord; channel: ChannelRecord; member: MemberRecord } {
+  #context(input: CommonInput): Omit<Where, 'locale'> {
     const channel = this.#fake.state.requireChannel(input.channelId);
     const guildId = input.guildId ?? channel.guildId;
     if (!guildId) throw new Error('fake-discord: interactions in DMs are not supported; use a guild channel');
@@ -242,10 +244,7 @@ export class InteractionInjector {
       kind,
       interactionType,
       data,
-      guild,
-      channel,
-      member,
-      input.locale,
+      { guild, channel, member, locale: input.locale },
       {},
       {
         commandName: input.command,
@@ -357,10 +356,7 @@ export class InteractionInjector {
       'component',
       InteractionType.MessageComponent,
       data,
-      guild,
-      channel,
-      member,
-      input.locale,
+      { guild, channel, member, locale: input.locale },
       { message: messageJson(this.#fake.state, message, this.#fake.botUserId, this.#fake.attachmentBase()) },
       {
         messageId: message.id,
@@ -373,10 +369,7 @@ export class InteractionInjector {
     kind: InteractionKind,
     type: number,
     data: JsonObject,
-    guild: GuildRecord,
-    channel: ChannelRecord,
-    member: MemberRecord,
-    locale: string | undefined,
+    { guild, channel, member, locale }: Where,
     extra: JsonObject,
     meta: { commandName?: string; commandType?: number; messageId?: string; description: string },
   ): InteractionHandle {

@@ -22,14 +22,8 @@ export const InteractionType = {
 
 export type InteractionKind = 'command' | 'autocomplete' | 'component' | 'modal' | 'context-menu';
 
-export interface AttachmentView {
-  id: string;
-  filename: string;
-  contentType: string;
-  size: number;
-  description?: string;
-  data: Buffer;
-}
+/** An uploaded file as a test reads it: what the fake stored, minus an empty description. */
+export type AttachmentView = AttachmentRecord;
 
 /** A message as the test sees it: what a user would see, normalized. */
 export interface MessageView {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isSparksError } from '../../src/core/errors.ts';
-import { freshLedger, G, MOD } from '../helpers/db.ts';
+import { award, freshLedger, G } from '../helpers/db.ts';
 
 describe('amounts', () => {
   const bad: [string, unknown][] = [
@@ -22,15 +22,7 @@ describe('amounts', () => {
     const { db, ledger } = freshLedger();
     let caught: unknown;
     try {
-      ledger.credit({
-        guildId: G,
-        userId: 'u1',
-        source: 'award',
-        kind: 'award',
-        amount: amount as number,
-        key: 'k',
-        actor: MOD,
-      });
+      award(ledger, 'u1', amount as number, 'k');
     } catch (e) {
       caught = e;
     }
@@ -45,39 +37,15 @@ describe('amounts', () => {
 
   it('accepts the bounds 1 and 1,000,000,000', () => {
     const { db, ledger } = freshLedger();
-    ledger.credit({
-      guildId: G,
-      userId: 'u1',
-      source: 'award',
-      kind: 'award',
-      amount: 1,
-      key: 'a',
-      actor: MOD,
-    });
-    ledger.credit({
-      guildId: G,
-      userId: 'u1',
-      source: 'award',
-      kind: 'award',
-      amount: 1_000_000_000,
-      key: 'b',
-      actor: MOD,
-    });
+    award(ledger, 'u1', 1, 'a');
+    award(ledger, 'u1', 1_000_000_000, 'b');
     expect(ledger.reads.standing(G, 'u1').balance).toBe(1_000_000_001);
     db.cleanup();
   });
 
   it('the database itself refuses a float, a string or an out-of-range amount inserted directly', () => {
     const { db, ledger } = freshLedger();
-    ledger.credit({
-      guildId: G,
-      userId: 'u1',
-      source: 'award',
-      kind: 'award',
-      amount: 10,
-      key: 'a',
-      actor: MOD,
-    });
+    award(ledger, 'u1', 10, 'a');
     const insert = db.sqlite.prepare(
       `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key, actor_type, actor_id, created_at)
        VALUES (?, 'award', 1, 2, ?, ?, 'system', 'x', 1)`,

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { MIGRATIONS_FOLDER, openDatabase } from '../../src/db/open.ts';
 import { deployCommands } from '../../src/discord/deploy.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
-import { FakeDiscord, Permissions, text } from '../../testkit/fake-discord/index.ts';
+import { FakeDiscord, Permissions, text, type SlashInput } from '../../testkit/fake-discord/index.ts';
 import { builtBotForFile, cleanupAfterEach, spawnBot } from '../helpers/processes.ts';
 
 const MIGRATIONS = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).length;
@@ -51,7 +51,12 @@ async function shardedWorld(members: number) {
     DATABASE_PATH: file,
     SHARD_COUNT: '2',
   };
-  return { fake, guilds, file, env };
+  /** Runs a `/sparks-admin` subcommand as guild `g`'s moderator, in its channel. */
+  const asMod = (
+    g: (typeof guilds)[number],
+    input: Omit<SlashInput, 'guildId' | 'channelId' | 'userId' | 'command'>,
+  ) => fake.slash({ guildId: g.id, channelId: g.channel, userId: g.mod, command: 'sparks-admin', ...input });
+  return { fake, guilds, file, env, asMod };
 }
 
 /** `npm start`'s command (the built bot) as a child process; resolves once every shard has logged ready. */
@@ -94,7 +99,7 @@ describe('SHARD_COUNT=2', () => {
   it(
     'runs one process per shard on one database: each guild served by its shard, once-only work on shard 0',
     async () => {
-      const { fake, guilds, file, env } = await shardedWorld(1);
+      const { guilds, file, env, asMod } = await shardedWorld(1);
       const bot = await startBot(env);
       const ready = bot.lines('Sparks is ready') as { shards: number[]; primary: boolean; guilds: number }[];
       expect(ready.map((r) => [r.shards, r.primary, r.guilds]).sort()).toEqual([
@@ -104,16 +109,10 @@ describe('SHARD_COUNT=2', () => {
       // Both processes write to the one file; each award lands exactly once.
       for (const g of guilds) {
         for (let i = 0; i < 2; i++) {
-          const reply = await fake
-            .slash({
-              guildId: g.id,
-              channelId: g.channel,
-              userId: g.mod,
-              command: 'sparks-admin',
-              subcommand: 'award',
-              options: { member: g.members[0]!, amount: 10 + i, reason: 'shard test' },
-            })
-            .reply({ timeoutMs: 10_000 });
+          const reply = await asMod(g, {
+            subcommand: 'award',
+            options: { member: g.members[0]!, amount: 10 + i, reason: 'shard test' },
+          }).reply({ timeoutMs: 10_000 });
           expect(text(reply)).toContain('received');
         }
       }
@@ -133,7 +132,7 @@ describe('SHARD_COUNT=2', () => {
   it(
     'two shard processes run each campaign once: one reconciliation after a restart, one grant per member',
     async () => {
-      const { fake, guilds: world, file, env } = await shardedWorld(3);
+      const { fake, guilds: world, file, env, asMod } = await shardedWorld(3);
       const guilds = world.map((g) => ({
         ...g,
         message: fake.postMessage(g.channel, { authorId: g.mod, content: 'React to earn!', silent: true }),
@@ -142,17 +141,11 @@ describe('SHARD_COUNT=2', () => {
 
       const first = await startBot(env);
       for (const g of guilds) {
-        const reply = await fake
-          .slash({
-            guildId: g.id,
-            channelId: g.channel,
-            userId: g.mod,
-            command: 'sparks-admin',
-            subcommandGroup: 'campaign',
-            subcommand: 'start',
-            options: { message: g.message, emoji: '🔥', sparks: 10 },
-          })
-          .final({ timeoutMs: 10_000 });
+        const reply = await asMod(g, {
+          subcommandGroup: 'campaign',
+          subcommand: 'start',
+          options: { message: g.message, emoji: '🔥', sparks: 10 },
+        }).final({ timeoutMs: 10_000 });
         expect(JSON.stringify(reply)).toContain('🔥');
       }
       // Live: one reaction per guild, and an exact duplicate of the first.

@@ -2,10 +2,10 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/open.ts';
+import { openDatabase, type Db } from '../../src/db/open.ts';
 import { OutboxStore } from '../../src/db/outbox-store.ts';
 import { CAMPAIGN_BUDGET, Ledger } from '../../src/ledger/ledger.ts';
-import { Outbox, OutboxDispatcher } from '../../src/platform/outbox.ts';
+import { Outbox, OutboxDispatcher, type OutboxDispatcherOptions } from '../../src/platform/outbox.ts';
 import { award, fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
 import { ALICE, BOB, CAROL, SECRET_A } from '../helpers/platform.ts';
 
@@ -13,6 +13,15 @@ const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
+
+/** A dispatcher for `db`'s outbox that signs with SECRET_A and posts to `url`. */
+function dispatcherOn(
+  db: Db,
+  url: string,
+  options: Omit<OutboxDispatcherOptions, 'db' | 'store' | 'url' | 'secret'> = {},
+): OutboxDispatcher {
+  return new OutboxDispatcher({ db, store: new OutboxStore(db), url, secret: SECRET_A, ...options });
+}
 
 /** A fake clock that starts at the real time, so receivers can check signature timestamps. */
 const nowClock = () => fakeClock(Date.now());
@@ -208,8 +217,8 @@ describe('OutboxDispatcher', () => {
     ] as const)
       credit(userId, amount);
     let platform = await receiver({ fail: (_r, n) => n < 3 });
-    const options = { url: platform.url, secret: SECRET_A, clock, random: () => 0.5 };
-    const first = new OutboxDispatcher({ db, store: new OutboxStore(db), ...options });
+    const options = { clock, random: () => 0.5 };
+    const first = dispatcherOn(db, platform.url, options);
 
     expect(await first.runOnce()).toEqual({ claimed: 3, delivered: 0, failed: 3 }); // heads of Alice, Bob, Carol: 500
     expect(await first.runOnce()).toEqual({ claimed: 0, delivered: 0, failed: 0 }); // backing off
@@ -224,7 +233,7 @@ describe('OutboxDispatcher', () => {
     db.close(); // the bot restarts while the platform is still down
     const reopened = openDatabase(path);
     cleanups.push(() => reopened.close());
-    const second = new OutboxDispatcher({ db: reopened, store: new OutboxStore(reopened), ...options });
+    const second = dispatcherOn(reopened, platform.url, options);
     const before = platform.received;
     platform = await receiver({ port: platform.port });
 
@@ -261,14 +270,7 @@ describe('OutboxDispatcher', () => {
     credit(BOB, 4);
     let aliceFails = true;
     const platform = await receiver({ fail: (r) => aliceFails && r.userId === ALICE });
-    const dispatcher = new OutboxDispatcher({
-      db,
-      store: new OutboxStore(db),
-      url: platform.url,
-      secret: SECRET_A,
-      clock,
-      random: () => 0,
-    });
+    const dispatcher = dispatcherOn(db, platform.url, { clock, random: () => 0 });
     for (let i = 0; i < 5; i++) {
       clock.advance(60_000);
       await dispatcher.runOnce();
@@ -292,22 +294,8 @@ describe('OutboxDispatcher', () => {
     const other = openDatabase(db.path);
     cleanups.push(() => other.close());
     const platform = await receiver();
-    const a = new OutboxDispatcher({
-      db,
-      store: new OutboxStore(db),
-      url: platform.url,
-      secret: SECRET_A,
-      clock,
-      batchSize: 5,
-    });
-    const b = new OutboxDispatcher({
-      db: other,
-      store: new OutboxStore(other),
-      url: platform.url,
-      secret: SECRET_A,
-      clock,
-      batchSize: 5,
-    });
+    const a = dispatcherOn(db, platform.url, { clock, batchSize: 5 });
+    const b = dispatcherOn(other, platform.url, { clock, batchSize: 5 });
     for (let pass = 0; pass < 20 && platform.received.length < 36; pass++) {
       const [ra, rb] = await Promise.all([a.runOnce(), b.runOnce()]);
       if (pass === 0) expect([ra.claimed, rb.claimed]).toEqual([5, 5]);
@@ -323,13 +311,7 @@ describe('OutboxDispatcher', () => {
     credit(ALICE, 5);
     const platform = await receiver();
     store.lease(1, clock() + 60_000); // a dispatcher claimed it, then crashed
-    const dispatcher = new OutboxDispatcher({
-      db,
-      store: new OutboxStore(db),
-      url: platform.url,
-      secret: SECRET_A,
-      clock,
-    });
+    const dispatcher = dispatcherOn(db, platform.url, { clock });
     expect((await dispatcher.runOnce()).claimed).toBe(0);
     clock.advance(60_000);
     expect(await dispatcher.runOnce()).toEqual({ claimed: 1, delivered: 1, failed: 0 });
@@ -338,14 +320,7 @@ describe('OutboxDispatcher', () => {
 
   it('backs off exponentially from 1 s to at most 10 minutes, with up to half as jitter', () => {
     const { db } = setup(false);
-    const make = (r: number) =>
-      new OutboxDispatcher({
-        db,
-        store: new OutboxStore(db),
-        url: 'http://127.0.0.1:9/',
-        secret: SECRET_A,
-        random: () => r,
-      });
+    const make = (r: number) => dispatcherOn(db, 'http://127.0.0.1:9/', { random: () => r });
     const none = make(0.999_999);
     const most = make(0);
     expect([1, 2, 3, 4, 10, 11, 50].map((n) => Math.round(none.backoff(n) / 1000))).toEqual([
@@ -358,14 +333,7 @@ describe('OutboxDispatcher', () => {
     const { db, credit, store, outbox } = setup();
     const platform = await receiver();
     credit(ALICE, 1);
-    const dispatcher = new OutboxDispatcher({
-      db,
-      store: new OutboxStore(db),
-      url: platform.url,
-      secret: SECRET_A,
-      pollMs: 5,
-      retentionMs: 0,
-    });
+    const dispatcher = dispatcherOn(db, platform.url, { pollMs: 5, retentionMs: 0 });
     dispatcher.start();
     for (let i = 0; i < 200 && platform.received.length === 0; i++)
       await new Promise((r) => setTimeout(r, 5));
@@ -375,13 +343,7 @@ describe('OutboxDispatcher', () => {
     expect(platform.received.map((r) => r.userId)).toEqual([ALICE, BOB]);
     expect(outbox.stats().pending).toBe(0);
     // The first pass pruned nothing yet; a new dispatcher prunes on its first pass.
-    await new OutboxDispatcher({
-      db,
-      store: new OutboxStore(db),
-      url: platform.url,
-      secret: SECRET_A,
-      retentionMs: 0,
-    }).runOnce();
+    await dispatcherOn(db, platform.url, { retentionMs: 0 }).runOnce();
     expect(store.all()).toEqual([]);
   });
 });

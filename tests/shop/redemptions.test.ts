@@ -211,7 +211,7 @@ describe('settling', () => {
     expect(w.rewards.get(vip.id)).toMatchObject({ enabled: 0, disabledReason: 'role_too_high' });
     expect(w.events.find((e) => e.kind === 'reward.disabled')).toMatchObject({
       reason: 'role_too_high',
-      fields: { Reward: 'VIP', Role: `<@&${VIP}>` },
+      fields: { Reward: 'VIP', Role: { type: 'role', id: VIP } },
     });
     expect(w.balance('alice')).toBe(500);
   });

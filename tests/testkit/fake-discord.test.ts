@@ -490,28 +490,22 @@ describe('fake-discord with a real discord.js client', () => {
         .respond(Array.from({ length: count }, (_, i) => ({ name: `${typed} reward ${i}`, value: `r${i}` })))
         .catch(() => undefined);
     };
-    const handle = fake.autocomplete({
-      guildId: guild.id,
-      channelId,
-      userId: aliceId,
-      command: 'sparks',
-      subcommand: 'redeem',
-      focused: 'reward',
-      options: { reward: 'gold' },
-    });
+    const typing = (reward: string) =>
+      fake.autocomplete({
+        guildId: guild.id,
+        channelId,
+        userId: aliceId,
+        command: 'sparks',
+        subcommand: 'redeem',
+        focused: 'reward',
+        options: { reward },
+      });
+    const handle = typing('gold');
     expect(await handle.choices()).toEqual([
       { name: 'gold reward 0', value: 'r0' },
       { name: 'gold reward 1', value: 'r1' },
     ]);
-    const tooMany = fake.autocomplete({
-      guildId: guild.id,
-      channelId,
-      userId: aliceId,
-      command: 'sparks',
-      subcommand: 'redeem',
-      focused: 'reward',
-      options: { reward: 'many' },
-    });
+    const tooMany = typing('many');
     expect(await tooMany.nextRejection()).toMatchObject({
       status: 400,
       body: { code: 50035, errors: { data: { choices: {} } } },

@@ -38,8 +38,10 @@ export function formatNumber(locale: Locale, n: number): string {
 
 export type Params = Record<string, string | number | null | undefined>;
 
-/** Looks a message up (English when the locale lacks it) and fills its `{params}`. */
-/** `key` is a MessageKey, or a computed one such as `error.${code}`. */
+/**
+ * Looks a message up (English when the locale lacks it) and fills its `{params}`. `key` is
+ * a MessageKey, or a computed one such as `error.${code}`.
+ */
 export function translate(locale: Locale, key: string, params: Params = {}): string {
   const template = messages[locale][key] ?? messages.en[key] ?? key;
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { HOUR_MS } from '../../core/clock.ts';
 import { backupDatabase, backupFileName, pruneBackups } from '../../ops/backup.ts';
 import type { Plugin } from './plugin.ts';
 
@@ -29,7 +30,7 @@ export function backupsPlugin(): Plugin {
       };
       timer = setInterval(() => {
         running ??= run().finally(() => (running = undefined));
-      }, settings.intervalHours * 3_600_000);
+      }, settings.intervalHours * HOUR_MS);
       timer.unref();
     },
     async stop() {

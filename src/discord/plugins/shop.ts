@@ -1,4 +1,5 @@
 import { Events, MessageFlags, type Client, type Interaction } from 'discord.js';
+import { HOUR_MS, MINUTE_MS } from '../../core/clock.ts';
 import type { Services } from '../../services.ts';
 import type { RedemptionView } from '../../shop/redemptions.ts';
 import type { HandledEvent, Router } from '../router.ts';
@@ -9,13 +10,13 @@ import { removeRole } from '../roles.ts';
 import { noteText, notifyByDm, roleGranter, withSignal } from '../shop.ts';
 
 /** The longest a timer sleeps before looking again (setTimeout's own limit is ~24.8 days). */
-const MAX_SLEEP_MS = 3_600_000;
+const MAX_SLEEP_MS = HOUR_MS;
 /** A recovery pass that could not settle everything tries again after this long. */
-const RECOVERY_RETRY_MS = 60_000;
+const RECOVERY_RETRY_MS = MINUTE_MS;
 /** A timed role Discord refused to remove is tried again after this long. */
-const EXPIRY_RETRY_MS = 60_000;
+const EXPIRY_RETRY_MS = MINUTE_MS;
 /** How long a /sparks interaction waits for its handler before its pending note is dropped. */
-const NOTE_WAIT_MS = 60_000;
+const NOTE_WAIT_MS = MINUTE_MS;
 
 /** What the running shop offers the redemption handlers. */
 export interface ShopRuntime {

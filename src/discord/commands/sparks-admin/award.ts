@@ -1,8 +1,8 @@
-import type { SlashCommandSubcommandBuilder } from 'discord.js';
+import type { ChatInputCommandInteraction, SlashCommandSubcommandBuilder, User } from 'discord.js';
 import { MAX_AMOUNT, MIN_AMOUNT } from '../../../ledger/amount.ts';
-import { MAX_REASON_LENGTH } from '../../../moderation/awards.ts';
+import { MAX_REASON_LENGTH, type AwardInput } from '../../../moderation/awards.ts';
 import { respond } from '../../reply.ts';
-import type { Subcommand } from '../../types.ts';
+import type { Ctx, Subcommand } from '../../types.ts';
 import { describe } from '../build.ts';
 
 const options = (b: SlashCommandSubcommandBuilder) =>
@@ -20,24 +20,39 @@ const options = (b: SlashCommandSubcommandBuilder) =>
         .setMaxLength(MAX_REASON_LENGTH),
     );
 
+/**
+ * The movement both subcommands ask for, read from the options they share; keyed by the
+ * interaction so a retried interaction moves Sparks once.
+ */
+function movementInput({ interaction, guildId, userId }: Ctx<ChatInputCommandInteraction>): {
+  member: User;
+  input: AwardInput;
+} {
+  const member = interaction.options.getUser('member', true);
+  return {
+    member,
+    input: {
+      guildId,
+      moderatorId: userId,
+      userId: member.id,
+      targetIsBot: member.bot,
+      amount: interaction.options.getInteger('amount', true),
+      reason: interaction.options.getString('reason', true),
+      key: `interaction:${interaction.id}`,
+    },
+  };
+}
+
 /** `/sparks-admin award`: public thanks that pings only the recipient. */
 export const award: Subcommand = {
   name: 'award',
   description: { en: 'Award Sparks to a member', ko: '멤버에게 Sparks를 지급합니다' },
   moderatorOnly: true,
   options,
-  async execute({ interaction, services, guildId, userId, t }) {
-    const member = interaction.options.getUser('member', true);
-    const reason = interaction.options.getString('reason', true);
-    const result = services.awards.award({
-      guildId,
-      moderatorId: userId,
-      userId: member.id,
-      targetIsBot: member.bot,
-      amount: interaction.options.getInteger('amount', true),
-      reason,
-      key: `interaction:${interaction.id}`,
-    });
+  async execute(ctx) {
+    const { interaction, services, userId, t } = ctx;
+    const { member, input } = movementInput(ctx);
+    const result = services.awards.award(input);
     if (result.duplicate) {
       await respond(interaction, { content: t('award.duplicate'), ephemeral: true });
       return;
@@ -64,17 +79,10 @@ export const revoke: Subcommand = {
   description: { en: 'Take Sparks back from a member', ko: '멤버의 Sparks를 회수합니다' },
   moderatorOnly: true,
   options,
-  async execute({ interaction, services, guildId, userId, t }) {
-    const member = interaction.options.getUser('member', true);
-    const result = services.awards.revoke({
-      guildId,
-      moderatorId: userId,
-      userId: member.id,
-      targetIsBot: member.bot,
-      amount: interaction.options.getInteger('amount', true),
-      reason: interaction.options.getString('reason', true),
-      key: `interaction:${interaction.id}`,
-    });
+  async execute(ctx) {
+    const { interaction, services, t } = ctx;
+    const { member, input } = movementInput(ctx);
+    const result = services.awards.revoke(input);
     await respond(interaction, {
       content: t('revoke.done', {
         member: `<@${member.id}>`,

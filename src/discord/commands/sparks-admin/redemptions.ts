@@ -1,4 +1,5 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, type Interaction } from 'discord.js';
+import { HOUR_MS } from '../../../core/clock.ts';
 import { SparksError } from '../../../core/errors.ts';
 import { isModerator } from '../../permissions.ts';
 import { respond, type ReplyPayload } from '../../reply.ts';
@@ -8,7 +9,6 @@ import { SPARKS_COLOR } from '../sparks/balance.ts';
 
 /** Items per page: each takes an action row of its own (Fulfil, Reject); the fifth row pages. */
 const PAGE_SIZE = 4;
-const HOUR_MS = 3_600_000;
 
 /** `/sparks-admin redemptions`: the manual queue, oldest first, stale items flagged ⚠️. */
 export const redemptionsQueue: Subcommand = {
