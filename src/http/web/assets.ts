@@ -33,6 +33,15 @@ tr.you{background:var(--card);font-weight:600}
 .notice{border-left:4px solid var(--accent);padding:.5rem 1rem;background:var(--card);margin:0 0 1rem}.notice.bad{border-color:var(--bad)}.notice.good{border-color:var(--good)}
 .bar{height:.6rem;background:var(--line);border-radius:.3rem;overflow:hidden}.bar>span{display:block;height:100%;background:var(--accent)}
 svg text{fill:var(--fg);font-size:11px}
+/* charts (charts.ts) */
+.chart{margin:0 0 1.5rem}.chart svg{width:100%;height:auto;max-width:40rem}.chart svg text{font-size:13px}
+.chart-bar{fill:var(--accent)}.chart-axis{stroke:var(--line)}.chart-table summary{cursor:pointer;color:var(--accent)}
+/* me */
+.badges{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:.5rem}.badges li{background:var(--bg);border:1px solid var(--line);border-radius:1rem;padding:.15rem .7rem}
+progress{width:100%;height:.8rem;accent-color:var(--accent)}
+fieldset{border:1px solid var(--line);border-radius:.5rem;padding:.5rem 1rem 1rem;margin:0 0 1rem}legend{font-weight:600;padding:0 .3rem}
+.filter-row{display:flex;flex-wrap:wrap;gap:1rem}label.choice{font-weight:400;display:block}
+tr.hidden-member td{color:var(--muted)}
 `;
 
 const JS = `

@@ -25,6 +25,7 @@ import { pickLocale, webTranslator, type WebKey } from './i18n/index.ts';
 import { page, type PageContext } from './layout.ts';
 import { OAuthClient, OAuthError } from './oauth.ts';
 import { registerLeaderboard } from './pages/leaderboard.ts';
+import { registerMe } from './pages/me.ts';
 import { sendPage, type Site } from './site.ts';
 import {
   decodeSession,
@@ -60,7 +61,6 @@ declare module 'fastify' {
     page: PageContext;
   }
 }
-
 
 export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
   const oauth = new OAuthClient({
@@ -271,6 +271,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   // Each page area registers its routes from its own module (src/http/web/pages/).
   const site: Site = { app, deps, guards, csrfCheck, formLimit };
   registerLeaderboard(site);
+  registerMe(site);
 }
 
 /**
