@@ -105,7 +105,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     campaigns,
     memory,
     audit,
-    members: new MembersService({ db, ledger, tiers }),
+    members: new MembersService({ db, ledger, tiers, clock }),
     tiers,
     cards: new CardRenderer(),
     rewards,

@@ -25,6 +25,27 @@ export interface RankedRow {
 
 export type ScoreColumn = 'balance' | 'lifetime';
 
+/** Which of one account's entries a filtered history keeps; every field null keeps them all. */
+export interface EntryFilter {
+  /**
+   * Entries of these kinds only; a reversal counts as the kind of the entry it reverses
+   * (a corrected award is still about an award). Null: any kind.
+   */
+  kinds: readonly TransferKind[] | null;
+  /** 'in': Sparks arrived in the account; 'out': they left it; null: both. */
+  direction: 'in' | 'out' | null;
+  /** Posted at or after this instant (ms); null: no lower bound. */
+  from: number | null;
+  /** Posted before this instant (ms); null: no upper bound. */
+  to: number | null;
+}
+
+/** Net Sparks one member earned through one kind of entry (a reversal counted as what it reverses). */
+export interface EarnedByKind {
+  kind: TransferKind;
+  sparks: number;
+}
+
 /** An account to find or open: its key, and for a new member account its ranked flag (default ranked). */
 export interface AccountSpec {
   guildId: string;
@@ -43,6 +64,16 @@ export interface LedgerReadStore {
   history(accountId: number, beforeId: number, limit: number): EntryView[];
   /** Entries of one account with ids above `afterId`: the `limit` oldest of them, newest first. */
   historyAfter(accountId: number, afterId: number, limit: number): EntryView[];
+  /** `history` keeping only the entries `filter` matches. */
+  historyWhere(accountId: number, filter: EntryFilter, beforeId: number, limit: number): EntryView[];
+  /** `historyAfter` keeping only the entries `filter` matches. */
+  historyWhereAfter(accountId: number, filter: EntryFilter, afterId: number, limit: number): EntryView[];
+  /**
+   * What a member account earned, by kind: Sparks from issuance or campaign accounts less
+   * Sparks sent back to them (revokes, corrections), so the sums add up to its lifetime
+   * earned. Kinds that net to zero are left out.
+   */
+  earnedByKind(accountId: number): EarnedByKind[];
   top(guildId: string, column: ScoreColumn, limit: number, offset: number): RankedRow[];
   /** Ranked members with a positive score on the board. */
   countRanked(guildId: string, column: ScoreColumn): number;
@@ -73,11 +104,66 @@ export interface LedgerWriteStore extends LedgerReadStore {
   setRanked(guildId: string, userId: string, ranked: boolean): void;
 }
 
-const TRANSFER_COLS = `id, guild_id AS guildId, kind, debit_account_id AS debitAccountId, credit_account_id AS creditAccountId,
-  amount, idempotency_key AS idempotencyKey, closes_id AS closesId, actor_type AS actorType, actor_id AS actorId,
-  reason, ref, created_at AS createdAt`;
+/** The columns of a TransferRow, read from `transfers` under `alias` (e.g. 't.'). */
+const transferCols = (alias = '') =>
+  `${alias}id AS id, ${alias}guild_id AS guildId, ${alias}kind AS kind, ${alias}debit_account_id AS debitAccountId,
+  ${alias}credit_account_id AS creditAccountId, ${alias}amount AS amount, ${alias}idempotency_key AS idempotencyKey,
+  ${alias}closes_id AS closesId, ${alias}actor_type AS actorType, ${alias}actor_id AS actorId, ${alias}reason AS reason,
+  ${alias}ref AS ref, ${alias}created_at AS createdAt`;
+const TRANSFER_COLS = transferCols();
+
+/** An entry's kind for filters and sums: a reversal (t) counts as the entry it closes (c). */
+const EFFECTIVE_KIND = `CASE WHEN t.kind = 'reversal' THEN c.kind ELSE t.kind END`;
+
+/** Params of the filtered history statements (EntryFilter, with the kinds as a JSON array). */
+interface FilterParams {
+  accountId: number;
+  cursor: number;
+  limit: number;
+  kinds: string | null;
+  direction: 'in' | 'out' | null;
+  from: number | null;
+  to: number | null;
+}
 
 const p = sql.placeholder;
+
+type Side = 'debit' | 'credit';
+type Walk = 'older' | 'newer';
+
+/** One side of an account's entries, walked along its (account, id) index from the cursor. */
+const plainArm = (side: Side, walk: Walk) =>
+  `SELECT * FROM (SELECT ${TRANSFER_COLS} FROM transfers WHERE ${side}_account_id = @accountId
+     AND id ${walk === 'older' ? '<' : '>'} @cursor ORDER BY id ${walk === 'older' ? 'DESC' : 'ASC'} LIMIT @limit)`;
+
+/**
+ * `plainArm` keeping what an EntryFilter matches. The same index walk: the filter is
+ * checked on each row it reaches (a member has few entries next to the journal; no index
+ * on created_at or kind per account would pay for its writes), and the side the
+ * direction excludes is a constant false the planner never walks.
+ */
+const filteredArm = (side: Side, walk: Walk) =>
+  `SELECT * FROM (SELECT ${transferCols('t.')} FROM transfers t
+     LEFT JOIN transfers c ON t.kind = 'reversal' AND c.id = t.closes_id
+     WHERE t.${side}_account_id = @accountId AND t.id ${walk === 'older' ? '<' : '>'} @cursor
+       AND @direction IS NOT '${side === 'debit' ? 'in' : 'out'}'
+       AND (@from IS NULL OR t.created_at >= @from) AND (@to IS NULL OR t.created_at < @to)
+       AND (@kinds IS NULL OR ${EFFECTIVE_KIND} IN (SELECT value FROM json_each(@kinds)))
+     ORDER BY t.id ${walk === 'older' ? 'DESC' : 'ASC'} LIMIT @limit)`;
+
+/**
+ * A page of one account's entries from both sides (UNION ALL of two index walks, each
+ * stopping at the limit), with the other side of each entry named: newest first from the
+ * cursor for 'older'; for 'newer', the `limit` entries just above the cursor, newest first.
+ */
+function historyPage(arm: (side: Side, walk: Walk) => string, walk: Walk): string {
+  const page = `SELECT t.*, CASE WHEN t.creditAccountId = @accountId THEN t.amount ELSE -t.amount END AS delta,
+       o.type AS counterpartyType, o.ref AS counterpartyRef
+     FROM (${arm('debit', walk)} UNION ALL ${arm('credit', walk)}) t
+     JOIN accounts o ON o.id = CASE WHEN t.creditAccountId = @accountId THEN t.debitAccountId ELSE t.creditAccountId END
+     ORDER BY t.id ${walk === 'older' ? 'DESC' : 'ASC'} LIMIT @limit`;
+  return walk === 'older' ? page : `SELECT * FROM (${page}) ORDER BY id DESC`;
+}
 
 /**
  * The ledger's tables (accounts, transfers, earn_periods, rank_counts), on SQLite. Every
@@ -95,6 +181,9 @@ export class LedgerStore implements LedgerWriteStore {
     insertTransfers: Statement<[{ rows: string }], { id: number; guildId: string; key: string }>;
     history: Statement<[{ accountId: number; cursor: number; limit: number }], EntryView>;
     historyAfter: Statement<[{ accountId: number; cursor: number; limit: number }], EntryView>;
+    historyWhere: Statement<[FilterParams], EntryView>;
+    historyWhereAfter: Statement<[FilterParams], EntryView>;
+    earnedByKind: Statement<[{ accountId: number }], EarnedByKind>;
     top: Record<ScoreColumn, Statement<[{ guildId: string; limit: number; offset: number }], RankedRow>>;
     countLifetime: Statement<[{ guildId: string }], { n: number }>;
     aheadLifetime: Statement<[{ guildId: string; score: number; accountId: number }], { n: number }>;
@@ -237,29 +326,24 @@ export class LedgerStore implements LedgerWriteStore {
          FROM json_each(@rows) j WHERE true ORDER BY j.key
          RETURNING id, guild_id AS guildId, idempotency_key AS key`,
       ),
-      history: prepare(
-        `SELECT t.*, CASE WHEN t.creditAccountId = @accountId THEN t.amount ELSE -t.amount END AS delta,
-                o.type AS counterpartyType, o.ref AS counterpartyRef
-         FROM (
-           SELECT * FROM (SELECT ${TRANSFER_COLS} FROM transfers WHERE debit_account_id = @accountId AND id < @cursor ORDER BY id DESC LIMIT @limit)
+      history: prepare(historyPage(plainArm, 'older')),
+      historyAfter: prepare(historyPage(plainArm, 'newer')),
+      historyWhere: prepare(historyPage(filteredArm, 'older')),
+      historyWhereAfter: prepare(historyPage(filteredArm, 'newer')),
+      // Both sides of the member's entries through their own index; the counterparty (s) by
+      // primary key decides whether the entry moved earned Sparks, as the lifetime trigger does.
+      earnedByKind: prepare(
+        `SELECT kind, SUM(sparks) AS sparks FROM (
+           SELECT ${EFFECTIVE_KIND} AS kind, t.amount AS sparks
+           FROM transfers t JOIN accounts s ON s.id = t.debit_account_id
+           LEFT JOIN transfers c ON t.kind = 'reversal' AND c.id = t.closes_id
+           WHERE t.credit_account_id = @accountId AND s.type IN ('issuance', 'campaign')
            UNION ALL
-           SELECT * FROM (SELECT ${TRANSFER_COLS} FROM transfers WHERE credit_account_id = @accountId AND id < @cursor ORDER BY id DESC LIMIT @limit)
-         ) t
-         JOIN accounts o ON o.id = CASE WHEN t.creditAccountId = @accountId THEN t.debitAccountId ELSE t.creditAccountId END
-         ORDER BY t.id DESC LIMIT @limit`,
-      ),
-      historyAfter: prepare(
-        `SELECT * FROM (
-           SELECT t.*, CASE WHEN t.creditAccountId = @accountId THEN t.amount ELSE -t.amount END AS delta,
-                  o.type AS counterpartyType, o.ref AS counterpartyRef
-           FROM (
-             SELECT * FROM (SELECT ${TRANSFER_COLS} FROM transfers WHERE debit_account_id = @accountId AND id > @cursor ORDER BY id ASC LIMIT @limit)
-             UNION ALL
-             SELECT * FROM (SELECT ${TRANSFER_COLS} FROM transfers WHERE credit_account_id = @accountId AND id > @cursor ORDER BY id ASC LIMIT @limit)
-           ) t
-           JOIN accounts o ON o.id = CASE WHEN t.creditAccountId = @accountId THEN t.debitAccountId ELSE t.creditAccountId END
-           ORDER BY t.id ASC LIMIT @limit
-         ) ORDER BY id DESC`,
+           SELECT ${EFFECTIVE_KIND} AS kind, -t.amount AS sparks
+           FROM transfers t JOIN accounts s ON s.id = t.credit_account_id
+           LEFT JOIN transfers c ON t.kind = 'reversal' AND c.id = t.closes_id
+           WHERE t.debit_account_id = @accountId AND s.type IN ('issuance', 'campaign')
+         ) GROUP BY kind HAVING SUM(sparks) <> 0 ORDER BY kind`,
       ),
       top: { balance: rankTop('balance'), lifetime: rankTop('lifetime_earned') },
       countLifetime: prepare(
@@ -443,6 +527,18 @@ export class LedgerStore implements LedgerWriteStore {
     return this.s.historyAfter.all({ accountId, cursor: afterId, limit });
   }
 
+  historyWhere(accountId: number, filter: EntryFilter, beforeId: number, limit: number): EntryView[] {
+    return this.s.historyWhere.all(filterParams(accountId, filter, beforeId, limit));
+  }
+
+  historyWhereAfter(accountId: number, filter: EntryFilter, afterId: number, limit: number): EntryView[] {
+    return this.s.historyWhereAfter.all(filterParams(accountId, filter, afterId, limit));
+  }
+
+  earnedByKind(accountId: number): EarnedByKind[] {
+    return this.s.earnedByKind.all({ accountId });
+  }
+
   top(guildId: string, column: ScoreColumn, limit: number, offset: number): RankedRow[] {
     return this.s.top[column].all({ guildId, limit, offset });
   }
@@ -483,6 +579,18 @@ export class LedgerStore implements LedgerWriteStore {
   sumByActorSince(guildId: string, kind: TransferKind, actorId: string, since: number): number {
     return this.q.sumByActorSince.get({ guildId, kind, actorId, since })!.total;
   }
+}
+
+function filterParams(accountId: number, f: EntryFilter, cursor: number, limit: number): FilterParams {
+  return {
+    accountId,
+    cursor,
+    limit,
+    kinds: f.kinds === null ? null : JSON.stringify(f.kinds),
+    direction: f.direction,
+    from: f.from,
+    to: f.to,
+  };
 }
 
 /** SQLite's refusals of an entry, named as the ledger's errors. Anything else passes through. */

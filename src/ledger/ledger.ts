@@ -16,7 +16,14 @@ import {
 } from './accounts.ts';
 import { LedgerReads } from './reads.ts';
 
-export type { AccountRow, AccountSpec, EntryView, TransferRow } from '../db/ledger-store.ts';
+export type {
+  AccountRow,
+  AccountSpec,
+  EarnedByKind,
+  EntryFilter,
+  EntryView,
+  TransferRow,
+} from '../db/ledger-store.ts';
 // The ledger's public face: its account keys and read model come with it.
 export * from './accounts.ts';
 export * from './reads.ts';

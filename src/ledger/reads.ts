@@ -1,4 +1,12 @@
-import type { AccountRow, EntryView, LedgerReadStore, RankedRow, TransferRow } from '../db/ledger-store.ts';
+import type {
+  AccountRow,
+  EarnedByKind,
+  EntryFilter,
+  EntryView,
+  LedgerReadStore,
+  RankedRow,
+  TransferRow,
+} from '../db/ledger-store.ts';
 import type { TransferKind } from '../db/schema.ts';
 import type { Clock } from '../core/clock.ts';
 import type { AccountKey } from './accounts.ts';
@@ -77,36 +85,50 @@ export class LedgerReads {
    * A member's entries, newest first, `limit` per page. Cursors are entry ids, so a page
    * never shifts when new entries arrive: `before` = the last id seen gives the next (older)
    * page, `after` = the first id seen gives the previous (newer) one. Without either, the
-   * newest page.
+   * newest page. With a `filter`, only the entries it matches, paged the same way.
    */
   history(
     guildId: string,
     userId: string,
-    options: { before?: number | null; after?: number | null; limit?: number } = {},
+    options: { before?: number | null; after?: number | null; limit?: number; filter?: EntryFilter } = {},
   ): HistoryPage {
     const limit = clampInt(options.limit ?? 10, 1, 100);
     const account = this.store.findAccount(guildId, 'member', userId);
     if (!account) return { entries: [], nextCursor: null, prevCursor: null };
+    const { filter } = options;
+    const older = (cursor: number, n: number) =>
+      filter
+        ? this.store.historyWhere(account.id, filter, cursor, n)
+        : this.store.history(account.id, cursor, n);
+    const newer = (cursor: number, n: number) =>
+      filter
+        ? this.store.historyWhereAfter(account.id, filter, cursor, n)
+        : this.store.historyAfter(account.id, cursor, n);
     if (options.after != null) {
-      const rows = this.store.historyAfter(account.id, options.after, limit + 1);
+      const rows = newer(options.after, limit + 1);
       const entries = rows.slice(-limit);
-      const older = entries.length ? this.store.history(account.id, entries.at(-1)!.id, 1) : [];
+      const beyond = entries.length ? older(entries.at(-1)!.id, 1) : [];
       return {
         entries,
-        nextCursor: older.length ? entries.at(-1)!.id : null,
+        nextCursor: beyond.length ? entries.at(-1)!.id : null,
         prevCursor: rows.length > limit ? entries[0]!.id : null,
       };
     }
     const before = options.before ?? Number.MAX_SAFE_INTEGER;
-    const rows = this.store.history(account.id, before, limit + 1);
+    const rows = older(before, limit + 1);
     const entries = rows.slice(0, limit);
-    const newer =
-      options.before != null && entries.length ? this.store.historyAfter(account.id, entries[0]!.id, 1) : [];
+    const above = options.before != null && entries.length ? newer(entries[0]!.id, 1) : [];
     return {
       entries,
       nextCursor: rows.length > limit ? entries[entries.length - 1]!.id : null,
-      prevCursor: newer.length ? entries[0]!.id : null,
+      prevCursor: above.length ? entries[0]!.id : null,
     };
+  }
+
+  /** What a member earned, net, by kind of entry (the sums add up to their lifetime earned). */
+  earnedByKind(guildId: string, userId: string): EarnedByKind[] {
+    const account = this.store.findAccount(guildId, 'member', userId);
+    return account ? this.store.earnedByKind(account.id) : [];
   }
 
   /**

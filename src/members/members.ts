@@ -1,6 +1,10 @@
+import { type Clock, systemClock } from '../core/clock.ts';
 import { type BadgeRow, MembersStore } from '../db/members-store.ts';
 import type { Db } from '../db/open.ts';
+import { PrefsStore } from '../db/prefs-store.ts';
+import { TRANSFER_KINDS, type TransferKind } from '../db/schema.ts';
 import type {
+  EntryFilter,
   EntryView,
   HistoryPage,
   LeaderboardPage,
@@ -55,6 +59,51 @@ export interface LeaderboardView extends LeaderboardPage {
   you: { rank: number | null; score: number; ranked: boolean };
 }
 
+/** What a history filter's `kind` keeps: Sparks in (but refunds), Sparks out, refunds. */
+export const HISTORY_KINDS = ['earned', 'spent', 'refunds'] as const;
+export type HistoryKind = (typeof HISTORY_KINDS)[number];
+/** Where an entry's Sparks came from or went: moderators, campaigns, the platform, the shop. */
+export const HISTORY_SOURCES = ['award', 'campaign', 'platform', 'shop'] as const;
+export type HistorySource = (typeof HISTORY_SOURCES)[number];
+
+/** Which entries a history page shows; absent fields keep everything. */
+export interface HistoryFilter {
+  kind?: HistoryKind;
+  source?: HistorySource;
+  /** Posted at or after this instant (ms). */
+  from?: number;
+  /** Posted before this instant (ms). */
+  to?: number;
+}
+
+const SOURCE_KINDS: Record<HistorySource, readonly TransferKind[]> = {
+  award: ['award', 'revoke'],
+  campaign: ['campaign.grant', 'campaign.fund', 'campaign.return'],
+  platform: ['platform.trade', 'platform.subscription', 'platform.referral'],
+  shop: ['hold', 'hold.post', 'hold.void'],
+};
+
+const KIND_FILTERS: Record<HistoryKind, Pick<EntryFilter, 'kinds' | 'direction'>> = {
+  earned: { kinds: TRANSFER_KINDS.filter((k) => k !== 'hold.void'), direction: 'in' },
+  spent: { kinds: null, direction: 'out' },
+  refunds: { kinds: ['hold.void'], direction: null },
+};
+
+/** The sources a member's earnings are broken down by, in the order a chart shows them. */
+export const EARNING_SOURCES = ['award', 'campaign', 'trade', 'subscription', 'referral'] as const;
+export type EarningSource = (typeof EARNING_SOURCES)[number];
+
+const EARNING_SOURCE_OF: Partial<Record<TransferKind, EarningSource>> = {
+  award: 'award',
+  revoke: 'award',
+  'campaign.grant': 'campaign',
+  'campaign.fund': 'campaign',
+  'campaign.return': 'campaign',
+  'platform.trade': 'trade',
+  'platform.subscription': 'subscription',
+  'platform.referral': 'referral',
+};
+
 export const HISTORY_PAGE_SIZE = 10;
 export const LEADERBOARD_PAGE_SIZE = 10;
 
@@ -68,12 +117,16 @@ export class MembersService {
   private readonly ledger: Ledger;
   private readonly tiers: TierService;
   private readonly store: MembersStore;
+  private readonly prefs: PrefsStore;
+  private readonly clock: Clock;
 
-  constructor(deps: { db: Db; ledger: Ledger; tiers: TierService }) {
+  constructor(deps: { db: Db; ledger: Ledger; tiers: TierService; clock?: Clock }) {
     this.db = deps.db;
     this.ledger = deps.ledger;
     this.tiers = deps.tiers;
+    this.clock = deps.clock ?? systemClock;
     this.store = new MembersStore(deps.db);
+    this.prefs = new PrefsStore(deps.db);
   }
 
   profile(guildId: string, userId: string): Profile {
@@ -90,14 +143,23 @@ export class MembersService {
     };
   }
 
-  /** One page of a member's entries, newest first, each with its source named. */
+  /**
+   * One page of a member's entries, newest first, each with its source named; with a
+   * filter, only the entries it keeps (cursors work the same way). A reversal counts
+   * under the source of what it corrects.
+   */
   history(
     guildId: string,
     userId: string,
     cursor: { before?: number | null; after?: number | null } = {},
     limit = HISTORY_PAGE_SIZE,
+    filter: HistoryFilter = {},
   ): HistoryView {
-    const { entries, ...page } = this.ledger.reads.history(guildId, userId, { ...cursor, limit });
+    const { entries, ...page } = this.ledger.reads.history(guildId, userId, {
+      ...cursor,
+      limit,
+      filter: entryFilter(filter),
+    });
     const names = new Names(this.store, this.ledger, guildId);
     return {
       ...page,
@@ -109,6 +171,43 @@ export class MembersService {
         createdAt: e.createdAt,
       })),
     };
+  }
+
+  /**
+   * What a member earned, net of revokes and corrections, by source, in EARNING_SOURCES
+   * order; sources with nothing are left out. The sums add up to their lifetime earned.
+   */
+  earningsBySource(guildId: string, userId: string): { source: EarningSource; sparks: number }[] {
+    const totals = new Map<EarningSource, number>();
+    for (const { kind, sparks } of this.ledger.reads.earnedByKind(guildId, userId)) {
+      const source = EARNING_SOURCE_OF[kind];
+      if (source) totals.set(source, (totals.get(source) ?? 0) + sparks);
+    }
+    return EARNING_SOURCES.filter((s) => (totals.get(s) ?? 0) !== 0).map((source) => ({
+      source,
+      sparks: totals.get(source)!,
+    }));
+  }
+
+  /** Whether the member chose to be left unnamed on the web leaderboard. */
+  leaderboardHidden(guildId: string, userId: string): boolean {
+    return this.prefs.leaderboardHidden(guildId, userId);
+  }
+
+  /** Of these members, the ones the web leaderboard must not name. */
+  hiddenOnLeaderboard(guildId: string, userIds: readonly string[]): Set<string> {
+    return this.prefs.hiddenAmong(guildId, userIds);
+  }
+
+  /**
+   * A member's own choice to be shown on, or hidden from, the web leaderboard (their rank
+   * stays, so the board still matches Discord's; only their name and avatar go). The one
+   * implementation behind `/sparks privacy` and the web page's toggle. Returns whether it
+   * changed anything.
+   */
+  setLeaderboardHidden(guildId: string, userId: string, hidden: boolean): boolean {
+    const now = this.clock();
+    return this.db.write(() => this.prefs.setLeaderboardHidden(guildId, userId, hidden, now));
   }
 
   /** A leaderboard page (1-based), clamped to the last page, with the caller's own standing. */
@@ -174,6 +273,16 @@ export class MembersService {
       return changed;
     });
   }
+}
+
+/** A HistoryFilter as the ledger's entry filter; undefined when it keeps everything. */
+function entryFilter(f: HistoryFilter): EntryFilter | undefined {
+  if (!f.kind && !f.source && f.from === undefined && f.to === undefined) return undefined;
+  const byKind = f.kind ? KIND_FILTERS[f.kind] : { kinds: null, direction: null };
+  const bySource = f.source ? SOURCE_KINDS[f.source] : null;
+  const kinds =
+    byKind.kinds && bySource ? byKind.kinds.filter((k) => bySource.includes(k)) : (byKind.kinds ?? bySource);
+  return { kinds, direction: byKind.direction, from: f.from ?? null, to: f.to ?? null };
 }
 
 /** Looks names up once per page. */

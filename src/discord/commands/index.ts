@@ -10,6 +10,7 @@ import { verify } from './sparks-admin/verify.ts';
 import { balance } from './sparks/balance.ts';
 import { history, historyPages } from './sparks/history.ts';
 import { leaderboard, leaderboardPages } from './sparks/leaderboard.ts';
+import { privacy } from './sparks/privacy.ts';
 import { queuePage, redemptionsQueue, resolveButton } from './sparks-admin/redemptions.ts';
 import { rewardAdd, rewardEdit, rewardRemove } from './sparks-admin/reward.ts';
 import { cancelButton, confirmButton, inputModal, redeem } from './sparks/redeem.ts';
@@ -23,7 +24,7 @@ export const commands: RootCommand[] = [
       en: 'Your Sparks: balance, history, leaderboard, shop',
       ko: '내 Sparks: 잔액, 내역, 순위표, 상점',
     },
-    subcommands: [balance, history, leaderboard, shop, redeem],
+    subcommands: [balance, history, leaderboard, shop, redeem, privacy],
   },
   {
     name: 'sparks-admin',

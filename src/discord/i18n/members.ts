@@ -57,6 +57,14 @@ export const en = {
   'leaderboard.clamped': 'That page no longer exists; here is the last one.',
   'leaderboard.footer': 'Page {page} of {pages} · {total} ranked',
 
+  'privacy.now_hidden':
+    'Done: the web leaderboard now shows “A member (hidden)” in your place. Your rank stays, so the board still matches the one here.',
+  'privacy.now_shown': 'Done: the web leaderboard shows your name and picture again.',
+  'privacy.state_hidden':
+    'You are hidden from the web leaderboard. Use `/sparks privacy leaderboard:shown` to appear again.',
+  'privacy.state_shown':
+    'The web leaderboard shows your name. Use `/sparks privacy leaderboard:hidden` to hide it.',
+
   'tier.set_done':
     '✅ {role} is now the tier for **{threshold} lifetime Sparks**. {qualifying} member(s) qualify now and get it shortly.',
   'tier.updated':
@@ -142,6 +150,14 @@ export const ko: Record<keyof typeof en, string> = {
   'leaderboard.you_none_card': '아직 순위 없음',
   'leaderboard.clamped': '요청한 페이지가 더 이상 없어 마지막 페이지를 보여 드립니다.',
   'leaderboard.footer': '{pages}페이지 중 {page}페이지 · {total}명',
+
+  'privacy.now_hidden':
+    '완료: 이제 웹 리더보드에서 내 자리에 “멤버 (숨김)”이 보입니다. 순위는 그대로라서 여기의 순위표와 같습니다.',
+  'privacy.now_shown': '완료: 웹 리더보드에 다시 내 이름과 사진이 보입니다.',
+  'privacy.state_hidden':
+    '웹 리더보드에서 숨김 상태입니다. 다시 보이려면 `/sparks privacy leaderboard:shown`을 쓰세요.',
+  'privacy.state_shown':
+    '웹 리더보드에 내 이름이 보입니다. 숨기려면 `/sparks privacy leaderboard:hidden`을 쓰세요.',
 
   'tier.set_done':
     '✅ 이제 {role} 역할은 **누적 {threshold} Sparks** 등급입니다. 현재 {qualifying}명이 조건을 충족하며 곧 역할을 받습니다.',

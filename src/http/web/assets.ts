@@ -39,6 +39,15 @@ svg text{fill:var(--fg);font-size:11px}
 .reward h2{margin-top:.25rem}.facts{display:grid;grid-template-columns:auto 1fr;gap:.2rem .75rem;margin:.5rem 0}.facts dt{color:var(--muted)}.facts dd{margin:0}
 .afford{font-weight:600}.afford.good{color:var(--good)}.afford.bad{color:var(--bad)}
 .confirm{max-width:32rem}.confirm input[type=text]{width:100%}.actions{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;margin-top:1rem}
+/* charts (charts.ts) */
+.chart{margin:0 0 1.5rem}.chart svg{width:100%;height:auto;max-width:40rem}.chart svg text{font-size:13px}
+.chart-bar{fill:var(--accent)}.chart-axis{stroke:var(--line)}.chart-table summary{cursor:pointer;color:var(--accent)}
+/* me */
+.badges{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:.5rem}.badges li{background:var(--bg);border:1px solid var(--line);border-radius:1rem;padding:.15rem .7rem}
+progress{width:100%;height:.8rem;accent-color:var(--accent)}
+fieldset{border:1px solid var(--line);border-radius:.5rem;padding:.5rem 1rem 1rem;margin:0 0 1rem}legend{font-weight:600;padding:0 .3rem}
+.filter-row{display:flex;flex-wrap:wrap;gap:1rem}label.choice{font-weight:400;display:block}
+tr.hidden-member td{color:var(--muted)}
 `;
 
 const JS = `

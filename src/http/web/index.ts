@@ -31,6 +31,7 @@ import { page, type PageContext } from './layout.ts';
 import { OAuthClient, OAuthError } from './oauth.ts';
 import { registerLeaderboard } from './pages/leaderboard.ts';
 import { registerShop } from './pages/shop.ts';
+import { registerMe } from './pages/me.ts';
 import { sendPage, type Site } from './site.ts';
 import {
   decodeSession,
@@ -291,6 +292,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   const site: Site = { app, deps, guards, csrfCheck, formLimit };
   registerLeaderboard(site);
   registerShop(site);
+  registerMe(site);
 }
 
 /**

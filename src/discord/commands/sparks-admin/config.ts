@@ -13,6 +13,7 @@ export const SETTING_NAMES = [
   'daily_award_limit',
   'leaderboard_exclude_role',
   'images',
+  'web_leaderboard',
   'manual_stale_hours',
   'trade_sparks_per_100_usd',
   'subscription_sparks',
@@ -39,6 +40,7 @@ const READERS: Record<SettingName, (i: ChatInputCommandInteraction) => SettingsP
   leaderboard_exclude_role: (i) =>
     opt(i.options.getRole('leaderboard_exclude_role')?.id, (v) => ({ leaderboardExcludeRoleId: v })),
   images: (i) => opt(i.options.getBoolean('images'), (v) => ({ imagesEnabled: v })),
+  web_leaderboard: (i) => opt(i.options.getBoolean('web_leaderboard'), (v) => ({ webLeaderboard: v })),
   manual_stale_hours: (i) =>
     opt(i.options.getInteger('manual_stale_hours'), (v) => ({ manualStaleHours: v })),
   trade_sparks_per_100_usd: (i) =>
@@ -61,6 +63,7 @@ const RESETS: Record<SettingName, SettingsPatch> = {
   daily_award_limit: { dailyAwardLimit: null },
   leaderboard_exclude_role: { leaderboardExcludeRoleId: null },
   images: { imagesEnabled: true },
+  web_leaderboard: { webLeaderboard: true },
   manual_stale_hours: { manualStaleHours: null },
   trade_sparks_per_100_usd: { tradeSparksPer100Usd: null },
   subscription_sparks: { subscriptionSparks: null },
@@ -172,6 +175,12 @@ export const config: Subcommand = {
       )
       .addBooleanOption((o) =>
         describe(o.setName('images'), { en: 'Show image cards', ko: '이미지 카드 표시' }),
+      )
+      .addBooleanOption((o) =>
+        describe(o.setName('web_leaderboard'), {
+          en: 'Leaderboard public on the web (off: members only)',
+          ko: '웹 리더보드 공개 (끄면 멤버만)',
+        }),
       );
     for (const o of INTEGER_OPTIONS)
       b.addIntegerOption((io) => describe(io.setName(o.name), o.text).setMinValue(o.min).setMaxValue(o.max));
@@ -275,6 +284,8 @@ function describeValue(name: SettingName, s: GuildSettings, t: Translate, locale
       return s.leaderboardExcludeRoleId ? `<@&${s.leaderboardExcludeRoleId}>` : t('config.not_set');
     case 'images':
       return s.imagesEnabled ? t('config.on') : t('config.off');
+    case 'web_leaderboard':
+      return s.webLeaderboard ? t('config.web_public') : t('config.web_members_only');
     case 'manual_stale_hours':
       return t('config.hours', { hours: s.manualStaleHours });
     case 'trade_sparks_per_100_usd':

@@ -7,11 +7,12 @@
 import { translateFrom, type Locale, type Params } from '../../../core/i18n.ts';
 import * as core from './core.ts';
 import * as leaderboard from './leaderboard.ts';
+import * as me from './me.ts';
 import * as shop from './shop.ts';
 
 export type { Locale } from '../../../core/i18n.ts';
 
-const catalogues = [core, leaderboard, shop] as const;
+const catalogues = [core, leaderboard, shop, me] as const;
 
 type Catalogue = (typeof catalogues)[number]['en'];
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void

@@ -1,5 +1,6 @@
 import type { MembersService } from '../../../members/members.ts';
 import type { WebDirectory, WebGuild } from '../directory.ts';
+import { WebError } from '../errors.ts';
 import { html, type Html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
 import { sendPage, type Site } from '../site.ts';
@@ -9,7 +10,11 @@ const PERIODS = ['all', 'month', 'week'] as const;
 type WebPeriod = (typeof PERIODS)[number];
 const MAX_PAGE = 100_000;
 
-/** The leaderboard: a period's page of ranked members, with the visitor's own row. */
+/**
+ * The leaderboard: a period's page of ranked members, with the visitor's own row. A member
+ * who chose to be hidden keeps their rank and score but is shown as "A member (hidden)",
+ * without name or avatar, to everyone but themselves.
+ */
 export async function leaderboardPage(
   ctx: PageContext,
   o: { guild: WebGuild; query: Record<string, unknown>; members: MembersService; directory: WebDirectory },
@@ -20,9 +25,15 @@ export async function leaderboardPage(
   const pageNo = Math.min(Math.max(1, asked), MAX_PAGE);
   const userId = ctx.session?.userId ?? null;
   const board = o.members.leaderboard(o.guild.id, period, pageNo, userId, WEB_LEADERBOARD_PAGE_SIZE);
-  const names = await o.directory.names(
+  const hidden = o.members.hiddenOnLeaderboard(
     o.guild.id,
     board.rows.map((r) => r.userId),
+  );
+  const unnamed = (id: string) => hidden.has(id) && id !== userId;
+  // Hidden members' names are not even looked up: nothing about them can reach the page.
+  const names = await o.directory.names(
+    o.guild.id,
+    board.rows.map((r) => r.userId).filter((id) => !unnamed(id)),
   );
   const href = (p: WebPeriod, n: number) =>
     `/g/${o.guild.id}/leaderboard?period=${p}${n > 1 ? `&page=${n}` : ''}`;
@@ -35,8 +46,14 @@ export async function leaderboardPage(
     )}
   </nav>`;
   const rows = board.rows.map((r) => {
-    const name = names.get(r.userId);
     const you = r.userId === userId;
+    if (unnamed(r.userId))
+      return html`<tr class="hidden-member">
+        <td class="num">${r.rank}</td>
+        <td><span class="avatar" aria-hidden="true"></span>${t('leaderboard.hidden_member')}</td>
+        <td class="num">${formatScore(ctx, r.score)}</td>
+      </tr>`;
+    const name = names.get(r.userId);
     return html`<tr${you ? html` class="you"` : ''}>
 <td class="num">${r.rank}</td>
 <td>${name?.avatarUrl ? html`<img class="avatar" src="${name.avatarUrl}" alt="" width="28" height="28" loading="lazy" />` : html`<span class="avatar" aria-hidden="true"></span>`}${name?.displayName ?? t('leaderboard.unknown_member')}${you ? html` <span class="muted">(${t('leaderboard.you')})</span>` : ''}</td>
@@ -51,6 +68,10 @@ export async function leaderboardPage(
             ${t('leaderboard.your_rank', { rank: board.you.rank, score: board.you.score })}
           </p>`
         : html`<p class="notice">${t('leaderboard.you_unranked')}</p>`;
+  const youHidden =
+    userId !== null && o.members.leaderboardHidden(o.guild.id, userId)
+      ? html`<p class="notice"><a href="/g/${o.guild.id}/me#privacy">${t('leaderboard.you_hidden')}</a></p>`
+      : '';
   const pager =
     board.pages > 1
       ? html`<nav class="pager" aria-label="${t('leaderboard.pages')}">
@@ -60,7 +81,7 @@ export async function leaderboardPage(
         </nav>`
       : '';
   return html`<h1>${t('leaderboard.title', { guild: o.guild.name })}</h1>
-    ${tabs} ${you}
+    ${tabs} ${you} ${youHidden}
     ${
       rows.length === 0
         ? html`<p>${t('leaderboard.empty')}</p>`
@@ -83,14 +104,17 @@ export async function leaderboardPage(
     ${pager}`;
 }
 
-function formatScore(ctx: PageContext, n: number): string {
+/** A number in the visitor's language (grouping), as every web page writes Sparks. */
+export function formatScore(ctx: PageContext, n: number): string {
   return new Intl.NumberFormat(ctx.locale === 'ko' ? 'ko-KR' : 'en-US').format(n);
 }
 
 export function registerLeaderboard({ app, deps, guards }: Site): void {
   app.get('/g/:guildId/leaderboard', async (request, reply) => {
     const ctx = request.page;
-    const { guild, nav } = await guards.guild(request, 'leaderboard');
+    const { guild, nav, member } = await guards.guild(request, 'leaderboard');
+    // A guild that keeps its board off the web still shows it to its own members.
+    if (!member && !deps.settings.get(guild.id).webLeaderboard) throw new WebError(403, 'leaderboard.off');
     const body = await leaderboardPage(ctx, {
       guild,
       query: request.query as Record<string, unknown>,
