@@ -33,6 +33,18 @@ tr.you{background:var(--card);font-weight:600}
 .notice{border-left:4px solid var(--accent);padding:.5rem 1rem;background:var(--card);margin:0 0 1rem}.notice.bad{border-color:var(--bad)}.notice.good{border-color:var(--good)}
 .bar{height:.6rem;background:var(--line);border-radius:.3rem;overflow:hidden}.bar>span{display:block;height:100%;background:var(--accent)}
 svg text{fill:var(--fg);font-size:11px}
+/* admin data: campaigns, ledger explorer, analytics charts */
+.visually-hidden{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
+.scroll{overflow-x:auto}.ledger td{font-size:.9rem}
+.check{display:flex;gap:.5rem;align-items:center;margin:.75rem 0}.check label{display:inline;margin:0}
+.form input:not([type=checkbox]){width:100%;max-width:32rem}.filters input,.filters select{width:100%}
+.chart{margin:0}.chart svg{width:100%;height:auto;display:block}
+.chart .gridline{stroke:var(--line);stroke-width:1}
+.series-1{fill:var(--accent);stroke:var(--accent)}.series-2{fill:#d9822b;stroke:#d9822b}.series-3{fill:#2a9d8f;stroke:#2a9d8f}.series-4{fill:var(--bad);stroke:var(--bad)}
+.chart rect.bar{stroke:none}.chart polyline.line{fill:none}
+.legend{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;padding:0;margin:.5rem 0 0;font-size:.9rem}
+.swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:.2rem;margin-right:.35rem;vertical-align:middle}
+span.swatch.series-1{background:var(--accent)}span.swatch.series-2{background:#d9822b}span.swatch.series-3{background:#2a9d8f}span.swatch.series-4{background:var(--bad)}
 `;
 
 const JS = `

@@ -12,11 +12,16 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.ts';
+import { isSparksError } from '../../core/errors.ts';
 import type { WebConfig } from '../../config.ts';
 import type { Logger } from '../../log.ts';
+import type { CampaignService } from '../../campaigns/campaigns.ts';
 import type { MembersService } from '../../members/members.ts';
+import type { AdminAnalytics } from '../../moderation/analytics.ts';
+import type { LedgerExplorer } from '../../moderation/ledger-explorer.ts';
 import type { SettingsService } from '../../settings/settings.ts';
 import { SCRIPT, STYLESHEET } from './assets.ts';
+import type { WebCampaignControl } from './campaign-control.ts';
 import type { WebDirectory } from './directory.ts';
 import { WebError } from './errors.ts';
 import { Guards } from './guards.ts';
@@ -24,8 +29,10 @@ import { html, type Html } from './html.ts';
 import { pickLocale, webTranslator, type WebKey } from './i18n/index.ts';
 import { page, type PageContext } from './layout.ts';
 import { OAuthClient, OAuthError } from './oauth.ts';
+import { registerAdminData } from './pages/admin-data.ts';
 import { registerLeaderboard } from './pages/leaderboard.ts';
 import { sendPage, type Site } from './site.ts';
+import { webSparksErrorText } from './sparks-errors.ts';
 import {
   decodeSession,
   decodeState,
@@ -52,6 +59,13 @@ export interface WebDeps {
   directory: WebDirectory;
   clock: Clock;
   logger: Logger;
+  /** Campaign lists and summaries (the dashboard's campaigns page). */
+  campaigns: CampaignService;
+  /** Starting and ending campaigns through the running bot, as the slash commands do. */
+  campaignControl: WebCampaignControl;
+  /** The ledger explorer and its CSV. */
+  explorer: LedgerExplorer;
+  analytics: AdminAnalytics;
 }
 
 declare module 'fastify' {
@@ -60,7 +74,6 @@ declare module 'fastify' {
     page: PageContext;
   }
 }
-
 
 export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
   const oauth = new OAuthClient({
@@ -132,6 +145,9 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
         return reply.redirect(`/auth/login?next=${encodeURIComponent(ctx.path)}`, 302);
       return sendPage(reply, error.status, errorBody(ctx, error));
     }
+    // A domain refusal (bad input, a missing message, an ended campaign): nothing was written.
+    if (isSparksError(error))
+      return sendPage(reply, 400, errorBody(ctx, null, webSparksErrorText(ctx.locale, error)));
     const code = (error as { code?: string }).code;
     if (code?.startsWith('FST_CSRF'))
       return sendPage(reply, 403, errorBody(ctx, new WebError(403, 'error.403_csrf')));
@@ -271,6 +287,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   // Each page area registers its routes from its own module (src/http/web/pages/).
   const site: Site = { app, deps, guards, csrfCheck, formLimit };
   registerLeaderboard(site);
+  registerAdminData(site);
 }
 
 /**
