@@ -175,6 +175,7 @@ if (process.argv[1]?.endsWith('admin-data.ts')) {
   time('explorer: member + last 7 days', 50, page({ userId: heavy, from: day(7) }));
   time('explorer: kind campaign.grant (common)', 50, page({ kind: 'campaign.grant' }));
   time('explorer: kind revoke (rare)', 20, page({ kind: 'revoke' }));
+  time('explorer: kind without entries (a full walk)', 5, page({ kind: 'campaign.return' }));
   time('explorer: source shop', 20, page({ source: 'shop' }));
   time('explorer: last 7 days', 20, page({ from: day(7) }));
   time('explorer: one day 60 days ago', 20, page({ from: day(60), to: day(59) }));
