@@ -2,6 +2,7 @@ import { Events, type Client } from 'discord.js';
 import type { Config } from './config.ts';
 import { openDatabase, type Db } from './db/open.ts';
 import { createClient } from './discord/client.ts';
+import { DiscordCampaignControl } from './discord/campaign-launch.ts';
 import { DiscordDirectory } from './discord/directory.ts';
 import { commands, components, messageMenus } from './discord/commands/index.ts';
 import { createPlugins } from './discord/plugins/index.ts';
@@ -12,6 +13,8 @@ import { type Clock, systemClock } from './core/clock.ts';
 import { createLogger, type Logger } from './log.ts';
 import { startHttpServer, type RunningHttpServer } from './http/server.ts';
 import { HealthMonitor } from './ops/health.ts';
+import { AdminAnalytics } from './moderation/analytics.ts';
+import { LedgerExplorer } from './moderation/ledger-explorer.ts';
 import { OutboxDispatcher } from './platform/outbox.ts';
 import { Metrics } from './ops/metrics.ts';
 import { createServices, type Services } from './services.ts';
@@ -136,6 +139,10 @@ export function createApp(options: AppOptions): App {
                     redeemReward({ services, client, runtime: provided.find('shop') }, request),
                   clock,
                   logger,
+                  campaigns: services.campaigns,
+                  campaignControl: new DiscordCampaignControl({ client, services, provided }),
+                  explorer: new LedgerExplorer({ db }),
+                  analytics: new AdminAnalytics({ db, clock }),
                 },
               }
             : {}),

@@ -179,6 +179,13 @@ export class CampaignStore {
         .innerJoin(reversal, eq(reversal.closesId, campaignClaims.transferId))
         .where(eq(campaignClaims.campaignId, p('campaignId')))
         .prepare(),
+      latest: orm
+        .select()
+        .from(campaigns)
+        .where(eq(campaigns.guildId, p('guildId')))
+        .orderBy(desc(campaigns.id))
+        .limit(p('limit'))
+        .prepare(),
     };
     this.claimedAmongStmt = db.sqlite.prepare<{ campaignId: number; userIds: string }, { userId: string }>(
       `SELECT user_id AS userId FROM campaign_claims
@@ -274,5 +281,10 @@ export class CampaignStore {
   /** Sparks taken back from this campaign's grants (revoke_on_unreact). */
   reversed(campaignId: number): number {
     return this.s.reversedSum.get({ campaignId })?.total ?? 0;
+  }
+
+  /** The guild's latest campaigns (active or ended), newest first, with their counters. */
+  latest(guildId: string, limit: number): CampaignRow[] {
+    return this.s.latest.all({ guildId, limit });
   }
 }

@@ -5,6 +5,7 @@ import {
   eq,
   getTableColumns,
   gt,
+  gte,
   inArray,
   isNotNull,
   isNull,
@@ -307,6 +308,26 @@ function prepare(db: Db) {
       .groupBy(rewards.id)
       .orderBy(sql`firstAt`, asc(rewards.id))
       .prepare(),
+    // The redemptions_status index: one range per status, then a small join.
+    redemptionsByReward: orm
+      .select({
+        rewardId: rewards.id,
+        name: rewards.name,
+        redemptions: count(),
+        sparks: sql<number>`SUM(${redemptions.cost})`,
+      })
+      .from(redemptions)
+      .innerJoin(rewards, eq(rewards.id, redemptions.rewardId))
+      .where(
+        and(
+          eq(redemptions.guildId, ph('guildId')),
+          inArray(redemptions.status, ['fulfilled', 'pending_manual']),
+          gte(redemptions.createdAt, ph('since')),
+        ),
+      )
+      .groupBy(rewards.id)
+      .orderBy(sql`3 DESC`, asc(rewards.id))
+      .prepare(),
   };
 }
 
@@ -447,6 +468,14 @@ export class ShopStore {
     userId: string,
   ): { rewardId: number; name: string; count: number; firstAt: number }[] {
     return this.s.badges.all({ guildId, userId });
+  }
+
+  /** Redemptions made since `since` that were not refunded (fulfilled or awaiting a moderator), per reward, most first. */
+  redemptionsByReward(
+    guildId: string,
+    since: number,
+  ): { rewardId: number; name: string; redemptions: number; sparks: number }[] {
+    return this.s.redemptionsByReward.all({ guildId, since });
   }
 }
 

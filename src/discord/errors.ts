@@ -1,7 +1,7 @@
 import { DiscordAPIError, DiscordjsErrorCodes, RESTJSONErrorCodes, type Interaction } from 'discord.js';
-import { isSparksError, SparksError, type ErrorParams } from '../core/errors.ts';
+import { isSparksError, SparksError } from '../core/errors.ts';
 import type { Logger } from '../log.ts';
-import { translate, type Locale } from './i18n/index.ts';
+import { sparksErrorText, translate, type Locale } from './i18n/index.ts';
 import { respond } from './reply.ts';
 
 export type Outcome = 'ok' | 'user_error' | 'error';
@@ -33,7 +33,7 @@ export async function replyWithError(
     }
     if (!interaction.isRepliable()) return outcome;
     const content = isSparksError(error)
-      ? translate(locale, `error.${error.code}`, withReason(locale, error.params))
+      ? sparksErrorText(locale, error)
       : translate(locale, 'error.unexpected', { ref: interaction.id });
     await respond(interaction, { content, ephemeral: true });
   } catch (replyError) {
@@ -61,15 +61,6 @@ function malformedOption(error: unknown): SparksError | null {
   if (typeof code !== 'string' || !OPTION_ERRORS.has(code)) return null;
   const field = /"([^"]{1,32})"/.exec((error as Error).message)?.[1] ?? 'option';
   return new SparksError('SPARKS.INVALID_INPUT', { field });
-}
-
-/**
- * A domain error cannot speak the member's language, so it may name its explanation by
- * message key (`params.reasonKey`); it is translated here into `{reason}`.
- */
-function withReason(locale: Locale, params: ErrorParams): ErrorParams {
-  if (typeof params.reasonKey !== 'string') return params;
-  return { ...params, reason: translate(locale, params.reasonKey, params) };
 }
 
 function isGone(error: unknown): boolean {

@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { pipeline as streamPipeline, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { stringify } from 'csv-stringify';
@@ -44,18 +44,13 @@ export async function exportLedgerCsv(
   const name = `sparks-ledger-${guildId}-${stamp}.csv`;
   const csvPath = join(options.dir, name);
   let rows = 0;
-  await pipeline(
-    Readable.from(ledgerRows(db, guildId)),
-    new Transform({
-      objectMode: true,
-      transform(row: LedgerExportRow, _enc, done) {
-        rows++;
-        done(null, toRecord(row));
-      },
-    }),
-    stringify({ header: true, columns: [...EXPORT_COLUMNS] }),
-    createWriteStream(csvPath),
-  );
+  function* counted(): Generator<LedgerExportRow> {
+    for (const row of ledgerRows(db, guildId)) {
+      rows++;
+      yield row;
+    }
+  }
+  await pipeline(ledgerCsv(counted()), createWriteStream(csvPath));
   const bytes = (await stat(csvPath)).size;
   if (bytes <= options.limitBytes) return { ok: true, path: csvPath, name, rows, bytes, gzipped: false };
   const gzPath = `${csvPath}.gz`;
@@ -64,6 +59,27 @@ export async function exportLedgerCsv(
   if (gzBytes <= options.limitBytes)
     return { ok: true, path: gzPath, name: `${name}.gz`, rows, bytes: gzBytes, gzipped: true };
   return { ok: false, rows, bytes: gzBytes };
+}
+
+/**
+ * Journal rows as CSV text (a header, then one record per row, RFC 4180 quoting), streamed:
+ * rows are pulled from `rows` as the reader consumes the text, never collected. The one CSV
+ * writer of the export file and the dashboard's download. A reason that starts with
+ * = + - @ gets a leading apostrophe (see exportLedgerCsv).
+ */
+export function ledgerCsv(rows: Iterable<LedgerExportRow>): Readable {
+  return streamPipeline(
+    Readable.from(rows),
+    new Transform({
+      objectMode: true,
+      transform(row: LedgerExportRow, _enc, done) {
+        done(null, toRecord(row));
+      },
+    }),
+    stringify({ header: true, columns: [...EXPORT_COLUMNS] }),
+    // An error destroys every stage, the returned one included: its reader sees it.
+    () => undefined,
+  );
 }
 
 function toRecord(r: LedgerExportRow): Record<(typeof EXPORT_COLUMNS)[number], string | number> {

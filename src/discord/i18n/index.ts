@@ -1,4 +1,5 @@
 import type { Locale as DiscordLocale } from 'discord.js';
+import type { SparksError } from '../../core/errors.ts';
 import * as admin from './admin.ts';
 import * as campaigns from './campaigns.ts';
 import * as core from './core.ts';
@@ -52,6 +53,18 @@ export function translate(locale: Locale, key: string, params: Params = {}): str
 }
 
 export type Translate = (key: MessageKey, params?: Params) => string;
+
+/**
+ * A SparksError in the member's language (the bot's replies and the web's pages say the
+ * same words). A domain error cannot speak the member's language, so it may name its
+ * explanation by message key (`params.reasonKey`); it is translated here into `{reason}`.
+ */
+export function sparksErrorText(locale: Locale, error: SparksError): string {
+  const params = error.params;
+  const reason =
+    typeof params.reasonKey === 'string' ? { reason: translate(locale, params.reasonKey, params) } : {};
+  return translate(locale, `error.${error.code}`, { ...params, ...reason });
+}
 
 export function translator(locale: Locale): Translate {
   return (key, params) => translate(locale, key, params);

@@ -34,20 +34,28 @@ tr.you{background:var(--card);font-weight:600}
 .bar{height:.6rem;background:var(--line);border-radius:.3rem;overflow:hidden}.bar>span{display:block;height:100%;background:var(--accent)}
 svg text{fill:var(--fg);font-size:11px}
 /* shop */
-.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .reward-image{display:block;width:100%;height:auto;max-height:12rem;object-fit:cover;border-radius:.4rem;margin-bottom:.5rem;background:var(--line)}
 .reward h2{margin-top:.25rem}.facts{display:grid;grid-template-columns:auto 1fr;gap:.2rem .75rem;margin:.5rem 0}.facts dt{color:var(--muted)}.facts dd{margin:0}
 .afford{font-weight:600}.afford.good{color:var(--good)}.afford.bad{color:var(--bad)}
 .confirm{max-width:32rem}.confirm input[type=text]{width:100%}.actions{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;margin-top:1rem}
-/* charts (charts.ts) */
-.chart{margin:0 0 1.5rem}.chart svg{width:100%;height:auto;max-width:40rem}.chart svg text{font-size:13px}
-.chart-bar{fill:var(--accent)}.chart-axis{stroke:var(--line)}.chart-table summary{cursor:pointer;color:var(--accent)}
 /* me */
 .badges{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:.5rem}.badges li{background:var(--bg);border:1px solid var(--line);border-radius:1rem;padding:.15rem .7rem}
 progress{width:100%;height:.8rem;accent-color:var(--accent)}
 fieldset{border:1px solid var(--line);border-radius:.5rem;padding:.5rem 1rem 1rem;margin:0 0 1rem}legend{font-weight:600;padding:0 .3rem}
 .filter-row{display:flex;flex-wrap:wrap;gap:1rem}label.choice{font-weight:400;display:block}
 tr.hidden-member td{color:var(--muted)}
+/* admin data: campaigns, ledger explorer, analytics charts */
+.visually-hidden{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
+.scroll{overflow-x:auto}.ledger td{font-size:.9rem}
+.check{display:flex;gap:.5rem;align-items:center;margin:.75rem 0}.check label{display:inline;margin:0}
+.form input:not([type=checkbox]){width:100%;max-width:32rem}.filters input,.filters select{width:100%}
+.chart{margin:0}.chart svg{width:100%;height:auto;display:block}
+.chart .gridline{stroke:var(--line);stroke-width:1}
+.series-1{fill:var(--accent);stroke:var(--accent)}.series-2{fill:#d9822b;stroke:#d9822b}.series-3{fill:#2a9d8f;stroke:#2a9d8f}.series-4{fill:var(--bad);stroke:var(--bad)}
+.chart rect.bar{stroke:none}.chart polyline.line{fill:none}
+.legend{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;padding:0;margin:.5rem 0 0;font-size:.9rem}
+.swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:.2rem;margin-right:.35rem;vertical-align:middle}
+span.swatch.series-1{background:var(--accent)}span.swatch.series-2{background:#d9822b}span.swatch.series-3{background:#2a9d8f}span.swatch.series-4{background:var(--bad)}
 `;
 
 const JS = `

@@ -12,16 +12,20 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.ts';
+import { isSparksError } from '../../core/errors.ts';
 import type { WebConfig } from '../../config.ts';
 import type { Logger } from '../../log.ts';
 import type { Ledger } from '../../ledger/ledger.ts';
+import type { CampaignService } from '../../campaigns/campaigns.ts';
 import type { MembersService } from '../../members/members.ts';
+import type { AdminAnalytics } from '../../moderation/analytics.ts';
+import type { LedgerExplorer } from '../../moderation/ledger-explorer.ts';
 import type { SettingsService } from '../../settings/settings.ts';
 import type { RedeemOutcome, RedeemRequest, RedemptionService } from '../../shop/redemptions.ts';
 import type { RewardService } from '../../shop/rewards.ts';
-import { isSparksError } from '../../core/errors.ts';
 import { SCRIPT, STYLESHEET } from './assets.ts';
 import { botTextFor, sparksErrorText, sparksStatus } from './bot-text.ts';
+import type { WebCampaignControl } from './campaign-control.ts';
 import type { WebDirectory } from './directory.ts';
 import { WebError } from './errors.ts';
 import { Guards, SNOWFLAKE } from './guards.ts';
@@ -29,6 +33,7 @@ import { html, type Html } from './html.ts';
 import { pickLocale, webTranslator, type WebKey } from './i18n/index.ts';
 import { page, type PageContext } from './layout.ts';
 import { OAuthClient, OAuthError } from './oauth.ts';
+import { registerAdminData } from './pages/admin-data.ts';
 import { registerLeaderboard } from './pages/leaderboard.ts';
 import { registerShop } from './pages/shop.ts';
 import { registerMe } from './pages/me.ts';
@@ -67,6 +72,13 @@ export interface WebDeps {
   redeem: (request: RedeemRequest) => Promise<RedeemOutcome>;
   clock: Clock;
   logger: Logger;
+  /** Campaign lists and summaries (the dashboard's campaigns page). */
+  campaigns: CampaignService;
+  /** Starting and ending campaigns through the running bot, as the slash commands do. */
+  campaignControl: WebCampaignControl;
+  /** The ledger explorer and its CSV. */
+  explorer: LedgerExplorer;
+  analytics: AdminAnalytics;
 }
 
 declare module 'fastify' {
@@ -293,6 +305,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   registerLeaderboard(site);
   registerShop(site);
   registerMe(site);
+  registerAdminData(site);
 }
 
 /**

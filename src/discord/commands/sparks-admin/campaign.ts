@@ -1,11 +1,7 @@
 import {
-  DiscordAPIError,
   EmbedBuilder,
   MessageFlags,
-  PermissionFlagsBits,
-  RESTJSONErrorCodes,
   type ChatInputCommandInteraction,
-  type Message,
   type ModalSubmitInteraction,
   messageLink,
 } from 'discord.js';
@@ -14,11 +10,10 @@ import {
   MAX_MEMBER_DAYS,
   MAX_NAME_LENGTH,
   type CampaignSummary,
-  type StartInput,
 } from '../../../campaigns/campaigns.ts';
-import { parseDuration, parseEmoji, parseMessageRef, type MessageRef } from '../../../campaigns/parse.ts';
+import { parseMessageRef, type MessageRef } from '../../../campaigns/parse.ts';
 import { MAX_AMOUNT, MIN_AMOUNT } from '../../../ledger/amount.ts';
-import { SparksError } from '../../../core/errors.ts';
+import { endCampaign, startCampaignOnMessage, type CampaignLaunch } from '../../campaign-launch.ts';
 import { formatNumber, type Locale, type Translate } from '../../i18n/index.ts';
 import { respond } from '../../reply.ts';
 import type { Ctx, Subcommand } from '../../types.ts';
@@ -29,54 +24,22 @@ export const CAMPAIGN_COLOR = 0x2ecc71;
 /** A link to the campaign's message. */
 const campaignLink = (c: MessageRef) => messageLink(c.channelId, c.messageId, c.guildId);
 
-/** What the bot needs in a campaign's channel, with the names Discord shows for them. */
-const CHANNEL_PERMISSIONS: [bigint, string][] = [
-  [PermissionFlagsBits.ViewChannel, 'View Channel'],
-  [PermissionFlagsBits.ReadMessageHistory, 'Read Message History'],
-  [PermissionFlagsBits.AddReactions, 'Add Reactions'],
-];
-
-export interface LaunchInput extends Omit<
-  StartInput,
-  'guildId' | 'channelId' | 'messageId' | 'defaultName' | 'moderatorId'
-> {
-  ref: MessageRef;
-  endsIn: string | null;
-}
+export type LaunchInput = Omit<CampaignLaunch, 'guildId' | 'moderatorId'>;
 
 type LaunchInteraction = ChatInputCommandInteraction | ModalSubmitInteraction;
 
 /**
- * The start flow shared by `/sparks-admin campaign start` and the message menu's modal:
- * check everything, find the message (it must exist and the bot must see it), react with
- * the emoji so members see what to click, then start the campaign and reconcile the
- * reactions already on the message.
+ * The start flow of `/sparks-admin campaign start` and the message menu's modal: the
+ * shared start (src/discord/campaign-launch.ts, which the web calls too), then the
+ * moderator's ephemeral confirmation.
  */
 export async function launchCampaign(ctx: Ctx<LaunchInteraction>, input: LaunchInput): Promise<void> {
   const { interaction, services, provided, guildId, userId, t, locale } = ctx;
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-  const endsInMs = input.endsIn ? parseDuration(input.endsIn) : null;
-  const message = await fetchCampaignMessage(ctx, input.ref);
-  const emoji = parseEmoji(input.emoji);
-  const start: StartInput = {
-    ...input,
-    guildId,
-    channelId: message.channelId,
-    messageId: message.id,
-    endsInMs,
-    defaultName: `#${message.channel.name} ${emoji.label}`,
-    moderatorId: userId,
-  };
-  services.campaigns.validate(start);
-  try {
-    await message.react(emoji.api);
-  } catch (e) {
-    throw reactionError(e, message);
-  }
-  const campaign = services.campaigns.start(start);
-  const runtime = provided.get('campaigns');
-  const active = services.campaigns.allActive().find((c) => c.id === campaign.id);
-  if (active) void runtime.reconcile(active).catch(() => undefined);
+  const campaign = await startCampaignOnMessage(
+    { client: interaction.client, services, provided },
+    { ...input, guildId, moderatorId: userId },
+  );
   const embed = new EmbedBuilder()
     .setColor(CAMPAIGN_COLOR)
     .setTitle(t('campaign.started.title', { name: campaign.name }))
@@ -137,44 +100,6 @@ function optionalFields(
       inline: true,
     });
   return fields;
-}
-
-/** The campaign's message, fetched fresh: it must exist, in this server, and be visible to the bot. */
-async function fetchCampaignMessage(ctx: Ctx<LaunchInteraction>, ref: MessageRef): Promise<Message<true>> {
-  const { interaction, guildId } = ctx;
-  const channel = await interaction.client.channels.fetch(ref.channelId).catch(() => null);
-  if (!channel || channel.isDMBased() || channel.guildId !== guildId)
-    throw new SparksError('SPARKS.MESSAGE_NOT_FOUND', {}, `channel ${ref.channelId}`);
-  if (!channel.isTextBased())
-    throw new SparksError('SPARKS.CAMPAIGN_INVALID', { reasonKey: 'campaign.invalid.not_text' });
-  const me = channel.guild.members.me ?? (await channel.guild.members.fetchMe());
-  const permissions = channel.permissionsFor(me);
-  for (const [flag, name] of CHANNEL_PERMISSIONS) {
-    if (!permissions.has(flag))
-      throw new SparksError('SPARKS.MISSING_PERMISSION', { permission: name, channel: `<#${channel.id}>` });
-  }
-  try {
-    return await channel.messages.fetch({ message: ref.messageId, force: true });
-  } catch (e) {
-    if (e instanceof DiscordAPIError && e.status < 500)
-      throw new SparksError('SPARKS.MESSAGE_NOT_FOUND', {}, e.message);
-    throw e;
-  }
-}
-
-function reactionError(e: unknown, message: Message<true>): unknown {
-  if (!(e instanceof DiscordAPIError)) return e;
-  if (e.code === RESTJSONErrorCodes.UnknownEmoji)
-    return new SparksError('SPARKS.CAMPAIGN_INVALID', { reasonKey: 'campaign.invalid.emoji_unknown' });
-  if (e.code === RESTJSONErrorCodes.MaximumNumberOfReactionsReached)
-    return new SparksError('SPARKS.CAMPAIGN_INVALID', { reasonKey: 'campaign.invalid.too_many_reactions' });
-  if (e.code === RESTJSONErrorCodes.MissingPermissions || e.code === RESTJSONErrorCodes.ReactionWasBlocked)
-    return new SparksError('SPARKS.MISSING_PERMISSION', {
-      permission: 'Add Reactions',
-      channel: `<#${message.channelId}>`,
-    });
-  if (e.code === RESTJSONErrorCodes.UnknownMessage) return new SparksError('SPARKS.MESSAGE_NOT_FOUND');
-  return e;
 }
 
 /** `/sparks-admin campaign start`. */
@@ -285,7 +210,10 @@ export const campaignEnd: Subcommand = {
   async execute({ interaction, services, provided, guildId, userId, t, locale }) {
     const campaign = services.campaigns.findActive(guildId, interaction.options.getString('campaign', true));
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    const result = await provided.get('campaigns').end(campaign.id, 'moderator', userId);
+    const result = await endCampaign(
+      { services, provided },
+      { guildId, campaign: String(campaign.id), moderatorId: userId },
+    );
     const embed = summaryEmbed(t, locale, result.summary);
     await respond(interaction, {
       ...(result.ended ? {} : { content: t('campaign.ended.already') }),

@@ -9,7 +9,7 @@ import {
   type HistoryView,
   type Profile,
 } from '../../../members/members.ts';
-import { horizontalBarChart } from '../charts.ts';
+import { horizontalBars } from '../charts.ts';
 import { WebError } from '../errors.ts';
 import { html, type Html } from '../html.ts';
 import type { WebKey } from '../i18n/index.ts';
@@ -363,15 +363,14 @@ async function mePage(ctx: PageContext, access: MemberAccess, q: MeQuery, deps: 
   const chart =
     earnings.length === 0
       ? html`<p class="muted">${t('me.earnings_none')}</p>`
-      : horizontalBarChart({
+      : horizontalBars({
           id: 'earnings',
           title: t('me.earnings'),
-          description: t('me.earnings_desc'),
-          bars: earnings.map((e) => ({ label: t(`me.source.${e.source}`), value: e.sparks })),
+          desc: t('me.earnings_desc'),
+          rows: earnings.map((e) => ({ label: t(`me.source.${e.source}`), value: e.sparks })),
           format: numberIn(ctx),
           labelHeader: t('me.col_source'),
           valueHeader: t('me.col_sparks'),
-          tableSummary: t('me.earnings_table'),
         });
   return html`<h1>${t('me.title', { guild: access.guild.name })}</h1>
     ${standing(ctx, profile)}
