@@ -5,8 +5,8 @@
  * mention becomes the role's name, a timestamp a date, so a page never shows `<@&…>`.
  */
 import { isSparksError, type ErrorCode, type SparksError } from '../../core/errors.ts';
-import { translate, translator } from '../../discord/i18n/index.ts';
-import { localizeShopError } from '../../discord/shop.ts';
+import { sparksErrorText as botErrorText, translator } from '../../discord/i18n/index.ts';
+import { localizeShopError } from '../../discord/shop-text.ts';
 import type { WebDirectory } from './directory.ts';
 import { html, join, type Html } from './html.ts';
 import type { Locale } from './i18n/index.ts';
@@ -71,7 +71,7 @@ export function formatDate(locale: Locale, ms: number): string {
 export function sparksErrorText(error: SparksError, o: BotTextOptions, label?: string): Html {
   const localized = localizeShopError(error, translator(o.locale), label);
   const e = isSparksError(localized) ? localized : error;
-  return botText(translate(o.locale, `error.${e.code}`, e.params), o);
+  return botText(botErrorText(o.locale, e), o);
 }
 
 const BAD_REQUEST = new Set<ErrorCode>(['SPARKS.INVALID_INPUT', 'SPARKS.OUT_OF_RANGE']);

@@ -366,7 +366,10 @@ async function mePage(ctx: PageContext, access: MemberAccess, q: MeQuery, deps: 
       : horizontalBars({
           id: 'earnings',
           title: t('me.earnings'),
-          desc: t('me.earnings_desc'),
+          // The description names every value, so a screen reader hears the chart whole.
+          desc: `${t('me.earnings_desc')} ${earnings
+            .map((e) => `${t(`me.source.${e.source}`)}: ${numberIn(ctx)(e.sparks)}`)
+            .join('; ')}.`,
           rows: earnings.map((e) => ({ label: t(`me.source.${e.source}`), value: e.sparks })),
           format: numberIn(ctx),
           labelHeader: t('me.col_source'),

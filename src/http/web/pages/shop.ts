@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { isSparksError } from '../../../core/errors.ts';
 import { translator } from '../../../discord/i18n/index.ts';
-import { failureReason, formatDuration, inputLabel } from '../../../discord/shop.ts';
+import { failureReason, formatDuration, inputLabel } from '../../../discord/shop-text.ts';
 import { INPUT_MAX_LENGTH } from '../../../shop/input.ts';
 import type { RedemptionView } from '../../../shop/redemptions.ts';
 import { inputKindOf, type RewardRow } from '../../../shop/rewards.ts';
