@@ -42,6 +42,7 @@ export type RewardValues = Pick<
   | 'inputLabel'
   | 'inputKind'
   | 'requiredRoleId'
+  | 'imageUrl'
 >;
 
 export type NewRedemption = {
@@ -84,6 +85,7 @@ const VALUE_COLUMNS = [
   'inputLabel',
   'inputKind',
   'requiredRoleId',
+  'imageUrl',
 ] as const satisfies readonly (keyof RewardValues)[];
 
 const VIEW = {
