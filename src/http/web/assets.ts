@@ -33,6 +33,14 @@ tr.you{background:var(--card);font-weight:600}
 .notice{border-left:4px solid var(--accent);padding:.5rem 1rem;background:var(--card);margin:0 0 1rem}.notice.bad{border-color:var(--bad)}.notice.good{border-color:var(--good)}
 .bar{height:.6rem;background:var(--line);border-radius:.3rem;overflow:hidden}.bar>span{display:block;height:100%;background:var(--accent)}
 svg text{fill:var(--fg);font-size:11px}
+/* admin dashboard */
+ul.admin-home{list-style:none;padding:0}.admin-home h2{margin-top:0}
+.admin-form{border:1px solid var(--line);border-radius:.6rem;padding:.5rem 1rem 1rem;margin:0 0 1rem}.admin-form legend{font-weight:700;padding:0 .3rem}
+.field{margin:0 0 .6rem}.field input:not([type=hidden]),.field select,.field textarea{width:100%;max-width:32rem}
+code.option{font-weight:400;font-size:.8rem;color:var(--muted)}
+td.actions{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
+tr.stale{background:var(--card)}.bad{color:var(--bad)}
+code.member-input{white-space:pre-wrap;word-break:break-all}
 `;
 
 const JS = `

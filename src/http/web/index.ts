@@ -15,7 +15,11 @@ import type { Clock } from '../../core/clock.ts';
 import type { WebConfig } from '../../config.ts';
 import type { Logger } from '../../log.ts';
 import type { MembersService } from '../../members/members.ts';
+import type { AwardService } from '../../moderation/awards.ts';
 import type { SettingsService } from '../../settings/settings.ts';
+import type { RedemptionService } from '../../shop/redemptions.ts';
+import type { RewardService } from '../../shop/rewards.ts';
+import type { TierService } from '../../tiers/tiers.ts';
 import { SCRIPT, STYLESHEET } from './assets.ts';
 import type { WebDirectory } from './directory.ts';
 import { WebError } from './errors.ts';
@@ -24,6 +28,7 @@ import { html, type Html } from './html.ts';
 import { pickLocale, webTranslator, type WebKey } from './i18n/index.ts';
 import { page, type PageContext } from './layout.ts';
 import { OAuthClient, OAuthError } from './oauth.ts';
+import { registerAdmin } from './pages/admin.ts';
 import { registerLeaderboard } from './pages/leaderboard.ts';
 import { sendPage, type Site } from './site.ts';
 import {
@@ -49,6 +54,10 @@ export interface WebDeps {
   apiBase: string;
   members: MembersService;
   settings: SettingsService;
+  rewards: RewardService;
+  redemptions: RedemptionService;
+  awards: AwardService;
+  tiers: TierService;
   directory: WebDirectory;
   clock: Clock;
   logger: Logger;
@@ -60,7 +69,6 @@ declare module 'fastify' {
     page: PageContext;
   }
 }
-
 
 export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<void> {
   const oauth = new OAuthClient({
@@ -271,6 +279,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   // Each page area registers its routes from its own module (src/http/web/pages/).
   const site: Site = { app, deps, guards, csrfCheck, formLimit };
   registerLeaderboard(site);
+  registerAdmin(site);
 }
 
 /**

@@ -5,12 +5,13 @@
  * comes from the visitor's `lang` cookie (the switcher sets it) or their Accept-Language.
  */
 import { translateFrom, type Locale, type Params } from '../../../core/i18n.ts';
+import * as admin from './admin.ts';
 import * as core from './core.ts';
 import * as leaderboard from './leaderboard.ts';
 
 export type { Locale } from '../../../core/i18n.ts';
 
-const catalogues = [core, leaderboard] as const;
+const catalogues = [core, leaderboard, admin] as const;
 
 type Catalogue = (typeof catalogues)[number]['en'];
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void
