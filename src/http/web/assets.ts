@@ -39,7 +39,7 @@ ul.admin-home{list-style:none;padding:0}.admin-home h2{margin-top:0}
 .field{margin:0 0 .6rem}.field input:not([type=hidden]),.field select,.field textarea{width:100%;max-width:32rem}
 code.option{font-weight:400;font-size:.8rem;color:var(--muted)}
 td.actions{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
-tr.stale{background:var(--card)}.bad{color:var(--bad)}
+tr.stale{background:var(--card)}.stale-flag{color:var(--bad)}
 code.member-input{white-space:pre-wrap;word-break:break-all}
 `;
 

@@ -42,7 +42,7 @@ async function queuePage(call: AdminCall): Promise<ReturnType<typeof sendAdminPa
       <td>${r.input ? html`<code class="member-input">${r.input}</code>` : html`<span class="muted">—</span>`}</td>
       <td>
         <time datetime="${new Date(r.createdAt).toISOString()}">${ago(ctx, now - r.createdAt)}</time>
-        ${stale ? html` <strong class="bad">${t('admin.queue.stale', { hours: staleHours })}</strong>` : ''}
+        ${stale ? html` <strong class="stale-flag">${t('admin.queue.stale', { hours: staleHours })}</strong>` : ''}
       </td>
       <td class="actions">
         ${form(
