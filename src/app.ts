@@ -131,10 +131,12 @@ export function createApp(options: AppOptions): App {
                   apiBase: config.discordApiUrl ?? 'https://discord.com/api',
                   members: services.members,
                   settings: services.settings,
-                  directory: new DiscordDirectory({ client, clock }),
+                  directory: new DiscordDirectory({ client, clock, services }),
                   ledger: services.ledger,
                   rewards: services.rewards,
                   redemptions: services.redemptions,
+                  awards: services.awards,
+                  tiers: services.tiers,
                   redeem: (request) =>
                     redeemReward({ services, client, runtime: provided.find('shop') }, request),
                   clock,

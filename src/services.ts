@@ -60,12 +60,12 @@ export interface Services {
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
   const { config, db, clock, logger } = deps;
   const ledger = new Ledger({ db, clock });
-  const settings = new SettingsService({ db, defaults: config.earnDefaults, clock });
+  const audit = new AuditQueue();
+  const settings = new SettingsService({ db, defaults: config.earnDefaults, clock, audit });
   const outbox = new Outbox({ db, store: new OutboxStore(db) });
   // Every process that credits members enqueues sparks.credited in the same transaction.
   if (config.platformEventsUrl) outbox.registerCreditedEvents(ledger);
-  const tiers = new TierService({ db, ledger, clock });
-  const audit = new AuditQueue();
+  const tiers = new TierService({ db, ledger, clock, audit });
   const rewards = new RewardService({ db, clock, audit });
   const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit });
   // The platform hears of every settled redemption, queued in the settling transaction.

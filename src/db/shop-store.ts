@@ -43,6 +43,7 @@ export type RewardValues = Pick<
   | 'inputLabel'
   | 'inputKind'
   | 'requiredRoleId'
+  | 'imageUrl'
 >;
 
 export type NewRedemption = {
@@ -85,6 +86,7 @@ const VALUE_COLUMNS = [
   'inputLabel',
   'inputKind',
   'requiredRoleId',
+  'imageUrl',
 ] as const satisfies readonly (keyof RewardValues)[];
 
 const VIEW = {

@@ -1,11 +1,25 @@
 import {
+  ChannelType,
   DiscordAPIError,
   PermissionFlagsBits,
   RESTJSONErrorCodes,
   type Client,
   type Guild,
 } from 'discord.js';
-import type { WebDirectory, WebGuild, WebMember, WebName } from '../http/web/directory.ts';
+import type {
+  WebChannel,
+  WebDirectory,
+  WebGuild,
+  WebMember,
+  WebName,
+  WebRole,
+} from '../http/web/directory.ts';
+import type { Services } from '../services.ts';
+import type { RedemptionView } from '../shop/redemptions.ts';
+import { missingLogPermission } from './log-channel.ts';
+import { syncRanked } from './ranking.ts';
+import { grantProblem } from './roles.ts';
+import { notifyByDm } from './shop.ts';
 
 const NAME_TTL_MS = 5 * 60_000;
 const MEMBER_TTL_MS = 10_000;
@@ -21,7 +35,7 @@ export class DiscordDirectory implements WebDirectory {
   private readonly names_ = new Map<string, { at: number; name: WebName | null }>();
   private readonly members_ = new Map<string, { at: number; member: WebMember | null }>();
 
-  constructor(private readonly deps: { client: Client; clock: () => number }) {}
+  constructor(private readonly deps: { client: Client; clock: () => number; services: Services }) {}
 
   async guild(guildId: string): Promise<WebGuild | null> {
     const guild = await this.resolveGuild(guildId);
@@ -49,6 +63,7 @@ export class DiscordDirectory implements WebDirectory {
         avatarUrl: m.displayAvatarURL({ size: 64, extension: 'png' }),
         roleIds: [...m.roles.cache.keys()].filter((id) => id !== guild.id),
         managesGuild: guild.ownerId === m.id || m.permissions.has(PermissionFlagsBits.ManageGuild),
+        bot: m.user.bot,
       };
     } catch (err) {
       if (!isUnknown(err)) throw err;
@@ -103,6 +118,73 @@ export class DiscordDirectory implements WebDirectory {
     // The gateway keeps the roles of this shard's guilds; a guild fetched by REST brings its own.
     const roles = guild.roles.cache.size > 0 ? guild.roles.cache : await guild.roles.fetch();
     return new Map([...roles.values()].map((r) => [r.id, r.name]));
+  }
+
+  async roles(guildId: string): Promise<WebRole[]> {
+    const guild = await this.resolveGuild(guildId);
+    if (!guild) return [];
+    // Fresh: a role edited a moment ago must be judged as it is now (the same rule as the commands').
+    const [roles, me] = await Promise.all([
+      guild.roles.fetch(undefined, { force: true }),
+      guild.members.fetchMe({ force: true }).catch(() => null),
+    ]);
+    return [...roles.values()]
+      .filter((r) => r.id !== guild.id)
+      .sort((a, b) => b.position - a.position)
+      .map((r) => {
+        const failure = grantProblem(guild, r, me);
+        return {
+          id: r.id,
+          name: r.name,
+          position: r.position,
+          managed: r.managed,
+          assignable: failure === null,
+          problem:
+            failure && failure.reason !== 'role_missing' && failure.reason !== 'member_left'
+              ? {
+                  reason: failure.reason,
+                  permissions: failure.reason === 'role_dangerous' ? failure.permissions : [],
+                }
+              : null,
+        };
+      });
+  }
+
+  async channels(guildId: string): Promise<WebChannel[]> {
+    const guild = await this.resolveGuild(guildId);
+    if (!guild) return [];
+    const [channels, me] = await Promise.all([
+      guild.channels.fetch(),
+      guild.members.fetchMe({ force: true }).catch(() => null),
+    ]);
+    const out: WebChannel[] = [];
+    for (const c of channels.values()) {
+      if (!c || (c.type !== ChannelType.GuildText && c.type !== ChannelType.GuildAnnouncement)) continue;
+      out.push({
+        id: c.id,
+        name: c.name,
+        missingPermission: missingLogPermission(me ? c.permissionsFor(me) : null),
+      });
+    }
+    return out.sort((a, b) => {
+      const x = channels.get(a.id)!;
+      const y = channels.get(b.id)!;
+      return x.position - y.position || a.id.localeCompare(b.id);
+    });
+  }
+
+  notifyRedemption(redemption: RedemptionView): Promise<boolean> {
+    return notifyByDm(this.deps.client, this.deps.services, redemption);
+  }
+
+  async rerank(guildId: string): Promise<void> {
+    const guild = await this.resolveGuild(guildId);
+    if (!guild) return;
+    const result = await syncRanked(guild, this.deps.services);
+    this.deps.services.logger.info(
+      { guildId, members: result.members, changed: result.changed },
+      'leaderboard exclusion re-synced',
+    );
   }
 
   private async resolveGuild(guildId: string): Promise<Guild | null> {

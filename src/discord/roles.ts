@@ -5,6 +5,7 @@ import {
   RESTJSONErrorCodes,
   Routes,
   type Guild,
+  type GuildMember,
   type Role,
 } from 'discord.js';
 
@@ -63,18 +64,29 @@ export async function checkGrantable(
     return { ok: false, reason: 'discord_unavailable', permanent: false };
   }
   if (!role) return { ok: false, reason: 'role_missing', permanent: true };
-  if (role.managed || role.id === guild.id) return { ok: false, reason: 'role_managed', permanent: true };
-  const dangerous = dangerousPermissionsOf(role.permissions);
-  if (dangerous.length)
-    return { ok: false, reason: 'role_dangerous', permanent: true, permissions: dangerous };
+  // The role's own faults need no call for the bot's member.
+  const own = grantProblem(guild, role, null);
+  if (own && own.permanent) return { ok: false, ...own };
   const me = guild.members.me ?? (await guild.members.fetchMe().catch(() => null));
-  if (!me) return { ok: false, reason: 'discord_unavailable', permanent: false };
-  if (!me.permissions.has(PermissionFlagsBits.ManageRoles)) {
-    return { ok: false, reason: 'bot_missing_permission', permanent: true };
-  }
-  if (role.position >= me.roles.highest.position)
-    return { ok: false, reason: 'role_too_high', permanent: true };
-  return { ok: true, role };
+  const problem = grantProblem(guild, role, me);
+  return problem ? { ok: false, ...problem } : { ok: true, role };
+}
+
+/**
+ * Why the bot (`me`, null when Discord did not say) could not hand out this existing role,
+ * in this order: managed, dangerous, the bot unknown, the bot's Manage Roles, above the
+ * bot; null when it could. Pure: the caller fetched the role and the bot's member as fresh
+ * as it needs them.
+ */
+export function grantProblem(guild: Guild, role: Role, me: GuildMember | null): RoleFailure | null {
+  if (role.managed || role.id === guild.id) return { reason: 'role_managed', permanent: true };
+  const dangerous = dangerousPermissionsOf(role.permissions);
+  if (dangerous.length) return { reason: 'role_dangerous', permanent: true, permissions: dangerous };
+  if (!me) return { reason: 'discord_unavailable', permanent: false };
+  if (!me.permissions.has(PermissionFlagsBits.ManageRoles))
+    return { reason: 'bot_missing_permission', permanent: true };
+  if (role.position >= me.roles.highest.position) return { reason: 'role_too_high', permanent: true };
+  return null;
 }
 
 export interface RoleChangeOptions {

@@ -1,7 +1,9 @@
+import type { AuditSink, AuditValue } from '../audit.ts';
 import type { EarnDefaults } from '../config.ts';
 import type { Db } from '../db/open.ts';
 import { NO_SETTINGS, SettingsStore, type GuildSettingsValues } from '../db/settings-store.ts';
 import { SparksError } from '../core/errors.ts';
+import { auditValueOf, SETTING_FIELDS, SETTING_OPTION_NAMES } from './options.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 
 export interface EarnRates extends EarnDefaults {
@@ -53,9 +55,11 @@ export class SettingsService {
   private readonly store: SettingsStore;
   private readonly defaults: EarnDefaults;
   private readonly clock: Clock;
+  private readonly audit: AuditSink | undefined;
 
-  constructor(deps: { db: Db; defaults: EarnDefaults; clock?: Clock }) {
+  constructor(deps: { db: Db; defaults: EarnDefaults; clock?: Clock; audit?: AuditSink }) {
     this.db = deps.db;
+    this.audit = deps.audit;
     this.store = new SettingsStore(deps.db);
     this.defaults = deps.defaults;
     this.clock = deps.clock ?? systemClock;
@@ -86,9 +90,11 @@ export class SettingsService {
 
   /**
    * Applies a patch (null resets a value to its default). Out-of-range values are
-   * refused with SPARKS.INVALID_INPUT naming the field, and nothing is written.
+   * refused with SPARKS.INVALID_INPUT naming the field, and nothing is written. A change
+   * by a moderator (`actorId`) is recorded in the audit log, each setting by its option
+   * name with the value it now has.
    */
-  update(guildId: string, patch: SettingsPatch): GuildSettings {
+  update(guildId: string, patch: SettingsPatch, actorId?: string): GuildSettings {
     const intIn = (field: string, v: number | null | undefined, min: number, max: number) => {
       if (v === undefined || v === null) return v;
       if (!Number.isSafeInteger(v) || v < min || v > max) {
@@ -125,7 +131,15 @@ export class SettingsService {
     const set = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
     const now = this.clock();
     this.db.write(() => this.store.put(guildId, { ...NO_SETTINGS, ...this.store.get(guildId), ...set }, now));
-    return this.get(guildId);
+    const updated = this.get(guildId);
+    if (actorId !== undefined && this.audit) {
+      const fields: Record<string, AuditValue> = {};
+      for (const name of SETTING_OPTION_NAMES)
+        if (patch[SETTING_FIELDS[name]] !== undefined) fields[name] = auditValueOf(name, updated);
+      if (patch.planSparks !== undefined) fields.plan_sparks = JSON.stringify(updated.earn.planSparks);
+      this.audit.record({ guildId, kind: 'config', actorId, fields, at: now });
+    }
+    return updated;
   }
 }
 

@@ -5,7 +5,7 @@ import { ShopStore, type RewardRow } from '../db/shop-store.ts';
 import { MAX_AMOUNT, MIN_AMOUNT } from '../ledger/amount.ts';
 import { SparksError } from '../core/errors.ts';
 import type { Clock } from '../core/clock.ts';
-import { MAX_DURATION_SECONDS, MIN_DURATION_SECONDS } from './duration.ts';
+import { MAX_DURATION_SECONDS, MIN_DURATION_SECONDS, parseDuration } from './duration.ts';
 import { isInputKind, type InputKind } from './input.ts';
 
 export type { RewardRow } from '../db/shop-store.ts';
@@ -16,6 +16,7 @@ export const MAX_DESCRIPTION_LENGTH = 300;
 export const MAX_INPUT_LABEL_LENGTH = 45;
 export const MAX_STOCK = 1_000_000_000;
 export const MAX_PER_MEMBER_LIMIT = 1_000_000;
+export const MAX_IMAGE_URL_LENGTH = 500;
 
 /**
  * Why a reward cannot be saved: a stable key (the Discord layer words it, in the
@@ -35,7 +36,8 @@ export type RewardProblem =
   | 'input_manual_only'
   | 'input_label_length'
   | 'input_kind_invalid'
-  | 'role_change_active';
+  | 'role_change_active'
+  | 'image_url';
 
 export interface RewardFields {
   name: string;
@@ -52,6 +54,8 @@ export interface RewardFields {
   inputLabel?: string | null;
   inputKind?: InputKind | null;
   requiredRoleId?: string | null;
+  /** A picture for the shop page: an https URL the browser loads (never fetched by the bot). */
+  imageUrl?: string | null;
 }
 
 /** The fields an edit may change (the kind is fixed: remove and add to change it). `null` clears. */
@@ -70,6 +74,16 @@ function normalizeName(name: string): string {
 export function inputKindOf(reward: Pick<RewardRow, 'inputKind' | 'inputLabel'>): InputKind | null {
   if (isInputKind(reward.inputKind)) return reward.inputKind;
   return reward.inputLabel ? 'text' : null;
+}
+
+/**
+ * A `duration` as a moderator types it (`30m`, `12h`, `1d 12h`), in seconds.
+ * Errors: SPARKS.REWARD_INVALID (`duration_range`) when it is not one or is out of range.
+ */
+export function durationFromText(text: string): number {
+  const seconds = parseDuration(text);
+  if (seconds === null) throw invalid('duration_range');
+  return seconds;
 }
 
 function invalid(problem: RewardProblem, params: Record<string, string | number> = {}): SparksError {
@@ -137,6 +151,7 @@ export class RewardService {
         inputLabel: pick(patch.inputLabel, current.inputLabel),
         inputKind: pick(patch.inputKind, isInputKind(current.inputKind) ? current.inputKind : null),
         requiredRoleId: pick(patch.requiredRoleId, current.requiredRoleId),
+        imageUrl: pick(patch.imageUrl, current.imageUrl),
       };
       const values = this.validate(merged);
       if (values.nameKey !== current.nameKey) {
@@ -260,6 +275,8 @@ export class RewardService {
       throw invalid('input_manual_only');
     if (inputLabel !== null && inputLabel.length > MAX_INPUT_LABEL_LENGTH)
       throw invalid('input_label_length', { max: MAX_INPUT_LABEL_LENGTH });
+    const imageUrl = fields.imageUrl?.trim() || null;
+    if (imageUrl !== null && !isImageUrl(imageUrl)) throw invalid('image_url', { max: MAX_IMAGE_URL_LENGTH });
     return {
       name,
       nameKey: name.toLowerCase(),
@@ -274,6 +291,7 @@ export class RewardService {
       // A label alone asks for free text; a kind alone gets a default label when shown.
       inputKind: inputLabel !== null && inputKind === null ? 'text' : inputKind,
       requiredRoleId: fields.requiredRoleId ?? null,
+      imageUrl,
     };
   }
 
@@ -297,6 +315,17 @@ export class RewardService {
 
 function pick<T>(patched: T | null | undefined, current: T | null): T | null {
   return patched === undefined ? current : patched;
+}
+
+/** https only (a page served over https shows no mixed content), and short enough to store. */
+function isImageUrl(text: string): boolean {
+  if (text.length > MAX_IMAGE_URL_LENGTH) return false;
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' && url.hostname.length > 0 && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
 }
 
 function isIntIn(value: unknown, min: number, max: number): value is number {

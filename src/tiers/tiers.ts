@@ -1,3 +1,4 @@
+import type { AuditSink, AuditValue } from '../audit.ts';
 import type { Db } from '../db/open.ts';
 import { TiersStore, type TierRow } from '../db/tiers-store.ts';
 import { SparksError } from '../core/errors.ts';
@@ -28,6 +29,8 @@ export interface TierPlan {
 
 export const MAX_TIERS = 25;
 export const MAX_THRESHOLD = Number.MAX_SAFE_INTEGER;
+/** The largest threshold the command and the dashboard offer (the ledger itself allows up to 2^53−1). */
+export const MAX_TIER_THRESHOLD = 1_000_000_000_000;
 
 /**
  * Tier roles: an admin maps lifetime-earned thresholds to roles. The bot grants a role once
@@ -42,10 +45,12 @@ export class TierService {
   private readonly ledger: Ledger;
   private readonly clock: Clock;
   private readonly store: TiersStore;
+  private readonly audit: AuditSink | undefined;
   private readonly listeners = new Set<(guildId: string) => void>();
 
-  constructor(deps: { db: Db; ledger: Ledger; clock: Clock }) {
+  constructor(deps: { db: Db; ledger: Ledger; clock: Clock; audit?: AuditSink }) {
     this.db = deps.db;
+    this.audit = deps.audit;
     this.ledger = deps.ledger;
     this.clock = deps.clock;
     this.store = new TiersStore(deps.db);
@@ -60,6 +65,7 @@ export class TierService {
    * tells the listeners, so members who already qualify get the role. A tier means
    * "lifetime earned ≥ threshold", always: raising a threshold takes the role back from
    * members the bot granted it to who are now below it.
+   * A change by a moderator (`guard.actorId`) is recorded in the audit log.
    * Errors: SPARKS.INVALID_AMOUNT (threshold not an integer in 1 … 2^53−1),
    * SPARKS.TIER_INVALID { reason: 'too_many', max } or { reason: 'moderator_role' }.
    */
@@ -67,7 +73,7 @@ export class TierService {
     guildId: string,
     roleId: string,
     threshold: number,
-    guard: { moderatorRoleId: string | null },
+    guard: { moderatorRoleId: string | null; actorId?: string },
   ): { tier: Tier; previous: number | null; qualifying: number } {
     if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > MAX_THRESHOLD) {
       throw new SparksError('SPARKS.INVALID_AMOUNT', { min: 1, max: MAX_THRESHOLD });
@@ -88,6 +94,10 @@ export class TierService {
         qualifying: this.store.qualifying(guildId, threshold),
       };
     });
+    this.recorded(guildId, guard.actorId, 'tier set', {
+      Tier: { type: 'role', id: roleId },
+      'Lifetime Sparks': threshold,
+    });
     for (const listener of this.listeners) listener(guildId);
     return result;
   }
@@ -95,15 +105,29 @@ export class TierService {
   /**
    * Stops managing a role. Members keep it (the bot takes nothing away on its own), and
    * the grant records stay, so setting the tier again does not re-hand the role to anyone
-   * a moderator took it from. Errors: SPARKS.TIER_NOT_FOUND { roleId }.
+   * a moderator took it from. A removal by a moderator (`actorId`) is recorded in the
+   * audit log. Errors: SPARKS.TIER_NOT_FOUND { roleId }.
    */
-  remove(guildId: string, roleId: string): Tier {
-    return this.db.write(() => {
-      const tier = this.store.list(guildId).find((t) => t.roleId === roleId);
-      if (!tier) throw new SparksError('SPARKS.TIER_NOT_FOUND', { roleId });
+  remove(guildId: string, roleId: string, actorId?: string): Tier {
+    const tier = this.db.write(() => {
+      const found = this.store.list(guildId).find((t) => t.roleId === roleId);
+      if (!found) throw new SparksError('SPARKS.TIER_NOT_FOUND', { roleId });
       this.store.remove(guildId, roleId);
-      return tier;
+      return found;
     });
+    this.recorded(guildId, actorId, 'tier remove', { Tier: { type: 'role', id: roleId } });
+    return tier;
+  }
+
+  /** After the commit: the audit-log channel shows a moderator's change to the tiers. */
+  private recorded(
+    guildId: string,
+    actorId: string | undefined,
+    reason: string,
+    fields: Record<string, AuditValue>,
+  ): void {
+    if (actorId === undefined || !this.audit) return;
+    this.audit.record({ guildId, kind: 'config', actorId, reason, fields, at: this.clock() });
   }
 
   /** Called after a tier is set (the Discord side catches members up). */

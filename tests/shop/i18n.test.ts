@@ -41,6 +41,7 @@ const invalid: Record<RewardProblem, true> = {
   input_label_length: true,
   input_kind_invalid: true,
   role_change_active: true,
+  image_url: true,
 };
 const kinds: Record<InputKind, true> = {
   text: true,

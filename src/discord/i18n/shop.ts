@@ -94,6 +94,7 @@ export const en = {
   'shop.invalid.input_kind_invalid': 'that input kind is not known.',
   'shop.invalid.role_change_active':
     '{count} member(s) still hold the current role on a timer. Change the role once their time is up, or remove this reward and add a new one.',
+  'shop.invalid.image_url': 'the image must be an https:// address of at most {max} characters.',
 
   'shop.input.empty': 'it was empty.',
   'shop.input.too_long': 'it is longer than 200 characters.',
@@ -239,6 +240,7 @@ export const ko: Record<keyof typeof en, string> = {
   'shop.invalid.input_kind_invalid': '알 수 없는 입력 종류입니다.',
   'shop.invalid.role_change_active':
     '아직 {count}명이 기간제로 현재 역할을 가지고 있습니다. 기간이 끝난 뒤 역할을 바꾸거나, 이 보상을 삭제하고 새로 추가하세요.',
+  'shop.invalid.image_url': '이미지는 {max}자 이하의 https:// 주소여야 합니다.',
 
   'shop.input.empty': '비어 있습니다.',
   'shop.input.too_long': '200자를 넘습니다.',

@@ -56,6 +56,14 @@ tr.hidden-member td{color:var(--muted)}
 .legend{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;padding:0;margin:.5rem 0 0;font-size:.9rem}
 .swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:.2rem;margin-right:.35rem;vertical-align:middle}
 span.swatch.series-1{background:var(--accent)}span.swatch.series-2{background:#d9822b}span.swatch.series-3{background:#2a9d8f}span.swatch.series-4{background:var(--bad)}
+/* admin dashboard */
+ul.admin-home{list-style:none;padding:0}.admin-home h2{margin-top:0}
+.admin-form{border:1px solid var(--line);border-radius:.6rem;padding:.5rem 1rem 1rem;margin:0 0 1rem}.admin-form legend{font-weight:700;padding:0 .3rem}
+.field{margin:0 0 .6rem}.field input:not([type=hidden]),.field select,.field textarea{width:100%;max-width:32rem}
+code.option{font-weight:400;font-size:.8rem;color:var(--muted)}
+td.actions{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
+tr.stale{background:var(--card)}.stale-flag{color:var(--bad)}
+code.member-input{white-space:pre-wrap;word-break:break-all}
 `;
 
 const JS = `

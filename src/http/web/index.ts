@@ -23,6 +23,8 @@ import type { LedgerExplorer } from '../../moderation/ledger-explorer.ts';
 import type { SettingsService } from '../../settings/settings.ts';
 import type { RedeemOutcome, RedeemRequest, RedemptionService } from '../../shop/redemptions.ts';
 import type { RewardService } from '../../shop/rewards.ts';
+import type { AwardService } from '../../moderation/awards.ts';
+import type { TierService } from '../../tiers/tiers.ts';
 import { SCRIPT, STYLESHEET } from './assets.ts';
 import { botTextFor, sparksErrorText, sparksStatus } from './bot-text.ts';
 import type { WebCampaignControl } from './campaign-control.ts';
@@ -34,6 +36,7 @@ import { pickLocale, webTranslator, type WebKey } from './i18n/index.ts';
 import { page, type PageContext } from './layout.ts';
 import { OAuthClient, OAuthError } from './oauth.ts';
 import { registerAdminData } from './pages/admin-data.ts';
+import { registerAdmin } from './pages/admin.ts';
 import { registerLeaderboard } from './pages/leaderboard.ts';
 import { registerShop } from './pages/shop.ts';
 import { registerMe } from './pages/me.ts';
@@ -61,10 +64,12 @@ export interface WebDeps {
   apiBase: string;
   members: MembersService;
   settings: SettingsService;
-  directory: WebDirectory;
-  ledger: Ledger;
   rewards: RewardService;
   redemptions: RedemptionService;
+  awards: AwardService;
+  tiers: TierService;
+  directory: WebDirectory;
+  ledger: Ledger;
   /**
    * The bot's one redemption flow (`redeemReward` in src/discord/shop.ts, bound to the
    * running client and shop plugin): reserve, grant the role in Discord, post or refund.
@@ -306,6 +311,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   registerShop(site);
   registerMe(site);
   registerAdminData(site);
+  registerAdmin(site);
 }
 
 /**

@@ -1,7 +1,15 @@
-import { ChannelType, EmbedBuilder, PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
+import { ChannelType, EmbedBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { SparksError, isSparksError } from '../../../core/errors.ts';
+import {
+  optionPatch,
+  resetPatch,
+  SETTING_OPTIONS,
+  type SettingOption,
+  type SettingValue,
+} from '../../../settings/options.ts';
 import type { GuildSettings, SettingsPatch } from '../../../settings/settings.ts';
 import { formatNumber, type Locale, type Translate } from '../../i18n/index.ts';
+import { missingLogPermission } from '../../log-channel.ts';
 import { syncRanked } from '../../ranking.ts';
 import { respond } from '../../reply.ts';
 import type { Subcommand } from '../../types.ts';
@@ -21,128 +29,63 @@ export const SETTING_NAMES = [
   'referral_trade_pct',
   'referral_first_sub_pct',
   'platform_daily_cap',
-] as const;
+] as const satisfies readonly SettingOption[];
 export type SettingName = (typeof SETTING_NAMES)[number];
+type IntegerOption = {
+  [K in SettingOption]: (typeof SETTING_OPTIONS)[K]['type'] extends 'integer' ? K : never;
+}[SettingOption];
 
-/** What the bot must be allowed to do in the log channel, with Discord's names for it. */
-const LOG_PERMISSIONS: [bigint, string][] = [
-  [PermissionFlagsBits.ViewChannel, 'View Channel'],
-  [PermissionFlagsBits.SendMessages, 'Send Messages'],
-  [PermissionFlagsBits.EmbedLinks, 'Embed Links'],
-];
-
-/** Each option: how it is read and which settings field it sets (null/undefined = its default). */
-const READERS: Record<SettingName, (i: ChatInputCommandInteraction) => SettingsPatch | null> = {
-  log_channel: (i) => opt(i.options.getChannel('log_channel')?.id, (v) => ({ logChannelId: v })),
-  moderator_role: (i) => opt(i.options.getRole('moderator_role')?.id, (v) => ({ moderatorRoleId: v })),
-  daily_award_limit: (i) =>
-    opt(i.options.getInteger('daily_award_limit'), (v) => ({ dailyAwardLimit: v === 0 ? null : v })),
-  leaderboard_exclude_role: (i) =>
-    opt(i.options.getRole('leaderboard_exclude_role')?.id, (v) => ({ leaderboardExcludeRoleId: v })),
-  images: (i) => opt(i.options.getBoolean('images'), (v) => ({ imagesEnabled: v })),
-  web_leaderboard: (i) => opt(i.options.getBoolean('web_leaderboard'), (v) => ({ webLeaderboard: v })),
-  manual_stale_hours: (i) =>
-    opt(i.options.getInteger('manual_stale_hours'), (v) => ({ manualStaleHours: v })),
-  trade_sparks_per_100_usd: (i) =>
-    opt(i.options.getInteger('trade_sparks_per_100_usd'), (v) => ({ tradeSparksPer100Usd: v })),
-  subscription_sparks: (i) =>
-    opt(i.options.getInteger('subscription_sparks'), (v) => ({ subscriptionSparks: v })),
-  first_subscription_bonus: (i) =>
-    opt(i.options.getInteger('first_subscription_bonus'), (v) => ({ firstSubscriptionBonus: v })),
-  referral_trade_pct: (i) =>
-    opt(i.options.getInteger('referral_trade_pct'), (v) => ({ referralTradeSharePct: v })),
-  referral_first_sub_pct: (i) =>
-    opt(i.options.getInteger('referral_first_sub_pct'), (v) => ({ referralFirstSubPct: v })),
-  platform_daily_cap: (i) =>
-    opt(i.options.getInteger('platform_daily_cap'), (v) => ({ platformDailyCap: v === 0 ? null : v })),
+/** Each option's value as the interaction carries it (null: not given). */
+const READERS: Record<SettingName, (i: ChatInputCommandInteraction) => SettingValue | null | undefined> = {
+  log_channel: (i) => i.options.getChannel('log_channel')?.id,
+  moderator_role: (i) => i.options.getRole('moderator_role')?.id,
+  daily_award_limit: (i) => i.options.getInteger('daily_award_limit'),
+  leaderboard_exclude_role: (i) => i.options.getRole('leaderboard_exclude_role')?.id,
+  images: (i) => i.options.getBoolean('images'),
+  web_leaderboard: (i) => i.options.getBoolean('web_leaderboard'),
+  manual_stale_hours: (i) => i.options.getInteger('manual_stale_hours'),
+  trade_sparks_per_100_usd: (i) => i.options.getInteger('trade_sparks_per_100_usd'),
+  subscription_sparks: (i) => i.options.getInteger('subscription_sparks'),
+  first_subscription_bonus: (i) => i.options.getInteger('first_subscription_bonus'),
+  referral_trade_pct: (i) => i.options.getInteger('referral_trade_pct'),
+  referral_first_sub_pct: (i) => i.options.getInteger('referral_first_sub_pct'),
+  platform_daily_cap: (i) => i.options.getInteger('platform_daily_cap'),
 };
 
-const RESETS: Record<SettingName, SettingsPatch> = {
-  log_channel: { logChannelId: null },
-  moderator_role: { moderatorRoleId: null },
-  daily_award_limit: { dailyAwardLimit: null },
-  leaderboard_exclude_role: { leaderboardExcludeRoleId: null },
-  images: { imagesEnabled: true },
-  web_leaderboard: { webLeaderboard: true },
-  manual_stale_hours: { manualStaleHours: null },
-  trade_sparks_per_100_usd: { tradeSparksPer100Usd: null },
-  subscription_sparks: { subscriptionSparks: null },
-  first_subscription_bonus: { firstSubscriptionBonus: null },
-  referral_trade_pct: { referralTradeSharePct: null },
-  referral_first_sub_pct: { referralFirstSubPct: null },
-  platform_daily_cap: { platformDailyCap: null },
-};
-
-function opt<T>(value: T | null | undefined, patch: (v: T) => SettingsPatch): SettingsPatch | null {
-  return value === null || value === undefined ? null : patch(value);
-}
-
-const int = (name: SettingName, text: { en: string; ko: string }, min: number, max: number) => ({
+const int = (name: SettingName & IntegerOption, text: { en: string; ko: string }) => ({
   name,
   text,
-  min,
-  max,
+  min: SETTING_OPTIONS[name].min,
+  max: SETTING_OPTIONS[name].max,
 });
 
 const INTEGER_OPTIONS = [
-  int(
-    'daily_award_limit',
-    {
-      en: 'Sparks a moderator may award per day (0 = no limit)',
-      ko: '모더레이터별 하루 지급 한도 (0 = 제한 없음)',
-    },
-    0,
-    1_000_000_000,
-  ),
-  int(
-    'manual_stale_hours',
-    {
-      en: 'Flag manual rewards pending longer than this (hours)',
-      ko: '이 시간(시간)보다 오래 대기한 수동 보상 알림',
-    },
-    1,
-    8760,
-  ),
-  int(
-    'trade_sparks_per_100_usd',
-    { en: 'Sparks per 100 USD of trade volume', ko: '거래량 100 USD당 Sparks' },
-    0,
-    1_000_000,
-  ),
-  int('subscription_sparks', { en: 'Sparks per subscription', ko: '구독당 Sparks' }, 0, 1_000_000_000),
-  int(
-    'first_subscription_bonus',
-    { en: 'Extra Sparks on a first subscription', ko: '첫 구독 추가 Sparks' },
-    0,
-    1_000_000_000,
-  ),
-  int(
-    'referral_trade_pct',
-    {
-      en: '% of an invitee’s trade Sparks for the referrer',
-      ko: '추천인이 받는 피추천인 거래 Sparks 비율(%)',
-    },
-    0,
-    100,
-  ),
-  int(
-    'referral_first_sub_pct',
-    {
-      en: '% of an invitee’s first-subscription Sparks for the referrer',
-      ko: '추천인이 받는 피추천인 첫 구독 Sparks 비율(%)',
-    },
-    0,
-    100,
-  ),
-  int(
-    'platform_daily_cap',
-    {
-      en: 'Platform Sparks per member per day (0 = no cap)',
-      ko: '멤버별 하루 플랫폼 Sparks 한도 (0 = 제한 없음)',
-    },
-    0,
-    1_000_000_000,
-  ),
+  int('daily_award_limit', {
+    en: 'Sparks a moderator may award per day (0 = no limit)',
+    ko: '모더레이터별 하루 지급 한도 (0 = 제한 없음)',
+  }),
+  int('manual_stale_hours', {
+    en: 'Flag manual rewards pending longer than this (hours)',
+    ko: '이 시간(시간)보다 오래 대기한 수동 보상 알림',
+  }),
+  int('trade_sparks_per_100_usd', {
+    en: 'Sparks per 100 USD of trade volume',
+    ko: '거래량 100 USD당 Sparks',
+  }),
+  int('subscription_sparks', { en: 'Sparks per subscription', ko: '구독당 Sparks' }),
+  int('first_subscription_bonus', { en: 'Extra Sparks on a first subscription', ko: '첫 구독 추가 Sparks' }),
+  int('referral_trade_pct', {
+    en: '% of an invitee’s trade Sparks for the referrer',
+    ko: '추천인이 받는 피추천인 거래 Sparks 비율(%)',
+  }),
+  int('referral_first_sub_pct', {
+    en: '% of an invitee’s first-subscription Sparks for the referrer',
+    ko: '추천인이 받는 피추천인 첫 구독 Sparks 비율(%)',
+  }),
+  int('platform_daily_cap', {
+    en: 'Platform Sparks per member per day (0 = no cap)',
+    ko: '멤버별 하루 플랫폼 Sparks 한도 (0 = 제한 없음)',
+  }),
 ];
 
 /**
@@ -193,7 +136,7 @@ export const config: Subcommand = {
   },
   async execute({ interaction, services, guildId, userId, t, locale, log }) {
     const reset = interaction.options.getString('reset') as SettingName | null;
-    const given = SETTING_NAMES.filter((n) => READERS[n](interaction) !== null);
+    const given = SETTING_NAMES.filter((n) => (READERS[n](interaction) ?? null) !== null);
     if (reset !== null && !SETTING_NAMES.includes(reset))
       throw new SparksError('SPARKS.INVALID_INPUT', { field: 'reset' });
     if (reset !== null && given.includes(reset)) {
@@ -209,37 +152,18 @@ export const config: Subcommand = {
     }
     const logChannel = interaction.options.getChannel('log_channel');
     if (logChannel) await checkLogChannel(interaction, logChannel.id);
-    const moderatorRole = interaction.options.getRole('moderator_role');
-    if (moderatorRole && moderatorRole.id === guildId)
-      throw new SparksError(
-        'SPARKS.INVALID_INPUT',
-        { field: 'moderator_role' },
-        '@everyone cannot be the moderator role',
-      );
     const patch: SettingsPatch = {};
-    for (const n of given) Object.assign(patch, READERS[n](interaction));
-    if (reset) Object.assign(patch, RESETS[reset]);
+    for (const n of given) Object.assign(patch, optionPatch(n, READERS[n](interaction)!, guildId));
+    if (reset) Object.assign(patch, resetPatch(reset));
     let updated: GuildSettings;
     try {
-      updated = services.settings.update(guildId, patch);
+      updated = services.settings.update(guildId, patch, userId);
     } catch (e) {
       // The settings service names the field and its bounds; say them plainly.
       if (isSparksError(e, 'SPARKS.INVALID_INPUT') && typeof e.params.min === 'number')
         throw new SparksError('SPARKS.OUT_OF_RANGE', e.params, e.message);
       throw e;
     }
-    services.audit.record({
-      guildId,
-      kind: 'config',
-      actorId: userId,
-      fields: {
-        settings: [
-          ...given.map((n) => `${n} → ${describeValue(n, updated, t, locale)}`),
-          ...(reset ? [`${reset} → ${describeValue(reset, updated, t, locale)}`] : []),
-        ].join('\n'),
-      },
-      at: services.clock(),
-    });
     await respond(interaction, {
       content: reset && given.length === 0 ? t('config.reset', { setting: reset }) : t('config.updated'),
       embeds: [settingsEmbed(t, locale, updated)],
@@ -262,11 +186,9 @@ async function checkLogChannel(interaction: ChatInputCommandInteraction, channel
   const guild = interaction.guild ?? (await interaction.client.guilds.fetch(interaction.guildId!));
   const channel = guild.channels.cache.get(channelId) ?? (await guild.channels.fetch(channelId));
   const me = guild.members.me ?? (await guild.members.fetchMe());
-  const permissions = channel ? channel.permissionsFor(me) : null;
-  for (const [flag, name] of LOG_PERMISSIONS) {
-    if (!permissions?.has(flag))
-      throw new SparksError('SPARKS.MISSING_PERMISSION', { permission: name, channel: `<#${channelId}>` });
-  }
+  const missing = missingLogPermission(channel ? channel.permissionsFor(me) : null);
+  if (missing)
+    throw new SparksError('SPARKS.MISSING_PERMISSION', { permission: missing, channel: `<#${channelId}>` });
 }
 
 function describeValue(name: SettingName, s: GuildSettings, t: Translate, locale: Locale): string {

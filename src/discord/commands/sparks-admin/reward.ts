@@ -8,9 +8,9 @@ import {
 } from 'discord.js';
 import { MAX_AMOUNT, MIN_AMOUNT } from '../../../ledger/amount.ts';
 import { SparksError } from '../../../core/errors.ts';
-import { parseDuration } from '../../../shop/duration.ts';
 import { isInputKind, type InputKind } from '../../../shop/input.ts';
 import {
+  durationFromText,
   MAX_DESCRIPTION_LENGTH,
   MAX_INPUT_LABEL_LENGTH,
   MAX_NAME_LENGTH,
@@ -332,10 +332,11 @@ async function checkRole(ctx: Ctx<ChatInputCommandInteraction>, roleId: string):
 function durationOption(interaction: ChatInputCommandInteraction, t: Translate): number | null {
   const text = interaction.options.getString('duration');
   if (text === null) return null;
-  const seconds = parseDuration(text);
-  if (seconds === null)
-    throw new SparksError('SPARKS.REWARD_INVALID', { reason: t('shop.invalid.duration_range') });
-  return seconds;
+  try {
+    return durationFromText(text);
+  } catch (e) {
+    throw localizeShopError(e, t);
+  }
 }
 
 function inputKindOption(interaction: ChatInputCommandInteraction): InputKind | null {

@@ -3,12 +3,10 @@ import { isSparksError, SparksError } from '../../../core/errors.ts';
 import type { Translate } from '../../i18n/index.ts';
 import { checkGrantable, type RoleFailure } from '../../roles.ts';
 import { respond } from '../../reply.ts';
+import { MAX_TIER_THRESHOLD } from '../../../tiers/tiers.ts';
 import type { Subcommand } from '../../types.ts';
 import { describe } from '../build.ts';
 import { SPARKS_COLOR } from '../sparks/balance.ts';
-
-/** The largest threshold the command offers (the ledger itself allows up to 2^53−1). */
-export const MAX_TIER_THRESHOLD = 1_000_000_000_000;
 
 /**
  * `/sparks-admin tier set role lifetime`: members whose lifetime earned reaches `lifetime`
@@ -45,16 +43,11 @@ export const tierSet: Subcommand = {
     if (!check.ok) throw unsafeRole(t, check);
     const settings = services.settings.get(guildId);
     const result = localized(t, () =>
-      services.tiers.set(guildId, role.id, threshold, { moderatorRoleId: settings.moderatorRoleId }),
+      services.tiers.set(guildId, role.id, threshold, {
+        moderatorRoleId: settings.moderatorRoleId,
+        actorId: userId,
+      }),
     );
-    services.audit.record({
-      guildId,
-      kind: 'config',
-      actorId: userId,
-      reason: 'tier set',
-      fields: { Tier: `<@&${role.id}>`, 'Lifetime Sparks': String(threshold) },
-      at: services.clock(),
-    });
     const mention = `<@&${role.id}>`;
     const lines =
       result.previous === null
@@ -84,15 +77,7 @@ export const tierRemove: Subcommand = {
     ),
   async execute({ interaction, services, guildId, userId, t }) {
     const role = interaction.options.getRole('role', true);
-    const tier = services.tiers.remove(guildId, role.id);
-    services.audit.record({
-      guildId,
-      kind: 'config',
-      actorId: userId,
-      reason: 'tier remove',
-      fields: { Tier: `<@&${role.id}>` },
-      at: services.clock(),
-    });
+    const tier = services.tiers.remove(guildId, role.id, userId);
     await respond(interaction, {
       content: t('tier.removed', { role: `<@&${role.id}>`, threshold: tier.threshold }),
       ephemeral: true,
