@@ -1,3 +1,4 @@
+import { formatNumber } from '../../../discord/i18n/index.ts';
 import type { MembersService } from '../../../members/members.ts';
 import type { WebDirectory, WebGuild } from '../directory.ts';
 import { html, type Html } from '../html.ts';
@@ -83,8 +84,9 @@ export async function leaderboardPage(
     ${pager}`;
 }
 
+/** One shared formatter per locale: building an Intl.NumberFormat per row was most of the page's time. */
 function formatScore(ctx: PageContext, n: number): string {
-  return new Intl.NumberFormat(ctx.locale === 'ko' ? 'ko-KR' : 'en-US').format(n);
+  return formatNumber(ctx.locale, n);
 }
 
 export function registerLeaderboard({ app, deps, guards }: Site): void {
