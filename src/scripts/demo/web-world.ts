@@ -68,7 +68,6 @@ export async function startDemoWeb(options: { port?: number } = {}): Promise<Dem
     env: {
       DISCORD_CLIENT_SECRET: randomBytes(24).toString('base64url'),
       SESSION_SECRET: randomBytes(32).toString('base64url'),
-      LOG_LEVEL: 'info',
     },
   });
   try {
