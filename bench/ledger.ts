@@ -9,7 +9,17 @@ import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { MIGRATIONS_FOLDER, openDatabase, type Db } from '../src/db/open.ts';
 import { Ledger, type AccountRow } from '../src/ledger/ledger.ts';
 import { DAY_MS } from '../src/core/clock.ts';
-import { latencies, median, opsPerSecond, percentile, ratioRow, rng, summary, type Row } from './lib.ts';
+import {
+  latencies,
+  median,
+  opsPerSecond,
+  p99Row,
+  percentile,
+  ratioRow,
+  rng,
+  summary,
+  type Row,
+} from './lib.ts';
 
 export const G = '900000000000000001';
 
@@ -269,21 +279,15 @@ export function readsAtScale(
   const raw = median(rawP99);
   return {
     top10Ms: percentile(lat[1]!.flat(), 50),
-    rows: queries.map(([figure, , target], q) => {
-      const p99s = lat[q]!.map((l) => percentile(l, 99));
-      const value = median(p99s);
-      return {
-        figure: `${figure} (p99)`,
-        median: value,
-        min: Math.min(...p99s),
-        max: Math.max(...p99s),
-        unit: 'ms',
-        baseline: raw,
-        ratio: raw / value,
-        target: `p99 ≤ ${target} ms`,
-        pass: value <= target,
-        note: `median (min–max) of the p99 of ${rounds} rounds of ${samples}; p50 ${percentile(lat[q]!.flat(), 50).toFixed(3)} ms; baseline: raw SQL top-10 p99`,
-      };
-    }),
+    rows: queries.map(([figure, , target], q) =>
+      p99Row(
+        `${figure} (p99)`,
+        lat[q]!,
+        raw,
+        target,
+        `p99 ≤ ${target} ms`,
+        `median (min–max) of the p99 of ${rounds} rounds of ${samples}; p50 ${percentile(lat[q]!.flat(), 50).toFixed(3)} ms; baseline: raw SQL top-10 p99`,
+      ),
+    ),
   };
 }

@@ -70,6 +70,34 @@ export function ratioRow(
   };
 }
 
+/**
+ * A latency row from rounds of samples: the median of the rounds' p99 (min–max across
+ * rounds), judged against `targetMs`, next to a baseline p99 measured in the same rounds.
+ */
+export function p99Row(
+  figure: string,
+  rounds: number[][],
+  baseline: number,
+  targetMs: number,
+  target: string,
+  note: string,
+): Row {
+  const p99s = rounds.map((l) => percentile(l, 99));
+  const value = median(p99s);
+  return {
+    figure,
+    median: value,
+    min: Math.min(...p99s),
+    max: Math.max(...p99s),
+    unit: 'ms',
+    baseline,
+    ratio: baseline / value,
+    target,
+    pass: value <= targetMs,
+    note,
+  };
+}
+
 /** Runs `fn` once over `ops` operations and returns operations per second. */
 export function opsPerSecond(ops: number, fn: () => void): number {
   const t0 = performance.now();

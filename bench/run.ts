@@ -13,6 +13,7 @@ import { e2e } from './e2e.ts';
 import { duplicates, readsAtScale, scaleDatabase, writePath } from './ledger.ts';
 import { printTable, type Row } from './lib.ts';
 import { peer } from './peer.ts';
+import { webAtScale } from './web.ts';
 
 const quick = process.argv.includes('--quick');
 const NOW = Date.UTC(2026, 10, 24, 12);
@@ -45,6 +46,10 @@ async function main(): Promise<void> {
   step('reads at scale');
   const reads = readsAtScale(file, NOW, quick ? 3 : 5, quick ? 300 : 2000);
   rows.push(...reads.rows);
+  step('web pages at scale (fastify inject)');
+  rows.push(
+    ...(await webAtScale({ file, now: NOW, quick, rounds: quick ? 3 : 5, samples: quick ? 200 : 500 })),
+  );
   step('raw grants on the scale database (the burst baseline)');
   const rawScale = rawAtScale(file, 2, burst);
   rows.push(...(await e2e({ quick, scaleFile: file, members, burst, rawGrantsPerSecond: rawScale }, step)));

@@ -6,7 +6,7 @@
  * pages render as Korean in screenshots. Every browser runs on loopback only and closes
  * with its test file.
  */
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,17 +28,36 @@ const QUIET = [
   '--disable-gpu',
 ];
 
+const FONTS = join(tmpdir(), 'fonts');
+/**
+ * The browser's fontconfig: the system's fonts and the folder the Korean font goes to.
+ * @sparticuz/chromium points fontconfig at that folder only on Amazon Linux; elsewhere
+ * Chromium read the system's configuration alone and drew Korean as empty boxes.
+ */
+const FONTCONFIG_FILE = join(tmpdir(), 'sparks-fonts.conf');
+
 /** Unpacks Chromium (once per machine) and installs the Korean font; returns the executable. */
 export async function chromiumExecutable(): Promise<string> {
   const exe = await chromium.executablePath();
-  const fonts = join(tmpdir(), 'fonts');
-  const target = join(fonts, 'NotoSansKR-Regular.ttf');
+  const target = join(FONTS, 'NotoSansKR-Regular.ttf');
   if (!existsSync(target)) {
-    mkdirSync(fonts, { recursive: true });
+    mkdirSync(FONTS, { recursive: true });
     const require = createRequire(import.meta.url);
     const ttf = require.resolve('@expo-google-fonts/noto-sans-kr/400Regular/NotoSansKR_400Regular.ttf');
     copyFileSync(ttf, target);
   }
+  if (!existsSync(FONTCONFIG_FILE))
+    writeFileSync(
+      FONTCONFIG_FILE,
+      `<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <dir>${FONTS}</dir>
+  <cachedir>${join(tmpdir(), 'sparks-fonts-cache')}</cachedir>
+</fontconfig>
+`,
+    );
   return exe;
 }
 
@@ -48,6 +67,7 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath,
     headless: true,
     args: [...chromium.args.filter((a) => !DROPPED.has(a)), ...QUIET],
+    env: { ...process.env, FONTCONFIG_FILE },
   });
 }
 

@@ -4,7 +4,6 @@
  * `logIn` acts as a person does: clicks "Log in with Discord", then the fake user on the
  * fake's authorize page. `accessibility` runs axe-core on the page as it stands.
  */
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { startWorld, type BotWorld, type StartOptions } from './bot.ts';
 import { freePort } from './browser.ts';
@@ -17,8 +16,12 @@ export interface WebWorld extends BotWorld {
   url: string;
 }
 
-export async function startWebWorld(options: StartOptions = {}): Promise<WebWorld> {
-  const port = await freePort();
+/**
+ * `port` (default: a free one) and the env's DISCORD_CLIENT_SECRET / SESSION_SECRET (default:
+ * the fixed test secrets) let the demo serve a known port with secrets of its own.
+ */
+export async function startWebWorld(options: StartOptions & { port?: number } = {}): Promise<WebWorld> {
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const world = await startWorld({
     ...options,
@@ -33,7 +36,7 @@ export async function startWebWorld(options: StartOptions = {}): Promise<WebWorl
   });
   world.fake.oauth2.register({
     clientId: world.fake.applicationId,
-    clientSecret: WEB_CLIENT_SECRET,
+    clientSecret: options.env?.DISCORD_CLIENT_SECRET ?? WEB_CLIENT_SECRET,
     redirectUris: [`${url}/auth/callback`],
   });
   return Object.assign(world, { url });
@@ -51,6 +54,8 @@ export async function logIn(page: Page, displayName: string): Promise<void> {
 
 /** axe-core's serious and critical violations on the page (an accessible page has none). */
 export async function accessibility(page: Page): Promise<string[]> {
+  // Loaded on first use: the demo world (npm run demo:web) starts without axe.
+  const { default: AxeBuilder } = await import('@axe-core/playwright');
   const result = await new AxeBuilder({ page }).analyze();
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')

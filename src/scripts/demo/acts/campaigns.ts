@@ -39,7 +39,8 @@ export async function campaigns(t: Transcript): Promise<void> {
   for (const message of fake.channelMessages(world.logChannelId).slice(logBefore)) t.message(message);
 }
 
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+/** Resolves once `condition` holds (polled every 20 ms); throws after `timeoutMs`. */
+export async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('demo: timed out waiting for the bot');

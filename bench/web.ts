@@ -1,0 +1,263 @@
+/**
+ * Web figures at scale: the bot's HTTP server with the web on (createHttpServer, as the
+ * composition root builds it) over a copy of the scale database, requests sent through
+ * fastify's `inject` (routing, hooks, guards, rendering, headers — no socket). The Discord
+ * directory is a stub that answers at once: what is measured is the server's own work,
+ * each page next to the service read behind it (the baseline), timed in the same rounds.
+ */
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { Signer } from '@fastify/cookie';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../src/config.ts';
+import { openDatabase } from '../src/db/open.ts';
+import { createHttpServer } from '../src/http/server.ts';
+import type { WebDirectory } from '../src/http/web/directory.ts';
+import type { WebDeps } from '../src/http/web/index.ts';
+import { WEB_LEADERBOARD_PAGE_SIZE } from '../src/http/web/pages/leaderboard.ts';
+import { encodeSession, SESSION_COOKIE, SESSION_TTL_MS } from '../src/http/web/session.ts';
+import { createLogger } from '../src/log.ts';
+import { createServices } from '../src/services.ts';
+import { G, memberId } from './ledger.ts';
+import { median, p99Row, percentile, rng, type Row } from './lib.ts';
+
+const SESSION_SECRET = 'bench-session-secret-that-is-long-enough-0123456789';
+const TARGET_MS = 50;
+const TARGET_KB = 150;
+
+/** The bot's view of the bench guild, answered from memory: every member is there, no roles. */
+function stubDirectory(): WebDirectory {
+  const avatar = (userId: string) => `https://cdn.discordapp.com/avatars/${userId}/a1b2c3d4e5f6.png?size=64`;
+  return {
+    guild: (guildId) =>
+      Promise.resolve(guildId === G ? { id: G, name: 'Sparks bench', iconUrl: null } : null),
+    member: (_guildId, userId) =>
+      Promise.resolve({
+        userId,
+        displayName: `Member ${userId.slice(-6)}`,
+        avatarUrl: avatar(userId),
+        roleIds: [],
+        managesGuild: false,
+      }),
+    names: (_guildId, userIds) =>
+      Promise.resolve(
+        new Map(userIds.map((id) => [id, { displayName: `Member ${id.slice(-6)}`, avatarUrl: avatar(id) }])),
+      ),
+  };
+}
+
+interface Probe {
+  figure: string;
+  /** The page, for this visitor. */
+  url: (userId: string) => string;
+  /** The service read the page is built on, for the same visitor. */
+  raw: (userId: string) => unknown;
+}
+
+/** Wall time of each `inject` of a GET, in ms; throws unless every answer is a 200. */
+async function timePage(
+  app: FastifyInstance,
+  n: number,
+  visit: (i: number) => { url: string; cookie: string },
+): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const { url, cookie } = visit(i);
+    const t0 = performance.now();
+    const res = await app.inject({ method: 'GET', url, headers: { cookie } });
+    out.push(performance.now() - t0);
+    if (res.statusCode !== 200) throw new Error(`bench web: GET ${url} answered ${res.statusCode}`);
+  }
+  return out;
+}
+
+/** Size of a response as sent: status line, headers and body (no compression). */
+function wireBytes(res: {
+  statusCode: number;
+  headers: Record<string, unknown>;
+  rawPayload: Buffer;
+}): number {
+  let head = `HTTP/1.1 ${res.statusCode} OK\r\n`;
+  for (const [name, value] of Object.entries(res.headers))
+    for (const v of Array.isArray(value) ? value : [value]) head += `${name}: ${String(v)}\r\n`;
+  return Buffer.byteLength(`${head}\r\n`) + res.rawPayload.length;
+}
+
+export async function webAtScale(o: {
+  file: string;
+  now: number;
+  quick: boolean;
+  rounds: number;
+  samples: number;
+}): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'sparks-web-bench-'));
+  const dbFile = join(dir, 'sparks.db');
+  copyFileSync(o.file, dbFile);
+  const config = loadConfig({ DATABASE_PATH: dbFile, LOG_LEVEL: 'silent' });
+  const db = openDatabase(dbFile);
+  const logger = createLogger({ level: 'silent', secrets: [SESSION_SECRET] });
+  const clock = () => o.now;
+  const services = createServices({ config, db, clock, logger });
+  // Every dependency a page module may take under its service's name, from the same services.
+  const web: WebDeps = {
+    ...services,
+    web: {
+      publicUrl: 'http://127.0.0.1:8080',
+      clientSecret: 'bench-client-secret',
+      sessionSecret: SESSION_SECRET,
+      secureCookies: false,
+    },
+    clientId: '900000000000000009',
+    apiBase: 'http://127.0.0.1:9/api',
+    directory: stubDirectory(),
+  };
+  const app = createHttpServer({
+    ...services,
+    config: { webhookSecrets: [], defaultGuildId: undefined, platformApiToken: undefined },
+    web,
+  });
+  try {
+    await app.ready();
+    const signer = new Signer(SESSION_SECRET);
+    const cookieOf = (userId: string) =>
+      `${SESSION_COOKIE}=${signer.sign(
+        encodeSession({
+          userId,
+          name: `Member ${userId.slice(-6)}`,
+          avatar: null,
+          guildIds: [G],
+          expiresAt: o.now + SESSION_TTL_MS,
+        }),
+      )}`;
+    const { members } = services;
+    const ranked = members.leaderboard(G, 'all', 1, null, WEB_LEADERBOARD_PAGE_SIZE).pages;
+    const deep = Math.max(1, Math.floor(ranked / 2));
+    const accounts = (
+      db.sqlite.prepare(`SELECT COUNT(*) AS n FROM accounts WHERE type = 'member'`).get() as { n: number }
+    ).n;
+    const board = `/g/${G}/leaderboard`;
+    const probes: Probe[] = [
+      {
+        figure: 'web leaderboard page, all-time page 1',
+        url: () => `${board}?period=all`,
+        raw: (u) => members.leaderboard(G, 'all', 1, u, WEB_LEADERBOARD_PAGE_SIZE),
+      },
+      {
+        figure: 'web leaderboard page, week page 1',
+        url: () => `${board}?period=week`,
+        raw: (u) => members.leaderboard(G, 'week', 1, u, WEB_LEADERBOARD_PAGE_SIZE),
+      },
+      {
+        figure: `web leaderboard page, all-time page ${deep.toLocaleString('en-US')} of ${ranked.toLocaleString('en-US')}`,
+        url: () => `${board}?period=all&page=${deep}`,
+        raw: (u) => members.leaderboard(G, 'all', deep, u, WEB_LEADERBOARD_PAGE_SIZE),
+      },
+    ];
+    // The member page (/g/:id/me) is measured once this build serves it.
+    const someone = memberId(1);
+    const me = await app.inject({ method: 'GET', url: `/g/${G}/me`, headers: { cookie: cookieOf(someone) } });
+    const meServed = me.statusCode === 200;
+    if (meServed)
+      probes.push({
+        figure: 'web member page (/g/:id/me)',
+        url: () => `/g/${G}/me`,
+        raw: (u) => (members.profile(G, u), members.history(G, u)),
+      });
+
+    const random = rng(23);
+    const pick = () => memberId(Math.floor(random() * accounts));
+    const pageLat = probes.map(() => [] as number[][]);
+    const rawLat = probes.map(() => [] as number[][]);
+    for (let r = 0; r < o.rounds; r++) {
+      for (const [q, probe] of probes.entries()) {
+        const users = Array.from({ length: o.samples }, pick);
+        const visit = (i: number) => ({ url: probe.url(users[i]!), cookie: cookieOf(users[i]!) });
+        // Warm the JIT and the page cache on this query before timing it.
+        await timePage(app, 50, (i) => visit(i % users.length));
+        for (let i = 0; i < 50; i++) probe.raw(users[i % users.length]!);
+        const raw: number[] = [];
+        for (const u of users) {
+          const t0 = performance.now();
+          probe.raw(u);
+          raw.push(performance.now() - t0);
+        }
+        rawLat[q]!.push(raw);
+        pageLat[q]!.push(await timePage(app, o.samples, visit));
+      }
+    }
+    const scale = `${accounts.toLocaleString('en-US')} members`;
+    const judged = o.quick
+      ? `judged at quick scale (${scale}, not the 100,000 of the full run)`
+      : `at full scale (${scale})`;
+    const rows: Row[] = probes.map((probe, q) =>
+      p99Row(
+        `${probe.figure}: server time (p99)`,
+        pageLat[q]!,
+        median(rawLat[q]!.map((l) => percentile(l, 99))),
+        TARGET_MS,
+        `≤ ${TARGET_MS} ms p99`,
+        `fastify inject, logged-in member (own rank shown), stub directory; median (min–max) of the p99 of ${o.rounds} rounds of ${o.samples}; p50 ${percentile(pageLat[q]!.flat(), 50).toFixed(2)} ms; baseline: the service read alone (p99; p50 ${percentile(rawLat[q]!.flat(), 50).toFixed(2)} ms); ${judged}`,
+      ),
+    );
+    if (!meServed)
+      rows.push({
+        figure: 'web member page (/g/:id/me): server time (p99)',
+        median: Number.NaN,
+        min: Number.NaN,
+        max: Number.NaN,
+        unit: 'ms',
+        baseline: null,
+        ratio: null,
+        target: `≤ ${TARGET_MS} ms p99`,
+        pass: null,
+        note: `not measured: this build answers GET /g/:id/me with ${me.statusCode} (the page is not served yet)`,
+      });
+    rows.push(await firstVisit(app, board));
+    return rows;
+  } finally {
+    await app.close();
+    services.memory.stop();
+    await services.cards.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * An anonymous first visit to the leaderboard: the page and every same-site stylesheet,
+ * script and image it references, as sent (uncompressed: the server does not compress).
+ */
+async function firstVisit(app: FastifyInstance, board: string): Promise<Row> {
+  const page = await app.inject({ method: 'GET', url: `${board}?period=all` });
+  if (page.statusCode !== 200) throw new Error(`bench web: the leaderboard answered ${page.statusCode}`);
+  const refs = [
+    ...page.body.matchAll(
+      /<(?:link[^>]*\brel="stylesheet"[^>]*\bhref|script[^>]*\bsrc|img[^>]*\bsrc)="(\/[^"]*)"/g,
+    ),
+  ].map((m) => m[1]!);
+  let bytes = wireBytes(page);
+  let gzip = gzipSync(page.rawPayload).length;
+  const parts = [`HTML ${(page.rawPayload.length / 1000).toFixed(1)}`];
+  for (const url of new Set(refs)) {
+    const res = await app.inject({ method: 'GET', url });
+    if (res.statusCode !== 200) throw new Error(`bench web: ${url} answered ${res.statusCode}`);
+    bytes += wireBytes(res);
+    gzip += gzipSync(res.rawPayload).length;
+    parts.push(`${url.split('.').at(-1)!.toUpperCase()} ${(res.rawPayload.length / 1000).toFixed(1)}`);
+  }
+  const kb = bytes / 1000;
+  return {
+    figure: 'first visit to the leaderboard: bytes transferred (uncompressed)',
+    median: kb,
+    min: kb,
+    max: kb,
+    unit: 'kB',
+    baseline: null,
+    ratio: null,
+    target: `< ${TARGET_KB} KB`,
+    pass: kb < TARGET_KB,
+    note: `HTML + the CSS and JS it references, headers included, anonymous, 25 rows; bodies ${parts.join(' + ')} kB (1 kB = 1,000 bytes); no compression on the server (@fastify/compress is not installed); gzip would make the bodies ${(gzip / 1000).toFixed(1)} kB`,
+  };
+}
