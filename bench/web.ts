@@ -19,6 +19,8 @@ import type { WebDeps } from '../src/http/web/index.ts';
 import { WEB_LEADERBOARD_PAGE_SIZE } from '../src/http/web/pages/leaderboard.ts';
 import { encodeSession, SESSION_COOKIE, SESSION_TTL_MS } from '../src/http/web/session.ts';
 import { createLogger } from '../src/log.ts';
+import { AdminAnalytics } from '../src/moderation/analytics.ts';
+import { LedgerExplorer } from '../src/moderation/ledger-explorer.ts';
 import { createServices } from '../src/services.ts';
 import { G, memberId } from './ledger.ts';
 import { median, p99Row, percentile, rng, type Row } from './lib.ts';
@@ -45,8 +47,16 @@ function stubDirectory(): WebDirectory {
       Promise.resolve(
         new Map(userIds.map((id) => [id, { displayName: `Member ${id.slice(-6)}`, avatarUrl: avatar(id) }])),
       ),
+    roleNames: () => Promise.resolve(new Map()),
+    roles: () => Promise.resolve([]),
+    channels: () => Promise.resolve([]),
+    notifyRedemption: () => Promise.resolve(false),
+    rerank: () => Promise.resolve(),
   };
 }
+
+/** The measured pages only read: an action reaching the bot here is a bench bug. */
+const notMeasured = (what: string) => () => Promise.reject(new Error(`${what} is not part of the web bench`));
 
 interface Probe {
   figure: string;
@@ -112,6 +122,10 @@ export async function webAtScale(o: {
     clientId: '900000000000000009',
     apiBase: 'http://127.0.0.1:9/api',
     directory: stubDirectory(),
+    redeem: notMeasured('redeem'),
+    campaignControl: { start: notMeasured('campaign start'), end: notMeasured('campaign end') },
+    explorer: new LedgerExplorer({ db }),
+    analytics: new AdminAnalytics({ db, clock }),
   };
   const app = createHttpServer({
     ...services,
