@@ -2,9 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../src/db/open.ts';
-import { Ledger } from '../../src/ledger/ledger.ts';
-import { MembersService } from '../../src/members/members.ts';
-import { TierService } from '../../src/tiers/tiers.ts';
+import { Ledger, MEMBER } from '../../src/ledger/ledger.ts';
 
 /** A fresh database with the real migrations applied; in memory unless `file` is asked for. */
 export function freshDb(options: { file?: boolean } = {}): Db & { dir?: string; cleanup: () => void } {
@@ -44,17 +42,15 @@ export function freshLedger(options: { file?: boolean } = {}) {
 }
 
 /**
- * Sets members' ranked flags the way the Discord side does (a member left, or took or lost
- * the excluded role): through the members service, which owns them.
+ * Sets members' ranked flags the way the Discord side ends up doing (a member left, or took
+ * or lost the excluded role): the ledger writes the flag, which the members service decides.
+ * Not through MembersService itself: the upgrade tests run this on databases of earlier
+ * releases, whose schema lacks tables the service's stores prepare statements for.
  */
 export function rankedFlags(ledger: Ledger): (guildId: string, userId: string, ranked: boolean) => void {
-  const members = new MembersService({
-    db: ledger.db,
-    ledger,
-    tiers: new TierService({ db: ledger.db, ledger, clock: ledger.clock }),
-  });
   return (guildId, userId, ranked) => {
-    members.setRanked(guildId, userId, ranked);
+    if ((ledger.reads.account(guildId, MEMBER(userId))?.ranked === 1) !== ranked)
+      ledger.setRanked(guildId, userId, ranked);
   };
 }
 
