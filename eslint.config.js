@@ -50,6 +50,26 @@ export default tseslint.config(
       ],
     },
   },
+  // The web reads the bot's words (src/discord/i18n, shop-text.ts), never code that loads
+  // discord.js at run time: loading it changes global fetch's errors for the whole process.
+  {
+    files: ['src/http/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['discord.js', '**/discord/*', '!**/discord/i18n', '!**/discord/shop-text.ts'],
+              allowTypeImports: true,
+              message:
+                'src/http may import only types from discord.js and src/discord (and the words in src/discord/i18n and shop-text.ts): reach the bot through a port in WebDeps, built in src/app.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['src/core/**/*.ts'],
     rules: {

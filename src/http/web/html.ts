@@ -48,3 +48,13 @@ export function raw(markup: string): Html {
 export function join(items: readonly Html[], separator = ''): Html {
   return new Html(items.map((i) => i.value).join(separator));
 }
+
+/**
+ * Non-ASCII characters the page markup itself uses, as escapes: esbuild keeps a tagged
+ * template's text as written, and one non-ASCII character in the bundle makes V8 hold the
+ * whole bot's source two bytes per character (tests/e2e/start.e2e.test.ts checks).
+ */
+export const SPARKLE = '\u2728';
+export const MIDDOT = '\u00b7';
+export const DASH = '\u2014';
+export const MEDAL = '\u{1f3c5}';

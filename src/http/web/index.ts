@@ -31,7 +31,7 @@ import type { WebCampaignControl } from './campaign-control.ts';
 import type { WebDirectory } from './directory.ts';
 import { WebError } from './errors.ts';
 import { Guards, SNOWFLAKE } from './guards.ts';
-import { html, type Html } from './html.ts';
+import { html, type Html, SPARKLE } from './html.ts';
 import { pickLocale, webTranslator, type WebKey } from './i18n/index.ts';
 import { page, type PageContext } from './layout.ts';
 import { OAuthClient, OAuthError } from './oauth.ts';
@@ -298,7 +298,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
       200,
       page(ctx, {
         title: t('home.title'),
-        body: html`<h1>✨ ${t('home.title')}</h1>
+        body: html`<h1>${SPARKLE} ${t('home.title')}</h1>
           <p class="muted">${t('home.lead')}</p>
           ${servers}`,
       }),

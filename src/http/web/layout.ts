@@ -1,4 +1,4 @@
-import { html, type Html } from './html.ts';
+import { html, type Html, MIDDOT, SPARKLE } from './html.ts';
 import type { Locale, WebTranslate } from './i18n/index.ts';
 import type { Session } from './session.ts';
 import { STYLESHEET_PATH, SCRIPT_PATH } from './assets.ts';
@@ -52,14 +52,14 @@ export function page(
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${o.title} · Sparks</title>
+        <title>${o.title} ${MIDDOT} Sparks</title>
         <link rel="stylesheet" href="${STYLESHEET_PATH}" />
         <script src="${SCRIPT_PATH}" defer></script>
       </head>
       <body>
         <a class="skip" href="#main">${t('site.skip')}</a>
         <header class="top">
-          <a class="brand" href="/">✨ ${t('site.name')}</a>
+          <a class="brand" href="/">${SPARKLE} ${t('site.name')}</a>
           ${
             g
               ? html`<nav aria-label="${g.name}">

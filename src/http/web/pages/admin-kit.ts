@@ -7,7 +7,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isSparksError, SparksError, type ErrorParams } from '../../../core/errors.ts';
 import { translate } from '../../../discord/i18n/index.ts';
-import { localizeShopError } from '../../../discord/shop.ts';
+import { localizeShopError } from '../../../discord/shop-text.ts';
 import type { WebRole } from '../directory.ts';
 import { WebError } from '../errors.ts';
 import type { MemberAccess } from '../guards.ts';

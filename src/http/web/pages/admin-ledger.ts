@@ -8,7 +8,7 @@ import {
   type LedgerSource,
 } from '../../../moderation/ledger-explorer.ts';
 import type { WebName } from '../directory.ts';
-import { html, type Html } from '../html.ts';
+import { html, type Html, MIDDOT } from '../html.ts';
 import type { PageContext } from '../layout.ts';
 import type { Site } from '../site.ts';
 import { badField, formatInt, sendAdminPage, utcMinute } from './admin-data.ts';
@@ -126,7 +126,7 @@ function ledgerBody(
     </div>
     <p>
       <button type="submit">${t('admin_ledger.apply')}</button>
-      <a href="${base}">${t('admin_ledger.clear')}</a> ·
+      <a href="${base}">${t('admin_ledger.clear')}</a> ${MIDDOT}
       <a href="${base}.csv${search(view.params)}" download>${t('admin_ledger.csv')}</a>
     </p>
   </form>`;

@@ -7,7 +7,7 @@
 import { SparksError } from '../../../core/errors.ts';
 import { HOUR_MS } from '../../../core/clock.ts';
 import { WebError } from '../errors.ts';
-import { html } from '../html.ts';
+import { DASH, html } from '../html.ts';
 import type { PageContext } from '../layout.ts';
 import { form, redirectDone, refusing, sendAdminPage, type AdminCall, type AdminRoute } from './admin-kit.ts';
 
@@ -39,7 +39,7 @@ async function queuePage(call: AdminCall): Promise<ReturnType<typeof sendAdminPa
       <td class="num">#${r.id}</td>
       <td>${who}</td>
       <td>${r.rewardName} <span class="muted">(${t('admin.sparks', { amount: r.cost })})</span></td>
-      <td>${r.input ? html`<code class="member-input">${r.input}</code>` : html`<span class="muted">—</span>`}</td>
+      <td>${r.input ? html`<code class="member-input">${r.input}</code>` : html`<span class="muted">${DASH}</span>`}</td>
       <td>
         <time datetime="${new Date(r.createdAt).toISOString()}">${ago(ctx, now - r.createdAt)}</time>
         ${stale ? html` <strong class="stale-flag">${t('admin.queue.stale', { hours: staleHours })}</strong>` : ''}

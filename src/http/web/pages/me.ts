@@ -11,7 +11,7 @@ import {
 } from '../../../members/members.ts';
 import { horizontalBars } from '../charts.ts';
 import { WebError } from '../errors.ts';
-import { html, type Html } from '../html.ts';
+import { html, type Html, MEDAL } from '../html.ts';
 import type { WebKey } from '../i18n/index.ts';
 import { csrfField, page, type PageContext } from '../layout.ts';
 import { sendPage, type Site } from '../site.ts';
@@ -161,7 +161,8 @@ function badgeSection(ctx: PageContext, p: Profile): Html {
     ${p.badges.map(
       (b) =>
         html`<li>
-          🏅 ${b.count > 1 ? t('me.badge_count', { name: b.name, count: formatScore(ctx, b.count) }) : b.name}
+          ${MEDAL}
+          ${b.count > 1 ? t('me.badge_count', { name: b.name, count: formatScore(ctx, b.count) }) : b.name}
         </li>`,
     )}
   </ul>`;
