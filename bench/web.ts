@@ -125,7 +125,7 @@ export async function webAtScale(o: {
     redeem: notMeasured('redeem'),
     campaignControl: { start: notMeasured('campaign start'), end: notMeasured('campaign end') },
     explorer: new LedgerExplorer({ db }),
-    analytics: new AdminAnalytics({ db, clock }),
+    analytics: new AdminAnalytics({ db, clock, rollup: services.rollup }),
   };
   const app = createHttpServer({
     ...services,
