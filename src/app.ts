@@ -144,7 +144,7 @@ export function createApp(options: AppOptions): App {
                   campaigns: services.campaigns,
                   campaignControl: new DiscordCampaignControl({ client, services, provided }),
                   explorer: new LedgerExplorer({ db }),
-                  analytics: new AdminAnalytics({ db, clock }),
+                  analytics: new AdminAnalytics({ db, clock, rollup: services.rollup }),
                 },
               }
             : {}),

@@ -17,6 +17,7 @@ import { SettingsService } from './settings/settings.ts';
 import { TierService } from './tiers/tiers.ts';
 import { RedemptionService } from './shop/redemptions.ts';
 import { RewardService } from './shop/rewards.ts';
+import { LedgerRollup } from './moderation/ledger-rollup.ts';
 
 /**
  * Everything a handler may use, built once in the composition root. Features add their
@@ -55,6 +56,8 @@ export interface Services {
   rewards: RewardService;
   /** Redemptions: reserve, fulfil, manual queue, recovery, timed roles. */
   redemptions: RedemptionService;
+  /** The analytics rollup of the journal, folded off the write path (a timer and the analytics page). */
+  rollup: LedgerRollup;
 }
 
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
@@ -110,5 +113,6 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     cards: new CardRenderer(),
     rewards,
     redemptions,
+    rollup: new LedgerRollup({ db, clock }),
   };
 }

@@ -32,35 +32,12 @@ export interface JournalFilter {
 
 export const NO_FILTER: JournalFilter = { userId: null, kinds: null, from: null, to: null };
 
-/** Sparks moved per UTC day (days since the epoch) and kind. */
-export interface DailyKindTotal {
-  day: number;
-  kind: TransferKind;
-  amount: number;
-}
-
-export interface DailyCount {
-  day: number;
-  n: number;
-}
-
-export interface PeriodCount {
-  period: string;
-  n: number;
-}
-
 /** The read-only journal reports of the admin tools (export, explorer, analytics), as an engine implements them. */
 export interface LedgerReportReads {
   /** Entries matching `filter` with ids below `beforeId`, newest first, at most `limit`. */
   page(guildId: string, filter: JournalFilter, beforeId: number, limit: number): LedgerExportRow[];
   /** Every entry matching `filter`, oldest first, one at a time (never all in memory). */
   rows(guildId: string, filter: JournalFilter): Generator<LedgerExportRow>;
-  /** Σ amount per UTC day and kind, for entries of `kinds` since `since`. */
-  dailyTotals(guildId: string, kinds: readonly TransferKind[], since: number): DailyKindTotal[];
-  /** Distinct members credited per UTC day by entries of `kinds` since `since`. */
-  dailyEarners(guildId: string, kinds: readonly TransferKind[], since: number): DailyCount[];
-  /** Members with positive earnings in each of these rollup periods ('w:2026-18'). */
-  earnersInPeriods(guildId: string, periods: readonly string[]): PeriodCount[];
 }
 
 const COLUMNS = `t.id, t.created_at AS createdAt, t.kind, d.type AS debitType, d.ref AS debitRef,
@@ -115,9 +92,6 @@ export class LedgerReportStore implements LedgerReportReads {
     account: Statement<[{ guildId: string; userId: string }], { id: number }>;
     guildPage: Statement<[Bind], LedgerExportRow>;
     memberPage: Statement<[Bind], LedgerExportRow>;
-    dailyTotals: Statement<[{ guildId: string; kinds: string; since: number }], DailyKindTotal>;
-    dailyEarners: Statement<[{ guildId: string; kinds: string; since: number }], DailyCount>;
-    earnersInPeriods: Statement<[{ guildId: string; periods: string }], PeriodCount>;
   };
 
   constructor(private readonly db: Db) {
@@ -126,24 +100,6 @@ export class LedgerReportStore implements LedgerReportReads {
       account: prepare(ACCOUNT_SQL),
       guildPage: prepare(GUILD_SQL('DESC', true)),
       memberPage: prepare(MEMBER_SQL('DESC', true)),
-      dailyTotals: prepare(
-        `SELECT t.created_at / 86400000 AS day, t.kind, SUM(t.amount) AS amount
-         FROM transfers t
-         WHERE t.guild_id = @guildId AND t.kind IN (SELECT value FROM json_each(@kinds)) AND t.created_at >= @since
-         GROUP BY day, t.kind ORDER BY day, t.kind`,
-      ),
-      dailyEarners: prepare(
-        `SELECT day, COUNT(*) AS n FROM (
-           SELECT DISTINCT t.created_at / 86400000 AS day, t.credit_account_id
-           FROM transfers t
-           WHERE t.guild_id = @guildId AND t.kind IN (SELECT value FROM json_each(@kinds)) AND t.created_at >= @since
-         ) GROUP BY day ORDER BY day`,
-      ),
-      earnersInPeriods: prepare(
-        `SELECT e.period, COUNT(*) AS n FROM earn_periods e
-         WHERE e.guild_id = @guildId AND e.period IN (SELECT value FROM json_each(@periods)) AND e.earned > 0
-         GROUP BY e.period ORDER BY e.period`,
-      ),
     };
   }
 
@@ -172,18 +128,6 @@ export class LedgerReportStore implements LedgerReportReads {
     } finally {
       if (file) reader.close();
     }
-  }
-
-  dailyTotals(guildId: string, kinds: readonly TransferKind[], since: number): DailyKindTotal[] {
-    return this.s.dailyTotals.all({ guildId, kinds: JSON.stringify(kinds), since });
-  }
-
-  dailyEarners(guildId: string, kinds: readonly TransferKind[], since: number): DailyCount[] {
-    return this.s.dailyEarners.all({ guildId, kinds: JSON.stringify(kinds), since });
-  }
-
-  earnersInPeriods(guildId: string, periods: readonly string[]): PeriodCount[] {
-    return this.s.earnersInPeriods.all({ guildId, periods: JSON.stringify(periods) });
   }
 
   /** The statement's parameters; null when the filter names a member without an account (nothing matches). */

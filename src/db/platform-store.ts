@@ -15,12 +15,6 @@ export interface EventEntryRow {
   createdAt: number;
 }
 
-export interface ReferralFunnel {
-  registered: number;
-  traded: number;
-  credited: number;
-}
-
 /** Longest referral chain walked when looking for a cycle; real chains are a few links. */
 const MAX_CHAIN = 10_000;
 
@@ -105,19 +99,6 @@ export class PlatformStore {
            AND t.debit_account_id = (SELECT id FROM accounts WHERE guild_id = @g AND type = 'issuance' AND ref = 'platform')
            AND t.created_at >= @since`,
       ),
-      // EXISTS stops at a member's first matching entry (their credit index walk).
-      referralFunnel: sqlite.prepare<[{ guildId: string }], ReferralFunnel>(
-        `SELECT
-           (SELECT COUNT(*) FROM referrals WHERE guild_id = @guildId) AS registered,
-           (SELECT COUNT(*) FROM referrals r WHERE r.guild_id = @guildId AND EXISTS (
-              SELECT 1 FROM accounts a JOIN transfers t ON t.credit_account_id = a.id
-              WHERE a.guild_id = r.guild_id AND a.type = 'member' AND a.ref = r.invitee_user_id
-                AND t.kind = 'platform.trade')) AS traded,
-           (SELECT COUNT(DISTINCT r.referrer_user_id) FROM referrals r WHERE r.guild_id = @guildId AND EXISTS (
-              SELECT 1 FROM accounts a JOIN transfers t ON t.credit_account_id = a.id
-              WHERE a.guild_id = r.guild_id AND a.type = 'member' AND a.ref = r.referrer_user_id
-                AND t.kind = 'platform.referral')) AS credited`,
-      ),
       metaGet: orm
         .select({ value: meta.value })
         .from(meta)
@@ -172,14 +153,6 @@ export class PlatformStore {
 
   markFirstSubscription(guildId: string, userId: string, eventId: string, now: number): void {
     this.s.metaInsert.run({ key: firstSubKey(guildId, userId), value: eventId, now });
-  }
-
-  /**
-   * The guild's referral funnel, all time: referrals registered, invitees with at least
-   * one trade entry, and referrers credited at least one referral share.
-   */
-  referralFunnel(guildId: string): ReferralFunnel {
-    return this.s.referralFunnel.get({ guildId })!;
   }
 }
 

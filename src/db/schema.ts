@@ -485,3 +485,121 @@ export const meta = sqliteTable('meta', {
   value: text('value').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
+
+/*
+ * The ledger rollup: analytics figures folded from the journal OFF the write path (no
+ * trigger: a grant costs what it cost before). `LedgerRollup.catchUp()` folds the entries
+ * after `ledger_rollup.watermark` in bounded chunks; each chunk moves the watermark in the
+ * same transaction as the rows it adds, so every table below always covers exactly the
+ * entries with id <= watermark. Days are UTC days since the epoch (created_at / DAY_MS),
+ * weeks ISO week keys ('2026-18', UTC) as earn_periods has them.
+ */
+
+/** Σ amount and number of entries per UTC day and kind. */
+export const ledgerDays = sqliteTable(
+  'ledger_days',
+  {
+    guildId: text('guild_id').notNull(),
+    day: integer('day').notNull(),
+    kind: text('kind', { enum: TRANSFER_KINDS }).notNull(),
+    amount: integer('amount').notNull(),
+    entries: integer('entries').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.day, t.kind] }),
+    check(
+      'ledger_days_integers',
+      sql`typeof(${t.day}) = 'integer' AND typeof(${t.amount}) = 'integer' AND typeof(${t.entries}) = 'integer'`,
+    ),
+    check('ledger_days_counts', sql`${t.amount} >= 0 AND ${t.entries} >= 1`),
+  ],
+);
+
+/** The accounts credited by an earning entry on each UTC day (distinct: the key says so). */
+export const ledgerDayEarners = sqliteTable(
+  'ledger_day_earners',
+  {
+    guildId: text('guild_id').notNull(),
+    day: integer('day').notNull(),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.day, t.accountId] }),
+    check('ledger_day_earners_day', sql`typeof(${t.day}) = 'integer'`),
+  ],
+);
+
+/** How many rows `ledger_day_earners` holds per day, so a 30-day series reads 30 rows. */
+export const ledgerEarnerDays = sqliteTable(
+  'ledger_earner_days',
+  {
+    guildId: text('guild_id').notNull(),
+    day: integer('day').notNull(),
+    earners: integer('earners').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.day] }),
+    check('ledger_earner_days_integers', sql`typeof(${t.day}) = 'integer' AND ${t.earners} >= 0`),
+  ],
+);
+
+/** A member's net earnings per ISO week (the same sum as earn_periods' 'w:' rows, up to the watermark). */
+export const ledgerWeekEarners = sqliteTable(
+  'ledger_week_earners',
+  {
+    guildId: text('guild_id').notNull(),
+    week: text('week').notNull(),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    earned: integer('earned').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.week, t.accountId] }),
+    check('ledger_week_earners_integer', sql`typeof(${t.earned}) = 'integer'`),
+  ],
+);
+
+/** How many members have positive net earnings per ISO week. */
+export const ledgerEarnerWeeks = sqliteTable(
+  'ledger_earner_weeks',
+  {
+    guildId: text('guild_id').notNull(),
+    week: text('week').notNull(),
+    earners: integer('earners').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.week] }),
+    // Not `>= 0`: a chunk's upsert carries a signed change (a revoke turns a week's net to
+    // zero), and SQLite checks the inserted row before it resolves the conflict.
+    check('ledger_earner_weeks_count', sql`typeof(${t.earners}) = 'integer'`),
+  ],
+);
+
+/** The kinds of entry that ever credited each account (the referral funnel's "has traded"). */
+export const ledgerAccountKinds = sqliteTable(
+  'ledger_account_kinds',
+  {
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    kind: text('kind', { enum: TRANSFER_KINDS }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.kind] })],
+);
+
+/** The rollup's single row: the last transfer id folded in, and when. */
+export const ledgerRollup = sqliteTable(
+  'ledger_rollup',
+  {
+    id: integer('id').primaryKey(),
+    watermark: integer('watermark').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    check('ledger_rollup_single', sql`${t.id} = 1`),
+    check('ledger_rollup_watermark', sql`typeof(${t.watermark}) = 'integer' AND ${t.watermark} >= 0`),
+  ],
+);

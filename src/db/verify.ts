@@ -219,6 +219,32 @@ export function verifyLedger(sqlite: Sqlite): VerifyReport {
         `rank count ${String(r.board)} level ${String(r.level)} key ${String(r.key)}: stored ${String(r.stored ?? 0)}, members give ${String(r.expected ?? 0)}`,
     );
 
+    check(
+      'analytics rollup day totals equal the entries up to its watermark',
+      `WITH journal AS (
+         SELECT guild_id, created_at / 86400000 AS day, kind, SUM(amount) AS amount, COUNT(*) AS entries FROM transfers
+          WHERE id <= COALESCE((SELECT watermark FROM ledger_rollup WHERE id = 1), 0) GROUP BY 1, 2, 3
+       )
+       SELECT COALESCE(j.guild_id, d.guild_id) AS guild_id, COALESCE(j.day, d.day) AS day, COALESCE(j.kind, d.kind) AS kind,
+              j.amount AS expected, d.amount AS stored
+       FROM journal j FULL OUTER JOIN ledger_days d ON d.guild_id = j.guild_id AND d.day = j.day AND d.kind = j.kind
+       WHERE COALESCE(j.amount, 0) <> COALESCE(d.amount, 0) OR COALESCE(j.entries, 0) <> COALESCE(d.entries, 0)`,
+      (r) =>
+        `rollup day ${String(r.day)} ${String(r.kind)} in guild ${String(r.guild_id)}: stored ${String(r.stored ?? 0)}, entries give ${String(r.expected ?? 0)}`,
+    );
+    check(
+      'analytics rollup earner counts equal their earners',
+      `SELECT 'day ' || c.day AS what, c.earners AS stored,
+              (SELECT COUNT(*) FROM ledger_day_earners e WHERE e.guild_id = c.guild_id AND e.day = c.day) AS counted
+         FROM ledger_earner_days c WHERE stored <> counted
+       UNION ALL
+       SELECT 'week ' || c.week, c.earners,
+              (SELECT COUNT(*) FROM ledger_week_earners e WHERE e.guild_id = c.guild_id AND e.week = c.week AND e.earned > 0)
+         FROM ledger_earner_weeks c WHERE c.earners <> (SELECT COUNT(*) FROM ledger_week_earners e
+              WHERE e.guild_id = c.guild_id AND e.week = c.week AND e.earned > 0)`,
+      (r) => `rollup earners of ${String(r.what)}: stored ${String(r.stored)}, counted ${String(r.counted)}`,
+    );
+
     const one = (sql: string) => (sqlite.prepare(sql).get() as { n: number }).n;
     return {
       ok: checks.every((c) => c.ok),

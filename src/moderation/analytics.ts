@@ -1,24 +1,22 @@
 import { DAY_MS, isoWeekKey, utcDayStart, type Clock } from '../core/clock.ts';
 import { CampaignStore } from '../db/campaign-store.ts';
-import { LedgerReportStore } from '../db/export-store.ts';
 import type { Db } from '../db/open.ts';
-import { PlatformStore, type ReferralFunnel } from '../db/platform-store.ts';
+import { RollupStore, type ReferralFunnel } from '../db/rollup-store.ts';
 import type { TransferKind } from '../db/schema.ts';
 import { ShopStore } from '../db/shop-store.ts';
+import {
+  EARNING_KINDS,
+  ISSUED,
+  ISSUING_SOURCES,
+  type CatchUp,
+  type IssuingSource,
+  type LedgerRollup,
+} from './ledger-rollup.ts';
 
-export type { ReferralFunnel } from '../db/platform-store.ts';
+export type { ReferralFunnel } from '../db/rollup-store.ts';
+export { ISSUING_SOURCES, type IssuingSource } from './ledger-rollup.ts';
 
-export const ISSUING_SOURCES = ['campaign', 'award', 'platform'] as const;
-export type IssuingSource = (typeof ISSUING_SOURCES)[number];
-
-/** The entries that put new Sparks in members' hands, by source (funding a budget is not issuing). */
-const ISSUED: Record<IssuingSource, readonly TransferKind[]> = {
-  campaign: ['campaign.grant'],
-  award: ['award'],
-  platform: ['platform.trade', 'platform.subscription', 'platform.referral'],
-};
 const SPENT: TransferKind = 'hold.post';
-const EARNING_KINDS = Object.values(ISSUED).flat();
 
 /** One value per UTC day, oldest first; `days[i]` is the start of day i (ms). */
 export interface DailySeries {
@@ -54,23 +52,33 @@ export interface CampaignParticipation {
   active: boolean;
 }
 
+/** Chunks a page read folds before answering; a larger backlog is the timer's (src/discord/plugins/ledger-rollup.ts). */
+const READ_CHUNKS = 2;
+
 /**
- * The dashboard's analytics: a few series computed on the server from the stores (grouped
- * by UTC day of each entry's created_at), each a plain number array a chart can draw.
+ * The dashboard's analytics: a few series computed on the server (grouped by UTC day of
+ * each entry's created_at), each a plain number array a chart can draw. The journal
+ * figures come from the ledger rollup, so they cover the entries up to its watermark:
+ * `catchUp()` first, and show the watermark when it is not caught up.
  */
 export class AdminAnalytics {
-  private readonly reports: LedgerReportStore;
+  private readonly rollupReads: RollupStore;
+  private readonly rollup: LedgerRollup;
   private readonly campaigns: CampaignStore;
   private readonly shop: ShopStore;
-  private readonly platform: PlatformStore;
   private readonly clock: Clock;
 
-  constructor(deps: { db: Db; clock: Clock }) {
-    this.reports = new LedgerReportStore(deps.db);
+  constructor(deps: { db: Db; clock: Clock; rollup: LedgerRollup }) {
+    this.rollupReads = new RollupStore(deps.db);
+    this.rollup = deps.rollup;
     this.campaigns = new CampaignStore(deps.db);
     this.shop = new ShopStore(deps.db);
-    this.platform = new PlatformStore(deps.db);
     this.clock = deps.clock;
+  }
+
+  /** Folds the newest entries into the rollup (at most a couple of chunks) and says where it stands. */
+  catchUp(): CatchUp {
+    return this.rollup.catchUp(READ_CHUNKS);
   }
 
   /** The UTC days of the window ending today, oldest first. */
@@ -89,7 +97,7 @@ export class AdminAnalytics {
     const sourceOf = new Map<TransferKind, IssuingSource>(
       ISSUING_SOURCES.flatMap((s) => ISSUED[s].map((k) => [k, s] as const)),
     );
-    for (const row of this.reports.dailyTotals(guildId, [...EARNING_KINDS, SPENT], window[0]!)) {
+    for (const row of this.rollupReads.dailyTotals(guildId, [...EARNING_KINDS, SPENT], first)) {
       const i = row.day - first;
       if (i < 0 || i >= days) continue;
       const source = sourceOf.get(row.kind);
@@ -104,7 +112,7 @@ export class AdminAnalytics {
     const window = this.window(days);
     const first = window[0]! / DAY_MS;
     const values = window.map(() => 0);
-    for (const row of this.reports.dailyEarners(guildId, EARNING_KINDS, window[0]!)) {
+    for (const row of this.rollupReads.dailyEarners(guildId, first)) {
       const i = row.day - first;
       if (i >= 0 && i < days) values[i] = row.n;
     }
@@ -115,14 +123,7 @@ export class AdminAnalytics {
   activeEarnersWeekly(guildId: string, weeks = 8): WeeklySeries {
     const now = this.clock();
     const keys = Array.from({ length: weeks }, (_, i) => isoWeekKey(now - (weeks - 1 - i) * 7 * DAY_MS));
-    const counts = new Map(
-      this.reports
-        .earnersInPeriods(
-          guildId,
-          keys.map((k) => `w:${k}`),
-        )
-        .map((r) => [r.period.slice(2), r.n]),
-    );
+    const counts = new Map(this.rollupReads.weeklyEarners(guildId, keys).map((r) => [r.week, r.n]));
     return { weeks: keys, values: keys.map((k) => counts.get(k) ?? 0) };
   }
 
@@ -143,6 +144,6 @@ export class AdminAnalytics {
   }
 
   referralFunnel(guildId: string): ReferralFunnel {
-    return this.platform.referralFunnel(guildId);
+    return this.rollupReads.referralFunnel(guildId);
   }
 }

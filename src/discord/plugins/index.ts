@@ -3,6 +3,7 @@ import { backupsPlugin } from './backups.ts';
 import { auditLogPlugin } from './audit-log.ts';
 import { campaignsPlugin } from './campaigns.ts';
 import { interactionsPlugin } from './interactions.ts';
+import { ledgerRollupPlugin } from './ledger-rollup.ts';
 import { membersPlugin } from './members.ts';
 import { shopPlugin } from './shop.ts';
 
@@ -20,5 +21,6 @@ export function createPlugins(): Plugin[] {
     campaignsPlugin(),
     shopPlugin(),
     backupsPlugin(),
+    ledgerRollupPlugin(),
   ];
 }

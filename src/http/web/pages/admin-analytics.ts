@@ -9,12 +9,16 @@ const DAYS = 30;
 
 /** `MM-DD` of a UTC day start. */
 const dayLabel = (ms: number) => new Date(ms).toISOString().slice(5, 10);
+/** `YYYY-MM-DD HH:MM UTC`: the page's days are UTC days, so is this moment. */
+const utcMinute = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 
 function analyticsBody(ctx: PageContext, site: Site, guildId: string): Html {
   const { t } = ctx;
   const { analytics } = site.deps;
   const format = (n: number) => formatInt(ctx, n);
+  // Before any journal figure is read, so they all cover the same entries.
+  const rollup = analytics.catchUp();
   const flows = analytics.flows(guildId, DAYS);
   const daily = analytics.activeEarnersDaily(guildId, DAYS);
   const weekly = analytics.activeEarnersWeekly(guildId);
@@ -35,6 +39,13 @@ function analyticsBody(ctx: PageContext, site: Site, guildId: string): Html {
     </section>`;
   return html`<h1>${t('admin_analytics.title')}</h1>
     <p class="muted">${t('admin_analytics.lead')}</p>
+    <p class="muted">
+      ${t('admin_analytics.as_of', {
+        entry: format(rollup.watermark),
+        time: rollup.updatedAt === null ? '—' : utcMinute(rollup.updatedAt),
+      })}
+      ${rollup.caughtUp ? '' : t('admin_analytics.behind')}
+    </p>
     <div class="grid">
       <div class="card">
         <p class="muted">${t('admin_analytics.total_issued')}</p>
