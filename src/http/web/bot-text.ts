@@ -54,14 +54,15 @@ export function botText(text: string, o: BotTextOptions): Html {
   return join(parts);
 }
 
+const DATE_FORMATS: Record<Locale, Intl.DateTimeFormat> = {
+  // No timeZoneName: Node refuses it beside dateStyle, so "UTC" is written after the date.
+  en: new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }),
+  ko: new Intl.DateTimeFormat('ko-KR', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }),
+};
+
 /** A moment as the visitor's language writes it, in UTC (the page has no clock of theirs). */
 export function formatDate(locale: Locale, ms: number): string {
-  return new Intl.DateTimeFormat(locale === 'ko' ? 'ko-KR' : 'en-GB', {
-    dateStyle: 'medium',
-    timeStyle: 'short',
-    timeZone: 'UTC',
-    timeZoneName: 'short',
-  }).format(ms);
+  return `${DATE_FORMATS[locale].format(ms)} UTC`;
 }
 
 /**
