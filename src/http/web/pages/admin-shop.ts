@@ -23,6 +23,7 @@ import type { WebRole } from '../directory.ts';
 import { WebError } from '../errors.ts';
 import { html, type Html } from '../html.ts';
 import type { PageContext } from '../layout.ts';
+import { dataTable } from '../table.ts';
 import {
   assignableRole,
   field,
@@ -88,25 +89,19 @@ async function shopPage(call: AdminCall): Promise<ReturnType<typeof sendAdminPag
     body: html`${
         list.length === 0
           ? html`<p>${t('admin.shop.empty')}</p>`
-          : html`<table>
-              <caption class="muted">
-                ${t('admin.shop.caption', { count: list.length })}
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">${t('admin.shop.name')}</th>
-                  <th scope="col" class="num">${t('admin.shop.cost')}</th>
-                  <th scope="col">${t('admin.shop.kind')}</th>
-                  <th scope="col">${t('admin.shop.role')}</th>
-                  <th scope="col" class="num">${t('admin.shop.stock')}</th>
-                  <th scope="col">${t('admin.shop.status')}</th>
-                  <th scope="col">${t('admin.shop.actions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${rows}
-              </tbody>
-            </table>`
+          : dataTable({
+              caption: t('admin.shop.caption', { count: list.length }),
+              columns: [
+                { label: t('admin.shop.name') },
+                { label: t('admin.shop.cost'), num: true },
+                { label: t('admin.shop.kind') },
+                { label: t('admin.shop.role') },
+                { label: t('admin.shop.stock'), num: true },
+                { label: t('admin.shop.status') },
+                { label: t('admin.shop.actions') },
+              ],
+              rows,
+            })
       }
       <h2 id="add">${t('admin.shop.add')}</h2>
       ${rewardForm(ctx, roles, null, base)}`,
