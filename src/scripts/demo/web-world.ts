@@ -10,6 +10,7 @@ import { DAY_MS } from '../../core/clock.ts';
 import { buttons, type OptionValue } from '../../../testkit/fake-discord/index.ts';
 import { startWebWorld, type WebWorld } from '../../../testkit/web.ts';
 import { until } from './acts/campaigns.ts';
+import { starterRewards } from './acts/shop.ts';
 
 export interface DemoWeb {
   world: WebWorld;
@@ -155,29 +156,10 @@ async function populate(w: WebWorld, daysAgo: (days: number) => void): Promise<v
     fake.addReaction({ channelId: w.channelId, messageId: post, userId: member, emoji: '🔥' });
   await until(() => w.app.services.campaigns.activeInGuild(guildId)[0]?.claims === reacting.length);
 
-  await run(users.mod, 'sparks-admin reward add', {
-    name: 'VIP Pass',
-    cost: 500,
-    kind: 'role',
-    role: vip.id,
-    duration: '7d',
-    stock: 10,
-    description: 'A week in the VIP lounge',
-  });
-  await run(users.mod, 'sparks-admin reward add', {
-    name: 'OG Badge',
-    cost: 300,
-    kind: 'badge',
-    role: og.id,
-    description: 'For the early crowd',
-  });
-  await run(users.mod, 'sparks-admin reward add', {
-    name: 'Whitelist spot',
-    cost: 400,
-    kind: 'manual',
-    input_kind: 'wallet',
-    stock: 50,
-  });
+  const { vipPass, ogBadge, whitelist } = starterRewards(vip.id, og.id);
+  await run(users.mod, 'sparks-admin reward add', vipPass);
+  await run(users.mod, 'sparks-admin reward add', { ...ogBadge, description: 'For the early crowd' });
+  await run(users.mod, 'sparks-admin reward add', whitelist);
   await run(users.mod, 'sparks-admin reward add', {
     name: 'Custom emoji',
     cost: 1200,

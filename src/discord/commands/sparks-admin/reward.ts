@@ -6,16 +6,12 @@ import {
   type ChatInputCommandInteraction,
   type SlashCommandSubcommandBuilder,
 } from 'discord.js';
-import { MAX_AMOUNT, MIN_AMOUNT } from '../../../ledger/amount.ts';
 import { SparksError } from '../../../core/errors.ts';
-import { isInputKind, type InputKind } from '../../../shop/input.ts';
+import { REWARD_KINDS, type RewardKind } from '../../../db/schema.ts';
+import { INPUT_KINDS, isInputKind, type InputKind } from '../../../shop/input.ts';
+import { REWARD_OPTIONS as O } from '../../../shop/options.ts';
 import {
   durationFromText,
-  MAX_DESCRIPTION_LENGTH,
-  MAX_INPUT_LABEL_LENGTH,
-  MAX_NAME_LENGTH,
-  MAX_PER_MEMBER_LIMIT,
-  MAX_STOCK,
   type RewardFields,
   type RewardPatch,
   type RewardRow,
@@ -36,18 +32,21 @@ const choice = (value: string, en: string, ko: string): Choice => ({
   value,
 });
 
-const KINDS: Choice[] = [
-  choice('role', 'Role (granted at once)', '역할 (즉시 지급)'),
-  choice('badge', 'Badge (shown on the profile)', '배지 (프로필에 표시)'),
-  choice('manual', 'Manual (moderators handle it)', '수동 (모더레이터가 처리)'),
-];
-const INPUT_KINDS: Choice[] = [
-  choice('text', 'Free text (up to 200 characters)', '자유 텍스트 (최대 200자)'),
-  choice('evm_address', 'EVM wallet address', 'EVM 지갑 주소'),
-  choice('solana_address', 'Solana wallet address', 'Solana 지갑 주소'),
-  choice('wallet', 'Wallet address (EVM or Solana)', '지갑 주소 (EVM 또는 Solana)'),
-  choice('message_link', 'Discord message link', 'Discord 메시지 링크'),
-];
+const KIND_NAMES: Record<RewardKind, [en: string, ko: string]> = {
+  role: ['Role (granted at once)', '역할 (즉시 지급)'],
+  badge: ['Badge (shown on the profile)', '배지 (프로필에 표시)'],
+  manual: ['Manual (moderators handle it)', '수동 (모더레이터가 처리)'],
+};
+const INPUT_KIND_NAMES: Record<InputKind, [en: string, ko: string]> = {
+  text: ['Free text (up to 200 characters)', '자유 텍스트 (최대 200자)'],
+  evm_address: ['EVM wallet address', 'EVM 지갑 주소'],
+  solana_address: ['Solana wallet address', 'Solana 지갑 주소'],
+  wallet: ['Wallet address (EVM or Solana)', '지갑 주소 (EVM 또는 Solana)'],
+  message_link: ['Discord message link', 'Discord 메시지 링크'],
+};
+// The domain's lists decide which choices exist and in what order; only their words live here.
+const KINDS: Choice[] = REWARD_KINDS.map((k) => choice(k, ...KIND_NAMES[k]));
+const INPUT_KIND_CHOICES: Choice[] = INPUT_KINDS.map((k) => choice(k, ...INPUT_KIND_NAMES[k]));
 const CLEARABLE: Choice[] = [
   choice('description', 'description', '설명'),
   choice('stock', 'stock (unlimited)', '재고 (무제한)'),
@@ -71,41 +70,41 @@ function fieldOptions(b: SlashCommandSubcommandBuilder): SlashCommandSubcommandB
       describe(o.setName('description'), {
         en: 'Shown in the shop',
         ko: '상점에 표시되는 설명',
-      }).setMaxLength(MAX_DESCRIPTION_LENGTH),
+      }).setMaxLength(O.description.maxLength),
     )
     .addIntegerOption((o) =>
       describe(o.setName('stock'), {
         en: 'How many are on offer (default unlimited)',
         ko: '재고 수량 (기본 무제한)',
       })
-        .setMinValue(0)
-        .setMaxValue(MAX_STOCK),
+        .setMinValue(O.stock.min)
+        .setMaxValue(O.stock.max),
     )
     .addIntegerOption((o) =>
       describe(o.setName('per_member_limit'), {
         en: 'How many each member may redeem',
         ko: '멤버 1인당 교환 가능 횟수',
       })
-        .setMinValue(1)
-        .setMaxValue(MAX_PER_MEMBER_LIMIT),
+        .setMinValue(O.per_member_limit.min)
+        .setMaxValue(O.per_member_limit.max),
     )
     .addStringOption((o) =>
       describe(o.setName('duration'), {
         en: 'Role rewards: how long the role lasts, e.g. 12h, 7d, 1d 12h',
         ko: '역할 보상: 역할 유지 기간 (예: 12h, 7d, 1d 12h)',
-      }).setMaxLength(40),
+      }).setMaxLength(O.duration.maxLength),
     )
     .addStringOption((o) =>
       describe(o.setName('input_label'), {
         en: 'Manual rewards: what to ask the member for',
         ko: '수동 보상: 멤버에게 요청할 입력 안내',
-      }).setMaxLength(MAX_INPUT_LABEL_LENGTH),
+      }).setMaxLength(O.input_label.maxLength),
     )
     .addStringOption((o) =>
       describe(o.setName('input_kind'), {
         en: 'Manual rewards: how the input is checked',
         ko: '수동 보상: 입력 검사 방식',
-      }).addChoices(...INPUT_KINDS),
+      }).addChoices(...INPUT_KIND_CHOICES),
     )
     .addRoleOption((o) =>
       describe(o.setName('required_role'), {
@@ -135,13 +134,13 @@ export const rewardAdd: Subcommand = {
         .addStringOption((o) =>
           describe(o.setName('name'), { en: 'Name shown in the shop', ko: '상점에 표시되는 이름' })
             .setRequired(true)
-            .setMaxLength(MAX_NAME_LENGTH),
+            .setMaxLength(O.name.maxLength),
         )
         .addIntegerOption((o) =>
           describe(o.setName('cost'), { en: 'Price in Sparks', ko: 'Sparks 가격' })
             .setRequired(true)
-            .setMinValue(MIN_AMOUNT)
-            .setMaxValue(MAX_AMOUNT),
+            .setMinValue(O.cost.min)
+            .setMaxValue(O.cost.max),
         )
         .addStringOption((o) =>
           describe(o.setName('kind'), { en: 'What the member gets', ko: '멤버가 받는 것' })
@@ -192,12 +191,12 @@ export const rewardEdit: Subcommand = {
     fieldOptions(
       rewardOption(b)
         .addStringOption((o) =>
-          describe(o.setName('name'), { en: 'New name', ko: '새 이름' }).setMaxLength(MAX_NAME_LENGTH),
+          describe(o.setName('name'), { en: 'New name', ko: '새 이름' }).setMaxLength(O.name.maxLength),
         )
         .addIntegerOption((o) =>
           describe(o.setName('cost'), { en: 'New price in Sparks', ko: '새 Sparks 가격' })
-            .setMinValue(MIN_AMOUNT)
-            .setMaxValue(MAX_AMOUNT),
+            .setMinValue(O.cost.min)
+            .setMaxValue(O.cost.max),
         ),
     )
       .addBooleanOption((o) =>

@@ -5,6 +5,7 @@ import type { WebGuild } from '../directory.ts';
 import { html, type Html } from '../html.ts';
 import { csrfField, type PageContext } from '../layout.ts';
 import type { Site } from '../site.ts';
+import { dataTable } from '../table.ts';
 import { badField, formatInt, sendAdminPage, utcMinute } from './admin-data.ts';
 
 type Body = Record<string, unknown>;
@@ -86,28 +87,21 @@ function campaignsBody(ctx: PageContext, guild: WebGuild, all: CampaignSummary[]
     ${
       rows.length === 0
         ? html`<p>${t('admin_campaigns.empty')}</p>`
-        : html`<div class="scroll" tabindex="0" role="region" aria-label="${t('admin_campaigns.title')}">
-            <table>
-              <caption class="muted">
-                ${t('admin_campaigns.title')}
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">${t('admin_campaigns.name')}</th>
-                  <th scope="col">${t('admin_campaigns.status')}</th>
-                  <th scope="col" class="num">${t('admin_campaigns.reward')}</th>
-                  <th scope="col" class="num">${t('admin_campaigns.participants')}</th>
-                  <th scope="col" class="num">${t('admin_campaigns.granted')}</th>
-                  <th scope="col" class="num">${t('admin_campaigns.budget_left')}</th>
-                  <th scope="col">${t('admin_campaigns.ends')}</th>
-                  <th scope="col">${t('admin_campaigns.actions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${rows}
-              </tbody>
-            </table>
-          </div>`
+        : dataTable({
+            caption: t('admin_campaigns.title'),
+            scroll: true,
+            columns: [
+              { label: t('admin_campaigns.name') },
+              { label: t('admin_campaigns.status') },
+              { label: t('admin_campaigns.reward'), num: true },
+              { label: t('admin_campaigns.participants'), num: true },
+              { label: t('admin_campaigns.granted'), num: true },
+              { label: t('admin_campaigns.budget_left'), num: true },
+              { label: t('admin_campaigns.ends') },
+              { label: t('admin_campaigns.actions') },
+            ],
+            rows,
+          })
     }
     <h2 id="start">${t('admin_campaigns.start_title')}</h2>
     <form method="post" action="/g/${guild.id}/admin/campaigns" class="card form" aria-labelledby="start">

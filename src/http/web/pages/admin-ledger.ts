@@ -11,6 +11,7 @@ import type { WebName } from '../directory.ts';
 import { html, type Html, MIDDOT } from '../html.ts';
 import type { PageContext } from '../layout.ts';
 import type { Site } from '../site.ts';
+import { dataTable, pager } from '../table.ts';
 import { badField, formatInt, sendAdminPage, utcMinute } from './admin-data.ts';
 
 const USER_ID = /^\d{17,20}$/;
@@ -133,50 +134,52 @@ function ledgerBody(
   const table =
     rows.length === 0
       ? html`<p>${t('admin_ledger.empty')}</p>`
-      : html`<div class="scroll" tabindex="0" role="region" aria-label="${t('admin_ledger.caption')}">
-          <table class="ledger">
-            <caption class="muted">
-              ${t('admin_ledger.caption')}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col" class="num">${t('admin_ledger.id')}</th>
-                <th scope="col">${t('admin_ledger.when')}</th>
-                <th scope="col">${t('admin_ledger.kind')}</th>
-                <th scope="col">${t('admin_ledger.from_account')}</th>
-                <th scope="col">${t('admin_ledger.to_account')}</th>
-                <th scope="col" class="num">${t('admin_ledger.amount')}</th>
-                <th scope="col">${t('admin_ledger.reason')}</th>
-                <th scope="col">${t('admin_ledger.actor')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${rows.map(
-                (r) =>
-                  html`<tr>
-                    <td class="num">${r.id}</td>
-                    <td>${utcMinute(r.createdAt)}</td>
-                    <td>${r.kind}</td>
-                    <td>${account(r.debitType, r.debitRef)}</td>
-                    <td>${account(r.creditType, r.creditRef)}</td>
-                    <td class="num">${formatInt(ctx, r.amount)}</td>
-                    <td>${r.reason}</td>
-                    <td>${r.actorType}:${r.actorId}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>
-        </div>`;
-  const pager =
-    view.before !== undefined || next !== null
-      ? html`<nav class="pager" aria-label="${t('admin_ledger.pages')}">
-          ${view.before !== undefined ? html`<a href="${base}${search(view.params)}">${t('admin_ledger.newest')}</a>` : ''}
-          ${next !== null ? html`<a href="${base}${search(view.params, { before: String(next) })}" rel="next">${t('admin_ledger.older')}</a>` : ''}
-        </nav>`
-      : '';
+      : dataTable({
+          caption: t('admin_ledger.caption'),
+          cls: 'ledger',
+          scroll: true,
+          columns: [
+            { label: t('admin_ledger.id'), num: true },
+            { label: t('admin_ledger.when') },
+            { label: t('admin_ledger.kind') },
+            { label: t('admin_ledger.from_account') },
+            { label: t('admin_ledger.to_account') },
+            { label: t('admin_ledger.amount'), num: true },
+            { label: t('admin_ledger.reason') },
+            { label: t('admin_ledger.actor') },
+          ],
+          rows: rows.map(
+            (r) =>
+              html`<tr>
+                <td class="num">${r.id}</td>
+                <td>${utcMinute(r.createdAt)}</td>
+                <td>${r.kind}</td>
+                <td>${account(r.debitType, r.debitRef)}</td>
+                <td>${account(r.creditType, r.creditRef)}</td>
+                <td class="num">${formatInt(ctx, r.amount)}</td>
+                <td>${r.reason}</td>
+                <td>${r.actorType}:${r.actorId}</td>
+              </tr>`,
+          ),
+        });
+  const pages = pager({
+    label: t('admin_ledger.pages'),
+    back:
+      view.before !== undefined
+        ? { href: `${base}${search(view.params)}`, text: t('admin_ledger.newest') }
+        : null,
+    forward:
+      next !== null
+        ? {
+            href: `${base}${search(view.params, { before: String(next) })}`,
+            text: t('admin_ledger.older'),
+            rel: 'next',
+          }
+        : null,
+  });
   return html`<h1>${t('admin_ledger.title')}</h1>
     <p class="muted">${t('admin_ledger.lead')}</p>
-    ${filters} ${table} ${pager}`;
+    ${filters} ${table} ${pages}`;
 }
 
 export function registerAdminLedger({ app, deps, guards }: Site): void {

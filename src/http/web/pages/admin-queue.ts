@@ -9,6 +9,7 @@ import { HOUR_MS } from '../../../core/clock.ts';
 import { WebError } from '../errors.ts';
 import { DASH, html } from '../html.ts';
 import type { PageContext } from '../layout.ts';
+import { askedPage, dataTable, numberedPager } from '../table.ts';
 import { form, redirectDone, refusing, sendAdminPage, type AdminCall, type AdminRoute } from './admin-kit.ts';
 
 const PAGE_SIZE = 20;
@@ -18,8 +19,7 @@ async function queuePage(call: AdminCall): Promise<ReturnType<typeof sendAdminPa
   const { t } = ctx;
   const { redemptions, settings, directory, clock } = call.site.deps;
   const q = call.request.query as Record<string, unknown>;
-  const asked = typeof q.page === 'string' && /^\d{1,6}$/.test(q.page) ? Number(q.page) : 1;
-  const pageNo = Math.max(1, asked);
+  const pageNo = Math.max(1, askedPage(q));
   const { items, total } = redemptions.pendingManual(guildId, {
     offset: (pageNo - 1) * PAGE_SIZE,
     limit: PAGE_SIZE,
@@ -60,39 +60,26 @@ async function queuePage(call: AdminCall): Promise<ReturnType<typeof sendAdminPa
       </td>
     </tr>`;
   });
-  const pager =
-    pages > 1
-      ? html`<nav class="pager" aria-label="${t('leaderboard.pages')}">
-          ${pageNo > 1 ? html`<a href="${base}?page=${pageNo - 1}" rel="prev">${t('leaderboard.prev')}</a>` : ''}
-          <span>${t('leaderboard.page', { page: pageNo, pages })}</span>
-          ${pageNo < pages ? html`<a href="${base}?page=${pageNo + 1}" rel="next">${t('leaderboard.next')}</a>` : ''}
-        </nav>`
-      : '';
+  const pager = numberedPager(t, pageNo, pages, (n) => `${base}?page=${n}`);
   return sendAdminPage(call, {
     section: 'redemptions',
     title: t('admin.section.redemptions'),
     body:
       total === 0
         ? html`<p>${t('admin.queue.empty')}</p>`
-        : html`<table>
-              <caption class="muted">
-                ${t('admin.queue.waiting', { count: total })}
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col" class="num">${t('admin.queue.id')}</th>
-                  <th scope="col">${t('admin.member')}</th>
-                  <th scope="col">${t('admin.queue.reward')}</th>
-                  <th scope="col">${t('admin.queue.input')}</th>
-                  <th scope="col">${t('admin.queue.age')}</th>
-                  <th scope="col">${t('admin.shop.actions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${rows}
-              </tbody>
-            </table>
-            ${pager}`,
+        : html`${dataTable({
+            caption: t('admin.queue.waiting', { count: total }),
+            columns: [
+              { label: t('admin.queue.id'), num: true },
+              { label: t('admin.member') },
+              { label: t('admin.queue.reward') },
+              { label: t('admin.queue.input') },
+              { label: t('admin.queue.age') },
+              { label: t('admin.shop.actions') },
+            ],
+            rows,
+          })}
+          ${pager}`,
   });
 }
 

@@ -3,18 +3,12 @@
  * `/sparks-admin reward add|edit|remove`. Each calls the same RewardService method as the
  * command, after the same Discord check of a role the reward would hand out.
  */
-import type { RewardKind } from '../../../db/schema.ts';
-import { MAX_AMOUNT, MIN_AMOUNT } from '../../../ledger/amount.ts';
+import { REWARD_KINDS } from '../../../db/schema.ts';
 import { durationParts } from '../../../shop/duration.ts';
 import { INPUT_KINDS } from '../../../shop/input.ts';
+import { REWARD_OPTIONS as O } from '../../../shop/options.ts';
 import {
   durationFromText,
-  MAX_DESCRIPTION_LENGTH,
-  MAX_IMAGE_URL_LENGTH,
-  MAX_INPUT_LABEL_LENGTH,
-  MAX_NAME_LENGTH,
-  MAX_PER_MEMBER_LIMIT,
-  MAX_STOCK,
   type RewardFields,
   type RewardPatch,
   type RewardRow,
@@ -23,6 +17,7 @@ import type { WebRole } from '../directory.ts';
 import { WebError } from '../errors.ts';
 import { html, type Html } from '../html.ts';
 import type { PageContext } from '../layout.ts';
+import { dataTable } from '../table.ts';
 import {
   assignableRole,
   field,
@@ -36,21 +31,19 @@ import {
   type AdminRoute,
 } from './admin-kit.ts';
 
-const KINDS = ['role', 'badge', 'manual'] as const satisfies readonly RewardKind[];
-
 /** The fields add and edit share, read from the form by their option names. */
 function readFields(r: FormReader): Omit<RewardFields, 'name' | 'cost' | 'kind'> {
-  const duration = r.text('duration', 40);
+  const duration = r.text('duration', O.duration.maxLength);
   return {
     roleId: r.snowflake('role'),
-    description: r.text('description', MAX_DESCRIPTION_LENGTH * 4),
-    stock: r.int('stock', 0, MAX_STOCK),
-    perMemberLimit: r.int('per_member_limit', 1, MAX_PER_MEMBER_LIMIT),
+    description: r.text('description', O.description.maxLength * 4),
+    stock: r.int('stock', O.stock.min, O.stock.max),
+    perMemberLimit: r.int('per_member_limit', O.per_member_limit.min, O.per_member_limit.max),
     durationSeconds: duration === null ? null : durationFromText(duration),
-    inputLabel: r.text('input_label', MAX_INPUT_LABEL_LENGTH * 4),
+    inputLabel: r.text('input_label', O.input_label.maxLength * 4),
     inputKind: r.oneOf('input_kind', INPUT_KINDS),
     requiredRoleId: r.snowflake('required_role'),
-    imageUrl: r.text('image_url', MAX_IMAGE_URL_LENGTH * 2),
+    imageUrl: r.text('image_url', O.image_url.maxLength * 2),
   };
 }
 
@@ -88,25 +81,19 @@ async function shopPage(call: AdminCall): Promise<ReturnType<typeof sendAdminPag
     body: html`${
         list.length === 0
           ? html`<p>${t('admin.shop.empty')}</p>`
-          : html`<table>
-              <caption class="muted">
-                ${t('admin.shop.caption', { count: list.length })}
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">${t('admin.shop.name')}</th>
-                  <th scope="col" class="num">${t('admin.shop.cost')}</th>
-                  <th scope="col">${t('admin.shop.kind')}</th>
-                  <th scope="col">${t('admin.shop.role')}</th>
-                  <th scope="col" class="num">${t('admin.shop.stock')}</th>
-                  <th scope="col">${t('admin.shop.status')}</th>
-                  <th scope="col">${t('admin.shop.actions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${rows}
-              </tbody>
-            </table>`
+          : dataTable({
+              caption: t('admin.shop.caption', { count: list.length }),
+              columns: [
+                { label: t('admin.shop.name') },
+                { label: t('admin.shop.cost'), num: true },
+                { label: t('admin.shop.kind') },
+                { label: t('admin.shop.role') },
+                { label: t('admin.shop.stock'), num: true },
+                { label: t('admin.shop.status') },
+                { label: t('admin.shop.actions') },
+              ],
+              rows,
+            })
       }
       <h2 id="add">${t('admin.shop.add')}</h2>
       ${rewardForm(ctx, roles, null, base)}`,
@@ -130,7 +117,7 @@ function rewardForm(
         aria-describedby="kind-hint"
       />`
     : html`<select id="kind" name="kind" required>
-        ${KINDS.map((k) => html`<option value="${k}">${t(`admin.shop.kind.${k}`)}</option>`)}
+        ${REWARD_KINDS.map((k) => html`<option value="${k}">${t(`admin.shop.kind.${k}`)}</option>`)}
       </select>`;
   const body = html`<fieldset class="admin-form">
     <legend>${reward ? t('admin.shop.edit', { name: reward.name }) : t('admin.shop.add')}</legend>
@@ -141,7 +128,7 @@ function rewardForm(
         id="name"
         name="name"
         required
-        maxlength="${MAX_NAME_LENGTH}"
+        maxlength="${O.name.maxLength}"
         value="${v(reward?.name)}"
       />`,
     )}
@@ -153,8 +140,8 @@ function rewardForm(
         name="cost"
         type="number"
         required
-        min="${MIN_AMOUNT}"
-        max="${MAX_AMOUNT}"
+        min="${O.cost.min}"
+        max="${O.cost.max}"
         value="${v(reward?.cost)}"
       />`,
     )}
@@ -168,7 +155,7 @@ function rewardForm(
     ${field(
       'description',
       t('admin.shop.description'),
-      html`<textarea id="description" name="description" maxlength="${MAX_DESCRIPTION_LENGTH}" rows="2">
+      html`<textarea id="description" name="description" maxlength="${O.description.maxLength}" rows="2">
 ${v(reward?.description)}</textarea>`,
     )}
     ${field(
@@ -178,8 +165,8 @@ ${v(reward?.description)}</textarea>`,
         id="stock"
         name="stock"
         type="number"
-        min="0"
-        max="${MAX_STOCK}"
+        min="${O.stock.min}"
+        max="${O.stock.max}"
         value="${v(reward?.stock)}"
       />`,
       t('admin.shop.stock_hint'),
@@ -191,8 +178,8 @@ ${v(reward?.description)}</textarea>`,
         id="per_member_limit"
         name="per_member_limit"
         type="number"
-        min="1"
-        max="${MAX_PER_MEMBER_LIMIT}"
+        min="${O.per_member_limit.min}"
+        max="${O.per_member_limit.max}"
         value="${v(reward?.perMemberLimit)}"
       />`,
     )}
@@ -202,7 +189,7 @@ ${v(reward?.description)}</textarea>`,
       html`<input
         id="duration"
         name="duration"
-        maxlength="40"
+        maxlength="${O.duration.maxLength}"
         value="${reward?.durationSeconds ? durationText(reward.durationSeconds) : ''}"
       />`,
       t('admin.shop.duration_hint'),
@@ -213,7 +200,7 @@ ${v(reward?.description)}</textarea>`,
       html`<input
         id="input_label"
         name="input_label"
-        maxlength="${MAX_INPUT_LABEL_LENGTH}"
+        maxlength="${O.input_label.maxLength}"
         value="${v(reward?.inputLabel)}"
       />`,
       t('admin.shop.input_hint'),
@@ -243,7 +230,7 @@ ${v(reward?.description)}</textarea>`,
         id="image_url"
         name="image_url"
         type="url"
-        maxlength="${MAX_IMAGE_URL_LENGTH}"
+        maxlength="${O.image_url.maxLength}"
         placeholder="https://"
         value="${v(reward?.imageUrl)}"
       />`,
@@ -290,9 +277,9 @@ export const SHOP_ROUTES: readonly AdminRoute[] = [
       const reward = await refusing(call.ctx, async () => {
         const r = new FormReader(call.request.body);
         const fields: RewardFields = {
-          name: r.required('name', MAX_NAME_LENGTH * 4),
-          cost: r.int('cost', MIN_AMOUNT, MAX_AMOUNT) ?? Number.NaN,
-          kind: r.oneOf('kind', KINDS, true),
+          name: r.required('name', O.name.maxLength * 4),
+          cost: r.int('cost', O.cost.min, O.cost.max) ?? Number.NaN,
+          kind: r.oneOf('kind', REWARD_KINDS, true),
           ...readFields(r),
         };
         if (fields.roleId && fields.kind !== 'manual') await assignableRole(call, fields.roleId, 'shop.fix');
@@ -323,8 +310,8 @@ export const SHOP_ROUTES: readonly AdminRoute[] = [
       const outcome = await refusing(call.ctx, async () => {
         const r = new FormReader(call.request.body);
         const wanted: Required<RewardPatch> = {
-          name: r.required('name', MAX_NAME_LENGTH * 4),
-          cost: r.int('cost', MIN_AMOUNT, MAX_AMOUNT) ?? Number.NaN,
+          name: r.required('name', O.name.maxLength * 4),
+          cost: r.int('cost', O.cost.min, O.cost.max) ?? Number.NaN,
           ...(readFields(r) as Required<ReturnType<typeof readFields>>),
           enabled: r.bool('enabled') ?? current.enabled === 1,
         };

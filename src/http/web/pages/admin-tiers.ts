@@ -5,6 +5,7 @@
 import { SparksError } from '../../../core/errors.ts';
 import { MAX_TIER_THRESHOLD } from '../../../tiers/tiers.ts';
 import { html } from '../html.ts';
+import { dataTable } from '../table.ts';
 import {
   assignableRole,
   field,
@@ -36,40 +37,34 @@ export const TIER_ROUTES: readonly AdminRoute[] = [
         body: html`${
           list.length === 0
             ? html`<p>${t('admin.tiers.empty')}</p>`
-            : html`<table>
-                <caption class="muted">
-                  ${t('admin.tiers.caption')}
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col" class="num">${t('admin.tiers.lifetime')}</th>
-                    <th scope="col">${t('admin.tiers.role')}</th>
-                    <th scope="col" class="num">${t('admin.tiers.granted')}</th>
-                    <th scope="col">${t('admin.shop.actions')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${list.map(
-                    (tier) =>
-                      html`<tr>
-                        <td class="num">${tier.threshold}</td>
-                        <td>${name(tier.roleId)}</td>
-                        <td class="num">${counts.get(tier.roleId) ?? 0}</td>
-                        <td>
-                          ${form(
-                            ctx,
-                            `${base}/remove`,
-                            html`<input type="hidden" name="role" value="${tier.roleId}" />
-                              <button type="submit" class="danger">
-                                ${t('admin.tiers.remove', { role: name(tier.roleId) })}
-                              </button>`,
-                            { cls: 'inline' },
-                          )}
-                        </td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>`
+            : dataTable({
+                caption: t('admin.tiers.caption'),
+                columns: [
+                  { label: t('admin.tiers.lifetime'), num: true },
+                  { label: t('admin.tiers.role') },
+                  { label: t('admin.tiers.granted'), num: true },
+                  { label: t('admin.shop.actions') },
+                ],
+                rows: list.map(
+                  (tier) =>
+                    html`<tr>
+                      <td class="num">${tier.threshold}</td>
+                      <td>${name(tier.roleId)}</td>
+                      <td class="num">${counts.get(tier.roleId) ?? 0}</td>
+                      <td>
+                        ${form(
+                          ctx,
+                          `${base}/remove`,
+                          html`<input type="hidden" name="role" value="${tier.roleId}" />
+                            <button type="submit" class="danger">
+                              ${t('admin.tiers.remove', { role: name(tier.roleId) })}
+                            </button>`,
+                          { cls: 'inline' },
+                        )}
+                      </td>
+                    </tr>`,
+                ),
+              })
         }
         ${form(
           ctx,

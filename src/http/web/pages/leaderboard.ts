@@ -5,6 +5,7 @@ import { WebError } from '../errors.ts';
 import { html, type Html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
 import { sendPage, type Site } from '../site.ts';
+import { askedPage, dataTable, numberedPager } from '../table.ts';
 
 export const WEB_LEADERBOARD_PAGE_SIZE = 25;
 const PERIODS = ['all', 'month', 'week'] as const;
@@ -22,8 +23,7 @@ export async function leaderboardPage(
 ): Promise<Html> {
   const { t } = ctx;
   const period: WebPeriod = PERIODS.find((p) => p === o.query.period) ?? 'all';
-  const asked = typeof o.query.page === 'string' && /^\d{1,6}$/.test(o.query.page) ? Number(o.query.page) : 1;
-  const pageNo = Math.min(Math.max(1, asked), MAX_PAGE);
+  const pageNo = Math.min(Math.max(1, askedPage(o.query)), MAX_PAGE);
   const userId = ctx.session?.userId ?? null;
   const board = o.members.leaderboard(o.guild.id, period, pageNo, userId, WEB_LEADERBOARD_PAGE_SIZE);
   const hidden = o.members.hiddenOnLeaderboard(
@@ -73,34 +73,21 @@ export async function leaderboardPage(
     userId !== null && o.members.leaderboardHidden(o.guild.id, userId)
       ? html`<p class="notice"><a href="/g/${o.guild.id}/me#privacy">${t('leaderboard.you_hidden')}</a></p>`
       : '';
-  const pager =
-    board.pages > 1
-      ? html`<nav class="pager" aria-label="${t('leaderboard.pages')}">
-          ${board.page > 1 ? html`<a href="${href(period, board.page - 1)}" rel="prev">${t('leaderboard.prev')}</a>` : ''}
-          <span>${t('leaderboard.page', { page: board.page, pages: board.pages })}</span>
-          ${board.page < board.pages ? html`<a href="${href(period, board.page + 1)}" rel="next">${t('leaderboard.next')}</a>` : ''}
-        </nav>`
-      : '';
+  const pager = numberedPager(t, board.page, board.pages, (n) => href(period, n));
   return html`<h1>${t('leaderboard.title', { guild: o.guild.name })}</h1>
     ${tabs} ${you} ${youHidden}
     ${
       rows.length === 0
         ? html`<p>${t('leaderboard.empty')}</p>`
-        : html`<table>
-            <caption class="muted">
-              ${t(`leaderboard.period.${period}`)}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col" class="num">${t('leaderboard.rank')}</th>
-                <th scope="col">${t('leaderboard.member')}</th>
-                <th scope="col" class="num">${t('leaderboard.sparks')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${rows}
-            </tbody>
-          </table>`
+        : dataTable({
+            caption: t(`leaderboard.period.${period}`),
+            columns: [
+              { label: t('leaderboard.rank'), num: true },
+              { label: t('leaderboard.member') },
+              { label: t('leaderboard.sparks'), num: true },
+            ],
+            rows,
+          })
     }
     ${pager}`;
 }

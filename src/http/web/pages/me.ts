@@ -15,6 +15,7 @@ import { html, type Html, MEDAL } from '../html.ts';
 import type { WebKey } from '../i18n/index.ts';
 import { csrfField, page, type PageContext } from '../layout.ts';
 import { sendPage, type Site } from '../site.ts';
+import { dataTable, pager } from '../table.ts';
 import { formatScore } from './leaderboard.ts';
 import type { MemberAccess } from '../guards.ts';
 
@@ -282,35 +283,33 @@ function historySection(
         <td class="num">${i.delta > 0 ? '+' : '−'}${formatScore(ctx, Math.abs(i.delta))}</td>
       </tr>`,
   );
-  const pager =
-    view.prevCursor !== null || view.nextCursor !== null
-      ? html`<nav class="pager" aria-label="${t('me.history_pages')}">
-          ${view.prevCursor !== null ? html`<a href="${link('after', view.prevCursor)}" rel="prev">${t('me.newer')}</a>` : ''}
-          ${view.nextCursor !== null ? html`<a href="${link('before', view.nextCursor)}" rel="next">${t('me.older')}</a>` : ''}
-        </nav>`
-      : '';
+  const pages = pager({
+    label: t('me.history_pages'),
+    back:
+      view.prevCursor !== null
+        ? { href: link('after', view.prevCursor), text: t('me.newer'), rel: 'prev' }
+        : null,
+    forward:
+      view.nextCursor !== null
+        ? { href: link('before', view.nextCursor), text: t('me.older'), rel: 'next' }
+        : null,
+  });
   return html`<h2 id="history">${t('me.history')}</h2>
     ${form}
     ${
       rows.length === 0
         ? html`<p>${filtered ? t('me.history_empty_filtered') : t('me.history_empty')}</p>`
-        : html`<table>
-            <caption class="muted">
-              ${t('me.history')}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">${t('me.col_date')}</th>
-                <th scope="col">${t('me.col_entry')}</th>
-                <th scope="col" class="num">${t('me.col_sparks')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${rows}
-            </tbody>
-          </table>`
+        : dataTable({
+            caption: t('me.history'),
+            columns: [
+              { label: t('me.col_date') },
+              { label: t('me.col_entry') },
+              { label: t('me.col_sparks'), num: true },
+            ],
+            rows,
+          })
     }
-    ${pager}`;
+    ${pages}`;
 }
 
 function privacySection(

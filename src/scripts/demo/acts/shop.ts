@@ -1,5 +1,28 @@
 import type { Transcript } from '../transcript.ts';
 
+/**
+ * The three rewards every demo stocks first, as `/sparks-admin reward add` options: a
+ * timed role, a badge, a manual reward asking for a wallet.
+ */
+export function starterRewards(
+  vipRoleId: string,
+  ogRoleId: string,
+): Record<'vipPass' | 'ogBadge' | 'whitelist', Record<string, string | number>> {
+  return {
+    vipPass: {
+      name: 'VIP Pass',
+      cost: 500,
+      kind: 'role',
+      role: vipRoleId,
+      duration: '7d',
+      stock: 10,
+      description: 'A week in the VIP lounge',
+    },
+    ogBadge: { name: 'OG Badge', cost: 300, kind: 'badge', role: ogRoleId },
+    whitelist: { name: 'Whitelist spot', cost: 400, kind: 'manual', input_kind: 'wallet', stock: 50 },
+  };
+}
+
 /** A moderator stocks the shop; a member redeems a role; redemptions that cannot work are refused or refunded. */
 export async function shop(t: Transcript): Promise<void> {
   const { users, fake, guildId } = t.world;
@@ -8,28 +31,8 @@ export async function shop(t: Transcript): Promise<void> {
   t.roles.set(vip.id, 'VIP').set(og.id, 'OG');
 
   t.heading('A moderator stocks the shop');
-  await t.command(users.mod, 'sparks-admin reward add', {
-    name: 'VIP Pass',
-    cost: 500,
-    kind: 'role',
-    role: vip.id,
-    duration: '7d',
-    stock: 10,
-    description: 'A week in the VIP lounge',
-  });
-  await t.command(users.mod, 'sparks-admin reward add', {
-    name: 'OG Badge',
-    cost: 300,
-    kind: 'badge',
-    role: og.id,
-  });
-  await t.command(users.mod, 'sparks-admin reward add', {
-    name: 'Whitelist spot',
-    cost: 400,
-    kind: 'manual',
-    input_kind: 'wallet',
-    stock: 50,
-  });
+  for (const options of Object.values(starterRewards(vip.id, og.id)))
+    await t.command(users.mod, 'sparks-admin reward add', options);
 
   t.heading('A member browses and redeems a role');
   await t.command(users.alice, 'sparks shop');
