@@ -4,6 +4,21 @@ import type { Db } from './open.ts';
 import { ledgerRollup, type TransferKind } from './schema.ts';
 
 /** Where the rollup stands: every entry with id <= watermark is folded in (0: none yet). */
+/**
+ * The tables this store owns: derived data, folded from `transfers` by a background job,
+ * so they change without any action of a member (a check that "nothing was written" by a
+ * refused action compares the journal, not these).
+ */
+export const ROLLUP_TABLES = [
+  'ledger_days',
+  'ledger_day_earners',
+  'ledger_earner_days',
+  'ledger_week_earners',
+  'ledger_earner_weeks',
+  'ledger_account_kinds',
+  'ledger_rollup',
+] as const;
+
 export interface RollupState {
   watermark: number;
   /** When the last chunk was folded (ms), or null before the first. */

@@ -1,8 +1,10 @@
-import type {
-  AutocompleteInteraction,
-  ChatInputCommandInteraction,
-  Interaction,
-  MessageContextMenuCommandInteraction,
+import {
+  ApplicationCommandOptionType,
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+  type CommandInteractionOption,
+  type Interaction,
+  type MessageContextMenuCommandInteraction,
 } from 'discord.js';
 import { SparksError } from '../core/errors.ts';
 import type { Services } from '../services.ts';
@@ -156,6 +158,7 @@ export class Router {
         if (interaction.isAutocomplete()) {
           await (sub.autocomplete?.(ctx<AutocompleteInteraction>(interaction)) ?? interaction.respond([]));
         } else {
+          refuseEmptyOptions(interaction.options.data);
           await sub.execute(ctx<ChatInputCommandInteraction>(interaction));
         }
         return;
@@ -198,4 +201,22 @@ export class Router {
 
 function routeKey(command: string, group: string | null, sub: string | null): string {
   return [command, group, sub].filter(Boolean).join(' ');
+}
+
+/**
+ * An option that arrives with no value (a client that ignores the command's definition:
+ * a number that was not a number becomes JSON null) is the sender's mistake, refused like
+ * any bad value. Read as "not given", it would let the rest of the command go through.
+ * Errors: SPARKS.INVALID_INPUT naming the option.
+ */
+function refuseEmptyOptions(options: readonly CommandInteractionOption[]): void {
+  for (const o of options) {
+    if (o.options) refuseEmptyOptions(o.options);
+    else if (
+      o.type !== ApplicationCommandOptionType.Subcommand &&
+      o.type !== ApplicationCommandOptionType.SubcommandGroup &&
+      (o.value === null || o.value === undefined)
+    )
+      throw new SparksError('SPARKS.INVALID_INPUT', { field: o.name }, `option ${o.name} has no value`);
+  }
 }

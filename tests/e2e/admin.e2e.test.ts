@@ -170,6 +170,24 @@ describe('/sparks-admin config', () => {
     });
   });
 
+  it('refuses an option that arrives without a value, and writes none of the others', async () => {
+    // A client that ignores the definition: "abc" for an integer reaches the bot as null.
+    const before = w.app.services.settings.get(w.guildId);
+    const reply = await w.fake
+      .slash({
+        guildId: w.guildId,
+        channelId: w.channelId,
+        userId: w.users.mod,
+        command: 'sparks-admin',
+        subcommand: 'config',
+        options: { images: !before.imagesEnabled, trade_sparks_per_100_usd: 'abc' },
+        force: true,
+      })
+      .final();
+    expect(text(reply)).toBe('The value for trade_sparks_per_100_usd is not valid.');
+    expect(w.app.services.settings.get(w.guildId)).toEqual(before);
+  });
+
   it('refuses a log channel the bot cannot post to, naming the missing permission', async () => {
     const mute = w.fake.createChannel(w.guildId, {
       name: 'mute',

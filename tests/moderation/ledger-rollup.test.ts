@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../src/core/clock.ts';
 import type { Db } from '../../src/db/open.ts';
 import { PlatformStore } from '../../src/db/platform-store.ts';
+import { ROLLUP_TABLES } from '../../src/db/rollup-store.ts';
 import { verifyLedger } from '../../src/db/verify.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { AdminAnalytics } from '../../src/moderation/analytics.ts';
@@ -294,5 +295,20 @@ describe('the ledger rollup', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('the rollup tables', () => {
+  it('are exactly the tables ROLLUP_TABLES names (the checks that ignore derived data rely on it)', () => {
+    const db = freshDb();
+    const tables = (
+      db.sqlite
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'ledger\\_%' ESCAPE '\\'`)
+        .all() as {
+        name: string;
+      }[]
+    ).map((t) => t.name);
+    expect([...tables].sort()).toEqual([...ROLLUP_TABLES].sort());
+    db.cleanup();
   });
 });
