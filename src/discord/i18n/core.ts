@@ -33,6 +33,9 @@ const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.SOLD_OUT': 'Sold out: no {name} left.',
   'SPARKS.LIMIT_REACHED': 'You already redeemed {name} the maximum {limit} time(s).',
   'SPARKS.ROLE_REQUIRED': 'You need the <@&{roleId}> role for that.',
+  'SPARKS.MEMBER_TOO_NEW':
+    'You need to have been in this server for {days} days for that (you have been here {have} days).',
+  'SPARKS.ACCOUNT_TOO_NEW': 'Your Discord account must be at least {days} days old for that (it is {have} days old).',
   'SPARKS.ROLE_UNSAFE': 'That role is not safe to hand out: {reason}',
   'SPARKS.FULFILMENT_FAILED': 'That could not be completed ({reason}). Your Sparks were returned.',
   'SPARKS.REDEMPTION_NOT_FOUND': 'That redemption does not exist or was already handled.',
@@ -75,6 +78,8 @@ const errorsKo: Record<ErrorCode, string> = {
   'SPARKS.SOLD_OUT': '품절: {name} 재고가 없습니다.',
   'SPARKS.LIMIT_REACHED': '{name}은(는) 최대 {limit}회까지 교환할 수 있으며 이미 모두 사용했습니다.',
   'SPARKS.ROLE_REQUIRED': '<@&{roleId}> 역할이 필요합니다.',
+  'SPARKS.MEMBER_TOO_NEW': '이 서버에 {days}일 이상 있어야 합니다 (현재 {have}일).',
+  'SPARKS.ACCOUNT_TOO_NEW': 'Discord 계정이 {days}일 이상 되어야 합니다 (현재 {have}일).',
   'SPARKS.ROLE_UNSAFE': '이 역할은 지급하기에 안전하지 않습니다: {reason}',
   'SPARKS.FULFILMENT_FAILED': '완료할 수 없었습니다 ({reason}). Sparks는 반환되었습니다.',
   'SPARKS.REDEMPTION_NOT_FOUND': '해당 교환 요청이 없거나 이미 처리되었습니다.',

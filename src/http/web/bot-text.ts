@@ -76,7 +76,12 @@ export function sparksErrorText(error: SparksError, o: BotTextOptions, label?: s
 }
 
 const BAD_REQUEST = new Set<ErrorCode>(['SPARKS.INVALID_INPUT', 'SPARKS.OUT_OF_RANGE']);
-const FORBIDDEN = new Set<ErrorCode>(['SPARKS.FORBIDDEN', 'SPARKS.ROLE_REQUIRED']);
+const FORBIDDEN = new Set<ErrorCode>([
+  'SPARKS.FORBIDDEN',
+  'SPARKS.ROLE_REQUIRED',
+  'SPARKS.MEMBER_TOO_NEW',
+  'SPARKS.ACCOUNT_TOO_NEW',
+]);
 
 /**
  * The HTTP status of a domain refusal: bad input 400, not allowed 403, no such thing 404,
