@@ -483,7 +483,12 @@ export class RedemptionService {
     const reward = this.store.rewardById(current.rewardId)!;
     const now = this.clock();
     let expiresAt: number | null = null;
-    if (s.to === 'fulfilled') {
+    if (current.holdTransferId === null) {
+      // A prize: nothing was charged, so nothing is posted or refunded; a refused prize
+      // keeps its unit of stock out (it was given away, not sold).
+      if (s.to === 'fulfilled' && reward.kind === 'role' && reward.durationSeconds)
+        expiresAt = now + reward.durationSeconds * 1000;
+    } else if (s.to === 'fulfilled') {
       this.ledger.closeHold(current.holdTransferId, 'post', {
         key: `redemption:${current.id}:post`,
         actor: s.actor,

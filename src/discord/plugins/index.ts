@@ -5,6 +5,7 @@ import { campaignsPlugin } from './campaigns.ts';
 import { interactionsPlugin } from './interactions.ts';
 import { ledgerRollupPlugin } from './ledger-rollup.ts';
 import { membersPlugin } from './members.ts';
+import { seasonsPlugin } from './seasons.ts';
 import { shopPlugin } from './shop.ts';
 
 /**
@@ -20,6 +21,7 @@ export function createPlugins(): Plugin[] {
     membersPlugin(),
     campaignsPlugin(),
     shopPlugin(),
+    seasonsPlugin(),
     backupsPlugin(),
     ledgerRollupPlugin(),
   ];
