@@ -759,7 +759,7 @@ BEGIN
   WHERE s.`guild_id` = NEW.`guild_id` AND s.`status` = 'running'
     AND NEW.`created_at` >= s.`starts_at` AND NEW.`created_at` < s.`ends_at`
     AND (s.`sources` & (CASE WHEN d.`type` = 'campaign' THEN 1 WHEN d.`type` <> 'issuance' THEN 0
-                             WHEN d.`ref` = 'quest' THEN 2 WHEN d.`ref` = 'platform' THEN 4
+                             WHEN d.`ref` = 'campaign' THEN 1 WHEN d.`ref` = 'quest' THEN 2 WHEN d.`ref` = 'platform' THEN 4
                              WHEN d.`ref` = 'award' THEN 8 ELSE 0 END)) <> 0
   ON CONFLICT (`guild_id`, `period`, `account_id`) DO UPDATE SET `earned` = `earned` + excluded.`earned`;
 END;
@@ -776,7 +776,7 @@ BEGIN
   WHERE s.`guild_id` = NEW.`guild_id` AND s.`status` = 'running'
     AND NEW.`created_at` >= s.`starts_at` AND NEW.`created_at` < s.`ends_at`
     AND (s.`sources` & (CASE WHEN c.`type` = 'campaign' THEN 1 WHEN c.`type` <> 'issuance' THEN 0
-                             WHEN c.`ref` = 'quest' THEN 2 WHEN c.`ref` = 'platform' THEN 4
+                             WHEN c.`ref` = 'campaign' THEN 1 WHEN c.`ref` = 'quest' THEN 2 WHEN c.`ref` = 'platform' THEN 4
                              WHEN c.`ref` = 'award' THEN 8 ELSE 0 END)) <> 0
   ON CONFLICT (`guild_id`, `period`, `account_id`) DO UPDATE SET `earned` = `earned` + excluded.`earned`;
 END;

@@ -131,7 +131,8 @@ export class SeasonStore {
       // Updates as raw statements with named parameters: drizzle's builder takes no
       // placeholder in SET.
       closeWindow: sqlite.prepare<{ id: number; now: number }>(
-        `UPDATE seasons SET ends_at = min(ends_at, @now), end_reason = 'moderator'
+        // Exclusive end: entries stamped up to and including this millisecond count.
+        `UPDATE seasons SET ends_at = min(ends_at, @now + 1), end_reason = 'moderator'
          WHERE id = @id AND status = 'running'`,
       ),
       markFrozen: sqlite.prepare<{ id: number; now: number }>(
@@ -348,6 +349,6 @@ export class SeasonStore {
 /** The trigger's source bit of the account `alias` (see drizzle/0008_season_triggers.sql). */
 function SOURCE_BIT(alias: string): string {
   return `(CASE WHEN ${alias}.type = 'campaign' THEN 1 WHEN ${alias}.type <> 'issuance' THEN 0
-            WHEN ${alias}.ref = 'quest' THEN 2 WHEN ${alias}.ref = 'platform' THEN 4
+            WHEN ${alias}.ref = 'campaign' THEN 1 WHEN ${alias}.ref = 'quest' THEN 2 WHEN ${alias}.ref = 'platform' THEN 4
             WHEN ${alias}.ref = 'award' THEN 8 ELSE 0 END)`;
 }

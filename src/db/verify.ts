@@ -189,7 +189,7 @@ export function verifyLedger(sqlite: Sqlite): VerifyReport {
            -- A season counts the entries inside its window from its sources (migration 0008).
            SELECT x.guild_id, 's:' || se.id, x.account_id, x.d FROM deltas x
              JOIN seasons se ON se.guild_id = x.guild_id AND x.created_at >= se.starts_at AND x.created_at < se.ends_at
-           WHERE (se.sources & (CASE WHEN x.st = 'campaign' THEN 1 WHEN x.sr = 'quest' THEN 2
+           WHERE (se.sources & (CASE WHEN x.st = 'campaign' THEN 1 WHEN x.sr = 'campaign' THEN 1 WHEN x.sr = 'quest' THEN 2
                                      WHEN x.sr = 'platform' THEN 4 WHEN x.sr = 'award' THEN 8 ELSE 0 END)) <> 0
          ) GROUP BY guild_id, period, account_id
        )

@@ -90,6 +90,15 @@ const invalid = (reasonKey: string, params: Record<string, string | number> = {}
 
 const SYSTEM = { type: 'system', id: 'season' } as const;
 
+/**
+ * Whether no new entry can count any more: ends_at is exclusive, and a moderator's end sets
+ * it just past the millisecond of the end, so the entries stamped in that millisecond (already
+ * written when the end was asked) still count.
+ */
+function windowClosed(season: Pick<SeasonRow, 'endsAt'>, now: number): boolean {
+  return season.endsAt <= now + 1;
+}
+
 export class SeasonService {
   readonly store: SeasonStore;
   private readonly db: Db;
@@ -338,7 +347,7 @@ export class SeasonService {
   due(guildIds: ReadonlySet<string>, now = this.clock()): SeasonRow[] {
     return this.store
       .unfinished()
-      .filter((s) => guildIds.has(s.guildId) && (s.status === 'paying' || s.endsAt <= now));
+      .filter((s) => guildIds.has(s.guildId) && (s.status === 'paying' || windowClosed(s, now)));
   }
 
   /** The soonest end among running seasons of these guilds; null when none. */
@@ -372,7 +381,7 @@ export class SeasonService {
     let season = this.store.byId(seasonId);
     if (!season) return { state: 'waiting' };
     if (season.status === 'running') {
-      if (season.endsAt > this.clock()) return { state: 'waiting' };
+      if (!windowClosed(season, this.clock())) return { state: 'waiting' };
       await this.freeze(season, ports.standings);
       season = this.store.byId(seasonId)!;
     }

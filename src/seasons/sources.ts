@@ -14,6 +14,7 @@ export const DEFAULT_SOURCES: readonly SeasonSource[] = ['campaigns', 'quests', 
 export function sourceOf(account: { type: AccountType; ref: string }): SeasonSource | null {
   if (account.type === 'campaign') return 'campaigns';
   if (account.type !== 'issuance') return null;
+  if (account.ref === 'campaign') return 'campaigns';
   if (account.ref === 'quest') return 'quests';
   if (account.ref === 'platform') return 'platform';
   if (account.ref === 'award') return 'awards';
