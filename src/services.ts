@@ -20,6 +20,7 @@ import { RewardService } from './shop/rewards.ts';
 import { LedgerRollup } from './moderation/ledger-rollup.ts';
 import { NO_FLAGS, type FlagCheck } from './members/flags.ts';
 import { SeasonService } from './seasons/seasons.ts';
+import { RaffleService } from './raffles/raffles.ts';
 
 /**
  * Everything a handler may use, built once in the composition root. Features add their
@@ -64,6 +65,8 @@ export interface Services {
   flags: FlagCheck;
   /** Seasons: their boards, prize ladders, the end and its payout, the hall of fame. */
   seasons: SeasonService;
+  /** Raffles: committed seeds, entries held on the ledger, verifiable draws, prizes through the shop. */
+  raffles: RaffleService;
 }
 
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
@@ -123,5 +126,6 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     rollup: new LedgerRollup({ db, clock }),
     flags,
     seasons: new SeasonService({ db, ledger, clock, audit, flags }),
+    raffles: new RaffleService({ db, ledger, clock, audit, flags, rewards, redemptions }),
   };
 }

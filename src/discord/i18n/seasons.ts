@@ -1,4 +1,4 @@
-/** Seasons and raffles: the admin's commands, the members' boards, the hall of fame, why a change was refused. */
+/** Seasons and raffles (and `ends`, which both take): the admin's commands, the members' boards, the hall of fame, why a change was refused. */
 export const en = {
   'ends.invalid':
     '`ends` must be a duration such as 90s, 30m, 2h or 7d, or a date such as 2026-12-31T18:00Z.',
@@ -59,6 +59,33 @@ export const en = {
   'season.balance.unranked': '{score} Sparks so far',
   'season.balance.won': 'Season prizes',
   'season.balance.won_line': '{name}: #{rank}',
+  'raffle.invalid.name': 'the name must be 1 to {max} characters.',
+  'raffle.invalid.name_taken': 'an open raffle is already called “{name}”. Pick another name.',
+  'raffle.started.title': '🎟️ Raffle started: {name}',
+  'raffle.started.body':
+    'Prize: **{reward}** × {winners}. Entry: {cost} · at most {max} per member · closes {ends}.\nCommitment (SHA-256 of the secret seed, revealed at the draw):\n`{commitment}`',
+  'raffle.cost.free': 'free',
+  'raffle.cost.sparks': '{amount} Sparks',
+  'raffle.entered':
+    '🎟️ You now hold **{held}** of {max} entries in **{name}** ({spent} held until the draw).',
+  'raffle.entered_free': '🎟️ You now hold **{held}** of {max} entries in **{name}**.',
+  'raffle.info':
+    '🎟️ **{name}** · prize **{reward}** × {winners} · entry {cost} · closes {ends}\nYou hold {held} of {max} entries · {entries} entries in all.\nCommitment: `{commitment}`',
+  'raffle.drawn':
+    '🎉 **{name}** is drawn. Winners: {winners}.\nSeed: `{seed}` (check with `npm run raffle:verify -- {id}`)',
+  'raffle.drawn_info':
+    '🎉 **{name}** was drawn. Winners: {winners}.\nSeed: `{seed}` · commitment `{commitment}`',
+  'raffle.cancelled': '↩️ **{name}** is cancelled: {refunded} Sparks returned to those who entered.',
+  'raffle.cancelled_info': '↩️ **{name}** was cancelled; every entry was refunded.',
+  'raffle.skipped': '{count} drawn member(s) were passed over (left, lost the role or flagged).',
+  'raffle.list.title': 'Raffles',
+  'raffle.list.empty': 'No raffles yet. Start one with `/sparks-admin raffle start`.',
+  'raffle.status.open': '🟢 open, closes {when}',
+  'raffle.status.drawn': '🎉 drawn',
+  'raffle.status.cancelled': '⚪ cancelled',
+  'raffle.list.line': '{status} · prize {reward} × {winners} · {entries} entries · entry {cost}',
+  'raffle.choice': '{name} · {status}',
+  'raffle.none': 'nobody',
   'audit.title.season.start': '🏆 Season started',
   'audit.title.season.end': '🏁 Season ended · winners',
   'audit.title.season.prize_failed': '⚠️ Season role prize refused',
@@ -126,6 +153,32 @@ export const ko: Record<keyof typeof en, string> = {
   'season.balance.unranked': '지금까지 {score} Sparks',
   'season.balance.won': '시즌 상품',
   'season.balance.won_line': '{name}: {rank}위',
+  'raffle.invalid.name': '이름은 1~{max}자여야 합니다.',
+  'raffle.invalid.name_taken': '“{name}”이라는 진행 중인 추첨이 이미 있습니다. 다른 이름을 고르세요.',
+  'raffle.started.title': '🎟️ 추첨 시작: {name}',
+  'raffle.started.body':
+    '상품: **{reward}** × {winners}. 응모: {cost} · 1인 최대 {max}장 · {ends} 마감.\n커밋 (비밀 시드의 SHA-256, 추첨 때 공개):\n`{commitment}`',
+  'raffle.cost.free': '무료',
+  'raffle.cost.sparks': '{amount} Sparks',
+  'raffle.entered':
+    '🎟️ 이제 **{name}**에 응모권 **{held}**장 (최대 {max}장)을 가지고 있습니다 (추첨까지 {spent} 보류).',
+  'raffle.entered_free': '🎟️ 이제 **{name}**에 응모권 **{held}**장 (최대 {max}장)을 가지고 있습니다.',
+  'raffle.info':
+    '🎟️ **{name}** · 상품 **{reward}** × {winners} · 응모 {cost} · {ends} 마감\n내 응모권 {held}/{max}장 · 전체 {entries}장.\n커밋: `{commitment}`',
+  'raffle.drawn':
+    '🎉 **{name}** 추첨 완료. 당첨자: {winners}.\n시드: `{seed}` (`npm run raffle:verify -- {id}`로 확인)',
+  'raffle.drawn_info': '🎉 **{name}** 추첨 완료. 당첨자: {winners}.\n시드: `{seed}` · 커밋 `{commitment}`',
+  'raffle.cancelled': '↩️ **{name}** 추첨이 취소되었습니다: 응모자에게 {refunded} Sparks를 돌려주었습니다.',
+  'raffle.cancelled_info': '↩️ **{name}** 추첨은 취소되었고 모든 응모가 환불되었습니다.',
+  'raffle.skipped': '뽑힌 멤버 {count}명이 제외되었습니다 (탈퇴, 역할 없음 또는 검토 대상).',
+  'raffle.list.title': '추첨',
+  'raffle.list.empty': '아직 추첨이 없습니다. `/sparks-admin raffle start`로 시작하세요.',
+  'raffle.status.open': '🟢 진행 중, {when} 마감',
+  'raffle.status.drawn': '🎉 추첨 완료',
+  'raffle.status.cancelled': '⚪ 취소됨',
+  'raffle.list.line': '{status} · 상품 {reward} × {winners} · 응모 {entries}장 · 응모 {cost}',
+  'raffle.choice': '{name} · {status}',
+  'raffle.none': '없음',
   'audit.title.season.start': '🏆 시즌 시작',
   'audit.title.season.end': '🏁 시즌 종료 · 우승자',
   'audit.title.season.prize_failed': '⚠️ 시즌 역할 상품 거부됨',

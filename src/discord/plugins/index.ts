@@ -5,6 +5,7 @@ import { campaignsPlugin } from './campaigns.ts';
 import { interactionsPlugin } from './interactions.ts';
 import { ledgerRollupPlugin } from './ledger-rollup.ts';
 import { membersPlugin } from './members.ts';
+import { rafflesPlugin } from './raffles.ts';
 import { seasonsPlugin } from './seasons.ts';
 import { shopPlugin } from './shop.ts';
 
@@ -22,6 +23,7 @@ export function createPlugins(): Plugin[] {
     campaignsPlugin(),
     shopPlugin(),
     seasonsPlugin(),
+    rafflesPlugin(),
     backupsPlugin(),
     ledgerRollupPlugin(),
   ];

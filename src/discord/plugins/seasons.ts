@@ -4,6 +4,7 @@ import type { Services } from '../../services.ts';
 import { isRankable } from '../ranking.ts';
 import { roleGranter } from '../shop.ts';
 import type { Plugin } from './plugin.ts';
+import { DueScheduler } from './scheduler.ts';
 
 export interface SeasonsPluginOptions {
   /** Longest the end scheduler waits before looking again (default 30 s: SPEC §9's bound). */
@@ -24,30 +25,34 @@ declare module './plugin.ts' {
  * the bot was down is paid within one pass) and then at the next end or every 30 s.
  */
 export class SeasonRuntime {
-  private timer: NodeJS.Timeout | null = null;
-  private readonly tasks = new Set<Promise<unknown>>();
   private readonly abort = new AbortController();
-  private stopped = false;
+  private readonly scheduler: DueScheduler;
 
   constructor(
     private readonly client: Client,
     private readonly services: Services,
     private readonly primary: boolean,
-    private readonly maxTimerMs: number,
-  ) {}
+    maxTimerMs: number,
+  ) {
+    this.scheduler = new DueScheduler({
+      clock: services.clock,
+      logger: services.logger,
+      maxMs: maxTimerMs,
+      next: () => this.services.seasons.nextEnd(this.guildIds()),
+      tick: () => this.tick(),
+      failure: 'season task failed',
+    });
+  }
 
   start(): void {
     if (!this.primary) return;
     this.services.seasons.announceUnannounced(this.guildIds());
-    this.track(this.tick().finally(() => this.arm()));
+    this.scheduler.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
     this.abort.abort();
-    await Promise.allSettled([...this.tasks]);
+    await this.scheduler.stop();
   }
 
   /** Takes a season's end as far as it goes now (a moderator's end, or the scheduler). */
@@ -57,27 +62,18 @@ export class SeasonRuntime {
     const guild = this.client.guilds.cache.get(season.guildId);
     if (!guild) return Promise.resolve({ state: 'waiting' });
     const run = this.services.seasons.finish(seasonId, this.ports(guild));
-    this.track(run);
+    this.scheduler.track(run);
     return run;
   }
 
   /** Re-arms the scheduler (a season started, or one's end moved). */
   arm(): void {
-    if (this.stopped || !this.primary) return;
-    if (this.timer) clearTimeout(this.timer);
-    const next = this.services.seasons.nextEnd(this.guildIds());
-    const delay =
-      next === null ? this.maxTimerMs : Math.min(Math.max(0, next - this.services.clock()), this.maxTimerMs);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.track(this.tick().finally(() => this.arm()));
-    }, delay);
-    this.timer.unref();
+    if (this.primary) this.scheduler.arm();
   }
 
   private async tick(): Promise<void> {
     for (const season of this.services.seasons.due(this.guildIds())) {
-      if (this.stopped) return;
+      if (this.scheduler.isStopped) return;
       try {
         await this.finish(season.id);
       } catch (err) {
@@ -111,13 +107,6 @@ export class SeasonRuntime {
 
   private guildIds(): Set<string> {
     return new Set(this.client.guilds.cache.keys());
-  }
-
-  private track<T>(task: Promise<T>): void {
-    this.tasks.add(task);
-    void task
-      .catch((err: unknown) => this.services.logger.warn({ err }, 'season task failed'))
-      .finally(() => this.tasks.delete(task));
   }
 }
 
