@@ -13,6 +13,8 @@
  *   accounts_ranked_periods) and the twelve rank_* histogram triggers. Those twelve were
  *   written out by hand; their one template is `src/db/rank-triggers.ts`, and a test pins
  *   its output equal to what runs — read them, and generate any replacement, from there.
+ * - `drizzle/0008_season_triggers.sql`: a running season's board (transfers_season_earned /
+ *   _unearned write earn_periods rows 's:<season id>').
  * The other triggers 0001 and 0003 create were all dropped and replaced by 0004: history only.
  *
  * Snowflakes are TEXT (they exceed 2^53). Times are INTEGER milliseconds since the epoch.
