@@ -177,7 +177,8 @@ describe('a season with three prize ranges over campaign and platform earnings',
     // Another restart pays nothing more.
     const after = Object.fromEntries([alice, bob, carol].map((u) => [u, balance(u)]));
     await w.restartBot();
-    await w.slash(alice, 'sparks balance').final();
+    const card = text(await w.slash(alice, 'sparks balance').final());
+    expect(card).toMatch(/Season prizes\s*Winter: #1 · 500 Sparks · 🎖️ Snow King/);
     expect([alice, bob, carol].map((u) => balance(u))).toEqual([after[alice], after[bob], after[carol]]);
     const fame = text(await w.slash(bob, 'sparks halloffame').final());
     expect(fame).toContain('Winter');
@@ -202,6 +203,9 @@ describe('a season whose payout is interrupted', () => {
     await prize({ rank_from: 2, rank_to: 2, sparks: 50, role: crown });
     await platformEarn(alice, 30);
     await platformEarn(bob, 20);
+    expect(text(await w.slash(bob, 'sparks balance').final())).toMatch(
+      /Season: Spring\s*Rank #2 · 20 Sparks/,
+    );
     const before = [balance(alice), balance(bob)];
     // Discord never answers the role grants: the end pays the Sparks, then hangs on the roles.
     w.fake.injectFault({ method: 'PUT', route: ROLE_ROUTE, action: 'hang' });
