@@ -104,6 +104,16 @@ CREATE TABLE `guild_settings` (
       AND ("guild_settings"."platform_daily_cap" IS NULL OR "guild_settings"."platform_daily_cap" >= 1))
 );
 
+-- drizzle/0007_explorer_earned.sql
+CREATE TABLE `ledger_account_earned` (
+	`account_id` integer NOT NULL,
+	`kind` text NOT NULL,
+	`sparks` integer NOT NULL,
+	PRIMARY KEY(`account_id`, `kind`),
+	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE no action,
+	CONSTRAINT "ledger_account_earned_integer" CHECK(typeof("ledger_account_earned"."sparks") = 'integer')
+);
+
 -- drizzle/0006_ledger_rollup.sql
 CREATE TABLE `ledger_account_kinds` (
 	`account_id` integer NOT NULL,
@@ -152,6 +162,15 @@ CREATE TABLE `ledger_earner_weeks` (
 	CONSTRAINT "ledger_earner_weeks_count" CHECK(typeof("ledger_earner_weeks"."earners") = 'integer')
 );
 
+-- drizzle/0007_explorer_earned.sql
+CREATE TABLE `ledger_referral_funnel` (
+	`guild_id` text PRIMARY KEY NOT NULL,
+	`registered` integer NOT NULL,
+	`traded` integer NOT NULL,
+	`credited` integer NOT NULL,
+	CONSTRAINT "ledger_referral_funnel_counts" CHECK("ledger_referral_funnel"."registered" >= 0 AND "ledger_referral_funnel"."traded" >= 0 AND "ledger_referral_funnel"."credited" >= 0)
+);
+
 -- drizzle/0006_ledger_rollup.sql
 CREATE TABLE `ledger_rollup` (
 	`id` integer PRIMARY KEY NOT NULL,
@@ -159,6 +178,13 @@ CREATE TABLE `ledger_rollup` (
 	`updated_at` integer NOT NULL,
 	CONSTRAINT "ledger_rollup_single" CHECK("ledger_rollup"."id" = 1),
 	CONSTRAINT "ledger_rollup_watermark" CHECK(typeof("ledger_rollup"."watermark") = 'integer' AND "ledger_rollup"."watermark" >= 0)
+);
+
+-- drizzle/0007_explorer_earned.sql
+CREATE TABLE `ledger_traders` (
+	`guild_id` text NOT NULL,
+	`user_id` text NOT NULL,
+	PRIMARY KEY(`guild_id`, `user_id`)
 );
 
 -- drizzle/0006_ledger_rollup.sql
@@ -373,8 +399,8 @@ CREATE UNIQUE INDEX `redemptions_idempotency` ON `redemptions` (`guild_id`,`idem
 -- drizzle/0000_init.sql
 CREATE INDEX `redemptions_member` ON `redemptions` (`guild_id`,`user_id`,`reward_id`);
 
--- drizzle/0000_init.sql
-CREATE INDEX `redemptions_status` ON `redemptions` (`guild_id`,`status`,`created_at`);
+-- drizzle/0007_explorer_earned.sql
+CREATE INDEX `redemptions_status_reward` ON `redemptions` (`guild_id`,`status`,`created_at`,`reward_id`,`cost`);
 
 -- drizzle/0000_init.sql
 CREATE INDEX `referrals_referrer` ON `referrals` (`guild_id`,`referrer_user_id`);
@@ -386,9 +412,6 @@ CREATE UNIQUE INDEX `rewards_live_name` ON `rewards` (`guild_id`,`name_key`) WHE
 CREATE INDEX `tier_roles_threshold` ON `tier_roles` (`guild_id`,`threshold`);
 
 -- drizzle/0000_init.sql
-CREATE INDEX `transfers_actor_day` ON `transfers` (`guild_id`,`kind`,`actor_id`,`created_at`);
-
--- drizzle/0000_init.sql
 CREATE UNIQUE INDEX `transfers_closes_once` ON `transfers` (`closes_id`);
 
 -- drizzle/0000_init.sql
@@ -397,8 +420,11 @@ CREATE INDEX `transfers_credit` ON `transfers` (`credit_account_id`,`id`);
 -- drizzle/0000_init.sql
 CREATE INDEX `transfers_debit` ON `transfers` (`debit_account_id`,`id`);
 
--- drizzle/0000_init.sql
-CREATE INDEX `transfers_guild_id` ON `transfers` (`guild_id`,`id`);
+-- drizzle/0007_explorer_earned.sql
+CREATE INDEX `transfers_guild_kind_time` ON `transfers` (`guild_id`,`kind`,`created_at`,`id`);
+
+-- drizzle/0007_explorer_earned.sql
+CREATE INDEX `transfers_guild_time` ON `transfers` (`guild_id`,`created_at`,`id`);
 
 -- drizzle/0000_init.sql
 CREATE UNIQUE INDEX `transfers_idempotency` ON `transfers` (`guild_id`,`idempotency_key`);
@@ -524,6 +550,22 @@ WHEN OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`e
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = OLD.`period` AND `level` = 2 AND `key` = (OLD.`earned` >> 20);
+END;
+
+-- drizzle/0007_explorer_earned.sql
+CREATE TRIGGER referrals_funnel AFTER INSERT ON referrals BEGIN
+  INSERT INTO ledger_referral_funnel (guild_id, registered, traded, credited)
+  VALUES (
+    NEW.guild_id,
+    1,
+    EXISTS (SELECT 1 FROM ledger_traders x WHERE x.guild_id = NEW.guild_id AND x.user_id = NEW.invitee_user_id),
+    EXISTS (SELECT 1 FROM accounts a JOIN ledger_account_kinds k ON k.account_id = a.id AND k.kind = 'platform.referral'
+             WHERE a.guild_id = NEW.guild_id AND a.type = 'member' AND a.ref = NEW.referrer_user_id)
+      AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.guild_id = NEW.guild_id
+                        AND r.referrer_user_id = NEW.referrer_user_id AND r.invitee_user_id <> NEW.invitee_user_id)
+  )
+  ON CONFLICT (guild_id) DO UPDATE SET registered = registered + 1,
+    traded = traded + excluded.traded, credited = credited + excluded.credited;
 END;
 
 -- drizzle/0004_fast_grants.sql
