@@ -37,7 +37,9 @@ export function adminScaleDatabase(members: number, entries: number, now: number
   const dir = join(import.meta.dirname, '.cache');
   mkdirSync(dir, { recursive: true });
   const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
-  const file = join(dir, `admin-v1-m${migrations.length}-${members}-${entries}-${now}.db`);
+  // The schema in the key (its newest migration and that file's hash), as scaleDatabase's.
+  const schema = `${migrations.length}-${migrations.at(-1)!.hash.slice(0, 8)}`;
+  const file = join(dir, `admin-v2-m${schema}-${members}-${entries}-${now}.db`);
   if (existsSync(file)) return file;
   const tmp = `${file}.tmp`;
   for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
@@ -160,8 +162,11 @@ function time(label: string, samples: number, fn: () => unknown): void {
   );
 }
 
+/** The dashboard database's "now": its 90 days of journal end here. */
+export const ADMIN_NOW = Date.UTC(2026, 4, 1);
+
 if (process.argv[1]?.endsWith('admin-data.ts')) {
-  const now = Date.UTC(2026, 4, 1);
+  const now = ADMIN_NOW;
   const file = adminScaleDatabase(100_000, 1_000_000, now);
   const db = openDatabase(file);
   const explorer = new LedgerExplorer({ db });

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { ADMIN_NOW, adminScaleDatabase } from './admin-data.ts';
 import { grantCore, rawAtScale } from './burst.ts';
 import { e2e } from './e2e.ts';
 import { duplicates, readsAtScale, scaleDatabase, writePath } from './ledger.ts';
@@ -46,9 +47,19 @@ async function main(): Promise<void> {
   step('reads at scale');
   const reads = readsAtScale(file, NOW, quick ? 3 : 5, quick ? 300 : 2000);
   rows.push(...reads.rows);
+  step('the dashboard data: every source, referrals, redemptions');
+  const adminFile = adminScaleDatabase(members, entries, ADMIN_NOW);
   step('web pages at scale (fastify inject)');
   rows.push(
-    ...(await webAtScale({ file, now: NOW, quick, rounds: quick ? 3 : 5, samples: quick ? 200 : 500 })),
+    ...(await webAtScale({
+      file,
+      adminFile,
+      now: NOW,
+      adminNow: ADMIN_NOW,
+      quick,
+      rounds: quick ? 3 : 5,
+      samples: quick ? 200 : 500,
+    })),
   );
   step('raw grants on the scale database (the burst baseline)');
   const rawScale = rawAtScale(file, 2, burst);

@@ -40,12 +40,6 @@ export interface EntryFilter {
   to: number | null;
 }
 
-/** Net Sparks one member earned through one kind of entry (a reversal counted as what it reverses). */
-export interface EarnedByKind {
-  kind: TransferKind;
-  sparks: number;
-}
-
 /** An account to find or open: its key, and for a new member account its ranked flag (default ranked). */
 export interface AccountSpec {
   guildId: string;
@@ -68,12 +62,6 @@ export interface LedgerReadStore {
   historyWhere(accountId: number, filter: EntryFilter, beforeId: number, limit: number): EntryView[];
   /** `historyAfter` keeping only the entries `filter` matches. */
   historyWhereAfter(accountId: number, filter: EntryFilter, afterId: number, limit: number): EntryView[];
-  /**
-   * What a member account earned, by kind: Sparks from issuance or campaign accounts less
-   * Sparks sent back to them (revokes, corrections), so the sums add up to its lifetime
-   * earned. Kinds that net to zero are left out.
-   */
-  earnedByKind(accountId: number): EarnedByKind[];
   top(guildId: string, column: ScoreColumn, limit: number, offset: number): RankedRow[];
   /** Ranked members with a positive score on the board. */
   countRanked(guildId: string, column: ScoreColumn): number;
@@ -113,7 +101,8 @@ const transferCols = (alias = '') =>
 const TRANSFER_COLS = transferCols();
 
 /** An entry's kind for filters and sums: a reversal (t) counts as the entry it closes (c). */
-const EFFECTIVE_KIND = `CASE WHEN t.kind = 'reversal' THEN c.kind ELSE t.kind END`;
+/** An entry's kind, a reversal's being the kind it reverses (`c`: the reversed entry, LEFT JOINed). */
+export const EFFECTIVE_KIND = `CASE WHEN t.kind = 'reversal' THEN c.kind ELSE t.kind END`;
 
 /** Params of the filtered history statements (EntryFilter, with the kinds as a JSON array). */
 interface FilterParams {
@@ -183,7 +172,6 @@ export class LedgerStore implements LedgerWriteStore {
     historyAfter: Statement<[{ accountId: number; cursor: number; limit: number }], EntryView>;
     historyWhere: Statement<[FilterParams], EntryView>;
     historyWhereAfter: Statement<[FilterParams], EntryView>;
-    earnedByKind: Statement<[{ accountId: number }], EarnedByKind>;
     top: Record<ScoreColumn, Statement<[{ guildId: string; limit: number; offset: number }], RankedRow>>;
     countLifetime: Statement<[{ guildId: string }], { n: number }>;
     aheadLifetime: Statement<[{ guildId: string; score: number; accountId: number }], { n: number }>;
@@ -330,21 +318,6 @@ export class LedgerStore implements LedgerWriteStore {
       historyAfter: prepare(historyPage(plainArm, 'newer')),
       historyWhere: prepare(historyPage(filteredArm, 'older')),
       historyWhereAfter: prepare(historyPage(filteredArm, 'newer')),
-      // Both sides of the member's entries through their own index; the counterparty (s) by
-      // primary key decides whether the entry moved earned Sparks, as the lifetime trigger does.
-      earnedByKind: prepare(
-        `SELECT kind, SUM(sparks) AS sparks FROM (
-           SELECT ${EFFECTIVE_KIND} AS kind, t.amount AS sparks
-           FROM transfers t JOIN accounts s ON s.id = t.debit_account_id
-           LEFT JOIN transfers c ON t.kind = 'reversal' AND c.id = t.closes_id
-           WHERE t.credit_account_id = @accountId AND s.type IN ('issuance', 'campaign')
-           UNION ALL
-           SELECT ${EFFECTIVE_KIND} AS kind, -t.amount AS sparks
-           FROM transfers t JOIN accounts s ON s.id = t.credit_account_id
-           LEFT JOIN transfers c ON t.kind = 'reversal' AND c.id = t.closes_id
-           WHERE t.debit_account_id = @accountId AND s.type IN ('issuance', 'campaign')
-         ) GROUP BY kind HAVING SUM(sparks) <> 0 ORDER BY kind`,
-      ),
       top: { balance: rankTop('balance'), lifetime: rankTop('lifetime_earned') },
       countLifetime: prepare(
         `SELECT COUNT(*) AS n FROM accounts
@@ -533,10 +506,6 @@ export class LedgerStore implements LedgerWriteStore {
 
   historyWhereAfter(accountId: number, filter: EntryFilter, afterId: number, limit: number): EntryView[] {
     return this.s.historyWhereAfter.all(filterParams(accountId, filter, afterId, limit));
-  }
-
-  earnedByKind(accountId: number): EarnedByKind[] {
-    return this.s.earnedByKind.all({ accountId });
   }
 
   top(guildId: string, column: ScoreColumn, limit: number, offset: number): RankedRow[] {

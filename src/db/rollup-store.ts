@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { eq, sql } from 'drizzle-orm';
+import { EFFECTIVE_KIND } from './ledger-store.ts';
 import type { Db } from './open.ts';
 import { ledgerRollup, type TransferKind } from './schema.ts';
 
@@ -16,6 +17,9 @@ export const ROLLUP_TABLES = [
   'ledger_week_earners',
   'ledger_earner_weeks',
   'ledger_account_kinds',
+  'ledger_account_earned',
+  'ledger_traders',
+  'ledger_referral_funnel',
   'ledger_rollup',
 ] as const;
 
@@ -42,6 +46,12 @@ export interface RollupWeekCount {
   n: number;
 }
 
+/** Net Sparks one member earned through one kind of entry (a reversal counted as what it reverses). */
+export interface EarnedByKind {
+  kind: TransferKind;
+  sparks: number;
+}
+
 /** The guild's referral funnel, all time: registered, invitees with a trade entry, referrers credited a share. */
 export interface ReferralFunnel {
   registered: number;
@@ -62,6 +72,12 @@ export interface RollupStoreApi {
   dailyTotals(guildId: string, kinds: readonly TransferKind[], sinceDay: number): RollupDayTotal[];
   dailyEarners(guildId: string, sinceDay: number): RollupDayCount[];
   weeklyEarners(guildId: string, weeks: readonly string[]): RollupWeekCount[];
+  /**
+   * What the member behind `accountId` earned, net, by kind: the rollup's sums up to its
+   * watermark plus their entries after it, so it is exact at any watermark. The sums add up
+   * to their lifetime earned; kinds that net to zero are left out.
+   */
+  earnedByKind(accountId: number): EarnedByKind[];
   /** Referrals registered (all, live), invitees credited a trade and referrers credited a share (up to the watermark). */
   referralFunnel(guildId: string): ReferralFunnel;
 }
@@ -90,6 +106,32 @@ const WEEK_DELTAS = `SELECT guild_id, week, account_id, SUM(d) AS d FROM (
      WHERE ${RANGE}
   ) GROUP BY guild_id, week, account_id`;
 
+/**
+ * A member's earned Sparks per kind over a range of entries: what `earnedByKind` in the
+ * ledger store sums over a member's entries (credits from an issuance or campaign account
+ * less debits back to one, a reversal under the kind it reverses), for every member at once.
+ */
+export const ACCOUNT_EARNED = (range: string) => `SELECT account_id, kind, SUM(sparks) AS sparks FROM (
+    SELECT t.credit_account_id AS account_id, ${EFFECTIVE_KIND} AS kind, t.amount AS sparks
+      FROM transfers t
+      JOIN accounts m ON m.id = t.credit_account_id AND m.type = 'member'
+      JOIN accounts s ON s.id = t.debit_account_id AND s.type IN ('issuance','campaign')
+      LEFT JOIN transfers c ON t.kind = 'reversal' AND c.id = t.closes_id
+     WHERE ${range}
+    UNION ALL
+    SELECT t.debit_account_id, ${EFFECTIVE_KIND}, -t.amount
+      FROM transfers t
+      JOIN accounts m ON m.id = t.debit_account_id AND m.type = 'member'
+      JOIN accounts s ON s.id = t.credit_account_id AND s.type IN ('issuance','campaign')
+      LEFT JOIN transfers c ON t.kind = 'reversal' AND c.id = t.closes_id
+     WHERE ${range}
+  ) GROUP BY account_id, kind`;
+
+/** Members credited a platform trade over a range of entries, by guild and Discord id. */
+export const TRADERS = (range: string) => `SELECT DISTINCT t.guild_id, m.ref FROM transfers t
+    JOIN accounts m ON m.id = t.credit_account_id AND m.type = 'member'
+   WHERE ${range} AND t.kind = 'platform.trade'`;
+
 const DAY_EARNERS = `SELECT DISTINCT t.guild_id, t.created_at / 86400000 AS day, t.credit_account_id AS account_id
     FROM transfers t WHERE ${RANGE} AND t.kind IN (SELECT value FROM json_each(@earning))`;
 
@@ -108,11 +150,16 @@ export class RollupStore implements RollupStoreApi {
     weekCounts: Statement<[Range]>;
     weekEarners: Statement<[Range]>;
     accountKinds: Statement<[Range]>;
+    accountEarned: Statement<[Range]>;
+    traders: Statement<[Range]>;
+    funnelTraded: Statement<[Range]>;
+    funnelCredited: Statement<[Range]>;
     mark: Statement<[{ upto: number; now: number }]>;
     dailyTotals: Statement<[{ guildId: string; kinds: string; since: number }], RollupDayTotal>;
     dailyEarners: Statement<[{ guildId: string; since: number }], RollupDayCount>;
     weeklyEarners: Statement<[{ guildId: string; weeks: string }], RollupWeekCount>;
     funnel: Statement<[{ guildId: string }], ReferralFunnel>;
+    earnedByKind: Statement<[{ accountId: number }], EarnedByKind>;
   };
 
   private readonly stateOf;
@@ -164,6 +211,34 @@ export class RollupStore implements RollupStoreApi {
         `INSERT OR IGNORE INTO ledger_account_kinds (account_id, kind)
          SELECT DISTINCT t.credit_account_id, t.kind FROM transfers t WHERE ${RANGE}`,
       ),
+      accountEarned: sqlite.prepare(
+        `INSERT INTO ledger_account_earned (account_id, kind, sparks)
+         SELECT account_id, kind, sparks FROM (${ACCOUNT_EARNED(RANGE)}) WHERE true
+         ON CONFLICT (account_id, kind) DO UPDATE SET sparks = sparks + excluded.sparks`,
+      ),
+      traders: sqlite.prepare(`INSERT OR IGNORE INTO ledger_traders (guild_id, user_id) ${TRADERS(RANGE)}`),
+      // Before the traders go in: invitees whose first trade this chunk holds (a referral
+      // registered after it was folded is counted by the referrals_funnel trigger instead).
+      funnelTraded: sqlite.prepare(
+        `INSERT INTO ledger_referral_funnel (guild_id, registered, traded, credited)
+         SELECT x.guild_id, 0, COUNT(*), 0 FROM (${TRADERS(RANGE)}) x
+          WHERE NOT EXISTS (SELECT 1 FROM ledger_traders t WHERE t.guild_id = x.guild_id AND t.user_id = x.ref)
+            AND EXISTS (SELECT 1 FROM referrals r WHERE r.guild_id = x.guild_id AND r.invitee_user_id = x.ref)
+          GROUP BY x.guild_id
+         ON CONFLICT (guild_id) DO UPDATE SET traded = traded + excluded.traded`,
+      ),
+      // Before the account kinds go in: referrers whose first share this chunk holds.
+      funnelCredited: sqlite.prepare(
+        `INSERT INTO ledger_referral_funnel (guild_id, registered, traded, credited)
+         SELECT m.guild_id, 0, 0, COUNT(*)
+           FROM (SELECT DISTINCT t.credit_account_id AS account_id FROM transfers t
+                  WHERE ${RANGE} AND t.kind = 'platform.referral') x
+           JOIN accounts m ON m.id = x.account_id AND m.type = 'member'
+          WHERE NOT EXISTS (SELECT 1 FROM ledger_account_kinds k WHERE k.account_id = x.account_id AND k.kind = 'platform.referral')
+            AND EXISTS (SELECT 1 FROM referrals r WHERE r.guild_id = m.guild_id AND r.referrer_user_id = m.ref)
+          GROUP BY m.guild_id
+         ON CONFLICT (guild_id) DO UPDATE SET credited = credited + excluded.credited`,
+      ),
       mark: sqlite.prepare(
         `INSERT INTO ledger_rollup (id, watermark, updated_at) VALUES (1, @upto, @now)
          ON CONFLICT (id) DO UPDATE SET watermark = excluded.watermark, updated_at = excluded.updated_at`,
@@ -180,16 +255,29 @@ export class RollupStore implements RollupStoreApi {
         `SELECT week, earners AS n FROM ledger_earner_weeks
           WHERE guild_id = @guildId AND week IN (SELECT value FROM json_each(@weeks)) ORDER BY week`,
       ),
-      // Each referral: one accounts_guild_type_ref lookup and one primary-key probe.
+      // The member's entries after the watermark through both sides of their own index; the
+      // counterparty (s) by primary key decides whether an entry moved earned Sparks, as the
+      // lifetime trigger does. One statement: one snapshot of rollup, watermark and journal.
+      earnedByKind: sqlite.prepare(
+        `WITH w AS (SELECT COALESCE((SELECT watermark FROM ledger_rollup WHERE id = 1), 0) AS id)
+         SELECT kind, SUM(sparks) AS sparks FROM (
+           SELECT kind, sparks FROM ledger_account_earned WHERE account_id = @accountId
+           UNION ALL
+           SELECT ${EFFECTIVE_KIND} AS kind, t.amount AS sparks
+           FROM transfers t JOIN accounts s ON s.id = t.debit_account_id
+           LEFT JOIN transfers c ON t.kind = 'reversal' AND c.id = t.closes_id
+           WHERE t.credit_account_id = @accountId AND t.id > (SELECT id FROM w) AND s.type IN ('issuance', 'campaign')
+           UNION ALL
+           SELECT ${EFFECTIVE_KIND} AS kind, -t.amount AS sparks
+           FROM transfers t JOIN accounts s ON s.id = t.credit_account_id
+           LEFT JOIN transfers c ON t.kind = 'reversal' AND c.id = t.closes_id
+           WHERE t.debit_account_id = @accountId AND t.id > (SELECT id FROM w) AND s.type IN ('issuance', 'campaign')
+         ) GROUP BY kind HAVING SUM(sparks) <> 0 ORDER BY kind`,
+      ),
       funnel: sqlite.prepare(
-        `SELECT
-           (SELECT COUNT(*) FROM referrals WHERE guild_id = @guildId) AS registered,
-           (SELECT COUNT(*) FROM referrals r WHERE r.guild_id = @guildId AND EXISTS (
-              SELECT 1 FROM accounts a JOIN ledger_account_kinds k ON k.account_id = a.id AND k.kind = 'platform.trade'
-               WHERE a.guild_id = r.guild_id AND a.type = 'member' AND a.ref = r.invitee_user_id)) AS traded,
-           (SELECT COUNT(DISTINCT r.referrer_user_id) FROM referrals r WHERE r.guild_id = @guildId AND EXISTS (
-              SELECT 1 FROM accounts a JOIN ledger_account_kinds k ON k.account_id = a.id AND k.kind = 'platform.referral'
-               WHERE a.guild_id = r.guild_id AND a.type = 'member' AND a.ref = r.referrer_user_id)) AS credited`,
+        `SELECT COALESCE(MAX(registered), 0) AS registered, COALESCE(MAX(traded), 0) AS traded,
+                COALESCE(MAX(credited), 0) AS credited
+           FROM ledger_referral_funnel WHERE guild_id = @guildId`,
       ),
     };
   }
@@ -212,7 +300,11 @@ export class RollupStore implements RollupStoreApi {
       this.s.dayEarners.run(kinds);
       this.s.weekCounts.run(range);
       this.s.weekEarners.run(range);
+      this.s.funnelTraded.run(range);
+      this.s.funnelCredited.run(range);
       this.s.accountKinds.run(range);
+      this.s.accountEarned.run(range);
+      this.s.traders.run(range);
       this.s.mark.run({ upto, now });
       return n;
     });
@@ -232,5 +324,9 @@ export class RollupStore implements RollupStoreApi {
 
   referralFunnel(guildId: string): ReferralFunnel {
     return this.s.funnel.get({ guildId })!;
+  }
+
+  earnedByKind(accountId: number): EarnedByKind[] {
+    return this.s.earnedByKind.all({ accountId });
   }
 }

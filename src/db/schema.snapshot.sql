@@ -104,6 +104,16 @@ CREATE TABLE `guild_settings` (
       AND ("guild_settings"."platform_daily_cap" IS NULL OR "guild_settings"."platform_daily_cap" >= 1))
 );
 
+-- drizzle/0007_explorer_earned.sql
+CREATE TABLE `ledger_account_earned` (
+	`account_id` integer NOT NULL,
+	`kind` text NOT NULL,
+	`sparks` integer NOT NULL,
+	PRIMARY KEY(`account_id`, `kind`),
+	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE no action,
+	CONSTRAINT "ledger_account_earned_integer" CHECK(typeof("ledger_account_earned"."sparks") = 'integer')
+);
+
 -- drizzle/0006_ledger_rollup.sql
 CREATE TABLE `ledger_account_kinds` (
 	`account_id` integer NOT NULL,
@@ -152,6 +162,15 @@ CREATE TABLE `ledger_earner_weeks` (
 	CONSTRAINT "ledger_earner_weeks_count" CHECK(typeof("ledger_earner_weeks"."earners") = 'integer')
 );
 
+-- drizzle/0007_explorer_earned.sql
+CREATE TABLE `ledger_referral_funnel` (
+	`guild_id` text PRIMARY KEY NOT NULL,
+	`registered` integer NOT NULL,
+	`traded` integer NOT NULL,
+	`credited` integer NOT NULL,
+	CONSTRAINT "ledger_referral_funnel_counts" CHECK("ledger_referral_funnel"."registered" >= 0 AND "ledger_referral_funnel"."traded" >= 0 AND "ledger_referral_funnel"."credited" >= 0)
+);
+
 -- drizzle/0006_ledger_rollup.sql
 CREATE TABLE `ledger_rollup` (
 	`id` integer PRIMARY KEY NOT NULL,
@@ -159,6 +178,13 @@ CREATE TABLE `ledger_rollup` (
 	`updated_at` integer NOT NULL,
 	CONSTRAINT "ledger_rollup_single" CHECK("ledger_rollup"."id" = 1),
 	CONSTRAINT "ledger_rollup_watermark" CHECK(typeof("ledger_rollup"."watermark") = 'integer' AND "ledger_rollup"."watermark" >= 0)
+);
+
+-- drizzle/0007_explorer_earned.sql
+CREATE TABLE `ledger_traders` (
+	`guild_id` text NOT NULL,
+	`user_id` text NOT NULL,
+	PRIMARY KEY(`guild_id`, `user_id`)
 );
 
 -- drizzle/0006_ledger_rollup.sql
@@ -213,7 +239,7 @@ CREATE TABLE `platform_events` (
 	`received_at` integer NOT NULL
 );
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE TABLE `raffle_draws` (
 	`raffle_id` integer NOT NULL,
 	`step` integer NOT NULL,
@@ -226,7 +252,7 @@ CREATE TABLE `raffle_draws` (
 	FOREIGN KEY (`redemption_id`) REFERENCES `redemptions`(`id`) ON UPDATE no action ON DELETE no action
 );
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE TABLE `raffle_entries` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`raffle_id` integer NOT NULL,
@@ -240,7 +266,7 @@ CREATE TABLE `raffle_entries` (
 	CONSTRAINT "raffle_entries_count" CHECK("raffle_entries"."count" >= 1)
 );
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE TABLE `raffles` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`guild_id` text NOT NULL,
@@ -282,7 +308,7 @@ CREATE TABLE "rank_counts" (
 	CONSTRAINT "rank_counts_level" CHECK("level" = 0 OR "level" = 1 OR "level" = 2)
 ) WITHOUT ROWID;
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE TABLE "redemptions" (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`guild_id` text NOT NULL,
@@ -347,7 +373,7 @@ CREATE TABLE `rewards` (
 	CONSTRAINT "rewards_role_kind" CHECK("rewards"."kind" <> 'role' OR "rewards"."role_id" IS NOT NULL)
 );
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE TABLE `season_prizes` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`season_id` integer NOT NULL,
@@ -365,7 +391,7 @@ CREATE TABLE `season_prizes` (
 	CONSTRAINT "season_prizes_something" CHECK("season_prizes"."sparks" IS NOT NULL OR "season_prizes"."role_id" IS NOT NULL OR "season_prizes"."badge" IS NOT NULL)
 );
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE TABLE `season_results` (
 	`season_id` integer NOT NULL,
 	`position` integer NOT NULL,
@@ -389,7 +415,7 @@ CREATE TABLE `season_results` (
 	CONSTRAINT "season_results_rank" CHECK(("season_results"."rank" IS NULL) <> ("season_results"."skip_reason" IS NULL))
 );
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE TABLE `seasons` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`guild_id` text NOT NULL,
@@ -483,29 +509,29 @@ CREATE INDEX `outbox_pending` ON `outbox` (`next_attempt_at`) WHERE delivered_at
 -- drizzle/0000_init.sql
 CREATE INDEX `platform_events_guild` ON `platform_events` (`guild_id`,`received_at`);
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE UNIQUE INDEX `raffle_entries_key` ON `raffle_entries` (`raffle_id`,`idempotency_key`);
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE INDEX `raffle_entries_member` ON `raffle_entries` (`raffle_id`,`user_id`);
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE INDEX `raffles_guild` ON `raffles` (`guild_id`,`status`,`ends_at`);
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE UNIQUE INDEX `raffles_open_name` ON `raffles` (`guild_id`,`name_key`) WHERE status = 'open';
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE INDEX `redemptions_expiry` ON `redemptions` (`expires_at`) WHERE expires_at IS NOT NULL AND role_removed_at IS NULL;
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE UNIQUE INDEX `redemptions_idempotency` ON `redemptions` (`guild_id`,`idempotency_key`);
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE INDEX `redemptions_member` ON `redemptions` (`guild_id`,`user_id`,`reward_id`);
 
--- drizzle/0007_seasons_raffles.sql
-CREATE INDEX `redemptions_status` ON `redemptions` (`guild_id`,`status`,`created_at`);
+-- drizzle/0008_seasons_raffles.sql
+CREATE INDEX `redemptions_status_reward` ON `redemptions` (`guild_id`,`status`,`created_at`,`reward_id`,`cost`);
 
 -- drizzle/0000_init.sql
 CREATE INDEX `referrals_referrer` ON `referrals` (`guild_id`,`referrer_user_id`);
@@ -513,29 +539,26 @@ CREATE INDEX `referrals_referrer` ON `referrals` (`guild_id`,`referrer_user_id`)
 -- drizzle/0000_init.sql
 CREATE UNIQUE INDEX `rewards_live_name` ON `rewards` (`guild_id`,`name_key`) WHERE removed_at IS NULL;
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE UNIQUE INDEX `season_prizes_range` ON `season_prizes` (`season_id`,`rank_from`);
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE UNIQUE INDEX `season_results_member` ON `season_results` (`season_id`,`user_id`);
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE INDEX `season_results_user` ON `season_results` (`user_id`,`season_id`);
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE INDEX `seasons_due` ON `seasons` (`status`,`ends_at`);
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE INDEX `seasons_guild` ON `seasons` (`guild_id`,`status`,`starts_at`);
 
--- drizzle/0007_seasons_raffles.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE UNIQUE INDEX `seasons_one_running` ON `seasons` (`guild_id`) WHERE status = 'running';
 
 -- drizzle/0000_init.sql
 CREATE INDEX `tier_roles_threshold` ON `tier_roles` (`guild_id`,`threshold`);
-
--- drizzle/0000_init.sql
-CREATE INDEX `transfers_actor_day` ON `transfers` (`guild_id`,`kind`,`actor_id`,`created_at`);
 
 -- drizzle/0000_init.sql
 CREATE UNIQUE INDEX `transfers_closes_once` ON `transfers` (`closes_id`);
@@ -546,8 +569,11 @@ CREATE INDEX `transfers_credit` ON `transfers` (`credit_account_id`,`id`);
 -- drizzle/0000_init.sql
 CREATE INDEX `transfers_debit` ON `transfers` (`debit_account_id`,`id`);
 
--- drizzle/0000_init.sql
-CREATE INDEX `transfers_guild_id` ON `transfers` (`guild_id`,`id`);
+-- drizzle/0007_explorer_earned.sql
+CREATE INDEX `transfers_guild_kind_time` ON `transfers` (`guild_id`,`kind`,`created_at`,`id`);
+
+-- drizzle/0007_explorer_earned.sql
+CREATE INDEX `transfers_guild_time` ON `transfers` (`guild_id`,`created_at`,`id`);
 
 -- drizzle/0000_init.sql
 CREATE UNIQUE INDEX `transfers_idempotency` ON `transfers` (`guild_id`,`idempotency_key`);
@@ -675,6 +701,22 @@ BEGIN
   WHERE `guild_id` = OLD.`guild_id` AND `board` = OLD.`period` AND `level` = 2 AND `key` = (OLD.`earned` >> 20);
 END;
 
+-- drizzle/0007_explorer_earned.sql
+CREATE TRIGGER referrals_funnel AFTER INSERT ON referrals BEGIN
+  INSERT INTO ledger_referral_funnel (guild_id, registered, traded, credited)
+  VALUES (
+    NEW.guild_id,
+    1,
+    EXISTS (SELECT 1 FROM ledger_traders x WHERE x.guild_id = NEW.guild_id AND x.user_id = NEW.invitee_user_id),
+    EXISTS (SELECT 1 FROM accounts a JOIN ledger_account_kinds k ON k.account_id = a.id AND k.kind = 'platform.referral'
+             WHERE a.guild_id = NEW.guild_id AND a.type = 'member' AND a.ref = NEW.referrer_user_id)
+      AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.guild_id = NEW.guild_id
+                        AND r.referrer_user_id = NEW.referrer_user_id AND r.invitee_user_id <> NEW.invitee_user_id)
+  )
+  ON CONFLICT (guild_id) DO UPDATE SET registered = registered + 1,
+    traded = traded + excluded.traded, credited = credited + excluded.credited;
+END;
+
 -- drizzle/0004_fast_grants.sql
 CREATE TRIGGER `transfers_apply` AFTER INSERT ON `transfers`
 BEGIN
@@ -747,7 +789,7 @@ BEGIN
   SELECT RAISE(ABORT, 'SPARKS.APPEND_ONLY: ledger entries are never updated; post a reversal instead');
 END;
 
--- drizzle/0008_season_triggers.sql
+-- drizzle/0009_season_triggers.sql
 CREATE TRIGGER `transfers_season_earned` AFTER INSERT ON `transfers`
 WHEN EXISTS (SELECT 1 FROM `seasons` WHERE `guild_id` = NEW.`guild_id` AND `status` = 'running')
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`credit_account_id`) = 'member'
@@ -764,7 +806,7 @@ BEGIN
   ON CONFLICT (`guild_id`, `period`, `account_id`) DO UPDATE SET `earned` = `earned` + excluded.`earned`;
 END;
 
--- drizzle/0008_season_triggers.sql
+-- drizzle/0009_season_triggers.sql
 CREATE TRIGGER `transfers_season_unearned` AFTER INSERT ON `transfers`
 WHEN EXISTS (SELECT 1 FROM `seasons` WHERE `guild_id` = NEW.`guild_id` AND `status` = 'running')
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`debit_account_id`) = 'member'

@@ -12,8 +12,10 @@
  *   (transfers_apply), windowed earnings (transfers_earned/_unearned, earn_periods_rank_insert,
  *   accounts_ranked_periods) and the twelve rank_* histogram triggers. Those twelve were
  *   written out by hand; their one template is `src/db/rank-triggers.ts`, and a test pins
- *   its output equal to what runs — read them, and generate any replacement, from there.
- * - `drizzle/0008_season_triggers.sql`: a running season's board (transfers_season_earned /
+ *   its output equal to what runs — read them, and generate any replacement, from there;
+ * - `drizzle/0007_explorer_earned.sql`: referrals_funnel (a new referral's step of the
+ *   analytics funnel, see ledgerReferralFunnel);
+ * - `drizzle/0009_season_triggers.sql`: a running season's board (transfers_season_earned /
  *   _unearned write earn_periods rows 's:<season id>').
  * The other triggers 0001 and 0003 create were all dropped and replaced by 0004: history only.
  *
@@ -133,8 +135,10 @@ export const transfers = sqliteTable(
     uniqueIndex('transfers_closes_once').on(t.closesId),
     index('transfers_debit').on(t.debitAccountId, t.id),
     index('transfers_credit').on(t.creditAccountId, t.id),
-    index('transfers_guild_id').on(t.guildId, t.id),
-    index('transfers_actor_day').on(t.guildId, t.kind, t.actorId, t.createdAt),
+    // The explorer's guild-wide pages seek by (created_at, id), with or without a kind; the
+    // daily award limit reads today's awards of the guild through the kind one.
+    index('transfers_guild_time').on(t.guildId, t.createdAt, t.id),
+    index('transfers_guild_kind_time').on(t.guildId, t.kind, t.createdAt, t.id),
     index('transfers_ref').on(t.ref),
     check('transfers_amount', sql`typeof(${t.amount}) = 'integer' AND ${t.amount} BETWEEN 1 AND 1000000000`),
     check('transfers_distinct_accounts', sql`${t.debitAccountId} <> ${t.creditAccountId}`),
@@ -417,7 +421,8 @@ export const redemptions = sqliteTable(
   },
   (t) => [
     uniqueIndex('redemptions_idempotency').on(t.guildId, t.idempotencyKey),
-    index('redemptions_status').on(t.guildId, t.status, t.createdAt),
+    // Covering for the analytics' redemptions by reward (a month of a busy shop is ~17,000 rows).
+    index('redemptions_status_reward').on(t.guildId, t.status, t.createdAt, t.rewardId, t.cost),
     index('redemptions_member').on(t.guildId, t.userId, t.rewardId),
     index('redemptions_expiry')
       .on(t.expiresAt)
@@ -591,6 +596,61 @@ export const ledgerAccountKinds = sqliteTable(
     kind: text('kind', { enum: TRANSFER_KINDS }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.kind] })],
+);
+
+/**
+ * Σ earned Sparks per member account and kind (a reversal counted under the kind it
+ * reverses; the earning rule of `movesLifetime`): the member page's earnings by source,
+ * read as these rows plus the member's entries after the watermark.
+ */
+export const ledgerAccountEarned = sqliteTable(
+  'ledger_account_earned',
+  {
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    kind: text('kind', { enum: TRANSFER_KINDS }).notNull(),
+    sparks: integer('sparks').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.kind] }),
+    check('ledger_account_earned_integer', sql`typeof(${t.sparks}) = 'integer'`),
+  ],
+);
+
+/**
+ * Members credited a platform trade, by Discord id: the referral funnel's "traded" step,
+ * one probe per referral (its invitee) instead of an account lookup and a kind probe.
+ */
+export const ledgerTraders = sqliteTable(
+  'ledger_traders',
+  {
+    guildId: text('guild_id').notNull(),
+    userId: text('user_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.userId] })],
+);
+
+/**
+ * The referral funnel per guild, kept as counters: `registered` and what a new referral
+ * finds already folded by the `referrals_funnel` trigger (migration 0007), the rest by the
+ * fold when an invitee's first trade or a referrer's first share reaches the rollup. So
+ * each referral counts once whichever comes first, and the page reads one row.
+ */
+export const ledgerReferralFunnel = sqliteTable(
+  'ledger_referral_funnel',
+  {
+    guildId: text('guild_id').primaryKey(),
+    registered: integer('registered').notNull(),
+    traded: integer('traded').notNull(),
+    credited: integer('credited').notNull(),
+  },
+  (t) => [
+    check(
+      'ledger_referral_funnel_counts',
+      sql`${t.registered} >= 0 AND ${t.traded} >= 0 AND ${t.credited} >= 0`,
+    ),
+  ],
 );
 
 /** The rollup's single row: the last transfer id folded in, and when. */

@@ -23,7 +23,7 @@ const p = {
   now: sql.placeholder('now'),
 };
 
-/** The earn_periods key of a season's board (the triggers of migration 0008 write it). */
+/** The earn_periods key of a season's board (the triggers of migration 0009 write it). */
 export const seasonPeriod = (seasonId: number): string => `s:${seasonId}`;
 
 /**
@@ -193,7 +193,7 @@ export class SeasonStore {
          ORDER BY e.account_id ASC`,
       ),
       // The last entry inside the window that moved this account's season score: the same
-      // rule as the season triggers (migration 0008), read back for one member.
+      // rule as the season triggers (migration 0009), read back for one member.
       reached: sqlite.prepare<
         { accountId: number; startsAt: number; endsAt: number; sources: number },
         { id: number | null }
@@ -346,7 +346,7 @@ export class SeasonStore {
   }
 }
 
-/** The trigger's source bit of the account `alias` (see drizzle/0008_season_triggers.sql). */
+/** The trigger's source bit of the account `alias` (see drizzle/0009_season_triggers.sql). */
 function SOURCE_BIT(alias: string): string {
   return `(CASE WHEN ${alias}.type = 'campaign' THEN 1 WHEN ${alias}.type <> 'issuance' THEN 0
             WHEN ${alias}.ref = 'campaign' THEN 1 WHEN ${alias}.ref = 'quest' THEN 2 WHEN ${alias}.ref = 'platform' THEN 4

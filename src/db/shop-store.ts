@@ -314,7 +314,7 @@ function prepare(db: Db) {
       .groupBy(rewards.id)
       .orderBy(sql`firstAt`, asc(rewards.id))
       .prepare(),
-    // The redemptions_status index: one range per status, then a small join.
+    // The redemptions_status_reward index (covering): one range per status, then a small join.
     redemptionsByReward: orm
       .select({
         rewardId: rewards.id,

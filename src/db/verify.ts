@@ -1,4 +1,5 @@
 import type { Sqlite } from './open.ts';
+import { ACCOUNT_EARNED, TRADERS } from './rollup-store.ts';
 
 export interface CheckResult {
   name: string;
@@ -186,7 +187,7 @@ export function verifyLedger(sqlite: Sqlite): VerifyReport {
            UNION ALL
            SELECT guild_id, 'm:' || strftime('%Y-%m', created_at / 1000, 'unixepoch'), account_id, d FROM deltas
            UNION ALL
-           -- A season counts the entries inside its window from its sources (migration 0008).
+           -- A season counts the entries inside its window from its sources (migration 0009).
            SELECT x.guild_id, 's:' || se.id, x.account_id, x.d FROM deltas x
              JOIN seasons se ON se.guild_id = x.guild_id AND x.created_at >= se.starts_at AND x.created_at < se.ends_at
            WHERE (se.sources & (CASE WHEN x.st = 'campaign' THEN 1 WHEN x.sr = 'campaign' THEN 1 WHEN x.sr = 'quest' THEN 2
@@ -240,6 +241,49 @@ export function verifyLedger(sqlite: Sqlite): VerifyReport {
        WHERE COALESCE(j.amount, 0) <> COALESCE(d.amount, 0) OR COALESCE(j.entries, 0) <> COALESCE(d.entries, 0)`,
       (r) =>
         `rollup day ${String(r.day)} ${String(r.kind)} in guild ${String(r.guild_id)}: stored ${String(r.stored ?? 0)}, entries give ${String(r.expected ?? 0)}`,
+    );
+    check(
+      'analytics rollup earnings per member equal the entries up to its watermark',
+      `WITH journal AS (${ACCOUNT_EARNED('t.id <= COALESCE((SELECT watermark FROM ledger_rollup WHERE id = 1), 0)')})
+       SELECT COALESCE(j.account_id, e.account_id) AS account_id, COALESCE(j.kind, e.kind) AS kind,
+              j.sparks AS expected, e.sparks AS stored
+       FROM journal j FULL OUTER JOIN ledger_account_earned e ON e.account_id = j.account_id AND e.kind = j.kind
+       WHERE COALESCE(j.sparks, 0) <> COALESCE(e.sparks, 0)`,
+      (r) =>
+        `rollup earnings of account ${String(r.account_id)} from ${String(r.kind)}: stored ${String(r.stored ?? 0)}, entries give ${String(r.expected ?? 0)}`,
+    );
+    check(
+      'analytics rollup traders are the members credited a trade up to its watermark',
+      `WITH journal AS (${TRADERS('t.id <= COALESCE((SELECT watermark FROM ledger_rollup WHERE id = 1), 0)')})
+       SELECT guild_id, ref AS user_id, 'missing' AS what FROM journal
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_traders x WHERE x.guild_id = journal.guild_id AND x.user_id = journal.ref)
+       UNION ALL
+       SELECT x.guild_id, x.user_id, 'extra' FROM ledger_traders x
+        WHERE NOT EXISTS (SELECT 1 FROM journal j WHERE j.guild_id = x.guild_id AND j.ref = x.user_id)`,
+      (r) => `rollup trader ${String(r.user_id)} in guild ${String(r.guild_id)} is ${String(r.what)}`,
+    );
+    check(
+      'analytics referral funnel equals the referrals and the entries up to its watermark',
+      `WITH w AS (SELECT COALESCE((SELECT watermark FROM ledger_rollup WHERE id = 1), 0) AS id),
+       credited AS (
+         SELECT DISTINCT m.guild_id, m.ref FROM transfers t JOIN accounts m ON m.id = t.credit_account_id AND m.type = 'member'
+          WHERE t.id <= (SELECT id FROM w) AND t.kind = 'platform.referral'),
+       expected AS (
+         SELECT r.guild_id, COUNT(*) AS registered,
+                SUM(EXISTS (SELECT 1 FROM transfers t JOIN accounts m ON m.id = t.credit_account_id AND m.type = 'member'
+                             WHERE m.guild_id = r.guild_id AND m.ref = r.invitee_user_id
+                               AND t.kind = 'platform.trade' AND t.id <= (SELECT id FROM w))) AS traded,
+                (SELECT COUNT(*) FROM credited c WHERE c.guild_id = r.guild_id AND EXISTS (
+                   SELECT 1 FROM referrals x WHERE x.guild_id = c.guild_id AND x.referrer_user_id = c.ref)) AS credited
+           FROM referrals r GROUP BY r.guild_id)
+       SELECT COALESCE(x.guild_id, f.guild_id) AS guild_id,
+              x.registered || '/' || x.traded || '/' || x.credited AS expected,
+              f.registered || '/' || f.traded || '/' || f.credited AS stored
+         FROM expected x FULL OUTER JOIN ledger_referral_funnel f ON f.guild_id = x.guild_id
+        WHERE COALESCE(x.registered, 0) <> COALESCE(f.registered, 0) OR COALESCE(x.traded, 0) <> COALESCE(f.traded, 0)
+           OR COALESCE(x.credited, 0) <> COALESCE(f.credited, 0)`,
+      (r) =>
+        `referral funnel of guild ${String(r.guild_id)} (registered/traded/credited): stored ${String(r.stored ?? '0/0/0')}, referrals give ${String(r.expected ?? '0/0/0')}`,
     );
     check(
       'analytics rollup earner counts equal their earners',

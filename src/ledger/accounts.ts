@@ -12,7 +12,7 @@ export interface AccountKey {
 }
 
 /** Where minted Sparks come from: one issuance account per source, per guild. */
-/** 'season': season prizes, which count for no season (migration 0008). */
+/** 'season': season prizes, which count for no season (migration 0009). */
 export type IssuanceSource = 'award' | 'campaign' | 'platform' | 'season';
 
 export const MEMBER = (ref: string, ranked?: boolean): AccountKey =>

@@ -19,7 +19,6 @@ import { LedgerReads } from './reads.ts';
 export type {
   AccountRow,
   AccountSpec,
-  EarnedByKind,
   EntryFilter,
   EntryView,
   TransferRow,

@@ -1,6 +1,5 @@
 import type {
   AccountRow,
-  EarnedByKind,
   EntryFilter,
   EntryView,
   LedgerReadStore,
@@ -123,12 +122,6 @@ export class LedgerReads {
       nextCursor: rows.length > limit ? entries[entries.length - 1]!.id : null,
       prevCursor: above.length ? entries[0]!.id : null,
     };
-  }
-
-  /** What a member earned, net, by kind of entry (the sums add up to their lifetime earned). */
-  earnedByKind(guildId: string, userId: string): EarnedByKind[] {
-    const account = this.store.findAccount(guildId, 'member', userId);
-    return account ? this.store.earnedByKind(account.id) : [];
   }
 
   /**

@@ -2,6 +2,7 @@ import { type Clock, systemClock } from '../core/clock.ts';
 import { type BadgeRow, MembersStore } from '../db/members-store.ts';
 import type { Db } from '../db/open.ts';
 import { PrefsStore } from '../db/prefs-store.ts';
+import { RollupStore } from '../db/rollup-store.ts';
 import { TRANSFER_KINDS, type TransferKind } from '../db/schema.ts';
 import type {
   EntryFilter,
@@ -118,6 +119,7 @@ export class MembersService {
   private readonly tiers: TierService;
   private readonly store: MembersStore;
   private readonly prefs: PrefsStore;
+  private readonly earned: RollupStore;
   private readonly clock: Clock;
 
   constructor(deps: { db: Db; ledger: Ledger; tiers: TierService; clock?: Clock }) {
@@ -127,6 +129,7 @@ export class MembersService {
     this.clock = deps.clock ?? systemClock;
     this.store = new MembersStore(deps.db);
     this.prefs = new PrefsStore(deps.db);
+    this.earned = new RollupStore(deps.db);
   }
 
   profile(guildId: string, userId: string): Profile {
@@ -179,7 +182,8 @@ export class MembersService {
    */
   earningsBySource(guildId: string, userId: string): { source: EarningSource; sparks: number }[] {
     const totals = new Map<EarningSource, number>();
-    for (const { kind, sparks } of this.ledger.reads.earnedByKind(guildId, userId)) {
+    const account = this.ledger.reads.account(guildId, MEMBER(userId));
+    for (const { kind, sparks } of account ? this.earned.earnedByKind(account.id) : []) {
       const source = EARNING_SOURCE_OF[kind];
       if (source) totals.set(source, (totals.get(source) ?? 0) + sparks);
     }

@@ -3,7 +3,7 @@
  * a ladder of prizes by rank, and an end that freezes the board and pays every prize once.
  *
  * The board is kept by the database in the entry's own statement (earn_periods rows
- * 's:<id>', migration 0008), so reading it costs what the week board costs. The end runs in
+ * 's:<id>', migration 0009), so reading it costs what the week board costs. The end runs in
  * steps, each one transaction, each safe to repeat after a crash:
  *
  * 1. close (a moderator's end only): the window's end moves to now; from that statement on

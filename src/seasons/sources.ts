@@ -1,7 +1,7 @@
 /**
  * Which earnings a season counts (SPEC §9): campaigns, quests, platform, awards; by default
  * all but awards. The database keeps the same mapping from the other side of an entry to
- * its source in the season triggers (drizzle/0008_season_triggers.sql) and in
+ * its source in the season triggers (drizzle/0009_season_triggers.sql) and in
  * SeasonStore.reached; tests/seasons/sources.test.ts pins them equal.
  */
 import { SEASON_SOURCE_BITS, type AccountType, type SeasonSource } from '../db/schema.ts';

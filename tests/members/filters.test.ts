@@ -6,6 +6,8 @@ import {
   type HistoryFilter,
   type HistoryKind,
 } from '../../src/members/members.ts';
+import { verifyLedger } from '../../src/db/verify.ts';
+import { LedgerRollup } from '../../src/moderation/ledger-rollup.ts';
 import { TierService } from '../../src/tiers/tiers.ts';
 import { award, freshLedger, G, MOD } from '../helpers/db.ts';
 
@@ -106,6 +108,28 @@ describe('MembersService.earningsBySource', () => {
     ]);
     const total = earnings.reduce((sum, e) => sum + e.sparks, 0);
     expect(total).toBe(members.profile(G, 'alice').lifetimeEarned);
+  });
+
+  it('reads the same at every point of the rollup: its sums up to the watermark, the entries after it', () => {
+    const unfolded = members.earningsBySource(G, 'alice');
+    const rollup = new LedgerRollup({ db: env.db, clock: env.clock, chunk: 1 });
+    const entries = (env.db.sqlite.prepare('SELECT COUNT(*) AS n FROM transfers').get() as { n: number }).n;
+    for (let folded = 1; folded <= entries; folded++) {
+      expect(rollup.catchUp(1).watermark).toBe(folded);
+      expect(members.earningsBySource(G, 'alice')).toEqual(unfolded);
+      expect(verifyLedger(env.db.sqlite)).toMatchObject({ ok: true });
+    }
+    const stored = env.db.sqlite.prepare('SELECT kind, sparks FROM ledger_account_earned ORDER BY kind').all();
+    // The reversed trade nets to zero in the rollup too; the service nets revokes into awards.
+    expect(stored).toEqual([
+      { kind: 'award', sparks: 80 },
+      { kind: 'campaign.grant', sparks: 40 },
+      { kind: 'platform.trade', sparks: 0 },
+      { kind: 'revoke', sparks: -10 },
+    ]);
+    // A rollup that disagrees with the journal is caught by verify.
+    env.db.sqlite.prepare(`UPDATE ledger_account_earned SET sparks = 81 WHERE kind = 'award'`).run();
+    expect(verifyLedger(env.db.sqlite).checks.find((c) => !c.ok)?.name).toMatch(/earnings per member/);
   });
 
   it('is empty for a member without an account', () => {

@@ -1,5 +1,6 @@
 import type { Locale as DiscordLocale } from 'discord.js';
 import type { SparksError } from '../../core/errors.ts';
+import { translateFrom, type Params } from '../../core/i18n.ts';
 import * as admin from './admin.ts';
 import * as campaigns from './campaigns.ts';
 import * as core from './core.ts';
@@ -9,7 +10,9 @@ import * as seasons from './seasons.ts';
 import * as shop from './shop.ts';
 
 /** The bot speaks English and Korean; every other Discord locale falls back to English. */
-export type Locale = 'en' | 'ko';
+export type { Locale, Params } from '../../core/i18n.ts';
+export { formatNumber } from '../../core/i18n.ts';
+import type { Locale } from '../../core/i18n.ts';
 
 // Each feature's catalogue is listed once here; their keys must not overlap.
 const catalogues = [core, members, moderation, campaigns, admin, shop, seasons] as const;
@@ -29,28 +32,12 @@ export function localeOf(discordLocale: DiscordLocale | string | null | undefine
   return typeof discordLocale === 'string' && discordLocale.toLowerCase().startsWith('ko') ? 'ko' : 'en';
 }
 
-const numberFormats: Record<Locale, Intl.NumberFormat> = {
-  en: new Intl.NumberFormat('en-US'),
-  ko: new Intl.NumberFormat('ko-KR'),
-};
-
-export function formatNumber(locale: Locale, n: number): string {
-  return numberFormats[locale].format(n);
-}
-
-export type Params = Record<string, string | number | null | undefined>;
-
 /**
  * Looks a message up (English when the locale lacks it) and fills its `{params}`. `key` is
  * a MessageKey, or a computed one such as `error.${code}`.
  */
 export function translate(locale: Locale, key: string, params: Params = {}): string {
-  const template = messages[locale][key] ?? messages.en[key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
-    const v = params[name];
-    if (v === undefined || v === null) return whole;
-    return typeof v === 'number' ? formatNumber(locale, v) : v;
-  });
+  return translateFrom(messages, locale, key, params);
 }
 
 export type Translate = (key: MessageKey, params?: Params) => string;

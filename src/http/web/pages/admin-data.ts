@@ -3,6 +3,7 @@
  * CSV) and analytics. Every route is for admins only (`guards.admin`, checked against
  * Discord afresh on every POST) and every POST carries the CSRF token.
  */
+import { formatNumber } from '../../../core/i18n.ts';
 import type { MemberAccess } from '../guards.ts';
 import { html, type Html } from '../html.ts';
 import type { WebKey } from '../i18n/index.ts';
@@ -45,8 +46,9 @@ export function badField(ctx: PageContext, field: string, hint: WebKey): WebErro
   return new WebError(400, 'admin_data.bad_field', { field, hint: ctx.t(hint) });
 }
 
+/** A whole number in the visitor's language (one formatter per language: making one costs ~30 µs). */
 export function formatInt(ctx: PageContext, n: number): string {
-  return new Intl.NumberFormat(ctx.locale === 'ko' ? 'ko-KR' : 'en-US').format(n);
+  return formatNumber(ctx.locale, n);
 }
 
 /** `YYYY-MM-DD HH:MM` in UTC: the same instant for every admin, as in the CSV. */

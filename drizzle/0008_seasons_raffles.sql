@@ -150,6 +150,6 @@ DROP TABLE `redemptions`;--> statement-breakpoint
 ALTER TABLE `__new_redemptions` RENAME TO `redemptions`;--> statement-breakpoint
 PRAGMA foreign_keys=ON;--> statement-breakpoint
 CREATE UNIQUE INDEX `redemptions_idempotency` ON `redemptions` (`guild_id`,`idempotency_key`);--> statement-breakpoint
-CREATE INDEX `redemptions_status` ON `redemptions` (`guild_id`,`status`,`created_at`);--> statement-breakpoint
+CREATE INDEX `redemptions_status_reward` ON `redemptions` (`guild_id`,`status`,`created_at`,`reward_id`,`cost`);--> statement-breakpoint
 CREATE INDEX `redemptions_member` ON `redemptions` (`guild_id`,`user_id`,`reward_id`);--> statement-breakpoint
 CREATE INDEX `redemptions_expiry` ON `redemptions` (`expires_at`) WHERE expires_at IS NOT NULL AND role_removed_at IS NULL;
