@@ -103,7 +103,9 @@ describe('upgrading a database written by an earlier release', () => {
       const rollup = n === 7;
       if (rollup)
         old.sqlite
-          .prepare(`INSERT INTO ledger_rollup (id, watermark, updated_at) VALUES (1, (SELECT MAX(id) FROM transfers), 0)`)
+          .prepare(
+            `INSERT INTO ledger_rollup (id, watermark, updated_at) VALUES (1, (SELECT MAX(id) FROM transfers), 0)`,
+          )
           .run();
       const before = derived(old);
       // Rank counts are kept from migration 0003 on; an upgrade from before builds them.
@@ -126,7 +128,8 @@ describe('upgrading a database written by an earlier release', () => {
           expect(after.ranks.length).toBeGreaterThan(0);
         }
         expect(verifyLedger(db.sqlite)).toMatchObject({ ok: true });
-        if (rollup) expect(db.sqlite.prepare('SELECT COUNT(*) AS n FROM ledger_rollup').get()).toEqual({ n: 0 });
+        if (rollup)
+          expect(db.sqlite.prepare('SELECT COUNT(*) AS n FROM ledger_rollup').get()).toEqual({ n: 0 });
         const ledger = new Ledger({ db, clock: fakeClock(Date.UTC(2026, 10, 12, 12)) });
         expectExactRanks(ledger);
         for (let u = 0; u < 12; u++)
