@@ -510,7 +510,11 @@ export class SeasonService {
 
   private announce(season: SeasonRow): void {
     const winners = this.winners(season.id);
-    const fields: Record<string, AuditValue> = { Season: season.name };
+    // end_reason: the log channel words it as it words a campaign's ('time is up', …).
+    const fields: Record<string, AuditValue> = {
+      Season: season.name,
+      end_reason: season.endReason ?? 'time',
+    };
     for (const w of winners.slice(0, 6)) {
       fields[`#${w.rank}`] = { type: 'user', id: w.userId };
       if (w.sparks !== null) fields[`#${w.rank} Sparks`] = w.sparks;
@@ -523,7 +527,6 @@ export class SeasonService {
     this.audit.record({
       guildId: season.guildId,
       kind: 'season.end',
-      reason: season.endReason ?? 'time',
       fields,
       at: this.clock(),
       onDelivered: () => {

@@ -45,7 +45,7 @@ export const SEASON_ROUTES: readonly AdminRoute[] = [
                       <td><a href="/g/${guildId}/season?season=${season.id}">${season.name}</a></td>
                       <td>${t(`season.status.${season.status}`)}</td>
                       <td>
-                        ${formatDate(ctx.locale, season.startsAt)} – ${formatDate(ctx.locale, season.endsAt)}
+                        ${`${formatDate(ctx.locale, season.startsAt)} \u2013 ${formatDate(ctx.locale, season.endsAt)}`}
                       </td>
                       <td>
                         ${prizes
@@ -104,7 +104,7 @@ export const SEASON_ROUTES: readonly AdminRoute[] = [
                       html`<tr>
                         <td>${r.name} (#${r.id})</td>
                         <td>${t(`raffles.status.${r.status}`)}</td>
-                        <td>${rewards.get(r.rewardId)?.name ?? `#${r.rewardId}`} × ${r.winners}</td>
+                        <td>${`${rewards.get(r.rewardId)?.name ?? `#${r.rewardId}`} \u00d7 ${r.winners}`}</td>
                         <td class="num">${formatScore(ctx, r.entries)}</td>
                         <td><code>${r.commitment}</code></td>
                         <td>
