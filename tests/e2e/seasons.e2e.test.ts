@@ -4,6 +4,7 @@ import { auditLogPlugin } from '../../src/discord/plugins/audit-log.ts';
 import { campaignsPlugin } from '../../src/discord/plugins/campaigns.ts';
 import { interactionsPlugin } from '../../src/discord/plugins/interactions.ts';
 import { seasonsPlugin } from '../../src/discord/plugins/seasons.ts';
+import { rafflesPlugin } from '../../src/discord/plugins/raffles.ts';
 import { Permissions, text } from '../../testkit/fake-discord/index.ts';
 import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { ROLE_ROUTE } from '../../testkit/world.ts';
@@ -18,6 +19,7 @@ const plugins = () => [
   auditLogPlugin({ intervalMs: 100 }),
   campaignsPlugin({ maxTimerMs: 50 }),
   seasonsPlugin({ maxTimerMs: 50 }),
+  rafflesPlugin({ maxTimerMs: 50 }),
 ];
 
 let w: BotWorld;
@@ -269,6 +271,59 @@ describe('a season whose payout is interrupted', () => {
     expect(text(retry)).toContain('Trying 1 refused role prize(s) of **Summer** again');
     expect(hasRole(carol, crown)).toBe(true);
     expect(s().seasons.store.results(season.id)[0]!.roleStatus).toBe('granted');
+    clean();
+  });
+});
+
+describe('a raffle whose end passed while the bot was down', () => {
+  it('is drawn at start-up, its entries spent once, its winners verifiable', async () => {
+    const members = k.members(4);
+    for (const m of members)
+      s().ledger.credit({
+        guildId: w.guildId,
+        userId: m,
+        source: 'award',
+        kind: 'award',
+        amount: 50,
+        key: `rf:${m}`,
+        actor: { type: 'moderator', id: w.users.mod },
+      });
+    const badge = s().rewards.add(w.guildId, w.users.mod, { name: 'Night owl', cost: 10, kind: 'badge' });
+    const started = await w
+      .slash(w.users.mod, 'sparks-admin raffle start', {
+        name: 'Midnight',
+        prize: `r:${badge.id}`,
+        winners: 2,
+        entry_cost: 5,
+        max_entries_per_member: 2,
+        ends: '1h',
+      })
+      .final();
+    expect(text(started)).toContain('Raffle started: Midnight');
+    for (const m of members)
+      expect(text(await w.slash(m, 'sparks raffle', { raffle: 'Midnight', entries: 2 }).final())).toContain(
+        'You now hold **2** of 2',
+      );
+    await w.stopBot();
+    clock.advance(2 * 3_600_000);
+    await w.restartBot();
+    const raffle = () => s().raffles.find(w.guildId, 'Midnight');
+    await expect.poll(() => raffle().status, { timeout: 10_000 }).toBe('drawn');
+    const winners = s()
+      .raffles.draws(raffle().id)
+      .filter((d) => d.outcome === 'won')
+      .map((d) => d.userId);
+    expect(winners).toHaveLength(2);
+    expect(members.map((m) => balance(m))).toEqual(members.map(() => 40));
+    expect(s().ledger.reads.account(w.guildId, { type: 'hold', ref: 'shop' })?.balance ?? 0).toBe(0);
+    // The badge prize is delivered at once, not charged.
+    expect(
+      winners.map((u) =>
+        s()
+          .redemptions.badges(w.guildId, u)
+          .map((b) => b.name),
+      ),
+    ).toEqual([['Night owl'], ['Night owl']]);
     clean();
   });
 });
