@@ -1,3 +1,8 @@
+/**
+ * `npm run bench:web [-- --quick]`: only the web rows of `npm run bench` (every page's
+ * server time and the first visit's bytes), on the same cached databases, three rounds of
+ * 200. For working on a page; the figures of record come from the full run.
+ */
 import { ADMIN_NOW, adminScaleDatabase } from './admin-data.ts';
 import { scaleDatabase } from './ledger.ts';
 import { printTable } from './lib.ts';
