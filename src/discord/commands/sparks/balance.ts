@@ -49,7 +49,10 @@ export const balance: Subcommand = {
       ? await cardAttachment(
           services,
           log,
-          balanceCard(profile, { userId: target.id, name, rank, t, locale, roleName }),
+          {
+            ...balanceCard(profile, { userId: target.id, name, rank, t, locale, roleName }),
+            season: seasonLine(services, guildId, target.id, t),
+          },
           CARD_FILE,
           t('balance.card_alt', { name, balance: t('common.sparks', { amount: profile.balance }), rank }),
         )
@@ -135,6 +138,14 @@ function seasonFields(
         .slice(0, 1024),
       inline: true,
     });
+}
+
+/** The card's short season line: the running season and the member's rank on it. */
+function seasonLine(services: Services, guildId: string, userId: string, t: Translate): string | null {
+  const running = services.seasons.current(guildId);
+  if (running?.status !== 'running') return null;
+  const { rank } = services.seasons.standing(running, userId);
+  return t('season.card', { name: running.name, rank: rank === null ? '—' : `#${rank}` });
 }
 
 function balanceCard(
