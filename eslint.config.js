@@ -3,6 +3,8 @@ import tseslint from 'typescript-eslint';
 /** Folders of the domain: use cases and their stores, below every edge (Discord, HTTP, ops). */
 const DOMAIN = [
   'ledger',
+  'seasons',
+  'raffles',
   'campaigns',
   'shop',
   'members',

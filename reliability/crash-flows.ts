@@ -20,6 +20,11 @@ import { PlatformService } from '../src/platform/service.ts';
 import { SettingsService } from '../src/settings/settings.ts';
 import { RedemptionService } from '../src/shop/redemptions.ts';
 import { RewardService } from '../src/shop/rewards.ts';
+import { SeasonService } from '../src/seasons/seasons.ts';
+import { RaffleService } from '../src/raffles/raffles.ts';
+import { verifyDraw } from '../src/raffles/verify.ts';
+import { NO_FLAGS } from '../src/members/flags.ts';
+import { ISSUANCE } from '../src/ledger/ledger.ts';
 import { fileGranter, grantRequests, holdsRole } from './granter.ts';
 import { startWebhookServer } from './webhook-server.ts';
 import {
@@ -435,6 +440,204 @@ const webhookFlow: Flow = {
   },
 };
 
+// ---- a season's payout ------------------------------------------------------------------
+
+const SEASON_ROLE = '920000000000000011';
+const CLIMBERS = ['970000000000000001', '970000000000000002', '970000000000000003', '970000000000000004'];
+/** Their season scores: the first two tie, the first reaching it first. */
+const SCORES = [50, 50, 30, 10];
+const PAID = [500, 200, 200, 0];
+
+const allPresent = {
+  standings: (_g: string, ids: readonly string[]) =>
+    Promise.resolve(new Map(ids.map((id) => [id, 'present' as const]))),
+};
+
+const seasonFlow: Flow = {
+  name: 'season payout (freeze, Sparks, role, end)',
+  setup(t) {
+    // The season ran an hour ago: started two hours back, ended one hour back.
+    const past = Date.now() - 2 * 3_600_000;
+    let tick = past;
+    const clock = () => tick;
+    const audit = new AuditQueue();
+    const ledger = new Ledger({ db: t.db, clock });
+    const seasons = new SeasonService({ db: t.db, ledger, clock, audit, flags: NO_FLAGS });
+    const season = seasons.start({ guildId: G, name: 'Crash', ends: '1h', moderatorId: 'mod' });
+    const prize = (rankFrom: number, rankTo: number, sparks: number, roleId: string | null = null) =>
+      seasons.prize({ guildId: G, season: 'Crash', rankFrom, rankTo, sparks, roleId, moderatorId: 'mod' });
+    prize(1, 1, 500, SEASON_ROLE);
+    prize(2, 3, 200);
+    CLIMBERS.forEach((userId, i) => {
+      tick += 1000;
+      ledger.credit({
+        guildId: G,
+        userId,
+        source: 'platform',
+        kind: 'platform.trade',
+        amount: SCORES[i]!,
+        key: `trade:${i}`,
+        actor: { type: 'platform', id: 'p' },
+      });
+    });
+    return { seasonId: season.id, roles: mkdtempSync(join(t.dir, 'roles-')) };
+  },
+  async run(t, ctx, env) {
+    const w = startWorker(
+      { op: 'season-finish', db: t.file, seasonId: ctx.seasonId, rolesDir: ctx.roles },
+      env,
+    );
+    await waitWorker(w, env);
+  },
+  check(t, ctx) {
+    const roles = ctx.roles as string;
+    const seasonId = ctx.seasonId as number;
+    const db = openDatabase(t.file, { migrate: false });
+    return closing(db, async () => {
+      const problems = afterCrash(db);
+      const ledger = new Ledger({ db });
+      const seasons = new SeasonService({
+        db,
+        ledger,
+        clock: Date.now,
+        audit: new AuditQueue(),
+        flags: NO_FLAGS,
+      });
+      const before = seasons.store.byId(seasonId)!.status;
+      // Restart: the scheduler finishes whatever is due.
+      const result = await seasons.finish(seasonId, { standings: allPresent, roles: fileGranter(roles) });
+      ctx.outcome = `${before} at the crash`;
+      if (result.state !== 'ended') problems.push(`season ${result.state} after the restart`);
+      const balances = CLIMBERS.map((u) => ledger.reads.standing(G, u).balance);
+      const expected = CLIMBERS.map((_, i) => SCORES[i]! + PAID[i]!);
+      if (balances.join() !== expected.join())
+        problems.push(`balances ${balances.join(',')}, not ${expected.join(',')}`);
+      const minted = ledger.reads.account(G, ISSUANCE('season'))?.balance ?? 0;
+      if (minted !== -900) problems.push(`season issuance ${minted}`);
+      if (!holdsRole(roles, CLIMBERS[0]!, SEASON_ROLE)) problems.push('the winner lacks the role');
+      const winners = seasons.winners(seasonId).map((r) => r.userId);
+      if (winners.join() !== CLIMBERS.slice(0, 3).join()) problems.push(`winners ${winners.join(',')}`);
+      problems.push(...stillWrong(db));
+      return problems;
+    });
+  },
+};
+
+// ---- a raffle draw ----------------------------------------------------------------------
+
+const RAFFLE_ROLE = '920000000000000012';
+const ENTRANTS = Array.from({ length: 6 }, (_, i) => `98000000000000000${i}`);
+const ENTRY_COST = 5;
+
+function raffleServices(db: Db, ledger: Ledger) {
+  const audit = new AuditQueue();
+  const rewards = new RewardService({ db, clock: Date.now, audit });
+  const redemptions = new RedemptionService({ db, ledger, rewards, clock: Date.now, audit });
+  const raffles = new RaffleService({
+    db,
+    ledger,
+    clock: Date.now,
+    audit,
+    flags: NO_FLAGS,
+    rewards,
+    redemptions,
+    random: (n) => Buffer.alloc(n, 7),
+  });
+  return { rewards, redemptions, raffles };
+}
+
+const raffleFlow: Flow = {
+  name: 'raffle draw (close, pick, settle, prize roles)',
+  setup(t) {
+    const { rewards, raffles } = raffleServices(t.db, t.ledger);
+    const reward = rewards.add(G, 'mod', {
+      name: 'Golden ticket',
+      cost: 1000,
+      kind: 'role',
+      roleId: RAFFLE_ROLE,
+    });
+    const raffle = raffles.start({
+      guildId: G,
+      name: 'Crash raffle',
+      reward: reward.name,
+      winners: 2,
+      entryCost: ENTRY_COST,
+      maxEntriesPerMember: 3,
+      ends: '7d',
+      moderatorId: 'mod',
+    });
+    ENTRANTS.forEach((userId, i) => {
+      t.ledger.credit({
+        guildId: G,
+        userId,
+        source: 'award',
+        kind: 'award',
+        amount: 100,
+        key: `fund:${i}`,
+        actor: { type: 'system', id: 'seed' },
+      });
+      raffles.enter({
+        guildId: G,
+        raffle: String(raffle.id),
+        userId,
+        entries: 1 + (i % 3),
+        key: `enter:${i}`,
+        memberRoleIds: [],
+        joinedAt: null,
+      });
+    });
+    return { raffleId: raffle.id, roles: mkdtempSync(join(t.dir, 'roles-')) };
+  },
+  async run(t, ctx, env) {
+    const w = startWorker(
+      { op: 'raffle-draw', db: t.file, guild: G, raffleId: ctx.raffleId, rolesDir: ctx.roles },
+      env,
+    );
+    await waitWorker(w, env);
+  },
+  check(t, ctx) {
+    const roles = ctx.roles as string;
+    const raffleId = ctx.raffleId as number;
+    const db = openDatabase(t.file, { migrate: false });
+    return closing(db, async () => {
+      const problems = afterCrash(db);
+      const ledger = new Ledger({ db });
+      const { redemptions, raffles } = raffleServices(db, ledger);
+      const granter = fileGranter(roles);
+      // Restart: the shop's recovery, then the raffle scheduler draws a raffle still open.
+      await redemptions.recover(G, granter);
+      const status = raffles.get(raffleId)!.status;
+      ctx.outcome = status === 'open' ? 'drawn again on restart' : 'drawn before the crash';
+      if (status === 'open') {
+        const drawn = await raffles.draw(G, String(raffleId), 'system', {
+          check: () => Promise.resolve('ok'),
+        });
+        for (const p of drawn.prizes)
+          if (p.status === 'reserved') await redemptions.fulfil(p, granter, { notified: false });
+      }
+      const raffle = raffles.get(raffleId)!;
+      const check = verifyDraw(raffle, raffles.entries(raffleId), raffles.draws(raffleId));
+      if (!check.ok) problems.push(`draw does not verify: ${check.problems.join('; ')}`);
+      if (check.winners.length !== 2) problems.push(`${check.winners.length} winners`);
+      for (const u of check.winners)
+        if (!holdsRole(roles, u, RAFFLE_ROLE)) problems.push(`winner ${u} lacks the role`);
+      const prizes = db.sqlite
+        .prepare(`SELECT user_id AS userId, status FROM redemptions WHERE source = ?`)
+        .all(`raffle:${raffleId}`) as { userId: string; status: string }[];
+      if (prizes.length !== 2 || prizes.some((p) => p.status !== 'fulfilled'))
+        problems.push(`prizes ${prizes.map((p) => p.status).join(',')}`);
+      const balances = ENTRANTS.map((u) => ledger.reads.standing(G, u).balance);
+      const expected = ENTRANTS.map((_, i) => 100 - ENTRY_COST * (1 + (i % 3)));
+      if (balances.join() !== expected.join()) problems.push(`balances ${balances.join(',')}`);
+      if ((ledger.reads.account(G, HOLDS)?.balance ?? 0) !== 0) problems.push('a hold is still open');
+      problems.push(...stillWrong(db));
+      return problems;
+    });
+  },
+};
+
 export const crashRedemption = (scale: CrashScale) => crashEveryStep(redemptionFlow, scale);
 export const crashCampaignBatch = (scale: CrashScale) => crashEveryStep(campaignFlow(scale.batch), scale);
 export const crashWebhook = (scale: CrashScale) => crashEveryStep(webhookFlow, scale);
+export const crashSeasonPayout = (scale: CrashScale) => crashEveryStep(seasonFlow, scale);
+export const crashRaffleDraw = (scale: CrashScale) => crashEveryStep(raffleFlow, scale);

@@ -3,7 +3,13 @@
  * table of figures and verdicts; exits 1 if any fails. Deterministic by seed (printed,
  * replayable); `--only` runs the scenarios whose name contains the text.
  */
-import { crashCampaignBatch, crashRedemption, crashWebhook } from './crash-flows.ts';
+import {
+  crashCampaignBatch,
+  crashRaffleDraw,
+  crashRedemption,
+  crashSeasonPayout,
+  crashWebhook,
+} from './crash-flows.ts';
 import { redeemContention } from './contention.ts';
 import { gatewayDelivery } from './gateway.ts';
 import { hostileBotInput } from './hostile-bot.ts';
@@ -37,6 +43,8 @@ const SCENARIOS: { name: string; run: () => Promise<ScenarioResult> }[] = [
   { name: 'crash-redemption', run: () => crashRedemption({ steps: 'all', batch: 5, parallel: 2 }) },
   { name: 'crash-campaign', run: () => crashCampaignBatch({ steps: 'all', batch: 5, parallel: 2 }) },
   { name: 'crash-webhook', run: () => crashWebhook({ steps: 'all', batch: 5, parallel: 2 }) },
+  { name: 'crash-season-payout', run: () => crashSeasonPayout({ steps: 'all', batch: 5, parallel: 2 }) },
+  { name: 'crash-raffle-draw', run: () => crashRaffleDraw({ steps: 'all', batch: 5, parallel: 2 }) },
   { name: 'role-grant-outcomes', run: () => roleGrantOutcomes() },
   { name: 'gateway-delivery', run: () => gatewayDelivery({ members: 300, seed }) },
   { name: 'hostile-input', run: () => hostileBotInput({ runs: 1000, seed }) },

@@ -43,7 +43,9 @@ type Command =
       rolesDir: string;
     }
   | { op: 'campaign-batch'; db: string; campaignIds: number[]; users: string[] }
-  | { op: 'webhook-server'; db: string; secret: string; guild: string };
+  | { op: 'webhook-server'; db: string; secret: string; guild: string }
+  | { op: 'season-finish'; db: string; seasonId: number; rolesDir: string }
+  | { op: 'raffle-draw'; db: string; guild: string; raffleId: number; rolesDir: string };
 
 const cmd = JSON.parse(process.argv[2]!) as Command;
 const db = openDatabase(cmd.db, { migrate: false });
@@ -190,6 +192,51 @@ async function main(): Promise<void> {
       for (const user of cmd.users) for (const c of active) campaigns.enqueueGrant(c, user, Date.now());
       campaigns.flush();
       counts.ok = campaigns.stats.granted;
+      break;
+    }
+    case 'season-finish': {
+      const [{ SeasonService }, { NO_FLAGS }, { fileGranter }] = await Promise.all([
+        import('../src/seasons/seasons.ts'),
+        import('../src/members/flags.ts'),
+        import('./granter.ts'),
+      ]);
+      const seasons = new SeasonService({ db, ledger, clock: Date.now, audit, flags: NO_FLAGS });
+      const result = await seasons.finish(cmd.seasonId, {
+        standings: {
+          standings: (_g, ids) => Promise.resolve(new Map(ids.map((id) => [id, 'present' as const]))),
+        },
+        roles: fileGranter(cmd.rolesDir),
+      });
+      bump(result.state);
+      break;
+    }
+    case 'raffle-draw': {
+      const [{ RaffleService }, { NO_FLAGS }, { fileGranter }, { RewardService }, { RedemptionService }] =
+        await Promise.all([
+          import('../src/raffles/raffles.ts'),
+          import('../src/members/flags.ts'),
+          import('./granter.ts'),
+          import('../src/shop/rewards.ts'),
+          import('../src/shop/redemptions.ts'),
+        ]);
+      const rewards = new RewardService({ db, clock: Date.now, audit });
+      const redemptions = new RedemptionService({ db, ledger, rewards, clock: Date.now, audit });
+      const raffles = new RaffleService({
+        db,
+        ledger,
+        clock: Date.now,
+        audit,
+        flags: NO_FLAGS,
+        rewards,
+        redemptions,
+      });
+      const roles = fileGranter(cmd.rolesDir);
+      const drawn = await raffles.draw(cmd.guild, String(cmd.raffleId), 'mod', {
+        check: () => Promise.resolve('ok'),
+      });
+      for (const prize of drawn.prizes)
+        if (prize.status === 'reserved') await redemptions.fulfil(prize, roles, { notified: false });
+      bump('drawn');
       break;
     }
     case 'webhook-server': {

@@ -145,6 +145,8 @@ export function createApp(options: AppOptions): App {
                   campaignControl: new DiscordCampaignControl({ client, services, provided }),
                   explorer: new LedgerExplorer({ db }),
                   analytics: new AdminAnalytics({ db, clock, rollup: services.rollup }),
+                  seasons: services.seasons,
+                  raffles: services.raffles,
                 },
               }
             : {}),

@@ -15,7 +15,13 @@ export type AuditKind =
   | 'tier.granted'
   | 'tier.removed'
   | 'tier.failed'
-  | 'config';
+  | 'config'
+  | 'season.start'
+  | 'season.end'
+  | 'season.prize_failed'
+  | 'raffle.start'
+  | 'raffle.draw'
+  | 'raffle.cancel';
 
 /**
  * A field's value as a raw fact; the edge that shows it formats it (a mention, a relative

@@ -18,6 +18,9 @@ import { TierService } from './tiers/tiers.ts';
 import { RedemptionService } from './shop/redemptions.ts';
 import { RewardService } from './shop/rewards.ts';
 import { LedgerRollup } from './moderation/ledger-rollup.ts';
+import { NO_FLAGS, type FlagCheck } from './members/flags.ts';
+import { SeasonService } from './seasons/seasons.ts';
+import { RaffleService } from './raffles/raffles.ts';
 
 /**
  * Everything a handler may use, built once in the composition root. Features add their
@@ -58,6 +61,12 @@ export interface Services {
   redemptions: RedemptionService;
   /** The analytics rollup of the journal, folded off the write path (a timer and the analytics page). */
   rollup: LedgerRollup;
+  /** Flagged members (SPEC §11): a port no one answers yes to until the identity issue lands. */
+  flags: FlagCheck;
+  /** Seasons: their boards, prize ladders, the end and its payout, the hall of fame. */
+  seasons: SeasonService;
+  /** Raffles: committed seeds, entries held on the ledger, verifiable draws, prizes through the shop. */
+  raffles: RaffleService;
 }
 
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
@@ -93,6 +102,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const grants = new GrantQueue({ db, logger });
   const campaigns = new CampaignService({ db, ledger, audit, clock, logger, grants });
   const memory = new BulkWorkCollector();
+  const flags = NO_FLAGS;
   // A burst of grants leaves its garbage in the old generation; hand it back soon after.
   grants.onCommitted((n) => memory.note(n));
   return {
@@ -114,5 +124,8 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     rewards,
     redemptions,
     rollup: new LedgerRollup({ db, clock }),
+    flags,
+    seasons: new SeasonService({ db, ledger, clock, audit, flags }),
+    raffles: new RaffleService({ db, ledger, clock, audit, flags, rewards, redemptions }),
   };
 }

@@ -23,6 +23,8 @@ export interface BalanceCard {
   tier: string | null;
   /** Progress toward the next tier: the bar fills `fraction`, `text` says what is left. */
   progress: { fraction: number; text: string } | null;
+  /** The running season and the member's place on it ("Winter · #2"), under the rank; absent when none. */
+  season?: string | null;
 }
 
 export interface LeaderboardCard {
@@ -201,6 +203,11 @@ function drawBalance(ctx: SKRSContext2D, card: BalanceCard): void {
   ctx.fillStyle = COLORS.accent;
   ctx.font = font(card.rank.length > 6 ? 28 : 44, true);
   ctx.fillText(fit(ctx, card.rank, 170), width - 40, 108);
+  if (card.season) {
+    ctx.fillStyle = COLORS.muted;
+    ctx.font = font(18);
+    ctx.fillText(fit(ctx, printable(card.season), 190), width - 40, 140);
+  }
 
   // Balance and lifetime.
   ctx.textAlign = 'left';

@@ -239,6 +239,63 @@ CREATE TABLE `platform_events` (
 	`received_at` integer NOT NULL
 );
 
+-- drizzle/0008_seasons_raffles.sql
+CREATE TABLE `raffle_draws` (
+	`raffle_id` integer NOT NULL,
+	`step` integer NOT NULL,
+	`user_id` text NOT NULL,
+	`ticket` integer NOT NULL,
+	`outcome` text NOT NULL,
+	`redemption_id` integer,
+	PRIMARY KEY(`raffle_id`, `step`),
+	FOREIGN KEY (`raffle_id`) REFERENCES `raffles`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`redemption_id`) REFERENCES `redemptions`(`id`) ON UPDATE no action ON DELETE no action
+);
+
+-- drizzle/0008_seasons_raffles.sql
+CREATE TABLE `raffle_entries` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`raffle_id` integer NOT NULL,
+	`user_id` text NOT NULL,
+	`count` integer NOT NULL,
+	`hold_transfer_id` integer,
+	`idempotency_key` text NOT NULL,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`raffle_id`) REFERENCES `raffles`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`hold_transfer_id`) REFERENCES `transfers`(`id`) ON UPDATE no action ON DELETE no action,
+	CONSTRAINT "raffle_entries_count" CHECK("raffle_entries"."count" >= 1)
+);
+
+-- drizzle/0008_seasons_raffles.sql
+CREATE TABLE `raffles` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`guild_id` text NOT NULL,
+	`name` text NOT NULL,
+	`name_key` text NOT NULL,
+	`reward_id` integer NOT NULL,
+	`winners` integer NOT NULL,
+	`entry_cost` integer NOT NULL,
+	`max_entries_per_member` integer NOT NULL,
+	`ends_at` integer NOT NULL,
+	`required_role_id` text,
+	`min_account_days` integer,
+	`commitment` text NOT NULL,
+	`seed` text NOT NULL,
+	`seed_revealed` integer DEFAULT 0 NOT NULL,
+	`status` text DEFAULT 'open' NOT NULL,
+	`entries` integer DEFAULT 0 NOT NULL,
+	`created_by` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`closed_at` integer,
+	`closed_by` text,
+	`announced_at` integer,
+	FOREIGN KEY (`reward_id`) REFERENCES `rewards`(`id`) ON UPDATE no action ON DELETE no action,
+	CONSTRAINT "raffles_winners" CHECK("raffles"."winners" BETWEEN 1 AND 100),
+	CONSTRAINT "raffles_cost" CHECK("raffles"."entry_cost" BETWEEN 0 AND 1000000000),
+	CONSTRAINT "raffles_max" CHECK("raffles"."max_entries_per_member" BETWEEN 1 AND 1000),
+	CONSTRAINT "raffles_entries" CHECK("raffles"."entries" >= 0)
+);
+
 -- drizzle/0004_fast_grants.sql
 CREATE TABLE "rank_counts" (
 	`guild_id` text NOT NULL,
@@ -251,14 +308,15 @@ CREATE TABLE "rank_counts" (
 	CONSTRAINT "rank_counts_level" CHECK("level" = 0 OR "level" = 1 OR "level" = 2)
 ) WITHOUT ROWID;
 
--- drizzle/0000_init.sql
-CREATE TABLE `redemptions` (
+-- drizzle/0008_seasons_raffles.sql
+CREATE TABLE "redemptions" (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`guild_id` text NOT NULL,
 	`user_id` text NOT NULL,
 	`reward_id` integer NOT NULL,
 	`cost` integer NOT NULL,
-	`hold_transfer_id` integer NOT NULL,
+	`hold_transfer_id` integer,
+	`source` text,
 	`status` text NOT NULL,
 	`input` text,
 	`idempotency_key` text NOT NULL,
@@ -313,6 +371,67 @@ CREATE TABLE `rewards` (
 	CONSTRAINT "rewards_limit" CHECK("rewards"."per_member_limit" IS NULL OR "rewards"."per_member_limit" >= 1),
 	CONSTRAINT "rewards_kind" CHECK("rewards"."kind" IN ('role','badge','manual')),
 	CONSTRAINT "rewards_role_kind" CHECK("rewards"."kind" <> 'role' OR "rewards"."role_id" IS NOT NULL)
+);
+
+-- drizzle/0008_seasons_raffles.sql
+CREATE TABLE `season_prizes` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`season_id` integer NOT NULL,
+	`rank_from` integer NOT NULL,
+	`rank_to` integer NOT NULL,
+	`sparks` integer,
+	`role_id` text,
+	`badge` text,
+	`created_by` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`season_id`) REFERENCES `seasons`(`id`) ON UPDATE no action ON DELETE no action,
+	CONSTRAINT "season_prizes_ranks" CHECK("season_prizes"."rank_from" >= 1 AND "season_prizes"."rank_to" >= "season_prizes"."rank_from" AND "season_prizes"."rank_to" <= 1000),
+	CONSTRAINT "season_prizes_sparks" CHECK("season_prizes"."sparks" IS NULL OR "season_prizes"."sparks" BETWEEN 1 AND 1000000000),
+	CONSTRAINT "season_prizes_something" CHECK("season_prizes"."sparks" IS NOT NULL OR "season_prizes"."role_id" IS NOT NULL OR "season_prizes"."badge" IS NOT NULL)
+);
+
+-- drizzle/0008_seasons_raffles.sql
+CREATE TABLE `season_results` (
+	`season_id` integer NOT NULL,
+	`position` integer NOT NULL,
+	`user_id` text NOT NULL,
+	`score` integer NOT NULL,
+	`reached_transfer_id` integer NOT NULL,
+	`rank` integer,
+	`skip_reason` text,
+	`prize_id` integer,
+	`sparks` integer,
+	`sparks_transfer_id` integer,
+	`role_id` text,
+	`role_status` text DEFAULT 'none' NOT NULL,
+	`role_failure` text,
+	`badge` text,
+	`updated_at` integer NOT NULL,
+	PRIMARY KEY(`season_id`, `position`),
+	FOREIGN KEY (`season_id`) REFERENCES `seasons`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`prize_id`) REFERENCES `season_prizes`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`sparks_transfer_id`) REFERENCES `transfers`(`id`) ON UPDATE no action ON DELETE no action,
+	CONSTRAINT "season_results_rank" CHECK(("season_results"."rank" IS NULL) <> ("season_results"."skip_reason" IS NULL))
+);
+
+-- drizzle/0008_seasons_raffles.sql
+CREATE TABLE `seasons` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`guild_id` text NOT NULL,
+	`name` text NOT NULL,
+	`sources` integer NOT NULL,
+	`starts_at` integer NOT NULL,
+	`ends_at` integer NOT NULL,
+	`status` text DEFAULT 'running' NOT NULL,
+	`end_reason` text,
+	`created_by` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`frozen_at` integer,
+	`ended_at` integer,
+	`announced_at` integer,
+	CONSTRAINT "seasons_window" CHECK("seasons"."ends_at" > "seasons"."starts_at"),
+	CONSTRAINT "seasons_sources" CHECK("seasons"."sources" BETWEEN 1 AND 15)
 );
 
 -- drizzle/0000_init.sql
@@ -390,16 +509,28 @@ CREATE INDEX `outbox_pending` ON `outbox` (`next_attempt_at`) WHERE delivered_at
 -- drizzle/0000_init.sql
 CREATE INDEX `platform_events_guild` ON `platform_events` (`guild_id`,`received_at`);
 
--- drizzle/0000_init.sql
+-- drizzle/0008_seasons_raffles.sql
+CREATE UNIQUE INDEX `raffle_entries_key` ON `raffle_entries` (`raffle_id`,`idempotency_key`);
+
+-- drizzle/0008_seasons_raffles.sql
+CREATE INDEX `raffle_entries_member` ON `raffle_entries` (`raffle_id`,`user_id`);
+
+-- drizzle/0008_seasons_raffles.sql
+CREATE INDEX `raffles_guild` ON `raffles` (`guild_id`,`status`,`ends_at`);
+
+-- drizzle/0008_seasons_raffles.sql
+CREATE UNIQUE INDEX `raffles_open_name` ON `raffles` (`guild_id`,`name_key`) WHERE status = 'open';
+
+-- drizzle/0008_seasons_raffles.sql
 CREATE INDEX `redemptions_expiry` ON `redemptions` (`expires_at`) WHERE expires_at IS NOT NULL AND role_removed_at IS NULL;
 
--- drizzle/0000_init.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE UNIQUE INDEX `redemptions_idempotency` ON `redemptions` (`guild_id`,`idempotency_key`);
 
--- drizzle/0000_init.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE INDEX `redemptions_member` ON `redemptions` (`guild_id`,`user_id`,`reward_id`);
 
--- drizzle/0007_explorer_earned.sql
+-- drizzle/0008_seasons_raffles.sql
 CREATE INDEX `redemptions_status_reward` ON `redemptions` (`guild_id`,`status`,`created_at`,`reward_id`,`cost`);
 
 -- drizzle/0000_init.sql
@@ -407,6 +538,24 @@ CREATE INDEX `referrals_referrer` ON `referrals` (`guild_id`,`referrer_user_id`)
 
 -- drizzle/0000_init.sql
 CREATE UNIQUE INDEX `rewards_live_name` ON `rewards` (`guild_id`,`name_key`) WHERE removed_at IS NULL;
+
+-- drizzle/0008_seasons_raffles.sql
+CREATE UNIQUE INDEX `season_prizes_range` ON `season_prizes` (`season_id`,`rank_from`);
+
+-- drizzle/0008_seasons_raffles.sql
+CREATE UNIQUE INDEX `season_results_member` ON `season_results` (`season_id`,`user_id`);
+
+-- drizzle/0008_seasons_raffles.sql
+CREATE INDEX `season_results_user` ON `season_results` (`user_id`,`season_id`);
+
+-- drizzle/0008_seasons_raffles.sql
+CREATE INDEX `seasons_due` ON `seasons` (`status`,`ends_at`);
+
+-- drizzle/0008_seasons_raffles.sql
+CREATE INDEX `seasons_guild` ON `seasons` (`guild_id`,`status`,`starts_at`);
+
+-- drizzle/0008_seasons_raffles.sql
+CREATE UNIQUE INDEX `seasons_one_running` ON `seasons` (`guild_id`) WHERE status = 'running';
 
 -- drizzle/0000_init.sql
 CREATE INDEX `tier_roles_threshold` ON `tier_roles` (`guild_id`,`threshold`);
@@ -638,6 +787,40 @@ END;
 CREATE TRIGGER `transfers_no_update` BEFORE UPDATE ON `transfers`
 BEGIN
   SELECT RAISE(ABORT, 'SPARKS.APPEND_ONLY: ledger entries are never updated; post a reversal instead');
+END;
+
+-- drizzle/0009_season_triggers.sql
+CREATE TRIGGER `transfers_season_earned` AFTER INSERT ON `transfers`
+WHEN EXISTS (SELECT 1 FROM `seasons` WHERE `guild_id` = NEW.`guild_id` AND `status` = 'running')
+  AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`credit_account_id`) = 'member'
+BEGIN
+  INSERT INTO `earn_periods` (`guild_id`, `period`, `account_id`, `earned`, `ranked`)
+  SELECT NEW.`guild_id`, 's:' || s.`id`, NEW.`credit_account_id`, NEW.`amount`,
+         (SELECT `ranked` FROM `accounts` WHERE `id` = NEW.`credit_account_id`)
+  FROM `seasons` s JOIN `accounts` d ON d.`id` = NEW.`debit_account_id`
+  WHERE s.`guild_id` = NEW.`guild_id` AND s.`status` = 'running'
+    AND NEW.`created_at` >= s.`starts_at` AND NEW.`created_at` < s.`ends_at`
+    AND (s.`sources` & (CASE WHEN d.`type` = 'campaign' THEN 1 WHEN d.`type` <> 'issuance' THEN 0
+                             WHEN d.`ref` = 'campaign' THEN 1 WHEN d.`ref` = 'quest' THEN 2 WHEN d.`ref` = 'platform' THEN 4
+                             WHEN d.`ref` = 'award' THEN 8 ELSE 0 END)) <> 0
+  ON CONFLICT (`guild_id`, `period`, `account_id`) DO UPDATE SET `earned` = `earned` + excluded.`earned`;
+END;
+
+-- drizzle/0009_season_triggers.sql
+CREATE TRIGGER `transfers_season_unearned` AFTER INSERT ON `transfers`
+WHEN EXISTS (SELECT 1 FROM `seasons` WHERE `guild_id` = NEW.`guild_id` AND `status` = 'running')
+  AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`debit_account_id`) = 'member'
+BEGIN
+  INSERT INTO `earn_periods` (`guild_id`, `period`, `account_id`, `earned`, `ranked`)
+  SELECT NEW.`guild_id`, 's:' || s.`id`, NEW.`debit_account_id`, -NEW.`amount`,
+         (SELECT `ranked` FROM `accounts` WHERE `id` = NEW.`debit_account_id`)
+  FROM `seasons` s JOIN `accounts` c ON c.`id` = NEW.`credit_account_id`
+  WHERE s.`guild_id` = NEW.`guild_id` AND s.`status` = 'running'
+    AND NEW.`created_at` >= s.`starts_at` AND NEW.`created_at` < s.`ends_at`
+    AND (s.`sources` & (CASE WHEN c.`type` = 'campaign' THEN 1 WHEN c.`type` <> 'issuance' THEN 0
+                             WHEN c.`ref` = 'campaign' THEN 1 WHEN c.`ref` = 'quest' THEN 2 WHEN c.`ref` = 'platform' THEN 4
+                             WHEN c.`ref` = 'award' THEN 8 ELSE 0 END)) <> 0
+  ON CONFLICT (`guild_id`, `period`, `account_id`) DO UPDATE SET `earned` = `earned` + excluded.`earned`;
 END;
 
 -- drizzle/0004_fast_grants.sql

@@ -14,7 +14,9 @@
  *   written out by hand; their one template is `src/db/rank-triggers.ts`, and a test pins
  *   its output equal to what runs — read them, and generate any replacement, from there;
  * - `drizzle/0007_explorer_earned.sql`: referrals_funnel (a new referral's step of the
- *   analytics funnel, see ledgerReferralFunnel).
+ *   analytics funnel, see ledgerReferralFunnel);
+ * - `drizzle/0009_season_triggers.sql`: a running season's board (transfers_season_earned /
+ *   _unearned write earn_periods rows 's:<season id>').
  * The other triggers 0001 and 0003 create were all dropped and replaced by 0004: history only.
  *
  * Snowflakes are TEXT (they exceed 2^53). Times are INTEGER milliseconds since the epoch.
@@ -400,9 +402,10 @@ export const redemptions = sqliteTable(
       .references(() => rewards.id),
     cost: integer('cost').notNull(),
     /** The hold entry reserving the member's Sparks. */
-    holdTransferId: integer('hold_transfer_id')
-      .notNull()
-      .references(() => transfers.id),
+    /** The hold entry reserving the member's Sparks; NULL for a prize (nothing was charged). */
+    holdTransferId: integer('hold_transfer_id').references(() => transfers.id),
+    /** What handed it out when it was not bought: 'raffle:<id>'; NULL for a purchase. */
+    source: text('source'),
     status: text('status', { enum: REDEMPTION_STATUSES }).notNull(),
     input: text('input'),
     idempotencyKey: text('idempotency_key').notNull(),
@@ -662,4 +665,207 @@ export const ledgerRollup = sqliteTable(
     check('ledger_rollup_single', sql`${t.id} = 1`),
     check('ledger_rollup_watermark', sql`typeof(${t.watermark}) = 'integer' AND ${t.watermark} >= 0`),
   ],
+);
+
+/*
+ * Seasons (SPEC §9). A running season's board is earn_periods' rows with period 's:<id>',
+ * kept by the `transfers_season_earned` / `_unearned` triggers in the same statement as the
+ * entry (drizzle/0007…), so the rank_counts histogram and the ranked flag come with it.
+ */
+
+/** What a season counts, as bits of `seasons.sources`. */
+export const SEASON_SOURCE_BITS = { campaigns: 1, quests: 2, platform: 4, awards: 8 } as const;
+export type SeasonSource = keyof typeof SEASON_SOURCE_BITS;
+export const SEASON_STATUSES = ['running', 'paying', 'ended'] as const;
+export type SeasonStatus = (typeof SEASON_STATUSES)[number];
+
+export const seasons = sqliteTable(
+  'seasons',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    guildId: text('guild_id').notNull(),
+    name: text('name').notNull(),
+    /** Bits of SEASON_SOURCE_BITS: which earnings count. */
+    sources: integer('sources').notNull(),
+    startsAt: integer('starts_at').notNull(),
+    /** Earnings with created_at < ends_at count; a moderator's end moves it to the moment of the end. */
+    endsAt: integer('ends_at').notNull(),
+    /** running: counting (until ends_at); paying: frozen, prizes being paid; ended: all paid or reported. */
+    status: text('status', { enum: SEASON_STATUSES }).notNull().default('running'),
+    endReason: text('end_reason', { enum: ['time', 'moderator'] }),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    frozenAt: integer('frozen_at'),
+    endedAt: integer('ended_at'),
+    announcedAt: integer('announced_at'),
+  },
+  (t) => [
+    // One running season per guild (the triggers could count several; the product keeps one).
+    uniqueIndex('seasons_one_running')
+      .on(t.guildId)
+      .where(sql`status = 'running'`),
+    index('seasons_guild').on(t.guildId, t.status, t.startsAt),
+    index('seasons_due').on(t.status, t.endsAt),
+    check('seasons_window', sql`${t.endsAt} > ${t.startsAt}`),
+    check('seasons_sources', sql`${t.sources} BETWEEN 1 AND 15`),
+  ],
+);
+
+/** A prize for the ranks rank_from..rank_to; raised or added while the season runs, never lowered. */
+export const seasonPrizes = sqliteTable(
+  'season_prizes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    seasonId: integer('season_id')
+      .notNull()
+      .references(() => seasons.id),
+    rankFrom: integer('rank_from').notNull(),
+    rankTo: integer('rank_to').notNull(),
+    sparks: integer('sparks'),
+    roleId: text('role_id'),
+    badge: text('badge'),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('season_prizes_range').on(t.seasonId, t.rankFrom),
+    check(
+      'season_prizes_ranks',
+      sql`${t.rankFrom} >= 1 AND ${t.rankTo} >= ${t.rankFrom} AND ${t.rankTo} <= 1000`,
+    ),
+    check('season_prizes_sparks', sql`${t.sparks} IS NULL OR ${t.sparks} BETWEEN 1 AND 1000000000`),
+    check(
+      'season_prizes_something',
+      sql`${t.sparks} IS NOT NULL OR ${t.roleId} IS NOT NULL OR ${t.badge} IS NOT NULL`,
+    ),
+  ],
+);
+
+export const SEASON_ROLE_STATUSES = ['none', 'pending', 'granted', 'failed'] as const;
+export type SeasonRoleStatus = (typeof SEASON_ROLE_STATUSES)[number];
+
+/**
+ * The frozen final board of a season, down to the last prize rank: each winner with their
+ * rank and what they are owed (and whether it is paid), and each member passed over with
+ * why (`rank` NULL). Written once, when the season freezes; only the payout columns move.
+ */
+export const seasonResults = sqliteTable(
+  'season_results',
+  {
+    seasonId: integer('season_id')
+      .notNull()
+      .references(() => seasons.id),
+    /** Place on the frozen board before anyone was passed over (1 = top score). */
+    position: integer('position').notNull(),
+    userId: text('user_id').notNull(),
+    score: integer('score').notNull(),
+    /** The last entry that moved their season score: lower reached it first (the tie-break). */
+    reachedTransferId: integer('reached_transfer_id').notNull(),
+    /** The final rank after skips; NULL when passed over. */
+    rank: integer('rank'),
+    skipReason: text('skip_reason', { enum: ['left', 'excluded', 'flagged'] }),
+    prizeId: integer('prize_id').references(() => seasonPrizes.id),
+    sparks: integer('sparks'),
+    sparksTransferId: integer('sparks_transfer_id').references(() => transfers.id),
+    roleId: text('role_id'),
+    roleStatus: text('role_status', { enum: SEASON_ROLE_STATUSES }).notNull().default('none'),
+    roleFailure: text('role_failure'),
+    badge: text('badge'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.seasonId, t.position] }),
+    uniqueIndex('season_results_member').on(t.seasonId, t.userId),
+    index('season_results_user').on(t.userId, t.seasonId),
+    check('season_results_rank', sql`(${t.rank} IS NULL) <> (${t.skipReason} IS NULL)`),
+  ],
+);
+
+/*
+ * Raffles (SPEC §9): a commitment to a secret seed at the start, entries held on the ledger,
+ * a draw that reveals the seed and follows from it (src/raffles/draw.ts documents how).
+ */
+export const RAFFLE_STATUSES = ['open', 'drawn', 'cancelled'] as const;
+export type RaffleStatus = (typeof RAFFLE_STATUSES)[number];
+
+export const raffles = sqliteTable(
+  'raffles',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    guildId: text('guild_id').notNull(),
+    name: text('name').notNull(),
+    nameKey: text('name_key').notNull(),
+    rewardId: integer('reward_id')
+      .notNull()
+      .references(() => rewards.id),
+    winners: integer('winners').notNull(),
+    entryCost: integer('entry_cost').notNull(),
+    maxEntriesPerMember: integer('max_entries_per_member').notNull(),
+    endsAt: integer('ends_at').notNull(),
+    requiredRoleId: text('required_role_id'),
+    minAccountDays: integer('min_account_days'),
+    /** SHA-256 of the seed, hex: published at the start. */
+    commitment: text('commitment').notNull(),
+    /** 32 random bytes, hex: secret until the draw reveals it (`seed_revealed`). */
+    seed: text('seed').notNull(),
+    seedRevealed: integer('seed_revealed').notNull().default(0),
+    status: text('status', { enum: RAFFLE_STATUSES }).notNull().default('open'),
+    entries: integer('entries').notNull().default(0),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    closedAt: integer('closed_at'),
+    closedBy: text('closed_by'),
+    announcedAt: integer('announced_at'),
+  },
+  (t) => [
+    uniqueIndex('raffles_open_name')
+      .on(t.guildId, t.nameKey)
+      .where(sql`status = 'open'`),
+    index('raffles_guild').on(t.guildId, t.status, t.endsAt),
+    check('raffles_winners', sql`${t.winners} BETWEEN 1 AND 100`),
+    check('raffles_cost', sql`${t.entryCost} BETWEEN 0 AND 1000000000`),
+    check('raffles_max', sql`${t.maxEntriesPerMember} BETWEEN 1 AND 1000`),
+    check('raffles_entries', sql`${t.entries} >= 0`),
+  ],
+);
+
+/** One purchase of entries, in the order they were bought: the draw's ordered entry list. */
+export const raffleEntries = sqliteTable(
+  'raffle_entries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    raffleId: integer('raffle_id')
+      .notNull()
+      .references(() => raffles.id),
+    userId: text('user_id').notNull(),
+    count: integer('count').notNull(),
+    /** The hold of count × entry_cost; NULL for a free raffle. Posted at the draw, voided on cancel. */
+    holdTransferId: integer('hold_transfer_id').references(() => transfers.id),
+    idempotencyKey: text('idempotency_key').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('raffle_entries_key').on(t.raffleId, t.idempotencyKey),
+    index('raffle_entries_member').on(t.raffleId, t.userId),
+    check('raffle_entries_count', sql`${t.count} >= 1`),
+  ],
+);
+
+/** The draw, candidate by candidate: who the seed picked, in order, and whether they won. */
+export const raffleDraws = sqliteTable(
+  'raffle_draws',
+  {
+    raffleId: integer('raffle_id')
+      .notNull()
+      .references(() => raffles.id),
+    /** 0, 1, 2, … the order the seed picked candidates in. */
+    step: integer('step').notNull(),
+    userId: text('user_id').notNull(),
+    /** The ticket index the step's hash picked, among the tickets left. */
+    ticket: integer('ticket').notNull(),
+    outcome: text('outcome', { enum: ['won', 'left', 'lost_role', 'flagged'] }).notNull(),
+    redemptionId: integer('redemption_id').references(() => redemptions.id),
+  },
+  (t) => [primaryKey({ columns: [t.raffleId, t.step] })],
 );

@@ -51,7 +51,10 @@ export type NewRedemption = {
   userId: string;
   rewardId: number;
   cost: number;
-  holdTransferId: number;
+  /** NULL for a prize (a raffle's): nothing was charged, nothing is held. */
+  holdTransferId: number | null;
+  /** What handed out a prize ('raffle:<id>'); NULL for a purchase. */
+  source?: string | null;
   status: RedemptionStatus;
   input: string | null;
   key: string;
@@ -206,6 +209,7 @@ function prepare(db: Db) {
         rewardId: ph('rewardId'),
         cost: ph('cost'),
         holdTransferId: ph('holdTransferId'),
+        source: ph('source'),
         status: ph('status'),
         input: ph('input'),
         idempotencyKey: ph('key'),
@@ -409,7 +413,7 @@ export class ShopStore {
   }
 
   insertRedemption(row: NewRedemption): number {
-    return this.s.insertRedemption.get(row).id;
+    return this.s.insertRedemption.get({ ...row, source: row.source ?? null }).id;
   }
 
   byId(id: number): RedemptionView | undefined {

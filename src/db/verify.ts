@@ -23,6 +23,8 @@ export const REQUIRED_TRIGGERS = [
   'transfers_apply',
   'transfers_earned',
   'transfers_unearned',
+  'transfers_season_earned',
+  'transfers_season_unearned',
 ] as const;
 
 const LIMIT = 20;
@@ -153,7 +155,7 @@ export function verifyLedger(sqlite: Sqlite): VerifyReport {
       'every redemption matches its hold',
       `SELECT r.id, r.status, c.kind AS closed_by FROM redemptions r
        LEFT JOIN transfers c ON c.closes_id = r.hold_transfer_id
-       WHERE NOT ((r.status IN ('reserved','pending_manual') AND c.id IS NULL)
+       WHERE r.hold_transfer_id IS NOT NULL AND NOT ((r.status IN ('reserved','pending_manual') AND c.id IS NULL)
                OR (r.status = 'fulfilled' AND c.kind = 'hold.post')
                OR (r.status = 'refunded' AND c.kind = 'hold.void'))`,
       (r) =>
@@ -169,13 +171,14 @@ export function verifyLedger(sqlite: Sqlite): VerifyReport {
         `campaign #${String(r.id)} counts ${String(r.claims)} claims / ${String(r.granted)} Sparks, entries give ${String(r.n)} / ${String(r.g)}`,
     );
     check(
-      'weekly and monthly rollups equal their entries',
+      'weekly, monthly and season rollups equal their entries',
       `WITH deltas AS (
-         SELECT t.guild_id, t.credit_account_id AS account_id, t.amount AS d, t.created_at FROM transfers t
+         SELECT t.guild_id, t.credit_account_id AS account_id, t.amount AS d, t.created_at, s.type AS st, s.ref AS sr
+           FROM transfers t
            JOIN accounts m ON m.id = t.credit_account_id AND m.type = 'member'
            JOIN accounts s ON s.id = t.debit_account_id AND s.type IN ('issuance','campaign')
          UNION ALL
-         SELECT t.guild_id, t.debit_account_id, -t.amount, t.created_at FROM transfers t
+         SELECT t.guild_id, t.debit_account_id, -t.amount, t.created_at, s.type, s.ref FROM transfers t
            JOIN accounts m ON m.id = t.debit_account_id AND m.type = 'member'
            JOIN accounts s ON s.id = t.credit_account_id AND s.type IN ('issuance','campaign')
        ), expected AS (
@@ -183,6 +186,12 @@ export function verifyLedger(sqlite: Sqlite): VerifyReport {
            SELECT guild_id, 'w:' || strftime('%G-%V', created_at / 1000, 'unixepoch') AS period, account_id, d FROM deltas
            UNION ALL
            SELECT guild_id, 'm:' || strftime('%Y-%m', created_at / 1000, 'unixepoch'), account_id, d FROM deltas
+           UNION ALL
+           -- A season counts the entries inside its window from its sources (migration 0009).
+           SELECT x.guild_id, 's:' || se.id, x.account_id, x.d FROM deltas x
+             JOIN seasons se ON se.guild_id = x.guild_id AND x.created_at >= se.starts_at AND x.created_at < se.ends_at
+           WHERE (se.sources & (CASE WHEN x.st = 'campaign' THEN 1 WHEN x.sr = 'campaign' THEN 1 WHEN x.sr = 'quest' THEN 2
+                                     WHEN x.sr = 'platform' THEN 4 WHEN x.sr = 'award' THEN 8 ELSE 0 END)) <> 0
          ) GROUP BY guild_id, period, account_id
        )
        SELECT COALESCE(x.guild_id, e.guild_id) AS guild_id, COALESCE(x.period, e.period) AS period,

@@ -12,7 +12,8 @@ export interface AccountKey {
 }
 
 /** Where minted Sparks come from: one issuance account per source, per guild. */
-export type IssuanceSource = 'award' | 'campaign' | 'platform';
+/** 'season': season prizes, which count for no season (migration 0009). */
+export type IssuanceSource = 'award' | 'campaign' | 'platform' | 'season';
 
 export const MEMBER = (ref: string, ranked?: boolean): AccountKey =>
   ranked === undefined ? { type: 'member', ref } : { type: 'member', ref, ranked };

@@ -170,6 +170,33 @@ export class LedgerReads {
     return { rank: ahead + 1, score };
   }
 
+  /**
+   * A page of the board kept under an earn_periods key (a season's 's:<id>'): ranked members
+   * with a positive score, ties to the account opened first. `total` from rank_counts.
+   */
+  periodBoard(
+    guildId: string,
+    key: string,
+    options: { offset?: number; limit?: number } = {},
+  ): { rows: (RankedRow & { rank: number })[]; total: number } {
+    const limit = clampInt(options.limit ?? 10, 1, 100);
+    const offset = clampInt(options.offset ?? 0, 0, Number.MAX_SAFE_INTEGER);
+    const rows = this.store.periodTop(guildId, key, limit, offset);
+    return {
+      rows: rows.map((r, i) => ({ ...r, rank: offset + i + 1 })),
+      total: this.store.periodCount(guildId, key),
+    };
+  }
+
+  /** A member's rank and score on the board under an earn_periods key (see `periodBoard`). */
+  periodRankOf(guildId: string, userId: string, key: string): { rank: number | null; score: number } {
+    const account = this.store.findAccount(guildId, 'member', userId);
+    if (!account) return { rank: null, score: 0 };
+    const score = this.store.periodEarned(guildId, key, account.id);
+    if (account.ranked !== 1 || score <= 0) return { rank: null, score };
+    return { rank: this.store.periodAhead(guildId, key, score, account.id) + 1, score };
+  }
+
   /** Sparks of `kind` posted by `actorId` since `since` (for daily limits; call inside the write). */
   sumByActorSince(guildId: string, kind: TransferKind, actorId: string, since: number): number {
     return this.store.sumByActorSince(guildId, kind, actorId, since);

@@ -217,6 +217,42 @@ export class RedemptionService {
   }
 
   /**
+   * Hands a reward out as a prize (a raffle's win), inside the caller's write: nothing is
+   * charged, no stock, limit or required role applies (the prize was promised). The same
+   * fulfilment as a purchase follows: a badge without a role is delivered here, a manual
+   * reward joins the moderators' queue, a role waits `reserved` for `fulfil` (after the
+   * caller's transaction) or `recover`. Idempotent on `key`.
+   */
+  prizeInTx(req: {
+    guildId: string;
+    userId: string;
+    rewardId: number;
+    key: string;
+    source: string;
+  }): RedemptionView {
+    const existing = this.store.byKey(req.guildId, req.key);
+    if (existing) return existing;
+    const reward = this.store.rewardById(req.rewardId);
+    if (!reward || reward.guildId !== req.guildId) throw new SparksError('SPARKS.REWARD_UNAVAILABLE');
+    const id = this.store.insertRedemption({
+      guildId: req.guildId,
+      userId: req.userId,
+      rewardId: reward.id,
+      cost: 0,
+      holdTransferId: null,
+      source: req.source,
+      status: reward.kind === 'manual' ? 'pending_manual' : 'reserved',
+      input: null,
+      key: req.key,
+      now: this.clock(),
+    });
+    const redemption = this.store.byId(id)!;
+    if (reward.kind === 'badge' && !reward.roleId)
+      return this.settleInTx(redemption, { to: 'fulfilled', actor: SYSTEM, notified: false })!;
+    return redemption;
+  }
+
+  /**
    * What a confirmation shows, refusing early what `reserve` would refuse now (the same
    * errors, SPARKS.SOLD_OUT and SPARKS.INSUFFICIENT included). Writes nothing and promises
    * nothing: `reserve` decides again inside its transaction.
@@ -342,10 +378,19 @@ export class RedemptionService {
           out.unresolved++;
           continue;
         }
+        // A prize whose role never arrived is owed, not refunded: it is asked for again.
         const result =
           holds === true
             ? this.settle(redemption, { to: 'fulfilled', actor: SYSTEM, notified: false })
-            : this.refund(redemption, reward, holds === 'left' ? 'member_left' : 'interrupted', false, false);
+            : holds === false && redemption.holdTransferId === null
+              ? await this.fulfil(redemption, roles, { notified: false })
+              : this.refund(
+                  redemption,
+                  reward,
+                  holds === 'left' ? 'member_left' : 'interrupted',
+                  false,
+                  false,
+                );
         if (result.status === 'fulfilled') out.fulfilled.push(result.redemption);
         if (result.status === 'refunded') out.refunded.push(result.redemption);
       } finally {
@@ -483,7 +528,12 @@ export class RedemptionService {
     const reward = this.store.rewardById(current.rewardId)!;
     const now = this.clock();
     let expiresAt: number | null = null;
-    if (s.to === 'fulfilled') {
+    if (current.holdTransferId === null) {
+      // A prize: nothing was charged, so nothing is posted or refunded; a refused prize
+      // keeps its unit of stock out (it was given away, not sold).
+      if (s.to === 'fulfilled' && reward.kind === 'role' && reward.durationSeconds)
+        expiresAt = now + reward.durationSeconds * 1000;
+    } else if (s.to === 'fulfilled') {
       this.ledger.closeHold(current.holdTransferId, 'post', {
         key: `redemption:${current.id}:post`,
         actor: s.actor,

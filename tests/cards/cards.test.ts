@@ -46,6 +46,14 @@ describe('cards', () => {
     expect(await decodePng(await renderCard(card))).toEqual(size);
   });
 
+  it('a balance card shows the running season under the rank, and only then', async () => {
+    const without = await renderCard(balance);
+    const withSeason = await renderCard({ ...balance, season: 'Winter · #2' });
+    expect(await decodePng(withSeason)).toEqual({ width: 800, height: 300 });
+    expect(Buffer.compare(without, withSeason)).not.toBe(0);
+    expect(Buffer.compare(without, await renderCard({ ...balance, season: null }))).toBe(0);
+  });
+
   it('a reused canvas draws exactly what a fresh one draws, one canvas per size', () => {
     const canvases = new Map<string, Canvas>();
     const other: Card = {

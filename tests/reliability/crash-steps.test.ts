@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { crashCampaignBatch, crashRedemption, crashWebhook } from '../../reliability/crash-flows.ts';
+import {
+  crashCampaignBatch,
+  crashRaffleDraw,
+  crashRedemption,
+  crashSeasonPayout,
+  crashWebhook,
+} from '../../reliability/crash-flows.ts';
 
 // The fast part: each flow's own crash points and one inside a ledger write (the full run,
 // `npm run reliability`, kills at every step, ledger internals included).
@@ -18,6 +24,16 @@ describe('reliability (fast part): killed at a step, recovered, retried', () => 
 
   it('a webhook event: never acknowledged before its commit, applied once when the platform retries', async () => {
     const r = await crashWebhook(scale);
+    expect(r.pass, r.figure).toBe(true);
+  }, 90_000);
+
+  it('a season payout: every prize paid once, the winner’s role granted, the season ended', async () => {
+    const r = await crashSeasonPayout(scale);
+    expect(r.pass, r.figure).toBe(true);
+  }, 90_000);
+
+  it('a raffle draw: drawn once, verifiable, every entry spent once, each prize fulfilled', async () => {
+    const r = await crashRaffleDraw(scale);
     expect(r.pass, r.figure).toBe(true);
   }, 90_000);
 });

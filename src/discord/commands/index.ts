@@ -15,6 +15,10 @@ import { queuePage, redemptionsQueue, resolveButton } from './sparks-admin/redem
 import { rewardAdd, rewardEdit, rewardRemove } from './sparks-admin/reward.ts';
 import { cancelButton, confirmButton, inputModal, redeem } from './sparks/redeem.ts';
 import { shop, shopPage } from './sparks/shop.ts';
+import { halloffame, season } from './sparks/season.ts';
+import { raffle } from './sparks/raffle.ts';
+import { raffleCancel, raffleDraw, raffleList, raffleStart } from './sparks-admin/raffle.ts';
+import { seasonEnd, seasonList, seasonPrize, seasonStart } from './sparks-admin/season.ts';
 
 /** The command registry: every slash command the bot has, and every component handler. */
 export const commands: RootCommand[] = [
@@ -24,7 +28,7 @@ export const commands: RootCommand[] = [
       en: 'Your Sparks: balance, history, leaderboard, shop',
       ko: '내 Sparks: 잔액, 내역, 순위표, 상점',
     },
-    subcommands: [balance, history, leaderboard, shop, redeem, privacy],
+    subcommands: [balance, history, leaderboard, shop, redeem, privacy, season, halloffame, raffle],
   },
   {
     name: 'sparks-admin',
@@ -37,6 +41,8 @@ export const commands: RootCommand[] = [
       { name: 'campaign', description: { en: 'Reaction campaigns', ko: '반응 캠페인' } },
       { name: 'reward', description: { en: 'Set up the shop', ko: '상점 설정' } },
       { name: 'tier', description: { en: 'Tier roles by lifetime Sparks', ko: '누적 Sparks 등급 역할' } },
+      { name: 'season', description: { en: 'Seasons and their prizes', ko: '시즌과 상품' } },
+      { name: 'raffle', description: { en: 'Raffles with verifiable draws', ko: '검증 가능한 추첨' } },
     ],
     subcommands: [
       award,
@@ -51,6 +57,14 @@ export const commands: RootCommand[] = [
       tierSet,
       tierRemove,
       tierList,
+      seasonStart,
+      seasonPrize,
+      seasonEnd,
+      seasonList,
+      raffleStart,
+      raffleDraw,
+      raffleCancel,
+      raffleList,
       config,
       exportLedger,
       verify,

@@ -5,6 +5,8 @@
  * the locale.
  */
 import type { ErrorCode } from '../../core/errors.ts';
+import '../../seasons/errors.ts';
+import '../../raffles/errors.ts';
 
 const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.INVALID_AMOUNT': 'The amount must be a whole number from {min} to {max}.',
@@ -35,7 +37,8 @@ const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.ROLE_REQUIRED': 'You need the <@&{roleId}> role for that.',
   'SPARKS.MEMBER_TOO_NEW':
     'You need to have been in this server for {days} days for that (you have been here {have} days).',
-  'SPARKS.ACCOUNT_TOO_NEW': 'Your Discord account must be at least {days} days old for that (it is {have} days old).',
+  'SPARKS.ACCOUNT_TOO_NEW':
+    'Your Discord account must be at least {days} days old for that (it is {have} days old).',
   'SPARKS.ROLE_UNSAFE': 'That role is not safe to hand out: {reason}',
   'SPARKS.FULFILMENT_FAILED': 'That could not be completed ({reason}). Your Sparks were returned.',
   'SPARKS.REDEMPTION_NOT_FOUND': 'That redemption does not exist or was already handled.',
@@ -48,6 +51,17 @@ const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.ALREADY_OWNED': 'You already have <@&{roleId}>, so there is nothing to redeem. Nothing was spent.',
   'SPARKS.REDEEM_INPUT_INVALID':
     '“{label}” was not accepted: {hint} Nothing was spent; press Confirm to try again.',
+  'SPARKS.SEASON_NOT_FOUND': 'No season matches “{name}”. See `/sparks-admin season list`.',
+  'SPARKS.SEASON_INVALID': 'That cannot be done: {reason} Nothing was changed.',
+  'SPARKS.SEASON_ENDED': 'The season “{name}” has ended (or is ending); nothing was changed.',
+  'SPARKS.RAFFLE_NOT_FOUND': 'No raffle matches “{name}”. See `/sparks raffle`.',
+  'SPARKS.RAFFLE_INVALID': 'That cannot be done: {reason} Nothing was changed.',
+  'SPARKS.RAFFLE_CLOSED':
+    'The raffle “{name}” is closed: it was drawn, cancelled or its time is up. Nothing was spent.',
+  'SPARKS.RAFFLE_ENTRY_LIMIT':
+    'You can hold at most {limit} entries in this raffle and already hold {have}. Nothing was spent.',
+  'SPARKS.FLAGGED':
+    'Your account is flagged for review by the moderators, so you cannot do that until they clear it. Nothing was spent.',
 };
 
 const errorsKo: Record<ErrorCode, string> = {
@@ -93,6 +107,17 @@ const errorsKo: Record<ErrorCode, string> = {
     '이미 <@&{roleId}>을(를) 가지고 있어 교환할 것이 없습니다. 사용된 Sparks는 없습니다.',
   'SPARKS.REDEEM_INPUT_INVALID':
     '“{label}” 값을 받을 수 없습니다: {hint} 사용된 Sparks는 없습니다. 확인을 눌러 다시 시도하세요.',
+  'SPARKS.SEASON_NOT_FOUND': '“{name}”에 해당하는 시즌이 없습니다. `/sparks-admin season list`를 확인하세요.',
+  'SPARKS.SEASON_INVALID': '할 수 없습니다: {reason} 변경된 것은 없습니다.',
+  'SPARKS.SEASON_ENDED': '“{name}” 시즌은 이미 종료되었거나 종료 중입니다. 변경된 것은 없습니다.',
+  'SPARKS.RAFFLE_NOT_FOUND': '“{name}”에 해당하는 추첨이 없습니다. `/sparks raffle`을 확인하세요.',
+  'SPARKS.RAFFLE_INVALID': '할 수 없습니다: {reason} 변경된 것은 없습니다.',
+  'SPARKS.RAFFLE_CLOSED':
+    '“{name}” 추첨은 마감되었습니다 (추첨 완료, 취소 또는 기간 종료). 사용된 Sparks는 없습니다.',
+  'SPARKS.RAFFLE_ENTRY_LIMIT':
+    '이 추첨에는 최대 {limit}장까지 응모할 수 있으며 이미 {have}장을 가지고 있습니다. 사용된 Sparks는 없습니다.',
+  'SPARKS.FLAGGED':
+    '계정이 모더레이터 검토 대상으로 표시되어 해제될 때까지 이 작업을 할 수 없습니다. 사용된 Sparks는 없습니다.',
 };
 
 export const en = {

@@ -5,6 +5,8 @@ import { campaignsPlugin } from './campaigns.ts';
 import { interactionsPlugin } from './interactions.ts';
 import { ledgerRollupPlugin } from './ledger-rollup.ts';
 import { membersPlugin } from './members.ts';
+import { rafflesPlugin } from './raffles.ts';
+import { seasonsPlugin } from './seasons.ts';
 import { shopPlugin } from './shop.ts';
 
 /**
@@ -20,6 +22,8 @@ export function createPlugins(): Plugin[] {
     membersPlugin(),
     campaignsPlugin(),
     shopPlugin(),
+    seasonsPlugin(),
+    rafflesPlugin(),
     backupsPlugin(),
     ledgerRollupPlugin(),
   ];

@@ -25,6 +25,8 @@ import type { RedeemOutcome, RedeemRequest, RedemptionService } from '../../shop
 import type { RewardService } from '../../shop/rewards.ts';
 import type { AwardService } from '../../moderation/awards.ts';
 import type { TierService } from '../../tiers/tiers.ts';
+import type { SeasonService } from '../../seasons/seasons.ts';
+import type { RaffleService } from '../../raffles/raffles.ts';
 import { SCRIPT, STYLESHEET } from './assets.ts';
 import { botTextFor, sparksErrorText, sparksStatus } from './bot-text.ts';
 import type { WebCampaignControl } from './campaign-control.ts';
@@ -40,6 +42,7 @@ import { registerAdmin } from './pages/admin.ts';
 import { registerLeaderboard } from './pages/leaderboard.ts';
 import { registerShop } from './pages/shop.ts';
 import { registerMe } from './pages/me.ts';
+import { registerSeasons } from './pages/seasons.ts';
 import { sendPage, type Site } from './site.ts';
 import {
   decodeSession,
@@ -84,6 +87,10 @@ export interface WebDeps {
   /** The ledger explorer and its CSV. */
   explorer: LedgerExplorer;
   analytics: AdminAnalytics;
+  /** Season boards, prizes and the hall of fame (the same service as /sparks season). */
+  seasons: SeasonService;
+  /** Raffles and entering them (the same service as /sparks raffle). */
+  raffles: RaffleService;
 }
 
 declare module 'fastify' {
@@ -310,6 +317,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   registerLeaderboard(site);
   registerShop(site);
   registerMe(site);
+  registerSeasons(site);
   registerAdminData(site);
   registerAdmin(site);
 }

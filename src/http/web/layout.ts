@@ -19,7 +19,7 @@ export interface GuildNav {
   iconUrl: string | null;
   /** Show the dashboard link (the visitor may manage Sparks here). */
   admin: boolean;
-  current: 'leaderboard' | 'me' | 'shop' | 'admin';
+  current: 'leaderboard' | 'me' | 'shop' | 'admin' | 'season' | 'raffles';
 }
 
 /** A hidden CSRF field for a form that changes something. */
@@ -66,6 +66,8 @@ export function page(
                   ${navLink('leaderboard', `/g/${g.id}/leaderboard`, t('nav.leaderboard'))}
                   ${navLink('me', `/g/${g.id}/me`, t('nav.me'))}
                   ${navLink('shop', `/g/${g.id}/shop`, t('nav.shop'))}
+                  ${navLink('season', `/g/${g.id}/season`, t('nav.season'))}
+                  ${navLink('raffles', `/g/${g.id}/raffles`, t('nav.raffles'))}
                   ${g.admin ? navLink('admin', `/g/${g.id}/admin`, t('nav.admin')) : ''}
                 </nav>`
               : ''

@@ -4,6 +4,8 @@ import type { Profile } from '../../../members/members.ts';
 import { cardAttachment } from '../../cards.ts';
 import { formatNumber, type Locale, type Translate } from '../../i18n/index.ts';
 import { respond } from '../../reply.ts';
+import { prizeText } from '../../season-text.ts';
+import type { Services } from '../../../services.ts';
 import type { Subcommand } from '../../types.ts';
 import { describe } from '../build.ts';
 
@@ -39,6 +41,7 @@ export const balance: Subcommand = {
     const profile = services.members.profile(guildId, target.id);
     const roleName = (id: string) => interaction.guild?.roles.cache.get(id)?.name ?? t('balance.tier');
     const embed = profileEmbed(profile, { self, name, t });
+    seasonFields(embed, services, guildId, target.id, t);
     // The card has room for the short form; the text says why someone is not ranked.
     const rank =
       profile.rank === null ? t('balance.unranked') : t('balance.rank_value', { rank: profile.rank });
@@ -46,7 +49,10 @@ export const balance: Subcommand = {
       ? await cardAttachment(
           services,
           log,
-          balanceCard(profile, { userId: target.id, name, rank, t, locale, roleName }),
+          {
+            ...balanceCard(profile, { userId: target.id, name, rank, t, locale, roleName }),
+            season: seasonLine(services, guildId, target.id, t),
+          },
           CARD_FILE,
           t('balance.card_alt', { name, balance: t('common.sparks', { amount: profile.balance }), rank }),
         )
@@ -99,6 +105,47 @@ function profileEmbed(p: Profile, o: { self: boolean; name: string; t: Translate
   });
   if (p.lifetimeEarned === 0 && p.balance === 0) embed.setDescription(t('balance.empty'));
   return embed;
+}
+
+/** The running season's rank, and the season prizes won (the last three), where there are any. */
+function seasonFields(
+  embed: EmbedBuilder,
+  services: Services,
+  guildId: string,
+  userId: string,
+  t: Translate,
+): void {
+  const running = services.seasons.current(guildId);
+  if (running?.status === 'running') {
+    const { rank, score } = services.seasons.standing(running, userId);
+    embed.addFields({
+      name: t('season.balance.field', { name: running.name }).slice(0, 256),
+      value:
+        rank !== null ? t('season.balance.value', { rank, score }) : t('season.balance.unranked', { score }),
+      inline: true,
+    });
+  }
+  const won = services.seasons.memberPrizes(guildId, userId).slice(0, 3);
+  if (won.length)
+    embed.addFields({
+      name: t('season.balance.won'),
+      value: won
+        .map(({ season, result }) => {
+          const prize = prizeText(t, result);
+          return `${t('season.balance.won_line', { name: season.name, rank: result.rank })}${prize ? ` · ${prize}` : ''}`;
+        })
+        .join('\n')
+        .slice(0, 1024),
+      inline: true,
+    });
+}
+
+/** The card's short season line: the running season and the member's rank on it. */
+function seasonLine(services: Services, guildId: string, userId: string, t: Translate): string | null {
+  const running = services.seasons.current(guildId);
+  if (running?.status !== 'running') return null;
+  const { rank } = services.seasons.standing(running, userId);
+  return t('season.card', { name: running.name, rank: rank === null ? '—' : `#${rank}` });
 }
 
 function balanceCard(

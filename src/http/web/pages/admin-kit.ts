@@ -40,6 +40,8 @@ export const SECTIONS = [
   'redemptions',
   'award',
   'tiers',
+  'seasons',
+  'raffles',
   'settings',
   'campaigns',
   'ledger',

@@ -11,6 +11,7 @@ import { QUEUE_ROUTES } from './admin-queue.ts';
 import { SETTINGS_ROUTES } from './admin-settings.ts';
 import { SHOP_ROUTES } from './admin-shop.ts';
 import { TIER_ROUTES } from './admin-tiers.ts';
+import { SEASON_ROUTES } from './admin-seasons.ts';
 
 const HOME: AdminRoute = {
   method: 'GET',
@@ -48,6 +49,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...QUEUE_ROUTES,
   ...AWARD_ROUTES,
   ...TIER_ROUTES,
+  ...SEASON_ROUTES,
   ...SETTINGS_ROUTES,
 ];
 

@@ -1,0 +1,325 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AuditQueue } from '../../src/audit.ts';
+import { isSparksError } from '../../src/core/errors.ts';
+import { verifyLedger } from '../../src/db/verify.ts';
+import { ACCOUNT_TYPES } from '../../src/db/schema.ts';
+import { CAMPAIGN_BUDGET, ISSUANCE, Ledger, MEMBER } from '../../src/ledger/ledger.ts';
+import { NO_FLAGS } from '../../src/members/flags.ts';
+import { SeasonService, type SeasonPorts } from '../../src/seasons/seasons.ts';
+import { parseEnds } from '../../src/seasons/ends.ts';
+import { parseSources, sourceOf, sourcesMask } from '../../src/seasons/sources.ts';
+import type { GrantOutcome } from '../../src/shop/redemptions.ts';
+import { fakeClock, freshDb } from '../helpers/db.ts';
+
+const G = 'g1';
+let cleanup: (() => void) | undefined;
+afterEach(() => cleanup?.());
+
+function setup(flagged: string[] = []) {
+  const db = freshDb();
+  cleanup = db.cleanup;
+  const clock = fakeClock();
+  const ledger = new Ledger({ db, clock });
+  const audit = new AuditQueue();
+  const seasons = new SeasonService({
+    db,
+    ledger,
+    clock,
+    audit,
+    flags: flagged.length ? { isFlagged: (_g, u) => flagged.includes(u) } : NO_FLAGS,
+  });
+  const left = new Set<string>();
+  const excluded = new Set<string>();
+  const granted: [string, string][] = [];
+  let roleAnswer: GrantOutcome = { ok: true };
+  const ports: SeasonPorts = {
+    standings: {
+      standings: (_g, ids) =>
+        Promise.resolve(
+          new Map(ids.map((id) => [id, left.has(id) ? 'left' : excluded.has(id) ? 'excluded' : 'present'])),
+        ),
+    },
+    roles: {
+      grant: (userId, roleId) => {
+        granted.push([userId, roleId]);
+        return Promise.resolve(roleAnswer);
+      },
+      holds: () => Promise.resolve(false),
+    },
+  };
+  let n = 0;
+  const earn = (userId: string, amount: number, source: 'platform' | 'award' | 'campaign') => {
+    clock.advance(1000);
+    const from = source === 'campaign' ? CAMPAIGN_BUDGET(1) : ISSUANCE(source);
+    if (source === 'campaign')
+      ledger.post({
+        guildId: G,
+        kind: 'campaign.fund',
+        from: ISSUANCE('campaign'),
+        to: from,
+        amount,
+        key: `fund:${++n}`,
+        actor: { type: 'system', id: 't' },
+      });
+    ledger.post({
+      guildId: G,
+      kind: source === 'campaign' ? 'campaign.grant' : source === 'award' ? 'award' : 'platform.trade',
+      from,
+      to: MEMBER(userId),
+      amount,
+      key: `e:${++n}`,
+      actor: { type: 'system', id: 't' },
+    });
+  };
+  return {
+    db,
+    clock,
+    ledger,
+    audit,
+    seasons,
+    ports,
+    left,
+    excluded,
+    granted,
+    earn,
+    setRoleAnswer: (a: GrantOutcome) => (roleAnswer = a),
+  };
+}
+
+const start = (w: ReturnType<typeof setup>, extra: { ends?: string; sources?: string } = {}) =>
+  w.seasons.start({
+    guildId: G,
+    name: 'S1',
+    ends: extra.ends ?? '7d',
+    sources: extra.sources,
+    moderatorId: 'mod',
+  });
+
+function code(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (isSparksError(e))
+      return `${e.code}${typeof e.params.reasonKey === 'string' ? `:${e.params.reasonKey}` : ''}`;
+    throw e;
+  }
+  return 'no error';
+}
+
+describe('season input', () => {
+  it('parses ends as a duration or a date, refusing the past and the far future', () => {
+    const now = Date.UTC(2026, 10, 24);
+    expect(parseEnds('90s', now, 'SPARKS.SEASON_INVALID')).toBe(now + 90_000);
+    expect(parseEnds('1d12h', now, 'SPARKS.SEASON_INVALID')).toBe(now + 36 * 3_600_000);
+    expect(parseEnds('2026-12-31', now, 'SPARKS.SEASON_INVALID')).toBe(Date.UTC(2026, 11, 31));
+    expect(parseEnds('2026-12-31T18:00', now, 'SPARKS.SEASON_INVALID')).toBe(Date.UTC(2026, 11, 31, 18));
+    expect(code(() => parseEnds('2026-01-01', now, 'SPARKS.SEASON_INVALID'))).toBe(
+      'SPARKS.SEASON_INVALID:ends.past',
+    );
+    expect(code(() => parseEnds('400d', now, 'SPARKS.SEASON_INVALID'))).toBe(
+      'SPARKS.SEASON_INVALID:ends.too_far',
+    );
+    expect(code(() => parseEnds('soon', now, 'SPARKS.SEASON_INVALID'))).toBe(
+      'SPARKS.SEASON_INVALID:ends.invalid',
+    );
+  });
+
+  it('sources default to all but awards', () => {
+    expect(parseSources(null)).toBe(sourcesMask(['campaigns', 'quests', 'platform']));
+    expect(parseSources('all')).toBe(15);
+    expect(parseSources('Campaign, awards')).toBe(sourcesMask(['campaigns', 'awards']));
+    expect(code(() => parseSources('trades'))).toBe('SPARKS.SEASON_INVALID:season.invalid.sources');
+  });
+
+  it('refuses a second running season, bad ranks, overlaps and lowering, writing nothing', () => {
+    const w = setup();
+    start(w);
+    expect(code(() => start(w))).toBe('SPARKS.SEASON_INVALID:season.invalid.overlap');
+    const prize = (
+      rankFrom: number,
+      rankTo: number,
+      sparks: number | null,
+      extra: { badge?: string; roleId?: string } = {},
+    ) =>
+      w.seasons.prize({ guildId: G, season: 'S1', rankFrom, rankTo, sparks, moderatorId: 'mod', ...extra });
+    expect(code(() => prize(3, 1, 10))).toBe('SPARKS.SEASON_INVALID:season.invalid.ranks');
+    expect(code(() => prize(0, 1, 10))).toBe('SPARKS.SEASON_INVALID:season.invalid.ranks');
+    expect(code(() => prize(1, 1, null))).toBe('SPARKS.SEASON_INVALID:season.invalid.empty_prize');
+    expect(prize(1, 1, 500).raised).toBe(false);
+    expect(prize(2, 3, 200).raised).toBe(false);
+    expect(code(() => prize(3, 5, 100))).toBe('SPARKS.SEASON_INVALID:season.invalid.overlap_prize');
+    expect(code(() => prize(1, 1, 400))).toBe('SPARKS.SEASON_INVALID:season.invalid.lower');
+    expect(prize(1, 1, 600, { badge: 'Gold' })).toMatchObject({
+      raised: true,
+      prize: { sparks: 600, badge: 'Gold' },
+    });
+    expect(code(() => prize(1, 1, null, { badge: 'Silver' }))).toBe(
+      'SPARKS.SEASON_INVALID:season.invalid.replace',
+    );
+    expect(w.seasons.prizes(1).map((p) => [p.rankFrom, p.rankTo, p.sparks, p.badge])).toEqual([
+      [1, 1, 600, 'Gold'],
+      [2, 3, 200, null],
+    ]);
+    expect(code(() => w.seasons.find(G, 'nope'))).toBe('SPARKS.SEASON_NOT_FOUND');
+  });
+});
+
+describe('a season board', () => {
+  it('counts campaign and platform earnings inside the window, not awards by default', () => {
+    const w = setup();
+    w.earn('a', 100, 'platform'); // before the season
+    const s = start(w);
+    w.earn('a', 30, 'platform');
+    w.earn('b', 50, 'campaign');
+    w.earn('c', 999, 'award');
+    const board = w.seasons.board(s);
+    expect(board.rows.map((r) => [r.userId, r.score])).toEqual([
+      ['b', 50],
+      ['a', 30],
+    ]);
+    expect(board.total).toBe(2);
+    expect(w.seasons.standing(s, 'a')).toEqual({ rank: 2, score: 30 });
+    // A revoke inside the window un-earns, like the week board.
+    w.ledger.reverse(w.ledger.reads.history(G, 'b', { limit: 1 }).entries[0]!.id, {
+      key: 'rev',
+      actor: { type: 'moderator', id: 'mod' },
+      amount: 30,
+    });
+    expect(w.seasons.standing(s, 'b')).toEqual({ rank: 2, score: 20 });
+  });
+
+  it('pins the triggers’ source mapping to sourceOf for every account kind', () => {
+    const w = setup();
+    const s = start(w, { sources: 'all' });
+    const refs = ['award', 'platform', 'quest', 'campaign', 'season', 'shop', '7'];
+    let i = 0;
+    for (const type of ACCOUNT_TYPES) {
+      if (type === 'member') continue;
+      for (const ref of refs) {
+        const account = { type, ref };
+        const user = `u${++i}`;
+        // Fund non-issuance accounts first so they can pay.
+        if (type !== 'issuance')
+          w.ledger.post({
+            guildId: G,
+            kind: 'award',
+            from: ISSUANCE('award'),
+            to: account,
+            amount: 5,
+            key: `f${i}`,
+            actor: { type: 'system', id: 't' },
+          });
+        const before = w.seasons.standing(s, user).score;
+        w.ledger.post({
+          guildId: G,
+          kind: 'award',
+          from: account,
+          to: MEMBER(user),
+          amount: 5,
+          key: `p${i}`,
+          actor: { type: 'system', id: 't' },
+        });
+        const counted = w.seasons.standing(s, user).score - before;
+        expect([type, ref, counted > 0]).toEqual([type, ref, sourceOf(account) !== null]);
+      }
+    }
+  });
+});
+
+describe('the end of a season', () => {
+  async function ladder(w: ReturnType<typeof setup>) {
+    const s = start(w);
+    w.seasons.prize({
+      guildId: G,
+      season: 'S1',
+      rankFrom: 1,
+      rankTo: 1,
+      sparks: 500,
+      badge: 'Gold',
+      moderatorId: 'mod',
+    });
+    w.seasons.prize({ guildId: G, season: 'S1', rankFrom: 2, rankTo: 3, sparks: 200, moderatorId: 'mod' });
+    w.seasons.prize({ guildId: G, season: 'S1', rankFrom: 4, rankTo: 4, roleId: 'r1', moderatorId: 'mod' });
+    // d reaches 80 before e does: d wins the tie.
+    w.earn('a', 100, 'platform');
+    w.earn('left', 95, 'campaign');
+    w.earn('d', 80, 'campaign');
+    w.earn('e', 40, 'platform');
+    w.earn('excl', 90, 'platform');
+    w.earn('e', 40, 'campaign');
+    w.earn('f', 10, 'platform');
+    w.earn('g', 5, 'platform');
+    w.left.add('left');
+    w.excluded.add('excl');
+    await Promise.resolve();
+    return s;
+  }
+
+  it('freezes, skips who left or is excluded, breaks ties by who got there first, pays once', async () => {
+    const w = setup(['g']);
+    const s = await ladder(w);
+    expect((await w.seasons.finish(s.id, w.ports)).state).toBe('waiting');
+    w.clock.advance(8 * 86_400_000);
+    const result = await w.seasons.finish(s.id, w.ports);
+    expect(result.state).toBe('ended');
+    const results = w.seasons.store
+      .results(s.id)
+      .map((r) => [r.userId, r.rank, r.skipReason, r.sparks, r.roleStatus]);
+    expect(results).toEqual([
+      ['a', 1, null, 500, 'none'],
+      ['left', null, 'left', null, 'none'],
+      ['excl', null, 'excluded', null, 'none'],
+      ['d', 2, null, 200, 'none'],
+      ['e', 3, null, 200, 'none'],
+      ['f', 4, null, null, 'granted'],
+    ]);
+    expect(w.granted).toEqual([['f', 'r1']]);
+    const balance = (u: string) => w.ledger.reads.standing(G, u).balance;
+    expect([balance('a'), balance('d'), balance('e')]).toEqual([600, 280, 280]);
+    // Again (a restart, a second process): nothing more is paid.
+    expect((await w.seasons.finish(s.id, w.ports)).state).toBe('ended');
+    expect([balance('a'), balance('d'), balance('e')]).toEqual([600, 280, 280]);
+    expect(w.ledger.reads.account(G, ISSUANCE('season'))!.balance).toBe(-900);
+    expect(code(() => w.seasons.requestEnd(G, 'S1'))).toBe('SPARKS.SEASON_ENDED');
+    expect(w.seasons.hallOfFame(G)[0]!.winners.map((r) => r.userId)).toEqual(['a', 'd', 'e', 'f']);
+    expect(verifyLedger(w.db.sqlite).checks.filter((c) => !c.ok)).toEqual([]);
+    const kinds = w.audit.take(100).map((e) => e.kind);
+    expect(kinds.filter((k) => k === 'season.end')).toHaveLength(1);
+  });
+
+  it('skips a flagged member and keeps a refused role payable until a moderator retries', async () => {
+    const w = setup(['f']);
+    const s = await ladder(w);
+    w.setRoleAnswer({ ok: false, reason: 'role_too_high', permanent: true });
+    w.seasons.requestEnd(G, String(s.id));
+    const first = await w.seasons.finish(s.id, w.ports);
+    expect(first.state).toBe('ended');
+    const ranks = w.seasons.store.results(s.id).map((r) => [r.userId, r.rank, r.skipReason, r.roleStatus]);
+    expect(ranks.slice(-2)).toEqual([
+      ['f', null, 'flagged', 'none'],
+      ['g', 4, null, 'failed'],
+    ]);
+    expect(w.audit.take(100).some((e) => e.kind === 'season.prize_failed' && e.userId === 'g')).toBe(true);
+    w.setRoleAnswer({ ok: true });
+    expect(w.seasons.requestEnd(G, 'S1').retried).toBe(1);
+    expect((await w.seasons.finish(s.id, w.ports)).state).toBe('ended');
+    expect(w.seasons.store.results(s.id).at(-1)!.roleStatus).toBe('granted');
+    expect(w.ledger.reads.standing(G, 'a').balance).toBe(600);
+  });
+
+  it('a moderator’s end closes the window: later earnings do not count', async () => {
+    const w = setup();
+    const s = start(w);
+    w.seasons.prize({ guildId: G, season: 'S1', rankFrom: 1, rankTo: 1, sparks: 10, moderatorId: 'mod' });
+    w.earn('a', 10, 'platform');
+    w.seasons.requestEnd(G, 'S1');
+    w.earn('b', 50, 'platform');
+    await w.seasons.finish(s.id, w.ports);
+    expect(w.seasons.winners(s.id).map((r) => r.userId)).toEqual(['a']);
+    expect(
+      code(() =>
+        w.seasons.prize({ guildId: G, season: 'S1', rankFrom: 2, rankTo: 2, sparks: 5, moderatorId: 'm' }),
+      ),
+    ).toBe('SPARKS.SEASON_ENDED');
+  });
+});
