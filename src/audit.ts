@@ -21,7 +21,12 @@ export type AuditKind =
   | 'season.prize_failed'
   | 'raffle.start'
   | 'raffle.draw'
-  | 'raffle.cancel';
+  | 'raffle.cancel'
+  | 'quest.schedule'
+  | 'quest.publish'
+  | 'quest.end'
+  | 'quest.review'
+  | 'quest.role_failed';
 
 /**
  * A field's value as a raw fact; the edge that shows it formats it (a mention, a relative

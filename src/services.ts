@@ -21,6 +21,7 @@ import { LedgerRollup } from './moderation/ledger-rollup.ts';
 import { NO_FLAGS, type FlagCheck } from './members/flags.ts';
 import { SeasonService } from './seasons/seasons.ts';
 import { RaffleService } from './raffles/raffles.ts';
+import { QuestService } from './quests/quests.ts';
 
 /**
  * Everything a handler may use, built once in the composition root. Features add their
@@ -67,6 +68,8 @@ export interface Services {
   seasons: SeasonService;
   /** Raffles: committed seeds, entries held on the ledger, verifiable draws, prizes through the shop. */
   raffles: RaffleService;
+  /** Quests: verified steps, schedules, recurrence; completions through the grant queue and the webhook. */
+  quests: QuestService;
 }
 
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
@@ -105,6 +108,10 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const flags = NO_FLAGS;
   // A burst of grants leaves its garbage in the old generation; hand it back soon after.
   grants.onCommitted((n) => memory.note(n));
+  const quests = new QuestService({ db, ledger, clock, audit, grants });
+  const platform = new PlatformService({ db, ledger, settings });
+  // A trade, a subscription or a referral moves quests in the event's own transaction.
+  platform.onApplied((fact) => quests.recordPlatform(fact));
   return {
     config,
     db,
@@ -113,7 +120,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     ledger,
     settings,
     awards: new AwardService({ db, ledger, settings, clock, audit }),
-    platform: new PlatformService({ db, ledger, settings }),
+    platform,
     outbox,
     campaigns,
     memory,
@@ -127,5 +134,6 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     flags,
     seasons: new SeasonService({ db, ledger, clock, audit, flags }),
     raffles: new RaffleService({ db, ledger, clock, audit, flags, rewards, redemptions }),
+    quests,
   };
 }

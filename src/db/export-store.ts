@@ -211,12 +211,19 @@ export class LedgerReportStore implements LedgerReportReads {
   }
 
   /** A member view's parameters; null when the member has no account (nothing matches). */
-  private memberBind(reader: Sqlite, guildId: string, filter: JournalFilter, before: number): MemberBind | null {
+  private memberBind(
+    reader: Sqlite,
+    guildId: string,
+    filter: JournalFilter,
+    before: number,
+  ): MemberBind | null {
     const userId = filter.userId!;
     const account =
       reader === this.db.sqlite
         ? this.s.account.get({ guildId, userId })
-        : reader.prepare<[{ guildId: string; userId: string }], { id: number }>(ACCOUNT_SQL).get({ guildId, userId });
+        : reader
+            .prepare<[{ guildId: string; userId: string }], { id: number }>(ACCOUNT_SQL)
+            .get({ guildId, userId });
     if (!account) return null;
     return {
       accountId: account.id,

@@ -380,6 +380,10 @@ export const memberPrefs = sqliteTable(
     guildId: text('guild_id').notNull(),
     userId: text('user_id').notNull(),
     leaderboardHidden: integer('leaderboard_hidden').notNull().default(0),
+    /** How a completed quest is announced: 'dm' (default), or 'ephemeral' (in the member's next quest reply). */
+    questNotices: text('quest_notices', { enum: ['dm', 'ephemeral'] })
+      .notNull()
+      .default('dm'),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [
@@ -868,4 +872,203 @@ export const raffleDraws = sqliteTable(
     redemptionId: integer('redemption_id').references(() => redemptions.id),
   },
   (t) => [primaryKey({ columns: [t.raffleId, t.step] })],
+);
+
+/*
+ * Quests (SPEC §10): multi-step tasks the bot verifies, paid from the issuance account
+ * 'quest' once per member per period (ledger key `quest:<id>:<user>:<period>`, and the
+ * primary key of quest_completions). A period is '' for a `once` quest, the UTC date
+ * 'YYYY-MM-DD' for a `daily` one and the date of the ISO week's Monday for a `weekly` one.
+ */
+export const QUEST_STATUSES = ['draft', 'scheduled', 'published', 'ended'] as const;
+export type QuestStatus = (typeof QUEST_STATUSES)[number];
+export const QUEST_RECURRENCES = ['once', 'daily', 'weekly'] as const;
+export type QuestRecurrence = (typeof QUEST_RECURRENCES)[number];
+export const QUEST_STEP_KINDS = [
+  'platform_trade',
+  'platform_subscription',
+  'platform_referral',
+  'reaction',
+  'message',
+  'role',
+  'submission',
+  'quiz',
+] as const;
+export type QuestStepKind = (typeof QUEST_STEP_KINDS)[number];
+export const QUEST_ROLE_STATUSES = ['none', 'due', 'granted', 'refused', 'left'] as const;
+export type QuestRoleStatus = (typeof QUEST_ROLE_STATUSES)[number];
+
+export const quests = sqliteTable(
+  'quests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    guildId: text('guild_id').notNull(),
+    name: text('name').notNull(),
+    /** Lower-cased name: unique among the guild's quests that have not ended. */
+    nameKey: text('name_key').notNull(),
+    description: text('description').notNull().default(''),
+    sparks: integer('sparks').notNull(),
+    rewardRoleId: text('reward_role_id'),
+    recurrence: text('recurrence', { enum: QUEST_RECURRENCES }).notNull().default('once'),
+    /** Scheduled start (a scheduled quest is invisible before it); NULL: from its publication. */
+    startsAt: integer('starts_at'),
+    /** Exclusive end of the last period; NULL: open until a moderator ends it. */
+    endsAt: integer('ends_at'),
+    prerequisiteId: integer('prerequisite_id').references((): AnySQLiteColumn => quests.id),
+    /** Completions (all members, all periods) after which the quest ends ('cap'). */
+    maxCompletions: integer('max_completions'),
+    requiredRoleId: text('required_role_id'),
+    minMemberDays: integer('min_member_days'),
+    minAccountDays: integer('min_account_days'),
+    /** draft: being built; scheduled: published, waiting for starts_at; published: open; ended. */
+    status: text('status', { enum: QUEST_STATUSES }).notNull().default('draft'),
+    endReason: text('end_reason', { enum: ['time', 'cap', 'moderator'] }),
+    completions: integer('completions').notNull().default(0),
+    granted: integer('granted').notNull().default(0),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    publishedAt: integer('published_at'),
+    endedAt: integer('ended_at'),
+  },
+  (t) => [
+    uniqueIndex('quests_live_name')
+      .on(t.guildId, t.nameKey)
+      .where(sql`status <> 'ended'`),
+    index('quests_guild').on(t.guildId, t.status, t.id),
+    index('quests_status').on(t.status),
+    check('quests_sparks', sql`${t.sparks} BETWEEN 1 AND 1000000000`),
+    check('quests_window', sql`${t.startsAt} IS NULL OR ${t.endsAt} IS NULL OR ${t.endsAt} > ${t.startsAt}`),
+    check('quests_max', sql`${t.maxCompletions} IS NULL OR ${t.maxCompletions} >= 1`),
+    check('quests_counts', sql`${t.completions} >= 0 AND ${t.granted} >= 0`),
+    check('quests_not_own_prerequisite', sql`${t.prerequisiteId} IS NULL OR ${t.prerequisiteId} <> ${t.id}`),
+  ],
+);
+
+/** A quest's steps, in order; each is verified by the bot (see src/quests/steps.ts for the fields each kind uses). */
+export const questSteps = sqliteTable(
+  'quest_steps',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    questId: integer('quest_id')
+      .notNull()
+      .references(() => quests.id),
+    position: integer('position').notNull(),
+    kind: text('kind', { enum: QUEST_STEP_KINDS }).notNull(),
+    channelId: text('channel_id'),
+    messageId: text('message_id'),
+    /** Reactions: the custom emoji id or the unicode emoji without VS16; how it is shown. */
+    emojiKey: text('emoji_key'),
+    emojiDisplay: text('emoji_display'),
+    roleId: text('role_id'),
+    /** Messages or referrals needed. */
+    count: integer('count'),
+    /** Trade volume needed, in US cents. */
+    volumeCents: integer('volume_cents'),
+    /** What the member is asked (submission, quiz). */
+    prompt: text('prompt'),
+    /** A quiz's accepted answers: a JSON array of normalized strings. Never shown to members. */
+    answers: text('answers'),
+    /** A quiz's attempts per member per period. */
+    attempts: integer('attempts'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('quest_steps_position').on(t.questId, t.position),
+    check('quest_steps_count', sql`${t.count} IS NULL OR ${t.count} BETWEEN 1 AND 1000000`),
+    check('quest_steps_volume', sql`${t.volumeCents} IS NULL OR ${t.volumeCents} >= 1`),
+    check('quest_steps_attempts', sql`${t.attempts} IS NULL OR ${t.attempts} BETWEEN 1 AND 100`),
+  ],
+);
+
+/** A member's progress on one step in one period: a count (messages, cents, referrals) and when it was done. */
+export const questProgress = sqliteTable(
+  'quest_progress',
+  {
+    questId: integer('quest_id')
+      .notNull()
+      .references(() => quests.id),
+    userId: text('user_id').notNull(),
+    period: text('period').notNull(),
+    stepId: integer('step_id')
+      .notNull()
+      .references(() => questSteps.id),
+    value: integer('value').notNull().default(0),
+    doneAt: integer('done_at'),
+    /** Quiz answers tried. */
+    attempts: integer('attempts').notNull().default(0),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.questId, t.userId, t.period, t.stepId] }),
+    check('quest_progress_counts', sql`${t.value} >= 0 AND ${t.attempts} >= 0`),
+  ],
+);
+
+export const QUEST_SUBMISSION_STATUSES = ['pending', 'approved', 'rejected'] as const;
+export type QuestSubmissionStatus = (typeof QUEST_SUBMISSION_STATUSES)[number];
+
+/** Submissions waiting for, or decided by, a moderator (`/sparks-admin quest review`). */
+export const questSubmissions = sqliteTable(
+  'quest_submissions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    guildId: text('guild_id').notNull(),
+    questId: integer('quest_id')
+      .notNull()
+      .references(() => quests.id),
+    stepId: integer('step_id')
+      .notNull()
+      .references(() => questSteps.id),
+    userId: text('user_id').notNull(),
+    period: text('period').notNull(),
+    content: text('content').notNull(),
+    status: text('status', { enum: QUEST_SUBMISSION_STATUSES }).notNull().default('pending'),
+    reviewerId: text('reviewer_id'),
+    reason: text('reason'),
+    createdAt: integer('created_at').notNull(),
+    reviewedAt: integer('reviewed_at'),
+    /** When the member was told the decision (NULL: not yet, or still pending). */
+    notifiedAt: integer('notified_at'),
+  },
+  (t) => [
+    // One submission waiting per member, step and period.
+    uniqueIndex('quest_submissions_one_pending')
+      .on(t.questId, t.stepId, t.userId, t.period)
+      .where(sql`status = 'pending'`),
+    index('quest_submissions_queue').on(t.guildId, t.status, t.id),
+    index('quest_submissions_member').on(t.questId, t.userId, t.period),
+    check('quest_submissions_length', sql`length(${t.content}) BETWEEN 1 AND 2000`),
+  ],
+);
+
+/** Each completion: paid once (its transfer), its reward role, how and whether the member was told. */
+export const questCompletions = sqliteTable(
+  'quest_completions',
+  {
+    questId: integer('quest_id')
+      .notNull()
+      .references(() => quests.id),
+    userId: text('user_id').notNull(),
+    period: text('period').notNull(),
+    guildId: text('guild_id').notNull(),
+    transferId: integer('transfer_id')
+      .notNull()
+      .references(() => transfers.id),
+    completedAt: integer('completed_at').notNull(),
+    /** The reward role: none, due (to grant, retried), granted, refused (audited), left (member gone). */
+    roleStatus: text('role_status', { enum: QUEST_ROLE_STATUSES }).notNull().default('none'),
+    /** 'dm': the announcer sends a DM; 'reply': shown in the member's next quest reply. */
+    notify: text('notify', { enum: ['dm', 'reply'] })
+      .notNull()
+      .default('dm'),
+    notifiedAt: integer('notified_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.questId, t.userId, t.period] }),
+    index('quest_completions_member').on(t.guildId, t.userId, t.completedAt),
+    index('quest_completions_unannounced')
+      .on(t.guildId, t.completedAt)
+      .where(sql`notified_at IS NULL OR role_status = 'due'`),
+  ],
 );

@@ -13,7 +13,8 @@ export interface AccountKey {
 
 /** Where minted Sparks come from: one issuance account per source, per guild. */
 /** 'season': season prizes, which count for no season (migration 0009). */
-export type IssuanceSource = 'award' | 'campaign' | 'platform' | 'season';
+/** 'quest': quest rewards, which seasons count as their `quests` source. */
+export type IssuanceSource = 'award' | 'campaign' | 'platform' | 'season' | 'quest';
 
 export const MEMBER = (ref: string, ranked?: boolean): AccountKey =>
   ranked === undefined ? { type: 'member', ref } : { type: 'member', ref, ranked };

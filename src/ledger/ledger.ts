@@ -16,13 +16,7 @@ import {
 } from './accounts.ts';
 import { LedgerReads } from './reads.ts';
 
-export type {
-  AccountRow,
-  AccountSpec,
-  EntryFilter,
-  EntryView,
-  TransferRow,
-} from '../db/ledger-store.ts';
+export type { AccountRow, AccountSpec, EntryFilter, EntryView, TransferRow } from '../db/ledger-store.ts';
 // The ledger's public face: its account keys and read model come with it.
 export * from './accounts.ts';
 export * from './reads.ts';
@@ -326,7 +320,7 @@ export class Ledger {
   /**
    * Takes Sparks back from a member into an issuance account (a moderator's revoke). An
    * issuance account never goes above zero, so the Sparks go back to one that has minted
-   * at least that many — award first, then campaign, then platform — whatever the member
+   * at least that many — award first, then campaign, then platform, then quest — whatever the member
    * earned them from. Errors: as `post`; SPARKS.INSUFFICIENT also when no single issuance
    * account minted that many (a member holding a little from each source in a new guild:
    * revoke in parts).
@@ -341,7 +335,7 @@ export class Ledger {
   }
 
   private revokeSink(input: { guildId: string; userId: string; amount: number }): AccountKey {
-    const sources: IssuanceSource[] = ['award', 'campaign', 'platform'];
+    const sources: IssuanceSource[] = ['award', 'campaign', 'platform', 'quest'];
     let largest = 0;
     for (const source of sources) {
       const minted = -(this.store.findAccount(input.guildId, 'issuance', source)?.balance ?? 0);

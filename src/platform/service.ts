@@ -56,6 +56,22 @@ export interface ApplyResult {
   note?: string;
 }
 
+/**
+ * What a newly applied event tells other features (quests), inside its transaction: a trade
+ * or a subscription of the member, or a referral the referrer registered.
+ */
+export interface PlatformFact {
+  guildId: string;
+  eventId: string;
+  type: EventType;
+  /** The trader or subscriber; for a referral, the referrer. */
+  userId: string;
+  /** When the platform says it happened (ms). */
+  occurredAt: number;
+  /** Trades: the volume in US cents. */
+  volumeCents?: number;
+}
+
 /** Webhook ids become ledger keys and actor ids (at most 64 characters there). */
 const EVENT_ID = /^[\x21-\x7e]{1,64}$/;
 
@@ -94,8 +110,19 @@ export class PlatformService {
     reject: (error: unknown) => void;
   }[] = [];
 
+  private readonly factListeners: ((fact: PlatformFact) => void)[] = [];
+
   constructor(private readonly deps: { db: Db; ledger: Ledger; settings: SettingsService }) {
     this.store = new PlatformStore(deps.db);
+  }
+
+  /**
+   * Registers a function run inside the event's transaction, once per newly applied event
+   * (never for a duplicate or an ignored referral): what it writes commits or rolls back
+   * with the event, so it too happens exactly once. One that throws refuses the event.
+   */
+  onApplied(listener: (fact: PlatformFact) => void): void {
+    this.factListeners.push(listener);
   }
 
   /**
@@ -192,6 +219,7 @@ export class PlatformService {
         break;
     }
     const sparks = result.credits.reduce((sum, c) => sum + c.amount, 0);
+    if (result.status === 'applied') this.tell(event, eventId);
     this.store.insertEvent({
       id: eventId,
       guildId: event.guildId,
@@ -297,6 +325,19 @@ export class PlatformService {
       });
     }
     return this.referralOutcome(ctx.guildId, ctx.eventId, event);
+  }
+
+  private tell(event: PlatformEvent, eventId: string): void {
+    if (this.factListeners.length === 0) return;
+    const fact: PlatformFact = {
+      guildId: event.guildId,
+      eventId,
+      type: event.type,
+      userId: event.type === 'referral.registered' ? event.referrerId : event.userId,
+      occurredAt: Date.parse(event.occurredAt),
+      ...(event.type === 'trade.executed' ? { volumeCents: event.volumeCents } : {}),
+    };
+    for (const listener of this.factListeners) listener(fact);
   }
 
   /** The outcome of a referral event, read back from the referral on record. */

@@ -7,6 +7,7 @@
 import type { ErrorCode } from '../../core/errors.ts';
 import '../../seasons/errors.ts';
 import '../../raffles/errors.ts';
+import '../../quests/errors.ts';
 
 const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.INVALID_AMOUNT': 'The amount must be a whole number from {min} to {max}.',
@@ -62,6 +63,16 @@ const errorsEn: Record<ErrorCode, string> = {
     'You can hold at most {limit} entries in this raffle and already hold {have}. Nothing was spent.',
   'SPARKS.FLAGGED':
     'Your account is flagged for review by the moderators, so you cannot do that until they clear it. Nothing was spent.',
+  'SPARKS.QUEST_NOT_FOUND': 'No quest matches “{name}”. See `/sparks quests`.',
+  'SPARKS.QUEST_INVALID': 'That cannot be done: {reason} Nothing was changed.',
+  'SPARKS.QUEST_CLOSED': 'The quest “{name}” is not open: it has not started yet, or it has ended.',
+  'SPARKS.QUEST_LOCKED': 'Complete the quest “{prerequisite}” first; then “{name}” opens for you.',
+  'SPARKS.QUEST_COMPLETED': 'You already completed “{name}” for this period. Nothing more to do here.',
+  'SPARKS.QUEST_NO_ATTEMPTS':
+    'You have used all {attempts} attempts at this question for now. Daily and weekly quests give new ones each period.',
+  'SPARKS.QUEST_PENDING':
+    'Your submission for this step is waiting for a moderator; you will be told the outcome.',
+  'SPARKS.QUEST_SUBMISSION_NOT_FOUND': 'That submission does not exist or was already reviewed.',
 };
 
 const errorsKo: Record<ErrorCode, string> = {
@@ -118,6 +129,15 @@ const errorsKo: Record<ErrorCode, string> = {
     '이 추첨에는 최대 {limit}장까지 응모할 수 있으며 이미 {have}장을 가지고 있습니다. 사용된 Sparks는 없습니다.',
   'SPARKS.FLAGGED':
     '계정이 모더레이터 검토 대상으로 표시되어 해제될 때까지 이 작업을 할 수 없습니다. 사용된 Sparks는 없습니다.',
+  'SPARKS.QUEST_NOT_FOUND': '“{name}”에 해당하는 퀘스트가 없습니다. `/sparks quests`를 확인하세요.',
+  'SPARKS.QUEST_INVALID': '할 수 없습니다: {reason} 변경된 것은 없습니다.',
+  'SPARKS.QUEST_CLOSED': '“{name}” 퀘스트는 열려 있지 않습니다: 아직 시작하지 않았거나 종료되었습니다.',
+  'SPARKS.QUEST_LOCKED': '먼저 “{prerequisite}” 퀘스트를 완료하세요. 그러면 “{name}” 퀘스트가 열립니다.',
+  'SPARKS.QUEST_COMPLETED': '이번 기간의 “{name}” 퀘스트는 이미 완료했습니다. 더 할 일이 없습니다.',
+  'SPARKS.QUEST_NO_ATTEMPTS':
+    '이 문제의 시도 {attempts}회를 모두 사용했습니다. 일간·주간 퀘스트는 기간마다 새로 시도할 수 있습니다.',
+  'SPARKS.QUEST_PENDING': '이 단계의 제출물이 모더레이터 검토를 기다리고 있습니다. 결과를 알려 드립니다.',
+  'SPARKS.QUEST_SUBMISSION_NOT_FOUND': '해당 제출물이 없거나 이미 검토되었습니다.',
 };
 
 export const en = {
