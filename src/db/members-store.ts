@@ -1,6 +1,6 @@
 import { and, count, eq, min, sql } from 'drizzle-orm';
 import type { Db } from './open.ts';
-import { campaigns, redemptions, rewards } from './schema.ts';
+import { campaigns, quests, redemptions, rewards } from './schema.ts';
 
 export interface BadgeRow {
   rewardId: number;
@@ -10,8 +10,8 @@ export interface BadgeRow {
 
 /**
  * What members read about themselves: badges, and the names a history page shows. A read
- * model over tables other stores own (accounts: the ledger's; campaigns; rewards and
- * redemptions: the shop's), so it writes nothing. Prepared once per connection.
+ * model over tables other stores own (accounts: the ledger's; campaigns; quests; rewards
+ * and redemptions: the shop's), so it writes nothing. Prepared once per connection.
  */
 export class MembersStore {
   private readonly s;
@@ -45,6 +45,11 @@ export class MembersStore {
         .from(campaigns)
         .where(and(eq(campaigns.id, sql.placeholder('id')), eq(campaigns.guildId, guildId)))
         .prepare(),
+      questName: orm
+        .select({ name: quests.name })
+        .from(quests)
+        .where(and(eq(quests.id, sql.placeholder('id')), eq(quests.guildId, guildId)))
+        .prepare(),
       redemptionReward: orm
         .select({ name: rewards.name })
         .from(redemptions)
@@ -66,6 +71,10 @@ export class MembersStore {
 
   campaignName(guildId: string, campaignId: number): string | null {
     return this.s.campaignName.get({ id: campaignId, guildId })?.name ?? null;
+  }
+
+  questName(guildId: string, questId: number): string | null {
+    return this.s.questName.get({ id: questId, guildId })?.name ?? null;
   }
 
   rewardOfRedemption(guildId: string, redemptionId: number): string | null {

@@ -11,7 +11,12 @@ export interface PrefsStoreApi {
   hiddenAmong(guildId: string, userIds: readonly string[]): Set<string>;
   /** Sets a member's choice (call inside the caller's `db.write`); true when it changed. */
   setLeaderboardHidden(guildId: string, userId: string, hidden: boolean, now: number): boolean;
+  /** How the member wants a completed quest announced (default 'dm'). */
+  questNotices(guildId: string, userId: string): QuestNotices;
+  setQuestNotices(guildId: string, userId: string, notices: QuestNotices, now: number): boolean;
 }
+
+export type QuestNotices = MemberPrefsRow['questNotices'];
 
 const p = sql.placeholder;
 
@@ -52,7 +57,31 @@ export class PrefsStore implements PrefsStoreApi {
           set: { leaderboardHidden: sql`excluded.leaderboard_hidden`, updatedAt: sql`excluded.updated_at` },
         })
         .prepare(),
+      notices: orm.select({ notices: memberPrefs.questNotices }).from(memberPrefs).where(key).prepare(),
+      upsertNotices: orm
+        .insert(memberPrefs)
+        .values({
+          guildId: p('guildId'),
+          userId: p('userId'),
+          questNotices: p('notices'),
+          updatedAt: p('now'),
+        })
+        .onConflictDoUpdate({
+          target: [memberPrefs.guildId, memberPrefs.userId],
+          set: { questNotices: sql`excluded.quest_notices`, updatedAt: sql`excluded.updated_at` },
+        })
+        .prepare(),
     };
+  }
+
+  questNotices(guildId: string, userId: string): QuestNotices {
+    return this.s.notices.get({ guildId, userId })?.notices ?? 'dm';
+  }
+
+  setQuestNotices(guildId: string, userId: string, notices: QuestNotices, now: number): boolean {
+    if (this.questNotices(guildId, userId) === notices) return false;
+    this.s.upsertNotices.run({ guildId, userId, notices, now });
+    return true;
   }
 
   leaderboardHidden(guildId: string, userId: string): boolean {

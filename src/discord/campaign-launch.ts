@@ -100,7 +100,7 @@ export class DiscordCampaignControl implements WebCampaignControl {
 }
 
 /** The campaign's message, fetched fresh: it must exist, in this server, and be visible to the bot. */
-async function fetchCampaignMessage(client: Client, ref: MessageRef): Promise<Message<true>> {
+export async function fetchCampaignMessage(client: Client, ref: MessageRef): Promise<Message<true>> {
   const channel = await client.channels.fetch(ref.channelId).catch(() => null);
   if (!channel || channel.isDMBased() || channel.guildId !== ref.guildId)
     throw new SparksError('SPARKS.MESSAGE_NOT_FOUND', {}, `channel ${ref.channelId}`);

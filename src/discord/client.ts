@@ -10,7 +10,9 @@ export interface ClientOptions {
 /**
  * A discord.js client with only the intents the features need — Guilds (commands, roles),
  * GuildMembers (leaving members drop off leaderboards; tier and excluded roles; needs the
- * Server Members privileged intent), GuildMessageReactions (campaigns) — and partials so
+ * Server Members privileged intent), GuildMessageReactions (campaigns, quests),
+ * GuildMessages (quests count messages per channel; without the privileged MessageContent
+ * intent the bot never sees what they say) — and partials so
  * reactions on old, uncached messages still arrive. Caches are bounded so memory stays
  * flat in large guilds: messages and reactions are not cached at all, members and users
  * only briefly (the bot reads what it needs from each event's payload or fetches it).
@@ -21,6 +23,7 @@ export function createClient(options: ClientOptions = {}): Client {
       GatewayIntentBits.Guilds,
       GatewayIntentBits.GuildMembers,
       GatewayIntentBits.GuildMessageReactions,
+      GatewayIntentBits.GuildMessages,
     ],
     partials: [Partials.Message, Partials.Channel, Partials.Reaction, Partials.User, Partials.GuildMember],
     allowedMentions: { parse: [] },
@@ -61,13 +64,15 @@ type Action = { handle: (data: unknown, fromStructure?: boolean) => unknown };
  * in a campaign burst (~80 µs of ~150). The bot reads reactions from the raw gateway
  * payload (plugins/campaigns.ts) and listens to neither event, so while nothing listens
  * that work is skipped; a listener added later gets the events as usual, and the bot's own
- * `message.react()` (which goes through the same action) is untouched.
+ * `message.react()` (which goes through the same action) is untouched. Messages likewise:
+ * quests count them from the raw MESSAGE_CREATE (plugins/quests.ts).
  */
 function skipUnheardReactionEvents(client: Client): void {
   const { actions } = client as unknown as { actions: Record<string, Action | undefined> };
   for (const [name, event] of [
     ['MessageReactionAdd', Events.MessageReactionAdd],
     ['MessageReactionRemove', Events.MessageReactionRemove],
+    ['MessageCreate', Events.MessageCreate],
   ] as const) {
     const action = actions[name];
     if (!action) continue; // another discord.js: leave it alone

@@ -9,6 +9,13 @@ export function memberRoleIds(interaction: Interaction): string[] {
   return Array.isArray(member.roles) ? member.roles : [];
 }
 
+/** When the member behind an interaction joined the server (ms), whether discord.js cached them or not. */
+export function memberJoinedAt(interaction: Interaction): number | null {
+  const member = interaction.member;
+  if (member instanceof GuildMember) return member.joinedTimestamp;
+  return member?.joined_at ? Date.parse(member.joined_at) : null;
+}
+
 /** Manage Server, or the moderator role an admin configured. */
 export function isModerator(interaction: Interaction, settings: GuildSettings): boolean {
   if (interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)) return true;

@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '../core/clock.ts';
 import { type BadgeRow, MembersStore } from '../db/members-store.ts';
 import type { Db } from '../db/open.ts';
-import { PrefsStore } from '../db/prefs-store.ts';
+import { PrefsStore, type QuestNotices } from '../db/prefs-store.ts';
 import { RollupStore } from '../db/rollup-store.ts';
 import { TRANSFER_KINDS, type TransferKind } from '../db/schema.ts';
 import type {
@@ -32,6 +32,7 @@ export type EntrySource =
   | { type: 'award'; moderatorId: string }
   | { type: 'revoke'; moderatorId: string }
   | { type: 'campaign'; campaignId: number | null; name: string | null }
+  | { type: 'quest'; questId: number | null; name: string | null }
   | { type: 'platform'; event: 'trade' | 'subscription' | 'referral' }
   | { type: 'redemption'; redemptionId: number | null; reward: string | null }
   | { type: 'refund'; redemptionId: number | null; reward: string | null }
@@ -214,6 +215,17 @@ export class MembersService {
     return this.db.write(() => this.prefs.setLeaderboardHidden(guildId, userId, hidden, now));
   }
 
+  /** How the member wants a completed quest announced: by DM (default) or in their next quest reply. */
+  questNotices(guildId: string, userId: string): QuestNotices {
+    return this.prefs.questNotices(guildId, userId);
+  }
+
+  /** The member's choice of how completed quests are announced (`/sparks privacy quest_notices`). */
+  setQuestNotices(guildId: string, userId: string, notices: QuestNotices): boolean {
+    const now = this.clock();
+    return this.db.write(() => this.prefs.setQuestNotices(guildId, userId, notices, now));
+  }
+
   /** A leaderboard page (1-based), clamped to the last page, with the caller's own standing. */
   leaderboard(
     guildId: string,
@@ -293,6 +305,7 @@ function entryFilter(f: HistoryFilter): EntryFilter | undefined {
 class Names {
   private readonly campaigns = new Map<number, string | null>();
   private readonly rewards = new Map<number, string | null>();
+  private readonly quests = new Map<number, string | null>();
   constructor(
     private readonly store: MembersStore,
     private readonly ledger: Ledger,
@@ -307,6 +320,11 @@ class Names {
   campaign(id: number): string | null {
     if (!this.campaigns.has(id)) this.campaigns.set(id, this.store.campaignName(this.guildId, id));
     return this.campaigns.get(id)!;
+  }
+
+  quest(id: number): string | null {
+    if (!this.quests.has(id)) this.quests.set(id, this.store.questName(this.guildId, id));
+    return this.quests.get(id)!;
   }
 
   reward(redemptionId: number): string | null {
@@ -331,6 +349,9 @@ function sourceOf(e: EntryView, names: Names): EntrySource {
   const redemption = prefix === 'redemption' ? ref : null;
   switch (e.kind) {
     case 'award':
+      // Quest rewards are minted as awards from ISSUANCE('quest') (ref quest:<id>).
+      if (prefix === 'quest')
+        return { type: 'quest', questId: ref, name: ref === null ? null : names.quest(ref) };
       return { type: 'award', moderatorId: e.actorId };
     case 'revoke':
       return { type: 'revoke', moderatorId: e.actorId };

@@ -409,7 +409,7 @@ export class QuestService {
       ...(actorId ? { actorId } : {}),
       fields: compact({
         quest: quest.name,
-        end_reason: quest.endReason ?? undefined,
+        quest_end: quest.endReason ?? undefined,
         completions: quest.completions,
         granted: quest.granted,
       }),
@@ -749,6 +749,15 @@ export class QuestService {
     facts: MemberFacts | null,
     options: { reconcile?: boolean } = {},
   ): void {
+    // Without the member's facts only the account's age can be checked (from its id).
+    if (!facts && target.gates.minAccountDays !== null) {
+      const young = gateRefusal(
+        { requiredRoleId: null, minMemberDays: null, minAccountDays: target.gates.minAccountDays },
+        { userId, roleIds: [], joinedAt: null },
+        at,
+      );
+      if (young) return;
+    }
     this.queue.enqueue(this.grants, {
       questId: target.questId,
       userId,
@@ -822,9 +831,9 @@ export class QuestService {
 
   // ---- announcements --------------------------------------------------------------------
 
-  /** Completions whose reward role is due or whose DM is unsent (the announcer's work), oldest first. */
-  unannounced(limit = 100): QuestAnnouncement[] {
-    return this.store.unannounced(this.clock() - ANNOUNCE_WINDOW_MS, limit);
+  /** Completions in these guilds whose reward role is due or whose DM is unsent (the announcer's work), oldest first. */
+  unannounced(guildIds: ReadonlySet<string>, limit = 100): QuestAnnouncement[] {
+    return this.store.unannounced([...guildIds], this.clock() - ANNOUNCE_WINDOW_MS, limit);
   }
 
   /** Completions to tell the member in this reply; they count as told. */

@@ -19,6 +19,18 @@ import { halloffame, season } from './sparks/season.ts';
 import { raffle } from './sparks/raffle.ts';
 import { raffleCancel, raffleDraw, raffleList, raffleStart } from './sparks-admin/raffle.ts';
 import { seasonEnd, seasonList, seasonPrize, seasonStart } from './sparks-admin/season.ts';
+import { quest, questModal, quests, questStepButton } from './sparks/quest.ts';
+import {
+  questCreate,
+  questEnd,
+  questList,
+  questPublish,
+  questQueuePage,
+  questRejectModal,
+  questReview,
+  questReviewButton,
+  questStep,
+} from './sparks-admin/quest.ts';
 
 /** The command registry: every slash command the bot has, and every component handler. */
 export const commands: RootCommand[] = [
@@ -28,7 +40,19 @@ export const commands: RootCommand[] = [
       en: 'Your Sparks: balance, history, leaderboard, shop',
       ko: '내 Sparks: 잔액, 내역, 순위표, 상점',
     },
-    subcommands: [balance, history, leaderboard, shop, redeem, privacy, season, halloffame, raffle],
+    subcommands: [
+      balance,
+      history,
+      leaderboard,
+      shop,
+      redeem,
+      privacy,
+      season,
+      halloffame,
+      raffle,
+      quests,
+      quest,
+    ],
   },
   {
     name: 'sparks-admin',
@@ -43,6 +67,7 @@ export const commands: RootCommand[] = [
       { name: 'tier', description: { en: 'Tier roles by lifetime Sparks', ko: '누적 Sparks 등급 역할' } },
       { name: 'season', description: { en: 'Seasons and their prizes', ko: '시즌과 상품' } },
       { name: 'raffle', description: { en: 'Raffles with verifiable draws', ko: '검증 가능한 추첨' } },
+      { name: 'quest', description: { en: 'Quests with verified steps', ko: '확인되는 단계가 있는 퀘스트' } },
     ],
     subcommands: [
       award,
@@ -65,6 +90,12 @@ export const commands: RootCommand[] = [
       raffleDraw,
       raffleCancel,
       raffleList,
+      questCreate,
+      questStep,
+      questPublish,
+      questEnd,
+      questList,
+      questReview,
       config,
       exportLedger,
       verify,
@@ -85,4 +116,9 @@ export const components: ComponentHandler[] = [
   cancelButton,
   queuePage,
   resolveButton,
+  questStepButton,
+  questModal,
+  questQueuePage,
+  questReviewButton,
+  questRejectModal,
 ];

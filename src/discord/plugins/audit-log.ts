@@ -270,6 +270,8 @@ function renderValue(key: string, raw: AuditValue, locale: Locale): string {
     if (/^\d{1,15}$/.test(raw)) return formatNumber(locale, Number(raw));
     const reason = `campaign.end_reason.${raw}`;
     if (key === 'end_reason' && t(reason) !== reason) return t(reason);
+    const word = `quest.audit.${key}.${raw}`;
+    if (t(word) !== word) return t(word);
     return raw === 'yes' ? t('audit.value.yes') : raw;
   }
   switch (raw.type) {

@@ -137,6 +137,10 @@ function sourceText(ctx: Ctx<unknown>, source: EntrySource): string {
       return source.name === null
         ? t('history.source.campaign_unknown')
         : t('history.source.campaign', { name: quoted(source.name) });
+    case 'quest':
+      return source.name === null
+        ? t('history.source.quest_unknown')
+        : t('history.source.quest', { name: quoted(source.name) });
     case 'platform':
       return t(`history.source.${source.event}`);
     case 'redemption':

@@ -179,6 +179,8 @@ function entryText(ctx: PageContext, s: EntrySource, names: Map<string, string>)
       return t('me.entry.revoke', { moderator: moderator(s.moderatorId) });
     case 'campaign':
       return s.name === null ? t('me.entry.campaign_unknown') : t('me.entry.campaign', { name: s.name });
+    case 'quest':
+      return s.name === null ? t('me.entry.quest_unknown') : t('me.entry.quest', { name: s.name });
     case 'platform':
       return t(`me.entry.${s.event}`);
     case 'redemption':
