@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import { openDatabase, type Db } from './db/open.ts';
 import { createClient } from './discord/client.ts';
 import { DiscordCampaignControl } from './discord/campaign-launch.ts';
+import { DiscordQuestControl } from './discord/quest-control.ts';
 import { DiscordDirectory } from './discord/directory.ts';
 import { commands, components, messageMenus } from './discord/commands/index.ts';
 import { createPlugins } from './discord/plugins/index.ts';
@@ -147,6 +148,8 @@ export function createApp(options: AppOptions): App {
                   analytics: new AdminAnalytics({ db, clock, rollup: services.rollup }),
                   seasons: services.seasons,
                   raffles: services.raffles,
+                  quests: services.quests,
+                  questControl: new DiscordQuestControl({ client, services, provided }),
                 },
               }
             : {}),

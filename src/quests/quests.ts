@@ -238,6 +238,23 @@ export class QuestService {
     });
   }
 
+  /**
+   * Sets (or clears, with null) a draft's prerequisite. Errors: SPARKS.QUEST_NOT_FOUND,
+   * SPARKS.QUEST_INVALID 'quest.invalid.not_draft', 'quest.invalid.prerequisite_cycle'.
+   */
+  setPrerequisite(guildId: string, ref: string, prerequisite: string | null): QuestRow {
+    const now = this.clock();
+    return this.db.write(() => {
+      const quest = this.find(guildId, ref);
+      if (quest.status !== 'draft') throw invalid('quest.invalid.not_draft', { name: quest.name });
+      const pre = prerequisite?.trim() ? this.find(guildId, prerequisite) : null;
+      if (pre && this.reaches(pre.id, quest.id))
+        throw invalid('quest.invalid.prerequisite_cycle', { name: pre.name });
+      this.store.updateDraft(quest.id, { ...quest, prerequisiteId: pre?.id ?? null }, now);
+      return this.store.byId(quest.id)!;
+    });
+  }
+
   private validate(guildId: string, input: QuestFields, now: number, existing: QuestRow | null) {
     const name = input.name.replace(/\s+/g, ' ').trim();
     if (!name || name.length > MAX_QUEST_NAME) throw invalid('quest.invalid.name', { max: MAX_QUEST_NAME });

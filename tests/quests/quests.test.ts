@@ -146,8 +146,12 @@ describe('building quests: bad input is refused and nothing is written', () => {
     expect(reasonOf(() => t.quests.update(G, 'A', { name: 'A', sparks: 50, prerequisite: 'A' }))).toBe(
       'quest.invalid.prerequisite_cycle',
     );
+    expect(reasonOf(() => t.quests.setPrerequisite(G, 'A', 'C'))).toBe('quest.invalid.prerequisite_cycle');
     expect(t.quests.byId(a.id)!.prerequisiteId).toBeNull();
     expect(c.prerequisiteId).toBe(b.id);
+    // Moving B's prerequisite off A, then pointing A at C, is no cycle.
+    expect(t.quests.setPrerequisite(G, 'B', null).prerequisiteId).toBeNull();
+    expect(t.quests.setPrerequisite(G, 'A', 'C').prerequisiteId).toBe(c.id);
   });
 
   it('a scheduled quest is invisible until the scheduler opens it at its start', () => {

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_ROUTES } from '../../src/http/web/pages/admin.ts';
-import { launchBrowser, openPage } from '../../testkit/browser.ts';
+import { launchBrowser } from '../../testkit/browser.ts';
 import { Permissions, text } from '../../testkit/fake-discord/index.ts';
-import { accessibility, logIn, startWebWorld, type WebWorld } from '../../testkit/web.ts';
+import { accessibility, startWebWorld, type WebWorld } from '../../testkit/web.ts';
+import { loggedIn as logInAs, submit } from '../helpers/web.ts';
 import { balanceOf, click, fund, openConfirmation } from '../../testkit/world.ts';
 
 let browser: Browser;
@@ -23,22 +24,7 @@ const written = () => ({
   settings: w.app.services.settings.get(w.guildId),
 });
 
-async function loggedIn(name: string): Promise<Page> {
-  const page = await openPage(browser, { locale: 'en-US' });
-  await page.goto(`${w.url}/g/${w.guildId}/leaderboard`);
-  await logIn(page, name);
-  return page;
-}
-
-/** Submits the page's form with `button`, returning the response to the POST. */
-async function submit(page: Page, button: string) {
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === 'POST'),
-    page.getByRole('button', { name: button, exact: true }).click(),
-  ]);
-  await page.waitForLoadState();
-  return response;
-}
+const loggedIn = (name: string) => logInAs(browser, w, name);
 
 beforeAll(async () => {
   browser = await launchBrowser();

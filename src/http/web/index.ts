@@ -27,9 +27,11 @@ import type { AwardService } from '../../moderation/awards.ts';
 import type { TierService } from '../../tiers/tiers.ts';
 import type { SeasonService } from '../../seasons/seasons.ts';
 import type { RaffleService } from '../../raffles/raffles.ts';
+import type { QuestService } from '../../quests/quests.ts';
 import { SCRIPT, STYLESHEET } from './assets.ts';
 import { botTextFor, sparksErrorText, sparksStatus } from './bot-text.ts';
 import type { WebCampaignControl } from './campaign-control.ts';
+import type { WebQuestControl } from './quest-control.ts';
 import type { WebDirectory } from './directory.ts';
 import { WebError } from './errors.ts';
 import { Guards, SNOWFLAKE } from './guards.ts';
@@ -91,6 +93,10 @@ export interface WebDeps {
   seasons: SeasonService;
   /** Raffles and entering them (the same service as /sparks raffle). */
   raffles: RaffleService;
+  /** Quests: lists, progress and the review queue (the same service as /sparks quest). */
+  quests: QuestService;
+  /** Building, publishing, ending and reviewing quests through the running bot, as the slash commands do. */
+  questControl: WebQuestControl;
 }
 
 declare module 'fastify' {

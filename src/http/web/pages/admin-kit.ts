@@ -44,6 +44,7 @@ export const SECTIONS = [
   'raffles',
   'settings',
   'campaigns',
+  'quests',
   'ledger',
   'analytics',
 ] as const;
@@ -124,6 +125,14 @@ const DONE_KEYS = [
   'tier_set',
   'tier_removed',
   'settings_saved',
+  'quest_created',
+  'quest_step',
+  'quest_published',
+  'quest_scheduled',
+  'quest_ended',
+  'quest_saved',
+  'quest_approved',
+  'quest_rejected',
 ] as const;
 export type DoneKey = (typeof DONE_KEYS)[number];
 
@@ -169,9 +178,9 @@ export function roleSelect(
   name: string,
   roles: readonly WebRole[],
   selected: string | null,
-  o: { none?: string; required?: boolean; annotate?: boolean } = {},
+  o: { none?: string; required?: boolean; annotate?: boolean; id?: string } = {},
 ): Html {
-  return html`<select id="${name}" name="${name}" ${o.required ? html` required` : ''}>
+  return html`<select id="${o.id ?? name}" name="${name}" ${o.required ? html` required` : ''}>
     ${o.none !== undefined ? html`<option value="">${o.none}</option>` : ''}
     ${roles.map(
       (r) =>

@@ -12,6 +12,7 @@ import { SETTINGS_ROUTES } from './admin-settings.ts';
 import { SHOP_ROUTES } from './admin-shop.ts';
 import { TIER_ROUTES } from './admin-tiers.ts';
 import { SEASON_ROUTES } from './admin-seasons.ts';
+import { QUEST_ROUTES } from './admin-quests.ts';
 
 const HOME: AdminRoute = {
   method: 'GET',
@@ -50,6 +51,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...AWARD_ROUTES,
   ...TIER_ROUTES,
   ...SEASON_ROUTES,
+  ...QUEST_ROUTES,
   ...SETTINGS_ROUTES,
 ];
 

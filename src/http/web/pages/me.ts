@@ -344,7 +344,44 @@ function privacySection(
     </form>`;
 }
 
-/** The member's own page: standing, tier, badges, earnings by source, history, privacy. */
+/** The open quests with the member's progress (the same view as /sparks quests; acting on them is in Discord). */
+function questsSection(ctx: PageContext, deps: Site['deps'], guildId: string, userId: string): Html {
+  const { t } = ctx;
+  const open = deps.quests.openQuests(guildId);
+  const rows = open.map((quest) => {
+    const v = deps.quests.view(guildId, userId, quest);
+    const done = v.steps.filter((s) => s.progress.done).length;
+    const progress = v.completion
+      ? t('me.quests_done')
+      : v.locked
+        ? t('me.quests_locked', { name: v.locked.name })
+        : t('me.quests_steps', { done, total: v.steps.length });
+    return html`<tr>
+      <th scope="row">${quest.name}</th>
+      <td class="num">${formatScore(ctx, quest.sparks)}</td>
+      <td>${progress}</td>
+    </tr>`;
+  });
+  return html`<section aria-labelledby="quests-h">
+    <h2 id="quests-h">${t('me.quests')}</h2>
+    ${
+      rows.length === 0
+        ? html`<p class="muted">${t('me.quests_none')}</p>`
+        : dataTable({
+            caption: t('me.quests'),
+            columns: [
+              { label: t('me.quests_quest') },
+              { label: t('me.quests_reward'), num: true },
+              { label: t('me.quests_progress') },
+            ],
+            rows,
+          })
+    }
+    <p class="hint">${t('me.quests_hint')}</p>
+  </section>`;
+}
+
+/** The member's own page: standing, tier, badges, quests, earnings by source, history, privacy. */
 async function mePage(ctx: PageContext, access: MemberAccess, q: MeQuery, deps: Site['deps']): Promise<Html> {
   const { t } = ctx;
   const guildId = access.guild.id;
@@ -389,6 +426,7 @@ async function mePage(ctx: PageContext, access: MemberAccess, q: MeQuery, deps: 
         ${badgeSection(ctx, profile)}
       </section>
     </div>
+    ${questsSection(ctx, deps, guildId, userId)}
     <h2>${t('me.earnings')}</h2>
     ${chart} ${historySection(ctx, { guildId, q, view, names })}
     ${privacySection(ctx, { guildId, hidden: deps.members.leaderboardHidden(guildId, userId), done: q.done })}`;
