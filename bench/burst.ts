@@ -21,7 +21,7 @@ const MODERATOR = '100000000000000001';
 export const newMemberId = (run: number, i: number) =>
   `2${String(run).padStart(3, '0')}${String(i).padStart(14, '0')}`;
 
-function tempCopy(from?: string): { db: Db; dispose: () => void } {
+export function tempCopy(from?: string): { db: Db; dispose: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'sparks-burst-'));
   const file = join(dir, 'burst.db');
   if (from) copyFileSync(from, file);
@@ -30,7 +30,7 @@ function tempCopy(from?: string): { db: Db; dispose: () => void } {
 }
 
 /** Grants/s of CampaignService applying `n` queued reactions (group commit, durable). */
-function service(db: Db, run: number, n: number): number {
+export function campaignBurst(db: Db, run: number, n: number): number {
   const ledger = new Ledger({ db });
   const campaigns = new CampaignService({
     db,
@@ -129,7 +129,7 @@ export function grantCore(runs: number, n: number, base?: string): { rows: Row[]
       const { db, dispose } = tempCopy(base);
       try {
         if (which === 'raw') rawRates.push(raw(db, 100 + r, n));
-        else ours.push(service(db, r, n));
+        else ours.push(campaignBurst(db, r, n));
       } finally {
         dispose();
       }

@@ -13,13 +13,31 @@ import { grantCore, rawAtScale } from './burst.ts';
 import { e2e } from './e2e.ts';
 import { duplicates, readsAtScale, scaleDatabase, writePath } from './ledger.ts';
 import { printTable, type Row } from './lib.ts';
+import { questRows } from './quests.ts';
 import { peer } from './peer.ts';
 import { webAtScale } from './web.ts';
 
 const quick = process.argv.includes('--quick');
+/** `--only=quests`: that row alone (its baseline is measured with it); results.json is left as it is. */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? null;
 const NOW = Date.UTC(2026, 10, 24, 12);
 
+/** One named row group, printed and not written to results.json (a full run keeps that file whole). */
+function runOnly(name: string): void {
+  const groups: Record<string, () => Row[]> = {
+    quests: () => questRows(quick ? 2 : 3, quick ? 2000 : 10_000),
+  };
+  const group = groups[name];
+  if (!group)
+    throw new Error(`--only=${name}: the rows that run alone are ${Object.keys(groups).join(', ')}`);
+  const rows = group();
+  console.log(printTable(rows));
+  for (const r of rows) if (r.note) console.log(`- ${r.figure}: ${r.note}`);
+  if (rows.some((r) => r.pass === false)) process.exitCode = 1;
+}
+
 async function main(): Promise<void> {
+  if (only !== null) return runOnly(only);
   const started = performance.now();
   const rows: Row[] = [];
   const loads: number[][] = [];
@@ -39,6 +57,8 @@ async function main(): Promise<void> {
   step('campaign group commit in-process');
   const core = grantCore(quick ? 2 : 3, burst);
   rows.push(...core.rows);
+  step('quest completions in-process, against the campaign burst');
+  rows.push(...questRows(quick ? 2 : 3, burst));
   const [members, entries] = quick ? [10_000, 100_000] : [100_000, 1_000_000];
   step(
     `scale data: ${members.toLocaleString('en-US')} members, ${entries.toLocaleString('en-US')} entries over 90 days`,

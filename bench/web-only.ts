@@ -12,6 +12,14 @@ const quick = process.argv.includes('--quick');
 const [m, e] = quick ? [10_000, 100_000] : [100_000, 1_000_000];
 const file = scaleDatabase(m, e, NOW);
 const adminFile = adminScaleDatabase(m, e, ADMIN_NOW);
-const rows = await webAtScale({ file, adminFile, now: NOW, adminNow: ADMIN_NOW, quick, rounds: 3, samples: 200 });
+const rows = await webAtScale({
+  file,
+  adminFile,
+  now: NOW,
+  adminNow: ADMIN_NOW,
+  quick,
+  rounds: 3,
+  samples: 200,
+});
 console.log(printTable(rows));
 for (const r of rows) if (r.note) console.log(`- ${r.figure}: ${r.note}`);

@@ -338,20 +338,22 @@ export class QuestStore {
         .limit(10)
         .prepare(),
     };
+    // The batch's members drive every set-based read (CROSS JOIN keeps json_each outer):
+    // left to itself the planner scans the quest's rows once per member.
     this.raw = {
       progressAmong: sqlite.prepare<{ questId: number; pairs: string }, QuestProgressRow>(
         `SELECT p.quest_id AS questId, p.user_id AS userId, p.period, p.step_id AS stepId, p.value,
                 p.done_at AS doneAt, p.attempts, p.updated_at AS updatedAt
          FROM json_each(@pairs) j
-         JOIN quest_progress p ON p.quest_id = @questId AND p.user_id = j.value ->> 0 AND p.period = j.value ->> 1`,
+         CROSS JOIN quest_progress p ON p.quest_id = @questId AND p.user_id = j.value ->> 0 AND p.period = j.value ->> 1`,
       ),
       completedAmong: sqlite.prepare<{ questId: number; pairs: string }, { userId: string; period: string }>(
         `SELECT c.user_id AS userId, c.period FROM json_each(@pairs) j
-         JOIN quest_completions c ON c.quest_id = @questId AND c.user_id = j.value ->> 0 AND c.period = j.value ->> 1`,
+         CROSS JOIN quest_completions c ON c.quest_id = @questId AND c.user_id = j.value ->> 0 AND c.period = j.value ->> 1`,
       ),
       completedAnyAmong: sqlite.prepare<{ questId: number; userIds: string }, { userId: string }>(
         `SELECT DISTINCT c.user_id AS userId FROM json_each(@userIds) j
-         JOIN quest_completions c ON c.quest_id = @questId AND c.user_id = j.value`,
+         CROSS JOIN quest_completions c ON c.quest_id = @questId AND c.user_id = j.value`,
       ),
       // value, done_at and attempts as the caller computed them (the rule lives in the domain).
       upsertProgress: sqlite.prepare<{ questId: number; rows: string; now: number }>(

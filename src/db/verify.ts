@@ -171,6 +171,16 @@ export function verifyLedger(sqlite: Sqlite): VerifyReport {
         `campaign #${String(r.id)} counts ${String(r.claims)} claims / ${String(r.granted)} Sparks, entries give ${String(r.n)} / ${String(r.g)}`,
     );
     check(
+      'quest completion counts match their entries, each paid under its own key',
+      `SELECT q.id, q.completions, q.granted, (SELECT COUNT(*) FROM quest_completions c WHERE c.quest_id = q.id) AS n,
+              COALESCE((SELECT SUM(t.amount) FROM quest_completions c JOIN transfers t ON t.id = c.transfer_id
+                        WHERE c.quest_id = q.id
+                          AND t.idempotency_key = 'quest:' || c.quest_id || ':' || c.user_id || ':' || c.period), 0) AS g
+       FROM quests q WHERE q.completions <> n OR q.granted <> g`,
+      (r) =>
+        `quest #${String(r.id)} counts ${String(r.completions)} completions / ${String(r.granted)} Sparks, entries give ${String(r.n)} / ${String(r.g)}`,
+    );
+    check(
       'weekly, monthly and season rollups equal their entries',
       `WITH deltas AS (
          SELECT t.guild_id, t.credit_account_id AS account_id, t.amount AS d, t.created_at, s.type AS st, s.ref AS sr

@@ -202,6 +202,22 @@ describe('reactions in bursts, through the grant queue', () => {
     t.ok();
   });
 
+  it('verify catches a completion count that disagrees with the entries', async () => {
+    const t = setup();
+    const q = t.create();
+    const s = t.reaction(q);
+    t.quests.publish(G, q.name, MOD);
+    for (let i = 0; i < 3; i++)
+      t.quests.enqueue(t.target(q, s.id), t.user(i), t.clock(), { kind: 'reaction' }, null);
+    await t.quests.idle();
+    t.ok();
+    t.db.sqlite.prepare('UPDATE quests SET completions = completions + 1 WHERE id = ?').run(q.id);
+    const failed = verifyLedger(t.db.sqlite).checks.filter((c) => !c.ok);
+    expect(failed.map((c) => c.problems)).toEqual([
+      [`quest #${q.id} counts 4 completions / 150 Sparks, entries give 3 / 150`],
+    ]);
+  });
+
   it('a daily message quest pays on two days, never twice on one', async () => {
     const t = setup();
     const q = t.create({ recurrence: 'daily', sparks: 5 });
