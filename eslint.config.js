@@ -5,6 +5,7 @@ const DOMAIN = [
   'ledger',
   'seasons',
   'raffles',
+  'quests',
   'campaigns',
   'shop',
   'members',
