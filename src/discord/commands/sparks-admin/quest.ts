@@ -210,7 +210,7 @@ export const questStep: Subcommand = {
           en: 'platform_trade: USD volume needed',
           ko: 'platform_trade: 필요한 USD 거래량',
         })
-          .setMinValue(0.01)
+          .setMinValue(1)
           .setMaxValue(MAX_VOLUME_USD),
       )
       .addStringOption((o) =>

@@ -233,7 +233,7 @@ async function questsPage(call: AdminCall): Promise<Html> {
             )}
             ${field('step-role', 'role', roleSelect(ctx, 'role', roles, null, { none: t('admin.quests.none'), id: 'step-role' }), undefined, 'role')}
             ${field('count', 'count', num('count', 1, MAX_COUNT))}
-            ${field('volume_usd', 'volume_usd', num('volume_usd', 0.01, 1_000_000_000, { step: '0.01' }))}
+            ${field('volume_usd', 'volume_usd', num('volume_usd', 1, 1_000_000_000, { step: '0.01' }))}
             ${field('prompt', 'prompt', html`<input id="prompt" name="prompt" maxlength="${MAX_PROMPT}" />`)}
             ${field('answers', 'answers', html`<input id="answers" name="answers" maxlength="1000" autocomplete="off" />`)}
             ${field('attempts', 'attempts', num('attempts', 1, MAX_ATTEMPTS))}
