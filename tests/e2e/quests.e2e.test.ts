@@ -3,6 +3,7 @@ import { verifyLedger } from '../../src/db/verify.ts';
 import { buttons, Permissions, text } from '../../testkit/fake-discord/index.ts';
 import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { fakeClock } from '../helpers/db.ts';
+import { postEvent, subscription } from '../helpers/platform.ts';
 import { questKit, questPlugins, webhookEnv } from '../helpers/quests.ts';
 
 let w: BotWorld;
@@ -319,5 +320,56 @@ describe('bad input: a clear error and nothing written', () => {
     expect(k.dmText(ivy!)).toEqual([]);
     // Season boards count ISSUANCE('quest') as the quests source; lifetime counts it too.
     expect(s().ledger.reads.standing(w.guildId, ivy!).lifetimeEarned).toBe(110);
+  });
+});
+
+describe('roles: a role step, a reward role, and a gate the webhook cannot check', () => {
+  it('a role given by hand ticks the role step; the reward role is granted with the Sparks', async () => {
+    const verified = w.fake.createRole(w.guildId, { name: 'Verified', position: 1 });
+    const champion = w.fake.createRole(w.guildId, { name: 'Quester', position: 2 });
+    expect(await k.admin('create', { name: 'Get verified', sparks: 15, role: champion.id })).toContain(
+      '15 Sparks and <@&',
+    );
+    await k.admin('step', { quest: 'Get verified', kind: 'role', role: verified.id });
+    await k.admin('publish', { quest: 'Get verified' });
+    const [jo] = k.members(1);
+    w.fake.setMemberRoles(w.guildId, jo!, [verified.id]);
+    await expect.poll(() => k.balance(jo!)).toBe(15);
+    await expect.poll(() => w.fake.memberRoles(w.guildId, jo!)?.includes(champion.id)).toBe(true);
+    await expect.poll(() => k.dmText(jo!).some((m) => m.includes('**Get verified**'))).toBe(true);
+    // A reward role the bot may not hand out is refused when the quest is made.
+    const boss = w.fake.createRole(w.guildId, {
+      name: 'Boss',
+      permissions: Permissions.Administrator,
+      position: 1,
+    });
+    expect(await k.admin('create', { name: 'Unsafe', sparks: 1, role: boss.id })).toContain(
+      'not safe to hand out',
+    );
+  });
+
+  it('a webhook finishing a quest gated on a role completes once the bot has looked at the member', async () => {
+    const vip = w.fake.createRole(w.guildId, { name: 'VIP', position: 1 });
+    await k.admin('create', { name: 'VIP subscriber', sparks: 20, required_role: vip.id });
+    await k.admin('step', { quest: 'VIP subscriber', kind: 'platform_subscription' });
+    await k.admin('publish', { quest: 'VIP subscriber' });
+    const [vera, walt] = k.members(2);
+    w.fake.setMemberRoles(w.guildId, vera!, [vip.id]);
+    for (const userId of [vera!, walt!]) {
+      const reply = await postEvent(
+        w.app.http!.url,
+        subscription(userId, 'pro', false, {
+          guild_id: w.guildId,
+          occurred_at: new Date(clock()).toISOString(),
+        }),
+      );
+      expect(reply.status).toBe(200);
+    }
+    // 100 Sparks for each subscription; the quest's 20 only for the member with the role.
+    await expect.poll(() => k.balance(vera!)).toBe(120);
+    await k.roundTrip();
+    expect(k.balance(walt!)).toBe(100);
+    expect(k.completions(k.quest('VIP subscriber').id)).toBe(1);
+    clean();
   });
 });
