@@ -67,6 +67,9 @@ export type PushOutcome =
   /** Discord refused the values; recorded as the connection's last error. */
   | { status: 'failed'; error: string };
 
+/** What a push ended as for whoever waits on it: `queued` when it carries on in the background. */
+export type PushResult = PushOutcome | { status: 'queued' };
+
 export interface ConnectInput {
   guildId: string;
   userId: string;

@@ -17,6 +17,9 @@ import type {
 import type { RoleConnectionBody } from '../../linked-roles/metadata.ts';
 
 export const LOGIN_SCOPES = ['identify', 'guilds'] as const;
+/** The Linked Roles page (the Developer Portal's Linked Roles Verification URL) and its OAuth2 redirect. */
+export const LINKED_ROLE_PATH = '/linked-role';
+export const LINKED_ROLE_REDIRECT_PATH = '/linked-role/callback';
 
 export interface OAuthClientOptions {
   /** The API base without the version, e.g. https://discord.com/api. */
