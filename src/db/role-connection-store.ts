@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from './open.ts';
-import { accounts, roleConnections, tierRoles, transfers } from './schema.ts';
+import { accounts, roleConnections, tierRoles } from './schema.ts';
 
 export type RoleConnectionRow = typeof roleConnections.$inferSelect;
 
@@ -139,8 +139,10 @@ export class RoleConnectionStore implements RoleConnectionStoreApi {
         .select({
           lifetime: accounts.lifetimeEarned,
           firstSeen: accounts.createdAt,
-          // transfers_credit (credit_account_id, id) holds the member's credits.
-          traded: sql<number>`EXISTS (SELECT 1 FROM ${transfers} WHERE ${transfers.creditAccountId} = ${accounts.id} AND ${transfers.kind} = 'platform.trade')`,
+          // transfers_credit (credit_account_id, id) holds the member's credits. Columns are
+          // qualified by hand: drizzle writes a select's columns bare, which in the subquery
+          // would read transfers' own id.
+          traded: sql<number>`EXISTS (SELECT 1 FROM transfers AS t WHERE t.credit_account_id = "accounts"."id" AND t.kind = 'platform.trade')`,
         })
         .from(accounts)
         .where(member)
