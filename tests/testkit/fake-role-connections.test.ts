@@ -66,7 +66,7 @@ describe('fake Discord: role-connection metadata', () => {
   it('registers and lists the records with the bot token', async () => {
     const put = await call(metadataUrl(), { method: 'PUT', auth: bot(), body: RECORDS });
     expect(put.status).toBe(200);
-    expect(put.body.map((r: { key: string }) => r.key)).toEqual([
+    expect((put.body as { key: string }[]).map((r) => r.key)).toEqual([
       'sparks_lifetime',
       'verified_trader',
       'member_since',
