@@ -98,7 +98,7 @@ const schema = z.object({
   EARN_FIRST_SUBSCRIPTION_BONUS: withDefaultInt(0, 1_000_000_000, 0),
   EARN_REFERRAL_TRADE_PCT: withDefaultInt(0, 100, 10),
   EARN_REFERRAL_FIRST_SUB_PCT: withDefaultInt(0, 100, 50),
-  LINKED_ROLES_PUSHES_PER_MINUTE: withDefaultInt(1, 6000, 120),
+  LINKED_ROLES_PER_MINUTE: withDefaultInt(1, 6000, 120),
   LINKED_ROLES_SWEEP_MINUTES: withDefaultInt(1, 24 * 60, 15),
 });
 
@@ -217,7 +217,7 @@ export function loadConfig(
       referralFirstSubPct: e.EARN_REFERRAL_FIRST_SUB_PCT,
     },
     linkedRoles: {
-      pushesPerMinute: e.LINKED_ROLES_PUSHES_PER_MINUTE,
+      pushesPerMinute: e.LINKED_ROLES_PER_MINUTE,
       sweepMinutes: e.LINKED_ROLES_SWEEP_MINUTES,
     },
   };

@@ -16,7 +16,7 @@ const cleanups = cleanupAfterEach();
 const ROUTE = '/users/@me/applications/:appId/role-connection';
 
 async function world(env: Record<string, string> = {}): Promise<WebWorld> {
-  w = await startWebWorld({ env: { LINKED_ROLES_PUSHES_PER_MINUTE: '6000', ...env } });
+  w = await startWebWorld({ env: { LINKED_ROLES_PER_MINUTE: '6000', ...env } });
   return w;
 }
 

@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 async function world(): Promise<WebWorld> {
-  w = await startWebWorld({ env: { LINKED_ROLES_PUSHES_PER_MINUTE: '6000' } });
+  w = await startWebWorld({ env: { LINKED_ROLES_PER_MINUTE: '6000' } });
   return w;
 }
 
