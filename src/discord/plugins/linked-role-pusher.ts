@@ -45,6 +45,7 @@ export class LinkedRolePusher {
   private readonly spacingMs: number;
   private readonly baseBackoffMs: number;
   private timer: NodeJS.Timeout | null = null;
+  private deferred: NodeJS.Immediate | null = null;
   private draining: Promise<void> | null = null;
   private inFlight: string | null = null;
   private lastPushAt = 0;
@@ -99,7 +100,7 @@ export class LinkedRolePusher {
   /** Resolves once no push is due now or in flight (members backing off may remain). */
   async idle(): Promise<void> {
     while (!this.stopped && (this.draining || this.dueNow())) {
-      this.kick();
+      if (!this.draining) this.startDrain();
       await this.draining;
     }
   }
@@ -109,6 +110,8 @@ export class LinkedRolePusher {
     this.stopping.abort();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.deferred) clearImmediate(this.deferred);
+    this.deferred = null;
     this.queue.clear();
     await this.draining;
     for (const [userId] of this.waiters) this.settle(userId, { status: 'queued' });
@@ -120,7 +123,19 @@ export class LinkedRolePusher {
     return false;
   }
 
+  /**
+   * Starts the loop on the next turn of the event loop: a note comes from inside a ledger
+   * transaction, and whatever else that transaction notes joins the same run.
+   */
   private kick(): void {
+    if (this.draining || this.stopped || this.deferred) return;
+    this.deferred = setImmediate(() => {
+      this.deferred = null;
+      this.startDrain();
+    });
+  }
+
+  private startDrain(): void {
     if (this.draining || this.stopped) return;
     if (this.timer) {
       clearTimeout(this.timer);
@@ -143,7 +158,7 @@ export class LinkedRolePusher {
     const delay = Math.max(0, Math.max(next, this.pausedUntil, this.lastPushAt + this.spacingMs) - now);
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.kick();
+      this.startDrain();
     }, delay);
     this.timer.unref();
   }
