@@ -195,6 +195,11 @@ export class LinkedRoleService {
     };
   }
 
+  /** The guild the member's connection shows, or null without one (one primary-key read). */
+  guildOf(userId: string): string | null {
+    return this.store.get(userId)?.guildId ?? null;
+  }
+
   /** Whether the member's values differ from what Discord was last given. */
   stale(userId: string): boolean {
     const view = this.view(userId);

@@ -216,6 +216,8 @@ describe('connecting', () => {
     connect(ALICE, { guildId: OTHER_GUILD });
     expect(linked.store.get(ALICE)).toMatchObject({ guildId: OTHER_GUILD, pushedHash: null });
     expect(linked.view(ALICE)).toMatchObject({ guildId: OTHER_GUILD, current: false });
+    expect(linked.guildOf(ALICE)).toBe(OTHER_GUILD);
+    expect(linked.guildOf(BOB)).toBeNull();
   });
 
   it('finds the guilds a member holds Sparks in, most earned first', () => {

@@ -391,7 +391,7 @@ async function mePage(ctx: PageContext, access: MemberAccess, q: MeQuery, deps: 
     <h2>${t('me.earnings')}</h2>
     ${chart} ${historySection(ctx, { guildId, q, view, names })}
     ${privacySection(ctx, { guildId, hidden: deps.members.leaderboardHidden(guildId, userId), done: q.done })}
-    ${linkedRoleSection(ctx, guildId, deps.linkedRoles.view(userId)?.guildId ?? null)}`;
+    ${linkedRoleSection(ctx, guildId, deps.linkedRoles.guildOf(userId))}`;
 }
 
 /** Whether the member's Linked Role shows this server, and the way to connect it (SPEC §11). */
