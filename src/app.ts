@@ -147,6 +147,10 @@ export function createApp(options: AppOptions): App {
                   analytics: new AdminAnalytics({ db, clock, rollup: services.rollup }),
                   seasons: services.seasons,
                   raffles: services.raffles,
+                  linkedRoles: services.linkedRoles,
+                  // The bot's queue pushes (rate limit, retries); without the plugin, the next sweep does.
+                  pushLinkedRole: (userId) =>
+                    provided.find('linkedRoles')?.pushNow(userId) ?? Promise.resolve({ status: 'queued' }),
                 },
               }
             : {}),

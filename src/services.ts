@@ -21,6 +21,8 @@ import { LedgerRollup } from './moderation/ledger-rollup.ts';
 import { NO_FLAGS, type FlagCheck } from './members/flags.ts';
 import { SeasonService } from './seasons/seasons.ts';
 import { RaffleService } from './raffles/raffles.ts';
+import { LinkedRoleService } from './linked-roles/linked-roles.ts';
+import { TokenSeal } from './linked-roles/token-seal.ts';
 
 /**
  * Everything a handler may use, built once in the composition root. Features add their
@@ -67,6 +69,8 @@ export interface Services {
   seasons: SeasonService;
   /** Raffles: committed seeds, entries held on the ledger, verifiable draws, prizes through the shop. */
   raffles: RaffleService;
+  /** Linked Roles: members' role connections and what each push decides (the plugin pushes). */
+  linkedRoles: LinkedRoleService;
 }
 
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
@@ -127,5 +131,11 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     flags,
     seasons: new SeasonService({ db, ledger, clock, audit, flags }),
     raffles: new RaffleService({ db, ledger, clock, audit, flags, rewards, redemptions }),
+    // Tokens are sealed under SESSION_SECRET: without the web nobody can connect.
+    linkedRoles: new LinkedRoleService({
+      db,
+      clock,
+      seal: config.web ? new TokenSeal(config.web.sessionSecret) : null,
+    }),
   };
 }

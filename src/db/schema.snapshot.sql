@@ -373,6 +373,26 @@ CREATE TABLE `rewards` (
 	CONSTRAINT "rewards_role_kind" CHECK("rewards"."kind" <> 'role' OR "rewards"."role_id" IS NOT NULL)
 );
 
+-- drizzle/0010_role_connections.sql
+CREATE TABLE `role_connections` (
+	`user_id` text PRIMARY KEY NOT NULL,
+	`guild_id` text NOT NULL,
+	`username` text NOT NULL,
+	`access_token` text NOT NULL,
+	`refresh_token` text NOT NULL,
+	`expires_at` integer NOT NULL,
+	`scope` text NOT NULL,
+	`member_since` integer NOT NULL,
+	`pushed_values` text,
+	`pushed_hash` text,
+	`pushed_at` integer,
+	`last_error` text,
+	`last_error_at` integer,
+	`connected_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	CONSTRAINT "role_connections_error_length" CHECK(length("role_connections"."last_error") <= 500)
+);
+
 -- drizzle/0008_seasons_raffles.sql
 CREATE TABLE `season_prizes` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -482,6 +502,9 @@ CREATE TABLE `transfers` (
 -- drizzle/0000_init.sql
 CREATE UNIQUE INDEX `accounts_guild_type_ref` ON `accounts` (`guild_id`,`type`,`ref`);
 
+-- drizzle/0010_role_connections.sql
+CREATE INDEX `accounts_member_ref` ON `accounts` (`ref`,`guild_id`) WHERE type = 'member';
+
 -- drizzle/0000_init.sql
 CREATE INDEX `accounts_rank_balance` ON `accounts` (`guild_id`,"balance" DESC,`id`) WHERE type = 'member' AND ranked = 1;
 
@@ -538,6 +561,9 @@ CREATE INDEX `referrals_referrer` ON `referrals` (`guild_id`,`referrer_user_id`)
 
 -- drizzle/0000_init.sql
 CREATE UNIQUE INDEX `rewards_live_name` ON `rewards` (`guild_id`,`name_key`) WHERE removed_at IS NULL;
+
+-- drizzle/0010_role_connections.sql
+CREATE INDEX `role_connections_guild` ON `role_connections` (`guild_id`,`user_id`);
 
 -- drizzle/0008_seasons_raffles.sql
 CREATE UNIQUE INDEX `season_prizes_range` ON `season_prizes` (`season_id`,`rank_from`);

@@ -66,6 +66,10 @@ export const accounts = sqliteTable(
     index('accounts_rank_lifetime')
       .on(t.guildId, sql`${t.lifetimeEarned} DESC`, t.id)
       .where(sql`type = 'member' AND ranked = 1`),
+    // A member's accounts across guilds (the Linked Roles page finds where they hold Sparks).
+    index('accounts_member_ref')
+      .on(t.ref, t.guildId)
+      .where(sql`type = 'member'`),
     check('accounts_type', sql`${t.type} IN ('member','issuance','campaign','hold','redeemed')`),
     check(
       'accounts_balance_integer',
@@ -868,4 +872,41 @@ export const raffleDraws = sqliteTable(
     redemptionId: integer('redemption_id').references(() => redemptions.id),
   },
   (t) => [primaryKey({ columns: [t.raffleId, t.step] })],
+);
+
+/*
+ * Linked Roles (SPEC §11): a member's Discord role connection. Discord keeps one per user
+ * and application, so one row per user: the guild whose Sparks it shows (the one they
+ * connected from), their OAuth2 tokens (sealed with a key derived from SESSION_SECRET,
+ * never stored in the clear), and what was last pushed, so a push goes out only when a
+ * value changes.
+ */
+export const roleConnections = sqliteTable(
+  'role_connections',
+  {
+    userId: text('user_id').primaryKey(),
+    guildId: text('guild_id').notNull(),
+    /** The name shown on the connection in Discord (platform_username). */
+    username: text('username').notNull(),
+    accessToken: text('access_token').notNull(),
+    refreshToken: text('refresh_token').notNull(),
+    /** When the access token stops working, ms since the epoch. */
+    expiresAt: integer('expires_at').notNull(),
+    scope: text('scope').notNull(),
+    /** member_since: when they joined the guild (or were first seen there), ms. */
+    memberSince: integer('member_since').notNull(),
+    /** The metadata last accepted by Discord, as JSON, and its hash; NULL before the first push. */
+    pushedValues: text('pushed_values'),
+    pushedHash: text('pushed_hash'),
+    pushedAt: integer('pushed_at'),
+    /** Why the last push failed (NULL after a success), and when. */
+    lastError: text('last_error'),
+    lastErrorAt: integer('last_error_at'),
+    connectedAt: integer('connected_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    index('role_connections_guild').on(t.guildId, t.userId),
+    check('role_connections_error_length', sql`length(${t.lastError}) <= 500`),
+  ],
 );

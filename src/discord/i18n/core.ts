@@ -7,6 +7,7 @@
 import type { ErrorCode } from '../../core/errors.ts';
 import '../../seasons/errors.ts';
 import '../../raffles/errors.ts';
+import '../../linked-roles/errors.ts';
 
 const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.INVALID_AMOUNT': 'The amount must be a whole number from {min} to {max}.',
@@ -60,6 +61,8 @@ const errorsEn: Record<ErrorCode, string> = {
     'The raffle “{name}” is closed: it was drawn, cancelled or its time is up. Nothing was spent.',
   'SPARKS.RAFFLE_ENTRY_LIMIT':
     'You can hold at most {limit} entries in this raffle and already hold {have}. Nothing was spent.',
+  'SPARKS.LINKED_ROLE_SCOPE':
+    'Discord did not give Sparks permission to update your Linked Role ({scope}). Connect again and keep that permission ticked.',
   'SPARKS.FLAGGED':
     'Your account is flagged for review by the moderators, so you cannot do that until they clear it. Nothing was spent.',
 };
@@ -116,6 +119,8 @@ const errorsKo: Record<ErrorCode, string> = {
     '“{name}” 추첨은 마감되었습니다 (추첨 완료, 취소 또는 기간 종료). 사용된 Sparks는 없습니다.',
   'SPARKS.RAFFLE_ENTRY_LIMIT':
     '이 추첨에는 최대 {limit}장까지 응모할 수 있으며 이미 {have}장을 가지고 있습니다. 사용된 Sparks는 없습니다.',
+  'SPARKS.LINKED_ROLE_SCOPE':
+    'Discord가 Sparks에 연동 역할 업데이트 권한({scope})을 주지 않았습니다. 다시 연결하고 그 권한을 체크한 채로 두세요.',
   'SPARKS.FLAGGED':
     '계정이 모더레이터 검토 대상으로 표시되어 해제될 때까지 이 작업을 할 수 없습니다. 사용된 Sparks는 없습니다.',
 };

@@ -4,6 +4,7 @@ import { auditLogPlugin } from './audit-log.ts';
 import { campaignsPlugin } from './campaigns.ts';
 import { interactionsPlugin } from './interactions.ts';
 import { ledgerRollupPlugin } from './ledger-rollup.ts';
+import { linkedRolesPlugin } from './linked-roles.ts';
 import { membersPlugin } from './members.ts';
 import { rafflesPlugin } from './raffles.ts';
 import { seasonsPlugin } from './seasons.ts';
@@ -26,5 +27,6 @@ export function createPlugins(): Plugin[] {
     rafflesPlugin(),
     backupsPlugin(),
     ledgerRollupPlugin(),
+    linkedRolesPlugin(),
   ];
 }

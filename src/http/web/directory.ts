@@ -24,6 +24,8 @@ export interface WebMember {
   managesGuild: boolean;
   /** A bot account (bots never hold Sparks). */
   bot?: boolean;
+  /** When they joined the guild (ms), when Discord says (Linked Roles' member_since). */
+  joinedAt?: number | null;
 }
 
 export interface WebName {

@@ -4,7 +4,7 @@
  * and error pages apply to the web's routes only, never to the webhook or the read-back
  * API beside it. Pages are rendered on the server and work without JavaScript.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
@@ -27,6 +27,7 @@ import type { AwardService } from '../../moderation/awards.ts';
 import type { TierService } from '../../tiers/tiers.ts';
 import type { SeasonService } from '../../seasons/seasons.ts';
 import type { RaffleService } from '../../raffles/raffles.ts';
+import type { LinkedRoleService, PushResult } from '../../linked-roles/linked-roles.ts';
 import { SCRIPT, STYLESHEET } from './assets.ts';
 import { botTextFor, sparksErrorText, sparksStatus } from './bot-text.ts';
 import type { WebCampaignControl } from './campaign-control.ts';
@@ -43,10 +44,10 @@ import { registerLeaderboard } from './pages/leaderboard.ts';
 import { registerShop } from './pages/shop.ts';
 import { registerMe } from './pages/me.ts';
 import { registerSeasons } from './pages/seasons.ts';
-import { sendPage, type Site } from './site.ts';
+import { registerLinkedRole } from './pages/linked-role.ts';
+import { sendPage, takeState, type CookieBase, type Site } from './site.ts';
 import {
   decodeSession,
-  decodeState,
   encodeSession,
   encodeState,
   LANG_COOKIE,
@@ -91,6 +92,13 @@ export interface WebDeps {
   seasons: SeasonService;
   /** Raffles and entering them (the same service as /sparks raffle). */
   raffles: RaffleService;
+  /** Members' Linked Roles connections (the /linked-role page). */
+  linkedRoles: LinkedRoleService;
+  /**
+   * Pushes a member's new connection to Discord now, through the running bot's queue (its
+   * rate limit and retries); `queued` when it carries on in the background.
+   */
+  pushLinkedRole: (userId: string) => Promise<PushResult>;
 }
 
 declare module 'fastify' {
@@ -110,7 +118,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   const guards = new Guards(deps);
   const secure = deps.web.secureCookies;
   const discordOrigin = new URL(deps.apiBase).origin;
-  const cookieBase = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure };
+  const cookieBase: CookieBase = { path: '/', httpOnly: true, sameSite: 'lax', secure };
 
   await app.register(cookie, { secret: deps.web.sessionSecret });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
@@ -217,14 +225,10 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
 
   app.get('/auth/callback', authLimit, async (request, reply) => {
     const q = request.query as Record<string, unknown>;
-    const raw = request.cookies[STATE_COOKIE];
-    const unsigned = raw ? request.unsignCookie(raw) : null;
-    const saved = unsigned?.valid && unsigned.value ? decodeState(unsigned.value, deps.clock()) : null;
-    void reply.clearCookie(STATE_COOKIE, cookieBase);
+    const saved = takeState(request, reply, { name: STATE_COOKIE, now: deps.clock(), cookieBase });
     const fail = (reason: WebKey) =>
       new WebError(400, 'error.login_failed', { reason: request.page.t(reason) });
-    if (!saved || typeof q.state !== 'string' || !sameText(saved.state, q.state))
-      throw fail('error.login_state');
+    if (!saved) throw fail('error.login_state');
     if (typeof q.error === 'string') throw fail('error.login_denied');
     if (typeof q.code !== 'string' || q.code.length < 1 || q.code.length > 256)
       throw fail('error.login_discord');
@@ -313,13 +317,14 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   });
 
   // Each page area registers its routes from its own module (src/http/web/pages/).
-  const site: Site = { app, deps, guards, csrfCheck, formLimit };
+  const site: Site = { app, deps, guards, csrfCheck, formLimit, authLimit, cookieBase };
   registerLeaderboard(site);
   registerShop(site);
   registerMe(site);
   registerSeasons(site);
   registerAdminData(site);
   registerAdmin(site);
+  registerLinkedRole(site);
 }
 
 /**
@@ -360,10 +365,4 @@ function errorBody(ctx: PageContext, error: WebError | null, text?: string | Htm
       ${login}
       <p><a href="/">${ctx.t('error.back')}</a></p>`,
   });
-}
-
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -18,6 +18,7 @@ import { sendPage, type Site } from '../site.ts';
 import { dataTable, pager } from '../table.ts';
 import { formatScore } from './leaderboard.ts';
 import type { MemberAccess } from '../guards.ts';
+import { LINKED_ROLE_PATH } from '../oauth.ts';
 
 export const WEB_HISTORY_PAGE_SIZE = 25;
 const PRIVACY_CHOICES = ['shown', 'hidden'] as const;
@@ -389,7 +390,26 @@ async function mePage(ctx: PageContext, access: MemberAccess, q: MeQuery, deps: 
     </div>
     <h2>${t('me.earnings')}</h2>
     ${chart} ${historySection(ctx, { guildId, q, view, names })}
-    ${privacySection(ctx, { guildId, hidden: deps.members.leaderboardHidden(guildId, userId), done: q.done })}`;
+    ${privacySection(ctx, { guildId, hidden: deps.members.leaderboardHidden(guildId, userId), done: q.done })}
+    ${linkedRoleSection(ctx, guildId, deps.linkedRoles.guildOf(userId))}`;
+}
+
+/** Whether the member's Linked Role shows this server, and the way to connect it (SPEC §11). */
+function linkedRoleSection(ctx: PageContext, guildId: string, connectedTo: string | null): Html {
+  const { t } = ctx;
+  const here = connectedTo === guildId;
+  const text = here ? 'linked.section_on' : connectedTo ? 'linked.section_other' : 'linked.section_off';
+  return html`<h2 id="linked-role">${t('linked.section')}</h2>
+    <p>${t(text)}</p>
+    ${
+      here
+        ? ''
+        : html`<p>
+            <a class="button" href="${LINKED_ROLE_PATH}?guild=${guildId}"
+              >${t(connectedTo ? 'linked.reconnect' : 'linked.connect')}</a
+            >
+          </p>`
+    }`;
 }
 
 export function registerMe({ app, deps, guards, csrfCheck, formLimit }: Site): void {
