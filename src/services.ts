@@ -21,6 +21,7 @@ import { LedgerRollup } from './moderation/ledger-rollup.ts';
 import { NO_FLAGS, type FlagCheck } from './members/flags.ts';
 import { SeasonService } from './seasons/seasons.ts';
 import { RaffleService } from './raffles/raffles.ts';
+import { StreakService } from './streaks/streaks.ts';
 
 /**
  * Everything a handler may use, built once in the composition root. Features add their
@@ -67,6 +68,8 @@ export interface Services {
   seasons: SeasonService;
   /** Raffles: committed seeds, entries held on the ledger, verifiable draws, prizes through the shop. */
   raffles: RaffleService;
+  /** Streaks: folded from the journal off the write path (a timer and every read), milestone bonuses, freezes. */
+  streaks: StreakService;
 }
 
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
@@ -79,7 +82,9 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   if (config.platformEventsUrl) outbox.registerCreditedEvents(ledger);
   const tiers = new TierService({ db, ledger, clock, audit });
   const rewards = new RewardService({ db, clock, audit });
-  const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit });
+  const streaks = new StreakService({ db, ledger, settings, clock });
+  // The shop sells streak freezes up to the most a member may hold, which streaks count.
+  const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit, freezes: streaks });
   // The platform hears of every settled redemption, queued in the settling transaction.
   if (config.platformEventsUrl) {
     redemptions.onSettled((r, outcome) =>
@@ -127,5 +132,6 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     flags,
     seasons: new SeasonService({ db, ledger, clock, audit, flags }),
     raffles: new RaffleService({ db, ledger, clock, audit, flags, rewards, redemptions }),
+    streaks,
   };
 }

@@ -8,6 +8,7 @@ import { membersPlugin } from './members.ts';
 import { rafflesPlugin } from './raffles.ts';
 import { seasonsPlugin } from './seasons.ts';
 import { shopPlugin } from './shop.ts';
+import { streaksPlugin } from './streaks.ts';
 
 /**
  * Features hook into the running bot here, one entry each. A fresh list per app: a plugin
@@ -26,5 +27,6 @@ export function createPlugins(): Plugin[] {
     rafflesPlugin(),
     backupsPlugin(),
     ledgerRollupPlugin(),
+    streaksPlugin(),
   ];
 }
