@@ -49,6 +49,11 @@ export function parseMilestones(text: string): Milestone[] {
   return out.sort((a, b) => a.days - b.days);
 }
 
+/** The first milestone a streak of `current` days has still to reach; null when none is left. */
+export function nextMilestone(milestones: readonly Milestone[], current: number): Milestone | null {
+  return milestones.find((m) => m.days > current) ?? null;
+}
+
 /** Milestones as the option takes them back: `3:10, 7:50`; '' for none. */
 export function formatMilestones(milestones: readonly Milestone[]): string {
   return milestones.map((m) => `${m.days}:${m.sparks}`).join(', ');

@@ -111,12 +111,13 @@ export class StreakService {
   }
 
   /**
-   * A member's streak today, as `/sparks balance`, the card and the member page show it.
-   * Folds what is waiting first (one chunk at most), so a milestone just reached is paid
-   * by the time the member reads it; exact whatever is left unfolded.
+   * A member's streak today, as `/sparks balance`, the card and the member page show it:
+   * exact at any watermark, without writing. With `fold`, what is waiting is folded first
+   * (one chunk at most), so a milestone just reached is paid by the time the member reads
+   * it (the bot's reply; a web page leaves it to the timer and stays a pure read).
    */
-  standing(guildId: string, userId: string): StreakStanding {
-    if (this.behind()) this.catchUp(1);
+  standing(guildId: string, userId: string, options: { fold?: boolean } = {}): StreakStanding {
+    if (options.fold && this.behind()) this.catchUp(1);
     return this.standingNow(guildId, userId);
   }
 

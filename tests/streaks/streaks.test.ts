@@ -169,6 +169,22 @@ describe('milestone bonuses', () => {
     expect(verifyLedger(w.db.sqlite)).toMatchObject({ ok: true });
   });
 
+  it('a read is exact before the fold and writes nothing; the bot’s read folds first and pays', () => {
+    const w = setup({ milestones: '2:5' });
+    w.earn('a');
+    w.streaks.catchUp();
+    w.nextDay();
+    w.earn('a');
+    const journal = () => w.db.sqlite.prepare('SELECT COUNT(*) AS n FROM transfers').get();
+    const before = journal();
+    expect(w.streaks.standing(G, 'a')).toMatchObject({ current: 2, today: true });
+    expect(journal()).toEqual(before);
+    expect(w.streaks.behind()).toBe(true);
+    expect(w.streaks.standing(G, 'a', { fold: true })).toMatchObject({ current: 2, today: true });
+    expect(w.bonuses('a')).toEqual([['2-day streak', 5]]);
+    expect(w.streaks.catchUp()).toMatchObject({ paid: 0, caughtUp: true });
+  });
+
   it('a new streak pays its milestones again; the bonus itself never makes a day count', () => {
     const w = setup({ milestones: '2:5' });
     w.earn('a');
@@ -183,6 +199,7 @@ describe('milestone bonuses', () => {
     w.nextDay();
     w.earn('a');
     expect(w.streaks.standing(G, 'a')).toMatchObject({ current: 2, startedDay: dayNo(DAY0) + 3 });
+    w.streaks.catchUp();
     expect(w.bonuses('a')).toEqual([
       ['2-day streak', 5],
       ['2-day streak', 5],
