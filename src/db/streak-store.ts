@@ -39,12 +39,8 @@ export interface StreakStoreApi {
   state(): StreakFoldState;
   /** The id of the `limit`-th entry after `after` and how many there are (upto null: none). */
   chunk(after: number, limit: number): { upto: number | null; n: number };
-  /**
-   * Members' qualifying days in entries (after, upto]: Sparks credited to a member from a
-   * campaign or an issuance account whose source is not in `excluded`, reversals aside.
-   * Ordered by guild, member and day.
-   */
-  qualifyingDays(after: number, upto: number, excluded: readonly string[]): QualifyingDay[];
+  /** Members' qualifying days (see QUALIFYING_DAYS) in entries (after, upto], by guild, member and day. */
+  qualifyingDays(after: number, upto: number): QualifyingDay[];
   get(guildId: string, userId: string): MemberStreakRow | undefined;
   /** Freeze gains of a member with a redemption id above `after`, by id. */
   gains(guildId: string, userId: string, after: number): FreezeGainRow[];
@@ -53,35 +49,56 @@ export interface StreakStoreApi {
   /** Moves the watermark (inside the caller's `db.write`). */
   mark(upto: number, now: number): void;
   /** A member's row, pending days and gains, read in one transaction. */
-  snapshot(guildId: string, userId: string, excluded: readonly string[]): StreakSnapshot;
+  snapshot(guildId: string, userId: string): StreakSnapshot;
 }
 
 const p = sql.placeholder;
 
+/**
+ * Issuance sources whose Sparks do not make a day qualify: moderator awards (SPEC §10),
+ * season prizes (the bot pays them at a season's end; not an action of the member's) and
+ * the streak bonuses themselves (posted when the fold runs, maybe the day after the day
+ * they reward, which must not count because of them).
+ */
+export const NOT_QUALIFYING = ['award', 'season', 'streak'] as const;
+
 // Sparks a member earned: from a campaign budget, or minted by an issuance account whose
-// source counts (the caller leaves out awards and the streak bonuses themselves). A reversal
-// (a revoke undone) is a correction, not an action.
+// source counts. A reversal (a revoke undone) is a correction, not an action. `t` is the
+// entry, `s` its debit account.
 const QUALIFYING = `t.kind <> 'reversal'
-  AND (s.type = 'campaign' OR (s.type = 'issuance' AND s.ref NOT IN (SELECT value FROM json_each(@excluded))))`;
+  AND (s.type = 'campaign' OR (s.type = 'issuance' AND s.ref NOT IN (${NOT_QUALIFYING.map((r) => `'${r}'`).join(', ')})))`;
+
+/**
+ * The (guild, member, UTC day) of every qualifying entry the `range` condition on `t`
+ * keeps: the fold's input, and what verifyLedger checks member_streaks against.
+ */
+export const QUALIFYING_DAYS = (
+  range: string,
+) => `SELECT t.guild_id AS guildId, m.ref AS userId, t.created_at / 86400000 AS day
+    FROM transfers t
+    JOIN accounts m ON m.id = t.credit_account_id AND m.type = 'member'
+    JOIN accounts s ON s.id = t.debit_account_id
+   WHERE ${range} AND ${QUALIFYING}
+   GROUP BY 1, 2, 3`;
 
 /**
  * Owner of `member_streaks` and `streak_fold`: derived data, folded from `transfers` off the
  * write path (src/streaks/streaks.ts), so it changes without any action of a member. It reads
  * `transfers` and `accounts` (the ledger store's) and `redemptions` and `rewards` (the shop
- * store's) and never writes them. Raw SQL where drizzle's builder cannot say it: json_each
- * lists, integer day arithmetic in GROUP BY.
+ * store's) and never writes them. Raw SQL where drizzle's builder cannot say it: integer
+ * day arithmetic in GROUP BY, the snapshot's subquery on the watermark.
  */
 export class StreakStore implements StreakStoreApi {
   private readonly s: {
     chunk: Statement<[{ after: number; limit: number }], { upto: number | null; n: number }>;
-    days: Statement<[{ after: number; upto: number; excluded: string }], QualifyingDay>;
-    pending: Statement<[{ guildId: string; userId: string; excluded: string }], { day: number }>;
+    days: Statement<[{ after: number; upto: number }], QualifyingDay>;
+    pending: Statement<[{ guildId: string; userId: string }], { day: number }>;
     gains: Statement<[{ guildId: string; userId: string; after: number }], FreezeGainRow>;
     mark: Statement<[{ upto: number; now: number }]>;
   };
 
   private readonly q;
-  private readonly read: (guildId: string, userId: string, excluded: string) => StreakSnapshot;
+  private readonly read: (guildId: string, userId: string) => StreakSnapshot;
 
   constructor(db: Db) {
     const { sqlite, orm } = db;
@@ -129,14 +146,7 @@ export class StreakStore implements StreakStoreApi {
       chunk: sqlite.prepare(
         `SELECT MAX(id) AS upto, COUNT(*) AS n FROM (SELECT id FROM transfers WHERE id > @after ORDER BY id LIMIT @limit)`,
       ),
-      days: sqlite.prepare(
-        `SELECT t.guild_id AS guildId, m.ref AS userId, t.created_at / 86400000 AS day
-           FROM transfers t
-           JOIN accounts m ON m.id = t.credit_account_id AND m.type = 'member'
-           JOIN accounts s ON s.id = t.debit_account_id
-          WHERE t.id > @after AND t.id <= @upto AND ${QUALIFYING}
-          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
-      ),
+      days: sqlite.prepare(`${QUALIFYING_DAYS('t.id > @after AND t.id <= @upto')} ORDER BY 1, 2, 3`),
       // The member's credits after the watermark through their own index (credit account, id).
       pending: sqlite.prepare(
         `SELECT DISTINCT t.created_at / 86400000 AS day
@@ -161,15 +171,15 @@ export class StreakStore implements StreakStoreApi {
     };
     // A read transaction: the row, the watermark behind the pending days and the gains all
     // from one snapshot, even while another process folds (a savepoint inside a write).
-    const read = sqlite.transaction((guildId: string, userId: string, excluded: string): StreakSnapshot => {
+    const read = sqlite.transaction((guildId: string, userId: string): StreakSnapshot => {
       const row = this.get(guildId, userId);
       return {
         row,
-        pendingDays: this.s.pending.all({ guildId, userId, excluded }).map((r) => r.day),
+        pendingDays: this.s.pending.all({ guildId, userId }).map((r) => r.day),
         gains: this.gains(guildId, userId, row?.freezeSeen ?? 0),
       };
     });
-    this.read = (guildId, userId, excluded) => read.deferred(guildId, userId, excluded);
+    this.read = (guildId, userId) => read.deferred(guildId, userId);
   }
 
   state(): StreakFoldState {
@@ -181,8 +191,8 @@ export class StreakStore implements StreakStoreApi {
     return this.s.chunk.get({ after, limit })!;
   }
 
-  qualifyingDays(after: number, upto: number, excluded: readonly string[]): QualifyingDay[] {
-    return this.s.days.all({ after, upto, excluded: JSON.stringify(excluded) });
+  qualifyingDays(after: number, upto: number): QualifyingDay[] {
+    return this.s.days.all({ after, upto });
   }
 
   get(guildId: string, userId: string): MemberStreakRow | undefined {
@@ -201,7 +211,7 @@ export class StreakStore implements StreakStoreApi {
     this.s.mark.run({ upto, now });
   }
 
-  snapshot(guildId: string, userId: string, excluded: readonly string[]): StreakSnapshot {
-    return this.read(guildId, userId, JSON.stringify(excluded));
+  snapshot(guildId: string, userId: string): StreakSnapshot {
+    return this.read(guildId, userId);
   }
 }

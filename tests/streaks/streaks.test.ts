@@ -253,6 +253,36 @@ describe('milestone bonuses', () => {
   });
 });
 
+describe('npm run verify', () => {
+  it('checks every streak against the journal up to the fold’s watermark', () => {
+    const w = setup();
+    for (let d = 0; d < 5; d++) {
+      if (d !== 2) w.earn('a');
+      w.earn('b', 'budget');
+      w.nextDay();
+    }
+    w.earn('a', 'award');
+    w.streaks.catchUp();
+    const failing = () =>
+      verifyLedger(w.db.sqlite)
+        .checks.filter((c) => !c.ok)
+        .map((c) => [c.name, c.problems]);
+    expect(failing()).toEqual([]);
+    // A streak one day too long, and a row for a member who never earned, are found.
+    w.db.sqlite.exec(`UPDATE member_streaks SET current = current + 1, best = best + 1 WHERE user_id = 'a'`);
+    w.db.sqlite.exec(`INSERT INTO member_streaks VALUES ('${G}', 'ghost', 1, 1, 5, 5, 0, 0, 0, 0)`);
+    expect(failing()).toEqual([
+      [
+        'streaks equal the qualifying entries up to their watermark',
+        expect.arrayContaining([
+          expect.stringContaining('streak of a in guild g1:'),
+          expect.stringContaining('streak of ghost in guild g1: last day 5 (entries give —)'),
+        ]),
+      ],
+    ]);
+  });
+});
+
 describe('streak freezes', () => {
   it('are bought at once, at most two held; a third is refused with nothing written', () => {
     const w = setup();
