@@ -147,6 +147,10 @@ describe('a 7-day streak with one freeze spent', () => {
       freezesHeld: 0,
       freezesUsed: 1,
     });
+    // History names the bonus, not a moderator's award.
+    const history = text(await w.slash(alice, 'sparks history').final());
+    expect(history).toContain('+50** · 7-day streak bonus');
+    expect(history).toContain('+10** · 3-day streak bonus');
     // 100 funded − 20 for the freeze + 7 trades × 5 + the two bonuses.
     expect(balanceOf(w, alice)).toBe(100 - 20 + 35 + 10 + 50);
     await folded();
