@@ -5,6 +5,7 @@ const DOMAIN = [
   'ledger',
   'seasons',
   'raffles',
+  'streaks',
   'campaigns',
   'shop',
   'members',

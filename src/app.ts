@@ -151,6 +151,7 @@ export function createApp(options: AppOptions): App {
                   // The bot's queue pushes (rate limit, retries); without the plugin, the next sweep does.
                   pushLinkedRole: (userId) =>
                     provided.find('linkedRoles')?.pushNow(userId) ?? Promise.resolve({ status: 'queued' }),
+                  streaks: services.streaks,
                 },
               }
             : {}),

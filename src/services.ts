@@ -23,6 +23,7 @@ import { SeasonService } from './seasons/seasons.ts';
 import { RaffleService } from './raffles/raffles.ts';
 import { LinkedRoleService } from './linked-roles/linked-roles.ts';
 import { TokenSeal } from './linked-roles/token-seal.ts';
+import { StreakService } from './streaks/streaks.ts';
 
 /**
  * Everything a handler may use, built once in the composition root. Features add their
@@ -71,6 +72,8 @@ export interface Services {
   raffles: RaffleService;
   /** Linked Roles: members' role connections and what each push decides (the plugin pushes). */
   linkedRoles: LinkedRoleService;
+  /** Streaks: folded from the journal off the write path (a timer and every read), milestone bonuses, freezes. */
+  streaks: StreakService;
 }
 
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
@@ -83,7 +86,9 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   if (config.platformEventsUrl) outbox.registerCreditedEvents(ledger);
   const tiers = new TierService({ db, ledger, clock, audit });
   const rewards = new RewardService({ db, clock, audit });
-  const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit });
+  const streaks = new StreakService({ db, ledger, settings, clock });
+  // The shop sells streak freezes up to the most a member may hold, which streaks count.
+  const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit, freezes: streaks });
   // The platform hears of every settled redemption, queued in the settling transaction.
   if (config.platformEventsUrl) {
     redemptions.onSettled((r, outcome) =>
@@ -137,5 +142,6 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
       clock,
       seal: config.web ? new TokenSeal(config.web.sessionSecret) : null,
     }),
+    streaks,
   };
 }

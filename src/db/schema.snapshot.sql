@@ -77,7 +77,7 @@ CREATE TABLE `earn_periods` (
 	CONSTRAINT "earn_periods_integer" CHECK(typeof("earn_periods"."earned") = 'integer')
 );
 
--- drizzle/0005_web.sql
+-- drizzle/0011_streaks.sql
 CREATE TABLE `guild_settings` (
 	`guild_id` text PRIMARY KEY NOT NULL,
 	`log_channel_id` text,
@@ -93,7 +93,7 @@ CREATE TABLE `guild_settings` (
 	`referral_first_sub_pct` integer,
 	`platform_daily_cap` integer,
 	`manual_stale_hours` integer,
-	`updated_at` integer NOT NULL, `web_leaderboard` integer DEFAULT 1 NOT NULL,
+	`updated_at` integer NOT NULL, `web_leaderboard` integer DEFAULT 1 NOT NULL, `streak_milestones` text,
 	CONSTRAINT "guild_settings_daily_limit" CHECK("guild_settings"."daily_award_limit" IS NULL OR "guild_settings"."daily_award_limit" >= 1),
 	CONSTRAINT "guild_settings_images" CHECK("guild_settings"."images_enabled" IN (0, 1)),
 	CONSTRAINT "guild_settings_rates" CHECK(("guild_settings"."trade_sparks_per_100_usd" IS NULL OR "guild_settings"."trade_sparks_per_100_usd" BETWEEN 0 AND 1000000)
@@ -206,6 +206,24 @@ CREATE TABLE `member_prefs` (
 	`updated_at` integer NOT NULL,
 	PRIMARY KEY(`guild_id`, `user_id`),
 	CONSTRAINT "member_prefs_hidden" CHECK("member_prefs"."leaderboard_hidden" IN (0, 1))
+);
+
+-- drizzle/0011_streaks.sql
+CREATE TABLE `member_streaks` (
+	`guild_id` text NOT NULL,
+	`user_id` text NOT NULL,
+	`current` integer NOT NULL,
+	`best` integer NOT NULL,
+	`last_day` integer NOT NULL,
+	`started_day` integer NOT NULL,
+	`freezes_held` integer NOT NULL,
+	`freezes_used` integer NOT NULL,
+	`freeze_seen` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	PRIMARY KEY(`guild_id`, `user_id`),
+	CONSTRAINT "member_streaks_counts" CHECK(typeof("member_streaks"."current") = 'integer' AND "member_streaks"."current" >= 0 AND "member_streaks"."best" >= "member_streaks"."current" AND "member_streaks"."freezes_used" >= 0),
+	CONSTRAINT "member_streaks_days" CHECK(typeof("member_streaks"."last_day") = 'integer' AND "member_streaks"."started_day" <= "member_streaks"."last_day"),
+	CONSTRAINT "member_streaks_freezes" CHECK("member_streaks"."freezes_held" BETWEEN 0 AND 2)
 );
 
 -- drizzle/0000_init.sql
@@ -344,8 +362,8 @@ CREATE TABLE `referrals` (
 	CONSTRAINT "referrals_not_self" CHECK("referrals"."invitee_user_id" <> "referrals"."referrer_user_id")
 );
 
--- drizzle/0005_web.sql
-CREATE TABLE `rewards` (
+-- drizzle/0011_streaks.sql
+CREATE TABLE "rewards" (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`guild_id` text NOT NULL,
 	`name` text NOT NULL,
@@ -359,17 +377,18 @@ CREATE TABLE `rewards` (
 	`duration_seconds` integer,
 	`input_label` text,
 	`input_kind` text,
+	`image_url` text,
 	`required_role_id` text,
 	`enabled` integer DEFAULT 1 NOT NULL,
 	`disabled_reason` text,
 	`removed_at` integer,
 	`created_by` text NOT NULL,
 	`created_at` integer NOT NULL,
-	`updated_at` integer NOT NULL, `image_url` text,
+	`updated_at` integer NOT NULL,
 	CONSTRAINT "rewards_cost" CHECK("rewards"."cost" BETWEEN 1 AND 1000000000),
 	CONSTRAINT "rewards_stock" CHECK("rewards"."stock" IS NULL OR "rewards"."stock" >= 0),
 	CONSTRAINT "rewards_limit" CHECK("rewards"."per_member_limit" IS NULL OR "rewards"."per_member_limit" >= 1),
-	CONSTRAINT "rewards_kind" CHECK("rewards"."kind" IN ('role','badge','manual')),
+	CONSTRAINT "rewards_kind" CHECK("rewards"."kind" IN ('role','badge','manual','streak_freeze')),
 	CONSTRAINT "rewards_role_kind" CHECK("rewards"."kind" <> 'role' OR "rewards"."role_id" IS NOT NULL)
 );
 
@@ -452,6 +471,15 @@ CREATE TABLE `seasons` (
 	`announced_at` integer,
 	CONSTRAINT "seasons_window" CHECK("seasons"."ends_at" > "seasons"."starts_at"),
 	CONSTRAINT "seasons_sources" CHECK("seasons"."sources" BETWEEN 1 AND 15)
+);
+
+-- drizzle/0011_streaks.sql
+CREATE TABLE `streak_fold` (
+	`id` integer PRIMARY KEY NOT NULL,
+	`watermark` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	CONSTRAINT "streak_fold_single" CHECK("streak_fold"."id" = 1),
+	CONSTRAINT "streak_fold_watermark" CHECK(typeof("streak_fold"."watermark") = 'integer' AND "streak_fold"."watermark" >= 0)
 );
 
 -- drizzle/0000_init.sql
@@ -559,7 +587,7 @@ CREATE INDEX `redemptions_status_reward` ON `redemptions` (`guild_id`,`status`,`
 -- drizzle/0000_init.sql
 CREATE INDEX `referrals_referrer` ON `referrals` (`guild_id`,`referrer_user_id`);
 
--- drizzle/0000_init.sql
+-- drizzle/0011_streaks.sql
 CREATE UNIQUE INDEX `rewards_live_name` ON `rewards` (`guild_id`,`name_key`) WHERE removed_at IS NULL;
 
 -- drizzle/0010_role_connections.sql
@@ -815,7 +843,7 @@ BEGIN
   SELECT RAISE(ABORT, 'SPARKS.APPEND_ONLY: ledger entries are never updated; post a reversal instead');
 END;
 
--- drizzle/0009_season_triggers.sql
+-- drizzle/0011_streaks.sql
 CREATE TRIGGER `transfers_season_earned` AFTER INSERT ON `transfers`
 WHEN EXISTS (SELECT 1 FROM `seasons` WHERE `guild_id` = NEW.`guild_id` AND `status` = 'running')
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`credit_account_id`) = 'member'
@@ -827,12 +855,12 @@ BEGIN
   WHERE s.`guild_id` = NEW.`guild_id` AND s.`status` = 'running'
     AND NEW.`created_at` >= s.`starts_at` AND NEW.`created_at` < s.`ends_at`
     AND (s.`sources` & (CASE WHEN d.`type` = 'campaign' THEN 1 WHEN d.`type` <> 'issuance' THEN 0
-                             WHEN d.`ref` = 'campaign' THEN 1 WHEN d.`ref` = 'quest' THEN 2 WHEN d.`ref` = 'platform' THEN 4
+                             WHEN d.`ref` = 'campaign' THEN 1 WHEN d.`ref` IN ('quest', 'streak') THEN 2 WHEN d.`ref` = 'platform' THEN 4
                              WHEN d.`ref` = 'award' THEN 8 ELSE 0 END)) <> 0
   ON CONFLICT (`guild_id`, `period`, `account_id`) DO UPDATE SET `earned` = `earned` + excluded.`earned`;
 END;
 
--- drizzle/0009_season_triggers.sql
+-- drizzle/0011_streaks.sql
 CREATE TRIGGER `transfers_season_unearned` AFTER INSERT ON `transfers`
 WHEN EXISTS (SELECT 1 FROM `seasons` WHERE `guild_id` = NEW.`guild_id` AND `status` = 'running')
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`debit_account_id`) = 'member'
@@ -844,7 +872,7 @@ BEGIN
   WHERE s.`guild_id` = NEW.`guild_id` AND s.`status` = 'running'
     AND NEW.`created_at` >= s.`starts_at` AND NEW.`created_at` < s.`ends_at`
     AND (s.`sources` & (CASE WHEN c.`type` = 'campaign' THEN 1 WHEN c.`type` <> 'issuance' THEN 0
-                             WHEN c.`ref` = 'campaign' THEN 1 WHEN c.`ref` = 'quest' THEN 2 WHEN c.`ref` = 'platform' THEN 4
+                             WHEN c.`ref` = 'campaign' THEN 1 WHEN c.`ref` IN ('quest', 'streak') THEN 2 WHEN c.`ref` = 'platform' THEN 4
                              WHEN c.`ref` = 'award' THEN 8 ELSE 0 END)) <> 0
   ON CONFLICT (`guild_id`, `period`, `account_id`) DO UPDATE SET `earned` = `earned` + excluded.`earned`;
 END;

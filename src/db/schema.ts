@@ -16,7 +16,8 @@
  * - `drizzle/0007_explorer_earned.sql`: referrals_funnel (a new referral's step of the
  *   analytics funnel, see ledgerReferralFunnel);
  * - `drizzle/0009_season_triggers.sql`: a running season's board (transfers_season_earned /
- *   _unearned write earn_periods rows 's:<season id>').
+ *   _unearned write earn_periods rows 's:<season id>'); `drizzle/0011_streaks.sql` re-created
+ *   both to count streak bonuses as quests.
  * The other triggers 0001 and 0003 create were all dropped and replaced by 0004: history only.
  *
  * Snowflakes are TEXT (they exceed 2^53). Times are INTEGER milliseconds since the epoch.
@@ -228,6 +229,8 @@ export const guildSettings = sqliteTable(
     manualStaleHours: integer('manual_stale_hours'),
     /** 1: the web leaderboard is public; 0: the guild turned it off (`web_leaderboard:false`). */
     webLeaderboard: integer('web_leaderboard').notNull().default(1),
+    /** JSON array of [days, sparks] pairs, fewest days first (`streak_milestones`); NULL = none. */
+    streakMilestones: text('streak_milestones'),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [
@@ -330,7 +333,8 @@ export const campaignClaims = sqliteTable(
   (t) => [primaryKey({ columns: [t.campaignId, t.userId] })],
 );
 
-export const REWARD_KINDS = ['role', 'badge', 'manual'] as const;
+/** `streak_freeze`: covers one missed day of the member's streak (src/streaks), at most 2 held. */
+export const REWARD_KINDS = ['role', 'badge', 'manual', 'streak_freeze'] as const;
 export type RewardKind = (typeof REWARD_KINDS)[number];
 
 export const rewards = sqliteTable(
@@ -369,7 +373,7 @@ export const rewards = sqliteTable(
     check('rewards_cost', sql`${t.cost} BETWEEN 1 AND 1000000000`),
     check('rewards_stock', sql`${t.stock} IS NULL OR ${t.stock} >= 0`),
     check('rewards_limit', sql`${t.perMemberLimit} IS NULL OR ${t.perMemberLimit} >= 1`),
-    check('rewards_kind', sql`${t.kind} IN ('role','badge','manual')`),
+    check('rewards_kind', sql`${t.kind} IN ('role','badge','manual','streak_freeze')`),
     check('rewards_role_kind', sql`${t.kind} <> 'role' OR ${t.roleId} IS NOT NULL`),
   ],
 );
@@ -908,5 +912,58 @@ export const roleConnections = sqliteTable(
   (t) => [
     index('role_connections_guild').on(t.guildId, t.userId),
     check('role_connections_error_length', sql`length(${t.lastError}) <= 500`),
+  ],
+);
+
+/**
+ * Streaks (SPEC §10): folded from the journal off the write path (src/streaks/streaks.ts),
+ * like the analytics rollup, from a watermark of their own.
+ */
+
+/**
+ * A member's streak as of the last qualifying day folded in. Days are UTC days since the
+ * epoch. `current` counts the qualifying days of the run that started on `started_day`
+ * (days covered by a freeze do not count); whether it is still alive today is decided on
+ * read, from `last_day` and the freezes held.
+ */
+export const memberStreaks = sqliteTable(
+  'member_streaks',
+  {
+    guildId: text('guild_id').notNull(),
+    userId: text('user_id').notNull(),
+    current: integer('current').notNull(),
+    best: integer('best').notNull(),
+    lastDay: integer('last_day').notNull(),
+    startedDay: integer('started_day').notNull(),
+    /** Freezes bought (or won) and not yet spent, after the gap before `last_day`. */
+    freezesHeld: integer('freezes_held').notNull(),
+    /** Freezes ever spent on a missed day. */
+    freezesUsed: integer('freezes_used').notNull(),
+    /** The last streak_freeze redemption counted into freezes_held (0: none). */
+    freezeSeen: integer('freeze_seen').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.userId] }),
+    check(
+      'member_streaks_counts',
+      sql`typeof(${t.current}) = 'integer' AND ${t.current} >= 0 AND ${t.best} >= ${t.current} AND ${t.freezesUsed} >= 0`,
+    ),
+    check('member_streaks_days', sql`typeof(${t.lastDay}) = 'integer' AND ${t.startedDay} <= ${t.lastDay}`),
+    check('member_streaks_freezes', sql`${t.freezesHeld} BETWEEN 0 AND 2`),
+  ],
+);
+
+/** The streak fold's single row: the last transfer id folded in, and when. */
+export const streakFold = sqliteTable(
+  'streak_fold',
+  {
+    id: integer('id').primaryKey(),
+    watermark: integer('watermark').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    check('streak_fold_single', sql`${t.id} = 1`),
+    check('streak_fold_watermark', sql`typeof(${t.watermark}) = 'integer' AND ${t.watermark} >= 0`),
   ],
 );

@@ -22,6 +22,7 @@ const COLUMNS = [
   'platformDailyCap',
   'manualStaleHours',
   'webLeaderboard',
+  'streakMilestones',
 ] as const satisfies readonly (keyof GuildSettingsValues)[];
 
 /** A row's values when the guild has none yet: every setting at its default. */
@@ -40,6 +41,7 @@ export const NO_SETTINGS: GuildSettingsValues = {
   platformDailyCap: null,
   manualStaleHours: null,
   webLeaderboard: 1,
+  streakMilestones: null,
 };
 
 /**

@@ -1,5 +1,6 @@
 import type { Sqlite } from './open.ts';
 import { ACCOUNT_EARNED, TRADERS } from './rollup-store.ts';
+import { QUALIFYING_DAYS } from './streak-store.ts';
 
 export interface CheckResult {
   name: string;
@@ -296,6 +297,27 @@ export function verifyLedger(sqlite: Sqlite): VerifyReport {
          FROM ledger_earner_weeks c WHERE c.earners <> (SELECT COUNT(*) FROM ledger_week_earners e
               WHERE e.guild_id = c.guild_id AND e.week = c.week AND e.earned > 0)`,
       (r) => `rollup earners of ${String(r.what)}: stored ${String(r.stored)}, counted ${String(r.counted)}`,
+    );
+
+    // A streak counts qualifying days from started_day to last_day (freeze-covered days do not
+    // count): every member with a qualifying entry up to the fold's watermark has a row whose
+    // last day is their last one, and whose length is at most the qualifying days in its span
+    // (at most: an entry posted after a later one with an earlier day, a clock set back, is not
+    // counted into a streak that already passed that day).
+    check(
+      'streaks equal the qualifying entries up to their watermark',
+      `WITH days AS (${QUALIFYING_DAYS('t.id <= COALESCE((SELECT watermark FROM streak_fold WHERE id = 1), 0)')}),
+            last AS (SELECT guildId, userId, MAX(day) AS day FROM days GROUP BY 1, 2)
+       SELECT COALESCE(l.guildId, r.guild_id) AS guild_id, COALESCE(l.userId, r.user_id) AS user_id,
+              l.day AS expected, r.last_day AS stored, r.current AS current,
+              (SELECT COUNT(*) FROM days d WHERE d.guildId = r.guild_id AND d.userId = r.user_id
+                  AND d.day BETWEEN r.started_day AND r.last_day) AS counted
+       FROM last l FULL OUTER JOIN member_streaks r ON r.guild_id = l.guildId AND r.user_id = l.userId
+       WHERE l.day IS NOT r.last_day
+          OR r.current > (SELECT COUNT(*) FROM days d WHERE d.guildId = r.guild_id AND d.userId = r.user_id
+                             AND d.day BETWEEN r.started_day AND r.last_day)`,
+      (r) =>
+        `streak of ${String(r.user_id)} in guild ${String(r.guild_id)}: last day ${String(r.stored ?? '—')} (entries give ${String(r.expected ?? '—')}), length ${String(r.current ?? 0)} with ${String(r.counted ?? 0)} qualifying day(s) in its span`,
     );
 
     const one = (sql: string) => (sqlite.prepare(sql).get() as { n: number }).n;

@@ -12,8 +12,11 @@ export interface AccountKey {
 }
 
 /** Where minted Sparks come from: one issuance account per source, per guild. */
-/** 'season': season prizes, which count for no season (migration 0009). */
-export type IssuanceSource = 'award' | 'campaign' | 'platform' | 'season';
+/**
+ * 'season': season prizes, which count for no season (migration 0009). 'streak': streak
+ * milestone bonuses (src/streaks), which a season counts as quests (migration 0010).
+ */
+export type IssuanceSource = 'award' | 'campaign' | 'platform' | 'season' | 'streak';
 
 export const MEMBER = (ref: string, ranked?: boolean): AccountKey =>
   ranked === undefined ? { type: 'member', ref } : { type: 'member', ref, ranked };

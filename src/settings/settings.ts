@@ -5,6 +5,13 @@ import { NO_SETTINGS, SettingsStore, type GuildSettingsValues } from '../db/sett
 import { SparksError } from '../core/errors.ts';
 import { auditValueOf, SETTING_FIELDS, SETTING_OPTION_NAMES } from './options.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
+import {
+  formatMilestones,
+  milestonesFromJson,
+  milestonesToJson,
+  parseMilestones,
+  type Milestone,
+} from '../streaks/milestones.ts';
 
 export interface EarnRates extends EarnDefaults {
   /** Plan name → Sparks for that plan's subscription (overrides subscriptionSparks). */
@@ -25,6 +32,8 @@ export interface GuildSettings {
   /** Pending manual redemptions older than this are flagged to moderators. */
   manualStaleHours: number;
   earn: EarnRates;
+  /** Streak lengths that pay a bonus (`streak_milestones`), fewest days first; empty: none. */
+  streakMilestones: Milestone[];
 }
 
 export type SettingsPatch = Partial<{
@@ -42,6 +51,8 @@ export type SettingsPatch = Partial<{
   referralTradeSharePct: number | null;
   referralFirstSubPct: number | null;
   platformDailyCap: number | null;
+  /** Checked by parseMilestones; an empty list or null clears them. */
+  streakMilestones: Milestone[] | null;
 }>;
 
 const DEFAULT_MANUAL_STALE_HOURS = 72;
@@ -85,6 +96,7 @@ export class SettingsService {
         planSparks: parsePlans(row?.subscriptionPlanSparks ?? null),
         platformDailyCap: row?.platformDailyCap ?? null,
       },
+      streakMilestones: milestonesFromJson(row?.streakMilestones ?? null),
     };
   }
 
@@ -127,6 +139,12 @@ export class SettingsService {
       referralTradeSharePct: intIn('referral_trade_pct', patch.referralTradeSharePct, 0, 100),
       referralFirstSubPct: intIn('referral_first_sub_pct', patch.referralFirstSubPct, 0, 100),
       platformDailyCap: intIn('platform_daily_cap', patch.platformDailyCap, 1, 1_000_000_000),
+      streakMilestones:
+        patch.streakMilestones === undefined
+          ? undefined
+          : patch.streakMilestones === null || patch.streakMilestones.length === 0
+            ? null
+            : milestonesToJson(parseMilestones(formatMilestones(patch.streakMilestones))),
     };
     const set = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
     const now = this.clock();

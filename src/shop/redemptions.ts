@@ -5,6 +5,8 @@ import { SparksError } from '../core/errors.ts';
 import type { Actor, Ledger } from '../ledger/ledger.ts';
 import type { Clock } from '../core/clock.ts';
 import { crashPoint } from '../core/crash.ts';
+import { MAX_FREEZES } from '../streaks/fold.ts';
+import '../streaks/errors.ts';
 import { validateInput } from './input.ts';
 import { inputKindOf, type RewardService } from './rewards.ts';
 
@@ -40,6 +42,14 @@ export interface RoleGranter {
   grant(userId: string, roleId: string, auditReason: string): Promise<GrantOutcome>;
   /** Whether the member holds the role now; 'left' when not in the guild; null when unknown. */
   holds(userId: string, roleId: string): Promise<boolean | 'left' | null>;
+}
+
+/**
+ * How many streak freezes a member holds now (src/streaks answers it, exact inside the
+ * caller's transaction): a `streak_freeze` reward is refused at MAX_FREEZES.
+ */
+export interface FreezeCounter {
+  freezesHeld(guildId: string, userId: string): number;
 }
 
 export interface RedeemRequest {
@@ -109,6 +119,11 @@ interface Settlement {
 
 const SYSTEM: Actor = { type: 'system', id: 'shop' };
 
+/** Rewards that need nothing from Discord or a moderator: fulfilled as they are reserved. */
+function deliveredAtOnce(reward: RewardRow): boolean {
+  return (reward.kind === 'badge' && !reward.roleId) || reward.kind === 'streak_freeze';
+}
+
 /**
  * Redemptions, in two phases so a Discord call never runs inside a transaction:
  *
@@ -139,9 +154,19 @@ export class RedemptionService {
   private readonly store: ShopStore;
   private readonly clock: Clock;
   private readonly audit: AuditSink;
+  private readonly freezes: FreezeCounter | undefined;
 
-  constructor(deps: { db: Db; ledger: Ledger; rewards: RewardService; clock: Clock; audit: AuditSink }) {
+  constructor(deps: {
+    db: Db;
+    ledger: Ledger;
+    rewards: RewardService;
+    clock: Clock;
+    audit: AuditSink;
+    /** Needed to sell `streak_freeze` rewards; without it they are not on sale. */
+    freezes?: FreezeCounter;
+  }) {
     this.db = deps.db;
+    this.freezes = deps.freezes;
     this.ledger = deps.ledger;
     this.rewards = deps.rewards;
     this.store = deps.rewards.store;
@@ -167,7 +192,9 @@ export class RedemptionService {
    * Phase one. Errors: SPARKS.BOT_BUSY, SPARKS.REWARD_UNAVAILABLE (removed or disabled),
    * SPARKS.STALE_COMPONENT (the cost changed since the confirmation), SPARKS.ROLE_REQUIRED
    * { roleId }, SPARKS.ALREADY_OWNED { roleId }, SPARKS.LIMIT_REACHED, SPARKS.SOLD_OUT, SPARKS.INSUFFICIENT,
-   * SPARKS.REDEEM_INPUT_INVALID (params.problem: an InputProblem).
+   * SPARKS.REDEEM_INPUT_INVALID (params.problem: an InputProblem), SPARKS.STREAK_FREEZES_FULL
+   * { held, max } (a streak freeze, with MAX_FREEZES held). A badge without a role and a
+   * streak freeze need nothing from Discord: they are fulfilled in this same write.
    */
   reserve(req: RedeemRequest): Reservation {
     const result = this.db.write((): Reservation => {
@@ -202,8 +229,8 @@ export class RedemptionService {
         now: this.clock(),
       });
       let redemption = this.store.byId(id)!;
-      // A badge without a role needs nothing from Discord: it is delivered right here.
-      if (reward.kind === 'badge' && !reward.roleId)
+      // A badge without a role or a streak freeze needs nothing from Discord: delivered here.
+      if (deliveredAtOnce(reward))
         redemption = this.settleInTx(redemption, { to: 'fulfilled', actor: SYSTEM, notified: true })!;
       return { redemption, reward, duplicate: false };
     });
@@ -247,7 +274,7 @@ export class RedemptionService {
       now: this.clock(),
     });
     const redemption = this.store.byId(id)!;
-    if (reward.kind === 'badge' && !reward.roleId)
+    if (deliveredAtOnce(reward))
       return this.settleInTx(redemption, { to: 'fulfilled', actor: SYSTEM, notified: false })!;
     return redemption;
   }
@@ -283,6 +310,12 @@ export class RedemptionService {
       this.store.countHeld(req.guildId, req.userId, reward.id) >= reward.perMemberLimit
     ) {
       throw new SparksError('SPARKS.LIMIT_REACHED', { name: reward.name, limit: reward.perMemberLimit });
+    }
+    if (reward.kind === 'streak_freeze') {
+      if (!this.freezes) throw new SparksError('SPARKS.REWARD_UNAVAILABLE');
+      const held = this.freezes.freezesHeld(req.guildId, req.userId);
+      if (held >= MAX_FREEZES)
+        throw new SparksError('SPARKS.STREAK_FREEZES_FULL', { held, max: MAX_FREEZES });
     }
     return reward;
   }

@@ -261,7 +261,8 @@ export class RewardService {
       throw invalid('limit_range', { max: MAX_PER_MEMBER_LIMIT });
     const roleId = fields.roleId ?? null;
     if (fields.kind === 'role' && roleId === null) throw invalid('role_required');
-    if (fields.kind === 'manual' && roleId !== null) throw invalid('role_not_allowed');
+    if ((fields.kind === 'manual' || fields.kind === 'streak_freeze') && roleId !== null)
+      throw invalid('role_not_allowed');
     const durationSeconds = fields.durationSeconds ?? null;
     if (durationSeconds !== null) {
       if (fields.kind !== 'role') throw invalid('duration_role_only');

@@ -24,6 +24,8 @@ export const en = {
   'config.referral_trade_pct': 'Referrer share of trades',
   'config.referral_first_sub_pct': 'Referrer share of first subscription',
   'config.platform_daily_cap': 'Platform daily cap (per member)',
+  'config.streak_milestones': 'Streak milestones',
+  'config.milestone': '{days} days: {sparks} Sparks',
   'export.done': 'The ledger of this server: {rows} entries.',
   'export.gzipped':
     'The ledger of this server: {rows} entries, compressed (gzip) to fit Discord’s size limit.',
@@ -94,6 +96,8 @@ export const ko: Record<keyof typeof en, string> = {
   'config.referral_trade_pct': '추천인 거래 적립 비율',
   'config.referral_first_sub_pct': '추천인 첫 구독 적립 비율',
   'config.platform_daily_cap': '플랫폼 일일 한도 (멤버별)',
+  'config.streak_milestones': '스트릭 마일스톤',
+  'config.milestone': '{days}일: {sparks} Sparks',
   'export.done': '이 서버의 원장: {rows}건.',
   'export.gzipped': '이 서버의 원장: {rows}건. Discord 크기 제한에 맞추어 gzip으로 압축했습니다.',
   'export.too_large':

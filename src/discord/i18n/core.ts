@@ -8,6 +8,7 @@ import type { ErrorCode } from '../../core/errors.ts';
 import '../../seasons/errors.ts';
 import '../../raffles/errors.ts';
 import '../../linked-roles/errors.ts';
+import '../../streaks/errors.ts';
 
 const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.INVALID_AMOUNT': 'The amount must be a whole number from {min} to {max}.',
@@ -65,6 +66,10 @@ const errorsEn: Record<ErrorCode, string> = {
     'Discord did not give Sparks permission to update your Linked Role ({scope}). Connect again and keep that permission ticked.',
   'SPARKS.FLAGGED':
     'Your account is flagged for review by the moderators, so you cannot do that until they clear it. Nothing was spent.',
+  'SPARKS.STREAK_MILESTONES_INVALID':
+    '`streak_milestones` was not accepted at “{part}”: give up to {count} pairs of days:Sparks such as `3:10, 7:50, 30:200` (days 1 to {maxDays}, each once; Sparks 1 to {maxSparks}). Nothing was changed.',
+  'SPARKS.STREAK_FREEZES_FULL':
+    'You already hold {held} streak freezes, the most you can hold. One is spent for you on a day you miss; buy another after that. Nothing was spent.',
 };
 
 const errorsKo: Record<ErrorCode, string> = {
@@ -123,6 +128,10 @@ const errorsKo: Record<ErrorCode, string> = {
     'Discord가 Sparks에 연동 역할 업데이트 권한({scope})을 주지 않았습니다. 다시 연결하고 그 권한을 체크한 채로 두세요.',
   'SPARKS.FLAGGED':
     '계정이 모더레이터 검토 대상으로 표시되어 해제될 때까지 이 작업을 할 수 없습니다. 사용된 Sparks는 없습니다.',
+  'SPARKS.STREAK_MILESTONES_INVALID':
+    '`streak_milestones`의 “{part}” 부분을 받을 수 없습니다: `3:10, 7:50, 30:200`처럼 일수:Sparks 쌍을 최대 {count}개 입력하세요 (일수 1~{maxDays}, 중복 없이; Sparks 1~{maxSparks}). 변경된 것은 없습니다.',
+  'SPARKS.STREAK_FREEZES_FULL':
+    '이미 최대치인 스트릭 프리즈 {held}개를 가지고 있습니다. 하루를 놓치면 자동으로 하나가 사용되니, 그 뒤에 다시 구매하세요. 사용된 Sparks는 없습니다.',
 };
 
 export const en = {

@@ -9,6 +9,7 @@ import { membersPlugin } from './members.ts';
 import { rafflesPlugin } from './raffles.ts';
 import { seasonsPlugin } from './seasons.ts';
 import { shopPlugin } from './shop.ts';
+import { streaksPlugin } from './streaks.ts';
 
 /**
  * Features hook into the running bot here, one entry each. A fresh list per app: a plugin
@@ -28,5 +29,6 @@ export function createPlugins(): Plugin[] {
     backupsPlugin(),
     ledgerRollupPlugin(),
     linkedRolesPlugin(),
+    streaksPlugin(),
   ];
 }

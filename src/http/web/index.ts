@@ -28,6 +28,7 @@ import type { TierService } from '../../tiers/tiers.ts';
 import type { SeasonService } from '../../seasons/seasons.ts';
 import type { RaffleService } from '../../raffles/raffles.ts';
 import type { LinkedRoleService, PushResult } from '../../linked-roles/linked-roles.ts';
+import type { StreakService } from '../../streaks/streaks.ts';
 import { SCRIPT, STYLESHEET } from './assets.ts';
 import { botTextFor, sparksErrorText, sparksStatus } from './bot-text.ts';
 import type { WebCampaignControl } from './campaign-control.ts';
@@ -99,6 +100,8 @@ export interface WebDeps {
    * rate limit and retries); `queued` when it carries on in the background.
    */
   pushLinkedRole: (userId: string) => Promise<PushResult>;
+  /** Members' streaks (the same service as /sparks balance's streak). */
+  streaks: StreakService;
 }
 
 declare module 'fastify' {

@@ -29,6 +29,7 @@ export const SETTING_NAMES = [
   'referral_trade_pct',
   'referral_first_sub_pct',
   'platform_daily_cap',
+  'streak_milestones',
 ] as const satisfies readonly SettingOption[];
 export type SettingName = (typeof SETTING_NAMES)[number];
 type IntegerOption = {
@@ -50,6 +51,7 @@ const READERS: Record<SettingName, (i: ChatInputCommandInteraction) => SettingVa
   referral_trade_pct: (i) => i.options.getInteger('referral_trade_pct'),
   referral_first_sub_pct: (i) => i.options.getInteger('referral_first_sub_pct'),
   platform_daily_cap: (i) => i.options.getInteger('platform_daily_cap'),
+  streak_milestones: (i) => i.options.getString('streak_milestones'),
 };
 
 const int = (name: SettingName & IntegerOption, text: { en: string; ko: string }) => ({
@@ -127,6 +129,12 @@ export const config: Subcommand = {
       );
     for (const o of INTEGER_OPTIONS)
       b.addIntegerOption((io) => describe(io.setName(o.name), o.text).setMinValue(o.min).setMaxValue(o.max));
+    b.addStringOption((o) =>
+      describe(o.setName('streak_milestones'), {
+        en: 'Streak bonuses as days:Sparks, e.g. 3:10, 7:50, 30:200',
+        ko: '스트릭 보너스 (일수:Sparks), 예: 3:10, 7:50, 30:200',
+      }).setMaxLength(SETTING_OPTIONS.streak_milestones.maxLength),
+    );
     return b.addStringOption((o) =>
       describe(o.setName('reset'), {
         en: 'Put this setting back to its default',
@@ -222,6 +230,10 @@ function describeValue(name: SettingName, s: GuildSettings, t: Translate, locale
       return `${n(s.earn.referralFirstSubPct)}%`;
     case 'platform_daily_cap':
       return s.earn.platformDailyCap === null ? t('config.no_limit') : n(s.earn.platformDailyCap);
+    case 'streak_milestones':
+      return s.streakMilestones.length
+        ? s.streakMilestones.map((m) => t('config.milestone', { days: m.days, sparks: m.sparks })).join('\n')
+        : t('config.not_set');
   }
 }
 

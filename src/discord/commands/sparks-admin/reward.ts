@@ -36,6 +36,7 @@ const KIND_NAMES: Record<RewardKind, [en: string, ko: string]> = {
   role: ['Role (granted at once)', '역할 (즉시 지급)'],
   badge: ['Badge (shown on the profile)', '배지 (프로필에 표시)'],
   manual: ['Manual (moderators handle it)', '수동 (모더레이터가 처리)'],
+  streak_freeze: ['Streak freeze (covers a missed day)', '스트릭 프리즈 (놓친 하루를 보호)'],
 };
 const INPUT_KIND_NAMES: Record<InputKind, [en: string, ko: string]> = {
   text: ['Free text (up to 200 characters)', '자유 텍스트 (최대 200자)'],

@@ -57,6 +57,7 @@ export const en = {
   'admin.shop.kind.role': 'Role (granted at once)',
   'admin.shop.kind.badge': 'Badge (shown on the profile)',
   'admin.shop.kind.manual': 'Manual (moderators handle it)',
+  'admin.shop.kind.streak_freeze': 'Streak freeze (covers a missed day)',
   'admin.shop.unlimited': 'unlimited',
   'admin.shop.on_sale': 'On sale',
   'admin.shop.paused': 'Paused',
@@ -143,6 +144,9 @@ export const en = {
     '% of an invitee’s first-subscription Sparks for the referrer.',
   'admin.settings.platform_daily_cap': 'Platform daily cap',
   'admin.settings.platform_daily_cap.hint': 'Platform Sparks per member per day (0 = no cap).',
+  'admin.settings.streak_milestones': 'Streak milestones',
+  'admin.settings.streak_milestones.hint':
+    'days:Sparks pairs, such as 3:10, 7:50, 30:200: the bonus a streak earns once when it reaches that many days. Blank: none.',
 } as const;
 
 export const ko: Record<keyof typeof en, string> = {
@@ -202,6 +206,7 @@ export const ko: Record<keyof typeof en, string> = {
   'admin.shop.kind.role': '역할 (즉시 지급)',
   'admin.shop.kind.badge': '배지 (프로필에 표시)',
   'admin.shop.kind.manual': '수동 (모더레이터가 처리)',
+  'admin.shop.kind.streak_freeze': '스트릭 프리즈 (놓친 하루를 보호)',
   'admin.shop.unlimited': '무제한',
   'admin.shop.on_sale': '판매 중',
   'admin.shop.paused': '일시 중지',
@@ -285,4 +290,7 @@ export const ko: Record<keyof typeof en, string> = {
   'admin.settings.referral_first_sub_pct.hint': '추천인이 받는 피추천인 첫 구독 Sparks 비율입니다.',
   'admin.settings.platform_daily_cap': '플랫폼 하루 한도',
   'admin.settings.platform_daily_cap.hint': '멤버별 하루 플랫폼 Sparks 한도 (0 = 제한 없음).',
+  'admin.settings.streak_milestones': '스트릭 마일스톤',
+  'admin.settings.streak_milestones.hint':
+    '3:10, 7:50, 30:200처럼 일수:Sparks 쌍: 스트릭이 그 일수에 도달하면 한 번 받는 보너스입니다. 비워 두면 없음.',
 };

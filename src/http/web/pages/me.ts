@@ -9,6 +9,8 @@ import {
   type HistoryView,
   type Profile,
 } from '../../../members/members.ts';
+import { nextMilestone, type Milestone } from '../../../streaks/milestones.ts';
+import { MAX_FREEZES, type StreakStanding } from '../../../streaks/streaks.ts';
 import { horizontalBars } from '../charts.ts';
 import { WebError } from '../errors.ts';
 import { html, type Html, MEDAL } from '../html.ts';
@@ -170,6 +172,22 @@ function badgeSection(ctx: PageContext, p: Profile): Html {
   </ul>`;
 }
 
+/** The streak card: the live streak (or none), the best, today's state, freezes, the next bonus. */
+function streakSection(ctx: PageContext, s: StreakStanding, milestones: readonly Milestone[]): Html {
+  const { t } = ctx;
+  const n = numberIn(ctx);
+  const next = nextMilestone(milestones, s.current);
+  const today =
+    s.current === 0 ? 'me.streak_start' : s.today ? 'me.streak_today_done' : 'me.streak_today_pending';
+  return html`<p class="stat">
+      ${s.current > 0 ? t('me.streak_days', { days: n(s.current) }) : t('me.streak_none')}
+    </p>
+    <p>${t('me.streak_best', { best: n(Math.max(s.best, s.current)) })}</p>
+    <p class="hint">${t(today)}</p>
+    ${s.freezesHeld > 0 ? html`<p>${t('me.streak_freezes', { count: n(s.freezesHeld), max: MAX_FREEZES })}</p>` : ''}
+    ${next ? html`<p class="hint">${t('me.streak_next', { sparks: n(next.sparks), days: n(next.days) })}</p>` : ''}`;
+}
+
 function entryText(ctx: PageContext, s: EntrySource, names: Map<string, string>): string {
   const { t } = ctx;
   const moderator = (id: string) => names.get(id) ?? t('me.entry.moderator_unknown');
@@ -178,6 +196,8 @@ function entryText(ctx: PageContext, s: EntrySource, names: Map<string, string>)
       return t('me.entry.award', { moderator: moderator(s.moderatorId) });
     case 'revoke':
       return t('me.entry.revoke', { moderator: moderator(s.moderatorId) });
+    case 'streak':
+      return s.days === null ? t('me.entry.streak_unknown') : t('me.entry.streak', { days: s.days });
     case 'campaign':
       return s.name === null ? t('me.entry.campaign_unknown') : t('me.entry.campaign', { name: s.name });
     case 'platform':
@@ -343,12 +363,13 @@ function privacySection(
     </form>`;
 }
 
-/** The member's own page: standing, tier, badges, earnings by source, history, privacy. */
+/** The member's own page: standing, tier, badges, streak, earnings by source, history, privacy. */
 async function mePage(ctx: PageContext, access: MemberAccess, q: MeQuery, deps: Site['deps']): Promise<Html> {
   const { t } = ctx;
   const guildId = access.guild.id;
   const userId = access.member.userId;
   const profile = deps.members.profile(guildId, userId);
+  const streak = deps.streaks.standing(guildId, userId);
   const earnings = deps.members.earningsBySource(guildId, userId);
   const view = deps.members.history(
     guildId,
@@ -386,6 +407,10 @@ async function mePage(ctx: PageContext, access: MemberAccess, q: MeQuery, deps: 
       <section class="card" aria-labelledby="badges-h">
         <h2 id="badges-h">${t('me.badges')}</h2>
         ${badgeSection(ctx, profile)}
+      </section>
+      <section class="card" aria-labelledby="streak-h">
+        <h2 id="streak-h">${t('me.streak')}</h2>
+        ${streakSection(ctx, streak, deps.settings.get(guildId).streakMilestones)}
       </section>
     </div>
     <h2>${t('me.earnings')}</h2>

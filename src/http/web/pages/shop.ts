@@ -13,6 +13,7 @@ import { failureReason, formatDuration, inputLabel } from '../../../discord/shop
 import { INPUT_MAX_LENGTH } from '../../../shop/input.ts';
 import type { RedemptionView } from '../../../shop/redemptions.ts';
 import { inputKindOf, type RewardRow } from '../../../shop/rewards.ts';
+import { MAX_FREEZES } from '../../../streaks/fold.ts';
 import { botTextFor, formatDate, sparksErrorText } from '../bot-text.ts';
 import { WebError } from '../errors.ts';
 import type { MemberAccess } from '../guards.ts';
@@ -44,6 +45,8 @@ function gives(ctx: PageContext, reward: RewardRow, roles: Roles): string {
       return reward.roleId ? t('shop.gives.badge_role', { role }) : t('shop.gives.badge');
     case 'manual':
       return t('shop.gives.manual');
+    case 'streak_freeze':
+      return t('shop.gives.streak_freeze', { max: MAX_FREEZES });
   }
 }
 
@@ -222,6 +225,8 @@ function resultText(
       const role = reward.roleId ? roleName(ctx, o.roles, reward.roleId) : '';
       if (reward.kind === 'manual') return { text: t('shop.result.fulfilled', { name }), tone: 'good' };
       if (reward.kind === 'badge') return { text: t('shop.result.badge', { name }), tone: 'good' };
+      if (reward.kind === 'streak_freeze')
+        return { text: t('shop.result.streak_freeze', { name }), tone: 'good' };
       return {
         text:
           r.expiresAt !== null
