@@ -14,6 +14,7 @@ const DOMAIN = [
   'moderation',
   'db',
   'grants',
+  'wallets',
 ];
 const EDGE =
   'A domain folder must not depend on an edge (discord.js, fastify, src/discord, src/http, src/ops) or the composition root: raise a SparksError with raw facts, take a port, or move the code up (ARCHITECTURE.md).';
