@@ -6,7 +6,9 @@
 import { base58 } from '@scure/base';
 import { checksumAddress } from 'viem';
 
-export const WALLET_CHAINS = ['evm', 'solana'] as const;
+import { WALLET_CHAINS } from '../db/schema.ts';
+
+export { WALLET_CHAINS };
 export type WalletChain = (typeof WALLET_CHAINS)[number];
 
 export function isWalletChain(value: unknown): value is WalletChain {
