@@ -18,9 +18,10 @@ import { TierService } from './tiers/tiers.ts';
 import { RedemptionService } from './shop/redemptions.ts';
 import { RewardService } from './shop/rewards.ts';
 import { LedgerRollup } from './moderation/ledger-rollup.ts';
-import { NO_FLAGS, type FlagCheck } from './members/flags.ts';
+import { NO_FLAGS, type FlagCheck, type FlagRaiser } from './members/flags.ts';
 import { SeasonService } from './seasons/seasons.ts';
 import { RaffleService } from './raffles/raffles.ts';
+import { WalletService } from './wallets/wallets.ts';
 
 /**
  * Everything a handler may use, built once in the composition root. Features add their
@@ -67,6 +68,8 @@ export interface Services {
   seasons: SeasonService;
   /** Raffles: committed seeds, entries held on the ledger, verifiable draws, prizes through the shop. */
   raffles: RaffleService;
+  /** Wallets linked by signature (SIWE, Solana signMessage), one member's per guild; the wallet gate. */
+  wallets: WalletService;
 }
 
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
@@ -103,6 +106,16 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const campaigns = new CampaignService({ db, ledger, audit, clock, logger, grants });
   const memory = new BulkWorkCollector();
   const flags = NO_FLAGS;
+  // The flag store (the identity branch) answers raises too; until it is merged here, the
+  // shared-wallet check's flags go nowhere (the link is still refused).
+  const flagRaiser: FlagRaiser = { raise: () => ({ raised: false }) };
+  const wallets = new WalletService({
+    db,
+    clock,
+    audit,
+    flags: flagRaiser,
+    siteUrl: config.web?.publicUrl ?? null,
+  });
   // A burst of grants leaves its garbage in the old generation; hand it back soon after.
   grants.onCommitted((n) => memory.note(n));
   return {
@@ -126,6 +139,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     rollup: new LedgerRollup({ db, clock }),
     flags,
     seasons: new SeasonService({ db, ledger, clock, audit, flags }),
-    raffles: new RaffleService({ db, ledger, clock, audit, flags, rewards, redemptions }),
+    raffles: new RaffleService({ db, ledger, clock, audit, flags, rewards, redemptions, wallets }),
+    wallets,
   };
 }
