@@ -7,6 +7,15 @@ export const en = {
   'wallet.chain.any': 'any',
   'audit.title.wallet.linked': '👛 Wallet linked',
   'audit.title.wallet.unlinked': '👛 Wallet unlinked',
+  'gate.notice':
+    'Your {emoji} reaction in **{campaign}** did not earn Sparks: {reason} (You are told this once for this campaign.)',
+  'gate.notice_reply': '<@{userId}> {notice}',
+  'campaign.field.min_account_days': 'Account at least',
+  'campaign.field.min_account_days_value': '{days} day(s) old',
+  'campaign.field.verified_wallet': 'Linked wallet',
+  'campaign.field.verified_wallet_value': 'required',
+  'audit.field.min_account_days': 'Min. account age (days)',
+  'audit.field.verified_wallet': 'Linked wallet required',
   'audit.field.chain': 'Chain',
   'audit.field.address': 'Address',
 } as const;
@@ -19,6 +28,15 @@ export const ko: Record<keyof typeof en, string> = {
   'wallet.chain.any': '아무',
   'audit.title.wallet.linked': '👛 지갑 연결',
   'audit.title.wallet.unlinked': '👛 지갑 연결 해제',
+  'gate.notice':
+    '**{campaign}**에 남긴 {emoji} 반응으로는 Sparks가 적립되지 않았습니다: {reason} (이 캠페인에서는 한 번만 알려 드립니다.)',
+  'gate.notice_reply': '<@{userId}> {notice}',
+  'campaign.field.min_account_days': '최소 계정 나이',
+  'campaign.field.min_account_days_value': '{days}일 이상',
+  'campaign.field.verified_wallet': '연결된 지갑',
+  'campaign.field.verified_wallet_value': '필요',
+  'audit.field.min_account_days': '최소 계정 나이(일)',
+  'audit.field.verified_wallet': '연결된 지갑 필요',
   'audit.field.chain': '체인',
   'audit.field.address': '주소',
 };
