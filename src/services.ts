@@ -81,8 +81,18 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   // Every process that credits members enqueues sparks.credited in the same transaction.
   if (config.platformEventsUrl) outbox.registerCreditedEvents(ledger);
   const tiers = new TierService({ db, ledger, clock, audit });
+  // The flag store (the identity branch) answers raises too; until it is merged here, the
+  // shared-wallet check's flags go nowhere (the link is still refused).
+  const flagRaiser: FlagRaiser = { raise: () => ({ raised: false }) };
+  const wallets = new WalletService({
+    db,
+    clock,
+    audit,
+    flags: flagRaiser,
+    siteUrl: config.web?.publicUrl ?? null,
+  });
   const rewards = new RewardService({ db, clock, audit });
-  const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit });
+  const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit, wallets });
   // The platform hears of every settled redemption, queued in the settling transaction.
   if (config.platformEventsUrl) {
     redemptions.onSettled((r, outcome) =>
@@ -106,16 +116,6 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const campaigns = new CampaignService({ db, ledger, audit, clock, logger, grants });
   const memory = new BulkWorkCollector();
   const flags = NO_FLAGS;
-  // The flag store (the identity branch) answers raises too; until it is merged here, the
-  // shared-wallet check's flags go nowhere (the link is still refused).
-  const flagRaiser: FlagRaiser = { raise: () => ({ raised: false }) };
-  const wallets = new WalletService({
-    db,
-    clock,
-    audit,
-    flags: flagRaiser,
-    siteUrl: config.web?.publicUrl ?? null,
-  });
   // A burst of grants leaves its garbage in the old generation; hand it back soon after.
   grants.onCommitted((n) => memory.note(n));
   return {

@@ -63,6 +63,7 @@ export class DiscordDirectory implements WebDirectory {
         avatarUrl: m.displayAvatarURL({ size: 64, extension: 'png' }),
         roleIds: [...m.roles.cache.keys()].filter((id) => id !== guild.id),
         managesGuild: guild.ownerId === m.id || m.permissions.has(PermissionFlagsBits.ManageGuild),
+        joinedAt: m.joinedTimestamp,
         bot: m.user.bot,
       };
     } catch (err) {

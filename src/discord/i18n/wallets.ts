@@ -7,6 +7,10 @@ export const en = {
   'wallet.chain.any': 'any',
   'audit.title.wallet.linked': '👛 Wallet linked',
   'audit.title.wallet.unlinked': '👛 Wallet unlinked',
+  'shop.gate.member_days': 'Needs {days} days in this server',
+  'shop.gate.account_days': 'Needs a Discord account {days} days old',
+  'shop.gate.wallet': 'Needs a linked wallet (link one on the website)',
+  'shop.queue.wallet': 'Wallet: `{address}`',
   'gate.notice':
     'Your {emoji} reaction in **{campaign}** did not earn Sparks: {reason} (You are told this once for this campaign.)',
   'gate.notice_reply': '<@{userId}> {notice}',
@@ -28,6 +32,10 @@ export const ko: Record<keyof typeof en, string> = {
   'wallet.chain.any': '아무',
   'audit.title.wallet.linked': '👛 지갑 연결',
   'audit.title.wallet.unlinked': '👛 지갑 연결 해제',
+  'shop.gate.member_days': '이 서버에 {days}일 이상 있어야 함',
+  'shop.gate.account_days': 'Discord 계정이 {days}일 이상 되어야 함',
+  'shop.gate.wallet': '연결된 지갑 필요 (웹사이트에서 연결)',
+  'shop.queue.wallet': '지갑: `{address}`',
   'gate.notice':
     '**{campaign}**에 남긴 {emoji} 반응으로는 Sparks가 적립되지 않았습니다: {reason} (이 캠페인에서는 한 번만 알려 드립니다.)',
   'gate.notice_reply': '<@{userId}> {notice}',

@@ -291,6 +291,7 @@ export function registerShop({ app, deps, guards, csrfCheck, formLimit }: Site):
       userId: access.member.userId,
       rewardId,
       memberRoleIds: access.member.roleIds,
+      joinedAt: access.member.joinedAt ?? null,
     });
     const roles = await roleNames(access.guild.id);
     const body = confirmBody(ctx, {
@@ -338,6 +339,7 @@ export function registerShop({ app, deps, guards, csrfCheck, formLimit }: Site):
           confirmedCost: cost,
           key: `web:${key}`,
           memberRoleIds: member.roleIds,
+          joinedAt: member.joinedAt ?? null,
           input,
         });
         redemptionId = outcome.result.redemption.id;
