@@ -27,6 +27,7 @@ import type { AwardService } from '../../moderation/awards.ts';
 import type { TierService } from '../../tiers/tiers.ts';
 import type { SeasonService } from '../../seasons/seasons.ts';
 import type { RaffleService } from '../../raffles/raffles.ts';
+import type { WalletService } from '../../wallets/wallets.ts';
 import { SCRIPT, STYLESHEET } from './assets.ts';
 import { botTextFor, sparksErrorText, sparksStatus } from './bot-text.ts';
 import type { WebCampaignControl } from './campaign-control.ts';
@@ -43,6 +44,7 @@ import { registerLeaderboard } from './pages/leaderboard.ts';
 import { registerShop } from './pages/shop.ts';
 import { registerMe } from './pages/me.ts';
 import { registerSeasons } from './pages/seasons.ts';
+import { registerWallets } from './pages/wallets.ts';
 import { sendPage, type Site } from './site.ts';
 import {
   decodeSession,
@@ -91,6 +93,8 @@ export interface WebDeps {
   seasons: SeasonService;
   /** Raffles and entering them (the same service as /sparks raffle). */
   raffles: RaffleService;
+  /** The member's wallets: linking by signature, unlinking. */
+  wallets: WalletService;
 }
 
 declare module 'fastify' {
@@ -318,6 +322,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   registerShop(site);
   registerMe(site);
   registerSeasons(site);
+  registerWallets(site);
   registerAdminData(site);
   registerAdmin(site);
 }

@@ -12,10 +12,11 @@ import * as leaderboard from './leaderboard.ts';
 import * as me from './me.ts';
 import * as seasons from './seasons.ts';
 import * as shop from './shop.ts';
+import * as wallets from './wallets.ts';
 
 export type { Locale } from '../../../core/i18n.ts';
 
-const catalogues = [core, leaderboard, shop, me, adminData, admin, seasons] as const;
+const catalogues = [core, leaderboard, shop, me, adminData, admin, seasons, wallets] as const;
 
 type Catalogue = (typeof catalogues)[number]['en'];
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void
