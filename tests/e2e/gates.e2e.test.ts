@@ -86,11 +86,11 @@ describe('gates on a reaction campaign', () => {
     expect([veteran, noWallet, fresh, freshClosedDms].map(k.balance)).toEqual([20, 0, 0, 0]);
 
     await expect.poll(() => w.fake.dms(noWallet).length).toBe(1);
-    expect(text(w.fake.dms(noWallet)[0]!)).toBe(
+    expect(text(w.fake.dms(noWallet)[0])).toBe(
       `Your ${FIRE} reaction in **Gated drop** did not earn Sparks: That needs a wallet linked to your Sparks account. Link one on your wallets page: ${walletPage()} Nothing was spent. (You are told this once for this campaign.)`,
     );
     await expect.poll(() => w.fake.dms(fresh).length).toBe(1);
-    expect(text(w.fake.dms(fresh)[0]!)).toContain(
+    expect(text(w.fake.dms(fresh)[0])).toContain(
       'Your Discord account must be at least 30 days old for that (it is 5 days old).',
     );
     // DMs closed: a reply to the campaign's message, mentioning only them.
