@@ -149,3 +149,61 @@ describe('linking wallets on the member’s page, in a real browser', () => {
       .toMatch(/^No Solana wallet was found in this browser/);
   });
 });
+
+describe('a reward that requires a wallet, set on the dashboard', () => {
+  it('the moderator adds it with its gates; a member without a wallet is sent to link one; the queue shows the address', async () => {
+    w = await startWebWorld();
+    const world = w;
+    const mod = await openPage(browser, { locale: 'en-US' });
+    await mod.goto(`${w.url}/g/${w.guildId}/admin/shop`);
+    await mod.getByRole('button', { name: 'Log in as Mod' }).click();
+    await mod.waitForURL(/\/admin\/shop$/);
+    await mod.getByLabel(/^Name/).fill('Mint spot');
+    await mod.getByLabel(/^Cost/).fill('40');
+    await mod.getByLabel(/^Kind/).selectOption('manual');
+    await mod.getByLabel(/^Only Discord accounts at least/).fill('0');
+    await mod.getByLabel(/^Only members who linked a wallet/).selectOption('true');
+    await mod.getByLabel(/^Manual rewards: fill in/).selectOption('evm');
+    expect(await accessibility(mod)).toEqual([]);
+    await mod.getByRole('button', { name: 'Add a reward', exact: true }).click();
+    await mod.waitForURL(/done=added/);
+    const reward = w.app.services.rewards.find(w.guildId, 'Mint spot');
+    expect(reward).toMatchObject({
+      kind: 'manual',
+      verifiedWallet: 1,
+      requiresWallet: 'evm',
+      minAccountDays: null,
+    });
+    w.app.services.ledger.credit({
+      guildId: w.guildId,
+      userId: w.users.alice,
+      source: 'award',
+      kind: 'award',
+      amount: 100,
+      key: 'fund-alice',
+      actor: { type: 'moderator', id: w.users.mod },
+    });
+
+    // Without a wallet, the confirmation refuses and names the wallets page.
+    const evm = privateKeyToAccount(EVM_KEY);
+    const alice = await openWallets(w, (p) => injectEvm(p, evm));
+    await alice.goto(`${w.url}/g/${w.guildId}/shop/${reward.id}/redeem`);
+    expect(await alice.getByRole('main').innerText()).toContain(
+      `That needs a wallet linked to your Sparks account. Link one on your wallets page: ${w.url}/g/${w.guildId}/wallets`,
+    );
+    // Linked: the redemption carries its address, and the dashboard's queue shows it.
+    await alice.goto(`${w.url}/g/${w.guildId}/wallets`);
+    await alice.getByRole('button', { name: 'Link an Ethereum wallet' }).click();
+    await alice.waitForURL(/linked=/);
+    await alice.goto(`${w.url}/g/${w.guildId}/shop/${reward.id}/redeem`);
+    await alice.getByRole('button', { name: 'Confirm: spend 40 Sparks' }).click();
+    await alice.waitForURL(/\/shop\/redemptions\/\d+$/);
+    const queued = w.app.services.redemptions
+      .pendingManual(w.guildId, { offset: 0, limit: 10 })
+      .items.find((r) => r.rewardId === reward.id);
+    expect(queued).toMatchObject({ userId: world.users.alice, walletAddress: evm.address });
+    await mod.goto(`${w.url}/g/${w.guildId}/admin/redemptions`);
+    expect(await mod.getByRole('row', { name: /Mint spot/ }).innerText()).toContain(`Wallet: ${evm.address}`);
+    expect(await accessibility(mod)).toEqual([]);
+  });
+});
