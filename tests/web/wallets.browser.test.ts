@@ -38,13 +38,13 @@ async function injectEvm(page: Page, shown: PrivateKeyAccount, signer: PrivateKe
     signer.signMessage({ message: { raw: hexMessage } }),
   );
   await page.addInitScript((address: string) => {
-    const w = window as unknown as Record<string, unknown>;
-    w.ethereum = {
+    const win = globalThis as unknown as Record<string, unknown>;
+    win.ethereum = {
       request: async ({ method, params }: { method: string; params?: unknown[] }) => {
         if (method === 'eth_requestAccounts') return [address];
         if (method === 'personal_sign') {
           if (params?.[1] !== address) throw new Error('asked to sign for another account');
-          return (w.__testEvmSign as (m: unknown) => Promise<string>)(params[0]);
+          return (win.__testEvmSign as (m: unknown) => Promise<string>)(params[0]);
         }
         throw new Error(`unsupported ${method}`);
       },
@@ -59,14 +59,14 @@ async function injectSolana(page: Page, secret: Uint8Array) {
     ...ed25519.sign(Uint8Array.from(bytes), secret),
   ]);
   await page.addInitScript((key: string) => {
-    const w = window as unknown as Record<string, unknown>;
+    const win = globalThis as unknown as Record<string, unknown>;
     const publicKey = { toString: () => key, toBase58: () => key };
-    w.solana = {
+    win.solana = {
       publicKey,
       connect: () => Promise.resolve({ publicKey }),
       signMessage: async (message: Uint8Array) => ({
         signature: Uint8Array.from(
-          await (w.__testSolanaSign as (b: number[]) => Promise<number[]>)([...message]),
+          await (win.__testSolanaSign as (b: number[]) => Promise<number[]>)([...message]),
         ),
       }),
     };
@@ -187,6 +187,10 @@ describe('a reward that requires a wallet, set on the dashboard', () => {
     // Without a wallet, the confirmation refuses and names the wallets page.
     const evm = privateKeyToAccount(EVM_KEY);
     const alice = await openWallets(w, (p) => injectEvm(p, evm));
+    await alice.goto(`${w.url}/g/${w.guildId}/shop`);
+    expect(await alice.getByRole('link', { name: 'Members with a linked wallet' }).getAttribute('href')).toBe(
+      `/g/${w.guildId}/wallets`,
+    );
     await alice.goto(`${w.url}/g/${w.guildId}/shop/${reward.id}/redeem`);
     expect(await alice.getByRole('main').innerText()).toContain(
       `That needs a wallet linked to your Sparks account. Link one on your wallets page: ${w.url}/g/${w.guildId}/wallets`,

@@ -26,6 +26,10 @@ export const en = {
   'wallets.failed': 'The wallet did not sign (it was cancelled or failed). Nothing was linked.',
   'wallets.linked': 'Linked {address}.',
   'wallets.unlinked': 'Unlinked {address}.',
+  'shop.gate.title': 'Who may redeem',
+  'shop.gate.member_days': 'Members of this server for {days} days or more',
+  'shop.gate.account_days': 'Discord accounts {days} days old or more',
+  'shop.gate.wallet': 'Members with a linked wallet',
 } as const;
 
 export const ko: Record<keyof typeof en, string> = {
@@ -57,4 +61,8 @@ export const ko: Record<keyof typeof en, string> = {
   'wallets.failed': '지갑이 서명하지 않았습니다(취소 또는 실패). 연결된 것은 없습니다.',
   'wallets.linked': '{address} 지갑을 연결했습니다.',
   'wallets.unlinked': '{address} 지갑 연결을 해제했습니다.',
+  'shop.gate.title': '교환 가능 대상',
+  'shop.gate.member_days': '이 서버에 {days}일 이상 있은 멤버',
+  'shop.gate.account_days': '{days}일 이상 된 Discord 계정',
+  'shop.gate.wallet': '지갑을 연결한 멤버',
 };

@@ -117,6 +117,7 @@ function rewardCard(
               <dd>${t('shop.requires_role', { role: roleName(ctx, roles, reward.requiredRoleId) })}</dd>`
           : ''
       }
+      ${gateFacts(ctx, guildId, reward)}
     </dl>
     ${standing}
     ${
@@ -129,6 +130,22 @@ function rewardCard(
           </form>`
     }
   </article>`;
+}
+
+/** The gates beyond a role (SPEC §11): days in the server, account age, a linked wallet. */
+function gateFacts(ctx: PageContext, guildId: string, reward: RewardRow): Html {
+  const { t } = ctx;
+  const facts: Html[] = [];
+  if (reward.minMemberDays)
+    facts.push(html`<dd>${t('shop.gate.member_days', { days: reward.minMemberDays })}</dd>`);
+  if (reward.minAccountDays)
+    facts.push(html`<dd>${t('shop.gate.account_days', { days: reward.minAccountDays })}</dd>`);
+  if (reward.verifiedWallet === 1 || reward.requiresWallet)
+    facts.push(html`<dd><a href="/g/${guildId}/wallets">${t('shop.gate.wallet')}</a></dd>`);
+  return facts.length === 0
+    ? html``
+    : html`<dt>${t('shop.gate.title')}</dt>
+        ${facts}`;
 }
 
 /** The confirmation: what it costs, the balance before and after, the input it asks for. */
