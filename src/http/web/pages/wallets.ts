@@ -47,7 +47,13 @@ function walletsBody(
             data-confirm="${t('wallets.unlink_confirm', { address: w.address })}"
           >
             ${csrfField(ctx)}
-            <button type="submit" class="secondary">${t('wallets.unlink', { address: w.address })}</button>
+            <button
+              type="submit"
+              class="secondary"
+              aria-label="${t('wallets.unlink', { address: w.address })}"
+            >
+              ${t('wallets.unlink_short')}
+            </button>
           </form>
         </td>
       </tr>`,
