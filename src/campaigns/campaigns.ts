@@ -447,13 +447,19 @@ export class CampaignService {
   }
 
   /**
-   * Whether to tell a member that a gate refused their reaction: true the first time for this
-   * campaign (recorded, so a restart does not tell them again), false after. One small write
-   * per refused member, never per reaction (the caller keeps the ones it saw in memory).
+   * Records gate refusals to tell members about, in one write for all of them; returns the
+   * ones not told before for their campaign (recorded, so a restart does not tell them
+   * again). The caller batches a burst's refusals and keeps the ones it saw in memory, so a
+   * raid of refused reactions costs one write per batch, not one per reaction.
    */
-  noteGateRefusal(campaignId: number, userId: string, code: string): boolean {
+  noteGateRefusals<T extends { campaignId: number; userId: string; code: string }>(
+    notices: readonly T[],
+  ): T[] {
+    if (notices.length === 0) return [];
     const now = this.clock();
-    return this.db.write(() => this.store.insertGateNotice(campaignId, userId, code, now));
+    return this.db.write(() =>
+      notices.filter((n) => this.store.insertGateNotice(n.campaignId, n.userId, n.code, now)),
+    );
   }
 
   onChange(listener: (change: CampaignChange) => void): () => void {

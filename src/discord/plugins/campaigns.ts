@@ -65,6 +65,14 @@ export class CampaignRuntime {
   private readonly late = new Map<number, Set<string>>();
   /** Members this process told a gate refused them, per campaign: told once, not per reaction. */
   private readonly told = new Map<number, Set<string>>();
+  /** Refusals waiting for the next turn's one write (see `refused`). */
+  private readonly refusals: {
+    campaign: ActiveCampaign;
+    campaignId: number;
+    userId: string;
+    code: string;
+    refusal: SparksError;
+  }[] = [];
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
 
@@ -99,6 +107,7 @@ export class CampaignRuntime {
     this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.flushRefusals();
     await Promise.allSettled([...this.tasks]);
     this.services.campaigns.flush();
   }
@@ -199,8 +208,21 @@ export class CampaignRuntime {
     if (!told) this.told.set(campaign.id, (told = new Set()));
     if (told.has(userId) || told.size >= 100_000) return;
     told.add(userId);
-    if (!this.services.campaigns.noteGateRefusal(campaign.id, userId, refusal.code)) return;
-    this.track(this.tellRefused(campaign, userId, refusal));
+    this.refusals.push({ campaign, campaignId: campaign.id, userId, code: refusal.code, refusal });
+    // One write for the refusals of this turn of the event loop (a burst of them).
+    if (this.refusals.length === 1) setImmediate(() => this.flushRefusals());
+  }
+
+  private flushRefusals(): void {
+    const batch = this.refusals.splice(0);
+    let fresh: typeof batch;
+    try {
+      fresh = this.services.campaigns.noteGateRefusals(batch);
+    } catch (err) {
+      this.services.logger.warn({ err, count: batch.length }, 'could not record gate refusals');
+      return;
+    }
+    for (const n of fresh) this.track(this.tellRefused(n.campaign, n.userId, n.refusal));
   }
 
   private async tellRefused(campaign: ActiveCampaign, userId: string, refusal: SparksError): Promise<void> {
