@@ -95,7 +95,7 @@ document.addEventListener('submit', function (e) {
     body.set('_csrf', csrf);
     return fetch(base + path, { method: 'POST', body: body, credentials: 'same-origin', headers: { accept: 'application/json' } })
       .then(function (r) {
-        return r.json().then(function (j) { if (!r.ok) throw j; return j; }, function () { throw {}; });
+        return r.json().then(function (j) { if (!r.ok) throw j; return j; }, function () { throw { plain: words.reload }; });
       });
   }
   function hex(text) {

@@ -25,6 +25,8 @@ export const en = {
   'wallets.no_solana': 'No Solana wallet was found in this browser. Install or unlock one, then try again.',
   'wallets.signing': 'Check your wallet: it asks you to sign the message.',
   'wallets.failed': 'The wallet did not sign (it was cancelled or failed). Nothing was linked.',
+  'wallets.reload':
+    'The site did not accept the request (your login may have ended). Reload the page and try again.',
   'wallets.linked': 'Linked {address}.',
   'wallets.unlinked': 'Unlinked {address}.',
   'shop.gate.title': 'Who may redeem',
@@ -61,6 +63,8 @@ export const ko: Record<keyof typeof en, string> = {
     '이 브라우저에서 솔라나 지갑을 찾지 못했습니다. 지갑을 설치하거나 잠금 해제한 뒤 다시 시도하세요.',
   'wallets.signing': '지갑을 확인하세요: 메시지 서명을 요청합니다.',
   'wallets.failed': '지갑이 서명하지 않았습니다(취소 또는 실패). 연결된 것은 없습니다.',
+  'wallets.reload':
+    '사이트가 요청을 받지 않았습니다(로그인이 끝났을 수 있습니다). 페이지를 새로 고친 뒤 다시 시도하세요.',
   'wallets.linked': '{address} 지갑을 연결했습니다.',
   'wallets.unlinked': '{address} 지갑 연결을 해제했습니다.',
   'shop.gate.title': '교환 가능 대상',

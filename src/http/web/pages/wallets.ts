@@ -63,6 +63,7 @@ function walletsBody(
     noSolana: t('wallets.no_solana'),
     signing: t('wallets.signing'),
     failed: t('wallets.failed'),
+    reload: t('wallets.reload'),
   });
   return html`<h1>${t('wallets.title', { guild: access.guild.name })}</h1>
     <p class="muted">${t('wallets.lead')}</p>
