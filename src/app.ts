@@ -152,6 +152,7 @@ export function createApp(options: AppOptions): App {
                   pushLinkedRole: (userId) =>
                     provided.find('linkedRoles')?.pushNow(userId) ?? Promise.resolve({ status: 'queued' }),
                   streaks: services.streaks,
+                  wallets: services.wallets,
                 },
               }
             : {}),

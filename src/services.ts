@@ -18,12 +18,13 @@ import { TierService } from './tiers/tiers.ts';
 import { RedemptionService } from './shop/redemptions.ts';
 import { RewardService } from './shop/rewards.ts';
 import { LedgerRollup } from './moderation/ledger-rollup.ts';
-import { NO_FLAGS, type FlagCheck } from './members/flags.ts';
+import { NO_FLAGS, type FlagCheck, type FlagRaiser } from './members/flags.ts';
 import { SeasonService } from './seasons/seasons.ts';
 import { RaffleService } from './raffles/raffles.ts';
 import { LinkedRoleService } from './linked-roles/linked-roles.ts';
 import { TokenSeal } from './linked-roles/token-seal.ts';
 import { StreakService } from './streaks/streaks.ts';
+import { WalletService } from './wallets/wallets.ts';
 
 /**
  * Everything a handler may use, built once in the composition root. Features add their
@@ -74,6 +75,8 @@ export interface Services {
   linkedRoles: LinkedRoleService;
   /** Streaks: folded from the journal off the write path (a timer and every read), milestone bonuses, freezes. */
   streaks: StreakService;
+  /** Wallets linked by signature (SIWE, Solana signMessage), one member's per guild; the wallet gate. */
+  wallets: WalletService;
 }
 
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
@@ -85,10 +88,20 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   // Every process that credits members enqueues sparks.credited in the same transaction.
   if (config.platformEventsUrl) outbox.registerCreditedEvents(ledger);
   const tiers = new TierService({ db, ledger, clock, audit });
+  // The flag store (the identity branch) answers raises too; until it is merged here, the
+  // shared-wallet check's flags go nowhere (the link is still refused).
+  const flagRaiser: FlagRaiser = { raise: () => ({ raised: false }) };
+  const wallets = new WalletService({
+    db,
+    clock,
+    audit,
+    flags: flagRaiser,
+    siteUrl: config.web?.publicUrl ?? null,
+  });
   const rewards = new RewardService({ db, clock, audit });
   const streaks = new StreakService({ db, ledger, settings, clock });
   // The shop sells streak freezes up to the most a member may hold, which streaks count.
-  const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit, freezes: streaks });
+  const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit, freezes: streaks, wallets });
   // The platform hears of every settled redemption, queued in the settling transaction.
   if (config.platformEventsUrl) {
     redemptions.onSettled((r, outcome) =>
@@ -135,7 +148,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     rollup: new LedgerRollup({ db, clock }),
     flags,
     seasons: new SeasonService({ db, ledger, clock, audit, flags }),
-    raffles: new RaffleService({ db, ledger, clock, audit, flags, rewards, redemptions }),
+    raffles: new RaffleService({ db, ledger, clock, audit, flags, rewards, redemptions, wallets }),
     // Tokens are sealed under SESSION_SECRET: without the web nobody can connect.
     linkedRoles: new LinkedRoleService({
       db,
@@ -143,5 +156,6 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
       seal: config.web ? new TokenSeal(config.web.sessionSecret) : null,
     }),
     streaks,
+    wallets,
   };
 }

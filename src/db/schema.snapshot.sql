@@ -37,7 +37,17 @@ CREATE TABLE `campaign_claims` (
 	FOREIGN KEY (`transfer_id`) REFERENCES `transfers`(`id`) ON UPDATE no action ON DELETE no action
 );
 
--- drizzle/0000_init.sql
+-- drizzle/0012_gates_wallets.sql
+CREATE TABLE `campaign_gate_notices` (
+	`campaign_id` integer NOT NULL,
+	`user_id` text NOT NULL,
+	`gate` text NOT NULL,
+	`created_at` integer NOT NULL,
+	PRIMARY KEY(`campaign_id`, `user_id`),
+	FOREIGN KEY (`campaign_id`) REFERENCES `campaigns`(`id`) ON UPDATE no action ON DELETE no action
+);
+
+-- drizzle/0012_gates_wallets.sql
 CREATE TABLE `campaigns` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`guild_id` text NOT NULL,
@@ -60,7 +70,7 @@ CREATE TABLE `campaigns` (
 	`created_by` text NOT NULL,
 	`created_at` integer NOT NULL,
 	`ended_at` integer,
-	`summary_posted_at` integer,
+	`summary_posted_at` integer, `min_account_days` integer, `verified_wallet` integer DEFAULT 0 NOT NULL,
 	CONSTRAINT "campaigns_sparks" CHECK("campaigns"."sparks" BETWEEN 1 AND 1000000000),
 	CONSTRAINT "campaigns_caps" CHECK(("campaigns"."max_claims" IS NULL OR "campaigns"."max_claims" >= 1) AND ("campaigns"."budget" IS NULL OR "campaigns"."budget" >= 1)),
 	CONSTRAINT "campaigns_counts" CHECK("campaigns"."claims" >= 0 AND "campaigns"."granted" >= 0)
@@ -284,7 +294,7 @@ CREATE TABLE `raffle_entries` (
 	CONSTRAINT "raffle_entries_count" CHECK("raffle_entries"."count" >= 1)
 );
 
--- drizzle/0008_seasons_raffles.sql
+-- drizzle/0012_gates_wallets.sql
 CREATE TABLE `raffles` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`guild_id` text NOT NULL,
@@ -306,7 +316,7 @@ CREATE TABLE `raffles` (
 	`created_at` integer NOT NULL,
 	`closed_at` integer,
 	`closed_by` text,
-	`announced_at` integer,
+	`announced_at` integer, `min_member_days` integer, `verified_wallet` integer DEFAULT 0 NOT NULL,
 	FOREIGN KEY (`reward_id`) REFERENCES `rewards`(`id`) ON UPDATE no action ON DELETE no action,
 	CONSTRAINT "raffles_winners" CHECK("raffles"."winners" BETWEEN 1 AND 100),
 	CONSTRAINT "raffles_cost" CHECK("raffles"."entry_cost" BETWEEN 0 AND 1000000000),
@@ -326,7 +336,7 @@ CREATE TABLE "rank_counts" (
 	CONSTRAINT "rank_counts_level" CHECK("level" = 0 OR "level" = 1 OR "level" = 2)
 ) WITHOUT ROWID;
 
--- drizzle/0008_seasons_raffles.sql
+-- drizzle/0012_gates_wallets.sql
 CREATE TABLE "redemptions" (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`guild_id` text NOT NULL,
@@ -345,7 +355,7 @@ CREATE TABLE "redemptions" (
 	`resolved_at` integer,
 	`expires_at` integer,
 	`role_removed_at` integer,
-	`member_notified_at` integer,
+	`member_notified_at` integer, `wallet_address` text,
 	FOREIGN KEY (`reward_id`) REFERENCES `rewards`(`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`hold_transfer_id`) REFERENCES `transfers`(`id`) ON UPDATE no action ON DELETE no action,
 	CONSTRAINT "redemptions_status_values" CHECK("redemptions"."status" IN ('reserved','pending_manual','fulfilled','refunded'))
@@ -362,7 +372,7 @@ CREATE TABLE `referrals` (
 	CONSTRAINT "referrals_not_self" CHECK("referrals"."invitee_user_id" <> "referrals"."referrer_user_id")
 );
 
--- drizzle/0011_streaks.sql
+-- drizzle/0012_gates_wallets.sql
 CREATE TABLE "rewards" (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`guild_id` text NOT NULL,
@@ -384,7 +394,7 @@ CREATE TABLE "rewards" (
 	`removed_at` integer,
 	`created_by` text NOT NULL,
 	`created_at` integer NOT NULL,
-	`updated_at` integer NOT NULL,
+	`updated_at` integer NOT NULL, `min_member_days` integer, `min_account_days` integer, `verified_wallet` integer DEFAULT 0 NOT NULL, `requires_wallet` text,
 	CONSTRAINT "rewards_cost" CHECK("rewards"."cost" BETWEEN 1 AND 1000000000),
 	CONSTRAINT "rewards_stock" CHECK("rewards"."stock" IS NULL OR "rewards"."stock" >= 0),
 	CONSTRAINT "rewards_limit" CHECK("rewards"."per_member_limit" IS NULL OR "rewards"."per_member_limit" >= 1),
@@ -527,6 +537,31 @@ CREATE TABLE `transfers` (
 	CONSTRAINT "transfers_reason_length" CHECK(length("transfers"."reason") <= 1000)
 );
 
+-- drizzle/0012_gates_wallets.sql
+CREATE TABLE `wallet_nonces` (
+	`nonce` text PRIMARY KEY NOT NULL,
+	`guild_id` text NOT NULL,
+	`user_id` text NOT NULL,
+	`chain` text NOT NULL,
+	`address` text NOT NULL,
+	`issued_at` integer NOT NULL,
+	`expires_at` integer NOT NULL,
+	`used_at` integer
+);
+
+-- drizzle/0012_gates_wallets.sql
+CREATE TABLE `wallets` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`guild_id` text NOT NULL,
+	`user_id` text NOT NULL,
+	`chain` text NOT NULL,
+	`address` text NOT NULL,
+	`nonce` text NOT NULL,
+	`linked_at` integer NOT NULL,
+	`unlinked_at` integer,
+	CONSTRAINT "wallets_chain" CHECK("wallets"."chain" IN ('evm','solana'))
+);
+
 -- drizzle/0000_init.sql
 CREATE UNIQUE INDEX `accounts_guild_type_ref` ON `accounts` (`guild_id`,`type`,`ref`);
 
@@ -634,6 +669,15 @@ CREATE UNIQUE INDEX `transfers_idempotency` ON `transfers` (`guild_id`,`idempote
 
 -- drizzle/0000_init.sql
 CREATE INDEX `transfers_ref` ON `transfers` (`ref`);
+
+-- drizzle/0012_gates_wallets.sql
+CREATE INDEX `wallet_nonces_expiry` ON `wallet_nonces` (`expires_at`);
+
+-- drizzle/0012_gates_wallets.sql
+CREATE UNIQUE INDEX `wallets_linked_address` ON `wallets` (`guild_id`,`chain`,`address`) WHERE unlinked_at IS NULL;
+
+-- drizzle/0012_gates_wallets.sql
+CREATE INDEX `wallets_member` ON `wallets` (`guild_id`,`user_id`,`unlinked_at`);
 
 -- drizzle/0004_fast_grants.sql
 CREATE TRIGGER `accounts_ranked_periods` AFTER UPDATE OF `ranked` ON `accounts`

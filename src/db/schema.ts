@@ -294,6 +294,10 @@ export const campaigns = sqliteTable(
     budget: integer('budget'),
     requiredRoleId: text('required_role_id'),
     minMemberDays: integer('min_member_days'),
+    /** Whole days since the Discord account was created (from its id); NULL = no gate. */
+    minAccountDays: integer('min_account_days'),
+    /** 1: only members with a linked wallet (SPEC §11) may earn. */
+    verifiedWallet: integer('verified_wallet').notNull().default(0),
     revokeOnUnreact: integer('revoke_on_unreact').notNull().default(0),
     status: text('status', { enum: ['active', 'ended'] })
       .notNull()
@@ -333,6 +337,21 @@ export const campaignClaims = sqliteTable(
   (t) => [primaryKey({ columns: [t.campaignId, t.userId] })],
 );
 
+/** Members a campaign's gates refused, told once per campaign (SPEC §11): the first refusal's gate. */
+export const campaignGateNotices = sqliteTable(
+  'campaign_gate_notices',
+  {
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id),
+    userId: text('user_id').notNull(),
+    /** The error code of the gate that refused them (SPARKS.ROLE_REQUIRED, …). */
+    gate: text('gate').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.userId] })],
+);
+
 /** `streak_freeze`: covers one missed day of the member's streak (src/streaks), at most 2 held. */
 export const REWARD_KINDS = ['role', 'badge', 'manual', 'streak_freeze'] as const;
 export type RewardKind = (typeof REWARD_KINDS)[number];
@@ -359,6 +378,15 @@ export const rewards = sqliteTable(
     /** An https image shown in the web shop (set from the dashboard); NULL = none. */
     imageUrl: text('image_url'),
     requiredRoleId: text('required_role_id'),
+    /** Gates (SPEC §11): days in the server, account age, a linked wallet (1). */
+    minMemberDays: integer('min_member_days'),
+    minAccountDays: integer('min_account_days'),
+    verifiedWallet: integer('verified_wallet').notNull().default(0),
+    /**
+     * Manual rewards: the linked wallet ('evm' | 'solana' | 'any') whose address is filled in
+     * on the redemption for the moderators; NULL = none asked.
+     */
+    requiresWallet: text('requires_wallet'),
     enabled: integer('enabled').notNull().default(1),
     disabledReason: text('disabled_reason'),
     removedAt: integer('removed_at'),
@@ -416,6 +444,8 @@ export const redemptions = sqliteTable(
     source: text('source'),
     status: text('status', { enum: REDEMPTION_STATUSES }).notNull(),
     input: text('input'),
+    /** The member's linked wallet, filled in when the reward requires one (`requires_wallet`). */
+    walletAddress: text('wallet_address'),
     idempotencyKey: text('idempotency_key').notNull(),
     failureCode: text('failure_code'),
     resolvedBy: text('resolved_by'),
@@ -813,6 +843,8 @@ export const raffles = sqliteTable(
     endsAt: integer('ends_at').notNull(),
     requiredRoleId: text('required_role_id'),
     minAccountDays: integer('min_account_days'),
+    minMemberDays: integer('min_member_days'),
+    verifiedWallet: integer('verified_wallet').notNull().default(0),
     /** SHA-256 of the seed, hex: published at the start. */
     commitment: text('commitment').notNull(),
     /** 32 random bytes, hex: secret until the draw reveals it (`seed_revealed`). */
@@ -966,4 +998,52 @@ export const streakFold = sqliteTable(
     check('streak_fold_single', sql`${t.id} = 1`),
     check('streak_fold_watermark', sql`typeof(${t.watermark}) = 'integer' AND ${t.watermark} >= 0`),
   ],
+);
+
+export const WALLET_CHAINS = ['evm', 'solana'] as const;
+
+/**
+ * Wallets members proved they hold by signing (SPEC §11). A wallet belongs to at most one
+ * member per guild while linked; unlinking stamps `unlinked_at` (the row stays, for the
+ * record). `address` is the canonical spelling: EVM checksummed (EIP-55), Solana base58.
+ */
+export const wallets = sqliteTable(
+  'wallets',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    guildId: text('guild_id').notNull(),
+    userId: text('user_id').notNull(),
+    chain: text('chain', { enum: WALLET_CHAINS }).notNull(),
+    address: text('address').notNull(),
+    /** The nonce of the signed message that proved it. */
+    nonce: text('nonce').notNull(),
+    linkedAt: integer('linked_at').notNull(),
+    unlinkedAt: integer('unlinked_at'),
+  },
+  (t) => [
+    uniqueIndex('wallets_linked_address')
+      .on(t.guildId, t.chain, t.address)
+      .where(sql`unlinked_at IS NULL`),
+    index('wallets_member').on(t.guildId, t.userId, t.unlinkedAt),
+    check('wallets_chain', sql`${t.chain} IN ('evm','solana')`),
+  ],
+);
+
+/**
+ * Single-use challenges for linking a wallet: issued to one member for one address, with an
+ * expiry; `used_at` is stamped by the link that spends it (a refused attempt writes nothing).
+ */
+export const walletNonces = sqliteTable(
+  'wallet_nonces',
+  {
+    nonce: text('nonce').primaryKey(),
+    guildId: text('guild_id').notNull(),
+    userId: text('user_id').notNull(),
+    chain: text('chain', { enum: WALLET_CHAINS }).notNull(),
+    address: text('address').notNull(),
+    issuedAt: integer('issued_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [index('wallet_nonces_expiry').on(t.expiresAt)],
 );

@@ -9,6 +9,15 @@ export function memberRoleIds(interaction: Interaction): string[] {
   return Array.isArray(member.roles) ? member.roles : [];
 }
 
+/** When the member behind an interaction joined the server (ms); null when Discord did not say. */
+export function memberJoinedAt(interaction: Interaction): number | null {
+  const member = interaction.member;
+  if (!member) return null;
+  if (member instanceof GuildMember) return member.joinedTimestamp;
+  const joined = member.joined_at ? Date.parse(member.joined_at) : Number.NaN;
+  return Number.isNaN(joined) ? null : joined;
+}
+
 /** Manage Server, or the moderator role an admin configured. */
 export function isModerator(interaction: Interaction, settings: GuildSettings): boolean {
   if (interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)) return true;

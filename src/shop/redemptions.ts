@@ -7,6 +7,8 @@ import type { Clock } from '../core/clock.ts';
 import { crashPoint } from '../core/crash.ts';
 import { MAX_FREEZES } from '../streaks/fold.ts';
 import '../streaks/errors.ts';
+import { gateRefusal, gatesOf, walletRequired } from '../members/gates.ts';
+import { isRequiredWallet, NO_WALLETS, type WalletLookup } from '../wallets/wallets.ts';
 import { validateInput } from './input.ts';
 import { inputKindOf, type RewardService } from './rewards.ts';
 
@@ -65,6 +67,8 @@ export interface RedeemRequest {
   key: string;
   /** The member's roles now (from the interaction), for the required role and ownership. */
   memberRoleIds: readonly string[];
+  /** When they joined the server (ms), for a `min_member_days` gate; null or absent = unknown. */
+  joinedAt?: number | null;
   /** What the member typed, for a manual reward that asks for input. */
   input?: string | null;
 }
@@ -156,6 +160,9 @@ export class RedemptionService {
   private readonly audit: AuditSink;
   private readonly freezes: FreezeCounter | undefined;
 
+  private readonly wallets: WalletLookup;
+
+  /** `wallets`: for the wallet gate and the address a manual reward fills in (none without). */
   constructor(deps: {
     db: Db;
     ledger: Ledger;
@@ -164,9 +171,11 @@ export class RedemptionService {
     audit: AuditSink;
     /** Needed to sell `streak_freeze` rewards; without it they are not on sale. */
     freezes?: FreezeCounter;
+    wallets?: WalletLookup;
   }) {
     this.db = deps.db;
     this.freezes = deps.freezes;
+    this.wallets = deps.wallets ?? NO_WALLETS;
     this.ledger = deps.ledger;
     this.rewards = deps.rewards;
     this.store = deps.rewards.store;
@@ -190,11 +199,13 @@ export class RedemptionService {
 
   /**
    * Phase one. Errors: SPARKS.BOT_BUSY, SPARKS.REWARD_UNAVAILABLE (removed or disabled),
-   * SPARKS.STALE_COMPONENT (the cost changed since the confirmation), SPARKS.ROLE_REQUIRED
-   * { roleId }, SPARKS.ALREADY_OWNED { roleId }, SPARKS.LIMIT_REACHED, SPARKS.SOLD_OUT, SPARKS.INSUFFICIENT,
-   * SPARKS.REDEEM_INPUT_INVALID (params.problem: an InputProblem), SPARKS.STREAK_FREEZES_FULL
-   * { held, max } (a streak freeze, with MAX_FREEZES held). A badge without a role and a
-   * streak freeze need nothing from Discord: they are fulfilled in this same write.
+   * SPARKS.STALE_COMPONENT (the cost changed since the confirmation), the gates'
+   * SPARKS.ROLE_REQUIRED { roleId } / MEMBER_TOO_NEW / ACCOUNT_TOO_NEW / WALLET_REQUIRED
+   * (also for a manual reward that fills in a wallet and none is linked), SPARKS.ALREADY_OWNED { roleId },
+   * SPARKS.LIMIT_REACHED, SPARKS.SOLD_OUT, SPARKS.INSUFFICIENT, SPARKS.REDEEM_INPUT_INVALID
+   * (params.problem: an InputProblem), SPARKS.STREAK_FREEZES_FULL { held, max } (a streak
+   * freeze, with MAX_FREEZES held). A badge without a role and a streak freeze need nothing
+   * from Discord: they are fulfilled in this same write.
    */
   reserve(req: RedeemRequest): Reservation {
     const result = this.db.write((): Reservation => {
@@ -206,6 +217,7 @@ export class RedemptionService {
       const reward = this.eligible(req);
       if (reward.cost !== req.confirmedCost) throw new SparksError('SPARKS.STALE_COMPONENT');
       const input = this.checkInput(reward, req);
+      const walletAddress = this.requiredWallet(reward, req);
       if (reward.stock !== null && !this.store.takeStock(reward.id))
         throw new SparksError('SPARKS.SOLD_OUT', { name: reward.name });
       const hold = this.ledger.hold({
@@ -225,6 +237,7 @@ export class RedemptionService {
         holdTransferId: hold.transfer.id,
         status: reward.kind === 'manual' ? 'pending_manual' : 'reserved',
         input,
+        walletAddress,
         key: req.key,
         now: this.clock(),
       });
@@ -270,6 +283,10 @@ export class RedemptionService {
       source: req.source,
       status: reward.kind === 'manual' ? 'pending_manual' : 'reserved',
       input: null,
+      // A prize was promised: the wallet is filled in when there is one, never asked for.
+      walletAddress: isRequiredWallet(reward.requiresWallet)
+        ? this.wallets.addressFor(req.guildId, req.userId, reward.requiresWallet)
+        : null,
       key: req.key,
       now: this.clock(),
     });
@@ -289,6 +306,7 @@ export class RedemptionService {
     balance: number;
   } {
     const reward = this.eligible(req);
+    this.requiredWallet(reward, req);
     if (reward.stock === 0) throw new SparksError('SPARKS.SOLD_OUT', { name: reward.name });
     const balance = this.ledger.reads.standing(req.guildId, req.userId).balance;
     if (balance < reward.cost)
@@ -296,13 +314,28 @@ export class RedemptionService {
     return { reward, balance };
   }
 
-  /** The rules a confirmation and a reservation share: on sale, required role, not owned, under the limit. */
-  private eligible(req: Pick<RedeemRequest, 'guildId' | 'userId' | 'rewardId' | 'memberRoleIds'>): RewardRow {
+  /**
+   * The rules a confirmation and a reservation share: on sale, through the gates (required
+   * role, days in the server, account age, a linked wallet), not owned, under the limit.
+   */
+  private eligible(
+    req: Pick<RedeemRequest, 'guildId' | 'userId' | 'rewardId' | 'memberRoleIds' | 'joinedAt'>,
+  ): RewardRow {
     const reward = this.store.rewardById(req.rewardId);
     if (!reward || reward.guildId !== req.guildId || reward.removedAt !== null || reward.enabled !== 1)
       throw new SparksError('SPARKS.REWARD_UNAVAILABLE');
-    if (reward.requiredRoleId && !req.memberRoleIds.includes(reward.requiredRoleId))
-      throw new SparksError('SPARKS.ROLE_REQUIRED', { roleId: reward.requiredRoleId });
+    const refusal = gateRefusal(
+      gatesOf(reward),
+      {
+        userId: req.userId,
+        roleIds: req.memberRoleIds,
+        joinedAt: req.joinedAt ?? null,
+        hasWallet: reward.verifiedWallet === 1 && this.wallets.hasWallet(req.guildId, req.userId),
+        walletPage: this.wallets.pageUrl(req.guildId),
+      },
+      this.clock(),
+    );
+    if (refusal) throw refusal;
     if (reward.kind === 'role' && reward.roleId && req.memberRoleIds.includes(reward.roleId))
       throw new SparksError('SPARKS.ALREADY_OWNED', { roleId: reward.roleId });
     if (
@@ -489,6 +522,18 @@ export class RedemptionService {
   /** Marks the member told; false when another path told them first. */
   markNotified(redemptionId: number): boolean {
     return this.db.write(() => this.store.markNotified(redemptionId, this.clock()));
+  }
+
+  /**
+   * A manual reward that requires a wallet: the address of the member's newest linked wallet
+   * of that kind, filled in for the moderators. Errors: SPARKS.WALLET_REQUIRED (none linked,
+   * with where to link one).
+   */
+  private requiredWallet(reward: RewardRow, req: Pick<RedeemRequest, 'guildId' | 'userId'>): string | null {
+    if (!isRequiredWallet(reward.requiresWallet)) return null;
+    const address = this.wallets.addressFor(req.guildId, req.userId, reward.requiresWallet);
+    if (address === null) throw walletRequired(reward.requiresWallet, this.wallets.pageUrl(req.guildId));
+    return address;
   }
 
   private checkInput(reward: RewardRow, req: RedeemRequest): string | null {

@@ -9,6 +9,7 @@ import '../../seasons/errors.ts';
 import '../../raffles/errors.ts';
 import '../../linked-roles/errors.ts';
 import '../../streaks/errors.ts';
+import '../../wallets/errors.ts';
 
 const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.INVALID_AMOUNT': 'The amount must be a whole number from {min} to {max}.',
@@ -70,6 +71,25 @@ const errorsEn: Record<ErrorCode, string> = {
     '`streak_milestones` was not accepted at “{part}”: give up to {count} pairs of days:Sparks such as `3:10, 7:50, 30:200` (days 1 to {maxDays}, each once; Sparks 1 to {maxSparks}). Nothing was changed.',
   'SPARKS.STREAK_FREEZES_FULL':
     'You already hold {held} streak freezes, the most you can hold. One is spent for you on a day you miss; buy another after that. Nothing was spent.',
+  'SPARKS.WALLET_REQUIRED': 'That needs a wallet linked to your Sparks account. {reason} Nothing was spent.',
+  'SPARKS.WALLET_ADDRESS_INVALID': 'That is not a valid {chain} wallet address. Nothing was linked.',
+  'SPARKS.WALLET_MESSAGE_INVALID':
+    'That signed message is not the one this site asked for. Start again from your wallets page; nothing was linked.',
+  'SPARKS.WALLET_WRONG_DOMAIN':
+    'That message was signed for another site ({got}), not {expected}. Nothing was linked.',
+  'SPARKS.WALLET_NONCE_UNKNOWN':
+    'That sign-in request is not one this site gave you. Start again from your wallets page; nothing was linked.',
+  'SPARKS.WALLET_NONCE_EXPIRED':
+    'That sign-in request has expired (they last 10 minutes). Start again; nothing was linked.',
+  'SPARKS.WALLET_NONCE_USED':
+    'That sign-in request was already used. Start again for a fresh one; nothing was linked.',
+  'SPARKS.WALLET_SIGNATURE_INVALID':
+    'That signature was not made by the wallet `{address}`. Sign with that wallet; nothing was linked.',
+  'SPARKS.WALLET_TAKEN':
+    'The wallet `{address}` is already linked to another member of this server, so it was not linked. A moderator will review it.',
+  'SPARKS.WALLET_ALREADY_LINKED': 'The wallet `{address}` is already linked to your account.',
+  'SPARKS.WALLET_LIMIT': 'You can link at most {max} wallets. Unlink one first.',
+  'SPARKS.WALLET_NOT_FOUND': 'That wallet is not linked to your account.',
 };
 
 const errorsKo: Record<ErrorCode, string> = {
@@ -132,6 +152,24 @@ const errorsKo: Record<ErrorCode, string> = {
     '`streak_milestones`의 “{part}” 부분을 받을 수 없습니다: `3:10, 7:50, 30:200`처럼 일수:Sparks 쌍을 최대 {count}개 입력하세요 (일수 1~{maxDays}, 중복 없이; Sparks 1~{maxSparks}). 변경된 것은 없습니다.',
   'SPARKS.STREAK_FREEZES_FULL':
     '이미 최대치인 스트릭 프리즈 {held}개를 가지고 있습니다. 하루를 놓치면 자동으로 하나가 사용되니, 그 뒤에 다시 구매하세요. 사용된 Sparks는 없습니다.',
+  'SPARKS.WALLET_REQUIRED': 'Sparks 계정에 연결된 지갑이 필요합니다. {reason} 사용된 Sparks는 없습니다.',
+  'SPARKS.WALLET_ADDRESS_INVALID': '올바른 {chain} 지갑 주소가 아닙니다. 연결된 것은 없습니다.',
+  'SPARKS.WALLET_MESSAGE_INVALID':
+    '서명한 메시지가 이 사이트가 요청한 메시지가 아닙니다. 지갑 페이지에서 다시 시작하세요. 연결된 것은 없습니다.',
+  'SPARKS.WALLET_WRONG_DOMAIN':
+    '이 메시지는 {expected}가 아닌 다른 사이트({got})를 위해 서명되었습니다. 연결된 것은 없습니다.',
+  'SPARKS.WALLET_NONCE_UNKNOWN':
+    '이 사이트가 보낸 서명 요청이 아닙니다. 지갑 페이지에서 다시 시작하세요. 연결된 것은 없습니다.',
+  'SPARKS.WALLET_NONCE_EXPIRED':
+    '서명 요청이 만료되었습니다(10분 유효). 다시 시작하세요. 연결된 것은 없습니다.',
+  'SPARKS.WALLET_NONCE_USED': '이미 사용된 서명 요청입니다. 새로 시작하세요. 연결된 것은 없습니다.',
+  'SPARKS.WALLET_SIGNATURE_INVALID':
+    '이 서명은 `{address}` 지갑이 만든 것이 아닙니다. 그 지갑으로 서명하세요. 연결된 것은 없습니다.',
+  'SPARKS.WALLET_TAKEN':
+    '`{address}` 지갑은 이미 이 서버의 다른 멤버에게 연결되어 있어 연결하지 않았습니다. 모더레이터가 검토합니다.',
+  'SPARKS.WALLET_ALREADY_LINKED': '`{address}` 지갑은 이미 계정에 연결되어 있습니다.',
+  'SPARKS.WALLET_LIMIT': '지갑은 최대 {max}개까지 연결할 수 있습니다. 먼저 하나를 해제하세요.',
+  'SPARKS.WALLET_NOT_FOUND': '그 지갑은 계정에 연결되어 있지 않습니다.',
 };
 
 export const en = {

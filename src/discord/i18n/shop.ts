@@ -99,6 +99,9 @@ export const en = {
   'shop.invalid.role_change_active':
     '{count} member(s) still hold the current role on a timer. Change the role once their time is up, or remove this reward and add a new one.',
   'shop.invalid.image_url': 'the image must be an https:// address of at most {max} characters.',
+  'shop.invalid.gate_days': '`min_member_days` and `min_account_days` must be whole days from 0 to {max}.',
+  'shop.invalid.wallet_manual_only': '`requires_wallet` is for manual rewards only.',
+  'shop.invalid.wallet_kind': '`requires_wallet` must be any, evm or solana.',
 
   'shop.input.empty': 'it was empty.',
   'shop.input.too_long': 'it is longer than 200 characters.',
@@ -249,6 +252,10 @@ export const ko: Record<keyof typeof en, string> = {
   'shop.invalid.role_change_active':
     '아직 {count}명이 기간제로 현재 역할을 가지고 있습니다. 기간이 끝난 뒤 역할을 바꾸거나, 이 보상을 삭제하고 새로 추가하세요.',
   'shop.invalid.image_url': '이미지는 {max}자 이하의 https:// 주소여야 합니다.',
+  'shop.invalid.gate_days':
+    '`min_member_days`와 `min_account_days`는 0에서 {max} 사이의 정수(일)여야 합니다.',
+  'shop.invalid.wallet_manual_only': '`requires_wallet`은 수동 보상에만 쓸 수 있습니다.',
+  'shop.invalid.wallet_kind': '`requires_wallet`은 any, evm, solana 중 하나여야 합니다.',
 
   'shop.input.empty': '비어 있습니다.',
   'shop.input.too_long': '200자를 넘습니다.',

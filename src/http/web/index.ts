@@ -29,6 +29,7 @@ import type { SeasonService } from '../../seasons/seasons.ts';
 import type { RaffleService } from '../../raffles/raffles.ts';
 import type { LinkedRoleService, PushResult } from '../../linked-roles/linked-roles.ts';
 import type { StreakService } from '../../streaks/streaks.ts';
+import type { WalletService } from '../../wallets/wallets.ts';
 import { SCRIPT, STYLESHEET } from './assets.ts';
 import { botTextFor, sparksErrorText, sparksStatus } from './bot-text.ts';
 import type { WebCampaignControl } from './campaign-control.ts';
@@ -46,6 +47,7 @@ import { registerShop } from './pages/shop.ts';
 import { registerMe } from './pages/me.ts';
 import { registerSeasons } from './pages/seasons.ts';
 import { registerLinkedRole } from './pages/linked-role.ts';
+import { registerWallets } from './pages/wallets.ts';
 import { sendPage, takeState, type CookieBase, type Site } from './site.ts';
 import {
   decodeSession,
@@ -102,6 +104,8 @@ export interface WebDeps {
   pushLinkedRole: (userId: string) => Promise<PushResult>;
   /** Members' streaks (the same service as /sparks balance's streak). */
   streaks: StreakService;
+  /** The member's wallets: linking by signature, unlinking. */
+  wallets: WalletService;
 }
 
 declare module 'fastify' {
@@ -325,6 +329,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   registerShop(site);
   registerMe(site);
   registerSeasons(site);
+  registerWallets(site);
   registerAdminData(site);
   registerAdmin(site);
   registerLinkedRole(site);

@@ -13,6 +13,7 @@ import { respond } from '../../reply.ts';
 import { clip, relativeTime } from '../../season-text.ts';
 import type { Ctx, Subcommand } from '../../types.ts';
 import { describe } from '../build.ts';
+import { addGateOptions, readGateOptions } from '../gate-options.ts';
 
 export const RAFFLE_COLOR = 0x9b59b6;
 
@@ -36,73 +37,66 @@ export function winnersText(t: Translate, services: Services, raffleId: number):
   return won.map((d) => `<@${d.userId}>`).join(', ') || t('raffle.none');
 }
 
-/** `/sparks-admin raffle start name prize winners entry_cost max_entries_per_member ends [required_role] [min_account_days]`. */
+/**
+ * `/sparks-admin raffle start name prize winners entry_cost max_entries_per_member ends
+ * [required_role] [min_account_days] [min_member_days] [verified_wallet]`.
+ */
 export const raffleStart: Subcommand = {
   name: 'start',
   group: 'raffle',
   description: { en: 'Start a raffle for a shop reward', ko: '상점 보상으로 추첨을 시작합니다' },
   moderatorOnly: true,
   options: (b) =>
-    b
-      .addStringOption((o) =>
-        describe(o.setName('name'), { en: 'The raffle’s name', ko: '추첨 이름' })
-          .setRequired(true)
-          .setMaxLength(MAX_RAFFLE_NAME),
-      )
-      .addStringOption((o) =>
-        describe(o.setName('prize'), { en: 'The reward each winner gets', ko: '당첨자가 받는 보상' })
-          .setRequired(true)
-          .setAutocomplete(true)
-          .setMaxLength(100),
-      )
-      .addIntegerOption((o) =>
-        describe(o.setName('winners'), { en: 'How many winners', ko: '당첨자 수' })
-          .setRequired(true)
-          .setMinValue(1)
-          .setMaxValue(MAX_WINNERS),
-      )
-      .addIntegerOption((o) =>
-        describe(o.setName('entry_cost'), {
-          en: 'Sparks per entry (0: free)',
-          ko: '응모권당 Sparks (0: 무료)',
-        })
-          .setRequired(true)
-          .setMinValue(0)
-          .setMaxValue(MAX_AMOUNT),
-      )
-      .addIntegerOption((o) =>
-        describe(o.setName('max_entries_per_member'), {
-          en: 'Entries one member may hold',
-          ko: '1인 최대 응모권',
-        })
-          .setRequired(true)
-          .setMinValue(1)
-          .setMaxValue(MAX_ENTRIES_PER_MEMBER),
-      )
-      .addStringOption((o) =>
-        describe(o.setName('ends'), {
-          en: 'When entries close: 90s, 2h, 7d, or a date',
-          ko: '응모 마감: 90s, 2h, 7d 또는 날짜',
-        })
-          .setRequired(true)
-          .setMaxLength(40),
-      )
-      .addRoleOption((o) =>
-        describe(o.setName('required_role'), {
-          en: 'Only members with this role',
-          ko: '이 역할이 있는 멤버만',
-        }),
-      )
-      .addIntegerOption((o) =>
-        describe(o.setName('min_account_days'), {
-          en: 'Only Discord accounts at least this many days old',
-          ko: '이 일수 이상 된 Discord 계정만',
-        })
-          .setMinValue(0)
-          .setMaxValue(3650),
-      ),
+    addGateOptions(
+      b
+        .addStringOption((o) =>
+          describe(o.setName('name'), { en: 'The raffle’s name', ko: '추첨 이름' })
+            .setRequired(true)
+            .setMaxLength(MAX_RAFFLE_NAME),
+        )
+        .addStringOption((o) =>
+          describe(o.setName('prize'), { en: 'The reward each winner gets', ko: '당첨자가 받는 보상' })
+            .setRequired(true)
+            .setAutocomplete(true)
+            .setMaxLength(100),
+        )
+        .addIntegerOption((o) =>
+          describe(o.setName('winners'), { en: 'How many winners', ko: '당첨자 수' })
+            .setRequired(true)
+            .setMinValue(1)
+            .setMaxValue(MAX_WINNERS),
+        )
+        .addIntegerOption((o) =>
+          describe(o.setName('entry_cost'), {
+            en: 'Sparks per entry (0: free)',
+            ko: '응모권당 Sparks (0: 무료)',
+          })
+            .setRequired(true)
+            .setMinValue(0)
+            .setMaxValue(MAX_AMOUNT),
+        )
+        .addIntegerOption((o) =>
+          describe(o.setName('max_entries_per_member'), {
+            en: 'Entries one member may hold',
+            ko: '1인 최대 응모권',
+          })
+            .setRequired(true)
+            .setMinValue(1)
+            .setMaxValue(MAX_ENTRIES_PER_MEMBER),
+        )
+        .addStringOption((o) =>
+          describe(o.setName('ends'), {
+            en: 'When entries close: 90s, 2h, 7d, or a date',
+            ko: '응모 마감: 90s, 2h, 7d 또는 날짜',
+          })
+            .setRequired(true)
+            .setMaxLength(40),
+        ),
+      ['required_role', 'min_account_days', 'min_member_days', 'verified_wallet'],
+    ),
   async execute({ interaction, services, provided, guildId, userId, t }) {
     const o = interaction.options;
+    const gates = readGateOptions(interaction);
     const raffle = services.raffles.start({
       guildId,
       name: o.getString('name', true),
@@ -111,8 +105,10 @@ export const raffleStart: Subcommand = {
       entryCost: o.getInteger('entry_cost', true),
       maxEntriesPerMember: o.getInteger('max_entries_per_member', true),
       ends: o.getString('ends', true),
-      requiredRoleId: o.getRole('required_role')?.id ?? null,
-      minAccountDays: o.getInteger('min_account_days'),
+      requiredRoleId: gates.requiredRoleId ?? null,
+      minAccountDays: gates.minAccountDays ?? null,
+      minMemberDays: gates.minMemberDays ?? null,
+      verifiedWallet: gates.verifiedWallet ?? false,
       moderatorId: userId,
     });
     provided.find('raffles')?.arm();

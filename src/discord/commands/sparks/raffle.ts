@@ -1,6 +1,5 @@
-import { GuildMember } from 'discord.js';
 import { MAX_ENTRIES_PER_MEMBER } from '../../../raffles/raffles.ts';
-import { memberRoleIds } from '../../permissions.ts';
+import { memberJoinedAt, memberRoleIds } from '../../permissions.ts';
 import { respond } from '../../reply.ts';
 import { relativeTime } from '../../season-text.ts';
 import type { Subcommand } from '../../types.ts';
@@ -32,13 +31,6 @@ export const raffle: Subcommand = {
     const ref = interaction.options.getString('raffle', true);
     const entries = interaction.options.getInteger('entries');
     if (entries !== null) {
-      const member = interaction.member;
-      const joined =
-        member instanceof GuildMember
-          ? member.joinedTimestamp
-          : member?.joined_at
-            ? Date.parse(member.joined_at)
-            : null;
       const result = services.raffles.enter({
         guildId,
         raffle: ref,
@@ -46,7 +38,7 @@ export const raffle: Subcommand = {
         entries,
         key: interaction.id,
         memberRoleIds: memberRoleIds(interaction),
-        joinedAt: joined,
+        joinedAt: memberJoinedAt(interaction),
       });
       const r = result.raffle;
       const params = {

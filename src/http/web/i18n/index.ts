@@ -14,10 +14,22 @@ import * as me from './me.ts';
 import * as seasons from './seasons.ts';
 import * as shop from './shop.ts';
 import * as streaks from './streaks.ts';
+import * as wallets from './wallets.ts';
 
 export type { Locale } from '../../../core/i18n.ts';
 
-const catalogues = [core, leaderboard, shop, me, adminData, admin, seasons, linkedRole, streaks] as const;
+const catalogues = [
+  core,
+  leaderboard,
+  shop,
+  me,
+  adminData,
+  admin,
+  seasons,
+  linkedRole,
+  streaks,
+  wallets,
+] as const;
 
 type Catalogue = (typeof catalogues)[number]['en'];
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void

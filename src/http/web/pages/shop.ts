@@ -120,6 +120,7 @@ function rewardCard(
               <dd>${t('shop.requires_role', { role: roleName(ctx, roles, reward.requiredRoleId) })}</dd>`
           : ''
       }
+      ${gateFacts(ctx, guildId, reward)}
     </dl>
     ${standing}
     ${
@@ -132,6 +133,22 @@ function rewardCard(
           </form>`
     }
   </article>`;
+}
+
+/** The gates beyond a role (SPEC §11): days in the server, account age, a linked wallet. */
+function gateFacts(ctx: PageContext, guildId: string, reward: RewardRow): Html {
+  const { t } = ctx;
+  const facts: Html[] = [];
+  if (reward.minMemberDays)
+    facts.push(html`<dd>${t('shop.gate.member_days', { days: reward.minMemberDays })}</dd>`);
+  if (reward.minAccountDays)
+    facts.push(html`<dd>${t('shop.gate.account_days', { days: reward.minAccountDays })}</dd>`);
+  if (reward.verifiedWallet === 1 || reward.requiresWallet)
+    facts.push(html`<dd><a href="/g/${guildId}/wallets">${t('shop.gate.wallet')}</a></dd>`);
+  return facts.length === 0
+    ? html``
+    : html`<dt>${t('shop.gate.title')}</dt>
+        ${facts}`;
 }
 
 /** The confirmation: what it costs, the balance before and after, the input it asks for. */
@@ -296,6 +313,7 @@ export function registerShop({ app, deps, guards, csrfCheck, formLimit }: Site):
       userId: access.member.userId,
       rewardId,
       memberRoleIds: access.member.roleIds,
+      joinedAt: access.member.joinedAt ?? null,
     });
     const roles = await roleNames(access.guild.id);
     const body = confirmBody(ctx, {
@@ -343,6 +361,7 @@ export function registerShop({ app, deps, guards, csrfCheck, formLimit }: Site):
           confirmedCost: cost,
           key: `web:${key}`,
           memberRoleIds: member.roleIds,
+          joinedAt: member.joinedAt ?? null,
           input,
         });
         redemptionId = outcome.result.redemption.id;
