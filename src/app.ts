@@ -147,6 +147,7 @@ export function createApp(options: AppOptions): App {
                   analytics: new AdminAnalytics({ db, clock, rollup: services.rollup }),
                   seasons: services.seasons,
                   raffles: services.raffles,
+                  flags: services.flags,
                 },
               }
             : {}),

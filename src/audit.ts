@@ -21,7 +21,9 @@ export type AuditKind =
   | 'season.prize_failed'
   | 'raffle.start'
   | 'raffle.draw'
-  | 'raffle.cancel';
+  | 'raffle.cancel'
+  | 'flag.raised'
+  | 'flag.cleared';
 
 /**
  * A field's value as a raw fact; the edge that shows it formats it (a mention, a relative

@@ -18,7 +18,7 @@ import { TierService } from './tiers/tiers.ts';
 import { RedemptionService } from './shop/redemptions.ts';
 import { RewardService } from './shop/rewards.ts';
 import { LedgerRollup } from './moderation/ledger-rollup.ts';
-import { NO_FLAGS, type FlagCheck } from './members/flags.ts';
+import { FlagService } from './members/flagging.ts';
 import { SeasonService } from './seasons/seasons.ts';
 import { RaffleService } from './raffles/raffles.ts';
 
@@ -61,8 +61,8 @@ export interface Services {
   redemptions: RedemptionService;
   /** The analytics rollup of the journal, folded off the write path (a timer and the analytics page). */
   rollup: LedgerRollup;
-  /** Flagged members (SPEC §11): a port no one answers yes to until the identity issue lands. */
-  flags: FlagCheck;
+  /** Flagged members (SPEC §11): moderators' flags and the automatic checks' (the FlagPort). */
+  flags: FlagService;
   /** Seasons: their boards, prize ladders, the end and its payout, the hall of fame. */
   seasons: SeasonService;
   /** Raffles: committed seeds, entries held on the ledger, verifiable draws, prizes through the shop. */
@@ -79,7 +79,8 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   if (config.platformEventsUrl) outbox.registerCreditedEvents(ledger);
   const tiers = new TierService({ db, ledger, clock, audit });
   const rewards = new RewardService({ db, clock, audit });
-  const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit });
+  const flags = new FlagService({ db, clock, audit });
+  const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit, flags });
   // The platform hears of every settled redemption, queued in the settling transaction.
   if (config.platformEventsUrl) {
     redemptions.onSettled((r, outcome) =>
@@ -102,7 +103,6 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const grants = new GrantQueue({ db, logger });
   const campaigns = new CampaignService({ db, ledger, audit, clock, logger, grants });
   const memory = new BulkWorkCollector();
-  const flags = NO_FLAGS;
   // A burst of grants leaves its garbage in the old generation; hand it back soon after.
   grants.onCommitted((n) => memory.note(n));
   return {

@@ -22,6 +22,10 @@ const COLUMNS = [
   'platformDailyCap',
   'manualStaleHours',
   'webLeaderboard',
+  'flagMinAccountDays',
+  'flagFreshReferralsPerDay',
+  'referralQualifyVolumeUsd',
+  'referralQualifyDays',
 ] as const satisfies readonly (keyof GuildSettingsValues)[];
 
 /** A row's values when the guild has none yet: every setting at its default. */
@@ -40,6 +44,10 @@ export const NO_SETTINGS: GuildSettingsValues = {
   platformDailyCap: null,
   manualStaleHours: null,
   webLeaderboard: 1,
+  flagMinAccountDays: null,
+  flagFreshReferralsPerDay: null,
+  referralQualifyVolumeUsd: null,
+  referralQualifyDays: null,
 };
 
 /**

@@ -7,6 +7,7 @@ import type { Clock } from '../core/clock.ts';
 import { crashPoint } from '../core/crash.ts';
 import { validateInput } from './input.ts';
 import { inputKindOf, type RewardService } from './rewards.ts';
+import { NO_FLAGS, type FlagCheck } from '../members/flags.ts';
 
 export type { RedemptionView } from '../db/shop-store.ts';
 
@@ -139,14 +140,24 @@ export class RedemptionService {
   private readonly store: ShopStore;
   private readonly clock: Clock;
   private readonly audit: AuditSink;
+  private readonly flags: FlagCheck;
 
-  constructor(deps: { db: Db; ledger: Ledger; rewards: RewardService; clock: Clock; audit: AuditSink }) {
+  constructor(deps: {
+    db: Db;
+    ledger: Ledger;
+    rewards: RewardService;
+    clock: Clock;
+    audit: AuditSink;
+    /** Flagged members cannot redeem (SPEC §11); default: no one is flagged. */
+    flags?: FlagCheck;
+  }) {
     this.db = deps.db;
     this.ledger = deps.ledger;
     this.rewards = deps.rewards;
     this.store = deps.rewards.store;
     this.clock = deps.clock;
     this.audit = deps.audit;
+    this.flags = deps.flags ?? NO_FLAGS;
   }
 
   /**
@@ -165,7 +176,7 @@ export class RedemptionService {
 
   /**
    * Phase one. Errors: SPARKS.BOT_BUSY, SPARKS.REWARD_UNAVAILABLE (removed or disabled),
-   * SPARKS.STALE_COMPONENT (the cost changed since the confirmation), SPARKS.ROLE_REQUIRED
+   * SPARKS.STALE_COMPONENT (the cost changed since the confirmation), SPARKS.FLAGGED (under review), SPARKS.ROLE_REQUIRED
    * { roleId }, SPARKS.ALREADY_OWNED { roleId }, SPARKS.LIMIT_REACHED, SPARKS.SOLD_OUT, SPARKS.INSUFFICIENT,
    * SPARKS.REDEEM_INPUT_INVALID (params.problem: an InputProblem).
    */
@@ -274,6 +285,7 @@ export class RedemptionService {
     const reward = this.store.rewardById(req.rewardId);
     if (!reward || reward.guildId !== req.guildId || reward.removedAt !== null || reward.enabled !== 1)
       throw new SparksError('SPARKS.REWARD_UNAVAILABLE');
+    if (this.flags.isFlagged(req.guildId, req.userId)) throw new SparksError('SPARKS.FLAGGED');
     if (reward.requiredRoleId && !req.memberRoleIds.includes(reward.requiredRoleId))
       throw new SparksError('SPARKS.ROLE_REQUIRED', { roleId: reward.requiredRoleId });
     if (reward.kind === 'role' && reward.roleId && req.memberRoleIds.includes(reward.roleId))

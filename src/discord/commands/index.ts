@@ -7,6 +7,7 @@ import { campaignEnd, campaignList, campaignStart } from './sparks-admin/campaig
 import { config } from './sparks-admin/config.ts';
 import { exportLedger } from './sparks-admin/export.ts';
 import { verify } from './sparks-admin/verify.ts';
+import { flag, flags, flagsPage, unflag } from './sparks-admin/flag.ts';
 import { balance } from './sparks/balance.ts';
 import { history, historyPages } from './sparks/history.ts';
 import { leaderboard, leaderboardPages } from './sparks/leaderboard.ts';
@@ -68,6 +69,9 @@ export const commands: RootCommand[] = [
       config,
       exportLedger,
       verify,
+      flag,
+      unflag,
+      flags,
     ],
   },
 ];
@@ -85,4 +89,5 @@ export const components: ComponentHandler[] = [
   cancelButton,
   queuePage,
   resolveButton,
+  flagsPage,
 ];

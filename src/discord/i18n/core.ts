@@ -7,6 +7,7 @@
 import type { ErrorCode } from '../../core/errors.ts';
 import '../../seasons/errors.ts';
 import '../../raffles/errors.ts';
+import '../../members/flagging.ts';
 
 const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.INVALID_AMOUNT': 'The amount must be a whole number from {min} to {max}.',
@@ -62,6 +63,12 @@ const errorsEn: Record<ErrorCode, string> = {
     'You can hold at most {limit} entries in this raffle and already hold {have}. Nothing was spent.',
   'SPARKS.FLAGGED':
     'Your account is flagged for review by the moderators, so you cannot do that until they clear it. Nothing was spent.',
+  'SPARKS.FLAG_BOT': 'Bots cannot be flagged: they earn and spend no Sparks. Nothing was changed.',
+  'SPARKS.SELF_FLAG': 'You cannot flag or unflag yourself. Ask another moderator.',
+  'SPARKS.ALREADY_FLAGGED':
+    'That member is already flagged. See `/sparks-admin flags`, or clear it with `/sparks-admin unflag` first.',
+  'SPARKS.NOT_FLAGGED':
+    'That member is not flagged, so there is nothing to clear. See `/sparks-admin flags`.',
 };
 
 const errorsKo: Record<ErrorCode, string> = {
@@ -118,6 +125,14 @@ const errorsKo: Record<ErrorCode, string> = {
     '이 추첨에는 최대 {limit}장까지 응모할 수 있으며 이미 {have}장을 가지고 있습니다. 사용된 Sparks는 없습니다.',
   'SPARKS.FLAGGED':
     '계정이 모더레이터 검토 대상으로 표시되어 해제될 때까지 이 작업을 할 수 없습니다. 사용된 Sparks는 없습니다.',
+  'SPARKS.FLAG_BOT':
+    '봇은 검토 대상으로 표시할 수 없습니다: 봇은 Sparks를 받거나 쓰지 않습니다. 변경된 것은 없습니다.',
+  'SPARKS.SELF_FLAG':
+    '자기 자신을 검토 대상으로 표시하거나 해제할 수 없습니다. 다른 모더레이터에게 요청하세요.',
+  'SPARKS.ALREADY_FLAGGED':
+    '이미 검토 대상으로 표시된 멤버입니다. `/sparks-admin flags`를 확인하거나 먼저 `/sparks-admin unflag`로 해제하세요.',
+  'SPARKS.NOT_FLAGGED':
+    '검토 대상으로 표시되지 않은 멤버라 해제할 것이 없습니다. `/sparks-admin flags`를 확인하세요.',
 };
 
 export const en = {

@@ -27,6 +27,7 @@ import type { AwardService } from '../../moderation/awards.ts';
 import type { TierService } from '../../tiers/tiers.ts';
 import type { SeasonService } from '../../seasons/seasons.ts';
 import type { RaffleService } from '../../raffles/raffles.ts';
+import type { FlagService } from '../../members/flagging.ts';
 import { SCRIPT, STYLESHEET } from './assets.ts';
 import { botTextFor, sparksErrorText, sparksStatus } from './bot-text.ts';
 import type { WebCampaignControl } from './campaign-control.ts';
@@ -91,6 +92,8 @@ export interface WebDeps {
   seasons: SeasonService;
   /** Raffles and entering them (the same service as /sparks raffle). */
   raffles: RaffleService;
+  /** Flagged members: the same service as /sparks-admin flag, unflag and flags. */
+  flags: FlagService;
 }
 
 declare module 'fastify' {

@@ -143,6 +143,18 @@ export const en = {
     '% of an invitee’s first-subscription Sparks for the referrer.',
   'admin.settings.platform_daily_cap': 'Platform daily cap',
   'admin.settings.platform_daily_cap.hint': 'Platform Sparks per member per day (0 = no cap).',
+  'admin.settings.flag_min_account_days': 'Flag invitees younger than (days)',
+  'admin.settings.flag_min_account_days.hint':
+    'A referral whose invitee’s Discord account is younger than this is flagged for review (0 = off).',
+  'admin.settings.flag_fresh_referrals_per_day': 'Flag referrers with this many fresh invitees a day',
+  'admin.settings.flag_fresh_referrals_per_day.hint':
+    'A referrer with this many referrals of such new accounts within a day is flagged for review (0 = off).',
+  'admin.settings.referral_qualify_volume_usd': 'Referral qualifies at (USD of trades)',
+  'admin.settings.referral_qualify_volume_usd.hint':
+    'The referrer’s shares wait until the invitee has traded this much (0 = paid at once).',
+  'admin.settings.referral_qualify_days': 'Days to qualify a referral',
+  'admin.settings.referral_qualify_days.hint':
+    'If the invitee has not reached that volume this many days after the referral, the waiting shares lapse.',
 } as const;
 
 export const ko: Record<keyof typeof en, string> = {
@@ -285,4 +297,16 @@ export const ko: Record<keyof typeof en, string> = {
   'admin.settings.referral_first_sub_pct.hint': '추천인이 받는 피추천인 첫 구독 Sparks 비율입니다.',
   'admin.settings.platform_daily_cap': '플랫폼 하루 한도',
   'admin.settings.platform_daily_cap.hint': '멤버별 하루 플랫폼 Sparks 한도 (0 = 제한 없음).',
+  'admin.settings.flag_min_account_days': '이보다 새 계정의 피추천인 표시 (일)',
+  'admin.settings.flag_min_account_days.hint':
+    '피추천인의 Discord 계정이 이 일수보다 새로우면 검토 대상으로 표시합니다 (0 = 끄기).',
+  'admin.settings.flag_fresh_referrals_per_day': '하루 새 계정 추천이 이만큼인 추천인 표시',
+  'admin.settings.flag_fresh_referrals_per_day.hint':
+    '하루 안에 새 계정을 이만큼 추천한 추천인을 검토 대상으로 표시합니다 (0 = 끄기).',
+  'admin.settings.referral_qualify_volume_usd': '추천 인정 거래량 (USD)',
+  'admin.settings.referral_qualify_volume_usd.hint':
+    '피추천인의 거래량이 이만큼 될 때까지 추천인 적립이 보류됩니다 (0 = 바로 지급).',
+  'admin.settings.referral_qualify_days': '추천 인정 기한 (일)',
+  'admin.settings.referral_qualify_days.hint':
+    '추천 후 이 일수 안에 거래량을 채우지 못하면 보류된 적립이 소멸합니다.',
 };

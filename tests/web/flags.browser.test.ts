@@ -1,0 +1,98 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, openPage } from '../../testkit/browser.ts';
+import { accessibility, logIn, startWebWorld, submit, type WebWorld } from '../../testkit/web.ts';
+
+let browser: Browser;
+let w: WebWorld;
+let mod: Page;
+
+const flagsUrl = (q = '') => `${w.url}/g/${w.guildId}/admin/flags${q}`;
+const openFlags = () => w.app.services.flags.list(w.guildId).items;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  w = await startWebWorld();
+  mod = await openPage(browser, { locale: 'en-US' });
+  await mod.goto(`${w.url}/g/${w.guildId}/leaderboard`);
+  await logIn(mod, 'Mod');
+});
+afterAll(async () => {
+  await browser?.close();
+  await w?.stop();
+});
+
+describe('the dashboard’s flagged members, in a real browser', () => {
+  it('lists open flags with who raised them, flags and clears with a reason, and keeps the history', async () => {
+    // One flag raised by the bot's own check, one by a moderator in Discord.
+    w.app.services.flags.raise({
+      guildId: w.guildId,
+      userId: w.users.bob,
+      source: 'auto:young_invitee',
+      reason: 'Referred by someone; account 1 day old',
+      raisedBy: null,
+    });
+    await w
+      .slash(w.users.mod, 'sparks-admin flag', { member: w.users.carol, reason: 'wash trading' })
+      .final();
+
+    await mod.goto(`${w.url}/g/${w.guildId}/admin`);
+    await mod.getByRole('main').getByRole('link', { name: 'Flags', exact: true }).first().click();
+    expect(mod.url()).toBe(flagsUrl());
+    expect(await accessibility(mod)).toEqual([]);
+    expect(await mod.getByRole('row', { name: /Bob/ }).innerText()).toContain(
+      'Automatic: a referral of a very new account',
+    );
+    expect(await mod.getByRole('row', { name: /Carol/ }).innerText()).toMatch(/Mod\s+wash trading/);
+
+    // Flag Alice from the form.
+    await mod.getByLabel(/^Member/).fill(w.users.alice);
+    await mod.getByLabel(/^Reason/).fill('shared device');
+    expect((await submit(mod, 'Flag')).status()).toBe(303);
+    expect(await mod.getByRole('status').innerText()).toBe('Flagged Alice for review.');
+    expect(openFlags().map((f) => f.userId)).toContain(w.users.alice);
+
+    // Clear Bob's with a reason.
+    const bobRow = mod.getByRole('row', { name: /Bob/ });
+    await bobRow.getByLabel('Why clear it').fill('checked: real person');
+    expect((await submit(mod, 'Clear the flag of Bob')).status()).toBe(303);
+    expect(await mod.getByRole('status').innerText()).toBe('Cleared the flag of Bob.');
+    expect(w.app.services.flags.isFlagged(w.guildId, w.users.bob)).toBe(false);
+    expect(await mod.getByRole('row', { name: /Bob/ }).count()).toBe(0);
+
+    // The history keeps it, with who cleared it and why.
+    await mod.getByRole('link', { name: 'History' }).click();
+    expect(await accessibility(mod)).toEqual([]);
+    expect(await mod.getByRole('row', { name: /Bob/ }).innerText()).toMatch(/Mod: checked: real person/);
+  });
+
+  it('refuses a bot, a second flag and an empty reason with the bot’s words, writing nothing', async () => {
+    const before = w.app.services.flags.list(w.guildId, { open: false }).total;
+    const tryFlag = async (member: string, reason: string) => {
+      await mod.goto(flagsUrl());
+      await mod.getByLabel(/^Member/).fill(member);
+      await mod.getByLabel(/^Reason/).fill(reason);
+      const response = await submit(mod, 'Flag');
+      return { status: response.status(), alert: await mod.getByRole('alert').innerText() };
+    };
+    expect(await tryFlag(w.users.otherBot, 'spam')).toEqual({
+      status: 400,
+      alert: expect.stringContaining('Bots cannot be flagged'),
+    });
+    expect(await tryFlag(w.users.carol, 'again')).toEqual({
+      status: 400,
+      alert: expect.stringContaining('already flagged'),
+    });
+    expect(await tryFlag(w.users.alice, '   ')).toMatchObject({ status: 400 });
+    expect(w.app.services.flags.list(w.guildId, { open: false }).total).toBe(before);
+  });
+
+  it('is for admins only', async () => {
+    const alice = await openPage(browser, { locale: 'en-US' });
+    await alice.goto(`${w.url}/g/${w.guildId}/leaderboard`);
+    await logIn(alice, 'Alice');
+    const response = await alice.goto(flagsUrl());
+    expect(response?.status()).toBe(403);
+    await alice.close();
+  });
+});
