@@ -75,11 +75,19 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const audit = new AuditQueue();
   const settings = new SettingsService({ db, defaults: config.earnDefaults, clock, audit });
   const outbox = new Outbox({ db, store: new OutboxStore(db) });
+  const flags = new FlagService({ db, clock, audit });
+  const platform = new PlatformService({
+    db,
+    ledger,
+    settings,
+    flags,
+    ...(config.platformEventsUrl ? { outbox } : {}),
+  });
   // Every process that credits members enqueues sparks.credited in the same transaction.
-  if (config.platformEventsUrl) outbox.registerCreditedEvents(ledger);
+  if (config.platformEventsUrl)
+    outbox.registerCreditedEvents(ledger, (t) => platform.referrals.creditedDetails(t));
   const tiers = new TierService({ db, ledger, clock, audit });
   const rewards = new RewardService({ db, clock, audit });
-  const flags = new FlagService({ db, clock, audit });
   const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit, flags });
   // The platform hears of every settled redemption, queued in the settling transaction.
   if (config.platformEventsUrl) {
@@ -113,7 +121,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     ledger,
     settings,
     awards: new AwardService({ db, ledger, settings, clock, audit }),
-    platform: new PlatformService({ db, ledger, settings }),
+    platform,
     outbox,
     campaigns,
     memory,

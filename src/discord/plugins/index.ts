@@ -6,6 +6,7 @@ import { interactionsPlugin } from './interactions.ts';
 import { ledgerRollupPlugin } from './ledger-rollup.ts';
 import { membersPlugin } from './members.ts';
 import { rafflesPlugin } from './raffles.ts';
+import { referralsPlugin } from './referrals.ts';
 import { seasonsPlugin } from './seasons.ts';
 import { shopPlugin } from './shop.ts';
 
@@ -24,6 +25,7 @@ export function createPlugins(): Plugin[] {
     shopPlugin(),
     seasonsPlugin(),
     rafflesPlugin(),
+    referralsPlugin(),
     backupsPlugin(),
     ledgerRollupPlugin(),
   ];
