@@ -137,6 +137,7 @@ export async function serve(file: string, now: number) {
     campaignControl: { start: notMeasured('campaign start'), end: notMeasured('campaign end') },
     explorer: new LedgerExplorer({ db }),
     analytics: new AdminAnalytics({ db, clock, rollup: services.rollup }),
+    referrals: services.platform.referrals,
   };
   const app = createHttpServer({
     ...services,
@@ -144,7 +145,9 @@ export async function serve(file: string, now: number) {
     web,
   });
   await app.ready();
-  const members = (db.sqlite.prepare(`SELECT COUNT(*) AS n FROM accounts WHERE type = 'member'`).get() as { n: number }).n;
+  const members = (
+    db.sqlite.prepare(`SELECT COUNT(*) AS n FROM accounts WHERE type = 'member'`).get() as { n: number }
+  ).n;
   return {
     app,
     db,
@@ -221,7 +224,11 @@ export async function webAtScale(o: {
     const fold = admin.services.rollup.catchUp();
     const foldMs = performance.now() - foldStart;
     const { analytics, explorer } = admin.web;
-    const adminProbe = (p: Omit<Probe, 'server' | 'now'>): Probe => ({ ...p, server: admin, now: o.adminNow });
+    const adminProbe = (p: Omit<Probe, 'server' | 'now'>): Probe => ({
+      ...p,
+      server: admin,
+      now: o.adminNow,
+    });
     probes.push(
       adminProbe({
         figure: 'admin analytics page',
@@ -250,7 +257,11 @@ export async function webAtScale(o: {
       adminProbe({
         figure: 'web member page, the 200 members with most history',
         url: () => `/g/${G}/me`,
-        raw: (u) => (adminMembers.profile(G, u), adminMembers.history(G, u), adminMembers.earningsBySource(G, u)),
+        raw: (u) => (
+          adminMembers.profile(G, u),
+          adminMembers.history(G, u),
+          adminMembers.earningsBySource(G, u)
+        ),
         visitors: heavy,
         who: 'one of the 200 members who earned most (the longest history; earnings by source)',
       }),
@@ -261,7 +272,11 @@ export async function webAtScale(o: {
     const open: ExplorerQuery = { userId: null, kind: null, source: null, from: null, to: null };
     const explorerProbes: [string, string, (u: string) => ExplorerQuery][] = [
       ['newest entries', '', () => open],
-      ['a kind with no entries (campaign.return)', 'kind=campaign.return', () => ({ ...open, kind: 'campaign.return' })],
+      [
+        'a kind with no entries (campaign.return)',
+        'kind=campaign.return',
+        () => ({ ...open, kind: 'campaign.return' }),
+      ],
       ['a rare kind (revoke)', 'kind=revoke', () => ({ ...open, kind: 'revoke' })],
       [
         `one day 60 days back (${day(oldDay)})`,

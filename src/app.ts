@@ -148,6 +148,7 @@ export function createApp(options: AppOptions): App {
                   seasons: services.seasons,
                   raffles: services.raffles,
                   flags: services.flags,
+                  referrals: services.platform.referrals,
                 },
               }
             : {}),

@@ -50,6 +50,14 @@ export interface ReferralStoreApi {
   /** Referrals a referrer registered since `since` (ms), invitee ids only. */
   inviteesSince(guildId: string, referrerId: string, since: number): string[];
   invitees(guildId: string, referrerId: string, limit: number): { items: InviteeSummary[]; total: number };
+  /** A referrer's shares in all, by state (credited: what the entries actually credited). */
+  totals(guildId: string, referrerId: string): ShareTotals;
+}
+
+export interface ShareTotals {
+  pending: number;
+  credited: number;
+  lapsed: number;
 }
 
 const p = sql.placeholder;
@@ -160,6 +168,13 @@ export class ReferralStore implements ReferralStoreApi {
          ORDER BY r.created_at DESC, r.invitee_user_id
          LIMIT @limit`,
       ),
+      totals: sqlite.prepare<{ guildId: string; referrerId: string }, ShareTotals>(
+        `SELECT COALESCE(SUM(CASE WHEN s.status = 'pending' THEN s.amount END), 0) AS pending,
+                COALESCE(SUM(CASE WHEN s.status = 'credited' THEN t.amount END), 0) AS credited,
+                COALESCE(SUM(CASE WHEN s.status = 'lapsed' THEN s.amount END), 0) AS lapsed
+         FROM referral_shares s LEFT JOIN transfers t ON t.id = s.transfer_id
+         WHERE s.guild_id = @guildId AND s.referrer_user_id = @referrerId`,
+      ),
       inviteeCount: sqlite.prepare<{ guildId: string; referrerId: string }, { n: number }>(
         `SELECT COUNT(*) AS n FROM referrals WHERE guild_id = @guildId AND referrer_user_id = @referrerId`,
       ),
@@ -213,6 +228,10 @@ export class ReferralStore implements ReferralStoreApi {
 
   inviteesSince(guildId: string, referrerId: string, since: number): string[] {
     return this.raw.inviteesSince.all({ guildId, referrerId, since }).map((r) => r.id);
+  }
+
+  totals(guildId: string, referrerId: string): ShareTotals {
+    return this.raw.totals.get({ guildId, referrerId })!;
   }
 
   invitees(guildId: string, referrerId: string, limit: number): { items: InviteeSummary[]; total: number } {

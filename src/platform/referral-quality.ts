@@ -17,7 +17,7 @@
  * `flag_fresh_referrals_per_day` referrals of such accounts within a day.
  */
 import { DAY_MS } from '../core/clock.ts';
-import type { InviteeSummary, ReferralStore, ShareRow } from '../db/referral-store.ts';
+import type { InviteeSummary, ReferralStore, ShareRow, ShareTotals } from '../db/referral-store.ts';
 import type { TransferKind } from '../db/schema.ts';
 import type { FlagRaiser } from '../members/flags.ts';
 import { accountCreatedAt } from '../members/gates.ts';
@@ -148,8 +148,14 @@ export class ReferralQuality {
     return this.deps.store.nextDue();
   }
 
+  /** A referrer's invitees, newest first (at most `limit`, 1–100), and how many there are. */
   invitees(guildId: string, referrerId: string, limit = 25): { items: InviteeSummary[]; total: number } {
     return this.deps.store.invitees(guildId, referrerId, Math.min(100, Math.max(1, limit)));
+  }
+
+  /** The Sparks of a referrer's shares in all: waiting, credited, lapsed. */
+  totals(guildId: string, referrerId: string): ShareTotals {
+    return this.deps.store.totals(guildId, referrerId);
   }
 
   /**

@@ -18,6 +18,7 @@ import { cancelButton, confirmButton, inputModal, redeem } from './sparks/redeem
 import { shop, shopPage } from './sparks/shop.ts';
 import { halloffame, season } from './sparks/season.ts';
 import { raffle } from './sparks/raffle.ts';
+import { referrals } from './sparks/referrals.ts';
 import { raffleCancel, raffleDraw, raffleList, raffleStart } from './sparks-admin/raffle.ts';
 import { seasonEnd, seasonList, seasonPrize, seasonStart } from './sparks-admin/season.ts';
 
@@ -29,7 +30,18 @@ export const commands: RootCommand[] = [
       en: 'Your Sparks: balance, history, leaderboard, shop',
       ko: '내 Sparks: 잔액, 내역, 순위표, 상점',
     },
-    subcommands: [balance, history, leaderboard, shop, redeem, privacy, season, halloffame, raffle],
+    subcommands: [
+      balance,
+      history,
+      leaderboard,
+      shop,
+      redeem,
+      privacy,
+      season,
+      halloffame,
+      raffle,
+      referrals,
+    ],
   },
   {
     name: 'sparks-admin',

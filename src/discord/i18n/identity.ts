@@ -19,6 +19,19 @@ export const en = {
   'audit.title.flag.cleared': '✅ Flag cleared',
   'audit.field.flag_source': 'Raised by',
   'audit.field.flag_reason': 'The flag said',
+  'referrals.title': '🤝 Your referrals ({total})',
+  'referrals.none':
+    'You have not referred anyone yet. Members who sign up on the platform with your referral show here.',
+  'referrals.unnamed': 'An invitee outside this server',
+  'referrals.pending':
+    '⏳ {who} · **pending**: {pending} Sparks waiting · {volume} of {target} USD traded, until <t:{until}:D>',
+  'referrals.qualified': '✅ {who} · **qualified**: earned you {credited} Sparks',
+  'referrals.lapsed':
+    '⌛ {who} · **lapsed** <t:{at}:D>: {lapsed} Sparks did not count · earned you {credited} Sparks',
+  'referrals.rule':
+    'Your share of an invitee’s Sparks waits until they trade {usd} USD within {days} days of the referral.',
+  'referrals.rule_off': 'Your share of an invitee’s Sparks is credited as they earn.',
+  'referrals.more': 'the newest {shown} of {total}',
 };
 
 export const ko: Record<keyof typeof en, string> = {
@@ -41,4 +54,14 @@ export const ko: Record<keyof typeof en, string> = {
   'audit.title.flag.cleared': '✅ 검토 표시 해제',
   'audit.field.flag_source': '표시한 주체',
   'audit.field.flag_reason': '원래 사유',
+  'referrals.title': '🤝 내 추천 ({total}명)',
+  'referrals.none': '아직 추천한 사람이 없습니다. 플랫폼에서 내 추천으로 가입한 멤버가 여기에 표시됩니다.',
+  'referrals.unnamed': '이 서버에 없는 피추천인',
+  'referrals.pending':
+    '⏳ {who} · **보류**: {pending} Sparks 대기 중 · {target} USD 중 {volume} USD 거래, <t:{until}:D>까지',
+  'referrals.qualified': '✅ {who} · **인정됨**: {credited} Sparks 적립',
+  'referrals.lapsed': '⌛ {who} · **소멸** <t:{at}:D>: {lapsed} Sparks 미적립 · {credited} Sparks 적립',
+  'referrals.rule': '피추천인이 추천 후 {days}일 안에 {usd} USD를 거래해야 내 몫이 적립됩니다.',
+  'referrals.rule_off': '피추천인이 적립할 때 내 몫도 바로 적립됩니다.',
+  'referrals.more': '전체 {total}명 중 최근 {shown}명',
 };

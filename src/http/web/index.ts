@@ -28,6 +28,7 @@ import type { TierService } from '../../tiers/tiers.ts';
 import type { SeasonService } from '../../seasons/seasons.ts';
 import type { RaffleService } from '../../raffles/raffles.ts';
 import type { FlagService } from '../../members/flagging.ts';
+import type { ReferralQuality } from '../../platform/referral-quality.ts';
 import { SCRIPT, STYLESHEET } from './assets.ts';
 import { botTextFor, sparksErrorText, sparksStatus } from './bot-text.ts';
 import type { WebCampaignControl } from './campaign-control.ts';
@@ -94,6 +95,8 @@ export interface WebDeps {
   raffles: RaffleService;
   /** Flagged members: the same service as /sparks-admin flag, unflag and flags. */
   flags: FlagService;
+  /** A member's referrals and their state (the same service as /sparks referrals). */
+  referrals: ReferralQuality;
 }
 
 declare module 'fastify' {

@@ -135,7 +135,8 @@ function renderFlags(ctx: Ctx<Interaction>, all: boolean, requested: number): Re
   return { embeds: [embed], components };
 }
 
-const seconds = (ms: number) => Math.floor(ms / 1000);
+/** A Discord timestamp's seconds, as text: a number parameter would be formatted for the locale. */
+const seconds = (ms: number) => String(Math.floor(ms / 1000));
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 function flagLine({ t }: Ctx<Interaction>, f: FlagRow): string {

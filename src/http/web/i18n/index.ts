@@ -8,7 +8,7 @@ import { translateFrom, type Locale, type Params } from '../../../core/i18n.ts';
 import * as adminData from './admin-data.ts';
 import * as admin from './admin.ts';
 import * as core from './core.ts';
-import * as flags from './flags.ts';
+import * as identity from './identity.ts';
 import * as leaderboard from './leaderboard.ts';
 import * as me from './me.ts';
 import * as seasons from './seasons.ts';
@@ -16,7 +16,7 @@ import * as shop from './shop.ts';
 
 export type { Locale } from '../../../core/i18n.ts';
 
-const catalogues = [core, leaderboard, shop, me, adminData, admin, seasons, flags] as const;
+const catalogues = [core, leaderboard, shop, me, adminData, admin, seasons, identity] as const;
 
 type Catalogue = (typeof catalogues)[number]['en'];
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void

@@ -1,4 +1,4 @@
-/** The dashboard's flagged members (`/g/:guildId/admin/flags`, SPEC §11). */
+/** Identity and abuse (SPEC §11): the dashboard's flagged members, and a member's referrals on their page. */
 export const en = {
   'admin.section.flags': 'Flags',
   'admin.section.flags.about': 'Members under review: who flagged them and why; clear a flag with a reason.',
@@ -28,6 +28,20 @@ export const en = {
   'admin.flags.source.young_invitee': 'Automatic: a referral of a very new account',
   'admin.flags.source.fresh_referrals': 'Automatic: many new-account referrals in a day',
   'admin.flags.source.auto': 'Automatic',
+  'me.referrals': 'Your referrals',
+  'me.referrals_rule':
+    'Your share of an invitee’s Sparks waits until they trade {usd} USD within {days} days of the referral; then it is credited, and later shares at once.',
+  'me.referrals_rule_off': 'Your share of an invitee’s Sparks is credited as they earn.',
+  'me.referrals_caption': '{total} member(s) you referred',
+  'me.referrals_more': 'The newest {shown} of {total}.',
+  'me.referrals_invitee': 'Invitee',
+  'me.referrals_state': 'State',
+  'me.referrals_earned': 'Earned',
+  'me.referrals_waiting': 'Waiting',
+  'me.referrals_unnamed': 'An invitee outside this server',
+  'me.referrals_pending': 'Pending: {volume} of {target} USD traded, until {until}',
+  'me.referrals_qualified': 'Qualified',
+  'me.referrals_lapsed': 'Lapsed on {at} ({lapsed} Sparks did not count)',
 };
 
 export const ko: Record<keyof typeof en, string> = {
@@ -59,4 +73,18 @@ export const ko: Record<keyof typeof en, string> = {
   'admin.flags.source.young_invitee': '자동: 아주 새 계정의 추천',
   'admin.flags.source.fresh_referrals': '자동: 하루에 새 계정 추천 여럿',
   'admin.flags.source.auto': '자동',
+  'me.referrals': '내 추천',
+  'me.referrals_rule':
+    '피추천인이 추천 후 {days}일 안에 {usd} USD를 거래할 때까지 내 몫은 보류되고, 그 뒤에 적립되며 이후 몫은 바로 적립됩니다.',
+  'me.referrals_rule_off': '피추천인이 적립할 때 내 몫도 바로 적립됩니다.',
+  'me.referrals_caption': '내가 추천한 멤버 {total}명',
+  'me.referrals_more': '전체 {total}명 중 최근 {shown}명.',
+  'me.referrals_invitee': '피추천인',
+  'me.referrals_state': '상태',
+  'me.referrals_earned': '적립',
+  'me.referrals_waiting': '대기',
+  'me.referrals_unnamed': '이 서버에 없는 피추천인',
+  'me.referrals_pending': '보류: {target} USD 중 {volume} USD 거래, {until}까지',
+  'me.referrals_qualified': '인정됨',
+  'me.referrals_lapsed': '{at}에 소멸 ({lapsed} Sparks 미적립)',
 };
