@@ -1,6 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DISCORD_EPOCH_MS } from '../../src/members/gates.ts';
+import { parseEvent } from '../../src/platform/schemas.ts';
 import { launchBrowser, openPage } from '../../testkit/browser.ts';
+import { referral, subscription, trade } from '../helpers/platform.ts';
 import { accessibility, logIn, startWebWorld, submit, type WebWorld } from '../../testkit/web.ts';
 
 let browser: Browser;
@@ -94,5 +97,33 @@ describe('the dashboard’s flagged members, in a real browser', () => {
     const response = await alice.goto(flagsUrl());
     expect(response?.status()).toBe(403);
     await alice.close();
+  });
+});
+
+describe('a member’s referrals on their page, in a real browser', () => {
+  it('shows each invitee as pending or qualified with what it earned, named only when in this server', async () => {
+    const apply = (body: object, id: string) => {
+      const parsed = parseEvent({ ...body, guild_id: w.guildId }, w.guildId);
+      if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+      return w.app.services.platform.apply(id, parsed.event);
+    };
+    const old = (n: number) =>
+      String((BigInt(Date.now() - 400 * 86_400_000 - DISCORD_EPOCH_MS) << 22n) + BigInt(n));
+    const erin = w.fake.addMember(w.guildId, { id: old(1), username: 'erin', globalName: 'Erin' }).userId;
+    const outsider = old(2);
+    // Mod is the referrer here: already logged in.
+    apply(referral(w.users.mod, erin), 'w-ref-1');
+    apply(referral(w.users.mod, outsider), 'w-ref-2');
+    apply(trade(erin, 150), 'w-t1'); // 150 USD: qualifies (100), Mod's 1 credited at once
+    apply(trade(outsider, 40), 'w-t2');
+    apply(subscription(outsider, 'basic', true), 'w-s1'); // Mod's 50 waits
+
+    await mod.goto(`${w.url}/g/${w.guildId}/me`);
+    expect(await mod.getByRole('heading', { name: 'Your referrals' }).count()).toBe(1);
+    expect(await mod.getByRole('row', { name: /Erin/ }).innerText()).toMatch(/Erin\s+Qualified\s+1\s+0/);
+    expect(await mod.getByRole('row', { name: /outside this server/ }).innerText()).toMatch(
+      /An invitee outside this server\s+Pending: 40\.00 of 100\.00 USD traded, until .+\s+0\s+50/,
+    );
+    expect(await accessibility(mod)).toEqual([]);
   });
 });
