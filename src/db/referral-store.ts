@@ -40,6 +40,11 @@ export interface ReferralStoreApi {
   nextDue(): number | null;
   insertShare(share: NewShare): ShareRow;
   shareByEvent(guildId: string, eventId: string): ShareRow | undefined;
+  /** The share of an event with the `ref` of the entry that credited it (null: none). */
+  shareWithEntry(
+    guildId: string,
+    eventId: string,
+  ): (Pick<ShareRow, 'referrerUserId' | 'amount' | 'status'> & { entryRef: string | null }) | undefined;
   pendingShares(guildId: string, inviteeId: string): ShareRow[];
   settleShare(
     id: number,
@@ -140,6 +145,14 @@ export class ReferralStore implements ReferralStoreApi {
         `UPDATE referral_qualification SET status = @to, settled_at = @now
          WHERE guild_id = @guildId AND invitee_user_id = @inviteeId AND status = 'pending'`,
       ),
+      shareWithEntry: sqlite.prepare<
+        { guildId: string; eventId: string },
+        Pick<ShareRow, 'referrerUserId' | 'amount' | 'status'> & { entryRef: string | null }
+      >(
+        `SELECT s.referrer_user_id AS referrerUserId, s.amount, s.status, t.ref AS entryRef
+         FROM referral_shares s LEFT JOIN transfers t ON t.id = s.transfer_id
+         WHERE s.guild_id = @guildId AND s.event_id = @eventId`,
+      ),
       nextDue: sqlite.prepare<[], { at: number | null }>(
         `SELECT MIN(qualify_by) AS at FROM referral_qualification WHERE status = 'pending'`,
       ),
@@ -211,6 +224,13 @@ export class ReferralStore implements ReferralStoreApi {
 
   shareByEvent(guildId: string, eventId: string): ShareRow | undefined {
     return this.s.shareByEvent.get({ guildId, eventId });
+  }
+
+  shareWithEntry(
+    guildId: string,
+    eventId: string,
+  ): (Pick<ShareRow, 'referrerUserId' | 'amount' | 'status'> & { entryRef: string | null }) | undefined {
+    return this.raw.shareWithEntry.get({ guildId, eventId });
   }
 
   pendingShares(guildId: string, inviteeId: string): ShareRow[] {

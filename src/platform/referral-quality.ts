@@ -144,6 +144,19 @@ export class ReferralQuality {
     return lapsed;
   }
 
+  /**
+   * The share an event held when it was first applied (for its replay): one that exists
+   * and was not credited by that event itself.
+   */
+  heldBy(guildId: string, eventId: string): { referrerId: string; amount: number } | undefined {
+    const share = this.deps.store.shareWithEntry(guildId, eventId);
+    if (!share) return undefined;
+    // Credited by its own event (ref event:<id>), or credited with nothing left under the cap.
+    const creditedHere =
+      share.status === 'credited' && (share.entryRef === null || share.entryRef === `event:${eventId}`);
+    return creditedHere ? undefined : { referrerId: share.referrerUserId, amount: share.amount };
+  }
+
   nextDue(): number | null {
     return this.deps.store.nextDue();
   }

@@ -399,12 +399,15 @@ export class PlatformService {
       sparks: row.sparks,
       credits,
     };
+    const held = this.referrals.heldBy(row.guildId, row.id);
+    const pending = held ? { pendingShare: held } : {};
     switch (event.type) {
       case 'trade.executed':
-        return { ...base, status: 'duplicate', originalStatus: 'applied' };
+        return { ...base, ...pending, status: 'duplicate', originalStatus: 'applied' };
       case 'subscription.started':
         return {
           ...base,
+          ...pending,
           status: 'duplicate',
           originalStatus: 'applied',
           firstSubscription: this.store.firstSubscriptionOf(row.guildId, event.userId) === row.id,

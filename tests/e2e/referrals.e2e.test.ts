@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISCORD_EPOCH_MS } from '../../src/members/gates.ts';
 import { verifyLedger } from '../../src/db/verify.ts';
+import { createPlugins } from '../../src/discord/plugins/index.ts';
+import { referralsPlugin } from '../../src/discord/plugins/referrals.ts';
+import { parseEvent } from '../../src/platform/schemas.ts';
 import { text } from '../../testkit/fake-discord/index.ts';
 import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { postEvent, referral, SECRET_A, subscription, TOKEN, trade } from '../helpers/platform.ts';
@@ -80,7 +83,11 @@ describe('referral quality, through signed webhooks', () => {
     await post(referral(alice, dana), 'ref-dana');
     await post(referral(alice, outsider), 'ref-out');
     // 150 USD: Dana earns 15; Alice's half (7) waits.
-    expect(await post(trade(dana, 150), 'dana-t1')).toMatchObject({ status: 'applied', sparks: 15 });
+    expect(await post(trade(dana, 150), 'dana-t1')).toMatchObject({
+      status: 'applied',
+      sparks: 15,
+      pending_referral_share: { referrer_discord_user_id: alice, amount: 7 },
+    });
     expect(balance(dana)).toBe(15);
     expect(balance(alice)).toBe(0);
     const pending = await referrals(alice);
@@ -184,5 +191,37 @@ describe('referral quality, through signed webhooks', () => {
     );
     expect(reply).toMatch(/`referral_qualify_days` must be a whole number from 1 to 3[,.]?650/);
     expect(s().settings.get(w.guildId)).toEqual(before);
+  });
+});
+
+describe('the lapse timer of a running bot', () => {
+  it('lapses a window when it ends, without a restart', async () => {
+    let skew = 0;
+    const world = await startWorld({
+      clock: () => Date.now() + skew,
+      // The timer looks again every 50 ms instead of every minute.
+      plugins: createPlugins().map((p) => (p.name === 'referrals' ? referralsPlugin({ maxTimerMs: 50 }) : p)),
+    });
+    try {
+      const { platform } = world.app.services;
+      const apply = (body: object, id: string) => {
+        const parsed = parseEvent({ ...body, guild_id: world.guildId }, world.guildId);
+        if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+        return platform.apply(id, parsed.event);
+      };
+      const invitee = String((BigInt(Date.now() - 400 * DAY - DISCORD_EPOCH_MS) << 22n) + 5n);
+      apply(referral(world.users.alice, invitee), 'timer-ref');
+      expect(apply(subscription(invitee, 'basic', true), 'timer-s1').pendingShare).toEqual({
+        referrerId: world.users.alice,
+        amount: 50,
+      });
+      const state = () => platform.referrals.invitees(world.guildId, world.users.alice).items[0]?.status;
+      expect(state()).toBe('pending');
+      skew = 31 * DAY;
+      await expect.poll(state, { timeout: 5000 }).toBe('lapsed');
+      expect(world.logs.some((l) => l.msg === 'referral windows lapsed')).toBe(true);
+    } finally {
+      await world.stop();
+    }
   });
 });

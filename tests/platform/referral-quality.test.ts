@@ -63,8 +63,12 @@ describe('a referral share is pending until the invitee qualifies', () => {
     expect(service.referrals.invitees(G, ALICE).items).toMatchObject([
       { inviteeUserId: BOB, status: 'pending', pending: 75, credited: 0, volumeCents: 50_000 },
     ]);
-    // Replays of the held events pay nothing.
-    expect(apply(trade(BOB, 300), 't1')).toMatchObject({ status: 'duplicate', sparks: 30 });
+    // Replays of the held events pay nothing, and say what they held.
+    expect(apply(trade(BOB, 300), 't1')).toMatchObject({
+      status: 'duplicate',
+      sparks: 30,
+      pendingShare: { referrerId: ALICE, amount: 15 },
+    });
     expect(balance(ALICE)).toBe(0);
 
     // 500 more USD: the invitee qualifies; the three held shares and this trade's are credited.
@@ -81,6 +85,9 @@ describe('a referral share is pending until the invitee qualifies', () => {
     ] as const)
       expect(apply(body, id).status).toBe('duplicate');
     expect(apply(trade(BOB, 500), 't3').sparks).toBe(crossing.sparks);
+    // Still the first outcome: t1 held its share then (credited since), t3 credited its own.
+    expect(apply(trade(BOB, 300), 't1').pendingShare).toEqual({ referrerId: ALICE, amount: 15 });
+    expect(apply(trade(BOB, 500), 't3').pendingShare).toBeUndefined();
     expect(balance(ALICE)).toBe(100);
     expect(referralEntries()).toEqual({ n: 4 });
 
