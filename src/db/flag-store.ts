@@ -10,6 +10,7 @@ export type NewFlag = Pick<FlagRow, 'guildId' | 'userId' | 'source' | 'reason' |
 export interface FlagStoreApi {
   /** The member's open flag, if any. */
   open(guildId: string, userId: string): FlagRow | undefined;
+  byId(id: number): FlagRow | undefined;
   /** Opens a flag; null when the member already has an open one (call inside the caller's `db.write`). */
   insert(flag: NewFlag): FlagRow | null;
   /** Clears the member's open flag; the cleared row, or null when there was none. */
@@ -51,6 +52,11 @@ export class FlagStore implements FlagStoreApi {
         .prepare();
     this.s = {
       open: orm.select().from(memberFlags).where(member).prepare(),
+      byId: orm
+        .select()
+        .from(memberFlags)
+        .where(eq(memberFlags.id, p('id')))
+        .prepare(),
       insert: orm
         .insert(memberFlags)
         .values({
@@ -78,6 +84,10 @@ export class FlagStore implements FlagStoreApi {
 
   open(guildId: string, userId: string): FlagRow | undefined {
     return this.s.open.get({ guildId, userId });
+  }
+
+  byId(id: number): FlagRow | undefined {
+    return this.s.byId.get({ id });
   }
 
   insert(flag: NewFlag): FlagRow | null {

@@ -63,11 +63,13 @@ export class FlagService implements FlagPort {
   /**
    * Flags a member for review unless they already have an open flag; runs inside the
    * caller's write when there is one (the automatic checks raise inside the event's
-   * transaction). Recorded in the audit log when it opened one.
+   * transaction). Recorded in the audit log when it opened one — inside a caller's write,
+   * on the next turn of the event loop and only if that write kept the flag.
    */
   raise(input: FlagRaise): { raised: boolean } {
     const reason = input.reason.trim().slice(0, MAX_STORED_REASON) || input.source;
     const now = this.clock();
+    const nested = this.db.inTransaction;
     const row = this.db.write(() =>
       this.store.insert({
         guildId: input.guildId,
@@ -78,7 +80,9 @@ export class FlagService implements FlagPort {
         raisedAt: now,
       }),
     );
-    if (row) this.recordRaised(row);
+    if (row && !nested) this.recordRaised(row);
+    // better-sqlite3 transactions are synchronous: by the next turn the caller's has ended.
+    else if (row) setImmediate(() => this.recordIfKept(row));
     return { raised: row !== null };
   }
 
@@ -148,6 +152,19 @@ export class FlagService implements FlagPort {
       offset: Math.max(0, o.offset ?? 0),
       limit: Math.min(100, Math.max(1, o.limit ?? 10)),
     });
+  }
+
+  /** Records a flag raised inside a caller's write, if that write committed it. */
+  private recordIfKept(row: FlagRow): void {
+    let kept: FlagRow | undefined;
+    try {
+      kept = this.store.byId(row.id);
+    } catch {
+      return; // the database closed first (shutting down): the flag row is the record
+    }
+    // A rolled-back id is reused by the next insert: the same id must be the same flag.
+    if (kept?.userId === row.userId && kept.guildId === row.guildId && kept.raisedAt === row.raisedAt)
+      this.recordRaised(row);
   }
 
   private recordRaised(row: FlagRow): void {

@@ -102,6 +102,27 @@ describe('flags, end to end', () => {
     expect(await say(bob, 'sparks-admin flags')).toContain('Only moderators');
   });
 
+  it('pages the list with Previous / Next', async () => {
+    for (let i = 0; i < 9; i++)
+      s().flags.raise({
+        guildId: w.guildId,
+        userId: `4000000000000000${String(i).padStart(2, '0')}`,
+        source: 'auto:wallet_shared',
+        reason: `shared wallet ${i}`,
+        raisedBy: null,
+      });
+    const handle = w.slash(w.users.mod, 'sparks-admin flags');
+    const first = await handle.final();
+    expect(text(first)).toContain('Page 1 of 2');
+    const next = buttons(first).find((b) => b.label === 'Next');
+    expect(next?.disabled).toBeFalsy();
+    const second = await click(w, w.users.mod, handle.originalMessageId!, next!.customId!).final();
+    expect(text(second)).toContain('Page 2 of 2');
+    expect(text(second)).toContain('the wallet check (one wallet, two members)');
+    expect(buttons(second).find((b) => b.label === 'Previous')?.disabled).toBeFalsy();
+    expect(buttons(second).find((b) => b.label === 'Next')?.disabled).toBe(true);
+  });
+
   it('answers in Korean too', async () => {
     const { carol, mod } = w.users;
     const reply = text(

@@ -8,6 +8,7 @@ const MOD = '100000000000000001';
 const MOD2 = '100000000000000009';
 const ALICE = '100000000000000002';
 const BOB = '100000000000000003';
+const CAROL = '100000000000000004';
 
 let cleanup: (() => void) | undefined;
 afterEach(() => cleanup?.());
@@ -86,8 +87,8 @@ describe('flags', () => {
     expect(audit.take(10)).toHaveLength(1);
   });
 
-  it('an automatic raise opens one flag at most, inside the caller’s transaction', () => {
-    const { flags, db } = world();
+  it('an automatic raise opens one flag at most, inside the caller’s transaction', async () => {
+    const { flags, db, audit } = world();
     const raise = () =>
       flags.raise({
         guildId: G,
@@ -115,6 +116,12 @@ describe('flags', () => {
       }),
     ).toThrow('the event failed');
     expect(flags.isFlagged(G, ALICE)).toBe(false);
+    // Raised inside a write that commits: audited once that write is over; the rolled back one never.
+    db.write(() =>
+      flags.raise({ guildId: G, userId: CAROL, source: 'auto:wallet_shared', reason: 'w', raisedBy: null }),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(audit.take(10).map((e) => e.userId)).toEqual([BOB, CAROL]);
     // The database itself keeps one open flag per member.
     expect(() =>
       db.sqlite

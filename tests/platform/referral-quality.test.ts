@@ -152,7 +152,7 @@ describe('a referral share is pending until the invitee qualifies', () => {
 });
 
 describe('automatic flags of the referral checks', () => {
-  it('flags an invitee whose account is younger than flag_min_account_days, and not an older one', () => {
+  it('flags an invitee whose account is younger than flag_min_account_days, and not an older one', async () => {
     const { apply, flags, clock, audit } = setup();
     const young = idCreatedAt(clock() - 2 * DAY);
     const old = idCreatedAt(clock() - 8 * DAY);
@@ -166,6 +166,8 @@ describe('automatic flags of the referral checks', () => {
       raisedBy: null,
       reason: expect.stringContaining('2 day(s) old'),
     });
+    // Audited once the event's transaction is over.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(audit.take(10).map((e) => [e.kind, e.userId])).toEqual([['flag.raised', young]]);
   });
 
