@@ -95,7 +95,7 @@ const INTEGER_OPTIONS = [
     ko: '멤버별 하루 플랫폼 Sparks 한도 (0 = 제한 없음)',
   }),
   int('flag_min_account_days', {
-    en: 'Flag referral invitees with accounts younger than (days, 0 = off)',
+    en: 'Flag invitees with accounts younger than (days, 0 = off)',
     ko: '이보다 새 계정의 피추천인을 검토 표시 (일, 0 = 끄기)',
   }),
   int('flag_fresh_referrals_per_day', {
@@ -103,11 +103,11 @@ const INTEGER_OPTIONS = [
     ko: '하루 새 계정 추천이 이만큼인 추천인 검토 표시 (0 = 끄기)',
   }),
   int('referral_qualify_volume_usd', {
-    en: 'Invitee trade volume (USD) before referral shares pay (0 = at once)',
+    en: 'Invitee USD volume before referral shares pay (0 = at once)',
     ko: '추천 적립 전 피추천인 거래량 (USD, 0 = 바로 지급)',
   }),
   int('referral_qualify_days', {
-    en: 'Days an invitee has to reach that volume',
+    en: 'Days an invitee has to reach it',
     ko: '피추천인이 거래량을 채울 기한 (일)',
   }),
 ];
