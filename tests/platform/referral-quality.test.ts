@@ -108,6 +108,28 @@ describe('a referral share is pending until the invitee qualifies', () => {
     });
   });
 
+  it('is checked by verify: a share credited twice, or held after its entry exists, is named', () => {
+    const { apply, settings, db } = setup();
+    settings.update(G, { referralQualifyVolumeUsd: 1000 });
+    apply(referral(ALICE, BOB), 'ref');
+    apply(subscription(BOB, 'basic', true), 's1');
+    apply(trade(BOB, 1000), 't1');
+    const failed = () =>
+      verifyLedger(db.sqlite)
+        .checks.filter((c) => !c.ok)
+        .map((c) => c.name);
+    expect(failed()).toEqual([]);
+    // Put a credited share back to pending, as a bug (or a hand edit) would: released again, it would pay twice.
+    db.sqlite
+      .prepare(
+        `UPDATE referral_shares SET status = 'pending', settled_at = NULL, transfer_id = NULL WHERE event_id = 's1'`,
+      )
+      .run();
+    expect(failed()).toEqual([
+      'every referral share is credited once, to its referrer, under its key, or still held',
+    ]);
+  });
+
   it('lapses the held shares when the window passes, and pays the referrer nothing for that invitee after', () => {
     const { apply, balance, clock, service, settings, events, db } = setup();
     settings.update(G, { referralQualifyDays: 10 });
