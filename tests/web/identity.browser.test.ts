@@ -5,6 +5,7 @@ import { parseEvent } from '../../src/platform/schemas.ts';
 import { launchBrowser, openPage } from '../../testkit/browser.ts';
 import { referral, subscription, trade } from '../helpers/platform.ts';
 import { accessibility, logIn, startWebWorld, submit, type WebWorld } from '../../testkit/web.ts';
+import { balanceOf, fund } from '../../testkit/world.ts';
 
 let browser: Browser;
 let w: WebWorld;
@@ -97,6 +98,46 @@ describe('the dashboard’s flagged members, in a real browser', () => {
     const response = await alice.goto(flagsUrl());
     expect(response?.status()).toBe(403);
     await alice.close();
+  });
+});
+
+describe('a flagged member in the web shop', () => {
+  it('is refused in plain words, with nothing spent, and can redeem once cleared', async () => {
+    const { alice } = w.users;
+    const reward = w.app.services.rewards.add(w.guildId, w.users.mod, {
+      name: 'Web sticker',
+      cost: 20,
+      kind: 'badge',
+    });
+    fund(w, alice, 50);
+    if (w.app.services.flags.isFlagged(w.guildId, alice))
+      w.app.services.flags.clear({
+        guildId: w.guildId,
+        userId: alice,
+        moderatorId: w.users.mod,
+        reason: 'reset',
+      });
+    w.app.services.flags.flag({
+      guildId: w.guildId,
+      userId: alice,
+      targetIsBot: false,
+      moderatorId: w.users.mod,
+      reason: 'review',
+    });
+    const page = await openPage(browser, { locale: 'en-US' });
+    await page.goto(`${w.url}/g/${w.guildId}/shop`);
+    await logIn(page, 'Alice');
+    const refused = await page.goto(`${w.url}/g/${w.guildId}/shop/${reward.id}/redeem`);
+    expect(refused?.status()).toBe(403);
+    expect(await page.getByRole('alert').innerText()).toContain(
+      'Your account is flagged for review by the moderators, so you cannot do that until they clear it. Nothing was spent.',
+    );
+    expect(balanceOf(w, alice)).toBe(50);
+    w.app.services.flags.clear({ guildId: w.guildId, userId: alice, moderatorId: w.users.mod, reason: 'ok' });
+    const open = await page.goto(`${w.url}/g/${w.guildId}/shop/${reward.id}/redeem`);
+    expect(open?.status()).toBe(200);
+    expect(await page.getByRole('button', { name: 'Confirm: spend 20 Sparks' }).count()).toBe(1);
+    await page.context().close();
   });
 });
 
