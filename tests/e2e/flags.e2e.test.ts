@@ -108,7 +108,8 @@ describe('flags, end to end', () => {
         guildId: w.guildId,
         userId: `4000000000000000${String(i).padStart(2, '0')}`,
         source: 'auto:wallet_shared',
-        reason: `shared wallet ${i}`,
+        // At their longest: a page of them must still fit one embed.
+        reason: `shared wallet ${i} `.padEnd(1000, 'x'),
         raisedBy: null,
       });
     const handle = w.slash(w.users.mod, 'sparks-admin flags');

@@ -14,6 +14,7 @@ import { respond, type ReplyPayload } from '../../reply.ts';
 import type { ComponentHandler, Ctx, Subcommand } from '../../types.ts';
 import { describe } from '../build.ts';
 
+/** Flags a page: eight at their longest (reasons clipped to 200 and 120) stay under an embed's 4,096 characters. */
 const PAGE_SIZE = 8;
 const PREFIX = 'flags';
 
@@ -142,14 +143,14 @@ const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0
 function flagLine({ t }: Ctx<Interaction>, f: FlagRow): string {
   const by = f.raisedBy ? `<@${f.raisedBy}>` : t(`flags.source.${sourceKey(f.source)}`);
   const lines = [
-    t('flags.line', { member: `<@${f.userId}>`, by, at: seconds(f.raisedAt), reason: clip(f.reason, 300) }),
+    t('flags.line', { member: `<@${f.userId}>`, by, at: seconds(f.raisedAt), reason: clip(f.reason, 200) }),
   ];
   if (f.clearedAt !== null)
     lines.push(
       t('flags.line_cleared', {
         by: `<@${f.clearedBy ?? ''}>`,
         at: seconds(f.clearedAt),
-        reason: clip(f.clearReason ?? '', 200),
+        reason: clip(f.clearReason ?? '', 120),
       }),
     );
   return lines.join('\n');
