@@ -138,6 +138,7 @@ export async function serve(file: string, now: number) {
     campaignControl: { start: notMeasured('campaign start'), end: notMeasured('campaign end') },
     explorer: new LedgerExplorer({ db }),
     analytics: new AdminAnalytics({ db, clock, rollup: services.rollup }),
+    referrals: services.platform.referrals,
   };
   const app = createHttpServer({
     ...services,

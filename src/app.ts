@@ -153,6 +153,8 @@ export function createApp(options: AppOptions): App {
                     provided.find('linkedRoles')?.pushNow(userId) ?? Promise.resolve({ status: 'queued' }),
                   streaks: services.streaks,
                   wallets: services.wallets,
+                  flags: services.flags,
+                  referrals: services.platform.referrals,
                 },
               }
             : {}),

@@ -23,7 +23,9 @@ export type AuditKind =
   | 'raffle.draw'
   | 'raffle.cancel'
   | 'wallet.linked'
-  | 'wallet.unlinked';
+  | 'wallet.unlinked'
+  | 'flag.raised'
+  | 'flag.cleared';
 
 /**
  * A field's value as a raw fact; the edge that shows it formats it (a mention, a relative

@@ -18,12 +18,12 @@ import { TierService } from './tiers/tiers.ts';
 import { RedemptionService } from './shop/redemptions.ts';
 import { RewardService } from './shop/rewards.ts';
 import { LedgerRollup } from './moderation/ledger-rollup.ts';
-import { NO_FLAGS, type FlagCheck, type FlagRaiser } from './members/flags.ts';
 import { SeasonService } from './seasons/seasons.ts';
 import { RaffleService } from './raffles/raffles.ts';
 import { LinkedRoleService } from './linked-roles/linked-roles.ts';
 import { TokenSeal } from './linked-roles/token-seal.ts';
 import { StreakService } from './streaks/streaks.ts';
+import { FlagService } from './members/flagging.ts';
 import { WalletService } from './wallets/wallets.ts';
 
 /**
@@ -65,8 +65,8 @@ export interface Services {
   redemptions: RedemptionService;
   /** The analytics rollup of the journal, folded off the write path (a timer and the analytics page). */
   rollup: LedgerRollup;
-  /** Flagged members (SPEC §11): a port no one answers yes to until the identity issue lands. */
-  flags: FlagCheck;
+  /** Flagged members (SPEC §11): moderators' flags and the automatic checks' (the FlagPort). */
+  flags: FlagService;
   /** Seasons: their boards, prize ladders, the end and its payout, the hall of fame. */
   seasons: SeasonService;
   /** Raffles: committed seeds, entries held on the ledger, verifiable draws, prizes through the shop. */
@@ -85,23 +85,38 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const audit = new AuditQueue();
   const settings = new SettingsService({ db, defaults: config.earnDefaults, clock, audit });
   const outbox = new Outbox({ db, store: new OutboxStore(db) });
+  const flags = new FlagService({ db, clock, audit });
+  const platform = new PlatformService({
+    db,
+    ledger,
+    settings,
+    flags,
+    ...(config.platformEventsUrl ? { outbox } : {}),
+  });
   // Every process that credits members enqueues sparks.credited in the same transaction.
-  if (config.platformEventsUrl) outbox.registerCreditedEvents(ledger);
+  if (config.platformEventsUrl)
+    outbox.registerCreditedEvents(ledger, (t) => platform.referrals.creditedDetails(t));
   const tiers = new TierService({ db, ledger, clock, audit });
-  // The flag store (the identity branch) answers raises too; until it is merged here, the
-  // shared-wallet check's flags go nowhere (the link is still refused).
-  const flagRaiser: FlagRaiser = { raise: () => ({ raised: false }) };
   const wallets = new WalletService({
     db,
     clock,
     audit,
-    flags: flagRaiser,
+    flags,
     siteUrl: config.web?.publicUrl ?? null,
   });
   const rewards = new RewardService({ db, clock, audit });
   const streaks = new StreakService({ db, ledger, settings, clock });
   // The shop sells streak freezes up to the most a member may hold, which streaks count.
-  const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit, freezes: streaks, wallets });
+  const redemptions = new RedemptionService({
+    db,
+    ledger,
+    rewards,
+    clock,
+    audit,
+    freezes: streaks,
+    wallets,
+    flags,
+  });
   // The platform hears of every settled redemption, queued in the settling transaction.
   if (config.platformEventsUrl) {
     redemptions.onSettled((r, outcome) =>
@@ -124,7 +139,6 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const grants = new GrantQueue({ db, logger });
   const campaigns = new CampaignService({ db, ledger, audit, clock, logger, grants });
   const memory = new BulkWorkCollector();
-  const flags = NO_FLAGS;
   // A burst of grants leaves its garbage in the old generation; hand it back soon after.
   grants.onCommitted((n) => memory.note(n));
   return {
@@ -135,7 +149,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     ledger,
     settings,
     awards: new AwardService({ db, ledger, settings, clock, audit }),
-    platform: new PlatformService({ db, ledger, settings }),
+    platform,
     outbox,
     campaigns,
     memory,

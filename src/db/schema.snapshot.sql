@@ -87,7 +87,7 @@ CREATE TABLE `earn_periods` (
 	CONSTRAINT "earn_periods_integer" CHECK(typeof("earn_periods"."earned") = 'integer')
 );
 
--- drizzle/0011_streaks.sql
+-- drizzle/0013_identity_flags_referrals.sql
 CREATE TABLE `guild_settings` (
 	`guild_id` text PRIMARY KEY NOT NULL,
 	`log_channel_id` text,
@@ -103,7 +103,7 @@ CREATE TABLE `guild_settings` (
 	`referral_first_sub_pct` integer,
 	`platform_daily_cap` integer,
 	`manual_stale_hours` integer,
-	`updated_at` integer NOT NULL, `web_leaderboard` integer DEFAULT 1 NOT NULL, `streak_milestones` text,
+	`updated_at` integer NOT NULL, `web_leaderboard` integer DEFAULT 1 NOT NULL, `streak_milestones` text, `flag_min_account_days` integer, `flag_fresh_referrals_per_day` integer, `referral_qualify_volume_usd` integer, `referral_qualify_days` integer,
 	CONSTRAINT "guild_settings_daily_limit" CHECK("guild_settings"."daily_award_limit" IS NULL OR "guild_settings"."daily_award_limit" >= 1),
 	CONSTRAINT "guild_settings_images" CHECK("guild_settings"."images_enabled" IN (0, 1)),
 	CONSTRAINT "guild_settings_rates" CHECK(("guild_settings"."trade_sparks_per_100_usd" IS NULL OR "guild_settings"."trade_sparks_per_100_usd" BETWEEN 0 AND 1000000)
@@ -206,6 +206,23 @@ CREATE TABLE `ledger_week_earners` (
 	PRIMARY KEY(`guild_id`, `week`, `account_id`),
 	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE no action,
 	CONSTRAINT "ledger_week_earners_integer" CHECK(typeof("ledger_week_earners"."earned") = 'integer')
+);
+
+-- drizzle/0013_identity_flags_referrals.sql
+CREATE TABLE `member_flags` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`guild_id` text NOT NULL,
+	`user_id` text NOT NULL,
+	`source` text NOT NULL,
+	`reason` text NOT NULL,
+	`raised_by` text,
+	`raised_at` integer NOT NULL,
+	`cleared_by` text,
+	`clear_reason` text,
+	`cleared_at` integer,
+	CONSTRAINT "member_flags_source" CHECK("member_flags"."source" = 'moderator' OR "member_flags"."source" LIKE 'auto:%'),
+	CONSTRAINT "member_flags_reason" CHECK(length("member_flags"."reason") BETWEEN 1 AND 1000),
+	CONSTRAINT "member_flags_cleared" CHECK(("member_flags"."cleared_at" IS NULL) = ("member_flags"."cleared_by" IS NULL) AND ("member_flags"."cleared_at" IS NULL) = ("member_flags"."clear_reason" IS NULL))
 );
 
 -- drizzle/0005_web.sql
@@ -359,6 +376,42 @@ CREATE TABLE "redemptions" (
 	FOREIGN KEY (`reward_id`) REFERENCES `rewards`(`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`hold_transfer_id`) REFERENCES `transfers`(`id`) ON UPDATE no action ON DELETE no action,
 	CONSTRAINT "redemptions_status_values" CHECK("redemptions"."status" IN ('reserved','pending_manual','fulfilled','refunded'))
+);
+
+-- drizzle/0013_identity_flags_referrals.sql
+CREATE TABLE `referral_qualification` (
+	`guild_id` text NOT NULL,
+	`invitee_user_id` text NOT NULL,
+	`status` text NOT NULL,
+	`volume_cents` integer DEFAULT 0 NOT NULL,
+	`qualify_volume_cents` integer NOT NULL,
+	`qualify_by` integer NOT NULL,
+	`created_at` integer NOT NULL,
+	`settled_at` integer,
+	PRIMARY KEY(`guild_id`, `invitee_user_id`),
+	CONSTRAINT "referral_qualification_status" CHECK("referral_qualification"."status" IN ('pending','qualified','lapsed')),
+	CONSTRAINT "referral_qualification_numbers" CHECK("referral_qualification"."volume_cents" >= 0 AND "referral_qualification"."qualify_volume_cents" >= 0),
+	CONSTRAINT "referral_qualification_settled" CHECK(("referral_qualification"."status" = 'pending') = ("referral_qualification"."settled_at" IS NULL))
+);
+
+-- drizzle/0013_identity_flags_referrals.sql
+CREATE TABLE `referral_shares` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`guild_id` text NOT NULL,
+	`referrer_user_id` text NOT NULL,
+	`invitee_user_id` text NOT NULL,
+	`event_id` text NOT NULL,
+	`kind` text NOT NULL,
+	`amount` integer NOT NULL,
+	`status` text NOT NULL,
+	`transfer_id` integer,
+	`reason` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`settled_at` integer,
+	FOREIGN KEY (`transfer_id`) REFERENCES `transfers`(`id`) ON UPDATE no action ON DELETE no action,
+	CONSTRAINT "referral_shares_amount" CHECK("referral_shares"."amount" BETWEEN 1 AND 1000000000),
+	CONSTRAINT "referral_shares_status" CHECK("referral_shares"."status" IN ('pending','credited','lapsed')),
+	CONSTRAINT "referral_shares_settled" CHECK(("referral_shares"."status" = 'pending') = ("referral_shares"."settled_at" IS NULL))
 );
 
 -- drizzle/0000_init.sql
@@ -586,6 +639,12 @@ CREATE INDEX `earn_periods_account` ON `earn_periods` (`account_id`);
 -- drizzle/0002_rank_counts.sql
 CREATE INDEX `earn_periods_ranked` ON `earn_periods` (`guild_id`,`period`,"earned" DESC,`account_id`) WHERE ranked = 1 AND earned > 0;
 
+-- drizzle/0013_identity_flags_referrals.sql
+CREATE INDEX `member_flags_guild` ON `member_flags` (`guild_id`,`raised_at`);
+
+-- drizzle/0013_identity_flags_referrals.sql
+CREATE UNIQUE INDEX `member_flags_open` ON `member_flags` (`guild_id`,`user_id`) WHERE cleared_at IS NULL;
+
 -- drizzle/0000_init.sql
 CREATE INDEX `outbox_member` ON `outbox` (`guild_id`,`user_id`,`id`);
 
@@ -618,6 +677,18 @@ CREATE INDEX `redemptions_member` ON `redemptions` (`guild_id`,`user_id`,`reward
 
 -- drizzle/0008_seasons_raffles.sql
 CREATE INDEX `redemptions_status_reward` ON `redemptions` (`guild_id`,`status`,`created_at`,`reward_id`,`cost`);
+
+-- drizzle/0013_identity_flags_referrals.sql
+CREATE INDEX `referral_qualification_due` ON `referral_qualification` (`qualify_by`) WHERE status = 'pending';
+
+-- drizzle/0013_identity_flags_referrals.sql
+CREATE UNIQUE INDEX `referral_shares_event` ON `referral_shares` (`guild_id`,`event_id`);
+
+-- drizzle/0013_identity_flags_referrals.sql
+CREATE INDEX `referral_shares_invitee` ON `referral_shares` (`guild_id`,`invitee_user_id`,`status`);
+
+-- drizzle/0013_identity_flags_referrals.sql
+CREATE INDEX `referral_shares_referrer` ON `referral_shares` (`guild_id`,`referrer_user_id`,`invitee_user_id`);
 
 -- drizzle/0000_init.sql
 CREATE INDEX `referrals_referrer` ON `referrals` (`guild_id`,`referrer_user_id`);

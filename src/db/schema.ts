@@ -231,6 +231,16 @@ export const guildSettings = sqliteTable(
     webLeaderboard: integer('web_leaderboard').notNull().default(1),
     /** JSON array of [days, sparks] pairs, fewest days first (`streak_milestones`); NULL = none. */
     streakMilestones: text('streak_milestones'),
+    // The four identity settings are range-checked by the settings service, not by a CHECK:
+    // a new CHECK would make drizzle rebuild this table, which other branches also extend.
+    /** Automatic flags (SPEC §11): an invitee younger than this many days is flagged (0 = off; NULL = 7). */
+    flagMinAccountDays: integer('flag_min_account_days'),
+    /** A referrer with this many fresh-account referrals within a day is flagged (0 = off; NULL = 5). */
+    flagFreshReferralsPerDay: integer('flag_fresh_referrals_per_day'),
+    /** Referral quality: the invitee's trade volume that makes their referrer's shares count (0 = off; NULL = 100). */
+    referralQualifyVolumeUsd: integer('referral_qualify_volume_usd'),
+    /** … reached within this many days of the referral (NULL = 30). */
+    referralQualifyDays: integer('referral_qualify_days'),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [
@@ -424,6 +434,41 @@ export const memberPrefs = sqliteTable(
   ],
 );
 
+/**
+ * Flags (SPEC §11): a member under review by the moderators — who or what raised it, why,
+ * and who cleared it and why. At most one open flag per member (a partial unique index);
+ * a cleared flag stays as history.
+ */
+export const memberFlags = sqliteTable(
+  'member_flags',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    guildId: text('guild_id').notNull(),
+    userId: text('user_id').notNull(),
+    /** A FlagSource (src/members/flags.ts): 'moderator' or 'auto:…'. */
+    source: text('source').notNull(),
+    reason: text('reason').notNull(),
+    /** The moderator's id; NULL for an automatic flag. */
+    raisedBy: text('raised_by'),
+    raisedAt: integer('raised_at').notNull(),
+    clearedBy: text('cleared_by'),
+    clearReason: text('clear_reason'),
+    clearedAt: integer('cleared_at'),
+  },
+  (t) => [
+    uniqueIndex('member_flags_open')
+      .on(t.guildId, t.userId)
+      .where(sql`cleared_at IS NULL`),
+    index('member_flags_guild').on(t.guildId, t.raisedAt),
+    check('member_flags_source', sql`${t.source} = 'moderator' OR ${t.source} LIKE 'auto:%'`),
+    check('member_flags_reason', sql`length(${t.reason}) BETWEEN 1 AND 1000`),
+    check(
+      'member_flags_cleared',
+      sql`(${t.clearedAt} IS NULL) = (${t.clearedBy} IS NULL) AND (${t.clearedAt} IS NULL) = (${t.clearReason} IS NULL)`,
+    ),
+  ],
+);
+
 export const REDEMPTION_STATUSES = ['reserved', 'pending_manual', 'fulfilled', 'refunded'] as const;
 export type RedemptionStatus = (typeof REDEMPTION_STATUSES)[number];
 
@@ -499,6 +544,77 @@ export const referrals = sqliteTable(
     primaryKey({ columns: [t.guildId, t.inviteeUserId] }),
     index('referrals_referrer').on(t.guildId, t.referrerUserId),
     check('referrals_not_self', sql`${t.inviteeUserId} <> ${t.referrerUserId}`),
+  ],
+);
+
+export const REFERRAL_STATUSES = ['pending', 'qualified', 'lapsed'] as const;
+export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
+
+/**
+ * Referral quality (SPEC §11): whether an invitee has qualified their referrer's shares —
+ * trade volume of at least `qualify_volume_cents` before `qualify_by`. The terms are fixed
+ * when the referral is registered; a referral without a row (registered before referral
+ * quality, or with qualification off) counts as qualified.
+ */
+export const referralQualification = sqliteTable(
+  'referral_qualification',
+  {
+    guildId: text('guild_id').notNull(),
+    inviteeUserId: text('invitee_user_id').notNull(),
+    status: text('status', { enum: REFERRAL_STATUSES }).notNull(),
+    /** The invitee's trade volume received since the referral, while pending. */
+    volumeCents: integer('volume_cents').notNull().default(0),
+    qualifyVolumeCents: integer('qualify_volume_cents').notNull(),
+    qualifyBy: integer('qualify_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** When it qualified or lapsed. */
+    settledAt: integer('settled_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.inviteeUserId] }),
+    index('referral_qualification_due')
+      .on(t.qualifyBy)
+      .where(sql`status = 'pending'`),
+    check('referral_qualification_status', sql`${t.status} IN ('pending','qualified','lapsed')`),
+    check('referral_qualification_numbers', sql`${t.volumeCents} >= 0 AND ${t.qualifyVolumeCents} >= 0`),
+    check('referral_qualification_settled', sql`(${t.status} = 'pending') = (${t.settledAt} IS NULL)`),
+  ],
+);
+
+export const REFERRAL_SHARE_STATUSES = ['pending', 'credited', 'lapsed'] as const;
+export type ReferralShareStatus = (typeof REFERRAL_SHARE_STATUSES)[number];
+
+/**
+ * Each share a referrer earned from one invitee event (a trade, the first subscription):
+ * pending until the invitee qualifies, then credited once (the entry keyed
+ * `event:<event id>:referral`), or lapsed when the window passes.
+ */
+export const referralShares = sqliteTable(
+  'referral_shares',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    guildId: text('guild_id').notNull(),
+    referrerUserId: text('referrer_user_id').notNull(),
+    inviteeUserId: text('invitee_user_id').notNull(),
+    /** The invitee's platform event the share comes from. */
+    eventId: text('event_id').notNull(),
+    kind: text('kind', { enum: ['trade', 'first_subscription'] }).notNull(),
+    /** The share as computed from the event's Sparks. */
+    amount: integer('amount').notNull(),
+    status: text('status', { enum: REFERRAL_SHARE_STATUSES }).notNull(),
+    /** The entry that credited it; NULL while pending, when lapsed, or when the daily cap left nothing. */
+    transferId: integer('transfer_id').references(() => transfers.id),
+    reason: text('reason').notNull(),
+    createdAt: integer('created_at').notNull(),
+    settledAt: integer('settled_at'),
+  },
+  (t) => [
+    uniqueIndex('referral_shares_event').on(t.guildId, t.eventId),
+    index('referral_shares_invitee').on(t.guildId, t.inviteeUserId, t.status),
+    index('referral_shares_referrer').on(t.guildId, t.referrerUserId, t.inviteeUserId),
+    check('referral_shares_amount', sql`${t.amount} BETWEEN 1 AND 1000000000`),
+    check('referral_shares_status', sql`${t.status} IN ('pending','credited','lapsed')`),
+    check('referral_shares_settled', sql`(${t.status} = 'pending') = (${t.settledAt} IS NULL)`),
   ],
 );
 

@@ -23,6 +23,10 @@ const COLUMNS = [
   'manualStaleHours',
   'webLeaderboard',
   'streakMilestones',
+  'flagMinAccountDays',
+  'flagFreshReferralsPerDay',
+  'referralQualifyVolumeUsd',
+  'referralQualifyDays',
 ] as const satisfies readonly (keyof GuildSettingsValues)[];
 
 /** A row's values when the guild has none yet: every setting at its default. */
@@ -42,6 +46,10 @@ export const NO_SETTINGS: GuildSettingsValues = {
   manualStaleHours: null,
   webLeaderboard: 1,
   streakMilestones: null,
+  flagMinAccountDays: null,
+  flagFreshReferralsPerDay: null,
+  referralQualifyVolumeUsd: null,
+  referralQualifyDays: null,
 };
 
 /**

@@ -163,6 +163,22 @@ export function verifyLedger(sqlite: Sqlite): VerifyReport {
         `redemption #${String(r.id)} is ${String(r.status)} but its hold is ${String(r.closed_by ?? 'open')}`,
     );
     check(
+      'every referral share is credited once, to its referrer, under its key, or still held',
+      `SELECT s.id, s.status, t.id AS entry FROM referral_shares s
+       LEFT JOIN transfers t ON t.id = s.transfer_id
+       LEFT JOIN accounts a ON a.id = t.credit_account_id
+       WHERE (s.status <> 'credited' AND s.transfer_id IS NOT NULL)
+          OR (s.transfer_id IS NOT NULL AND (t.id IS NULL OR t.kind <> 'platform.referral'
+               OR t.idempotency_key <> 'event:' || s.event_id || ':referral'
+               OR a.ref <> s.referrer_user_id OR t.amount > s.amount))
+          OR (s.status <> 'credited' AND EXISTS (SELECT 1 FROM transfers x WHERE x.guild_id = s.guild_id
+               AND x.idempotency_key = 'event:' || s.event_id || ':referral'))
+          OR (s.status = 'pending' AND COALESCE((SELECT q.status FROM referral_qualification q
+               WHERE q.guild_id = s.guild_id AND q.invitee_user_id = s.invitee_user_id), 'qualified') <> 'pending')`,
+      (r) =>
+        `referral share #${String(r.id)} is ${String(r.status)} but its entry is ${String(r.entry ?? 'missing or another')}`,
+    );
+    check(
       'campaign claim counts match their grants',
       `SELECT c.id, c.claims, c.granted, (SELECT COUNT(*) FROM campaign_claims k WHERE k.campaign_id = c.id) AS n,
               COALESCE((SELECT SUM(t.amount) FROM campaign_claims k JOIN transfers t ON t.id = k.transfer_id

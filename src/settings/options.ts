@@ -29,6 +29,10 @@ export const SETTING_OPTIONS = {
   referral_first_sub_pct: { type: 'integer', min: 0, max: 100 },
   platform_daily_cap: { type: 'integer', min: 0, max: 1_000_000_000, zeroIsNone: true },
   streak_milestones: { type: 'milestones', maxLength: MAX_MILESTONES_TEXT },
+  flag_min_account_days: { type: 'integer', min: 0, max: 3650 },
+  flag_fresh_referrals_per_day: { type: 'integer', min: 0, max: 1000 },
+  referral_qualify_volume_usd: { type: 'integer', min: 0, max: 1_000_000_000 },
+  referral_qualify_days: { type: 'integer', min: 1, max: 3650 },
 } as const satisfies Record<string, Option>;
 
 export type SettingOption = keyof typeof SETTING_OPTIONS;
@@ -53,6 +57,10 @@ export const SETTING_FIELDS: Record<SettingOption, keyof SettingsPatch> = {
   referral_first_sub_pct: 'referralFirstSubPct',
   platform_daily_cap: 'platformDailyCap',
   streak_milestones: 'streakMilestones',
+  flag_min_account_days: 'flagMinAccountDays',
+  flag_fresh_referrals_per_day: 'flagFreshReferralsPerDay',
+  referral_qualify_volume_usd: 'referralQualifyVolumeUsd',
+  referral_qualify_days: 'referralQualifyDays',
 };
 
 /**
@@ -131,6 +139,14 @@ export function optionValue(name: SettingOption, s: GuildSettings): SettingValue
       return s.earn.platformDailyCap ?? 0;
     case 'streak_milestones':
       return s.streakMilestones.length ? formatMilestones(s.streakMilestones) : null;
+    case 'flag_min_account_days':
+      return s.flagMinAccountDays;
+    case 'flag_fresh_referrals_per_day':
+      return s.flagFreshReferralsPerDay;
+    case 'referral_qualify_volume_usd':
+      return s.earn.referralQualifyVolumeUsd;
+    case 'referral_qualify_days':
+      return s.earn.referralQualifyDays;
   }
 }
 

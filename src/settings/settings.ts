@@ -18,6 +18,10 @@ export interface EarnRates extends EarnDefaults {
   planSparks: Record<string, number>;
   /** Per member per source per UTC day; null = no cap. */
   platformDailyCap: number | null;
+  /** An invitee's trade volume (USD) that qualifies their referrer's shares; 0 = shares are never held. */
+  referralQualifyVolumeUsd: number;
+  /** Days from the referral within which that volume must be reached, or the held shares lapse. */
+  referralQualifyDays: number;
 }
 
 export interface GuildSettings {
@@ -31,6 +35,10 @@ export interface GuildSettings {
   webLeaderboard: boolean;
   /** Pending manual redemptions older than this are flagged to moderators. */
   manualStaleHours: number;
+  /** An invitee whose Discord account is younger than this many days is flagged for review (0 = off). */
+  flagMinAccountDays: number;
+  /** A referrer with this many referrals of such fresh accounts within a day is flagged (0 = off). */
+  flagFreshReferralsPerDay: number;
   earn: EarnRates;
   /** Streak lengths that pay a bonus (`streak_milestones`), fewest days first; empty: none. */
   streakMilestones: Milestone[];
@@ -53,9 +61,21 @@ export type SettingsPatch = Partial<{
   platformDailyCap: number | null;
   /** Checked by parseMilestones; an empty list or null clears them. */
   streakMilestones: Milestone[] | null;
+  flagMinAccountDays: number | null;
+  flagFreshReferralsPerDay: number | null;
+  referralQualifyVolumeUsd: number | null;
+  referralQualifyDays: number | null;
 }>;
 
 const DEFAULT_MANUAL_STALE_HOURS = 72;
+
+/** SPEC §11's defaults. */
+export const IDENTITY_DEFAULTS = {
+  flagMinAccountDays: 7,
+  flagFreshReferralsPerDay: 5,
+  referralQualifyVolumeUsd: 100,
+  referralQualifyDays: 30,
+} as const;
 
 /**
  * Per-guild settings, each falling back to the environment's defaults. Read from the
@@ -87,6 +107,8 @@ export class SettingsService {
       imagesEnabled: (row?.imagesEnabled ?? 1) === 1,
       webLeaderboard: (row?.webLeaderboard ?? 1) === 1,
       manualStaleHours: row?.manualStaleHours ?? DEFAULT_MANUAL_STALE_HOURS,
+      flagMinAccountDays: row?.flagMinAccountDays ?? IDENTITY_DEFAULTS.flagMinAccountDays,
+      flagFreshReferralsPerDay: row?.flagFreshReferralsPerDay ?? IDENTITY_DEFAULTS.flagFreshReferralsPerDay,
       earn: {
         tradeSparksPer100Usd: row?.tradeSparksPer100Usd ?? this.defaults.tradeSparksPer100Usd,
         subscriptionSparks: row?.subscriptionSparks ?? this.defaults.subscriptionSparks,
@@ -95,6 +117,8 @@ export class SettingsService {
         referralFirstSubPct: row?.referralFirstSubPct ?? this.defaults.referralFirstSubPct,
         planSparks: parsePlans(row?.subscriptionPlanSparks ?? null),
         platformDailyCap: row?.platformDailyCap ?? null,
+        referralQualifyVolumeUsd: row?.referralQualifyVolumeUsd ?? IDENTITY_DEFAULTS.referralQualifyVolumeUsd,
+        referralQualifyDays: row?.referralQualifyDays ?? IDENTITY_DEFAULTS.referralQualifyDays,
       },
       streakMilestones: milestonesFromJson(row?.streakMilestones ?? null),
     };
@@ -145,6 +169,20 @@ export class SettingsService {
           : patch.streakMilestones === null || patch.streakMilestones.length === 0
             ? null
             : milestonesToJson(parseMilestones(formatMilestones(patch.streakMilestones))),
+      flagMinAccountDays: intIn('flag_min_account_days', patch.flagMinAccountDays, 0, 3650),
+      flagFreshReferralsPerDay: intIn(
+        'flag_fresh_referrals_per_day',
+        patch.flagFreshReferralsPerDay,
+        0,
+        1000,
+      ),
+      referralQualifyVolumeUsd: intIn(
+        'referral_qualify_volume_usd',
+        patch.referralQualifyVolumeUsd,
+        0,
+        1_000_000_000,
+      ),
+      referralQualifyDays: intIn('referral_qualify_days', patch.referralQualifyDays, 1, 3650),
     };
     const set = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
     const now = this.clock();

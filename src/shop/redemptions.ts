@@ -11,6 +11,7 @@ import { gateRefusal, gatesOf, walletRequired } from '../members/gates.ts';
 import { isRequiredWallet, NO_WALLETS, type WalletLookup } from '../wallets/wallets.ts';
 import { validateInput } from './input.ts';
 import { inputKindOf, type RewardService } from './rewards.ts';
+import { NO_FLAGS, type FlagCheck } from '../members/flags.ts';
 
 export type { RedemptionView } from '../db/shop-store.ts';
 
@@ -160,9 +161,10 @@ export class RedemptionService {
   private readonly audit: AuditSink;
   private readonly freezes: FreezeCounter | undefined;
 
+  /** For the wallet gate and the address a manual reward fills in (none without). */
   private readonly wallets: WalletLookup;
+  private readonly flags: FlagCheck;
 
-  /** `wallets`: for the wallet gate and the address a manual reward fills in (none without). */
   constructor(deps: {
     db: Db;
     ledger: Ledger;
@@ -172,6 +174,8 @@ export class RedemptionService {
     /** Needed to sell `streak_freeze` rewards; without it they are not on sale. */
     freezes?: FreezeCounter;
     wallets?: WalletLookup;
+    /** Flagged members cannot redeem (SPEC §11); default: no one is flagged. */
+    flags?: FlagCheck;
   }) {
     this.db = deps.db;
     this.freezes = deps.freezes;
@@ -181,6 +185,7 @@ export class RedemptionService {
     this.store = deps.rewards.store;
     this.clock = deps.clock;
     this.audit = deps.audit;
+    this.flags = deps.flags ?? NO_FLAGS;
   }
 
   /**
@@ -199,13 +204,13 @@ export class RedemptionService {
 
   /**
    * Phase one. Errors: SPARKS.BOT_BUSY, SPARKS.REWARD_UNAVAILABLE (removed or disabled),
-   * SPARKS.STALE_COMPONENT (the cost changed since the confirmation), the gates'
-   * SPARKS.ROLE_REQUIRED { roleId } / MEMBER_TOO_NEW / ACCOUNT_TOO_NEW / WALLET_REQUIRED
-   * (also for a manual reward that fills in a wallet and none is linked), SPARKS.ALREADY_OWNED { roleId },
-   * SPARKS.LIMIT_REACHED, SPARKS.SOLD_OUT, SPARKS.INSUFFICIENT, SPARKS.REDEEM_INPUT_INVALID
-   * (params.problem: an InputProblem), SPARKS.STREAK_FREEZES_FULL { held, max } (a streak
-   * freeze, with MAX_FREEZES held). A badge without a role and a streak freeze need nothing
-   * from Discord: they are fulfilled in this same write.
+   * SPARKS.STALE_COMPONENT (the cost changed since the confirmation), SPARKS.FLAGGED (under
+   * review), the gates' SPARKS.ROLE_REQUIRED { roleId } / MEMBER_TOO_NEW / ACCOUNT_TOO_NEW /
+   * WALLET_REQUIRED (also for a manual reward that fills in a wallet and none is linked),
+   * SPARKS.ALREADY_OWNED { roleId }, SPARKS.LIMIT_REACHED, SPARKS.SOLD_OUT, SPARKS.INSUFFICIENT,
+   * SPARKS.REDEEM_INPUT_INVALID (params.problem: an InputProblem), SPARKS.STREAK_FREEZES_FULL
+   * { held, max } (a streak freeze, with MAX_FREEZES held). A badge without a role and a
+   * streak freeze need nothing from Discord: they are fulfilled in this same write.
    */
   reserve(req: RedeemRequest): Reservation {
     const result = this.db.write((): Reservation => {
@@ -324,6 +329,7 @@ export class RedemptionService {
     const reward = this.store.rewardById(req.rewardId);
     if (!reward || reward.guildId !== req.guildId || reward.removedAt !== null || reward.enabled !== 1)
       throw new SparksError('SPARKS.REWARD_UNAVAILABLE');
+    if (this.flags.isFlagged(req.guildId, req.userId)) throw new SparksError('SPARKS.FLAGGED');
     const refusal = gateRefusal(
       gatesOf(reward),
       {

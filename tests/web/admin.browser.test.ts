@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_ROUTES } from '../../src/http/web/pages/admin.ts';
 import { launchBrowser, openPage } from '../../testkit/browser.ts';
 import { Permissions, text } from '../../testkit/fake-discord/index.ts';
-import { accessibility, logIn, startWebWorld, type WebWorld } from '../../testkit/web.ts';
+import { accessibility, logIn, startWebWorld, submit, type WebWorld } from '../../testkit/web.ts';
 import { balanceOf, click, fund, openConfirmation } from '../../testkit/world.ts';
 
 let browser: Browser;
@@ -28,16 +28,6 @@ async function loggedIn(name: string): Promise<Page> {
   await page.goto(`${w.url}/g/${w.guildId}/leaderboard`);
   await logIn(page, name);
   return page;
-}
-
-/** Submits the page's form with `button`, returning the response to the POST. */
-async function submit(page: Page, button: string) {
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === 'POST'),
-    page.getByRole('button', { name: button, exact: true }).click(),
-  ]);
-  await page.waitForLoadState();
-  return response;
 }
 
 beforeAll(async () => {

@@ -10,6 +10,7 @@ import '../../raffles/errors.ts';
 import '../../linked-roles/errors.ts';
 import '../../streaks/errors.ts';
 import '../../wallets/errors.ts';
+import '../../members/flagging.ts';
 
 const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.INVALID_AMOUNT': 'The amount must be a whole number from {min} to {max}.',
@@ -90,6 +91,12 @@ const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.WALLET_ALREADY_LINKED': 'The wallet `{address}` is already linked to your account.',
   'SPARKS.WALLET_LIMIT': 'You can link at most {max} wallets. Unlink one first.',
   'SPARKS.WALLET_NOT_FOUND': 'That wallet is not linked to your account.',
+  'SPARKS.FLAG_BOT': 'Bots cannot be flagged: they earn and spend no Sparks. Nothing was changed.',
+  'SPARKS.SELF_FLAG': 'You cannot flag or unflag yourself. Ask another moderator.',
+  'SPARKS.ALREADY_FLAGGED':
+    'That member is already flagged. See `/sparks-admin flags`, or clear it with `/sparks-admin unflag` first.',
+  'SPARKS.NOT_FLAGGED':
+    'That member is not flagged, so there is nothing to clear. See `/sparks-admin flags`.',
 };
 
 const errorsKo: Record<ErrorCode, string> = {
@@ -170,6 +177,14 @@ const errorsKo: Record<ErrorCode, string> = {
   'SPARKS.WALLET_ALREADY_LINKED': '`{address}` 지갑은 이미 계정에 연결되어 있습니다.',
   'SPARKS.WALLET_LIMIT': '지갑은 최대 {max}개까지 연결할 수 있습니다. 먼저 하나를 해제하세요.',
   'SPARKS.WALLET_NOT_FOUND': '그 지갑은 계정에 연결되어 있지 않습니다.',
+  'SPARKS.FLAG_BOT':
+    '봇은 검토 대상으로 표시할 수 없습니다: 봇은 Sparks를 받거나 쓰지 않습니다. 변경된 것은 없습니다.',
+  'SPARKS.SELF_FLAG':
+    '자기 자신을 검토 대상으로 표시하거나 해제할 수 없습니다. 다른 모더레이터에게 요청하세요.',
+  'SPARKS.ALREADY_FLAGGED':
+    '이미 검토 대상으로 표시된 멤버입니다. `/sparks-admin flags`를 확인하거나 먼저 `/sparks-admin unflag`로 해제하세요.',
+  'SPARKS.NOT_FLAGGED':
+    '검토 대상으로 표시되지 않은 멤버라 해제할 것이 없습니다. `/sparks-admin flags`를 확인하세요.',
 };
 
 export const en = {

@@ -4,6 +4,7 @@ import { translateFrom, type Params } from '../../core/i18n.ts';
 import * as admin from './admin.ts';
 import * as campaigns from './campaigns.ts';
 import * as core from './core.ts';
+import * as identity from './identity.ts';
 import * as members from './members.ts';
 import * as moderation from './moderation.ts';
 import * as seasons from './seasons.ts';
@@ -17,7 +18,18 @@ export { formatNumber } from '../../core/i18n.ts';
 import type { Locale } from '../../core/i18n.ts';
 
 // Each feature's catalogue is listed once here; their keys must not overlap.
-const catalogues = [core, members, moderation, campaigns, admin, shop, seasons, streaks, wallets] as const;
+const catalogues = [
+  core,
+  members,
+  moderation,
+  campaigns,
+  admin,
+  shop,
+  seasons,
+  streaks,
+  wallets,
+  identity,
+] as const;
 
 type Catalogue = (typeof catalogues)[number]['en'];
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void

@@ -7,6 +7,7 @@ import { ledgerRollupPlugin } from './ledger-rollup.ts';
 import { linkedRolesPlugin } from './linked-roles.ts';
 import { membersPlugin } from './members.ts';
 import { rafflesPlugin } from './raffles.ts';
+import { referralsPlugin } from './referrals.ts';
 import { seasonsPlugin } from './seasons.ts';
 import { shopPlugin } from './shop.ts';
 import { streaksPlugin } from './streaks.ts';
@@ -26,6 +27,7 @@ export function createPlugins(): Plugin[] {
     shopPlugin(),
     seasonsPlugin(),
     rafflesPlugin(),
+    referralsPlugin(),
     backupsPlugin(),
     ledgerRollupPlugin(),
     linkedRolesPlugin(),

@@ -30,6 +30,8 @@ import type { RaffleService } from '../../raffles/raffles.ts';
 import type { LinkedRoleService, PushResult } from '../../linked-roles/linked-roles.ts';
 import type { StreakService } from '../../streaks/streaks.ts';
 import type { WalletService } from '../../wallets/wallets.ts';
+import type { FlagService } from '../../members/flagging.ts';
+import type { ReferralQuality } from '../../platform/referral-quality.ts';
 import { SCRIPT, STYLESHEET } from './assets.ts';
 import { botTextFor, sparksErrorText, sparksStatus } from './bot-text.ts';
 import type { WebCampaignControl } from './campaign-control.ts';
@@ -106,6 +108,10 @@ export interface WebDeps {
   streaks: StreakService;
   /** The member's wallets: linking by signature, unlinking. */
   wallets: WalletService;
+  /** Flagged members: the same service as /sparks-admin flag, unflag and flags. */
+  flags: FlagService;
+  /** A member's referrals and their state (the same service as /sparks referrals). */
+  referrals: ReferralQuality;
 }
 
 declare module 'fastify' {

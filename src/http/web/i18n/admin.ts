@@ -157,6 +157,18 @@ export const en = {
   'admin.settings.streak_milestones': 'Streak milestones',
   'admin.settings.streak_milestones.hint':
     'days:Sparks pairs, such as 3:10, 7:50, 30:200: the bonus a streak earns once when it reaches that many days. Blank: none.',
+  'admin.settings.flag_min_account_days': 'Flag invitees younger than (days)',
+  'admin.settings.flag_min_account_days.hint':
+    'A referral whose invitee’s Discord account is younger than this is flagged for review (0 = off).',
+  'admin.settings.flag_fresh_referrals_per_day': 'Flag referrers with this many fresh invitees a day',
+  'admin.settings.flag_fresh_referrals_per_day.hint':
+    'A referrer with this many referrals of such new accounts within a day is flagged for review (0 = off).',
+  'admin.settings.referral_qualify_volume_usd': 'Referral qualifies at (USD of trades)',
+  'admin.settings.referral_qualify_volume_usd.hint':
+    'The referrer’s shares wait until the invitee has traded this much (0 = paid at once).',
+  'admin.settings.referral_qualify_days': 'Days to qualify a referral',
+  'admin.settings.referral_qualify_days.hint':
+    'If the invitee has not reached that volume this many days after the referral, the waiting shares lapse.',
 } as const;
 
 export const ko: Record<keyof typeof en, string> = {
@@ -313,4 +325,16 @@ export const ko: Record<keyof typeof en, string> = {
   'admin.settings.streak_milestones': '스트릭 마일스톤',
   'admin.settings.streak_milestones.hint':
     '3:10, 7:50, 30:200처럼 일수:Sparks 쌍: 스트릭이 그 일수에 도달하면 한 번 받는 보너스입니다. 비워 두면 없음.',
+  'admin.settings.flag_min_account_days': '이보다 새 계정의 피추천인 표시 (일)',
+  'admin.settings.flag_min_account_days.hint':
+    '피추천인의 Discord 계정이 이 일수보다 새로우면 검토 대상으로 표시합니다 (0 = 끄기).',
+  'admin.settings.flag_fresh_referrals_per_day': '하루 새 계정 추천이 이만큼인 추천인 표시',
+  'admin.settings.flag_fresh_referrals_per_day.hint':
+    '하루 안에 새 계정을 이만큼 추천한 추천인을 검토 대상으로 표시합니다 (0 = 끄기).',
+  'admin.settings.referral_qualify_volume_usd': '추천 인정 거래량 (USD)',
+  'admin.settings.referral_qualify_volume_usd.hint':
+    '피추천인의 거래량이 이만큼 될 때까지 추천인 적립이 보류됩니다 (0 = 바로 지급).',
+  'admin.settings.referral_qualify_days': '추천 인정 기한 (일)',
+  'admin.settings.referral_qualify_days.hint':
+    '추천 후 이 일수 안에 거래량을 채우지 못하면 보류된 적립이 소멸합니다.',
 };

@@ -8,6 +8,7 @@ import { translateFrom, type Locale, type Params } from '../../../core/i18n.ts';
 import * as adminData from './admin-data.ts';
 import * as admin from './admin.ts';
 import * as core from './core.ts';
+import * as identity from './identity.ts';
 import * as leaderboard from './leaderboard.ts';
 import * as linkedRole from './linked-role.ts';
 import * as me from './me.ts';
@@ -29,6 +30,7 @@ const catalogues = [
   linkedRole,
   streaks,
   wallets,
+  identity,
 ] as const;
 
 type Catalogue = (typeof catalogues)[number]['en'];

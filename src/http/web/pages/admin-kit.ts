@@ -46,6 +46,7 @@ export const SECTIONS = [
   'campaigns',
   'ledger',
   'analytics',
+  'flags',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -124,6 +125,8 @@ const DONE_KEYS = [
   'tier_set',
   'tier_removed',
   'settings_saved',
+  'flagged',
+  'unflagged',
 ] as const;
 export type DoneKey = (typeof DONE_KEYS)[number];
 

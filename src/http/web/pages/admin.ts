@@ -12,6 +12,7 @@ import { SETTINGS_ROUTES } from './admin-settings.ts';
 import { SHOP_ROUTES } from './admin-shop.ts';
 import { TIER_ROUTES } from './admin-tiers.ts';
 import { SEASON_ROUTES } from './admin-seasons.ts';
+import { FLAG_ROUTES } from './admin-flags.ts';
 
 const HOME: AdminRoute = {
   method: 'GET',
@@ -51,6 +52,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...TIER_ROUTES,
   ...SEASON_ROUTES,
   ...SETTINGS_ROUTES,
+  ...FLAG_ROUTES,
 ];
 
 export function registerAdmin(site: Site): void {

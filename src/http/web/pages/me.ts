@@ -1,3 +1,4 @@
+import { referralsSection } from './me-referrals.ts';
 import { DAY_MS } from '../../../core/clock.ts';
 import {
   HISTORY_KINDS,
@@ -415,6 +416,7 @@ async function mePage(ctx: PageContext, access: MemberAccess, q: MeQuery, deps: 
     </div>
     <h2>${t('me.earnings')}</h2>
     ${chart} ${historySection(ctx, { guildId, q, view, names })}
+    ${await referralsSection(ctx, deps, guildId, userId)}
     ${privacySection(ctx, { guildId, hidden: deps.members.leaderboardHidden(guildId, userId), done: q.done })}
     ${linkedRoleSection(ctx, guildId, deps.linkedRoles.guildOf(userId))}`;
 }
