@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AuditQueue } from '../../src/audit.ts';
 import { MINUTE_MS } from '../../src/core/clock.ts';
 import { isSparksError, type ErrorCode } from '../../src/core/errors.ts';
+import { FlagService } from '../../src/members/flagging.ts';
 import type { FlagRaise } from '../../src/members/flags.ts';
 import { WalletService, type Challenge } from '../../src/wallets/wallets.ts';
 import { fakeClock, freshDb } from '../helpers/db.ts';
@@ -306,3 +307,31 @@ async function linkEvm(wallets: WalletService, userId: string) {
   const signature = await evm.signMessage({ message: c.message });
   return wallets.link({ guildId: G, userId, chain: 'evm', message: c.message, signature });
 }
+
+describe('the shared-wallet flag, through the real flag service', () => {
+  it('two members giving one wallet are both flagged once, for review', async () => {
+    const db = freshDb();
+    cleanup = db.cleanup;
+    const clock = fakeClock();
+    const audit = new AuditQueue();
+    const flags = new FlagService({ db, clock, audit });
+    const wallets = new WalletService({ db, clock, audit, siteUrl: SITE, flags });
+    await linkEvm(wallets, BOB);
+    expect(flags.isFlagged(G, BOB)).toBe(false);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const c = wallets.challenge(ch('evm', evm.address));
+      const signature = await evm.signMessage({ message: c.message });
+      expect(await refusal(wallets.link(lk('evm', c.message, signature)))).toBe('SPARKS.WALLET_TAKEN');
+    }
+    expect(flags.isFlagged(G, ALICE)).toBe(true);
+    expect(flags.isFlagged(G, BOB)).toBe(true);
+    const open = flags.list(G);
+    // A second attempt raises nothing new: one open flag per member.
+    expect(open.total).toBe(2);
+    expect(open.items.map((f) => [f.userId, f.source, f.raisedBy]).sort()).toEqual([
+      [ALICE, 'auto:wallet_shared', null],
+      [BOB, 'auto:wallet_shared', null],
+    ]);
+    expect(wallets.list(G, ALICE)).toEqual([]);
+  });
+});
