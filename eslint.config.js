@@ -6,6 +6,7 @@ const DOMAIN = [
   'seasons',
   'raffles',
   'quests',
+  'streaks',
   'campaigns',
   'shop',
   'members',
@@ -15,6 +16,8 @@ const DOMAIN = [
   'moderation',
   'db',
   'grants',
+  'linked-roles',
+  'wallets',
 ];
 const EDGE =
   'A domain folder must not depend on an edge (discord.js, fastify, src/discord, src/http, src/ops) or the composition root: raise a SparksError with raw facts, take a port, or move the code up (ARCHITECTURE.md).';

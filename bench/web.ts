@@ -134,6 +134,7 @@ export async function serve(file: string, now: number) {
     apiBase: 'http://127.0.0.1:9/api',
     directory: stubDirectory(),
     redeem: notMeasured('redeem'),
+    pushLinkedRole: notMeasured('linked role push'),
     campaignControl: { start: notMeasured('campaign start'), end: notMeasured('campaign end') },
     questControl: {
       create: notMeasured('quest create'),
@@ -144,6 +145,7 @@ export async function serve(file: string, now: number) {
     },
     explorer: new LedgerExplorer({ db }),
     analytics: new AdminAnalytics({ db, clock, rollup: services.rollup }),
+    referrals: services.platform.referrals,
   };
   const app = createHttpServer({
     ...services,

@@ -281,6 +281,16 @@ async function customIdProperty(h: Harness, scale: HostileScale): Promise<string
   const { w } = h;
   const victim = w.users.bob;
   const attacker = w.users.alice;
+  // The slash property's random `/sparks-admin flag` calls may have flagged them, and a
+  // flagged member cannot redeem: clear those first.
+  for (const userId of [victim, attacker, w.users.carol])
+    if (w.app.services.flags.isFlagged(w.guildId, userId))
+      w.app.services.flags.clear({
+        guildId: w.guildId,
+        userId,
+        moderatorId: w.users.mod,
+        reason: 'cleared after the slash property',
+      });
   // The victim's own things the attacker will aim at.
   const victimRole = w.fake.createRole(w.guildId, { name: 'Victim Secret Perk', position: 2 });
   const secret = await addReward(w, {

@@ -150,6 +150,14 @@ export function createApp(options: AppOptions): App {
                   raffles: services.raffles,
                   quests: services.quests,
                   questControl: new DiscordQuestControl({ client, services, provided }),
+                  linkedRoles: services.linkedRoles,
+                  // The bot's queue pushes (rate limit, retries); without the plugin, the next sweep does.
+                  pushLinkedRole: (userId) =>
+                    provided.find('linkedRoles')?.pushNow(userId) ?? Promise.resolve({ status: 'queued' }),
+                  streaks: services.streaks,
+                  wallets: services.wallets,
+                  flags: services.flags,
+                  referrals: services.platform.referrals,
                 },
               }
             : {}),

@@ -26,7 +26,11 @@ export type AuditKind =
   | 'quest.publish'
   | 'quest.end'
   | 'quest.review'
-  | 'quest.role_failed';
+  | 'quest.role_failed'
+  | 'wallet.linked'
+  | 'wallet.unlinked'
+  | 'flag.raised'
+  | 'flag.cleared';
 
 /**
  * A field's value as a raw fact; the edge that shows it formats it (a mention, a relative

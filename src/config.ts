@@ -98,6 +98,8 @@ const schema = z.object({
   EARN_FIRST_SUBSCRIPTION_BONUS: withDefaultInt(0, 1_000_000_000, 0),
   EARN_REFERRAL_TRADE_PCT: withDefaultInt(0, 100, 10),
   EARN_REFERRAL_FIRST_SUB_PCT: withDefaultInt(0, 100, 50),
+  LINKED_ROLES_PER_MINUTE: withDefaultInt(1, 6000, 120),
+  LINKED_ROLES_SWEEP_MINUTES: withDefaultInt(1, 24 * 60, 15),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -141,6 +143,11 @@ export interface Config {
   earnDefaults: EarnDefaults;
   /** Scheduled online backups; off when BACKUP_DIR is unset. */
   backups: { dir: string; intervalHours: number; keep: number } | undefined;
+  /**
+   * Linked Roles pushes (on with the web): at most `pushesPerMinute` role-connection
+   * updates a minute, and every connection re-checked every `sweepMinutes`.
+   */
+  linkedRoles: { pushesPerMinute: number; sweepMinutes: number };
 }
 
 export class ConfigError extends Error {
@@ -208,6 +215,10 @@ export function loadConfig(
       firstSubscriptionBonus: e.EARN_FIRST_SUBSCRIPTION_BONUS,
       referralTradeSharePct: e.EARN_REFERRAL_TRADE_PCT,
       referralFirstSubPct: e.EARN_REFERRAL_FIRST_SUB_PCT,
+    },
+    linkedRoles: {
+      pushesPerMinute: e.LINKED_ROLES_PER_MINUTE,
+      sweepMinutes: e.LINKED_ROLES_SWEEP_MINUTES,
     },
   };
 }

@@ -18,10 +18,14 @@ import { TierService } from './tiers/tiers.ts';
 import { RedemptionService } from './shop/redemptions.ts';
 import { RewardService } from './shop/rewards.ts';
 import { LedgerRollup } from './moderation/ledger-rollup.ts';
-import { NO_FLAGS, type FlagCheck } from './members/flags.ts';
 import { SeasonService } from './seasons/seasons.ts';
 import { RaffleService } from './raffles/raffles.ts';
 import { QuestService } from './quests/quests.ts';
+import { LinkedRoleService } from './linked-roles/linked-roles.ts';
+import { TokenSeal } from './linked-roles/token-seal.ts';
+import { StreakService } from './streaks/streaks.ts';
+import { FlagService } from './members/flagging.ts';
+import { WalletService } from './wallets/wallets.ts';
 
 /**
  * Everything a handler may use, built once in the composition root. Features add their
@@ -62,14 +66,20 @@ export interface Services {
   redemptions: RedemptionService;
   /** The analytics rollup of the journal, folded off the write path (a timer and the analytics page). */
   rollup: LedgerRollup;
-  /** Flagged members (SPEC §11): a port no one answers yes to until the identity issue lands. */
-  flags: FlagCheck;
+  /** Flagged members (SPEC §11): moderators' flags and the automatic checks' (the FlagPort). */
+  flags: FlagService;
   /** Seasons: their boards, prize ladders, the end and its payout, the hall of fame. */
   seasons: SeasonService;
   /** Raffles: committed seeds, entries held on the ledger, verifiable draws, prizes through the shop. */
   raffles: RaffleService;
   /** Quests: verified steps, schedules, recurrence; completions through the grant queue and the webhook. */
   quests: QuestService;
+  /** Linked Roles: members' role connections and what each push decides (the plugin pushes). */
+  linkedRoles: LinkedRoleService;
+  /** Streaks: folded from the journal off the write path (a timer and every read), milestone bonuses, freezes. */
+  streaks: StreakService;
+  /** Wallets linked by signature (SIWE, Solana signMessage), one member's per guild; the wallet gate. */
+  wallets: WalletService;
 }
 
 export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
@@ -78,11 +88,38 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const audit = new AuditQueue();
   const settings = new SettingsService({ db, defaults: config.earnDefaults, clock, audit });
   const outbox = new Outbox({ db, store: new OutboxStore(db) });
+  const flags = new FlagService({ db, clock, audit });
+  const platform = new PlatformService({
+    db,
+    ledger,
+    settings,
+    flags,
+    ...(config.platformEventsUrl ? { outbox } : {}),
+  });
   // Every process that credits members enqueues sparks.credited in the same transaction.
-  if (config.platformEventsUrl) outbox.registerCreditedEvents(ledger);
+  if (config.platformEventsUrl)
+    outbox.registerCreditedEvents(ledger, (t) => platform.referrals.creditedDetails(t));
   const tiers = new TierService({ db, ledger, clock, audit });
+  const wallets = new WalletService({
+    db,
+    clock,
+    audit,
+    flags,
+    siteUrl: config.web?.publicUrl ?? null,
+  });
   const rewards = new RewardService({ db, clock, audit });
-  const redemptions = new RedemptionService({ db, ledger, rewards, clock, audit });
+  const streaks = new StreakService({ db, ledger, settings, clock });
+  // The shop sells streak freezes up to the most a member may hold, which streaks count.
+  const redemptions = new RedemptionService({
+    db,
+    ledger,
+    rewards,
+    clock,
+    audit,
+    freezes: streaks,
+    wallets,
+    flags,
+  });
   // The platform hears of every settled redemption, queued in the settling transaction.
   if (config.platformEventsUrl) {
     redemptions.onSettled((r, outcome) =>
@@ -105,11 +142,9 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const grants = new GrantQueue({ db, logger });
   const campaigns = new CampaignService({ db, ledger, audit, clock, logger, grants });
   const memory = new BulkWorkCollector();
-  const flags = NO_FLAGS;
   // A burst of grants leaves its garbage in the old generation; hand it back soon after.
   grants.onCommitted((n) => memory.note(n));
   const quests = new QuestService({ db, ledger, clock, audit, grants });
-  const platform = new PlatformService({ db, ledger, settings });
   // A trade, a subscription or a referral moves quests in the event's own transaction.
   platform.onApplied((fact) => quests.recordPlatform(fact));
   return {
@@ -133,7 +168,15 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
     rollup: new LedgerRollup({ db, clock }),
     flags,
     seasons: new SeasonService({ db, ledger, clock, audit, flags }),
-    raffles: new RaffleService({ db, ledger, clock, audit, flags, rewards, redemptions }),
+    raffles: new RaffleService({ db, ledger, clock, audit, flags, rewards, redemptions, wallets }),
     quests,
+    // Tokens are sealed under SESSION_SECRET: without the web nobody can connect.
+    linkedRoles: new LinkedRoleService({
+      db,
+      clock,
+      seal: config.web ? new TokenSeal(config.web.sessionSecret) : null,
+    }),
+    streaks,
+    wallets,
   };
 }

@@ -1,6 +1,7 @@
 /**
  * A world with the web on: the bot's HTTP server on a free loopback port, the web's
- * settings set, and the fake Discord's OAuth2 application registered for its callback.
+ * settings set, and the fake Discord's OAuth2 application registered for its callbacks
+ * (the login's and the Linked Roles page's).
  * `logIn` acts as a person does: clicks "Log in with Discord", then the fake user on the
  * fake's authorize page. `accessibility` runs axe-core on the page as it stands.
  */
@@ -37,7 +38,7 @@ export async function startWebWorld(options: StartOptions & { port?: number } = 
   world.fake.oauth2.register({
     clientId: world.fake.applicationId,
     clientSecret: options.env?.DISCORD_CLIENT_SECRET ?? WEB_CLIENT_SECRET,
-    redirectUris: [`${url}/auth/callback`],
+    redirectUris: [`${url}/auth/callback`, `${url}/linked-role/callback`],
   });
   return Object.assign(world, { url });
 }
@@ -60,4 +61,14 @@ export async function accessibility(page: Page): Promise<string[]> {
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+/** Presses the form button named exactly `button`; the response to the POST it sends, once the next page loaded. */
+export async function submit(page: Page, button: string) {
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    page.getByRole('button', { name: button, exact: true }).click(),
+  ]);
+  await page.waitForLoadState();
+  return response;
 }

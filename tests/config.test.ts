@@ -30,6 +30,10 @@ describe('configuration', () => {
       referralTradeSharePct: 10,
       referralFirstSubPct: 50,
     });
+    expect(c.linkedRoles).toEqual({ pushesPerMinute: 120, sweepMinutes: 15 });
+    expect(
+      loadConfig({ ...base, LINKED_ROLES_PER_MINUTE: '30', LINKED_ROLES_SWEEP_MINUTES: '60' }).linkedRoles,
+    ).toEqual({ pushesPerMinute: 30, sweepMinutes: 60 });
   });
 
   it('reads every variable', () => {
@@ -77,6 +81,8 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, [], /^Configuration error: LOG_LEVEL /],
     [{ EARN_REFERRAL_TRADE_PCT: '150' }, [], /EARN_REFERRAL_TRADE_PCT must be at most 100/],
     [{ PLATFORM_API_TOKEN: 'short' }, [], /PLATFORM_API_TOKEN must be at least 16 characters/],
+    [{ LINKED_ROLES_PER_MINUTE: '0' }, [], /LINKED_ROLES_PER_MINUTE must be at least 1/],
+    [{ LINKED_ROLES_SWEEP_MINUTES: '2000' }, [], /LINKED_ROLES_SWEEP_MINUTES must be at most 1440/],
   ] as const)('refuses %j with one line naming the variable', (env, require, message) => {
     const text = errorOf({ ...env }, [...require]);
     expect(text).toMatch(message);

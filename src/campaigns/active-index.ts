@@ -13,6 +13,8 @@ export interface ActiveCampaign {
   endsAt: number | null;
   requiredRoleId: string | null;
   minMemberDays: number | null;
+  minAccountDays: number | null;
+  verifiedWallet: boolean;
   revokeOnUnreact: boolean;
 }
 
@@ -65,6 +67,8 @@ function toActive(row: CampaignRow): ActiveCampaign {
     endsAt: row.endsAt,
     requiredRoleId: row.requiredRoleId,
     minMemberDays: row.minMemberDays,
+    minAccountDays: row.minAccountDays,
+    verifiedWallet: row.verifiedWallet === 1,
     revokeOnUnreact: row.revokeOnUnreact === 1,
   };
 }

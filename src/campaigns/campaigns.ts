@@ -8,6 +8,7 @@ import { CAMPAIGN_BUDGET, ISSUANCE, type Ledger } from '../ledger/ledger.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../log.ts';
 import { DAY_MS } from '../core/clock.ts';
+import { gateRefusal, isGated, type Gates } from '../members/gates.ts';
 import { ActiveIndex, type ActiveCampaign } from './active-index.ts';
 import { CampaignGrants } from './grants.ts';
 import { MAX_DURATION_MS, MIN_DURATION_MS, parseEmoji, type CampaignEmoji } from './parse.ts';
@@ -35,6 +36,10 @@ export interface StartInput {
   budget?: number | null;
   requiredRoleId?: string | null;
   minMemberDays?: number | null;
+  /** Whole days since the Discord account was created (from its id). */
+  minAccountDays?: number | null;
+  /** Only members with a linked wallet earn. */
+  verifiedWallet?: boolean;
   revokeOnUnreact?: boolean;
   moderatorId: string;
 }
@@ -44,13 +49,36 @@ export interface ValidStart extends Omit<StartInput, 'emoji'> {
 }
 
 export interface MemberFacts {
+  userId: string;
   bot: boolean;
   roles: readonly string[];
   /** When the member joined the server (ms), null when unknown. */
   joinedAt: number | null;
+  /** Whether they linked a wallet; asked only of a `verified_wallet` campaign. */
+  hasWallet?: boolean;
+  /** Where they link one (for the refusal's words). */
+  walletPage?: string | null;
 }
 
-export type Eligibility = 'ok' | 'bot' | 'role' | 'age';
+export type Eligibility = 'ok' | 'bot' | 'role' | 'age' | 'account' | 'wallet';
+
+type CampaignGateFields = Pick<
+  ActiveCampaign,
+  'requiredRoleId' | 'minMemberDays' | 'minAccountDays' | 'verifiedWallet'
+>;
+
+/** A campaign's gates in the shared shape (src/members/gates.ts). */
+export function campaignGates(c: CampaignGateFields): Gates {
+  return {
+    requiredRoleId: c.requiredRoleId,
+    minMemberDays: c.minMemberDays,
+    minAccountDays: c.minAccountDays,
+    verifiedWallet: c.verifiedWallet,
+  };
+}
+
+/** Whether checking the gates needs the member fetched (their roles, join date or wallets). */
+export const campaignIsGated = (c: CampaignGateFields): boolean => isGated(campaignGates(c));
 
 export interface CampaignSummary {
   campaign: CampaignRow;
@@ -81,17 +109,36 @@ export interface GrantOptions {
    */
   ranked?: boolean;
 }
-/** Whether a member may earn from a campaign: not a bot, holds the role, member long enough. */
-export function eligibility(
-  c: Pick<ActiveCampaign, 'requiredRoleId' | 'minMemberDays'>,
-  m: MemberFacts,
-  now: number,
-): Eligibility {
+/**
+ * The gate a member fails, as the refusal to tell them (the shared gates: role, days in the
+ * server, account age, a linked wallet); null when they may earn. Bots are not asked.
+ */
+export function campaignRefusal(c: CampaignGateFields, m: MemberFacts, now: number): SparksError | null {
+  return gateRefusal(
+    campaignGates(c),
+    {
+      userId: m.userId,
+      roleIds: m.roles,
+      joinedAt: m.joinedAt,
+      hasWallet: m.hasWallet,
+      walletPage: m.walletPage,
+    },
+    now,
+  );
+}
+
+const VERDICTS: Partial<Record<string, Eligibility>> = {
+  'SPARKS.ROLE_REQUIRED': 'role',
+  'SPARKS.MEMBER_TOO_NEW': 'age',
+  'SPARKS.ACCOUNT_TOO_NEW': 'account',
+  'SPARKS.WALLET_REQUIRED': 'wallet',
+};
+
+/** Whether a member may earn from a campaign: not a bot, and through every gate. */
+export function eligibility(c: CampaignGateFields, m: MemberFacts, now: number): Eligibility {
   if (m.bot) return 'bot';
-  if (c.requiredRoleId !== null && !m.roles.includes(c.requiredRoleId)) return 'role';
-  if (c.minMemberDays !== null && (m.joinedAt === null || now - m.joinedAt < c.minMemberDays * DAY_MS))
-    return 'age';
-  return 'ok';
+  const refusal = campaignRefusal(c, m, now);
+  return refusal ? (VERDICTS[refusal.code] ?? 'role') : 'ok';
 }
 
 /** What the audit feed records about a campaign's message: where it is, not how to link it. */
@@ -179,6 +226,9 @@ export class CampaignService {
     }
     if (input.minMemberDays != null && !isIntIn(input.minMemberDays, 1, MAX_MEMBER_DAYS))
       throw bad('campaign.invalid.min_member_days', { max: MAX_MEMBER_DAYS });
+    // 0 days asks nothing: no gate, as the raffle and shop gates read it.
+    if (input.minAccountDays != null && !isIntIn(input.minAccountDays, 0, MAX_MEMBER_DAYS))
+      throw bad('campaign.invalid.min_account_days', { max: MAX_MEMBER_DAYS });
     const name = input.name?.trim();
     if (input.name != null && (!name || name.length > MAX_NAME_LENGTH))
       throw bad('campaign.invalid.name', { max: MAX_NAME_LENGTH });
@@ -211,6 +261,8 @@ export class CampaignService {
         budget: v.budget ?? null,
         requiredRoleId: v.requiredRoleId ?? null,
         minMemberDays: v.minMemberDays ?? null,
+        minAccountDays: v.minAccountDays || null,
+        verifiedWallet: v.verifiedWallet ? 1 : 0,
         revokeOnUnreact: v.revokeOnUnreact ? 1 : 0,
         createdBy: v.moderatorId,
         createdAt: now,
@@ -249,6 +301,8 @@ export class CampaignService {
         budget: campaign.budget ?? undefined,
         required_role: campaign.requiredRoleId ? { type: 'role', id: campaign.requiredRoleId } : undefined,
         min_member_days: campaign.minMemberDays ?? undefined,
+        min_account_days: campaign.minAccountDays ?? undefined,
+        verified_wallet: campaign.verifiedWallet ? true : undefined,
         revoke_on_unreact: campaign.revokeOnUnreact ? true : undefined,
       }),
       at: now,
@@ -390,6 +444,22 @@ export class CampaignService {
   /** Who holds a claim on a campaign, and whether it was reversed (for reconciliation). */
   claims(campaignId: number): Map<string, { reversed: boolean }> {
     return new Map(this.store.claims(campaignId).map((k) => [k.userId, { reversed: k.reversedBy !== null }]));
+  }
+
+  /**
+   * Records gate refusals to tell members about, in one write for all of them; returns the
+   * ones not told before for their campaign (recorded, so a restart does not tell them
+   * again). The caller batches a burst's refusals and keeps the ones it saw in memory, so a
+   * raid of refused reactions costs one write per batch, not one per reaction.
+   */
+  noteGateRefusals<T extends { campaignId: number; userId: string; code: string }>(
+    notices: readonly T[],
+  ): T[] {
+    if (notices.length === 0) return [];
+    const now = this.clock();
+    return this.db.write(() =>
+      notices.filter((n) => this.store.insertGateNotice(n.campaignId, n.userId, n.code, now)),
+    );
   }
 
   onChange(listener: (change: CampaignChange) => void): () => void {

@@ -25,6 +25,8 @@ export interface BalanceCard {
   progress: { fraction: number; text: string } | null;
   /** The running season and the member's place on it ("Winter · #2"), under the rank; absent when none. */
   season?: string | null;
+  /** The member's streak ("Streak 5 · best 9"), under the season line; absent when they never had one. */
+  streak?: string | null;
 }
 
 export interface LeaderboardCard {
@@ -207,6 +209,11 @@ function drawBalance(ctx: SKRSContext2D, card: BalanceCard): void {
     ctx.fillStyle = COLORS.muted;
     ctx.font = font(18);
     ctx.fillText(fit(ctx, printable(card.season), 190), width - 40, 140);
+  }
+  if (card.streak) {
+    ctx.fillStyle = COLORS.muted;
+    ctx.font = font(18);
+    ctx.fillText(fit(ctx, printable(card.streak), 190), width - 40, card.season ? 164 : 140);
   }
 
   // Balance and lifetime.

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, isNull, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from './open.ts';
-import { campaignClaims, campaigns, transfers } from './schema.ts';
+import { campaignClaims, campaignGateNotices, campaigns, transfers } from './schema.ts';
 
 export type CampaignRow = typeof campaigns.$inferSelect;
 export type CampaignEndReason = NonNullable<CampaignRow['endReason']>;
@@ -20,6 +20,8 @@ export type NewCampaign = Pick<
   | 'budget'
   | 'requiredRoleId'
   | 'minMemberDays'
+  | 'minAccountDays'
+  | 'verifiedWallet'
   | 'revokeOnUnreact'
   | 'createdBy'
   | 'createdAt'
@@ -126,11 +128,18 @@ export class CampaignStore {
           budget: p('budget'),
           requiredRoleId: p('requiredRoleId'),
           minMemberDays: p('minMemberDays'),
+          minAccountDays: p('minAccountDays'),
+          verifiedWallet: p('verifiedWallet'),
           revokeOnUnreact: p('revokeOnUnreact'),
           createdBy: p('createdBy'),
           createdAt: p('createdAt'),
         })
         .returning()
+        .prepare(),
+      insertGateNotice: orm
+        .insert(campaignGateNotices)
+        .values({ campaignId: p('campaignId'), userId: p('userId'), gate: p('gate'), createdAt: p('now') })
+        .onConflictDoNothing()
         .prepare(),
       rename: orm
         .update(campaigns)
@@ -230,6 +239,14 @@ export class CampaignStore {
 
   insert(c: NewCampaign): CampaignRow {
     return this.s.insert.get({ ...c });
+  }
+
+  /**
+   * Records that a member was told a gate refused them (inside the caller's write); false
+   * when they had been told already: one notice per member and campaign.
+   */
+  insertGateNotice(campaignId: number, userId: string, gate: string, now: number): boolean {
+    return this.s.insertGateNotice.run({ campaignId, userId, gate, now }).changes === 1;
   }
 
   rename(id: number, name: string): void {

@@ -98,35 +98,57 @@ export class SchemaTooNewError extends Error {
  * same migration; here the read and the writes happen under the write lock, so exactly
  * one process migrates and the others find the work done. A database migrated by a newer
  * release is refused: an older bot must not write to a schema it does not know.
+ *
+ * Foreign keys are off while the migrations run: changing a table's CHECK makes drizzle-kit
+ * rebuild it (create a copy, move the rows, drop the old, rename), and with foreign keys on,
+ * dropping a table that others reference deletes through them or fails. The migration's
+ * own `PRAGMA foreign_keys=OFF` cannot help: inside a transaction SQLite ignores it. So the
+ * pragma is set around the transaction, and `PRAGMA foreign_key_check` runs before COMMIT:
+ * a migration that left a reference broken is rolled back whole.
  */
 export function applyMigrations(sqlite: Sqlite, migrationsFolder = MIGRATIONS_FOLDER): number {
   const migrations = readMigrationFiles({ migrationsFolder });
   const newestKnown = Math.max(0, ...migrations.map((m) => m.folderMillis));
-  return sqlite
-    .transaction(() => {
-      sqlite.exec(
-        'CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)',
-      );
-      const last = sqlite
-        .prepare('SELECT created_at FROM "__drizzle_migrations" ORDER BY created_at DESC LIMIT 1')
-        .get() as { created_at: number | string } | undefined;
-      const applied = last ? Number(last.created_at) : 0;
-      if (applied > newestKnown) {
-        throw new SchemaTooNewError(
-          `the database schema (${applied}) is newer than this release knows (${newestKnown}); upgrade the bot before starting it`,
+  const enforced = sqlite.pragma('foreign_keys', { simple: true }) === 1;
+  sqlite.pragma('foreign_keys = OFF');
+  try {
+    return sqlite
+      .transaction(() => {
+        sqlite.exec(
+          'CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)',
         );
-      }
-      const insert = sqlite.prepare(
-        'INSERT INTO "__drizzle_migrations" ("hash", "created_at") VALUES (?, ?)',
-      );
-      let count = 0;
-      for (const migration of migrations) {
-        if (migration.folderMillis <= applied) continue;
-        for (const statement of migration.sql) if (statement.trim()) sqlite.exec(statement);
-        insert.run(migration.hash, migration.folderMillis);
-        count++;
-      }
-      return count;
-    })
-    .immediate();
+        const last = sqlite
+          .prepare('SELECT created_at FROM "__drizzle_migrations" ORDER BY created_at DESC LIMIT 1')
+          .get() as { created_at: number | string } | undefined;
+        const applied = last ? Number(last.created_at) : 0;
+        if (applied > newestKnown) {
+          throw new SchemaTooNewError(
+            `the database schema (${applied}) is newer than this release knows (${newestKnown}); upgrade the bot before starting it`,
+          );
+        }
+        const insert = sqlite.prepare(
+          'INSERT INTO "__drizzle_migrations" ("hash", "created_at") VALUES (?, ?)',
+        );
+        let count = 0;
+        for (const migration of migrations) {
+          if (migration.folderMillis <= applied) continue;
+          for (const statement of migration.sql) if (statement.trim()) sqlite.exec(statement);
+          insert.run(migration.hash, migration.folderMillis);
+          count++;
+        }
+        if (count > 0) {
+          const broken = sqlite.prepare('PRAGMA foreign_key_check').all().length;
+          if (broken > 0)
+            throw new MigrationError(`a migration left ${broken} broken foreign key reference(s)`);
+        }
+        return count;
+      })
+      .immediate();
+  } finally {
+    if (enforced) sqlite.pragma('foreign_keys = ON');
+  }
+}
+
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
 }

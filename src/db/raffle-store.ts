@@ -37,6 +37,8 @@ export class RaffleStore {
           endsAt: sql.placeholder('endsAt'),
           requiredRoleId: sql.placeholder('requiredRoleId'),
           minAccountDays: sql.placeholder('minAccountDays'),
+          minMemberDays: sql.placeholder('minMemberDays'),
+          verifiedWallet: sql.placeholder('verifiedWallet'),
           commitment: sql.placeholder('commitment'),
           seed: sql.placeholder('seed'),
           createdBy: sql.placeholder('createdBy'),

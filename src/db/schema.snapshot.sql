@@ -37,7 +37,17 @@ CREATE TABLE `campaign_claims` (
 	FOREIGN KEY (`transfer_id`) REFERENCES `transfers`(`id`) ON UPDATE no action ON DELETE no action
 );
 
--- drizzle/0000_init.sql
+-- drizzle/0012_gates_wallets.sql
+CREATE TABLE `campaign_gate_notices` (
+	`campaign_id` integer NOT NULL,
+	`user_id` text NOT NULL,
+	`gate` text NOT NULL,
+	`created_at` integer NOT NULL,
+	PRIMARY KEY(`campaign_id`, `user_id`),
+	FOREIGN KEY (`campaign_id`) REFERENCES `campaigns`(`id`) ON UPDATE no action ON DELETE no action
+);
+
+-- drizzle/0012_gates_wallets.sql
 CREATE TABLE `campaigns` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`guild_id` text NOT NULL,
@@ -60,7 +70,7 @@ CREATE TABLE `campaigns` (
 	`created_by` text NOT NULL,
 	`created_at` integer NOT NULL,
 	`ended_at` integer,
-	`summary_posted_at` integer,
+	`summary_posted_at` integer, `min_account_days` integer, `verified_wallet` integer DEFAULT 0 NOT NULL,
 	CONSTRAINT "campaigns_sparks" CHECK("campaigns"."sparks" BETWEEN 1 AND 1000000000),
 	CONSTRAINT "campaigns_caps" CHECK(("campaigns"."max_claims" IS NULL OR "campaigns"."max_claims" >= 1) AND ("campaigns"."budget" IS NULL OR "campaigns"."budget" >= 1)),
 	CONSTRAINT "campaigns_counts" CHECK("campaigns"."claims" >= 0 AND "campaigns"."granted" >= 0)
@@ -77,7 +87,7 @@ CREATE TABLE `earn_periods` (
 	CONSTRAINT "earn_periods_integer" CHECK(typeof("earn_periods"."earned") = 'integer')
 );
 
--- drizzle/0005_web.sql
+-- drizzle/0013_identity_flags_referrals.sql
 CREATE TABLE `guild_settings` (
 	`guild_id` text PRIMARY KEY NOT NULL,
 	`log_channel_id` text,
@@ -93,7 +103,7 @@ CREATE TABLE `guild_settings` (
 	`referral_first_sub_pct` integer,
 	`platform_daily_cap` integer,
 	`manual_stale_hours` integer,
-	`updated_at` integer NOT NULL, `web_leaderboard` integer DEFAULT 1 NOT NULL,
+	`updated_at` integer NOT NULL, `web_leaderboard` integer DEFAULT 1 NOT NULL, `streak_milestones` text, `flag_min_account_days` integer, `flag_fresh_referrals_per_day` integer, `referral_qualify_volume_usd` integer, `referral_qualify_days` integer,
 	CONSTRAINT "guild_settings_daily_limit" CHECK("guild_settings"."daily_award_limit" IS NULL OR "guild_settings"."daily_award_limit" >= 1),
 	CONSTRAINT "guild_settings_images" CHECK("guild_settings"."images_enabled" IN (0, 1)),
 	CONSTRAINT "guild_settings_rates" CHECK(("guild_settings"."trade_sparks_per_100_usd" IS NULL OR "guild_settings"."trade_sparks_per_100_usd" BETWEEN 0 AND 1000000)
@@ -198,7 +208,24 @@ CREATE TABLE `ledger_week_earners` (
 	CONSTRAINT "ledger_week_earners_integer" CHECK(typeof("ledger_week_earners"."earned") = 'integer')
 );
 
--- drizzle/0010_quests.sql
+-- drizzle/0013_identity_flags_referrals.sql
+CREATE TABLE `member_flags` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`guild_id` text NOT NULL,
+	`user_id` text NOT NULL,
+	`source` text NOT NULL,
+	`reason` text NOT NULL,
+	`raised_by` text,
+	`raised_at` integer NOT NULL,
+	`cleared_by` text,
+	`clear_reason` text,
+	`cleared_at` integer,
+	CONSTRAINT "member_flags_source" CHECK("member_flags"."source" = 'moderator' OR "member_flags"."source" LIKE 'auto:%'),
+	CONSTRAINT "member_flags_reason" CHECK(length("member_flags"."reason") BETWEEN 1 AND 1000),
+	CONSTRAINT "member_flags_cleared" CHECK(("member_flags"."cleared_at" IS NULL) = ("member_flags"."cleared_by" IS NULL) AND ("member_flags"."cleared_at" IS NULL) = ("member_flags"."clear_reason" IS NULL))
+);
+
+-- drizzle/0014_quests.sql
 CREATE TABLE `member_prefs` (
 	`guild_id` text NOT NULL,
 	`user_id` text NOT NULL,
@@ -206,6 +233,24 @@ CREATE TABLE `member_prefs` (
 	`updated_at` integer NOT NULL, `quest_notices` text DEFAULT 'dm' NOT NULL,
 	PRIMARY KEY(`guild_id`, `user_id`),
 	CONSTRAINT "member_prefs_hidden" CHECK("member_prefs"."leaderboard_hidden" IN (0, 1))
+);
+
+-- drizzle/0011_streaks.sql
+CREATE TABLE `member_streaks` (
+	`guild_id` text NOT NULL,
+	`user_id` text NOT NULL,
+	`current` integer NOT NULL,
+	`best` integer NOT NULL,
+	`last_day` integer NOT NULL,
+	`started_day` integer NOT NULL,
+	`freezes_held` integer NOT NULL,
+	`freezes_used` integer NOT NULL,
+	`freeze_seen` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	PRIMARY KEY(`guild_id`, `user_id`),
+	CONSTRAINT "member_streaks_counts" CHECK(typeof("member_streaks"."current") = 'integer' AND "member_streaks"."current" >= 0 AND "member_streaks"."best" >= "member_streaks"."current" AND "member_streaks"."freezes_used" >= 0),
+	CONSTRAINT "member_streaks_days" CHECK(typeof("member_streaks"."last_day") = 'integer' AND "member_streaks"."started_day" <= "member_streaks"."last_day"),
+	CONSTRAINT "member_streaks_freezes" CHECK("member_streaks"."freezes_held" BETWEEN 0 AND 2)
 );
 
 -- drizzle/0000_init.sql
@@ -239,7 +284,7 @@ CREATE TABLE `platform_events` (
 	`received_at` integer NOT NULL
 );
 
--- drizzle/0010_quests.sql
+-- drizzle/0014_quests.sql
 CREATE TABLE `quest_completions` (
 	`quest_id` integer NOT NULL,
 	`user_id` text NOT NULL,
@@ -255,7 +300,7 @@ CREATE TABLE `quest_completions` (
 	FOREIGN KEY (`transfer_id`) REFERENCES `transfers`(`id`) ON UPDATE no action ON DELETE no action
 );
 
--- drizzle/0010_quests.sql
+-- drizzle/0014_quests.sql
 CREATE TABLE `quest_progress` (
 	`quest_id` integer NOT NULL,
 	`user_id` text NOT NULL,
@@ -271,7 +316,7 @@ CREATE TABLE `quest_progress` (
 	CONSTRAINT "quest_progress_counts" CHECK("quest_progress"."value" >= 0 AND "quest_progress"."attempts" >= 0)
 );
 
--- drizzle/0010_quests.sql
+-- drizzle/0014_quests.sql
 CREATE TABLE `quest_steps` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`quest_id` integer NOT NULL,
@@ -294,7 +339,7 @@ CREATE TABLE `quest_steps` (
 	CONSTRAINT "quest_steps_attempts" CHECK("quest_steps"."attempts" IS NULL OR "quest_steps"."attempts" BETWEEN 1 AND 100)
 );
 
--- drizzle/0010_quests.sql
+-- drizzle/0014_quests.sql
 CREATE TABLE `quest_submissions` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`guild_id` text NOT NULL,
@@ -314,7 +359,7 @@ CREATE TABLE `quest_submissions` (
 	CONSTRAINT "quest_submissions_length" CHECK(length("quest_submissions"."content") BETWEEN 1 AND 2000)
 );
 
--- drizzle/0010_quests.sql
+-- drizzle/0014_quests.sql
 CREATE TABLE `quests` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`guild_id` text NOT NULL,
@@ -375,7 +420,7 @@ CREATE TABLE `raffle_entries` (
 	CONSTRAINT "raffle_entries_count" CHECK("raffle_entries"."count" >= 1)
 );
 
--- drizzle/0008_seasons_raffles.sql
+-- drizzle/0012_gates_wallets.sql
 CREATE TABLE `raffles` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`guild_id` text NOT NULL,
@@ -397,7 +442,7 @@ CREATE TABLE `raffles` (
 	`created_at` integer NOT NULL,
 	`closed_at` integer,
 	`closed_by` text,
-	`announced_at` integer,
+	`announced_at` integer, `min_member_days` integer, `verified_wallet` integer DEFAULT 0 NOT NULL,
 	FOREIGN KEY (`reward_id`) REFERENCES `rewards`(`id`) ON UPDATE no action ON DELETE no action,
 	CONSTRAINT "raffles_winners" CHECK("raffles"."winners" BETWEEN 1 AND 100),
 	CONSTRAINT "raffles_cost" CHECK("raffles"."entry_cost" BETWEEN 0 AND 1000000000),
@@ -417,7 +462,7 @@ CREATE TABLE "rank_counts" (
 	CONSTRAINT "rank_counts_level" CHECK("level" = 0 OR "level" = 1 OR "level" = 2)
 ) WITHOUT ROWID;
 
--- drizzle/0008_seasons_raffles.sql
+-- drizzle/0012_gates_wallets.sql
 CREATE TABLE "redemptions" (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`guild_id` text NOT NULL,
@@ -436,10 +481,46 @@ CREATE TABLE "redemptions" (
 	`resolved_at` integer,
 	`expires_at` integer,
 	`role_removed_at` integer,
-	`member_notified_at` integer,
+	`member_notified_at` integer, `wallet_address` text,
 	FOREIGN KEY (`reward_id`) REFERENCES `rewards`(`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`hold_transfer_id`) REFERENCES `transfers`(`id`) ON UPDATE no action ON DELETE no action,
 	CONSTRAINT "redemptions_status_values" CHECK("redemptions"."status" IN ('reserved','pending_manual','fulfilled','refunded'))
+);
+
+-- drizzle/0013_identity_flags_referrals.sql
+CREATE TABLE `referral_qualification` (
+	`guild_id` text NOT NULL,
+	`invitee_user_id` text NOT NULL,
+	`status` text NOT NULL,
+	`volume_cents` integer DEFAULT 0 NOT NULL,
+	`qualify_volume_cents` integer NOT NULL,
+	`qualify_by` integer NOT NULL,
+	`created_at` integer NOT NULL,
+	`settled_at` integer,
+	PRIMARY KEY(`guild_id`, `invitee_user_id`),
+	CONSTRAINT "referral_qualification_status" CHECK("referral_qualification"."status" IN ('pending','qualified','lapsed')),
+	CONSTRAINT "referral_qualification_numbers" CHECK("referral_qualification"."volume_cents" >= 0 AND "referral_qualification"."qualify_volume_cents" >= 0),
+	CONSTRAINT "referral_qualification_settled" CHECK(("referral_qualification"."status" = 'pending') = ("referral_qualification"."settled_at" IS NULL))
+);
+
+-- drizzle/0013_identity_flags_referrals.sql
+CREATE TABLE `referral_shares` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`guild_id` text NOT NULL,
+	`referrer_user_id` text NOT NULL,
+	`invitee_user_id` text NOT NULL,
+	`event_id` text NOT NULL,
+	`kind` text NOT NULL,
+	`amount` integer NOT NULL,
+	`status` text NOT NULL,
+	`transfer_id` integer,
+	`reason` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`settled_at` integer,
+	FOREIGN KEY (`transfer_id`) REFERENCES `transfers`(`id`) ON UPDATE no action ON DELETE no action,
+	CONSTRAINT "referral_shares_amount" CHECK("referral_shares"."amount" BETWEEN 1 AND 1000000000),
+	CONSTRAINT "referral_shares_status" CHECK("referral_shares"."status" IN ('pending','credited','lapsed')),
+	CONSTRAINT "referral_shares_settled" CHECK(("referral_shares"."status" = 'pending') = ("referral_shares"."settled_at" IS NULL))
 );
 
 -- drizzle/0000_init.sql
@@ -453,8 +534,8 @@ CREATE TABLE `referrals` (
 	CONSTRAINT "referrals_not_self" CHECK("referrals"."invitee_user_id" <> "referrals"."referrer_user_id")
 );
 
--- drizzle/0005_web.sql
-CREATE TABLE `rewards` (
+-- drizzle/0012_gates_wallets.sql
+CREATE TABLE "rewards" (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`guild_id` text NOT NULL,
 	`name` text NOT NULL,
@@ -468,18 +549,39 @@ CREATE TABLE `rewards` (
 	`duration_seconds` integer,
 	`input_label` text,
 	`input_kind` text,
+	`image_url` text,
 	`required_role_id` text,
 	`enabled` integer DEFAULT 1 NOT NULL,
 	`disabled_reason` text,
 	`removed_at` integer,
 	`created_by` text NOT NULL,
 	`created_at` integer NOT NULL,
-	`updated_at` integer NOT NULL, `image_url` text,
+	`updated_at` integer NOT NULL, `min_member_days` integer, `min_account_days` integer, `verified_wallet` integer DEFAULT 0 NOT NULL, `requires_wallet` text,
 	CONSTRAINT "rewards_cost" CHECK("rewards"."cost" BETWEEN 1 AND 1000000000),
 	CONSTRAINT "rewards_stock" CHECK("rewards"."stock" IS NULL OR "rewards"."stock" >= 0),
 	CONSTRAINT "rewards_limit" CHECK("rewards"."per_member_limit" IS NULL OR "rewards"."per_member_limit" >= 1),
-	CONSTRAINT "rewards_kind" CHECK("rewards"."kind" IN ('role','badge','manual')),
+	CONSTRAINT "rewards_kind" CHECK("rewards"."kind" IN ('role','badge','manual','streak_freeze')),
 	CONSTRAINT "rewards_role_kind" CHECK("rewards"."kind" <> 'role' OR "rewards"."role_id" IS NOT NULL)
+);
+
+-- drizzle/0010_role_connections.sql
+CREATE TABLE `role_connections` (
+	`user_id` text PRIMARY KEY NOT NULL,
+	`guild_id` text NOT NULL,
+	`username` text NOT NULL,
+	`access_token` text NOT NULL,
+	`refresh_token` text NOT NULL,
+	`expires_at` integer NOT NULL,
+	`scope` text NOT NULL,
+	`member_since` integer NOT NULL,
+	`pushed_values` text,
+	`pushed_hash` text,
+	`pushed_at` integer,
+	`last_error` text,
+	`last_error_at` integer,
+	`connected_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	CONSTRAINT "role_connections_error_length" CHECK(length("role_connections"."last_error") <= 500)
 );
 
 -- drizzle/0008_seasons_raffles.sql
@@ -543,6 +645,15 @@ CREATE TABLE `seasons` (
 	CONSTRAINT "seasons_sources" CHECK("seasons"."sources" BETWEEN 1 AND 15)
 );
 
+-- drizzle/0011_streaks.sql
+CREATE TABLE `streak_fold` (
+	`id` integer PRIMARY KEY NOT NULL,
+	`watermark` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	CONSTRAINT "streak_fold_single" CHECK("streak_fold"."id" = 1),
+	CONSTRAINT "streak_fold_watermark" CHECK(typeof("streak_fold"."watermark") = 'integer' AND "streak_fold"."watermark" >= 0)
+);
+
 -- drizzle/0000_init.sql
 CREATE TABLE `tier_grants` (
 	`guild_id` text NOT NULL,
@@ -588,8 +699,36 @@ CREATE TABLE `transfers` (
 	CONSTRAINT "transfers_reason_length" CHECK(length("transfers"."reason") <= 1000)
 );
 
+-- drizzle/0012_gates_wallets.sql
+CREATE TABLE `wallet_nonces` (
+	`nonce` text PRIMARY KEY NOT NULL,
+	`guild_id` text NOT NULL,
+	`user_id` text NOT NULL,
+	`chain` text NOT NULL,
+	`address` text NOT NULL,
+	`issued_at` integer NOT NULL,
+	`expires_at` integer NOT NULL,
+	`used_at` integer
+);
+
+-- drizzle/0012_gates_wallets.sql
+CREATE TABLE `wallets` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`guild_id` text NOT NULL,
+	`user_id` text NOT NULL,
+	`chain` text NOT NULL,
+	`address` text NOT NULL,
+	`nonce` text NOT NULL,
+	`linked_at` integer NOT NULL,
+	`unlinked_at` integer,
+	CONSTRAINT "wallets_chain" CHECK("wallets"."chain" IN ('evm','solana'))
+);
+
 -- drizzle/0000_init.sql
 CREATE UNIQUE INDEX `accounts_guild_type_ref` ON `accounts` (`guild_id`,`type`,`ref`);
+
+-- drizzle/0010_role_connections.sql
+CREATE INDEX `accounts_member_ref` ON `accounts` (`ref`,`guild_id`) WHERE type = 'member';
 
 -- drizzle/0000_init.sql
 CREATE INDEX `accounts_rank_balance` ON `accounts` (`guild_id`,"balance" DESC,`id`) WHERE type = 'member' AND ranked = 1;
@@ -609,6 +748,12 @@ CREATE INDEX `earn_periods_account` ON `earn_periods` (`account_id`);
 -- drizzle/0002_rank_counts.sql
 CREATE INDEX `earn_periods_ranked` ON `earn_periods` (`guild_id`,`period`,"earned" DESC,`account_id`) WHERE ranked = 1 AND earned > 0;
 
+-- drizzle/0013_identity_flags_referrals.sql
+CREATE INDEX `member_flags_guild` ON `member_flags` (`guild_id`,`raised_at`);
+
+-- drizzle/0013_identity_flags_referrals.sql
+CREATE UNIQUE INDEX `member_flags_open` ON `member_flags` (`guild_id`,`user_id`) WHERE cleared_at IS NULL;
+
 -- drizzle/0000_init.sql
 CREATE INDEX `outbox_member` ON `outbox` (`guild_id`,`user_id`,`id`);
 
@@ -618,31 +763,31 @@ CREATE INDEX `outbox_pending` ON `outbox` (`next_attempt_at`) WHERE delivered_at
 -- drizzle/0000_init.sql
 CREATE INDEX `platform_events_guild` ON `platform_events` (`guild_id`,`received_at`);
 
--- drizzle/0010_quests.sql
+-- drizzle/0014_quests.sql
 CREATE INDEX `quest_completions_member` ON `quest_completions` (`guild_id`,`user_id`,`completed_at`);
 
--- drizzle/0010_quests.sql
+-- drizzle/0014_quests.sql
 CREATE INDEX `quest_completions_unannounced` ON `quest_completions` (`guild_id`,`completed_at`) WHERE notified_at IS NULL OR role_status = 'due';
 
--- drizzle/0010_quests.sql
+-- drizzle/0014_quests.sql
 CREATE UNIQUE INDEX `quest_steps_position` ON `quest_steps` (`quest_id`,`position`);
 
--- drizzle/0010_quests.sql
+-- drizzle/0014_quests.sql
 CREATE INDEX `quest_submissions_member` ON `quest_submissions` (`quest_id`,`user_id`,`period`);
 
--- drizzle/0010_quests.sql
+-- drizzle/0014_quests.sql
 CREATE UNIQUE INDEX `quest_submissions_one_pending` ON `quest_submissions` (`quest_id`,`step_id`,`user_id`,`period`) WHERE status = 'pending';
 
--- drizzle/0010_quests.sql
+-- drizzle/0014_quests.sql
 CREATE INDEX `quest_submissions_queue` ON `quest_submissions` (`guild_id`,`status`,`id`);
 
--- drizzle/0010_quests.sql
+-- drizzle/0014_quests.sql
 CREATE INDEX `quests_guild` ON `quests` (`guild_id`,`status`,`id`);
 
--- drizzle/0010_quests.sql
+-- drizzle/0014_quests.sql
 CREATE UNIQUE INDEX `quests_live_name` ON `quests` (`guild_id`,`name_key`) WHERE status <> 'ended';
 
--- drizzle/0010_quests.sql
+-- drizzle/0014_quests.sql
 CREATE INDEX `quests_status` ON `quests` (`status`);
 
 -- drizzle/0008_seasons_raffles.sql
@@ -669,11 +814,26 @@ CREATE INDEX `redemptions_member` ON `redemptions` (`guild_id`,`user_id`,`reward
 -- drizzle/0008_seasons_raffles.sql
 CREATE INDEX `redemptions_status_reward` ON `redemptions` (`guild_id`,`status`,`created_at`,`reward_id`,`cost`);
 
+-- drizzle/0013_identity_flags_referrals.sql
+CREATE INDEX `referral_qualification_due` ON `referral_qualification` (`qualify_by`) WHERE status = 'pending';
+
+-- drizzle/0013_identity_flags_referrals.sql
+CREATE UNIQUE INDEX `referral_shares_event` ON `referral_shares` (`guild_id`,`event_id`);
+
+-- drizzle/0013_identity_flags_referrals.sql
+CREATE INDEX `referral_shares_invitee` ON `referral_shares` (`guild_id`,`invitee_user_id`,`status`);
+
+-- drizzle/0013_identity_flags_referrals.sql
+CREATE INDEX `referral_shares_referrer` ON `referral_shares` (`guild_id`,`referrer_user_id`,`invitee_user_id`);
+
 -- drizzle/0000_init.sql
 CREATE INDEX `referrals_referrer` ON `referrals` (`guild_id`,`referrer_user_id`);
 
--- drizzle/0000_init.sql
+-- drizzle/0011_streaks.sql
 CREATE UNIQUE INDEX `rewards_live_name` ON `rewards` (`guild_id`,`name_key`) WHERE removed_at IS NULL;
+
+-- drizzle/0010_role_connections.sql
+CREATE INDEX `role_connections_guild` ON `role_connections` (`guild_id`,`user_id`);
 
 -- drizzle/0008_seasons_raffles.sql
 CREATE UNIQUE INDEX `season_prizes_range` ON `season_prizes` (`season_id`,`rank_from`);
@@ -716,6 +876,15 @@ CREATE UNIQUE INDEX `transfers_idempotency` ON `transfers` (`guild_id`,`idempote
 
 -- drizzle/0000_init.sql
 CREATE INDEX `transfers_ref` ON `transfers` (`ref`);
+
+-- drizzle/0012_gates_wallets.sql
+CREATE INDEX `wallet_nonces_expiry` ON `wallet_nonces` (`expires_at`);
+
+-- drizzle/0012_gates_wallets.sql
+CREATE UNIQUE INDEX `wallets_linked_address` ON `wallets` (`guild_id`,`chain`,`address`) WHERE unlinked_at IS NULL;
+
+-- drizzle/0012_gates_wallets.sql
+CREATE INDEX `wallets_member` ON `wallets` (`guild_id`,`user_id`,`unlinked_at`);
 
 -- drizzle/0004_fast_grants.sql
 CREATE TRIGGER `accounts_ranked_periods` AFTER UPDATE OF `ranked` ON `accounts`
@@ -925,7 +1094,7 @@ BEGIN
   SELECT RAISE(ABORT, 'SPARKS.APPEND_ONLY: ledger entries are never updated; post a reversal instead');
 END;
 
--- drizzle/0009_season_triggers.sql
+-- drizzle/0011_streaks.sql
 CREATE TRIGGER `transfers_season_earned` AFTER INSERT ON `transfers`
 WHEN EXISTS (SELECT 1 FROM `seasons` WHERE `guild_id` = NEW.`guild_id` AND `status` = 'running')
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`credit_account_id`) = 'member'
@@ -937,12 +1106,12 @@ BEGIN
   WHERE s.`guild_id` = NEW.`guild_id` AND s.`status` = 'running'
     AND NEW.`created_at` >= s.`starts_at` AND NEW.`created_at` < s.`ends_at`
     AND (s.`sources` & (CASE WHEN d.`type` = 'campaign' THEN 1 WHEN d.`type` <> 'issuance' THEN 0
-                             WHEN d.`ref` = 'campaign' THEN 1 WHEN d.`ref` = 'quest' THEN 2 WHEN d.`ref` = 'platform' THEN 4
+                             WHEN d.`ref` = 'campaign' THEN 1 WHEN d.`ref` IN ('quest', 'streak') THEN 2 WHEN d.`ref` = 'platform' THEN 4
                              WHEN d.`ref` = 'award' THEN 8 ELSE 0 END)) <> 0
   ON CONFLICT (`guild_id`, `period`, `account_id`) DO UPDATE SET `earned` = `earned` + excluded.`earned`;
 END;
 
--- drizzle/0009_season_triggers.sql
+-- drizzle/0011_streaks.sql
 CREATE TRIGGER `transfers_season_unearned` AFTER INSERT ON `transfers`
 WHEN EXISTS (SELECT 1 FROM `seasons` WHERE `guild_id` = NEW.`guild_id` AND `status` = 'running')
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`debit_account_id`) = 'member'
@@ -954,7 +1123,7 @@ BEGIN
   WHERE s.`guild_id` = NEW.`guild_id` AND s.`status` = 'running'
     AND NEW.`created_at` >= s.`starts_at` AND NEW.`created_at` < s.`ends_at`
     AND (s.`sources` & (CASE WHEN c.`type` = 'campaign' THEN 1 WHEN c.`type` <> 'issuance' THEN 0
-                             WHEN c.`ref` = 'campaign' THEN 1 WHEN c.`ref` = 'quest' THEN 2 WHEN c.`ref` = 'platform' THEN 4
+                             WHEN c.`ref` = 'campaign' THEN 1 WHEN c.`ref` IN ('quest', 'streak') THEN 2 WHEN c.`ref` = 'platform' THEN 4
                              WHEN c.`ref` = 'award' THEN 8 ELSE 0 END)) <> 0
   ON CONFLICT (`guild_id`, `period`, `account_id`) DO UPDATE SET `earned` = `earned` + excluded.`earned`;
 END;

@@ -16,7 +16,8 @@
  * - `drizzle/0007_explorer_earned.sql`: referrals_funnel (a new referral's step of the
  *   analytics funnel, see ledgerReferralFunnel);
  * - `drizzle/0009_season_triggers.sql`: a running season's board (transfers_season_earned /
- *   _unearned write earn_periods rows 's:<season id>').
+ *   _unearned write earn_periods rows 's:<season id>'); `drizzle/0011_streaks.sql` re-created
+ *   both to count streak bonuses as quests.
  * The other triggers 0001 and 0003 create were all dropped and replaced by 0004: history only.
  *
  * Snowflakes are TEXT (they exceed 2^53). Times are INTEGER milliseconds since the epoch.
@@ -66,6 +67,10 @@ export const accounts = sqliteTable(
     index('accounts_rank_lifetime')
       .on(t.guildId, sql`${t.lifetimeEarned} DESC`, t.id)
       .where(sql`type = 'member' AND ranked = 1`),
+    // A member's accounts across guilds (the Linked Roles page finds where they hold Sparks).
+    index('accounts_member_ref')
+      .on(t.ref, t.guildId)
+      .where(sql`type = 'member'`),
     check('accounts_type', sql`${t.type} IN ('member','issuance','campaign','hold','redeemed')`),
     check(
       'accounts_balance_integer',
@@ -224,6 +229,18 @@ export const guildSettings = sqliteTable(
     manualStaleHours: integer('manual_stale_hours'),
     /** 1: the web leaderboard is public; 0: the guild turned it off (`web_leaderboard:false`). */
     webLeaderboard: integer('web_leaderboard').notNull().default(1),
+    /** JSON array of [days, sparks] pairs, fewest days first (`streak_milestones`); NULL = none. */
+    streakMilestones: text('streak_milestones'),
+    // The four identity settings are range-checked by the settings service, not by a CHECK:
+    // a new CHECK would make drizzle rebuild this table, which other branches also extend.
+    /** Automatic flags (SPEC §11): an invitee younger than this many days is flagged (0 = off; NULL = 7). */
+    flagMinAccountDays: integer('flag_min_account_days'),
+    /** A referrer with this many fresh-account referrals within a day is flagged (0 = off; NULL = 5). */
+    flagFreshReferralsPerDay: integer('flag_fresh_referrals_per_day'),
+    /** Referral quality: the invitee's trade volume that makes their referrer's shares count (0 = off; NULL = 100). */
+    referralQualifyVolumeUsd: integer('referral_qualify_volume_usd'),
+    /** … reached within this many days of the referral (NULL = 30). */
+    referralQualifyDays: integer('referral_qualify_days'),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [
@@ -287,6 +304,10 @@ export const campaigns = sqliteTable(
     budget: integer('budget'),
     requiredRoleId: text('required_role_id'),
     minMemberDays: integer('min_member_days'),
+    /** Whole days since the Discord account was created (from its id); NULL = no gate. */
+    minAccountDays: integer('min_account_days'),
+    /** 1: only members with a linked wallet (SPEC §11) may earn. */
+    verifiedWallet: integer('verified_wallet').notNull().default(0),
     revokeOnUnreact: integer('revoke_on_unreact').notNull().default(0),
     status: text('status', { enum: ['active', 'ended'] })
       .notNull()
@@ -326,7 +347,23 @@ export const campaignClaims = sqliteTable(
   (t) => [primaryKey({ columns: [t.campaignId, t.userId] })],
 );
 
-export const REWARD_KINDS = ['role', 'badge', 'manual'] as const;
+/** Members a campaign's gates refused, told once per campaign (SPEC §11): the first refusal's gate. */
+export const campaignGateNotices = sqliteTable(
+  'campaign_gate_notices',
+  {
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id),
+    userId: text('user_id').notNull(),
+    /** The error code of the gate that refused them (SPARKS.ROLE_REQUIRED, …). */
+    gate: text('gate').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.userId] })],
+);
+
+/** `streak_freeze`: covers one missed day of the member's streak (src/streaks), at most 2 held. */
+export const REWARD_KINDS = ['role', 'badge', 'manual', 'streak_freeze'] as const;
 export type RewardKind = (typeof REWARD_KINDS)[number];
 
 export const rewards = sqliteTable(
@@ -351,6 +388,15 @@ export const rewards = sqliteTable(
     /** An https image shown in the web shop (set from the dashboard); NULL = none. */
     imageUrl: text('image_url'),
     requiredRoleId: text('required_role_id'),
+    /** Gates (SPEC §11): days in the server, account age, a linked wallet (1). */
+    minMemberDays: integer('min_member_days'),
+    minAccountDays: integer('min_account_days'),
+    verifiedWallet: integer('verified_wallet').notNull().default(0),
+    /**
+     * Manual rewards: the linked wallet ('evm' | 'solana' | 'any') whose address is filled in
+     * on the redemption for the moderators; NULL = none asked.
+     */
+    requiresWallet: text('requires_wallet'),
     enabled: integer('enabled').notNull().default(1),
     disabledReason: text('disabled_reason'),
     removedAt: integer('removed_at'),
@@ -365,7 +411,7 @@ export const rewards = sqliteTable(
     check('rewards_cost', sql`${t.cost} BETWEEN 1 AND 1000000000`),
     check('rewards_stock', sql`${t.stock} IS NULL OR ${t.stock} >= 0`),
     check('rewards_limit', sql`${t.perMemberLimit} IS NULL OR ${t.perMemberLimit} >= 1`),
-    check('rewards_kind', sql`${t.kind} IN ('role','badge','manual')`),
+    check('rewards_kind', sql`${t.kind} IN ('role','badge','manual','streak_freeze')`),
     check('rewards_role_kind', sql`${t.kind} <> 'role' OR ${t.roleId} IS NOT NULL`),
   ],
 );
@@ -392,6 +438,41 @@ export const memberPrefs = sqliteTable(
   ],
 );
 
+/**
+ * Flags (SPEC §11): a member under review by the moderators — who or what raised it, why,
+ * and who cleared it and why. At most one open flag per member (a partial unique index);
+ * a cleared flag stays as history.
+ */
+export const memberFlags = sqliteTable(
+  'member_flags',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    guildId: text('guild_id').notNull(),
+    userId: text('user_id').notNull(),
+    /** A FlagSource (src/members/flags.ts): 'moderator' or 'auto:…'. */
+    source: text('source').notNull(),
+    reason: text('reason').notNull(),
+    /** The moderator's id; NULL for an automatic flag. */
+    raisedBy: text('raised_by'),
+    raisedAt: integer('raised_at').notNull(),
+    clearedBy: text('cleared_by'),
+    clearReason: text('clear_reason'),
+    clearedAt: integer('cleared_at'),
+  },
+  (t) => [
+    uniqueIndex('member_flags_open')
+      .on(t.guildId, t.userId)
+      .where(sql`cleared_at IS NULL`),
+    index('member_flags_guild').on(t.guildId, t.raisedAt),
+    check('member_flags_source', sql`${t.source} = 'moderator' OR ${t.source} LIKE 'auto:%'`),
+    check('member_flags_reason', sql`length(${t.reason}) BETWEEN 1 AND 1000`),
+    check(
+      'member_flags_cleared',
+      sql`(${t.clearedAt} IS NULL) = (${t.clearedBy} IS NULL) AND (${t.clearedAt} IS NULL) = (${t.clearReason} IS NULL)`,
+    ),
+  ],
+);
+
 export const REDEMPTION_STATUSES = ['reserved', 'pending_manual', 'fulfilled', 'refunded'] as const;
 export type RedemptionStatus = (typeof REDEMPTION_STATUSES)[number];
 
@@ -412,6 +493,8 @@ export const redemptions = sqliteTable(
     source: text('source'),
     status: text('status', { enum: REDEMPTION_STATUSES }).notNull(),
     input: text('input'),
+    /** The member's linked wallet, filled in when the reward requires one (`requires_wallet`). */
+    walletAddress: text('wallet_address'),
     idempotencyKey: text('idempotency_key').notNull(),
     failureCode: text('failure_code'),
     resolvedBy: text('resolved_by'),
@@ -465,6 +548,77 @@ export const referrals = sqliteTable(
     primaryKey({ columns: [t.guildId, t.inviteeUserId] }),
     index('referrals_referrer').on(t.guildId, t.referrerUserId),
     check('referrals_not_self', sql`${t.inviteeUserId} <> ${t.referrerUserId}`),
+  ],
+);
+
+export const REFERRAL_STATUSES = ['pending', 'qualified', 'lapsed'] as const;
+export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
+
+/**
+ * Referral quality (SPEC §11): whether an invitee has qualified their referrer's shares —
+ * trade volume of at least `qualify_volume_cents` before `qualify_by`. The terms are fixed
+ * when the referral is registered; a referral without a row (registered before referral
+ * quality, or with qualification off) counts as qualified.
+ */
+export const referralQualification = sqliteTable(
+  'referral_qualification',
+  {
+    guildId: text('guild_id').notNull(),
+    inviteeUserId: text('invitee_user_id').notNull(),
+    status: text('status', { enum: REFERRAL_STATUSES }).notNull(),
+    /** The invitee's trade volume received since the referral, while pending. */
+    volumeCents: integer('volume_cents').notNull().default(0),
+    qualifyVolumeCents: integer('qualify_volume_cents').notNull(),
+    qualifyBy: integer('qualify_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** When it qualified or lapsed. */
+    settledAt: integer('settled_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.inviteeUserId] }),
+    index('referral_qualification_due')
+      .on(t.qualifyBy)
+      .where(sql`status = 'pending'`),
+    check('referral_qualification_status', sql`${t.status} IN ('pending','qualified','lapsed')`),
+    check('referral_qualification_numbers', sql`${t.volumeCents} >= 0 AND ${t.qualifyVolumeCents} >= 0`),
+    check('referral_qualification_settled', sql`(${t.status} = 'pending') = (${t.settledAt} IS NULL)`),
+  ],
+);
+
+export const REFERRAL_SHARE_STATUSES = ['pending', 'credited', 'lapsed'] as const;
+export type ReferralShareStatus = (typeof REFERRAL_SHARE_STATUSES)[number];
+
+/**
+ * Each share a referrer earned from one invitee event (a trade, the first subscription):
+ * pending until the invitee qualifies, then credited once (the entry keyed
+ * `event:<event id>:referral`), or lapsed when the window passes.
+ */
+export const referralShares = sqliteTable(
+  'referral_shares',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    guildId: text('guild_id').notNull(),
+    referrerUserId: text('referrer_user_id').notNull(),
+    inviteeUserId: text('invitee_user_id').notNull(),
+    /** The invitee's platform event the share comes from. */
+    eventId: text('event_id').notNull(),
+    kind: text('kind', { enum: ['trade', 'first_subscription'] }).notNull(),
+    /** The share as computed from the event's Sparks. */
+    amount: integer('amount').notNull(),
+    status: text('status', { enum: REFERRAL_SHARE_STATUSES }).notNull(),
+    /** The entry that credited it; NULL while pending, when lapsed, or when the daily cap left nothing. */
+    transferId: integer('transfer_id').references(() => transfers.id),
+    reason: text('reason').notNull(),
+    createdAt: integer('created_at').notNull(),
+    settledAt: integer('settled_at'),
+  },
+  (t) => [
+    uniqueIndex('referral_shares_event').on(t.guildId, t.eventId),
+    index('referral_shares_invitee').on(t.guildId, t.inviteeUserId, t.status),
+    index('referral_shares_referrer').on(t.guildId, t.referrerUserId, t.inviteeUserId),
+    check('referral_shares_amount', sql`${t.amount} BETWEEN 1 AND 1000000000`),
+    check('referral_shares_status', sql`${t.status} IN ('pending','credited','lapsed')`),
+    check('referral_shares_settled', sql`(${t.status} = 'pending') = (${t.settledAt} IS NULL)`),
   ],
 );
 
@@ -809,6 +963,8 @@ export const raffles = sqliteTable(
     endsAt: integer('ends_at').notNull(),
     requiredRoleId: text('required_role_id'),
     minAccountDays: integer('min_account_days'),
+    minMemberDays: integer('min_member_days'),
+    verifiedWallet: integer('verified_wallet').notNull().default(0),
     /** SHA-256 of the seed, hex: published at the start. */
     commitment: text('commitment').notNull(),
     /** 32 random bytes, hex: secret until the draw reveals it (`seed_revealed`). */
@@ -1071,4 +1227,142 @@ export const questCompletions = sqliteTable(
       .on(t.guildId, t.completedAt)
       .where(sql`notified_at IS NULL OR role_status = 'due'`),
   ],
+);
+
+/*
+ * Linked Roles (SPEC §11): a member's Discord role connection. Discord keeps one per user
+ * and application, so one row per user: the guild whose Sparks it shows (the one they
+ * connected from), their OAuth2 tokens (sealed with a key derived from SESSION_SECRET,
+ * never stored in the clear), and what was last pushed, so a push goes out only when a
+ * value changes.
+ */
+export const roleConnections = sqliteTable(
+  'role_connections',
+  {
+    userId: text('user_id').primaryKey(),
+    guildId: text('guild_id').notNull(),
+    /** The name shown on the connection in Discord (platform_username). */
+    username: text('username').notNull(),
+    accessToken: text('access_token').notNull(),
+    refreshToken: text('refresh_token').notNull(),
+    /** When the access token stops working, ms since the epoch. */
+    expiresAt: integer('expires_at').notNull(),
+    scope: text('scope').notNull(),
+    /** member_since: when they joined the guild (or were first seen there), ms. */
+    memberSince: integer('member_since').notNull(),
+    /** The metadata last accepted by Discord, as JSON, and its hash; NULL before the first push. */
+    pushedValues: text('pushed_values'),
+    pushedHash: text('pushed_hash'),
+    pushedAt: integer('pushed_at'),
+    /** Why the last push failed (NULL after a success), and when. */
+    lastError: text('last_error'),
+    lastErrorAt: integer('last_error_at'),
+    connectedAt: integer('connected_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    index('role_connections_guild').on(t.guildId, t.userId),
+    check('role_connections_error_length', sql`length(${t.lastError}) <= 500`),
+  ],
+);
+
+/**
+ * Streaks (SPEC §10): folded from the journal off the write path (src/streaks/streaks.ts),
+ * like the analytics rollup, from a watermark of their own.
+ */
+
+/**
+ * A member's streak as of the last qualifying day folded in. Days are UTC days since the
+ * epoch. `current` counts the qualifying days of the run that started on `started_day`
+ * (days covered by a freeze do not count); whether it is still alive today is decided on
+ * read, from `last_day` and the freezes held.
+ */
+export const memberStreaks = sqliteTable(
+  'member_streaks',
+  {
+    guildId: text('guild_id').notNull(),
+    userId: text('user_id').notNull(),
+    current: integer('current').notNull(),
+    best: integer('best').notNull(),
+    lastDay: integer('last_day').notNull(),
+    startedDay: integer('started_day').notNull(),
+    /** Freezes bought (or won) and not yet spent, after the gap before `last_day`. */
+    freezesHeld: integer('freezes_held').notNull(),
+    /** Freezes ever spent on a missed day. */
+    freezesUsed: integer('freezes_used').notNull(),
+    /** The last streak_freeze redemption counted into freezes_held (0: none). */
+    freezeSeen: integer('freeze_seen').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.userId] }),
+    check(
+      'member_streaks_counts',
+      sql`typeof(${t.current}) = 'integer' AND ${t.current} >= 0 AND ${t.best} >= ${t.current} AND ${t.freezesUsed} >= 0`,
+    ),
+    check('member_streaks_days', sql`typeof(${t.lastDay}) = 'integer' AND ${t.startedDay} <= ${t.lastDay}`),
+    check('member_streaks_freezes', sql`${t.freezesHeld} BETWEEN 0 AND 2`),
+  ],
+);
+
+/** The streak fold's single row: the last transfer id folded in, and when. */
+export const streakFold = sqliteTable(
+  'streak_fold',
+  {
+    id: integer('id').primaryKey(),
+    watermark: integer('watermark').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    check('streak_fold_single', sql`${t.id} = 1`),
+    check('streak_fold_watermark', sql`typeof(${t.watermark}) = 'integer' AND ${t.watermark} >= 0`),
+  ],
+);
+
+export const WALLET_CHAINS = ['evm', 'solana'] as const;
+
+/**
+ * Wallets members proved they hold by signing (SPEC §11). A wallet belongs to at most one
+ * member per guild while linked; unlinking stamps `unlinked_at` (the row stays, for the
+ * record). `address` is the canonical spelling: EVM checksummed (EIP-55), Solana base58.
+ */
+export const wallets = sqliteTable(
+  'wallets',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    guildId: text('guild_id').notNull(),
+    userId: text('user_id').notNull(),
+    chain: text('chain', { enum: WALLET_CHAINS }).notNull(),
+    address: text('address').notNull(),
+    /** The nonce of the signed message that proved it. */
+    nonce: text('nonce').notNull(),
+    linkedAt: integer('linked_at').notNull(),
+    unlinkedAt: integer('unlinked_at'),
+  },
+  (t) => [
+    uniqueIndex('wallets_linked_address')
+      .on(t.guildId, t.chain, t.address)
+      .where(sql`unlinked_at IS NULL`),
+    index('wallets_member').on(t.guildId, t.userId, t.unlinkedAt),
+    check('wallets_chain', sql`${t.chain} IN ('evm','solana')`),
+  ],
+);
+
+/**
+ * Single-use challenges for linking a wallet: issued to one member for one address, with an
+ * expiry; `used_at` is stamped by the link that spends it (a refused attempt writes nothing).
+ */
+export const walletNonces = sqliteTable(
+  'wallet_nonces',
+  {
+    nonce: text('nonce').primaryKey(),
+    guildId: text('guild_id').notNull(),
+    userId: text('user_id').notNull(),
+    chain: text('chain', { enum: WALLET_CHAINS }).notNull(),
+    address: text('address').notNull(),
+    issuedAt: integer('issued_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [index('wallet_nonces_expiry').on(t.expiresAt)],
 );

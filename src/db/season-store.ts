@@ -346,9 +346,9 @@ export class SeasonStore {
   }
 }
 
-/** The trigger's source bit of the account `alias` (see drizzle/0009_season_triggers.sql). */
+/** The trigger's source bit of the account `alias` (see drizzle/0009_season_triggers.sql, as 0011_streaks.sql re-created them). */
 function SOURCE_BIT(alias: string): string {
   return `(CASE WHEN ${alias}.type = 'campaign' THEN 1 WHEN ${alias}.type <> 'issuance' THEN 0
-            WHEN ${alias}.ref = 'campaign' THEN 1 WHEN ${alias}.ref = 'quest' THEN 2 WHEN ${alias}.ref = 'platform' THEN 4
+            WHEN ${alias}.ref = 'campaign' THEN 1 WHEN ${alias}.ref IN ('quest', 'streak') THEN 2 WHEN ${alias}.ref = 'platform' THEN 4
             WHEN ${alias}.ref = 'award' THEN 8 ELSE 0 END)`;
 }

@@ -22,6 +22,11 @@ const COLUMNS = [
   'platformDailyCap',
   'manualStaleHours',
   'webLeaderboard',
+  'streakMilestones',
+  'flagMinAccountDays',
+  'flagFreshReferralsPerDay',
+  'referralQualifyVolumeUsd',
+  'referralQualifyDays',
 ] as const satisfies readonly (keyof GuildSettingsValues)[];
 
 /** A row's values when the guild has none yet: every setting at its default. */
@@ -40,6 +45,11 @@ export const NO_SETTINGS: GuildSettingsValues = {
   platformDailyCap: null,
   manualStaleHours: null,
   webLeaderboard: 1,
+  streakMilestones: null,
+  flagMinAccountDays: null,
+  flagFreshReferralsPerDay: null,
+  referralQualifyVolumeUsd: null,
+  referralQualifyDays: null,
 };
 
 /**

@@ -44,6 +44,10 @@ export type RewardValues = Pick<
   | 'inputKind'
   | 'requiredRoleId'
   | 'imageUrl'
+  | 'minMemberDays'
+  | 'minAccountDays'
+  | 'verifiedWallet'
+  | 'requiresWallet'
 >;
 
 export type NewRedemption = {
@@ -57,6 +61,8 @@ export type NewRedemption = {
   source?: string | null;
   status: RedemptionStatus;
   input: string | null;
+  /** The member's linked wallet, for a reward that requires one. */
+  walletAddress?: string | null;
   key: string;
   now: number;
 };
@@ -90,6 +96,10 @@ const VALUE_COLUMNS = [
   'inputKind',
   'requiredRoleId',
   'imageUrl',
+  'minMemberDays',
+  'minAccountDays',
+  'verifiedWallet',
+  'requiresWallet',
 ] as const satisfies readonly (keyof RewardValues)[];
 
 const VIEW = {
@@ -212,6 +222,7 @@ function prepare(db: Db) {
         source: ph('source'),
         status: ph('status'),
         input: ph('input'),
+        walletAddress: ph('walletAddress'),
         idempotencyKey: ph('key'),
         createdAt: ph('now'),
         updatedAt: ph('now'),
@@ -413,7 +424,11 @@ export class ShopStore {
   }
 
   insertRedemption(row: NewRedemption): number {
-    return this.s.insertRedemption.get({ ...row, source: row.source ?? null }).id;
+    return this.s.insertRedemption.get({
+      ...row,
+      source: row.source ?? null,
+      walletAddress: row.walletAddress ?? null,
+    }).id;
   }
 
   byId(id: number): RedemptionView | undefined {

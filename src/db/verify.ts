@@ -1,5 +1,6 @@
 import type { Sqlite } from './open.ts';
 import { ACCOUNT_EARNED, TRADERS } from './rollup-store.ts';
+import { QUALIFYING_DAYS } from './streak-store.ts';
 
 export interface CheckResult {
   name: string;
@@ -162,6 +163,22 @@ export function verifyLedger(sqlite: Sqlite): VerifyReport {
         `redemption #${String(r.id)} is ${String(r.status)} but its hold is ${String(r.closed_by ?? 'open')}`,
     );
     check(
+      'every referral share is credited once, to its referrer, under its key, or still held',
+      `SELECT s.id, s.status, t.id AS entry FROM referral_shares s
+       LEFT JOIN transfers t ON t.id = s.transfer_id
+       LEFT JOIN accounts a ON a.id = t.credit_account_id
+       WHERE (s.status <> 'credited' AND s.transfer_id IS NOT NULL)
+          OR (s.transfer_id IS NOT NULL AND (t.id IS NULL OR t.kind <> 'platform.referral'
+               OR t.idempotency_key <> 'event:' || s.event_id || ':referral'
+               OR a.ref <> s.referrer_user_id OR t.amount > s.amount))
+          OR (s.status <> 'credited' AND EXISTS (SELECT 1 FROM transfers x WHERE x.guild_id = s.guild_id
+               AND x.idempotency_key = 'event:' || s.event_id || ':referral'))
+          OR (s.status = 'pending' AND COALESCE((SELECT q.status FROM referral_qualification q
+               WHERE q.guild_id = s.guild_id AND q.invitee_user_id = s.invitee_user_id), 'qualified') <> 'pending')`,
+      (r) =>
+        `referral share #${String(r.id)} is ${String(r.status)} but its entry is ${String(r.entry ?? 'missing or another')}`,
+    );
+    check(
       'campaign claim counts match their grants',
       `SELECT c.id, c.claims, c.granted, (SELECT COUNT(*) FROM campaign_claims k WHERE k.campaign_id = c.id) AS n,
               COALESCE((SELECT SUM(t.amount) FROM campaign_claims k JOIN transfers t ON t.id = k.transfer_id
@@ -306,6 +323,27 @@ export function verifyLedger(sqlite: Sqlite): VerifyReport {
          FROM ledger_earner_weeks c WHERE c.earners <> (SELECT COUNT(*) FROM ledger_week_earners e
               WHERE e.guild_id = c.guild_id AND e.week = c.week AND e.earned > 0)`,
       (r) => `rollup earners of ${String(r.what)}: stored ${String(r.stored)}, counted ${String(r.counted)}`,
+    );
+
+    // A streak counts qualifying days from started_day to last_day (freeze-covered days do not
+    // count): every member with a qualifying entry up to the fold's watermark has a row whose
+    // last day is their last one, and whose length is at most the qualifying days in its span
+    // (at most: an entry posted after a later one with an earlier day, a clock set back, is not
+    // counted into a streak that already passed that day).
+    check(
+      'streaks equal the qualifying entries up to their watermark',
+      `WITH days AS (${QUALIFYING_DAYS('t.id <= COALESCE((SELECT watermark FROM streak_fold WHERE id = 1), 0)')}),
+            last AS (SELECT guildId, userId, MAX(day) AS day FROM days GROUP BY 1, 2)
+       SELECT COALESCE(l.guildId, r.guild_id) AS guild_id, COALESCE(l.userId, r.user_id) AS user_id,
+              l.day AS expected, r.last_day AS stored, r.current AS current,
+              (SELECT COUNT(*) FROM days d WHERE d.guildId = r.guild_id AND d.userId = r.user_id
+                  AND d.day BETWEEN r.started_day AND r.last_day) AS counted
+       FROM last l FULL OUTER JOIN member_streaks r ON r.guild_id = l.guildId AND r.user_id = l.userId
+       WHERE l.day IS NOT r.last_day
+          OR r.current > (SELECT COUNT(*) FROM days d WHERE d.guildId = r.guild_id AND d.userId = r.user_id
+                             AND d.day BETWEEN r.started_day AND r.last_day)`,
+      (r) =>
+        `streak of ${String(r.user_id)} in guild ${String(r.guild_id)}: last day ${String(r.stored ?? '—')} (entries give ${String(r.expected ?? '—')}), length ${String(r.current ?? 0)} with ${String(r.counted ?? 0)} qualifying day(s) in its span`,
     );
 
     const one = (sql: string) => (sqlite.prepare(sql).get() as { n: number }).n;

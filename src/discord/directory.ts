@@ -64,6 +64,7 @@ export class DiscordDirectory implements WebDirectory {
         roleIds: [...m.roles.cache.keys()].filter((id) => id !== guild.id),
         managesGuild: guild.ownerId === m.id || m.permissions.has(PermissionFlagsBits.ManageGuild),
         bot: m.user.bot,
+        joinedAt: m.joinedTimestamp,
       };
     } catch (err) {
       if (!isUnknown(err)) throw err;

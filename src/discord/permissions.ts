@@ -9,11 +9,13 @@ export function memberRoleIds(interaction: Interaction): string[] {
   return Array.isArray(member.roles) ? member.roles : [];
 }
 
-/** When the member behind an interaction joined the server (ms), whether discord.js cached them or not. */
+/** When the member behind an interaction joined the server (ms); null when Discord did not say. */
 export function memberJoinedAt(interaction: Interaction): number | null {
   const member = interaction.member;
+  if (!member) return null;
   if (member instanceof GuildMember) return member.joinedTimestamp;
-  return member?.joined_at ? Date.parse(member.joined_at) : null;
+  const joined = member.joined_at ? Date.parse(member.joined_at) : Number.NaN;
+  return Number.isNaN(joined) ? null : joined;
 }
 
 /** Manage Server, or the moderator role an admin configured. */

@@ -8,6 +8,7 @@ import { durationParts } from '../shop/duration.ts';
 import type { InputKind } from '../shop/input.ts';
 import type { FailureCode, FulfilResult, RedemptionView } from '../shop/redemptions.ts';
 import { inputKindOf, type RewardRow } from '../shop/rewards.ts';
+import { MAX_FREEZES } from '../streaks/fold.ts';
 import type { MessageKey, Translate } from './i18n/index.ts';
 import type { RoleFailure } from './roles.ts';
 
@@ -52,6 +53,8 @@ export function rewardGives(t: Translate, reward: RewardRow): string {
       return reward.roleId ? t('shop.kind.badge_role', { role }) : t('shop.kind.badge');
     case 'manual':
       return t('shop.kind.manual');
+    case 'streak_freeze':
+      return t('shop.kind.streak_freeze', { max: MAX_FREEZES });
   }
 }
 
@@ -97,6 +100,8 @@ export function outcomeText(
     case 'fulfilled':
       if (reward.kind === 'badge')
         return withBalance(t('shop.done.badge', { name: reward.name, cost: r.cost }));
+      if (reward.kind === 'streak_freeze')
+        return withBalance(t('shop.done.streak_freeze', { name: reward.name, cost: r.cost }));
       if (r.expiresAt !== null) {
         const s = Math.floor(r.expiresAt / 1000);
         return withBalance(

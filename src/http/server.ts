@@ -88,6 +88,7 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     membersRoute(app, {
       ledger: deps.ledger,
       tiers: deps.tiers,
+      referrals: deps.platform.referrals,
       token: deps.config.platformApiToken,
       defaultGuildId: deps.config.defaultGuildId,
     });

@@ -12,9 +12,12 @@ export interface AccountKey {
 }
 
 /** Where minted Sparks come from: one issuance account per source, per guild. */
-/** 'season': season prizes, which count for no season (migration 0009). */
-/** 'quest': quest rewards, which seasons count as their `quests` source. */
-export type IssuanceSource = 'award' | 'campaign' | 'platform' | 'season' | 'quest';
+/**
+ * 'season': season prizes, which count for no season (migration 0009). 'quest': quest
+ * rewards and 'streak': streak milestone bonuses (src/streaks), which a season counts as its
+ * `quests` source (migration 0011).
+ */
+export type IssuanceSource = 'award' | 'campaign' | 'platform' | 'season' | 'quest' | 'streak';
 
 export const MEMBER = (ref: string, ranked?: boolean): AccountKey =>
   ranked === undefined ? { type: 'member', ref } : { type: 'member', ref, ranked };

@@ -30,6 +30,8 @@ export interface Profile {
 /** Where an entry's Sparks came from or went, with names looked up. */
 export type EntrySource =
   | { type: 'award'; moderatorId: string }
+  /** A streak's milestone bonus (src/streaks): `days` from its ref `streak:<days>`. */
+  | { type: 'streak'; days: number | null }
   | { type: 'revoke'; moderatorId: string }
   | { type: 'campaign'; campaignId: number | null; name: string | null }
   | { type: 'quest'; questId: number | null; name: string | null }
@@ -352,6 +354,8 @@ function sourceOf(e: EntryView, names: Names): EntrySource {
       // Quest rewards are minted as awards from ISSUANCE('quest') (ref quest:<id>).
       if (prefix === 'quest')
         return { type: 'quest', questId: ref, name: ref === null ? null : names.quest(ref) };
+      if (e.counterpartyType === 'issuance' && e.counterpartyRef === 'streak')
+        return { type: 'streak', days: prefix === 'streak' ? ref : null };
       return { type: 'award', moderatorId: e.actorId };
     case 'revoke':
       return { type: 'revoke', moderatorId: e.actorId };

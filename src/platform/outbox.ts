@@ -23,6 +23,7 @@
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db/open.ts';
 import type { OutboxRow, OutboxStore } from '../db/outbox-store.ts';
+import type { TransferKind } from '../db/schema.ts';
 import { type Ledger, movesLifetime } from '../ledger/ledger.ts';
 import { type Clock, DAY_MS, HOUR_MS, systemClock } from '../core/clock.ts';
 import { type Logger, silentLogger } from '../log.ts';
@@ -80,9 +81,18 @@ export class Outbox {
    * Makes the ledger queue `sparks.credited` for every new entry that credits a member
    * from an issuance or campaign account (awards, campaign grants, platform credits),
    * inside the posting transaction. Again for the same ledger is a no-op. Call it only
-   * when PLATFORM_EVENTS_URL is set.
+   * when PLATFORM_EVENTS_URL is set. Each carries `status: 'credited'` (pending and lapsed
+   * referral shares are announced with the same type by ReferralQuality, with `amount` 0);
+   * `details` adds fields of the entry's feature (a referral share's invitee).
    */
-  registerCreditedEvents(ledger: Ledger): void {
+  registerCreditedEvents(
+    ledger: Ledger,
+    details: (transfer: {
+      guildId: string;
+      kind: TransferKind;
+      idempotencyKey: string;
+    }) => Record<string, unknown> = () => ({}),
+  ): void {
     if (this.hooked.has(ledger)) return;
     this.hooked.add(ledger);
     ledger.onPosted((transfer, debit, credit) => {
@@ -95,6 +105,7 @@ export class Outbox {
         type: 'sparks.credited',
         now: transfer.createdAt,
         data: {
+          status: 'credited',
           amount: transfer.amount,
           kind: transfer.kind,
           entry_id: transfer.id,
@@ -102,6 +113,7 @@ export class Outbox {
           lifetime_after: after.lifetimeEarned,
           reason: transfer.reason,
           ref: transfer.ref,
+          ...details(transfer),
         },
       });
     });

@@ -7,7 +7,11 @@ import type { Ledger } from '../ledger/ledger.ts';
 import { utcDayStart } from '../core/clock.ts';
 import type { EarnRates, SettingsService } from '../settings/settings.ts';
 import { crashPoint } from '../core/crash.ts';
+import { ReferralStore } from '../db/referral-store.ts';
+import type { FlagRaiser } from '../members/flags.ts';
 import { PlatformError } from './errors.ts';
+import type { Outbox } from './outbox.ts';
+import { ReferralQuality, type ShareCredit } from './referral-quality.ts';
 import {
   capToDaily,
   referralFirstSubShare,
@@ -51,6 +55,8 @@ export interface ApplyResult {
   credits: PlatformCredit[];
   /** subscription.started: whether it was honoured as the member's first subscription. */
   firstSubscription?: boolean;
+  /** The referrer's share this event earned that waits for the invitee to qualify (not credited yet). */
+  pendingShare?: { referrerId: string; amount: number };
   referral?: ReferralOutcome;
   /** Why nothing was done (ignored referrals). */
   note?: string;
@@ -103,6 +109,8 @@ function checkEventId(eventId: string): void {
  */
 export class PlatformService {
   readonly store: PlatformStore;
+  /** Pending referral shares, their release and lapse, and the referral checks' flags. */
+  readonly referrals: ReferralQuality;
   private readonly pending: {
     eventId: string;
     event: PlatformEvent;
@@ -112,8 +120,31 @@ export class PlatformService {
 
   private readonly factListeners: ((fact: PlatformFact) => void)[] = [];
 
-  constructor(private readonly deps: { db: Db; ledger: Ledger; settings: SettingsService }) {
+  constructor(
+    private readonly deps: {
+      db: Db;
+      ledger: Ledger;
+      settings: SettingsService;
+      /** Raises the referral checks' automatic flags; without it none are raised. */
+      flags?: FlagRaiser;
+      /** Where pending and lapsed shares are announced (PLATFORM_EVENTS_URL set). */
+      outbox?: Outbox;
+    },
+  ) {
     this.store = new PlatformStore(deps.db);
+    this.referrals = new ReferralQuality({
+      store: new ReferralStore(deps.db),
+      flags: deps.flags ?? null,
+      outbox: deps.outbox ?? null,
+    });
+  }
+
+  /**
+   * Lapses the pending referrals whose window has passed (the referral timer, and its
+   * catch-up at start-up); returns how many.
+   */
+  lapseReferrals(): number {
+    return this.deps.db.write(() => this.referrals.lapseDue(this.deps.ledger.clock()));
   }
 
   /**
@@ -238,7 +269,7 @@ export class PlatformService {
     };
   }
 
-  private trade(ctx: Ctx, event: TradeEvent): Pick<ApplyResult, 'status' | 'credits'> {
+  private trade(ctx: Ctx, event: TradeEvent): Pick<ApplyResult, 'status' | 'credits' | 'pendingShare'> {
     const credits: PlatformCredit[] = [];
     const usd = formatUsd(event.volumeCents);
     const own = this.credit(ctx, {
@@ -250,25 +281,43 @@ export class PlatformService {
     });
     if (own) credits.push(own);
     const referral = this.store.referralOf(ctx.guildId, event.userId);
-    if (referral) {
-      // A share of what the invitee was actually credited, so a capped invitee does not
-      // keep earning for the referrer.
-      const share = this.credit(ctx, {
-        userId: referral.referrerUserId,
+    if (!referral) return { status: 'applied', credits };
+    const credit = this.shareCredit(ctx);
+    // This trade may qualify the invitee: their pending shares are credited first.
+    credits.push(
+      ...this.referrals.traded(
+        { guildId: ctx.guildId, inviteeId: event.userId, volumeCents: event.volumeCents, now: ctx.now },
+        credit,
+      ),
+    );
+    // A share of what the invitee was actually credited, so a capped invitee does not
+    // keep earning for the referrer.
+    const share = this.referrals.share(
+      {
+        guildId: ctx.guildId,
+        referrerId: referral.referrerUserId,
+        inviteeId: event.userId,
+        eventId: ctx.eventId,
+        kind: 'trade',
         amount: referralTradeShare(ctx.rates, own?.amount ?? 0),
-        kind: 'platform.referral',
-        key: `event:${ctx.eventId}:referral`,
         reason: `Referral: ${ctx.rates.referralTradeSharePct}% of ${event.userId}'s trade (${usd} USD)`,
-      });
-      if (share) credits.push(share);
-    }
-    return { status: 'applied', credits };
+        now: ctx.now,
+      },
+      credit,
+    );
+    if (share.credited) credits.push(share.credited);
+    return { status: 'applied', credits, ...(share.pending ? { pendingShare: share.pending } : {}) };
+  }
+
+  /** Credits one referral share through the daily cap, in this event's name. */
+  private shareCredit(ctx: Ctx): ShareCredit {
+    return (input) => this.credit(ctx, input);
   }
 
   private subscription(
     ctx: Ctx,
     event: SubscriptionEvent,
-  ): Pick<ApplyResult, 'status' | 'credits' | 'firstSubscription'> {
+  ): Pick<ApplyResult, 'status' | 'credits' | 'firstSubscription' | 'pendingShare'> {
     const credits: PlatformCredit[] = [];
     // The platform says whether it is the first; the bot honours that once per member.
     const first = event.first && this.store.firstSubscriptionOf(ctx.guildId, event.userId) === undefined;
@@ -282,17 +331,27 @@ export class PlatformService {
     });
     if (own) credits.push(own);
     const referral = first ? this.store.referralOf(ctx.guildId, event.userId) : undefined;
-    if (referral) {
-      const share = this.credit(ctx, {
-        userId: referral.referrerUserId,
+    if (!referral) return { status: 'applied', credits, firstSubscription: first };
+    const share = this.referrals.share(
+      {
+        guildId: ctx.guildId,
+        referrerId: referral.referrerUserId,
+        inviteeId: event.userId,
+        eventId: ctx.eventId,
+        kind: 'first_subscription',
         amount: referralFirstSubShare(ctx.rates, own?.amount ?? 0),
-        kind: 'platform.referral',
-        key: `event:${ctx.eventId}:referral`,
         reason: `Referral: ${ctx.rates.referralFirstSubPct}% of ${event.userId}'s first subscription (${event.plan})`,
-      });
-      if (share) credits.push(share);
-    }
-    return { status: 'applied', credits, firstSubscription: first };
+        now: ctx.now,
+      },
+      this.shareCredit(ctx),
+    );
+    if (share.credited) credits.push(share.credited);
+    return {
+      status: 'applied',
+      credits,
+      firstSubscription: first,
+      ...(share.pending ? { pendingShare: share.pending } : {}),
+    };
   }
 
   private referral(
@@ -322,6 +381,12 @@ export class PlatformService {
         referrerUserId: event.referrerId,
         eventId: ctx.eventId,
         createdAt: ctx.now,
+      });
+      this.referrals.registered(this.deps.settings.get(ctx.guildId), {
+        guildId: ctx.guildId,
+        referrerId: event.referrerId,
+        inviteeId: event.inviteeId,
+        now: ctx.now,
       });
     }
     return this.referralOutcome(ctx.guildId, ctx.eventId, event);
@@ -375,12 +440,15 @@ export class PlatformService {
       sparks: row.sparks,
       credits,
     };
+    const held = this.referrals.heldBy(row.guildId, row.id);
+    const pending = held ? { pendingShare: held } : {};
     switch (event.type) {
       case 'trade.executed':
-        return { ...base, status: 'duplicate', originalStatus: 'applied' };
+        return { ...base, ...pending, status: 'duplicate', originalStatus: 'applied' };
       case 'subscription.started':
         return {
           ...base,
+          ...pending,
           status: 'duplicate',
           originalStatus: 'applied',
           firstSubscription: this.store.firstSubscriptionOf(row.guildId, event.userId) === row.id,

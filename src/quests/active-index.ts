@@ -80,6 +80,7 @@ export class QuestIndex {
             requiredRoleId: quest.requiredRoleId,
             minMemberDays: quest.minMemberDays,
             minAccountDays: quest.minAccountDays,
+            verifiedWallet: false,
           },
           hasRoleStep,
         };

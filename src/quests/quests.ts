@@ -35,7 +35,7 @@ import { QUEST_RECURRENCES, type QuestRecurrence } from '../db/schema.ts';
 import type { GrantQueue } from '../grants/queue.ts';
 import { assertAmount } from '../ledger/amount.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import { gateRefusal, parseGateDays, type GateFacts, type Gates } from '../members/gates.ts';
+import { gateRefusal, NO_GATES, parseGateDays, type GateFacts, type Gates } from '../members/gates.ts';
 import type { PlatformFact } from '../platform/service.ts';
 import { QuestIndex, type PublishedQuest, type QuestTarget } from './active-index.ts';
 import { decide, NO_PROGRESS, type StepProgress } from './decide.ts';
@@ -154,6 +154,8 @@ const gatesOf = (q: Pick<QuestRow, 'requiredRoleId' | 'minMemberDays' | 'minAcco
   requiredRoleId: q.requiredRoleId,
   minMemberDays: q.minMemberDays,
   minAccountDays: q.minAccountDays,
+  // A quest has no wallet gate option; its steps are what the bot verifies.
+  verifiedWallet: false,
 });
 const needsDiscord = (g: Gates) => g.requiredRoleId !== null || g.minMemberDays !== null;
 
@@ -769,7 +771,7 @@ export class QuestService {
     // Without the member's facts only the account's age can be checked (from its id).
     if (!facts && target.gates.minAccountDays !== null) {
       const young = gateRefusal(
-        { requiredRoleId: null, minMemberDays: null, minAccountDays: target.gates.minAccountDays },
+        { ...NO_GATES, minAccountDays: target.gates.minAccountDays },
         { userId, roleIds: [], joinedAt: null },
         at,
       );
@@ -838,7 +840,7 @@ export class QuestService {
   /** 'pass' when the account is old enough for the quest (from its id), else null. */
   private accountGate(quest: QuestRow, userId: string, now: number): 'pass' | null {
     return gateRefusal(
-      { requiredRoleId: null, minMemberDays: null, minAccountDays: quest.minAccountDays },
+      { ...NO_GATES, minAccountDays: quest.minAccountDays },
       { userId, roleIds: [], joinedAt: null },
       now,
     )

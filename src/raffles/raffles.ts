@@ -27,10 +27,11 @@ import { MAX_AMOUNT } from '../db/schema.ts';
 import { RaffleStore, type RaffleDrawRow, type RaffleEntryRow, type RaffleRow } from '../db/raffle-store.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { FlagCheck } from '../members/flags.ts';
-import { assertGates, parseGateDays } from '../members/gates.ts';
+import { assertGates, gatesOf, parseGateDays } from '../members/gates.ts';
 import { parseEnds } from '../seasons/ends.ts';
 import type { RedemptionService, RedemptionView } from '../shop/redemptions.ts';
 import type { RewardService } from '../shop/rewards.ts';
+import { NO_WALLETS, type WalletLookup } from '../wallets/wallets.ts';
 import { commitmentOf, drawWinners, type DrawOutcome } from './draw.ts';
 import './errors.ts';
 
@@ -65,6 +66,7 @@ export class RaffleService {
   private readonly flags: FlagCheck;
   private readonly rewards: RewardService;
   private readonly redemptions: RedemptionService;
+  private readonly wallets: WalletLookup;
   private readonly random: (bytes: number) => Buffer;
   private readonly drawing = new Map<number, Promise<DrawResult>>();
 
@@ -76,6 +78,8 @@ export class RaffleService {
     flags: FlagCheck;
     rewards: RewardService;
     redemptions: RedemptionService;
+    /** For the `verified_wallet` gate (none linked without it). */
+    wallets?: WalletLookup;
     random?: (bytes: number) => Buffer;
   }) {
     this.db = deps.db;
@@ -85,6 +89,7 @@ export class RaffleService {
     this.flags = deps.flags;
     this.rewards = deps.rewards;
     this.redemptions = deps.redemptions;
+    this.wallets = deps.wallets ?? NO_WALLETS;
     this.random = deps.random ?? randomBytes;
     this.store = new RaffleStore(deps.db);
   }
@@ -103,7 +108,9 @@ export class RaffleService {
     maxEntriesPerMember: number;
     ends: string;
     requiredRoleId?: string | null;
+    minMemberDays?: number | null;
     minAccountDays?: number | null;
+    verifiedWallet?: boolean;
     moderatorId: string;
   }): RaffleRow {
     const name = input.name.trim();
@@ -113,6 +120,7 @@ export class RaffleService {
     range('entry_cost', input.entryCost, 0, MAX_AMOUNT);
     range('max_entries_per_member', input.maxEntriesPerMember, 1, MAX_ENTRIES_PER_MEMBER);
     const minAccountDays = parseGateDays(input.minAccountDays, 'min_account_days');
+    const minMemberDays = parseGateDays(input.minMemberDays, 'min_member_days');
     const now = this.clock();
     const endsAt = parseEnds(input.ends, now, 'SPARKS.RAFFLE_INVALID');
     const reward = this.rewards.find(input.guildId, input.reward);
@@ -132,6 +140,8 @@ export class RaffleService {
         endsAt,
         requiredRoleId: input.requiredRoleId ?? null,
         minAccountDays,
+        minMemberDays,
+        verifiedWallet: input.verifiedWallet ? 1 : 0,
         commitment: commitmentOf(seed),
         seed,
         createdBy: input.moderatorId,
@@ -157,7 +167,7 @@ export class RaffleService {
    * `/sparks raffle entries:N`: adds N entries to those the member holds, paying N × cost
    * (held until the draw). Idempotent on `key`. Errors: SPARKS.RAFFLE_NOT_FOUND,
    * SPARKS.RAFFLE_CLOSED, SPARKS.FLAGGED, the gates' SPARKS.ROLE_REQUIRED /
-   * SPARKS.ACCOUNT_TOO_NEW, SPARKS.OUT_OF_RANGE, SPARKS.RAFFLE_ENTRY_LIMIT { limit, have },
+   * SPARKS.MEMBER_TOO_NEW / SPARKS.ACCOUNT_TOO_NEW / SPARKS.WALLET_REQUIRED, SPARKS.OUT_OF_RANGE, SPARKS.RAFFLE_ENTRY_LIMIT { limit, have },
    * SPARKS.INSUFFICIENT.
    */
   enter(input: {
@@ -179,8 +189,14 @@ export class RaffleService {
         throw new SparksError('SPARKS.RAFFLE_CLOSED', { name: raffle.name });
       if (this.flags.isFlagged(input.guildId, input.userId)) throw new SparksError('SPARKS.FLAGGED');
       assertGates(
-        { requiredRoleId: raffle.requiredRoleId, minMemberDays: null, minAccountDays: raffle.minAccountDays },
-        { userId: input.userId, roleIds: input.memberRoleIds, joinedAt: input.joinedAt },
+        gatesOf(raffle),
+        {
+          userId: input.userId,
+          roleIds: input.memberRoleIds,
+          joinedAt: input.joinedAt,
+          hasWallet: raffle.verifiedWallet === 1 && this.wallets.hasWallet(input.guildId, input.userId),
+          walletPage: this.wallets.pageUrl(input.guildId),
+        },
         now,
       );
       range('entries', input.entries, 1, raffle.maxEntriesPerMember);

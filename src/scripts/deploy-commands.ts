@@ -1,9 +1,10 @@
 /**
  * `npm run deploy-commands [-- --guild <id>]`: guild-scoped with --guild or
- * DISCORD_DEV_GUILD_ID, global otherwise. Honours DISCORD_API_URL.
+ * DISCORD_DEV_GUILD_ID, global otherwise. Honours DISCORD_API_URL. Also registers the
+ * Linked Roles metadata records (application-wide).
  */
 import { ConfigError, loadConfig } from '../config.ts';
-import { deployCommands } from '../discord/deploy.ts';
+import { deploy } from '../discord/deploy.ts';
 
 async function main(): Promise<number> {
   let config;
@@ -24,7 +25,7 @@ async function main(): Promise<number> {
     return 1;
   }
   try {
-    const result = await deployCommands({
+    const { commands: result, roleConnectionMetadata } = await deploy({
       token: config.discordToken!,
       clientId: config.discordClientId!,
       guildId,
@@ -32,6 +33,9 @@ async function main(): Promise<number> {
     });
     console.log(
       `Registered ${result.length} command(s) ${guildId ? `in guild ${guildId} (available now)` : 'globally (may take up to an hour to appear)'}: ${result.map((c) => `/${c.name}`).join(', ')}`,
+    );
+    console.log(
+      `Registered ${roleConnectionMetadata.length} Linked Roles metadata record(s): ${roleConnectionMetadata.map((r) => r.key).join(', ')}`,
     );
     return 0;
   } catch (e) {

@@ -1,7 +1,8 @@
 /**
  * Which earnings a season counts (SPEC §9): campaigns, quests, platform, awards; by default
- * all but awards. The database keeps the same mapping from the other side of an entry to
- * its source in the season triggers (drizzle/0009_season_triggers.sql) and in
+ * all but awards. Streak milestone bonuses count as quests. The database keeps the same
+ * mapping from the other side of an entry to its source in the season triggers
+ * (drizzle/0009_season_triggers.sql, re-created by 0011_streaks.sql) and in
  * SeasonStore.reached; tests/seasons/sources.test.ts pins them equal.
  */
 import { SEASON_SOURCE_BITS, type AccountType, type SeasonSource } from '../db/schema.ts';
@@ -15,7 +16,7 @@ export function sourceOf(account: { type: AccountType; ref: string }): SeasonSou
   if (account.type === 'campaign') return 'campaigns';
   if (account.type !== 'issuance') return null;
   if (account.ref === 'campaign') return 'campaigns';
-  if (account.ref === 'quest') return 'quests';
+  if (account.ref === 'quest' || account.ref === 'streak') return 'quests';
   if (account.ref === 'platform') return 'platform';
   if (account.ref === 'award') return 'awards';
   return null;

@@ -5,10 +5,14 @@
  */
 import type { AuditValue } from '../audit.ts';
 import { SparksError } from '../core/errors.ts';
+import { formatMilestones, MAX_MILESTONES_TEXT, parseMilestones } from '../streaks/milestones.ts';
 import type { GuildSettings, SettingsPatch } from './settings.ts';
 
 type Option =
-  { type: 'channel' | 'role' | 'boolean' } | { type: 'integer'; min: number; max: number; zeroIsNone?: true };
+  | { type: 'channel' | 'role' | 'boolean' }
+  | { type: 'integer'; min: number; max: number; zeroIsNone?: true }
+  /** Streak milestones as text: `3:10, 7:50, 30:200` (days:Sparks). */
+  | { type: 'milestones'; maxLength: number };
 
 export const SETTING_OPTIONS = {
   log_channel: { type: 'channel' },
@@ -24,12 +28,17 @@ export const SETTING_OPTIONS = {
   referral_trade_pct: { type: 'integer', min: 0, max: 100 },
   referral_first_sub_pct: { type: 'integer', min: 0, max: 100 },
   platform_daily_cap: { type: 'integer', min: 0, max: 1_000_000_000, zeroIsNone: true },
+  streak_milestones: { type: 'milestones', maxLength: MAX_MILESTONES_TEXT },
+  flag_min_account_days: { type: 'integer', min: 0, max: 3650 },
+  flag_fresh_referrals_per_day: { type: 'integer', min: 0, max: 1000 },
+  referral_qualify_volume_usd: { type: 'integer', min: 0, max: 1_000_000_000 },
+  referral_qualify_days: { type: 'integer', min: 1, max: 3650 },
 } as const satisfies Record<string, Option>;
 
 export type SettingOption = keyof typeof SETTING_OPTIONS;
 export const SETTING_OPTION_NAMES = Object.keys(SETTING_OPTIONS) as SettingOption[];
 
-/** A channel or role id, a whole number or a switch, as the option's type says. */
+/** A channel or role id, a whole number, a switch or milestones text, as the option's type says. */
 export type SettingValue = string | number | boolean;
 
 /** The settings field each option sets. */
@@ -47,13 +56,19 @@ export const SETTING_FIELDS: Record<SettingOption, keyof SettingsPatch> = {
   referral_trade_pct: 'referralTradeSharePct',
   referral_first_sub_pct: 'referralFirstSubPct',
   platform_daily_cap: 'platformDailyCap',
+  streak_milestones: 'streakMilestones',
+  flag_min_account_days: 'flagMinAccountDays',
+  flag_fresh_referrals_per_day: 'flagFreshReferralsPerDay',
+  referral_qualify_volume_usd: 'referralQualifyVolumeUsd',
+  referral_qualify_days: 'referralQualifyDays',
 };
 
 /**
  * The patch one option's value makes (0 is "no limit" for the two limits). Errors:
  * SPARKS.OUT_OF_RANGE { field, min, max } for a number outside the option's bounds,
  * SPARKS.INVALID_INPUT { field } for a value of the wrong type or @everyone as the
- * moderator role (`guildId`).
+ * moderator role (`guildId`), SPARKS.STREAK_MILESTONES_INVALID for milestones that are not
+ * days:Sparks pairs within bounds.
  */
 export function optionPatch(name: SettingOption, value: SettingValue, guildId: string): SettingsPatch {
   const option: Option = SETTING_OPTIONS[name];
@@ -82,6 +97,9 @@ export function optionPatch(name: SettingOption, value: SettingValue, guildId: s
       )
         throw new SparksError('SPARKS.OUT_OF_RANGE', { field: name, min: option.min, max: option.max });
       return { [field]: option.zeroIsNone && value === 0 ? null : value };
+    case 'milestones':
+      if (typeof value !== 'string') throw new SparksError('SPARKS.INVALID_INPUT', { field: name });
+      return { [field]: parseMilestones(value) };
   }
 }
 
@@ -119,6 +137,16 @@ export function optionValue(name: SettingOption, s: GuildSettings): SettingValue
       return s.earn.referralFirstSubPct;
     case 'platform_daily_cap':
       return s.earn.platformDailyCap ?? 0;
+    case 'streak_milestones':
+      return s.streakMilestones.length ? formatMilestones(s.streakMilestones) : null;
+    case 'flag_min_account_days':
+      return s.flagMinAccountDays;
+    case 'flag_fresh_referrals_per_day':
+      return s.flagFreshReferralsPerDay;
+    case 'referral_qualify_volume_usd':
+      return s.earn.referralQualifyVolumeUsd;
+    case 'referral_qualify_days':
+      return s.earn.referralQualifyDays;
   }
 }
 

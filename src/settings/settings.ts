@@ -5,12 +5,23 @@ import { NO_SETTINGS, SettingsStore, type GuildSettingsValues } from '../db/sett
 import { SparksError } from '../core/errors.ts';
 import { auditValueOf, SETTING_FIELDS, SETTING_OPTION_NAMES } from './options.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
+import {
+  formatMilestones,
+  milestonesFromJson,
+  milestonesToJson,
+  parseMilestones,
+  type Milestone,
+} from '../streaks/milestones.ts';
 
 export interface EarnRates extends EarnDefaults {
   /** Plan name → Sparks for that plan's subscription (overrides subscriptionSparks). */
   planSparks: Record<string, number>;
   /** Per member per source per UTC day; null = no cap. */
   platformDailyCap: number | null;
+  /** An invitee's trade volume (USD) that qualifies their referrer's shares; 0 = shares are never held. */
+  referralQualifyVolumeUsd: number;
+  /** Days from the referral within which that volume must be reached, or the held shares lapse. */
+  referralQualifyDays: number;
 }
 
 export interface GuildSettings {
@@ -24,7 +35,13 @@ export interface GuildSettings {
   webLeaderboard: boolean;
   /** Pending manual redemptions older than this are flagged to moderators. */
   manualStaleHours: number;
+  /** An invitee whose Discord account is younger than this many days is flagged for review (0 = off). */
+  flagMinAccountDays: number;
+  /** A referrer with this many referrals of such fresh accounts within a day is flagged (0 = off). */
+  flagFreshReferralsPerDay: number;
   earn: EarnRates;
+  /** Streak lengths that pay a bonus (`streak_milestones`), fewest days first; empty: none. */
+  streakMilestones: Milestone[];
 }
 
 export type SettingsPatch = Partial<{
@@ -42,9 +59,23 @@ export type SettingsPatch = Partial<{
   referralTradeSharePct: number | null;
   referralFirstSubPct: number | null;
   platformDailyCap: number | null;
+  /** Checked by parseMilestones; an empty list or null clears them. */
+  streakMilestones: Milestone[] | null;
+  flagMinAccountDays: number | null;
+  flagFreshReferralsPerDay: number | null;
+  referralQualifyVolumeUsd: number | null;
+  referralQualifyDays: number | null;
 }>;
 
 const DEFAULT_MANUAL_STALE_HOURS = 72;
+
+/** SPEC §11's defaults. */
+export const IDENTITY_DEFAULTS = {
+  flagMinAccountDays: 7,
+  flagFreshReferralsPerDay: 5,
+  referralQualifyVolumeUsd: 100,
+  referralQualifyDays: 30,
+} as const;
 
 /**
  * Per-guild settings, each falling back to the environment's defaults. Read from the
@@ -76,6 +107,8 @@ export class SettingsService {
       imagesEnabled: (row?.imagesEnabled ?? 1) === 1,
       webLeaderboard: (row?.webLeaderboard ?? 1) === 1,
       manualStaleHours: row?.manualStaleHours ?? DEFAULT_MANUAL_STALE_HOURS,
+      flagMinAccountDays: row?.flagMinAccountDays ?? IDENTITY_DEFAULTS.flagMinAccountDays,
+      flagFreshReferralsPerDay: row?.flagFreshReferralsPerDay ?? IDENTITY_DEFAULTS.flagFreshReferralsPerDay,
       earn: {
         tradeSparksPer100Usd: row?.tradeSparksPer100Usd ?? this.defaults.tradeSparksPer100Usd,
         subscriptionSparks: row?.subscriptionSparks ?? this.defaults.subscriptionSparks,
@@ -84,7 +117,10 @@ export class SettingsService {
         referralFirstSubPct: row?.referralFirstSubPct ?? this.defaults.referralFirstSubPct,
         planSparks: parsePlans(row?.subscriptionPlanSparks ?? null),
         platformDailyCap: row?.platformDailyCap ?? null,
+        referralQualifyVolumeUsd: row?.referralQualifyVolumeUsd ?? IDENTITY_DEFAULTS.referralQualifyVolumeUsd,
+        referralQualifyDays: row?.referralQualifyDays ?? IDENTITY_DEFAULTS.referralQualifyDays,
       },
+      streakMilestones: milestonesFromJson(row?.streakMilestones ?? null),
     };
   }
 
@@ -127,6 +163,26 @@ export class SettingsService {
       referralTradeSharePct: intIn('referral_trade_pct', patch.referralTradeSharePct, 0, 100),
       referralFirstSubPct: intIn('referral_first_sub_pct', patch.referralFirstSubPct, 0, 100),
       platformDailyCap: intIn('platform_daily_cap', patch.platformDailyCap, 1, 1_000_000_000),
+      streakMilestones:
+        patch.streakMilestones === undefined
+          ? undefined
+          : patch.streakMilestones === null || patch.streakMilestones.length === 0
+            ? null
+            : milestonesToJson(parseMilestones(formatMilestones(patch.streakMilestones))),
+      flagMinAccountDays: intIn('flag_min_account_days', patch.flagMinAccountDays, 0, 3650),
+      flagFreshReferralsPerDay: intIn(
+        'flag_fresh_referrals_per_day',
+        patch.flagFreshReferralsPerDay,
+        0,
+        1000,
+      ),
+      referralQualifyVolumeUsd: intIn(
+        'referral_qualify_volume_usd',
+        patch.referralQualifyVolumeUsd,
+        0,
+        1_000_000_000,
+      ),
+      referralQualifyDays: intIn('referral_qualify_days', patch.referralQualifyDays, 1, 3650),
     };
     const set = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
     const now = this.clock();

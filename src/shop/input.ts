@@ -1,4 +1,6 @@
-import { keccak256 } from './keccak.ts';
+import { hasValidChecksum, isEvmShape, isSolanaAddress } from '../wallets/addresses.ts';
+
+export { isSolanaAddress, toChecksumAddress } from '../wallets/addresses.ts';
 
 /** How a manual reward's input is validated at redemption. */
 export const INPUT_KINDS = ['text', 'evm_address', 'solana_address', 'wallet', 'message_link'] as const;
@@ -71,36 +73,8 @@ export function validateInput(kind: InputKind, raw: string, guildId: string): In
  * accepted; a mixed-case one must match its EIP-55 checksum (a typo usually breaks it).
  */
 function checkEvm(value: string): InputCheck {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(value)) return { ok: false, problem: 'evm_format' };
-  const body = value.slice(2);
-  if (body === body.toLowerCase() || body === body.toUpperCase()) return { ok: true, value };
-  return value === toChecksumAddress(value) ? { ok: true, value } : { ok: false, problem: 'evm_checksum' };
-}
-
-/** EIP-55: a hex letter is upper case when the matching nibble of keccak256(lower-case hex) is ≥ 8. */
-export function toChecksumAddress(address: string): string {
-  const lower = address.slice(2).toLowerCase();
-  const hash = keccak256(new TextEncoder().encode(lower));
-  let out = '0x';
-  for (let i = 0; i < 40; i++) {
-    const nibble = (hash[i >> 1]! >> (i % 2 === 0 ? 4 : 0)) & 0xf;
-    out += nibble >= 8 ? lower[i]!.toUpperCase() : lower[i]!;
-  }
-  return out;
-}
-
-const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-
-/** A Solana public key: base58 of exactly 32 bytes (32–44 characters). */
-export function isSolanaAddress(value: string): boolean {
-  if (!/^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(value)) return false;
-  let n = 0n;
-  for (const ch of value) n = n * 58n + BigInt(BASE58.indexOf(ch));
-  let bytes = 0;
-  for (let v = n; v > 0n; v >>= 8n) bytes++;
-  let zeros = 0;
-  while (value[zeros] === '1') zeros++;
-  return bytes + zeros === 32;
+  if (!isEvmShape(value)) return { ok: false, problem: 'evm_format' };
+  return hasValidChecksum(value) ? { ok: true, value } : { ok: false, problem: 'evm_checksum' };
 }
 
 /** A Discord message link (discord.com, ptb., canary., discordapp.com). */

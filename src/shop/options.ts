@@ -4,6 +4,7 @@
  * command and the form offer and refuse the same values; RewardService still checks them.
  */
 import { MAX_AMOUNT, MIN_AMOUNT } from '../ledger/amount.ts';
+import { MAX_GATE_DAYS } from '../members/gates.ts';
 import {
   MAX_DESCRIPTION_LENGTH,
   MAX_IMAGE_URL_LENGTH,
@@ -12,6 +13,7 @@ import {
   MAX_PER_MEMBER_LIMIT,
   MAX_STOCK,
 } from './rewards.ts';
+import { REQUIRED_WALLET_KINDS } from '../wallets/wallets.ts';
 
 export const REWARD_OPTIONS = {
   name: { maxLength: MAX_NAME_LENGTH },
@@ -23,4 +25,9 @@ export const REWARD_OPTIONS = {
   duration: { maxLength: 40 },
   input_label: { maxLength: MAX_INPUT_LABEL_LENGTH },
   image_url: { maxLength: MAX_IMAGE_URL_LENGTH },
+  /** Gates (SPEC §11); 0 = none. `verified_wallet` is yes/no. */
+  min_member_days: { min: 0, max: MAX_GATE_DAYS },
+  min_account_days: { min: 0, max: MAX_GATE_DAYS },
+  /** Manual rewards: which linked wallet is filled in (REQUIRED_WALLET_KINDS). */
+  requires_wallet: { choices: REQUIRED_WALLET_KINDS },
 } as const;

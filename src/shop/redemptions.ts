@@ -5,8 +5,13 @@ import { SparksError } from '../core/errors.ts';
 import type { Actor, Ledger } from '../ledger/ledger.ts';
 import type { Clock } from '../core/clock.ts';
 import { crashPoint } from '../core/crash.ts';
+import { MAX_FREEZES } from '../streaks/fold.ts';
+import '../streaks/errors.ts';
+import { gateRefusal, gatesOf, walletRequired } from '../members/gates.ts';
+import { isRequiredWallet, NO_WALLETS, type WalletLookup } from '../wallets/wallets.ts';
 import { validateInput } from './input.ts';
 import { inputKindOf, type RewardService } from './rewards.ts';
+import { NO_FLAGS, type FlagCheck } from '../members/flags.ts';
 
 export type { RedemptionView } from '../db/shop-store.ts';
 
@@ -42,6 +47,14 @@ export interface RoleGranter {
   holds(userId: string, roleId: string): Promise<boolean | 'left' | null>;
 }
 
+/**
+ * How many streak freezes a member holds now (src/streaks answers it, exact inside the
+ * caller's transaction): a `streak_freeze` reward is refused at MAX_FREEZES.
+ */
+export interface FreezeCounter {
+  freezesHeld(guildId: string, userId: string): number;
+}
+
 export interface RedeemRequest {
   guildId: string;
   userId: string;
@@ -55,6 +68,8 @@ export interface RedeemRequest {
   key: string;
   /** The member's roles now (from the interaction), for the required role and ownership. */
   memberRoleIds: readonly string[];
+  /** When they joined the server (ms), for a `min_member_days` gate; null or absent = unknown. */
+  joinedAt?: number | null;
   /** What the member typed, for a manual reward that asks for input. */
   input?: string | null;
 }
@@ -109,6 +124,11 @@ interface Settlement {
 
 const SYSTEM: Actor = { type: 'system', id: 'shop' };
 
+/** Rewards that need nothing from Discord or a moderator: fulfilled as they are reserved. */
+function deliveredAtOnce(reward: RewardRow): boolean {
+  return (reward.kind === 'badge' && !reward.roleId) || reward.kind === 'streak_freeze';
+}
+
 /**
  * Redemptions, in two phases so a Discord call never runs inside a transaction:
  *
@@ -139,14 +159,33 @@ export class RedemptionService {
   private readonly store: ShopStore;
   private readonly clock: Clock;
   private readonly audit: AuditSink;
+  private readonly freezes: FreezeCounter | undefined;
 
-  constructor(deps: { db: Db; ledger: Ledger; rewards: RewardService; clock: Clock; audit: AuditSink }) {
+  /** For the wallet gate and the address a manual reward fills in (none without). */
+  private readonly wallets: WalletLookup;
+  private readonly flags: FlagCheck;
+
+  constructor(deps: {
+    db: Db;
+    ledger: Ledger;
+    rewards: RewardService;
+    clock: Clock;
+    audit: AuditSink;
+    /** Needed to sell `streak_freeze` rewards; without it they are not on sale. */
+    freezes?: FreezeCounter;
+    wallets?: WalletLookup;
+    /** Flagged members cannot redeem (SPEC §11); default: no one is flagged. */
+    flags?: FlagCheck;
+  }) {
     this.db = deps.db;
+    this.freezes = deps.freezes;
+    this.wallets = deps.wallets ?? NO_WALLETS;
     this.ledger = deps.ledger;
     this.rewards = deps.rewards;
     this.store = deps.rewards.store;
     this.clock = deps.clock;
     this.audit = deps.audit;
+    this.flags = deps.flags ?? NO_FLAGS;
   }
 
   /**
@@ -165,9 +204,13 @@ export class RedemptionService {
 
   /**
    * Phase one. Errors: SPARKS.BOT_BUSY, SPARKS.REWARD_UNAVAILABLE (removed or disabled),
-   * SPARKS.STALE_COMPONENT (the cost changed since the confirmation), SPARKS.ROLE_REQUIRED
-   * { roleId }, SPARKS.ALREADY_OWNED { roleId }, SPARKS.LIMIT_REACHED, SPARKS.SOLD_OUT, SPARKS.INSUFFICIENT,
-   * SPARKS.REDEEM_INPUT_INVALID (params.problem: an InputProblem).
+   * SPARKS.STALE_COMPONENT (the cost changed since the confirmation), SPARKS.FLAGGED (under
+   * review), the gates' SPARKS.ROLE_REQUIRED { roleId } / MEMBER_TOO_NEW / ACCOUNT_TOO_NEW /
+   * WALLET_REQUIRED (also for a manual reward that fills in a wallet and none is linked),
+   * SPARKS.ALREADY_OWNED { roleId }, SPARKS.LIMIT_REACHED, SPARKS.SOLD_OUT, SPARKS.INSUFFICIENT,
+   * SPARKS.REDEEM_INPUT_INVALID (params.problem: an InputProblem), SPARKS.STREAK_FREEZES_FULL
+   * { held, max } (a streak freeze, with MAX_FREEZES held). A badge without a role and a
+   * streak freeze need nothing from Discord: they are fulfilled in this same write.
    */
   reserve(req: RedeemRequest): Reservation {
     const result = this.db.write((): Reservation => {
@@ -179,6 +222,7 @@ export class RedemptionService {
       const reward = this.eligible(req);
       if (reward.cost !== req.confirmedCost) throw new SparksError('SPARKS.STALE_COMPONENT');
       const input = this.checkInput(reward, req);
+      const walletAddress = this.requiredWallet(reward, req);
       if (reward.stock !== null && !this.store.takeStock(reward.id))
         throw new SparksError('SPARKS.SOLD_OUT', { name: reward.name });
       const hold = this.ledger.hold({
@@ -198,12 +242,13 @@ export class RedemptionService {
         holdTransferId: hold.transfer.id,
         status: reward.kind === 'manual' ? 'pending_manual' : 'reserved',
         input,
+        walletAddress,
         key: req.key,
         now: this.clock(),
       });
       let redemption = this.store.byId(id)!;
-      // A badge without a role needs nothing from Discord: it is delivered right here.
-      if (reward.kind === 'badge' && !reward.roleId)
+      // A badge without a role or a streak freeze needs nothing from Discord: delivered here.
+      if (deliveredAtOnce(reward))
         redemption = this.settleInTx(redemption, { to: 'fulfilled', actor: SYSTEM, notified: true })!;
       return { redemption, reward, duplicate: false };
     });
@@ -243,11 +288,15 @@ export class RedemptionService {
       source: req.source,
       status: reward.kind === 'manual' ? 'pending_manual' : 'reserved',
       input: null,
+      // A prize was promised: the wallet is filled in when there is one, never asked for.
+      walletAddress: isRequiredWallet(reward.requiresWallet)
+        ? this.wallets.addressFor(req.guildId, req.userId, reward.requiresWallet)
+        : null,
       key: req.key,
       now: this.clock(),
     });
     const redemption = this.store.byId(id)!;
-    if (reward.kind === 'badge' && !reward.roleId)
+    if (deliveredAtOnce(reward))
       return this.settleInTx(redemption, { to: 'fulfilled', actor: SYSTEM, notified: false })!;
     return redemption;
   }
@@ -262,6 +311,7 @@ export class RedemptionService {
     balance: number;
   } {
     const reward = this.eligible(req);
+    this.requiredWallet(reward, req);
     if (reward.stock === 0) throw new SparksError('SPARKS.SOLD_OUT', { name: reward.name });
     const balance = this.ledger.reads.standing(req.guildId, req.userId).balance;
     if (balance < reward.cost)
@@ -269,13 +319,29 @@ export class RedemptionService {
     return { reward, balance };
   }
 
-  /** The rules a confirmation and a reservation share: on sale, required role, not owned, under the limit. */
-  private eligible(req: Pick<RedeemRequest, 'guildId' | 'userId' | 'rewardId' | 'memberRoleIds'>): RewardRow {
+  /**
+   * The rules a confirmation and a reservation share: on sale, through the gates (required
+   * role, days in the server, account age, a linked wallet), not owned, under the limit.
+   */
+  private eligible(
+    req: Pick<RedeemRequest, 'guildId' | 'userId' | 'rewardId' | 'memberRoleIds' | 'joinedAt'>,
+  ): RewardRow {
     const reward = this.store.rewardById(req.rewardId);
     if (!reward || reward.guildId !== req.guildId || reward.removedAt !== null || reward.enabled !== 1)
       throw new SparksError('SPARKS.REWARD_UNAVAILABLE');
-    if (reward.requiredRoleId && !req.memberRoleIds.includes(reward.requiredRoleId))
-      throw new SparksError('SPARKS.ROLE_REQUIRED', { roleId: reward.requiredRoleId });
+    if (this.flags.isFlagged(req.guildId, req.userId)) throw new SparksError('SPARKS.FLAGGED');
+    const refusal = gateRefusal(
+      gatesOf(reward),
+      {
+        userId: req.userId,
+        roleIds: req.memberRoleIds,
+        joinedAt: req.joinedAt ?? null,
+        hasWallet: reward.verifiedWallet === 1 && this.wallets.hasWallet(req.guildId, req.userId),
+        walletPage: this.wallets.pageUrl(req.guildId),
+      },
+      this.clock(),
+    );
+    if (refusal) throw refusal;
     if (reward.kind === 'role' && reward.roleId && req.memberRoleIds.includes(reward.roleId))
       throw new SparksError('SPARKS.ALREADY_OWNED', { roleId: reward.roleId });
     if (
@@ -283,6 +349,12 @@ export class RedemptionService {
       this.store.countHeld(req.guildId, req.userId, reward.id) >= reward.perMemberLimit
     ) {
       throw new SparksError('SPARKS.LIMIT_REACHED', { name: reward.name, limit: reward.perMemberLimit });
+    }
+    if (reward.kind === 'streak_freeze') {
+      if (!this.freezes) throw new SparksError('SPARKS.REWARD_UNAVAILABLE');
+      const held = this.freezes.freezesHeld(req.guildId, req.userId);
+      if (held >= MAX_FREEZES)
+        throw new SparksError('SPARKS.STREAK_FREEZES_FULL', { held, max: MAX_FREEZES });
     }
     return reward;
   }
@@ -456,6 +528,18 @@ export class RedemptionService {
   /** Marks the member told; false when another path told them first. */
   markNotified(redemptionId: number): boolean {
     return this.db.write(() => this.store.markNotified(redemptionId, this.clock()));
+  }
+
+  /**
+   * A manual reward that requires a wallet: the address of the member's newest linked wallet
+   * of that kind, filled in for the moderators. Errors: SPARKS.WALLET_REQUIRED (none linked,
+   * with where to link one).
+   */
+  private requiredWallet(reward: RewardRow, req: Pick<RedeemRequest, 'guildId' | 'userId'>): string | null {
+    if (!isRequiredWallet(reward.requiresWallet)) return null;
+    const address = this.wallets.addressFor(req.guildId, req.userId, reward.requiresWallet);
+    if (address === null) throw walletRequired(reward.requiresWallet, this.wallets.pageUrl(req.guildId));
+    return address;
   }
 
   private checkInput(reward: RewardRow, req: RedeemRequest): string | null {

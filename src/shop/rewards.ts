@@ -7,6 +7,8 @@ import { SparksError } from '../core/errors.ts';
 import type { Clock } from '../core/clock.ts';
 import { MAX_DURATION_SECONDS, MIN_DURATION_SECONDS, parseDuration } from './duration.ts';
 import { isInputKind, type InputKind } from './input.ts';
+import { MAX_GATE_DAYS } from '../members/gates.ts';
+import { isRequiredWallet, type RequiredWallet } from '../wallets/wallets.ts';
 
 export type { RewardRow } from '../db/shop-store.ts';
 
@@ -37,7 +39,10 @@ export type RewardProblem =
   | 'input_label_length'
   | 'input_kind_invalid'
   | 'role_change_active'
-  | 'image_url';
+  | 'image_url'
+  | 'gate_days'
+  | 'wallet_manual_only'
+  | 'wallet_kind';
 
 export interface RewardFields {
   name: string;
@@ -56,6 +61,12 @@ export interface RewardFields {
   requiredRoleId?: string | null;
   /** A picture for the shop page: an https URL the browser loads (never fetched by the bot). */
   imageUrl?: string | null;
+  /** Gates (SPEC §11): days in the server, account age (0 or null = none), a linked wallet. */
+  minMemberDays?: number | null;
+  minAccountDays?: number | null;
+  verifiedWallet?: boolean;
+  /** Manual rewards: fill in the member's linked wallet of this kind for the moderators. */
+  requiresWallet?: RequiredWallet | null;
 }
 
 /** The fields an edit may change (the kind is fixed: remove and add to change it). `null` clears. */
@@ -152,6 +163,13 @@ export class RewardService {
         inputKind: pick(patch.inputKind, isInputKind(current.inputKind) ? current.inputKind : null),
         requiredRoleId: pick(patch.requiredRoleId, current.requiredRoleId),
         imageUrl: pick(patch.imageUrl, current.imageUrl),
+        minMemberDays: pick(patch.minMemberDays, current.minMemberDays),
+        minAccountDays: pick(patch.minAccountDays, current.minAccountDays),
+        verifiedWallet: patch.verifiedWallet ?? current.verifiedWallet === 1,
+        requiresWallet: pick(
+          patch.requiresWallet,
+          isRequiredWallet(current.requiresWallet) ? current.requiresWallet : null,
+        ),
       };
       const values = this.validate(merged);
       if (values.nameKey !== current.nameKey) {
@@ -261,7 +279,8 @@ export class RewardService {
       throw invalid('limit_range', { max: MAX_PER_MEMBER_LIMIT });
     const roleId = fields.roleId ?? null;
     if (fields.kind === 'role' && roleId === null) throw invalid('role_required');
-    if (fields.kind === 'manual' && roleId !== null) throw invalid('role_not_allowed');
+    if ((fields.kind === 'manual' || fields.kind === 'streak_freeze') && roleId !== null)
+      throw invalid('role_not_allowed');
     const durationSeconds = fields.durationSeconds ?? null;
     if (durationSeconds !== null) {
       if (fields.kind !== 'role') throw invalid('duration_role_only');
@@ -277,6 +296,11 @@ export class RewardService {
       throw invalid('input_label_length', { max: MAX_INPUT_LABEL_LENGTH });
     const imageUrl = fields.imageUrl?.trim() || null;
     if (imageUrl !== null && !isImageUrl(imageUrl)) throw invalid('image_url', { max: MAX_IMAGE_URL_LENGTH });
+    const minMemberDays = gateDays(fields.minMemberDays);
+    const minAccountDays = gateDays(fields.minAccountDays);
+    const requiresWallet = fields.requiresWallet ?? null;
+    if (requiresWallet !== null && !isRequiredWallet(requiresWallet)) throw invalid('wallet_kind');
+    if (requiresWallet !== null && fields.kind !== 'manual') throw invalid('wallet_manual_only');
     return {
       name,
       nameKey: name.toLowerCase(),
@@ -292,6 +316,10 @@ export class RewardService {
       inputKind: inputLabel !== null && inputKind === null ? 'text' : inputKind,
       requiredRoleId: fields.requiredRoleId ?? null,
       imageUrl,
+      minMemberDays,
+      minAccountDays,
+      verifiedWallet: fields.verifiedWallet ? 1 : 0,
+      requiresWallet,
     };
   }
 
@@ -326,6 +354,13 @@ function isImageUrl(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A days gate as a moderator sets it: 0 or nothing is no gate. Errors: `gate_days`. */
+function gateDays(value: number | null | undefined): number | null {
+  if (value === null || value === undefined || value === 0) return null;
+  if (!isIntIn(value, 1, MAX_GATE_DAYS)) throw invalid('gate_days', { max: MAX_GATE_DAYS });
+  return value;
 }
 
 function isIntIn(value: unknown, min: number, max: number): value is number {

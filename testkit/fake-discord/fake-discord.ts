@@ -23,6 +23,7 @@ import {
 import { DEFAULT_BOT_PERMISSIONS, toPermissionBits, type PermissionInput } from './permissions.ts';
 import { RequestPipeline, describeRequest, type RecordedRequest, type RouteTable } from './requests.ts';
 import { buildRoutes } from './rest.ts';
+import { FakeRoleConnections, roleConnectionRoutes } from './role-connections.ts';
 import { SnowflakeGenerator } from './snowflake.ts';
 import {
   ChannelType,
@@ -228,7 +229,7 @@ interface ShownModal {
  * The REST surfaces the fake serves, each a table of routes under /api/v10. A new surface
  * (OAuth2, say) is a module exporting a RouteTable, listed here (README: "Adding routes").
  */
-const ROUTE_TABLES: RouteTable[] = [buildRoutes];
+const ROUTE_TABLES: RouteTable[] = [buildRoutes, roleConnectionRoutes];
 
 /**
  * A local Discord for end-to-end tests: REST under `/api/v10` and a JSON gateway on one
@@ -243,6 +244,8 @@ export class FakeDiscord {
   /** @internal */ readonly state = new DiscordState();
   /** OAuth2: register the application, then log in through `/oauth2/authorize` in a browser. */
   readonly oauth2 = new FakeOAuth2(this.state);
+  /** Linked Roles: the application's metadata records and each member's role connection. */
+  readonly roleConnections = new FakeRoleConnections();
   /** @internal */ readonly gateway: Gateway;
   /** Every REST request, in arrival order. */
   readonly requests: RecordedRequest[] = [];

@@ -61,3 +61,9 @@ export {
   type RoleRecord,
   type UserRecord,
 } from './state.ts';
+export {
+  RoleConnectionLimits,
+  type MetadataRecordJson,
+  type RoleConnectionJson,
+} from './role-connections.ts';
+export type { TokenAnswer } from './oauth2.ts';

@@ -6,6 +6,11 @@
  * Discord's shapes: `invalid_client` (401) for a wrong secret, `invalid_grant` (400) for a
  * bad, used, expired or foreign code or a redirect that does not match, an HTML error page
  * for an unknown client or an unregistered redirect on the authorize page.
+ *
+ * Refresh tokens (`grant_type=refresh_token`) work once: each refresh returns a new pair.
+ * A test can expire a member's access tokens (`expireAccessTokens`) or play the member
+ * removing the app from their Discord settings (`deauthorize`): every token and refresh
+ * token of that grant stops working, and a refresh answers `invalid_grant`.
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -27,12 +32,29 @@ interface CodeRecord {
   used: boolean;
 }
 
-interface TokenRecord {
+/** What an access token stands for (the Bearer routes read it with `bearer`). */
+export interface TokenRecord {
   clientId: string;
   userId: string;
   scopes: string[];
   expiresAt: number;
   revoked: boolean;
+}
+
+interface RefreshRecord {
+  clientId: string;
+  userId: string;
+  scopes: string[];
+  used: boolean;
+}
+
+/** Discord's answer to a token exchange or refresh. */
+export interface TokenAnswer {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token: string;
+  scope: string;
 }
 
 const CODE_TTL_MS = 10 * 60_000;
@@ -49,8 +71,11 @@ export class FakeOAuth2 {
   readonly applications = new Map<string, OAuth2Application>();
   readonly #codes = new Map<string, CodeRecord>();
   readonly #tokens = new Map<string, TokenRecord>();
-  /** Every token exchange and revocation, for tests to assert on. */
-  readonly log: { kind: 'token' | 'revoke'; status: number; error?: string }[] = [];
+  readonly #refreshTokens = new Map<string, RefreshRecord>();
+  /** Every token exchange, refresh and revocation, for tests to assert on. */
+  readonly log: { kind: 'token' | 'refresh' | 'revoke'; status: number; error?: string }[] = [];
+  /** How long a new access token lasts, seconds (`expires_in`; default 7 days, like Discord). */
+  accessTokenTtlS = TOKEN_TTL_S;
 
   constructor(private readonly state: DiscordState) {}
 
@@ -63,6 +88,33 @@ export class FakeOAuth2 {
   get liveTokens(): number {
     const now = Date.now();
     return [...this.#tokens.values()].filter((t) => !t.revoked && t.expiresAt > now).length;
+  }
+
+  /** The valid access token's record, or null (unknown, revoked or expired): for Bearer routes. */
+  bearer(authorization: string | undefined): TokenRecord | null {
+    const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+    const record = token === undefined ? undefined : this.#tokens.get(token);
+    return record && !record.revoked && record.expiresAt > Date.now() ? record : null;
+  }
+
+  /**
+   * Issues tokens as an authorization would, without the browser (a test that needs a
+   * connected member but not the page). The application must be registered.
+   */
+  issue(clientId: string, userId: string, scopes: string[]): TokenAnswer {
+    if (!this.applications.has(clientId)) throw new Error(`fake-discord: unknown OAuth2 client ${clientId}`);
+    return this.#mint(clientId, userId, scopes);
+  }
+
+  /** Makes the user's access tokens expire now (their refresh tokens keep working). */
+  expireAccessTokens(userId: string): void {
+    for (const t of this.#tokens.values()) if (t.userId === userId) t.expiresAt = Date.now() - 1;
+  }
+
+  /** The user removes the app in Discord: every token and refresh token of theirs stops working. */
+  deauthorize(userId: string): void {
+    for (const t of this.#tokens.values()) if (t.userId === userId) t.revoked = true;
+    for (const r of this.#refreshTokens.values()) if (r.userId === userId) r.used = true;
   }
 
   /**
@@ -222,6 +274,7 @@ export class FakeOAuth2 {
     };
     const app = this.#client(headers, form);
     if (!app) return fail(401, 'invalid_client', 'Invalid client');
+    if (form.get('grant_type') === 'refresh_token') return this.#refresh(app, form, res);
     if (form.get('grant_type') !== 'authorization_code')
       return fail(400, 'unsupported_grant_type', 'Unsupported grant type');
     const code = this.#codes.get(form.get('code') ?? '');
@@ -230,22 +283,42 @@ export class FakeOAuth2 {
     if (form.get('redirect_uri') !== code.redirectUri)
       return fail(400, 'invalid_grant', 'Invalid "redirect_uri" in request.');
     code.used = true;
+    this.log.push({ kind: 'token', status: 200 });
+    json(res, 200, this.#mint(app.clientId, code.userId, code.scopes));
+  }
+
+  #refresh(app: OAuth2Application, form: URLSearchParams, res: ServerResponse): void {
+    const record = this.#refreshTokens.get(form.get('refresh_token') ?? '');
+    if (!record || record.used || record.clientId !== app.clientId) {
+      this.log.push({ kind: 'refresh', status: 400, error: 'invalid_grant' });
+      return json(res, 400, {
+        error: 'invalid_grant',
+        error_description: 'Invalid "refresh_token" in request.',
+      });
+    }
+    record.used = true;
+    this.log.push({ kind: 'refresh', status: 200 });
+    json(res, 200, this.#mint(app.clientId, record.userId, record.scopes));
+  }
+
+  #mint(clientId: string, userId: string, scopes: string[]): TokenAnswer {
     const accessToken = randomBytes(20).toString('base64url');
+    const refreshToken = randomBytes(20).toString('base64url');
     this.#tokens.set(accessToken, {
-      clientId: app.clientId,
-      userId: code.userId,
-      scopes: code.scopes,
-      expiresAt: Date.now() + TOKEN_TTL_S * 1000,
+      clientId,
+      userId,
+      scopes,
+      expiresAt: Date.now() + this.accessTokenTtlS * 1000,
       revoked: false,
     });
-    this.log.push({ kind: 'token', status: 200 });
-    json(res, 200, {
+    this.#refreshTokens.set(refreshToken, { clientId, userId, scopes, used: false });
+    return {
       access_token: accessToken,
       token_type: 'Bearer',
-      expires_in: TOKEN_TTL_S,
-      refresh_token: randomBytes(20).toString('base64url'),
-      scope: code.scopes.join(' '),
-    });
+      expires_in: this.accessTokenTtlS,
+      refresh_token: refreshToken,
+      scope: scopes.join(' '),
+    };
   }
 
   #revoke(headers: Record<string, string | undefined>, form: URLSearchParams, res: ServerResponse): void {

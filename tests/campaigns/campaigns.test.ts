@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditQueue } from '../../src/audit.ts';
 import { CampaignService, eligibility, type StartInput } from '../../src/campaigns/campaigns.ts';
+import { DISCORD_EPOCH_MS } from '../../src/members/gates.ts';
 import { DAY_MS, HOUR_MS } from '../../src/core/clock.ts';
 import { verifyLedger } from '../../src/db/verify.ts';
 import { isSparksError } from '../../src/core/errors.ts';
@@ -177,6 +178,8 @@ describe('starting campaigns', () => {
       [{ maxClaims: 0 }, 'campaign.invalid.max_claims'],
       [{ budget: 5 }, 'campaign.invalid.budget'],
       [{ minMemberDays: 0 }, 'campaign.invalid.min_member_days'],
+      [{ minAccountDays: 3651 }, 'campaign.invalid.min_account_days'],
+      [{ minAccountDays: 1.5 }, 'campaign.invalid.min_account_days'],
       [{ name: '   ' }, 'campaign.invalid.name'],
     ];
     for (const [input, reasonKey] of cases) {
@@ -238,21 +241,26 @@ describe('starting campaigns', () => {
 
 describe('eligibility', () => {
   const now = Date.UTC(2026, 0, 31);
-  const gated = { requiredRoleId: 'r1', minMemberDays: 7 };
+  /** A Discord id minted `days` before now: the account's age. */
+  const aged = (days: number) => String(BigInt(now - days * DAY_MS - DISCORD_EPOCH_MS) << 22n);
+  const gated = { requiredRoleId: 'r1', minMemberDays: 7, minAccountDays: 30, verifiedWallet: true };
+  const old = aged(400);
   it.each([
-    [{ bot: true, roles: ['r1'], joinedAt: 0 }, 'bot'],
-    [{ bot: false, roles: [], joinedAt: 0 }, 'role'],
-    [{ bot: false, roles: ['r1'], joinedAt: now - 6 * DAY_MS }, 'age'],
-    [{ bot: false, roles: ['r1'], joinedAt: null }, 'age'],
-    [{ bot: false, roles: ['r1'], joinedAt: now - 7 * DAY_MS }, 'ok'],
+    [{ userId: old, bot: true, roles: ['r1'], joinedAt: 0 }, 'bot'],
+    [{ userId: old, bot: false, roles: [], joinedAt: 0 }, 'role'],
+    [{ userId: old, bot: false, roles: ['r1'], joinedAt: now - 6 * DAY_MS }, 'age'],
+    [{ userId: old, bot: false, roles: ['r1'], joinedAt: null }, 'age'],
+    [{ userId: aged(29), bot: false, roles: ['r1'], joinedAt: now - 7 * DAY_MS, hasWallet: true }, 'account'],
+    [{ userId: old, bot: false, roles: ['r1'], joinedAt: now - 7 * DAY_MS, hasWallet: false }, 'wallet'],
+    [{ userId: aged(30), bot: false, roles: ['r1'], joinedAt: now - 7 * DAY_MS, hasWallet: true }, 'ok'],
   ] as const)('%j → %s', (member, verdict) => {
     expect(eligibility(gated, member, now)).toBe(verdict);
   });
   it('an ungated campaign only refuses bots', () => {
     expect(
       eligibility(
-        { requiredRoleId: null, minMemberDays: null },
-        { bot: false, roles: [], joinedAt: null },
+        { requiredRoleId: null, minMemberDays: null, minAccountDays: null, verifiedWallet: false },
+        { userId: aged(0), bot: false, roles: [], joinedAt: null },
         now,
       ),
     ).toBe('ok');

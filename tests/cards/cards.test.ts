@@ -54,6 +54,16 @@ describe('cards', () => {
     expect(Buffer.compare(without, await renderCard({ ...balance, season: null }))).toBe(0);
   });
 
+  it('a balance card shows the streak under the rank (and the season), and only then', async () => {
+    const without = await renderCard(balance);
+    const withStreak = await renderCard({ ...balance, streak: 'Streak 5 · best 9' });
+    const withBoth = await renderCard({ ...balance, season: 'Winter · #2', streak: 'Streak 5 · best 9' });
+    expect(await decodePng(withBoth)).toEqual({ width: 800, height: 300 });
+    expect(Buffer.compare(without, withStreak)).not.toBe(0);
+    expect(Buffer.compare(withStreak, withBoth)).not.toBe(0);
+    expect(Buffer.compare(without, await renderCard({ ...balance, streak: null }))).toBe(0);
+  });
+
   it('a reused canvas draws exactly what a fresh one draws, one canvas per size', () => {
     const canvases = new Map<string, Canvas>();
     const other: Card = {

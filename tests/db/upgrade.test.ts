@@ -151,3 +151,115 @@ describe('upgrading a database written by an earlier release', () => {
     });
   }
 });
+
+/**
+ * A migration that rebuilds a table (a new CHECK makes drizzle-kit copy `rewards` into a new
+ * table, drop the old and rename) must keep every row that points at it: redemptions and
+ * raffles reference rewards, raffle draws reference redemptions.
+ */
+describe('a migration that rebuilds a referenced table', () => {
+  const total = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).length;
+  const streaks = journal.entries.findIndex((e) => e.tag.endsWith('_streaks'));
+
+  /** A database of the release before `n` migrations' end, with a reward redeemed and raffled. */
+  function shopDatabase(n: number): { file: string; db: Db } {
+    const dir = mkdtempSync(join(tmpdir(), 'sparks-upgrade-'));
+    dirs.push(dir);
+    const file = join(dir, 'sparks.db');
+    const db = openDatabase(file, { migrate: false });
+    expect(applyMigrations(db.sqlite, olderRelease(n))).toBe(n);
+    const run = (sql: string) => db.sqlite.prepare(sql).run();
+    const at = Date.UTC(2026, 10, 1);
+    run(`INSERT INTO rewards (id, guild_id, name, name_key, cost, kind, created_by, created_at, updated_at)
+         VALUES (7, '${G}', 'Spot', 'spot', 500, 'manual', 'mod', ${at}, ${at})`);
+    run(`INSERT INTO redemptions (id, guild_id, user_id, reward_id, cost, source, status, idempotency_key, created_at, updated_at)
+         VALUES (3, '${G}', 'u1', 7, 0, 'raffle:1', 'pending_manual', 'raffle:1:prize:u1', ${at}, ${at})`);
+    run(`INSERT INTO raffles (id, guild_id, name, name_key, reward_id, winners, entry_cost, max_entries_per_member,
+           ends_at, commitment, seed, seed_revealed, status, entries, created_by, created_at)
+         VALUES (1, '${G}', 'R', 'r', 7, 1, 0, 3, ${at + DAY_MS}, 'c', 's', 1, 'drawn', 1, 'mod', ${at})`);
+    run(
+      `INSERT INTO raffle_entries (raffle_id, user_id, count, idempotency_key, created_at) VALUES (1, 'u1', 1, 'k', ${at})`,
+    );
+    run(
+      `INSERT INTO raffle_draws (raffle_id, step, user_id, ticket, outcome, redemption_id) VALUES (1, 0, 'u1', 0, 'won', 3)`,
+    );
+    return { file, db };
+  }
+
+  const rows = (db: Db) => ({
+    rewards: db.sqlite.prepare(`SELECT id, name, kind, cost FROM rewards`).all(),
+    redemptions: db.sqlite.prepare(`SELECT id, reward_id, status FROM redemptions`).all(),
+    raffles: db.sqlite.prepare(`SELECT id, reward_id, status FROM raffles`).all(),
+    draws: db.sqlite.prepare(`SELECT raffle_id, redemption_id FROM raffle_draws`).all(),
+  });
+
+  it('upgrades a shop with a redemption and a raffle on a reward: rows and references intact', () => {
+    expect(streaks).toBeGreaterThan(0);
+    const { file, db: old } = shopDatabase(streaks);
+    const before = rows(old);
+    old.close();
+
+    const db = openDatabase(file);
+    try {
+      expect(db.sqlite.prepare('SELECT COUNT(*) AS c FROM __drizzle_migrations').get()).toEqual({ c: total });
+      expect(rows(db)).toEqual(before);
+      expect(db.sqlite.prepare('PRAGMA foreign_key_check').all()).toEqual([]);
+      // The new kind is accepted, and foreign keys are enforced again after the migration.
+      expect(db.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+      db.sqlite
+        .prepare(
+          `INSERT INTO rewards (guild_id, name, name_key, cost, kind, created_by, created_at, updated_at)
+           VALUES ('${G}', 'Freeze', 'freeze', 50, 'streak_freeze', 'mod', 1, 1)`,
+        )
+        .run();
+      expect(() =>
+        db.sqlite
+          .prepare(
+            `INSERT INTO redemptions (guild_id, user_id, reward_id, cost, status, idempotency_key, created_at, updated_at)
+             VALUES ('${G}', 'u2', 999, 0, 'fulfilled', 'x', 1, 1)`,
+          )
+          .run(),
+      ).toThrow(/FOREIGN KEY/);
+      expect(verifyLedger(db.sqlite)).toMatchObject({ ok: true });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('rolls back a migration that leaves a broken reference, and says how many', () => {
+    const { file, db: old } = shopDatabase(total);
+    const before = rows(old);
+    old.close();
+    // A release whose next migration drops the reward a redemption and a raffle point at.
+    const dir = olderRelease(total);
+    const tag = '9999_broken';
+    writeFileSync(
+      join(dir, `${tag}.sql`),
+      'CREATE TABLE `scratch` (`id` integer);\n--> statement-breakpoint\nDELETE FROM `rewards` WHERE `id` = 7;',
+    );
+    writeFileSync(
+      join(dir, 'meta', '_journal.json'),
+      JSON.stringify({
+        ...journal,
+        entries: [
+          ...journal.entries,
+          { idx: total, version: '6', when: Date.UTC(2099, 0, 1), tag, breakpoints: true },
+        ],
+      }),
+    );
+    const db = openDatabase(file, { migrate: false });
+    try {
+      db.sqlite.pragma('foreign_keys = ON');
+      expect(() => applyMigrations(db.sqlite, dir)).toThrow(
+        'a migration left 2 broken foreign key reference(s)',
+      );
+      expect(db.sqlite.prepare('SELECT COUNT(*) AS c FROM __drizzle_migrations').get()).toEqual({ c: total });
+      expect(rows(db)).toEqual(before);
+      expect(db.sqlite.prepare(`SELECT name FROM sqlite_master WHERE name = 'scratch'`).all()).toEqual([]);
+      expect(db.sqlite.inTransaction).toBe(false);
+      expect(db.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+});

@@ -45,6 +45,10 @@ describe('setting up the shop', () => {
       'input_label',
       'input_kind',
       'required_role',
+      'min_member_days',
+      'min_account_days',
+      'verified_wallet',
+      'requires_wallet',
     ]);
   });
 

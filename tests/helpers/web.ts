@@ -9,13 +9,3 @@ export async function loggedIn(browser: Browser, w: WebWorld, name: string): Pro
   await logIn(page, name);
   return page;
 }
-
-/** Clicks a form's `button` and returns the response to the POST, once the next page loaded. */
-export async function submit(page: Page, button: string) {
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === 'POST'),
-    page.getByRole('button', { name: button, exact: true }).click(),
-  ]);
-  await page.waitForLoadState();
-  return response;
-}

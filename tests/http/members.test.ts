@@ -34,6 +34,15 @@ async function get(p: Platform, path: string, token: string | null = TOKEN) {
   return { ...reply, headers: response.headers };
 }
 
+/** The read-back of a member who referred no one. */
+const NO_REFERRALS = {
+  pending_sparks: 0,
+  credited_sparks: 0,
+  lapsed_sparks: 0,
+  total_invitees: 0,
+  invitees: [],
+};
+
 describe('GET /v1/members/:discordUserId', () => {
   it('refuses a missing or wrong token with 401, before looking at anything else', async () => {
     const p = await platform();
@@ -132,6 +141,7 @@ describe('GET /v1/members/:discordUserId', () => {
           created_at: expect.any(String),
         },
       ],
+      referrals: NO_REFERRALS,
     });
     const limited = await get(p, `/v1/members/${BOB}?limit=1&guild_id=${G}`);
     expect(limited.body.recent_entries).toHaveLength(1);
@@ -150,6 +160,7 @@ describe('GET /v1/members/:discordUserId', () => {
       tier: null,
       next_tier: null,
       recent_entries: [],
+      referrals: NO_REFERRALS,
     });
   });
 });

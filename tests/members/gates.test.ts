@@ -7,6 +7,8 @@ import {
   accountCreatedAt,
   assertGates,
   gateRefusal,
+  gatesOf,
+  isGated,
   parseGateDays,
 } from '../../src/members/gates.ts';
 
@@ -26,7 +28,7 @@ describe('gates', () => {
   });
 
   it('names the first gate a member fails, with the days they have', () => {
-    const gates = { requiredRoleId: '900', minMemberDays: 7, minAccountDays: 30 };
+    const gates = { requiredRoleId: '900', minMemberDays: 7, minAccountDays: 30, verifiedWallet: false };
     const member = { userId: idAt(NOW - 29.5 * DAY_MS), roleIds: ['900'], joinedAt: NOW - 6.9 * DAY_MS };
     const role = gateRefusal(gates, { ...member, roleIds: [] }, NOW);
     expect(role?.code).toBe('SPARKS.ROLE_REQUIRED');
@@ -42,6 +44,31 @@ describe('gates', () => {
     const old = { ...member, userId: idAt(NOW - 30 * DAY_MS), joinedAt: NOW - 7 * DAY_MS };
     expect(gateRefusal(gates, old, NOW)).toBeNull();
     expect(() => assertGates(gates, member, NOW)).toThrow(/MEMBER_TOO_NEW/);
+  });
+
+  it('asks a wallet gate for a linked wallet, and says where to link one', () => {
+    const gates = { ...NO_GATES, verifiedWallet: true };
+    const member = { userId: idAt(NOW - 400 * DAY_MS), roleIds: [], joinedAt: NOW - 400 * DAY_MS };
+    const page = 'https://sparks.example/g/1/wallets';
+    const none = gateRefusal(gates, { ...member, hasWallet: false, walletPage: page }, NOW);
+    expect(none?.code).toBe('SPARKS.WALLET_REQUIRED');
+    expect(none?.params).toEqual({ chain: 'any', reasonKey: 'wallet.required.link', url: page });
+    expect(gateRefusal(gates, member, NOW)?.params.reasonKey).toBe('wallet.required.no_site');
+    expect(gateRefusal(gates, { ...member, hasWallet: true }, NOW)).toBeNull();
+    // Without the gate, no wallet is needed.
+    expect(gateRefusal(NO_GATES, { ...member, hasWallet: false }, NOW)).toBeNull();
+  });
+
+  it("reads a row's gate columns", () => {
+    const row = { requiredRoleId: null, minMemberDays: 3, minAccountDays: null, verifiedWallet: 1 };
+    expect(gatesOf(row)).toEqual({
+      requiredRoleId: null,
+      minMemberDays: 3,
+      minAccountDays: null,
+      verifiedWallet: true,
+    });
+    expect(isGated(gatesOf(row))).toBe(true);
+    expect(isGated(NO_GATES)).toBe(false);
   });
 
   it('checks the days an admin enters', () => {

@@ -145,6 +145,7 @@ describe('sparks.credited is queued in the posting transaction', () => {
       occurred_at: new Date(first.transfer.createdAt).toISOString(),
       guild_id: G,
       discord_user_id: ALICE,
+      status: 'credited',
       amount: 25,
       kind: 'award',
       entry_id: first.transfer.id + 1,

@@ -150,7 +150,8 @@ describe('exactly once by event id', () => {
 describe('subscriptions', () => {
   it('honours "first" once per member: bonus and referral share on the first, neither on a second "first"', () => {
     const { settings, apply, balance } = setup();
-    settings.update(G, { firstSubscriptionBonus: 40, planSparks: { pro: 200 } });
+    // Qualification off: the referrer's share is credited at once (held shares: referral-quality.test.ts).
+    settings.update(G, { firstSubscriptionBonus: 40, planSparks: { pro: 200 }, referralQualifyVolumeUsd: 0 });
     apply(referral(ALICE, BOB));
     const first = apply(subscription(BOB, 'pro', true), 'sub1');
     expect(first.firstSubscription).toBe(true);

@@ -53,6 +53,7 @@ function setup(options: { file?: boolean } = {}) {
       requiredRoleId: q.requiredRoleId,
       minMemberDays: q.minMemberDays,
       minAccountDays: q.minAccountDays,
+      verifiedWallet: false,
     },
     hasRoleStep: false,
   });

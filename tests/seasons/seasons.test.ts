@@ -191,7 +191,7 @@ describe('a season board', () => {
   it('pins the triggers’ source mapping to sourceOf for every account kind', () => {
     const w = setup();
     const s = start(w, { sources: 'all' });
-    const refs = ['award', 'platform', 'quest', 'campaign', 'season', 'shop', '7'];
+    const refs = ['award', 'platform', 'quest', 'streak', 'campaign', 'season', 'shop', '7'];
     let i = 0;
     for (const type of ACCOUNT_TYPES) {
       if (type === 'member') continue;

@@ -42,6 +42,9 @@ const invalid: Record<RewardProblem, true> = {
   input_kind_invalid: true,
   role_change_active: true,
   image_url: true,
+  gate_days: true,
+  wallet_manual_only: true,
+  wallet_kind: true,
 };
 const kinds: Record<InputKind, true> = {
   text: true,

@@ -2,23 +2,23 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { durationParts, parseDuration } from '../../src/shop/duration.ts';
 import { isSolanaAddress, toChecksumAddress, validateInput, type InputKind } from '../../src/shop/input.ts';
-import { keccak256 } from '../../src/shop/keccak.ts';
+import { keccak256 } from 'viem';
 
 const GUILD = '200000000000000001';
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
+// The EIP-55 checksum hashes with viem's keccak-256 (Ethereum's, not SHA3-256): its vectors.
 describe('keccak-256 (Ethereum’s, not SHA3-256)', () => {
   it.each([
     ['', 'c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470'],
     ['abc', '4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45'],
   ])('hashes %j', (input, digest) => {
-    expect(hex(keccak256(new TextEncoder().encode(input)))).toBe(digest);
+    expect(keccak256(new TextEncoder().encode(input), 'hex')).toBe(`0x${digest}`);
   });
 
   it('handles inputs longer than one block', () => {
     const long = new TextEncoder().encode('a'.repeat(200));
-    expect(hex(keccak256(long))).toHaveLength(64);
-    expect(hex(keccak256(long))).not.toBe(hex(keccak256(long.subarray(1))));
+    expect(keccak256(long, 'hex')).toHaveLength(66);
+    expect(keccak256(long, 'hex')).not.toBe(keccak256(long.subarray(1), 'hex'));
   });
 });
 

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_ROUTES } from '../../src/http/web/pages/admin.ts';
 import { launchBrowser } from '../../testkit/browser.ts';
 import { Permissions, text } from '../../testkit/fake-discord/index.ts';
-import { accessibility, startWebWorld, type WebWorld } from '../../testkit/web.ts';
-import { loggedIn as logInAs, submit } from '../helpers/web.ts';
+import { accessibility, startWebWorld, submit, type WebWorld } from '../../testkit/web.ts';
+import { loggedIn as logInAs } from '../helpers/web.ts';
 import { balanceOf, click, fund, openConfirmation } from '../../testkit/world.ts';
 
 let browser: Browser;
@@ -244,6 +244,19 @@ describe('the admin dashboard, in a real browser', () => {
     expect((await submit(mod, 'Save')).status()).toBe(303);
     expect(await mod.getByRole('status').innerText()).toBe('Settings saved.');
     expect(w.app.services.settings.get(w.guildId).logChannelId).toBe(w.logChannelId);
+    // Streak milestones: a bad list is refused with nothing written; a good one reads back as saved.
+    await mod.getByLabel(/^Streak milestones/).fill('3:10, 7');
+    expect((await submit(mod, 'Save')).status()).toBe(400);
+    expect(await mod.getByRole('alert').innerText()).toContain('streak_milestones was not accepted at “7”');
+    expect(w.app.services.settings.get(w.guildId).streakMilestones).toEqual([]);
+    await mod.goto(admin('/settings'));
+    await mod.getByLabel(/^Streak milestones/).fill('7:50 3:10');
+    expect((await submit(mod, 'Save')).status()).toBe(303);
+    expect(await mod.getByLabel(/^Streak milestones/).inputValue()).toBe('3:10, 7:50');
+    expect(w.app.services.settings.get(w.guildId).streakMilestones).toEqual([
+      { days: 3, sparks: 10 },
+      { days: 7, sparks: 50 },
+    ]);
 
     const start = balanceOf(w, w.users.alice);
     await mod.goto(admin('/award'));

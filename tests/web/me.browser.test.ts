@@ -4,6 +4,7 @@ import { ISSUANCE, MEMBER } from '../../src/ledger/ledger.ts';
 import { text } from '../../testkit/fake-discord/index.ts';
 import { launchBrowser, openPage } from '../../testkit/browser.ts';
 import { accessibility, logIn, startWebWorld, type WebWorld } from '../../testkit/web.ts';
+import { parseMilestones } from '../../src/streaks/milestones.ts';
 import { seedRedemption } from '../helpers/members.ts';
 
 let browser: Browser;
@@ -77,6 +78,7 @@ describe('a member’s own page, in a real browser', () => {
     for (let i = 0; i < 26; i++) credit(w, w.users.alice, 1, `trade-${i}`, 'platform.trade');
     seedRedemption(w, w.users.alice, { name: 'Early bird', kind: 'badge', cost: 20 }, 'fulfilled', 'r1');
     seedRedemption(w, w.users.alice, { name: 'Poster', kind: 'manual', cost: 15 }, 'refunded', 'r2');
+    w.app.services.settings.update(w.guildId, { streakMilestones: parseMilestones('3:10') });
     const url = `${w.url}/g/${w.guildId}/me`;
 
     // Logged out: sent to log in with Discord, then back to the page.
@@ -95,6 +97,10 @@ describe('a member’s own page, in a real browser', () => {
     expect(await progress.getAttribute('value')).toBe('36');
     expect(await page.getByText('136 of 500 lifetime Sparks: 364 to go').count()).toBe(1);
     expect(cards[4]).toMatch(/Badges\s+🏅 Early bird/);
+    // Earned today (the campaign and the trades; the awards do not count): a streak of one.
+    expect(cards[5]).toMatch(
+      /Streak\s+1 day\(s\) in a row\s+Best: 1 day\(s\)\s+Today counts already\.\s+Next bonus: 10 Sparks at 3 days\./,
+    );
 
     // The chart: an image named by its title, described with every value, and the same
     // numbers as a table for screen readers.
@@ -181,6 +187,10 @@ describe('a member’s own page, in a real browser', () => {
     expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('내 Sparks · Sparks Lab');
     expect(await page.getByRole('img', { name: 'Sparks를 어디서 모았나요' }).count()).toBe(1);
     expect(await historyRows(page).first().innerText()).toMatch(/Mod 님의 지급/);
+    // An award does not start a streak.
+    expect(
+      await page.locator('section', { has: page.getByRole('heading', { name: '연속 기록' }) }).innerText(),
+    ).toMatch(/현재 연속 기록 없음/);
     expect(await accessibility(page)).toEqual([]);
     await page.context().close();
   });

@@ -2,8 +2,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../../testkit/browser.ts';
 import { text } from '../../testkit/fake-discord/index.ts';
-import { accessibility, startWebWorld, type WebWorld } from '../../testkit/web.ts';
-import { loggedIn as logInAs, submit } from '../helpers/web.ts';
+import { accessibility, startWebWorld, type WebWorld, submit } from '../../testkit/web.ts';
+import { loggedIn as logInAs } from '../helpers/web.ts';
 import { balanceOf } from '../../testkit/world.ts';
 import { expectLedgerClean } from '../helpers/shop.ts';
 

@@ -7,6 +7,7 @@ import { campaignEnd, campaignList, campaignStart } from './sparks-admin/campaig
 import { config } from './sparks-admin/config.ts';
 import { exportLedger } from './sparks-admin/export.ts';
 import { verify } from './sparks-admin/verify.ts';
+import { flag, flags, flagsPage, unflag } from './sparks-admin/flag.ts';
 import { balance } from './sparks/balance.ts';
 import { history, historyPages } from './sparks/history.ts';
 import { leaderboard, leaderboardPages } from './sparks/leaderboard.ts';
@@ -17,6 +18,7 @@ import { cancelButton, confirmButton, inputModal, redeem } from './sparks/redeem
 import { shop, shopPage } from './sparks/shop.ts';
 import { halloffame, season } from './sparks/season.ts';
 import { raffle } from './sparks/raffle.ts';
+import { referrals } from './sparks/referrals.ts';
 import { raffleCancel, raffleDraw, raffleList, raffleStart } from './sparks-admin/raffle.ts';
 import { seasonEnd, seasonList, seasonPrize, seasonStart } from './sparks-admin/season.ts';
 import { quest, questModal, quests, questStepButton } from './sparks/quest.ts';
@@ -52,6 +54,7 @@ export const commands: RootCommand[] = [
       raffle,
       quests,
       quest,
+      referrals,
     ],
   },
   {
@@ -99,6 +102,9 @@ export const commands: RootCommand[] = [
       config,
       exportLedger,
       verify,
+      flag,
+      unflag,
+      flags,
     ],
   },
 ];
@@ -121,4 +127,5 @@ export const components: ComponentHandler[] = [
   questQueuePage,
   questReviewButton,
   questRejectModal,
+  flagsPage,
 ];

@@ -12,6 +12,7 @@ export const en = {
   'campaign.invalid.budget':
     '`budget` must pay for at least one participant ({sparks} Sparks) and be at most 1,000,000,000.',
   'campaign.invalid.min_member_days': '`min_member_days` must be from 1 to {max}.',
+  'campaign.invalid.min_account_days': '`min_account_days` must be a whole number from 0 to {max}.',
   'campaign.invalid.name': '`name` must be 1 to {max} characters.',
   'campaign.invalid.duplicate': 'That message already has an active campaign with this emoji.',
   'campaign.invalid.name_taken': 'An active campaign is already called “{name}”. Pick another name.',
@@ -70,6 +71,7 @@ export const ko: Record<keyof typeof en, string> = {
   'campaign.invalid.budget':
     '`budget`은 최소 한 명의 참여자({sparks} Sparks)를 지급할 수 있어야 하며 1,000,000,000 이하여야 합니다.',
   'campaign.invalid.min_member_days': '`min_member_days`는 1에서 {max} 사이여야 합니다.',
+  'campaign.invalid.min_account_days': '`min_account_days`는 0에서 {max} 사이의 정수여야 합니다.',
   'campaign.invalid.name': '`name`은 1자에서 {max}자 사이여야 합니다.',
   'campaign.invalid.duplicate': '이 메시지에는 이미 이 이모지로 진행 중인 캠페인이 있습니다.',
   'campaign.invalid.name_taken': '“{name}” 이름의 진행 중인 캠페인이 이미 있습니다. 다른 이름을 고르세요.',

@@ -8,6 +8,10 @@ import type { ErrorCode } from '../../core/errors.ts';
 import '../../seasons/errors.ts';
 import '../../raffles/errors.ts';
 import '../../quests/errors.ts';
+import '../../linked-roles/errors.ts';
+import '../../streaks/errors.ts';
+import '../../wallets/errors.ts';
+import '../../members/flagging.ts';
 
 const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.INVALID_AMOUNT': 'The amount must be a whole number from {min} to {max}.',
@@ -61,6 +65,8 @@ const errorsEn: Record<ErrorCode, string> = {
     'The raffle “{name}” is closed: it was drawn, cancelled or its time is up. Nothing was spent.',
   'SPARKS.RAFFLE_ENTRY_LIMIT':
     'You can hold at most {limit} entries in this raffle and already hold {have}. Nothing was spent.',
+  'SPARKS.LINKED_ROLE_SCOPE':
+    'Discord did not give Sparks permission to update your Linked Role ({scope}). Connect again and keep that permission ticked.',
   'SPARKS.FLAGGED':
     'Your account is flagged for review by the moderators, so you cannot do that until they clear it. Nothing was spent.',
   'SPARKS.QUEST_NOT_FOUND': 'No quest matches “{name}”. See `/sparks quests`.',
@@ -73,6 +79,35 @@ const errorsEn: Record<ErrorCode, string> = {
   'SPARKS.QUEST_PENDING':
     'Your submission for this step is waiting for a moderator; you will be told the outcome.',
   'SPARKS.QUEST_SUBMISSION_NOT_FOUND': 'That submission does not exist or was already reviewed.',
+  'SPARKS.STREAK_MILESTONES_INVALID':
+    '`streak_milestones` was not accepted at “{part}”: give up to {count} pairs of days:Sparks such as `3:10, 7:50, 30:200` (days 1 to {maxDays}, each once; Sparks 1 to {maxSparks}). Nothing was changed.',
+  'SPARKS.STREAK_FREEZES_FULL':
+    'You already hold {held} streak freezes, the most you can hold. One is spent for you on a day you miss; buy another after that. Nothing was spent.',
+  'SPARKS.WALLET_REQUIRED': 'That needs a wallet linked to your Sparks account. {reason} Nothing was spent.',
+  'SPARKS.WALLET_ADDRESS_INVALID': 'That is not a valid {chain} wallet address. Nothing was linked.',
+  'SPARKS.WALLET_MESSAGE_INVALID':
+    'That signed message is not the one this site asked for. Start again from your wallets page; nothing was linked.',
+  'SPARKS.WALLET_WRONG_DOMAIN':
+    'That message was signed for another site ({got}), not {expected}. Nothing was linked.',
+  'SPARKS.WALLET_NONCE_UNKNOWN':
+    'That sign-in request is not one this site gave you. Start again from your wallets page; nothing was linked.',
+  'SPARKS.WALLET_NONCE_EXPIRED':
+    'That sign-in request has expired (they last 10 minutes). Start again; nothing was linked.',
+  'SPARKS.WALLET_NONCE_USED':
+    'That sign-in request was already used. Start again for a fresh one; nothing was linked.',
+  'SPARKS.WALLET_SIGNATURE_INVALID':
+    'That signature was not made by the wallet `{address}`. Sign with that wallet; nothing was linked.',
+  'SPARKS.WALLET_TAKEN':
+    'The wallet `{address}` is already linked to another member of this server, so it was not linked. A moderator will review it.',
+  'SPARKS.WALLET_ALREADY_LINKED': 'The wallet `{address}` is already linked to your account.',
+  'SPARKS.WALLET_LIMIT': 'You can link at most {max} wallets. Unlink one first.',
+  'SPARKS.WALLET_NOT_FOUND': 'That wallet is not linked to your account.',
+  'SPARKS.FLAG_BOT': 'Bots cannot be flagged: they earn and spend no Sparks. Nothing was changed.',
+  'SPARKS.SELF_FLAG': 'You cannot flag or unflag yourself. Ask another moderator.',
+  'SPARKS.ALREADY_FLAGGED':
+    'That member is already flagged. See `/sparks-admin flags`, or clear it with `/sparks-admin unflag` first.',
+  'SPARKS.NOT_FLAGGED':
+    'That member is not flagged, so there is nothing to clear. See `/sparks-admin flags`.',
 };
 
 const errorsKo: Record<ErrorCode, string> = {
@@ -127,6 +162,8 @@ const errorsKo: Record<ErrorCode, string> = {
     '“{name}” 추첨은 마감되었습니다 (추첨 완료, 취소 또는 기간 종료). 사용된 Sparks는 없습니다.',
   'SPARKS.RAFFLE_ENTRY_LIMIT':
     '이 추첨에는 최대 {limit}장까지 응모할 수 있으며 이미 {have}장을 가지고 있습니다. 사용된 Sparks는 없습니다.',
+  'SPARKS.LINKED_ROLE_SCOPE':
+    'Discord가 Sparks에 연동 역할 업데이트 권한({scope})을 주지 않았습니다. 다시 연결하고 그 권한을 체크한 채로 두세요.',
   'SPARKS.FLAGGED':
     '계정이 모더레이터 검토 대상으로 표시되어 해제될 때까지 이 작업을 할 수 없습니다. 사용된 Sparks는 없습니다.',
   'SPARKS.QUEST_NOT_FOUND': '“{name}”에 해당하는 퀘스트가 없습니다. `/sparks quests`를 확인하세요.',
@@ -138,6 +175,36 @@ const errorsKo: Record<ErrorCode, string> = {
     '이 문제의 시도 {attempts}회를 모두 사용했습니다. 일간·주간 퀘스트는 기간마다 새로 시도할 수 있습니다.',
   'SPARKS.QUEST_PENDING': '이 단계의 제출물이 모더레이터 검토를 기다리고 있습니다. 결과를 알려 드립니다.',
   'SPARKS.QUEST_SUBMISSION_NOT_FOUND': '해당 제출물이 없거나 이미 검토되었습니다.',
+  'SPARKS.STREAK_MILESTONES_INVALID':
+    '`streak_milestones`의 “{part}” 부분을 받을 수 없습니다: `3:10, 7:50, 30:200`처럼 일수:Sparks 쌍을 최대 {count}개 입력하세요 (일수 1~{maxDays}, 중복 없이; Sparks 1~{maxSparks}). 변경된 것은 없습니다.',
+  'SPARKS.STREAK_FREEZES_FULL':
+    '이미 최대치인 스트릭 프리즈 {held}개를 가지고 있습니다. 하루를 놓치면 자동으로 하나가 사용되니, 그 뒤에 다시 구매하세요. 사용된 Sparks는 없습니다.',
+  'SPARKS.WALLET_REQUIRED': 'Sparks 계정에 연결된 지갑이 필요합니다. {reason} 사용된 Sparks는 없습니다.',
+  'SPARKS.WALLET_ADDRESS_INVALID': '올바른 {chain} 지갑 주소가 아닙니다. 연결된 것은 없습니다.',
+  'SPARKS.WALLET_MESSAGE_INVALID':
+    '서명한 메시지가 이 사이트가 요청한 메시지가 아닙니다. 지갑 페이지에서 다시 시작하세요. 연결된 것은 없습니다.',
+  'SPARKS.WALLET_WRONG_DOMAIN':
+    '이 메시지는 {expected}가 아닌 다른 사이트({got})를 위해 서명되었습니다. 연결된 것은 없습니다.',
+  'SPARKS.WALLET_NONCE_UNKNOWN':
+    '이 사이트가 보낸 서명 요청이 아닙니다. 지갑 페이지에서 다시 시작하세요. 연결된 것은 없습니다.',
+  'SPARKS.WALLET_NONCE_EXPIRED':
+    '서명 요청이 만료되었습니다(10분 유효). 다시 시작하세요. 연결된 것은 없습니다.',
+  'SPARKS.WALLET_NONCE_USED': '이미 사용된 서명 요청입니다. 새로 시작하세요. 연결된 것은 없습니다.',
+  'SPARKS.WALLET_SIGNATURE_INVALID':
+    '이 서명은 `{address}` 지갑이 만든 것이 아닙니다. 그 지갑으로 서명하세요. 연결된 것은 없습니다.',
+  'SPARKS.WALLET_TAKEN':
+    '`{address}` 지갑은 이미 이 서버의 다른 멤버에게 연결되어 있어 연결하지 않았습니다. 모더레이터가 검토합니다.',
+  'SPARKS.WALLET_ALREADY_LINKED': '`{address}` 지갑은 이미 계정에 연결되어 있습니다.',
+  'SPARKS.WALLET_LIMIT': '지갑은 최대 {max}개까지 연결할 수 있습니다. 먼저 하나를 해제하세요.',
+  'SPARKS.WALLET_NOT_FOUND': '그 지갑은 계정에 연결되어 있지 않습니다.',
+  'SPARKS.FLAG_BOT':
+    '봇은 검토 대상으로 표시할 수 없습니다: 봇은 Sparks를 받거나 쓰지 않습니다. 변경된 것은 없습니다.',
+  'SPARKS.SELF_FLAG':
+    '자기 자신을 검토 대상으로 표시하거나 해제할 수 없습니다. 다른 모더레이터에게 요청하세요.',
+  'SPARKS.ALREADY_FLAGGED':
+    '이미 검토 대상으로 표시된 멤버입니다. `/sparks-admin flags`를 확인하거나 먼저 `/sparks-admin unflag`로 해제하세요.',
+  'SPARKS.NOT_FLAGGED':
+    '검토 대상으로 표시되지 않은 멤버라 해제할 것이 없습니다. `/sparks-admin flags`를 확인하세요.',
 };
 
 export const en = {

@@ -4,11 +4,14 @@ import { translateFrom, type Params } from '../../core/i18n.ts';
 import * as admin from './admin.ts';
 import * as campaigns from './campaigns.ts';
 import * as core from './core.ts';
+import * as identity from './identity.ts';
 import * as members from './members.ts';
 import * as moderation from './moderation.ts';
 import * as quests from './quests.ts';
 import * as seasons from './seasons.ts';
 import * as shop from './shop.ts';
+import * as streaks from './streaks.ts';
+import * as wallets from './wallets.ts';
 
 /** The bot speaks English and Korean; every other Discord locale falls back to English. */
 export type { Locale, Params } from '../../core/i18n.ts';
@@ -16,7 +19,19 @@ export { formatNumber } from '../../core/i18n.ts';
 import type { Locale } from '../../core/i18n.ts';
 
 // Each feature's catalogue is listed once here; their keys must not overlap.
-const catalogues = [core, members, moderation, campaigns, admin, shop, seasons, quests] as const;
+const catalogues = [
+  core,
+  members,
+  moderation,
+  campaigns,
+  admin,
+  shop,
+  seasons,
+  quests,
+  streaks,
+  wallets,
+  identity,
+] as const;
 
 type Catalogue = (typeof catalogues)[number]['en'];
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void

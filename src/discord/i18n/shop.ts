@@ -9,6 +9,7 @@ export const en = {
   'shop.kind.badge': '🏅 Badge on your profile',
   'shop.kind.badge_role': '🏅 Badge on your profile, with {role}',
   'shop.kind.manual': '📝 Handled by the moderators',
+  'shop.kind.streak_freeze': '❄️ A streak freeze: covers one day you miss (hold up to {max})',
   'shop.stock': '📦 {stock} left',
   'shop.sold_out': '❌ Sold out',
   'shop.limit': 'Limit {limit} per member (you: {held})',
@@ -40,6 +41,8 @@ export const en = {
     '✅ Redeemed **{name}** for {cost} Sparks: you have {role} until {until} ({relative}).',
   'shop.done.badge':
     '🏅 Redeemed **{name}** for {cost} Sparks: the badge is on your profile (`/sparks balance`).',
+  'shop.done.streak_freeze':
+    '❄️ Redeemed **{name}** for {cost} Sparks: a freeze now covers the next day you miss, spent for you (see `/sparks balance`).',
   'shop.done.manual':
     '📝 Your request for **{name}** is in the moderators’ queue. {cost} Sparks are reserved; you will be told when it is handled, and they come back if it is declined.',
   'shop.done.balance': 'Balance: {balance} Sparks.',
@@ -86,7 +89,8 @@ export const en = {
   'shop.invalid.stock_range': 'the stock must be a whole number from 0 to {max}.',
   'shop.invalid.limit_range': 'the per-member limit must be a whole number from 1 to {max}.',
   'shop.invalid.role_required': 'a role reward needs a `role`.',
-  'shop.invalid.role_not_allowed': 'a manual reward cannot hand out a role; use kind role or badge for that.',
+  'shop.invalid.role_not_allowed':
+    'a manual reward or a streak freeze cannot hand out a role; use kind role or badge for that.',
   'shop.invalid.duration_role_only': '`duration` only applies to role rewards.',
   'shop.invalid.duration_range': 'the duration must look like 30m, 12h, 7d or 1d 12h (1 second to 365 days).',
   'shop.invalid.input_manual_only': '`input_label` and `input_kind` only apply to manual rewards.',
@@ -95,6 +99,9 @@ export const en = {
   'shop.invalid.role_change_active':
     '{count} member(s) still hold the current role on a timer. Change the role once their time is up, or remove this reward and add a new one.',
   'shop.invalid.image_url': 'the image must be an https:// address of at most {max} characters.',
+  'shop.invalid.gate_days': '`min_member_days` and `min_account_days` must be whole days from 0 to {max}.',
+  'shop.invalid.wallet_manual_only': '`requires_wallet` is for manual rewards only.',
+  'shop.invalid.wallet_kind': '`requires_wallet` must be any, evm or solana.',
 
   'shop.input.empty': 'it was empty.',
   'shop.input.too_long': 'it is longer than 200 characters.',
@@ -156,6 +163,7 @@ export const ko: Record<keyof typeof en, string> = {
   'shop.kind.badge': '🏅 프로필 배지',
   'shop.kind.badge_role': '🏅 프로필 배지와 {role}',
   'shop.kind.manual': '📝 모더레이터가 처리',
+  'shop.kind.streak_freeze': '❄️ 스트릭 프리즈: 놓친 하루를 보호 (최대 {max}개 보유)',
   'shop.stock': '📦 {stock}개 남음',
   'shop.sold_out': '❌ 품절',
   'shop.limit': '1인당 {limit}회 (나: {held})',
@@ -187,6 +195,8 @@ export const ko: Record<keyof typeof en, string> = {
     '✅ **{name}**을(를) {cost} Sparks로 교환했습니다: {until}까지 ({relative}) {role} 역할이 있습니다.',
   'shop.done.badge':
     '🏅 **{name}**을(를) {cost} Sparks로 교환했습니다: 배지가 프로필에 표시됩니다 (`/sparks balance`).',
+  'shop.done.streak_freeze':
+    '❄️ **{name}**을(를) {cost} Sparks로 교환했습니다: 다음에 놓치는 하루를 프리즈가 자동으로 보호합니다 (`/sparks balance`).',
   'shop.done.manual':
     '📝 **{name}** 요청이 모더레이터 대기열에 들어갔습니다. {cost} Sparks가 예약되었고, 처리되면 알려 드리며 거절되면 돌려받습니다.',
   'shop.done.balance': '잔액: {balance} Sparks.',
@@ -232,7 +242,8 @@ export const ko: Record<keyof typeof en, string> = {
   'shop.invalid.stock_range': '재고는 0에서 {max} 사이의 정수여야 합니다.',
   'shop.invalid.limit_range': '1인당 한도는 1에서 {max} 사이의 정수여야 합니다.',
   'shop.invalid.role_required': '역할 보상에는 `role`이 필요합니다.',
-  'shop.invalid.role_not_allowed': '수동 보상은 역할을 지급할 수 없습니다. 역할 또는 배지 종류를 사용하세요.',
+  'shop.invalid.role_not_allowed':
+    '수동 보상과 스트릭 프리즈는 역할을 지급할 수 없습니다. 역할 또는 배지 종류를 사용하세요.',
   'shop.invalid.duration_role_only': '`duration`은 역할 보상에만 쓸 수 있습니다.',
   'shop.invalid.duration_range': '기간은 30m, 12h, 7d, 1d 12h 같은 형식이어야 합니다 (1초~365일).',
   'shop.invalid.input_manual_only': '`input_label`과 `input_kind`는 수동 보상에만 쓸 수 있습니다.',
@@ -241,6 +252,10 @@ export const ko: Record<keyof typeof en, string> = {
   'shop.invalid.role_change_active':
     '아직 {count}명이 기간제로 현재 역할을 가지고 있습니다. 기간이 끝난 뒤 역할을 바꾸거나, 이 보상을 삭제하고 새로 추가하세요.',
   'shop.invalid.image_url': '이미지는 {max}자 이하의 https:// 주소여야 합니다.',
+  'shop.invalid.gate_days':
+    '`min_member_days`와 `min_account_days`는 0에서 {max} 사이의 정수(일)여야 합니다.',
+  'shop.invalid.wallet_manual_only': '`requires_wallet`은 수동 보상에만 쓸 수 있습니다.',
+  'shop.invalid.wallet_kind': '`requires_wallet`은 any, evm, solana 중 하나여야 합니다.',
 
   'shop.input.empty': '비어 있습니다.',
   'shop.input.too_long': '200자를 넘습니다.',

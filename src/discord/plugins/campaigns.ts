@@ -7,14 +7,18 @@ import {
   type GatewayMessageReactionRemoveDispatchData,
 } from 'discord.js';
 import {
-  eligibility,
+  campaignIsGated,
+  campaignRefusal,
   type ActiveCampaign,
   type CampaignEndReason,
   type EndResult,
+  type MemberFacts,
 } from '../../campaigns/campaigns.ts';
+import type { SparksError } from '../../core/errors.ts';
 import { reactionKey } from '../../campaigns/parse.ts';
 import { HOUR_MS } from '../../core/clock.ts';
 import type { Services } from '../../services.ts';
+import { localeOf, sparksErrorText, translate } from '../i18n/index.ts';
 import type { Plugin } from './plugin.ts';
 import { isRankable, isRankableRaw } from '../ranking.ts';
 
@@ -59,6 +63,16 @@ export class CampaignRuntime {
   private readonly reconciling = new Map<number, Promise<ReconcileResult>>();
   /** Members seen reacting after a campaign's end time: its final reconciliation skips them. */
   private readonly late = new Map<number, Set<string>>();
+  /** Members this process told a gate refused them, per campaign: told once, not per reaction. */
+  private readonly told = new Map<number, Set<string>>();
+  /** Refusals waiting for the next turn's one write (see `refused`). */
+  private readonly refusals: {
+    campaign: ActiveCampaign;
+    campaignId: number;
+    userId: string;
+    code: string;
+    refusal: SparksError;
+  }[] = [];
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
 
@@ -76,7 +90,10 @@ export class CampaignRuntime {
     this.client.ws.on(GatewayDispatchEvents.MessageReactionAdd, this.onAdd);
     this.client.ws.on(GatewayDispatchEvents.MessageReactionRemove, this.onRemove);
     this.unsubscribe = this.services.campaigns.onChange((change) => {
-      if (change.type === 'end') this.late.delete(change.campaign.id);
+      if (change.type === 'end') {
+        this.late.delete(change.campaign.id);
+        this.told.delete(change.campaign.id);
+      }
       this.arm();
     });
     this.track(this.startup());
@@ -90,6 +107,7 @@ export class CampaignRuntime {
     this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.flushRefusals();
     await Promise.allSettled([...this.tasks]);
     this.services.campaigns.flush();
   }
@@ -112,22 +130,22 @@ export class CampaignRuntime {
       return;
     }
     const joined = d.member.joined_at ? Date.parse(d.member.joined_at) : NaN;
-    const verdict = eligibility(
+    const refusal = campaignRefusal(
       campaign,
-      { bot: false, roles: d.member.roles, joinedAt: Number.isNaN(joined) ? null : joined },
+      this.facts(campaign, d.user_id, {
+        bot: false,
+        roles: d.member.roles,
+        joinedAt: Number.isNaN(joined) ? null : joined,
+      }),
       now,
     );
-    if (verdict === 'ok') {
+    if (!refusal) {
       // The event shows the member in the guild with their roles: their new account (if this
       // is their first Sparks) opens with the right leaderboard flag, with no lookup later.
       const excluded = this.services.settings.get(d.guild_id).leaderboardExcludeRoleId;
       const ranked = isRankableRaw(d.member, excluded);
       this.services.campaigns.enqueueGrant(campaign, d.user_id, now, { ranked });
-    } else
-      this.services.logger.debug(
-        { campaignId: campaign.id, userId: d.user_id, verdict },
-        'campaign reaction not eligible',
-      );
+    } else this.refused(campaign, d.user_id, refusal);
   };
 
   private readonly onRemove = (d: GatewayMessageReactionRemoveDispatchData): void => {
@@ -141,15 +159,92 @@ export class CampaignRuntime {
   private async grantAfterFetch(campaign: ActiveCampaign, userId: string, at: number): Promise<void> {
     const guild = this.client.guilds.cache.get(campaign.guildId);
     const member = await guild?.members.fetch(userId).catch(() => null);
-    if (!member) return;
-    const verdict = eligibility(
+    if (!member || member.user.bot) return;
+    const refusal = campaignRefusal(
       campaign,
-      { bot: member.user.bot, roles: [...member.roles.cache.keys()], joinedAt: member.joinedTimestamp },
+      this.facts(campaign, userId, {
+        bot: false,
+        roles: [...member.roles.cache.keys()],
+        joinedAt: member.joinedTimestamp,
+      }),
       at,
     );
-    if (verdict !== 'ok') return;
+    if (refusal) {
+      this.refused(campaign, userId, refusal);
+      return;
+    }
     const excluded = this.services.settings.get(campaign.guildId).leaderboardExcludeRoleId;
     this.services.campaigns.enqueueGrant(campaign, userId, at, { ranked: isRankable(member, excluded) });
+  }
+
+  /** A member's facts for the gates; their wallets are looked up only for a wallet campaign. */
+  private facts(
+    campaign: ActiveCampaign,
+    userId: string,
+    m: Omit<MemberFacts, 'userId' | 'hasWallet' | 'walletPage'>,
+  ): MemberFacts {
+    if (!campaign.verifiedWallet) return { ...m, userId };
+    const { wallets } = this.services;
+    return {
+      ...m,
+      userId,
+      hasWallet: wallets.hasWallet(campaign.guildId, userId),
+      walletPage: wallets.pageUrl(campaign.guildId),
+    };
+  }
+
+  /**
+   * A live reaction a gate refused: the member is told which gate and what would pass it,
+   * once per campaign (remembered in the database, so a restart does not repeat it) — by
+   * DM, or, where their DMs are closed, by a reply to the campaign's message that mentions
+   * only them.
+   */
+  private refused(campaign: ActiveCampaign, userId: string, refusal: SparksError): void {
+    this.services.logger.debug(
+      { campaignId: campaign.id, userId, gate: refusal.code },
+      'campaign reaction refused by a gate',
+    );
+    let told = this.told.get(campaign.id);
+    if (!told) this.told.set(campaign.id, (told = new Set()));
+    if (told.has(userId) || told.size >= 100_000) return;
+    told.add(userId);
+    this.refusals.push({ campaign, campaignId: campaign.id, userId, code: refusal.code, refusal });
+    // One write for the refusals of this turn of the event loop (a burst of them).
+    if (this.refusals.length === 1) setImmediate(() => this.flushRefusals());
+  }
+
+  private flushRefusals(): void {
+    const batch = this.refusals.splice(0);
+    let fresh: typeof batch;
+    try {
+      fresh = this.services.campaigns.noteGateRefusals(batch);
+    } catch (err) {
+      this.services.logger.warn({ err, count: batch.length }, 'could not record gate refusals');
+      return;
+    }
+    for (const n of fresh) this.track(this.tellRefused(n.campaign, n.userId, n.refusal));
+  }
+
+  private async tellRefused(campaign: ActiveCampaign, userId: string, refusal: SparksError): Promise<void> {
+    const locale = localeOf(this.client.guilds.cache.get(campaign.guildId)?.preferredLocale);
+    const notice = translate(locale, 'gate.notice', {
+      emoji: campaign.emoji.display,
+      campaign: campaign.name,
+      reason: sparksErrorText(locale, refusal),
+    });
+    try {
+      await this.client.users.send(userId, { content: notice, allowedMentions: { parse: [] } });
+      return;
+    } catch (err) {
+      this.services.logger.debug({ err, userId }, 'could not DM a gate refusal; replying in the channel');
+    }
+    await this.client.rest.post(Routes.channelMessages(campaign.channelId), {
+      body: {
+        content: translate(locale, 'gate.notice_reply', { userId, notice }),
+        message_reference: { message_id: campaign.messageId, fail_if_not_exists: false },
+        allowed_mentions: { users: [userId] },
+      },
+    });
   }
 
   private lateReactor(campaignId: number, userId: string): void {
@@ -183,7 +278,7 @@ export class CampaignRuntime {
     if (!guild) return { granted: 0, revoked: 0 };
     const claims = campaigns.claims(campaign.id);
     const late = this.late.get(campaign.id);
-    const gated = campaign.requiredRoleId !== null || campaign.minMemberDays !== null;
+    const gated = campaignIsGated(campaign);
     const reactors = new Set<string>();
     const route = Routes.channelMessageReaction(
       campaign.channelId,
@@ -214,11 +309,16 @@ export class CampaignRuntime {
           const m = members.get(id);
           return (
             m !== undefined &&
-            eligibility(
+            !m.user.bot &&
+            campaignRefusal(
               campaign,
-              { bot: m.user.bot, roles: [...m.roles.cache.keys()], joinedAt: m.joinedTimestamp },
+              this.facts(campaign, id, {
+                bot: false,
+                roles: [...m.roles.cache.keys()],
+                joinedAt: m.joinedTimestamp,
+              }),
               now,
-            ) === 'ok'
+            ) === null
           );
         });
       }

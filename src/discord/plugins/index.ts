@@ -4,11 +4,14 @@ import { auditLogPlugin } from './audit-log.ts';
 import { campaignsPlugin } from './campaigns.ts';
 import { interactionsPlugin } from './interactions.ts';
 import { ledgerRollupPlugin } from './ledger-rollup.ts';
+import { linkedRolesPlugin } from './linked-roles.ts';
 import { membersPlugin } from './members.ts';
 import { rafflesPlugin } from './raffles.ts';
 import { questsPlugin } from './quests.ts';
+import { referralsPlugin } from './referrals.ts';
 import { seasonsPlugin } from './seasons.ts';
 import { shopPlugin } from './shop.ts';
+import { streaksPlugin } from './streaks.ts';
 
 /**
  * Features hook into the running bot here, one entry each. A fresh list per app: a plugin
@@ -26,7 +29,10 @@ export function createPlugins(): Plugin[] {
     seasonsPlugin(),
     rafflesPlugin(),
     questsPlugin(),
+    referralsPlugin(),
     backupsPlugin(),
     ledgerRollupPlugin(),
+    linkedRolesPlugin(),
+    streaksPlugin(),
   ];
 }

@@ -69,6 +69,14 @@ export function toJson(result: ApplyResult): Record<string, unknown> {
       entry_id: c.entryId,
     })),
     ...(result.firstSubscription === undefined ? {} : { first_subscription: result.firstSubscription }),
+    ...(result.pendingShare
+      ? {
+          pending_referral_share: {
+            referrer_discord_user_id: result.pendingShare.referrerId,
+            amount: result.pendingShare.amount,
+          },
+        }
+      : {}),
     ...(result.referral
       ? {
           referral: {

@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Ledger } from '../../ledger/ledger.ts';
 import { fieldErrors } from '../../platform/schemas.ts';
+import type { ReferralQuality } from '../../platform/referral-quality.ts';
+import { formatUsd } from '../../platform/schemas.ts';
 import type { TierService } from '../../tiers/tiers.ts';
 import { sendError } from '../errors.ts';
 
@@ -26,7 +28,13 @@ const query = z.object({
  */
 export function membersRoute(
   app: FastifyInstance,
-  deps: { ledger: Ledger; tiers: TierService; token: string; defaultGuildId: string | undefined },
+  deps: {
+    ledger: Ledger;
+    tiers: TierService;
+    referrals: ReferralQuality;
+    token: string;
+    defaultGuildId: string | undefined;
+  },
 ): void {
   const expected = digest(deps.token);
   app.get('/v1/members/:discordUserId', async (request, reply) => {
@@ -59,6 +67,8 @@ export function membersRoute(
     const standing = deps.ledger.reads.standing(guildId, userId);
     const { tier, next } = deps.tiers.standing(guildId, standing.lifetimeEarned);
     const { entries } = deps.ledger.reads.history(guildId, userId, { limit: q.data.limit ?? 10 });
+    const invitees = deps.referrals.invitees(guildId, userId, 50);
+    const shares = deps.referrals.totals(guildId, userId);
     return reply.send({
       guild_id: guildId,
       discord_user_id: userId,
@@ -74,6 +84,23 @@ export function membersRoute(
         reason: e.reason,
         created_at: new Date(e.createdAt).toISOString(),
       })),
+      referrals: {
+        pending_sparks: shares.pending,
+        credited_sparks: shares.credited,
+        lapsed_sparks: shares.lapsed,
+        total_invitees: invitees.total,
+        invitees: invitees.items.map((i) => ({
+          discord_user_id: i.inviteeUserId,
+          status: i.status,
+          referred_at: new Date(i.referredAt).toISOString(),
+          qualify_by: i.qualifyBy === null ? null : new Date(i.qualifyBy).toISOString(),
+          volume_usd: formatUsd(i.volumeCents),
+          qualify_volume_usd: i.qualifyVolumeCents === null ? null : formatUsd(i.qualifyVolumeCents),
+          pending_sparks: i.pending,
+          credited_sparks: i.credited,
+          lapsed_sparks: i.lapsed,
+        })),
+      },
     });
   });
 }

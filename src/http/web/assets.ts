@@ -63,7 +63,7 @@ ul.admin-home{list-style:none;padding:0}.admin-home h2{margin-top:0}
 code.option{font-weight:400;font-size:.8rem;color:var(--muted)}
 td.actions{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
 tr.stale{background:var(--card)}.stale-flag{color:var(--bad)}
-code.member-input{white-space:pre-wrap;word-break:break-all}
+code.member-input,code.member-wallet{white-space:pre-wrap;word-break:break-all}
 `;
 
 const JS = `
@@ -71,6 +71,91 @@ document.addEventListener('submit', function (e) {
   var f = e.target;
   if (f instanceof HTMLFormElement && f.dataset.confirm && !window.confirm(f.dataset.confirm)) e.preventDefault();
 });
+// The wallets page: the browser's wallet gives its address, the site answers with the
+// message to sign, the wallet signs it, the site checks the signature. The site decides.
+(function () {
+  var box = document.querySelector('[data-wallets]');
+  if (!box) return;
+  var status = document.getElementById('wallet-status');
+  var words = JSON.parse(box.getAttribute('data-words'));
+  var base = box.getAttribute('data-base');
+  var csrf = box.getAttribute('data-csrf');
+  function say(text, bad) {
+    status.className = bad ? 'notice bad' : 'notice';
+    status.textContent = text;
+  }
+  function refused(e) {
+    status.className = 'notice bad';
+    // The site's own words, already escaped on the server.
+    if (e && typeof e.error === 'string') status.innerHTML = e.error;
+    else status.textContent = words.failed;
+  }
+  function post(path, fields) {
+    var body = new URLSearchParams(fields);
+    body.set('_csrf', csrf);
+    return fetch(base + path, { method: 'POST', body: body, credentials: 'same-origin', headers: { accept: 'application/json' } })
+      .then(function (r) {
+        return r.json().then(function (j) { if (!r.ok) throw j; return j; }, function () { throw { plain: words.reload }; });
+      });
+  }
+  function hex(text) {
+    var bytes = new TextEncoder().encode(text), out = '0x';
+    for (var i = 0; i < bytes.length; i++) out += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+    return out;
+  }
+  function base64(bytes) {
+    var s = '';
+    for (var i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+    return btoa(s);
+  }
+  function evm() {
+    var eth = window.ethereum;
+    if (!eth || typeof eth.request !== 'function') return Promise.reject({ plain: words.noEvm });
+    var address;
+    return eth.request({ method: 'eth_requestAccounts' })
+      .then(function (accounts) {
+        address = accounts[0];
+        return post('/challenge', { chain: 'evm', address: address });
+      })
+      .then(function (c) {
+        say(words.signing);
+        return eth.request({ method: 'personal_sign', params: [hex(c.message), address] }).then(function (signature) {
+          return post('/link', { chain: 'evm', message: c.message, signature: signature });
+        });
+      });
+  }
+  function solana() {
+    var sol = (window.phantom && window.phantom.solana) || window.solana;
+    if (!sol || typeof sol.connect !== 'function' || typeof sol.signMessage !== 'function')
+      return Promise.reject({ plain: words.noSolana });
+    return sol.connect()
+      .then(function (r) {
+        var key = (r && r.publicKey) || sol.publicKey;
+        return post('/challenge', { chain: 'solana', address: String(key) });
+      })
+      .then(function (c) {
+        say(words.signing);
+        return sol.signMessage(new TextEncoder().encode(c.message), 'utf8').then(function (signed) {
+          var signature = signed && signed.signature ? signed.signature : signed;
+          return post('/link', { chain: 'solana', message: c.message, signature: base64(signature) });
+        });
+      });
+  }
+  box.addEventListener('click', function (e) {
+    var button = e.target instanceof Element ? e.target.closest('button[data-chain]') : null;
+    if (!button) return;
+    var buttons = box.querySelectorAll('button[data-chain]');
+    for (var i = 0; i < buttons.length; i++) buttons[i].disabled = true;
+    status.textContent = '';
+    (button.getAttribute('data-chain') === 'evm' ? evm() : solana())
+      .then(function (done) { window.location.assign(done.next); })
+      .catch(function (err) {
+        if (err && err.plain) say(err.plain, true);
+        else refused(err);
+        for (var i = 0; i < buttons.length; i++) buttons[i].disabled = false;
+      });
+  });
+})();
 `;
 
 function hashed(body: string, ext: string): { path: string; body: string } {

@@ -81,6 +81,7 @@ const FORBIDDEN = new Set<ErrorCode>([
   'SPARKS.ROLE_REQUIRED',
   'SPARKS.MEMBER_TOO_NEW',
   'SPARKS.ACCOUNT_TOO_NEW',
+  'SPARKS.FLAGGED',
 ]);
 
 /**

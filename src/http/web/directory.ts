@@ -24,6 +24,8 @@ export interface WebMember {
   managesGuild: boolean;
   /** A bot account (bots never hold Sparks). */
   bot?: boolean;
+  /** When they joined the guild (ms), for a days-in-server gate and Linked Roles member_since; null or absent when unknown. */
+  joinedAt?: number | null;
 }
 
 export interface WebName {

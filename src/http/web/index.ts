@@ -4,7 +4,7 @@
  * and error pages apply to the web's routes only, never to the webhook or the read-back
  * API beside it. Pages are rendered on the server and work without JavaScript.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
@@ -28,6 +28,11 @@ import type { TierService } from '../../tiers/tiers.ts';
 import type { SeasonService } from '../../seasons/seasons.ts';
 import type { RaffleService } from '../../raffles/raffles.ts';
 import type { QuestService } from '../../quests/quests.ts';
+import type { LinkedRoleService, PushResult } from '../../linked-roles/linked-roles.ts';
+import type { StreakService } from '../../streaks/streaks.ts';
+import type { WalletService } from '../../wallets/wallets.ts';
+import type { FlagService } from '../../members/flagging.ts';
+import type { ReferralQuality } from '../../platform/referral-quality.ts';
 import { SCRIPT, STYLESHEET } from './assets.ts';
 import { botTextFor, sparksErrorText, sparksStatus } from './bot-text.ts';
 import type { WebCampaignControl } from './campaign-control.ts';
@@ -45,10 +50,11 @@ import { registerLeaderboard } from './pages/leaderboard.ts';
 import { registerShop } from './pages/shop.ts';
 import { registerMe } from './pages/me.ts';
 import { registerSeasons } from './pages/seasons.ts';
-import { sendPage, type Site } from './site.ts';
+import { registerLinkedRole } from './pages/linked-role.ts';
+import { registerWallets } from './pages/wallets.ts';
+import { sendPage, takeState, type CookieBase, type Site } from './site.ts';
 import {
   decodeSession,
-  decodeState,
   encodeSession,
   encodeState,
   LANG_COOKIE,
@@ -97,6 +103,21 @@ export interface WebDeps {
   quests: QuestService;
   /** Building, publishing, ending and reviewing quests through the running bot, as the slash commands do. */
   questControl: WebQuestControl;
+  /** Members' Linked Roles connections (the /linked-role page). */
+  linkedRoles: LinkedRoleService;
+  /**
+   * Pushes a member's new connection to Discord now, through the running bot's queue (its
+   * rate limit and retries); `queued` when it carries on in the background.
+   */
+  pushLinkedRole: (userId: string) => Promise<PushResult>;
+  /** Members' streaks (the same service as /sparks balance's streak). */
+  streaks: StreakService;
+  /** The member's wallets: linking by signature, unlinking. */
+  wallets: WalletService;
+  /** Flagged members: the same service as /sparks-admin flag, unflag and flags. */
+  flags: FlagService;
+  /** A member's referrals and their state (the same service as /sparks referrals). */
+  referrals: ReferralQuality;
 }
 
 declare module 'fastify' {
@@ -116,7 +137,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   const guards = new Guards(deps);
   const secure = deps.web.secureCookies;
   const discordOrigin = new URL(deps.apiBase).origin;
-  const cookieBase = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure };
+  const cookieBase: CookieBase = { path: '/', httpOnly: true, sameSite: 'lax', secure };
 
   await app.register(cookie, { secret: deps.web.sessionSecret });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
@@ -223,14 +244,10 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
 
   app.get('/auth/callback', authLimit, async (request, reply) => {
     const q = request.query as Record<string, unknown>;
-    const raw = request.cookies[STATE_COOKIE];
-    const unsigned = raw ? request.unsignCookie(raw) : null;
-    const saved = unsigned?.valid && unsigned.value ? decodeState(unsigned.value, deps.clock()) : null;
-    void reply.clearCookie(STATE_COOKIE, cookieBase);
+    const saved = takeState(request, reply, { name: STATE_COOKIE, now: deps.clock(), cookieBase });
     const fail = (reason: WebKey) =>
       new WebError(400, 'error.login_failed', { reason: request.page.t(reason) });
-    if (!saved || typeof q.state !== 'string' || !sameText(saved.state, q.state))
-      throw fail('error.login_state');
+    if (!saved) throw fail('error.login_state');
     if (typeof q.error === 'string') throw fail('error.login_denied');
     if (typeof q.code !== 'string' || q.code.length < 1 || q.code.length > 256)
       throw fail('error.login_discord');
@@ -319,13 +336,15 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   });
 
   // Each page area registers its routes from its own module (src/http/web/pages/).
-  const site: Site = { app, deps, guards, csrfCheck, formLimit };
+  const site: Site = { app, deps, guards, csrfCheck, formLimit, authLimit, cookieBase };
   registerLeaderboard(site);
   registerShop(site);
   registerMe(site);
   registerSeasons(site);
+  registerWallets(site);
   registerAdminData(site);
   registerAdmin(site);
+  registerLinkedRole(site);
 }
 
 /**
@@ -366,10 +385,4 @@ function errorBody(ctx: PageContext, error: WebError | null, text?: string | Htm
       ${login}
       <p><a href="/">${ctx.t('error.back')}</a></p>`,
   });
-}
-
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -19,7 +19,7 @@ export interface GuildNav {
   iconUrl: string | null;
   /** Show the dashboard link (the visitor may manage Sparks here). */
   admin: boolean;
-  current: 'leaderboard' | 'me' | 'shop' | 'admin' | 'season' | 'raffles';
+  current: 'leaderboard' | 'me' | 'shop' | 'admin' | 'season' | 'raffles' | 'wallets';
 }
 
 /** A hidden CSRF field for a form that changes something. */
@@ -68,6 +68,7 @@ export function page(
                   ${navLink('shop', `/g/${g.id}/shop`, t('nav.shop'))}
                   ${navLink('season', `/g/${g.id}/season`, t('nav.season'))}
                   ${navLink('raffles', `/g/${g.id}/raffles`, t('nav.raffles'))}
+                  ${navLink('wallets', `/g/${g.id}/wallets`, t('nav.wallets'))}
                   ${g.admin ? navLink('admin', `/g/${g.id}/admin`, t('nav.admin')) : ''}
                 </nav>`
               : ''

@@ -8,6 +8,10 @@ import { z } from 'zod';
 
 export const SESSION_COOKIE = 'sparks_session';
 export const STATE_COOKIE = 'sparks_oauth';
+/** The Linked Roles flow's own state cookie, so a login in another tab does not clobber it. */
+export const LINKED_STATE_COOKIE = 'sparks_linked_role';
+/** After a connection: who connected, for the page that shows it (signed, short-lived). */
+export const LINKED_DONE_COOKIE = 'sparks_linked';
 export const LANG_COOKIE = 'sparks_lang';
 export const SESSION_TTL_MS = 7 * 86_400_000;
 export const STATE_TTL_MS = 10 * 60_000;
@@ -54,22 +58,26 @@ const stateSchema = z.object({
   /** Where to go after login (already checked to stay on this site). */
   n: z.string().max(512),
   e: z.number().int().positive(),
+  /** Linked Roles: the server the member connects from, when the page was opened from one. */
+  g: snowflake.optional(),
 });
 
 export interface LoginState {
   state: string;
   next: string;
   expiresAt: number;
+  guildId?: string;
 }
 
 export function encodeState(s: LoginState): string {
-  return Buffer.from(JSON.stringify({ s: s.state, n: s.next, e: s.expiresAt })).toString('base64url');
+  const data = { s: s.state, n: s.next, e: s.expiresAt, ...(s.guildId ? { g: s.guildId } : {}) };
+  return Buffer.from(JSON.stringify(data)).toString('base64url');
 }
 
 export function decodeState(value: string, now: number): LoginState | null {
   const data = parseJson(value, stateSchema);
   if (!data || data.e <= now) return null;
-  return { state: data.s, next: safeNext(data.n), expiresAt: data.e };
+  return { state: data.s, next: safeNext(data.n), expiresAt: data.e, ...(data.g ? { guildId: data.g } : {}) };
 }
 
 /**

@@ -75,7 +75,11 @@ export const startCampaignModal: ComponentHandler = {
       maxClaims: int('max_claims'),
       budget: int('budget'),
       requiredRoleId: null,
+      // The modal holds Discord's five fields at most: gates are set with the slash command
+      // or on the dashboard.
       minMemberDays: null,
+      minAccountDays: null,
+      verifiedWallet: false,
       revokeOnUnreact: false,
       name: null,
     });

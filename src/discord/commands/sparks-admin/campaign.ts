@@ -18,6 +18,7 @@ import { formatNumber, type Locale, type Translate } from '../../i18n/index.ts';
 import { respond } from '../../reply.ts';
 import type { Ctx, Subcommand } from '../../types.ts';
 import { describe } from '../build.ts';
+import { addGateOptions } from '../gate-options.ts';
 
 export const CAMPAIGN_COLOR = 0x2ecc71;
 
@@ -69,6 +70,8 @@ function optionalFields(
     budget: number | null;
     requiredRoleId: string | null;
     minMemberDays: number | null;
+    minAccountDays: number | null;
+    verifiedWallet: number;
     revokeOnUnreact: number;
   },
 ) {
@@ -93,6 +96,18 @@ function optionalFields(
       value: t('campaign.field.min_member_days_value', { days: c.minMemberDays }),
       inline: true,
     });
+  if (c.minAccountDays !== null)
+    fields.push({
+      name: t('campaign.field.min_account_days'),
+      value: t('campaign.field.min_account_days_value', { days: c.minAccountDays }),
+      inline: true,
+    });
+  if (c.verifiedWallet === 1)
+    fields.push({
+      name: t('campaign.field.verified_wallet'),
+      value: t('campaign.field.verified_wallet_value'),
+      inline: true,
+    });
   if (c.revokeOnUnreact === 1)
     fields.push({
       name: t('campaign.field.revoke_on_unreact'),
@@ -112,71 +127,77 @@ export const campaignStart: Subcommand = {
   },
   moderatorOnly: true,
   options: (b) =>
-    b
-      .addStringOption((o) =>
-        describe(o.setName('message'), {
-          en: 'Message link, or the id of a message in this channel',
-          ko: '메시지 링크 또는 이 채널 메시지의 ID',
-        })
-          .setRequired(true)
-          .setMaxLength(200),
-      )
-      .addStringOption((o) =>
-        describe(o.setName('emoji'), { en: 'The emoji to react with, e.g. 🔥', ko: '반응할 이모지 (예: 🔥)' })
-          .setRequired(true)
-          .setMaxLength(100),
-      )
-      .addIntegerOption((o) =>
-        describe(o.setName('sparks'), { en: 'Sparks per participant', ko: '참여자당 Sparks' })
-          .setRequired(true)
-          .setMinValue(MIN_AMOUNT)
-          .setMaxValue(MAX_AMOUNT),
-      )
-      .addStringOption((o) =>
-        describe(o.setName('ends_in'), {
-          en: 'Ends after, e.g. 30m, 12h, 3d, 1d12h (default: never)',
-          ko: '종료까지, 예: 30m, 12h, 3d, 1d12h (기본: 종료 없음)',
-        }).setMaxLength(20),
-      )
-      .addIntegerOption((o) =>
-        describe(o.setName('max_claims'), { en: 'At most this many participants', ko: '최대 참여자 수' })
-          .setMinValue(1)
-          .setMaxValue(MAX_CLAIMS),
-      )
-      .addIntegerOption((o) =>
-        describe(o.setName('budget'), {
-          en: 'Total Sparks this campaign may grant',
-          ko: '이 캠페인이 지급할 수 있는 총 Sparks',
-        })
-          .setMinValue(MIN_AMOUNT)
-          .setMaxValue(MAX_AMOUNT),
-      )
-      .addRoleOption((o) =>
-        describe(o.setName('required_role'), {
-          en: 'Only members with this role earn',
-          ko: '이 역할이 있는 멤버만 적립',
-        }),
-      )
-      .addIntegerOption((o) =>
-        describe(o.setName('min_member_days'), {
-          en: 'Only members who joined at least this many days ago earn',
-          ko: '가입한 지 이 일수 이상 된 멤버만 적립',
-        })
-          .setMinValue(1)
-          .setMaxValue(MAX_MEMBER_DAYS),
-      )
-      .addBooleanOption((o) =>
-        describe(o.setName('revoke_on_unreact'), {
-          en: 'Take the Sparks back when the reaction is removed',
-          ko: '반응을 취소하면 Sparks를 회수',
-        }),
-      )
-      .addStringOption((o) =>
-        describe(o.setName('name'), {
-          en: 'A name for the campaign (default: channel and emoji)',
-          ko: '캠페인 이름 (기본: 채널과 이모지)',
-        }).setMaxLength(MAX_NAME_LENGTH),
-      ),
+    addGateOptions(
+      b
+        .addStringOption((o) =>
+          describe(o.setName('message'), {
+            en: 'Message link, or the id of a message in this channel',
+            ko: '메시지 링크 또는 이 채널 메시지의 ID',
+          })
+            .setRequired(true)
+            .setMaxLength(200),
+        )
+        .addStringOption((o) =>
+          describe(o.setName('emoji'), {
+            en: 'The emoji to react with, e.g. 🔥',
+            ko: '반응할 이모지 (예: 🔥)',
+          })
+            .setRequired(true)
+            .setMaxLength(100),
+        )
+        .addIntegerOption((o) =>
+          describe(o.setName('sparks'), { en: 'Sparks per participant', ko: '참여자당 Sparks' })
+            .setRequired(true)
+            .setMinValue(MIN_AMOUNT)
+            .setMaxValue(MAX_AMOUNT),
+        )
+        .addStringOption((o) =>
+          describe(o.setName('ends_in'), {
+            en: 'Ends after, e.g. 30m, 12h, 3d, 1d12h (default: never)',
+            ko: '종료까지, 예: 30m, 12h, 3d, 1d12h (기본: 종료 없음)',
+          }).setMaxLength(20),
+        )
+        .addIntegerOption((o) =>
+          describe(o.setName('max_claims'), { en: 'At most this many participants', ko: '최대 참여자 수' })
+            .setMinValue(1)
+            .setMaxValue(MAX_CLAIMS),
+        )
+        .addIntegerOption((o) =>
+          describe(o.setName('budget'), {
+            en: 'Total Sparks this campaign may grant',
+            ko: '이 캠페인이 지급할 수 있는 총 Sparks',
+          })
+            .setMinValue(MIN_AMOUNT)
+            .setMaxValue(MAX_AMOUNT),
+        )
+        .addRoleOption((o) =>
+          describe(o.setName('required_role'), {
+            en: 'Only members with this role earn',
+            ko: '이 역할이 있는 멤버만 적립',
+          }),
+        )
+        .addIntegerOption((o) =>
+          describe(o.setName('min_member_days'), {
+            en: 'Only members who joined at least this many days ago earn',
+            ko: '가입한 지 이 일수 이상 된 멤버만 적립',
+          })
+            .setMinValue(1)
+            .setMaxValue(MAX_MEMBER_DAYS),
+        )
+        .addBooleanOption((o) =>
+          describe(o.setName('revoke_on_unreact'), {
+            en: 'Take the Sparks back when the reaction is removed',
+            ko: '반응을 취소하면 Sparks를 회수',
+          }),
+        )
+        .addStringOption((o) =>
+          describe(o.setName('name'), {
+            en: 'A name for the campaign (default: channel and emoji)',
+            ko: '캠페인 이름 (기본: 채널과 이모지)',
+          }).setMaxLength(MAX_NAME_LENGTH),
+        ),
+      ['min_account_days', 'verified_wallet'],
+    ),
   async execute(ctx) {
     const o = ctx.interaction.options;
     await launchCampaign(ctx, {
@@ -188,6 +209,8 @@ export const campaignStart: Subcommand = {
       budget: o.getInteger('budget'),
       requiredRoleId: o.getRole('required_role')?.id ?? null,
       minMemberDays: o.getInteger('min_member_days'),
+      minAccountDays: o.getInteger('min_account_days'),
+      verifiedWallet: o.getBoolean('verified_wallet') ?? false,
       revokeOnUnreact: o.getBoolean('revoke_on_unreact') ?? false,
       name: o.getString('name'),
     });

@@ -29,6 +29,11 @@ export const SETTING_NAMES = [
   'referral_trade_pct',
   'referral_first_sub_pct',
   'platform_daily_cap',
+  'streak_milestones',
+  'flag_min_account_days',
+  'flag_fresh_referrals_per_day',
+  'referral_qualify_volume_usd',
+  'referral_qualify_days',
 ] as const satisfies readonly SettingOption[];
 export type SettingName = (typeof SETTING_NAMES)[number];
 type IntegerOption = {
@@ -50,6 +55,11 @@ const READERS: Record<SettingName, (i: ChatInputCommandInteraction) => SettingVa
   referral_trade_pct: (i) => i.options.getInteger('referral_trade_pct'),
   referral_first_sub_pct: (i) => i.options.getInteger('referral_first_sub_pct'),
   platform_daily_cap: (i) => i.options.getInteger('platform_daily_cap'),
+  streak_milestones: (i) => i.options.getString('streak_milestones'),
+  flag_min_account_days: (i) => i.options.getInteger('flag_min_account_days'),
+  flag_fresh_referrals_per_day: (i) => i.options.getInteger('flag_fresh_referrals_per_day'),
+  referral_qualify_volume_usd: (i) => i.options.getInteger('referral_qualify_volume_usd'),
+  referral_qualify_days: (i) => i.options.getInteger('referral_qualify_days'),
 };
 
 const int = (name: SettingName & IntegerOption, text: { en: string; ko: string }) => ({
@@ -85,6 +95,22 @@ const INTEGER_OPTIONS = [
   int('platform_daily_cap', {
     en: 'Platform Sparks per member per day (0 = no cap)',
     ko: '멤버별 하루 플랫폼 Sparks 한도 (0 = 제한 없음)',
+  }),
+  int('flag_min_account_days', {
+    en: 'Flag invitees with accounts younger than (days, 0 = off)',
+    ko: '이보다 새 계정의 피추천인을 검토 표시 (일, 0 = 끄기)',
+  }),
+  int('flag_fresh_referrals_per_day', {
+    en: 'Flag referrers with this many fresh invitees a day (0 = off)',
+    ko: '하루 새 계정 추천이 이만큼인 추천인 검토 표시 (0 = 끄기)',
+  }),
+  int('referral_qualify_volume_usd', {
+    en: 'Invitee USD volume before referral shares pay (0 = at once)',
+    ko: '추천 적립 전 피추천인 거래량 (USD, 0 = 바로 지급)',
+  }),
+  int('referral_qualify_days', {
+    en: 'Days an invitee has to reach it',
+    ko: '피추천인이 거래량을 채울 기한 (일)',
   }),
 ];
 
@@ -127,6 +153,12 @@ export const config: Subcommand = {
       );
     for (const o of INTEGER_OPTIONS)
       b.addIntegerOption((io) => describe(io.setName(o.name), o.text).setMinValue(o.min).setMaxValue(o.max));
+    b.addStringOption((o) =>
+      describe(o.setName('streak_milestones'), {
+        en: 'Streak bonuses as days:Sparks, e.g. 3:10, 7:50, 30:200',
+        ko: '스트릭 보너스 (일수:Sparks), 예: 3:10, 7:50, 30:200',
+      }).setMaxLength(SETTING_OPTIONS.streak_milestones.maxLength),
+    );
     return b.addStringOption((o) =>
       describe(o.setName('reset'), {
         en: 'Put this setting back to its default',
@@ -222,6 +254,20 @@ function describeValue(name: SettingName, s: GuildSettings, t: Translate, locale
       return `${n(s.earn.referralFirstSubPct)}%`;
     case 'platform_daily_cap':
       return s.earn.platformDailyCap === null ? t('config.no_limit') : n(s.earn.platformDailyCap);
+    case 'streak_milestones':
+      return s.streakMilestones.length
+        ? s.streakMilestones.map((m) => t('config.milestone', { days: m.days, sparks: m.sparks })).join('\n')
+        : t('config.not_set');
+    case 'flag_min_account_days':
+      return s.flagMinAccountDays === 0 ? t('config.off') : t('config.days', { days: s.flagMinAccountDays });
+    case 'flag_fresh_referrals_per_day':
+      return s.flagFreshReferralsPerDay === 0 ? t('config.off') : n(s.flagFreshReferralsPerDay);
+    case 'referral_qualify_volume_usd':
+      return s.earn.referralQualifyVolumeUsd === 0
+        ? t('config.off')
+        : t('config.usd', { usd: s.earn.referralQualifyVolumeUsd });
+    case 'referral_qualify_days':
+      return t('config.days', { days: s.earn.referralQualifyDays });
   }
 }
 

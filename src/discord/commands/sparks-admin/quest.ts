@@ -31,7 +31,7 @@ import { respond, type ReplyPayload } from '../../reply.ts';
 import { clip } from '../../season-text.ts';
 import type { ComponentHandler, Ctx, Subcommand } from '../../types.ts';
 import { describe } from '../build.ts';
-import { gateOptions } from '../gate-options.ts';
+import { addGateOptions } from '../gate-options.ts';
 
 export const QUEST_COLOR = 0x1abc9c;
 
@@ -75,7 +75,7 @@ export const questCreate: Subcommand = {
   },
   moderatorOnly: true,
   options: (b) =>
-    gateOptions(
+    addGateOptions(
       b
         .addStringOption((o) =>
           describe(o.setName('name'), { en: 'The quest’s name', ko: '퀘스트 이름' })
@@ -126,7 +126,7 @@ export const questCreate: Subcommand = {
             .setMinValue(1)
             .setMaxValue(MAX_COMPLETIONS),
         ),
-      { memberDays: true },
+      ['required_role', 'min_account_days', 'min_member_days'],
     ).addStringOption((o) =>
       describe(o.setName('prerequisite'), { en: 'A quest to complete first', ko: '먼저 완료할 퀘스트' })
         .setAutocomplete(true)

@@ -13,7 +13,7 @@ import { respond } from '../../reply.ts';
 import { clip, relativeTime } from '../../season-text.ts';
 import type { Ctx, Subcommand } from '../../types.ts';
 import { describe } from '../build.ts';
-import { gateOptions } from '../gate-options.ts';
+import { addGateOptions, readGateOptions } from '../gate-options.ts';
 
 export const RAFFLE_COLOR = 0x9b59b6;
 
@@ -37,14 +37,17 @@ export function winnersText(t: Translate, services: Services, raffleId: number):
   return won.map((d) => `<@${d.userId}>`).join(', ') || t('raffle.none');
 }
 
-/** `/sparks-admin raffle start name prize winners entry_cost max_entries_per_member ends [required_role] [min_account_days]`. */
+/**
+ * `/sparks-admin raffle start name prize winners entry_cost max_entries_per_member ends
+ * [required_role] [min_account_days] [min_member_days] [verified_wallet]`.
+ */
 export const raffleStart: Subcommand = {
   name: 'start',
   group: 'raffle',
   description: { en: 'Start a raffle for a shop reward', ko: '상점 보상으로 추첨을 시작합니다' },
   moderatorOnly: true,
   options: (b) =>
-    gateOptions(
+    addGateOptions(
       b
         .addStringOption((o) =>
           describe(o.setName('name'), { en: 'The raffle’s name', ko: '추첨 이름' })
@@ -89,9 +92,11 @@ export const raffleStart: Subcommand = {
             .setRequired(true)
             .setMaxLength(40),
         ),
+      ['required_role', 'min_account_days', 'min_member_days', 'verified_wallet'],
     ),
   async execute({ interaction, services, provided, guildId, userId, t }) {
     const o = interaction.options;
+    const gates = readGateOptions(interaction);
     const raffle = services.raffles.start({
       guildId,
       name: o.getString('name', true),
@@ -100,8 +105,10 @@ export const raffleStart: Subcommand = {
       entryCost: o.getInteger('entry_cost', true),
       maxEntriesPerMember: o.getInteger('max_entries_per_member', true),
       ends: o.getString('ends', true),
-      requiredRoleId: o.getRole('required_role')?.id ?? null,
-      minAccountDays: o.getInteger('min_account_days'),
+      requiredRoleId: gates.requiredRoleId ?? null,
+      minAccountDays: gates.minAccountDays ?? null,
+      minMemberDays: gates.minMemberDays ?? null,
+      verifiedWallet: gates.verifiedWallet ?? false,
       moderatorId: userId,
     });
     provided.find('raffles')?.arm();

@@ -107,6 +107,7 @@ function renderQueue(ctx: Ctx<Interaction>, requested: number): ReplyPayload & {
     ];
     if (stale) lines.push(t('shop.queue.stale', { hours: staleHours }));
     if (r.input) lines.push(t('shop.queue.input', { input: codeSpan(r.input) }));
+    if (r.walletAddress) lines.push(t('shop.queue.wallet', { address: r.walletAddress }));
     embed.addFields({
       name: `${stale ? '⚠️ ' : ''}${t('shop.queue.item', { id: r.id, name: r.rewardName, cost: r.cost })}`,
       value: lines.join('\n'),

@@ -22,6 +22,8 @@ import { checkGrantable } from '../../roles.ts';
 import { inputLabel, localizeShopError, roleUnsafe } from '../../shop.ts';
 import type { Ctx, Subcommand } from '../../types.ts';
 import { describe } from '../build.ts';
+import { addGateOptions, readGateOptions } from '../gate-options.ts';
+import { REQUIRED_WALLET_KINDS, isRequiredWallet, type RequiredWallet } from '../../../wallets/wallets.ts';
 import { rewardLines } from '../sparks/shop.ts';
 import { SPARKS_COLOR } from '../sparks/balance.ts';
 
@@ -36,6 +38,7 @@ const KIND_NAMES: Record<RewardKind, [en: string, ko: string]> = {
   role: ['Role (granted at once)', '역할 (즉시 지급)'],
   badge: ['Badge (shown on the profile)', '배지 (프로필에 표시)'],
   manual: ['Manual (moderators handle it)', '수동 (모더레이터가 처리)'],
+  streak_freeze: ['Streak freeze (covers a missed day)', '스트릭 프리즈 (놓친 하루를 보호)'],
 };
 const INPUT_KIND_NAMES: Record<InputKind, [en: string, ko: string]> = {
   text: ['Free text (up to 200 characters)', '자유 텍스트 (최대 200자)'],
@@ -47,6 +50,12 @@ const INPUT_KIND_NAMES: Record<InputKind, [en: string, ko: string]> = {
 // The domain's lists decide which choices exist and in what order; only their words live here.
 const KINDS: Choice[] = REWARD_KINDS.map((k) => choice(k, ...KIND_NAMES[k]));
 const INPUT_KIND_CHOICES: Choice[] = INPUT_KINDS.map((k) => choice(k, ...INPUT_KIND_NAMES[k]));
+const WALLET_NAMES: Record<RequiredWallet, [en: string, ko: string]> = {
+  any: ['Any linked wallet (the newest)', '연결된 아무 지갑 (가장 최근)'],
+  evm: ['A linked EVM wallet', '연결된 EVM 지갑'],
+  solana: ['A linked Solana wallet', '연결된 Solana 지갑'],
+};
+const WALLET_CHOICES: Choice[] = REQUIRED_WALLET_KINDS.map((k) => choice(k, ...WALLET_NAMES[k]));
 const CLEARABLE: Choice[] = [
   choice('description', 'description', '설명'),
   choice('stock', 'stock (unlimited)', '재고 (무제한)'),
@@ -54,6 +63,7 @@ const CLEARABLE: Choice[] = [
   choice('duration', 'duration (permanent role)', '기간 (영구 역할)'),
   choice('input', 'input (ask for nothing)', '입력 (요청 안 함)'),
   choice('required_role', 'required role (none)', '필요 역할 (없음)'),
+  choice('requires_wallet', 'requires wallet (none)', '지갑 요구 (없음)'),
   choice('role', 'role (badges only)', '역할 (배지만)'),
 ];
 
@@ -114,6 +124,16 @@ function fieldOptions(b: SlashCommandSubcommandBuilder): SlashCommandSubcommandB
     );
 }
 
+/** The gates and the wallet a manual reward fills in: after every other option (Discord's order). */
+function walletOptions(b: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
+  return addGateOptions(b, ['min_member_days', 'min_account_days', 'verified_wallet']).addStringOption((o) =>
+    describe(o.setName('requires_wallet'), {
+      en: 'Manual rewards: fill in the member’s linked wallet for moderators',
+      ko: '수동 보상: 멤버가 연결한 지갑 주소를 모더레이터에게 표시',
+    }).addChoices(...WALLET_CHOICES),
+  );
+}
+
 const rewardOption = (b: SlashCommandSubcommandBuilder) =>
   b.addStringOption((o) =>
     describe(o.setName('reward'), { en: 'Which reward (start typing)', ko: '보상 (입력해서 찾기)' })
@@ -129,29 +149,32 @@ export const rewardAdd: Subcommand = {
   description: { en: 'Add a reward to the shop', ko: '상점에 보상을 추가합니다' },
   moderatorOnly: true,
   options: (b) =>
-    fieldOptions(
-      b
-        .addStringOption((o) =>
-          describe(o.setName('name'), { en: 'Name shown in the shop', ko: '상점에 표시되는 이름' })
-            .setRequired(true)
-            .setMaxLength(O.name.maxLength),
-        )
-        .addIntegerOption((o) =>
-          describe(o.setName('cost'), { en: 'Price in Sparks', ko: 'Sparks 가격' })
-            .setRequired(true)
-            .setMinValue(O.cost.min)
-            .setMaxValue(O.cost.max),
-        )
-        .addStringOption((o) =>
-          describe(o.setName('kind'), { en: 'What the member gets', ko: '멤버가 받는 것' })
-            .setRequired(true)
-            .addChoices(...KINDS),
-        ),
+    walletOptions(
+      fieldOptions(
+        b
+          .addStringOption((o) =>
+            describe(o.setName('name'), { en: 'Name shown in the shop', ko: '상점에 표시되는 이름' })
+              .setRequired(true)
+              .setMaxLength(O.name.maxLength),
+          )
+          .addIntegerOption((o) =>
+            describe(o.setName('cost'), { en: 'Price in Sparks', ko: 'Sparks 가격' })
+              .setRequired(true)
+              .setMinValue(O.cost.min)
+              .setMaxValue(O.cost.max),
+          )
+          .addStringOption((o) =>
+            describe(o.setName('kind'), { en: 'What the member gets', ko: '멤버가 받는 것' })
+              .setRequired(true)
+              .addChoices(...KINDS),
+          ),
+      ),
     ),
   async execute(ctx) {
     const { interaction, services, guildId, userId, t } = ctx;
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const o = interaction.options;
+    const gates = readGateOptions(interaction);
     const fields: RewardFields = {
       name: o.getString('name', true),
       cost: o.getInteger('cost', true),
@@ -164,6 +187,10 @@ export const rewardAdd: Subcommand = {
       inputLabel: o.getString('input_label'),
       inputKind: inputKindOption(interaction),
       requiredRoleId: o.getRole('required_role')?.id ?? null,
+      minMemberDays: gates.minMemberDays ?? null,
+      minAccountDays: gates.minAccountDays ?? null,
+      verifiedWallet: gates.verifiedWallet ?? false,
+      requiresWallet: walletOption(interaction),
     };
     if (fields.roleId && fields.kind !== 'manual') await checkRole(ctx, fields.roleId);
     let reward: RewardRow;
@@ -188,16 +215,18 @@ export const rewardEdit: Subcommand = {
   moderatorOnly: true,
   autocomplete: autocompleteReward,
   options: (b) =>
-    fieldOptions(
-      rewardOption(b)
-        .addStringOption((o) =>
-          describe(o.setName('name'), { en: 'New name', ko: '새 이름' }).setMaxLength(O.name.maxLength),
-        )
-        .addIntegerOption((o) =>
-          describe(o.setName('cost'), { en: 'New price in Sparks', ko: '새 Sparks 가격' })
-            .setMinValue(O.cost.min)
-            .setMaxValue(O.cost.max),
-        ),
+    walletOptions(
+      fieldOptions(
+        rewardOption(b)
+          .addStringOption((o) =>
+            describe(o.setName('name'), { en: 'New name', ko: '새 이름' }).setMaxLength(O.name.maxLength),
+          )
+          .addIntegerOption((o) =>
+            describe(o.setName('cost'), { en: 'New price in Sparks', ko: '새 Sparks 가격' })
+              .setMinValue(O.cost.min)
+              .setMaxValue(O.cost.max),
+          ),
+      ),
     )
       .addBooleanOption((o) =>
         describe(o.setName('enabled'), {
@@ -239,6 +268,12 @@ export const rewardEdit: Subcommand = {
     if (required) patch.requiredRoleId = required.id;
     const enabled = o.getBoolean('enabled');
     if (enabled !== null) patch.enabled = enabled;
+    const gates = readGateOptions(interaction);
+    if (gates.minMemberDays !== undefined) patch.minMemberDays = gates.minMemberDays;
+    if (gates.minAccountDays !== undefined) patch.minAccountDays = gates.minAccountDays;
+    if (gates.verifiedWallet !== undefined) patch.verifiedWallet = gates.verifiedWallet;
+    const wallet = walletOption(interaction);
+    if (wallet !== null) patch.requiresWallet = wallet;
     switch (o.getString('clear') ?? '') {
       case 'description':
         patch.description = null;
@@ -258,6 +293,9 @@ export const rewardEdit: Subcommand = {
         break;
       case 'required_role':
         patch.requiredRoleId = null;
+        break;
+      case 'requires_wallet':
+        patch.requiresWallet = null;
         break;
       case 'role':
         patch.roleId = null;
@@ -336,6 +374,13 @@ function durationOption(interaction: ChatInputCommandInteraction, t: Translate):
   } catch (e) {
     throw localizeShopError(e, t);
   }
+}
+
+function walletOption(interaction: ChatInputCommandInteraction): RequiredWallet | null {
+  const value = interaction.options.getString('requires_wallet');
+  if (value === null) return null;
+  if (!isRequiredWallet(value)) throw new SparksError('SPARKS.INVALID_INPUT', { field: 'requires_wallet' });
+  return value;
 }
 
 function inputKindOption(interaction: ChatInputCommandInteraction): InputKind | null {

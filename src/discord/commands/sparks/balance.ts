@@ -5,6 +5,8 @@ import { cardAttachment } from '../../cards.ts';
 import { formatNumber, type Locale, type Translate } from '../../i18n/index.ts';
 import { respond } from '../../reply.ts';
 import { prizeText } from '../../season-text.ts';
+import { nextMilestone, type Milestone } from '../../../streaks/milestones.ts';
+import { MAX_FREEZES, type StreakStanding } from '../../../streaks/streaks.ts';
 import type { Services } from '../../../services.ts';
 import type { Subcommand } from '../../types.ts';
 import { describe } from '../build.ts';
@@ -42,6 +44,9 @@ export const balance: Subcommand = {
     const roleName = (id: string) => interaction.guild?.roles.cache.get(id)?.name ?? t('balance.tier');
     const embed = profileEmbed(profile, { self, name, t });
     seasonFields(embed, services, guildId, target.id, t);
+    // Folded first: a milestone reached by the last entry is paid before it is shown.
+    const streak = services.streaks.standing(guildId, target.id, { fold: true });
+    embed.addFields(streakField(streak, services.settings.get(guildId).streakMilestones, t));
     // The card has room for the short form; the text says why someone is not ranked.
     const rank =
       profile.rank === null ? t('balance.unranked') : t('balance.rank_value', { rank: profile.rank });
@@ -52,6 +57,7 @@ export const balance: Subcommand = {
           {
             ...balanceCard(profile, { userId: target.id, name, rank, t, locale, roleName }),
             season: seasonLine(services, guildId, target.id, t),
+            streak: streakLine(streak, t),
           },
           CARD_FILE,
           t('balance.card_alt', { name, balance: t('common.sparks', { amount: profile.balance }), rank }),
@@ -138,6 +144,32 @@ function seasonFields(
         .slice(0, 1024),
       inline: true,
     });
+}
+
+/** The streak: current and best, whether today counts, freezes held, the next bonus. */
+function streakField(
+  s: StreakStanding,
+  milestones: readonly Milestone[],
+  t: Translate,
+): { name: string; value: string } {
+  const best = Math.max(s.best, s.current);
+  const lines =
+    s.current > 0
+      ? [
+          t('streak.value', { days: s.current, best }),
+          t(s.today ? 'streak.today_done' : 'streak.today_pending'),
+        ]
+      : [best > 0 ? t('streak.value_none', { best }) : t('streak.value_never')];
+  if (s.freezesHeld > 0) lines.push(t('streak.freezes', { count: s.freezesHeld, max: MAX_FREEZES }));
+  const next = nextMilestone(milestones, s.current);
+  if (next) lines.push(t('streak.next_milestone', { sparks: next.sparks, days: next.days }));
+  return { name: t('streak.field'), value: lines.join('\n') };
+}
+
+/** The card's streak line, under the season's; none for a member who never had a streak. */
+function streakLine(s: StreakStanding, t: Translate): string | null {
+  const best = Math.max(s.best, s.current);
+  return best > 0 ? t('streak.card', { days: s.current, best }) : null;
 }
 
 /** The card's short season line: the running season and the member's rank on it. */

@@ -133,6 +133,10 @@ function sourceText(ctx: Ctx<unknown>, source: EntrySource): string {
       return t('history.source.award', { moderator: `<@${source.moderatorId}>` });
     case 'revoke':
       return t('history.source.revoke', { moderator: `<@${source.moderatorId}>` });
+    case 'streak':
+      return source.days === null
+        ? t('history.source.streak_unknown')
+        : t('history.source.streak', { days: source.days });
     case 'campaign':
       return source.name === null
         ? t('history.source.campaign_unknown')

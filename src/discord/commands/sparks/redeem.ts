@@ -14,7 +14,7 @@ import { INPUT_MAX_LENGTH, validateInput } from '../../../shop/input.ts';
 import type { RedeemOutcome } from '../../../shop/redemptions.ts';
 import { inputKindOf } from '../../../shop/rewards.ts';
 import { translate } from '../../i18n/index.ts';
-import { memberRoleIds } from '../../permissions.ts';
+import { memberJoinedAt, memberRoleIds } from '../../permissions.ts';
 import { NO_MENTIONS, respond } from '../../reply.ts';
 import {
   alreadyText,
@@ -74,6 +74,7 @@ export const redeem: Subcommand = {
       userId,
       rewardId: found.id,
       memberRoleIds: memberRoleIds(interaction),
+      joinedAt: memberJoinedAt(interaction),
     });
     const embed = new EmbedBuilder()
       .setColor(SPARKS_COLOR)
@@ -231,6 +232,7 @@ async function redeemConfirmed(
         confirmedCost: c.cost,
         key: keyOf(c.nonce),
         memberRoleIds: memberRoleIds(interaction),
+        joinedAt: memberJoinedAt(interaction),
         input,
       },
       {

@@ -86,6 +86,9 @@ export function rewardLines(
   if (reward.perMemberLimit !== null)
     lines.push(t('shop.limit', { limit: reward.perMemberLimit, held: member?.held ?? 0 }));
   if (reward.requiredRoleId) lines.push(t('shop.requires', { role: `<@&${reward.requiredRoleId}>` }));
+  if (reward.minMemberDays) lines.push(t('shop.gate.member_days', { days: reward.minMemberDays }));
+  if (reward.minAccountDays) lines.push(t('shop.gate.account_days', { days: reward.minAccountDays }));
+  if (reward.verifiedWallet === 1 || reward.requiresWallet) lines.push(t('shop.gate.wallet'));
   if (reward.enabled !== 1) lines.push(t('shop.paused'));
   const limitReached = member && reward.perMemberLimit !== null && member.held >= reward.perMemberLimit;
   if (member && !limitReached && reward.stock !== 0 && reward.enabled === 1) {

@@ -57,6 +57,7 @@ export const en = {
   'admin.shop.kind.role': 'Role (granted at once)',
   'admin.shop.kind.badge': 'Badge (shown on the profile)',
   'admin.shop.kind.manual': 'Manual (moderators handle it)',
+  'admin.shop.kind.streak_freeze': 'Streak freeze (covers a missed day)',
   'admin.shop.unlimited': 'unlimited',
   'admin.shop.on_sale': 'On sale',
   'admin.shop.paused': 'Paused',
@@ -82,6 +83,15 @@ export const en = {
   'admin.shop.input_kind.wallet': 'Wallet address (EVM or Solana)',
   'admin.shop.input_kind.message_link': 'Discord message link',
   'admin.shop.required_role': 'Required role',
+  'admin.shop.min_member_days': 'Only members in the server at least this many days (0: anyone)',
+  'admin.shop.min_account_days': 'Only Discord accounts at least this many days old (0: any)',
+  'admin.shop.verified_wallet': 'Only members who linked a wallet',
+  'admin.shop.requires_wallet': 'Manual rewards: fill in the member’s linked wallet',
+  'admin.shop.requires_wallet_hint':
+    'The member must have linked one on their wallets page; its address is shown in the redemptions queue.',
+  'admin.shop.requires_wallet.any': 'Any wallet (the newest linked)',
+  'admin.shop.requires_wallet.evm': 'An EVM wallet',
+  'admin.shop.requires_wallet.solana': 'A Solana wallet',
   'admin.shop.image_url': 'Image URL',
   'admin.shop.image_hint': 'An https:// address of a picture, up to 500 characters.',
   'admin.shop.enabled': 'On sale',
@@ -90,6 +100,7 @@ export const en = {
   'admin.queue.id': 'No.',
   'admin.queue.reward': 'Reward',
   'admin.queue.input': 'Input',
+  'admin.queue.wallet': 'Wallet',
   'admin.queue.age': 'Waiting since',
   'admin.queue.stale': 'waiting over {hours} h',
   'admin.queue.fulfil': 'Fulfil #{id}',
@@ -143,6 +154,21 @@ export const en = {
     '% of an invitee’s first-subscription Sparks for the referrer.',
   'admin.settings.platform_daily_cap': 'Platform daily cap',
   'admin.settings.platform_daily_cap.hint': 'Platform Sparks per member per day (0 = no cap).',
+  'admin.settings.streak_milestones': 'Streak milestones',
+  'admin.settings.streak_milestones.hint':
+    'days:Sparks pairs, such as 3:10, 7:50, 30:200: the bonus a streak earns once when it reaches that many days. Blank: none.',
+  'admin.settings.flag_min_account_days': 'Flag invitees younger than (days)',
+  'admin.settings.flag_min_account_days.hint':
+    'A referral whose invitee’s Discord account is younger than this is flagged for review (0 = off).',
+  'admin.settings.flag_fresh_referrals_per_day': 'Flag referrers with this many fresh invitees a day',
+  'admin.settings.flag_fresh_referrals_per_day.hint':
+    'A referrer with this many referrals of such new accounts within a day is flagged for review (0 = off).',
+  'admin.settings.referral_qualify_volume_usd': 'Referral qualifies at (USD of trades)',
+  'admin.settings.referral_qualify_volume_usd.hint':
+    'The referrer’s shares wait until the invitee has traded this much (0 = paid at once).',
+  'admin.settings.referral_qualify_days': 'Days to qualify a referral',
+  'admin.settings.referral_qualify_days.hint':
+    'If the invitee has not reached that volume this many days after the referral, the waiting shares lapse.',
 } as const;
 
 export const ko: Record<keyof typeof en, string> = {
@@ -202,6 +228,7 @@ export const ko: Record<keyof typeof en, string> = {
   'admin.shop.kind.role': '역할 (즉시 지급)',
   'admin.shop.kind.badge': '배지 (프로필에 표시)',
   'admin.shop.kind.manual': '수동 (모더레이터가 처리)',
+  'admin.shop.kind.streak_freeze': '스트릭 프리즈 (놓친 하루를 보호)',
   'admin.shop.unlimited': '무제한',
   'admin.shop.on_sale': '판매 중',
   'admin.shop.paused': '일시 중지',
@@ -226,6 +253,15 @@ export const ko: Record<keyof typeof en, string> = {
   'admin.shop.input_kind.wallet': '지갑 주소 (EVM 또는 Solana)',
   'admin.shop.input_kind.message_link': 'Discord 메시지 링크',
   'admin.shop.required_role': '필요 역할',
+  'admin.shop.min_member_days': '서버에 이 일수 이상 있은 멤버만 (0: 누구나)',
+  'admin.shop.min_account_days': '이 일수 이상 된 Discord 계정만 (0: 제한 없음)',
+  'admin.shop.verified_wallet': '지갑을 연결한 멤버만',
+  'admin.shop.requires_wallet': '수동 보상: 멤버가 연결한 지갑 주소 채우기',
+  'admin.shop.requires_wallet_hint':
+    '멤버가 지갑 페이지에서 지갑을 연결해야 하며, 주소는 교환 대기열에 표시됩니다.',
+  'admin.shop.requires_wallet.any': '아무 지갑 (가장 최근 연결)',
+  'admin.shop.requires_wallet.evm': 'EVM 지갑',
+  'admin.shop.requires_wallet.solana': 'Solana 지갑',
   'admin.shop.image_url': '이미지 URL',
   'admin.shop.image_hint': '그림의 https:// 주소 (최대 500자).',
   'admin.shop.enabled': '판매 여부',
@@ -234,6 +270,7 @@ export const ko: Record<keyof typeof en, string> = {
   'admin.queue.id': '번호',
   'admin.queue.reward': '보상',
   'admin.queue.input': '입력',
+  'admin.queue.wallet': '지갑',
   'admin.queue.age': '대기 시작',
   'admin.queue.stale': '{hours}시간 넘게 대기',
   'admin.queue.fulfil': '#{id} 지급',
@@ -285,4 +322,19 @@ export const ko: Record<keyof typeof en, string> = {
   'admin.settings.referral_first_sub_pct.hint': '추천인이 받는 피추천인 첫 구독 Sparks 비율입니다.',
   'admin.settings.platform_daily_cap': '플랫폼 하루 한도',
   'admin.settings.platform_daily_cap.hint': '멤버별 하루 플랫폼 Sparks 한도 (0 = 제한 없음).',
+  'admin.settings.streak_milestones': '스트릭 마일스톤',
+  'admin.settings.streak_milestones.hint':
+    '3:10, 7:50, 30:200처럼 일수:Sparks 쌍: 스트릭이 그 일수에 도달하면 한 번 받는 보너스입니다. 비워 두면 없음.',
+  'admin.settings.flag_min_account_days': '이보다 새 계정의 피추천인 표시 (일)',
+  'admin.settings.flag_min_account_days.hint':
+    '피추천인의 Discord 계정이 이 일수보다 새로우면 검토 대상으로 표시합니다 (0 = 끄기).',
+  'admin.settings.flag_fresh_referrals_per_day': '하루 새 계정 추천이 이만큼인 추천인 표시',
+  'admin.settings.flag_fresh_referrals_per_day.hint':
+    '하루 안에 새 계정을 이만큼 추천한 추천인을 검토 대상으로 표시합니다 (0 = 끄기).',
+  'admin.settings.referral_qualify_volume_usd': '추천 인정 거래량 (USD)',
+  'admin.settings.referral_qualify_volume_usd.hint':
+    '피추천인의 거래량이 이만큼 될 때까지 추천인 적립이 보류됩니다 (0 = 바로 지급).',
+  'admin.settings.referral_qualify_days': '추천 인정 기한 (일)',
+  'admin.settings.referral_qualify_days.hint':
+    '추천 후 이 일수 안에 거래량을 채우지 못하면 보류된 적립이 소멸합니다.',
 };

@@ -8,15 +8,32 @@ import { translateFrom, type Locale, type Params } from '../../../core/i18n.ts';
 import * as adminData from './admin-data.ts';
 import * as admin from './admin.ts';
 import * as core from './core.ts';
+import * as identity from './identity.ts';
 import * as leaderboard from './leaderboard.ts';
+import * as linkedRole from './linked-role.ts';
 import * as me from './me.ts';
 import * as quests from './quests.ts';
 import * as seasons from './seasons.ts';
 import * as shop from './shop.ts';
+import * as streaks from './streaks.ts';
+import * as wallets from './wallets.ts';
 
 export type { Locale } from '../../../core/i18n.ts';
 
-const catalogues = [core, leaderboard, shop, me, adminData, admin, seasons, quests] as const;
+const catalogues = [
+  core,
+  leaderboard,
+  shop,
+  me,
+  adminData,
+  admin,
+  seasons,
+  quests,
+  linkedRole,
+  streaks,
+  wallets,
+  identity,
+] as const;
 
 type Catalogue = (typeof catalogues)[number]['en'];
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void

@@ -12,6 +12,7 @@ export const en = {
   'shop.gives.badge': 'A badge on your profile',
   'shop.gives.badge_role': 'A badge on your profile, with the role @{role}',
   'shop.gives.manual': 'Handled by the moderators',
+  'shop.gives.streak_freeze': 'A streak freeze: it covers one day you miss (hold up to {max})',
   'shop.stock': 'Stock',
   'shop.stock_left': '{stock} left',
   'shop.stock_unlimited': 'Unlimited',
@@ -43,6 +44,7 @@ export const en = {
   'shop.result.role': 'Done: you now have the role @{role} in {guild}.',
   'shop.result.role_until': 'Done: you have the role @{role} in {guild} until {until}.',
   'shop.result.badge': 'Done: the badge {name} is on your profile.',
+  'shop.result.streak_freeze': 'Done: {name} will cover the next day you miss.',
   'shop.result.fulfilled': 'Done: the moderators fulfilled {name}.',
   'shop.result.queued':
     '{name} is in the moderators’ queue. Your {cost} Sparks are held until they fulfil it; if they decline it, the Sparks come back.',
@@ -66,6 +68,7 @@ export const ko: Record<keyof typeof en, string> = {
   'shop.gives.badge': '프로필 배지',
   'shop.gives.badge_role': '프로필 배지와 @{role} 역할',
   'shop.gives.manual': '모더레이터가 처리',
+  'shop.gives.streak_freeze': '스트릭 프리즈: 놓친 하루를 보호 (최대 {max}개 보유)',
   'shop.stock': '재고',
   'shop.stock_left': '{stock}개 남음',
   'shop.stock_unlimited': '무제한',
@@ -97,6 +100,7 @@ export const ko: Record<keyof typeof en, string> = {
   'shop.result.role': '완료: 이제 {guild}에서 @{role} 역할이 있습니다.',
   'shop.result.role_until': '완료: {until}까지 {guild}에서 @{role} 역할이 있습니다.',
   'shop.result.badge': '완료: {name} 배지가 프로필에 추가되었습니다.',
+  'shop.result.streak_freeze': '완료: {name}이(가) 다음에 놓치는 하루를 보호합니다.',
   'shop.result.fulfilled': '완료: 모더레이터가 {name}을(를) 처리했습니다.',
   'shop.result.queued':
     '{name}이(가) 모더레이터 대기열에 있습니다. 처리될 때까지 {cost} Sparks가 보류되며, 거절되면 Sparks가 돌아옵니다.',

@@ -26,6 +26,9 @@ function int(ctx: PageContext, body: Body, field: string): number | null {
   return Number(v);
 }
 
+/** A checkbox's value as a browser posts it. */
+const checked = (value: unknown): boolean => value === 'true' || value === 'on';
+
 function campaignsBody(ctx: PageContext, guild: WebGuild, all: CampaignSummary[], notice: Html | ''): Html {
   const { t } = ctx;
   const rows = all.map((s) => {
@@ -166,6 +169,15 @@ function campaignsBody(ctx: PageContext, guild: WebGuild, all: CampaignSummary[]
         t('admin_campaigns.field.min_member_days'),
         html`<input id="c-min_member_days" name="min_member_days" type="number" min="1" />`,
       )}
+      ${field(
+        'min_account_days',
+        t('admin_campaigns.field.min_account_days'),
+        html`<input id="c-min_account_days" name="min_account_days" type="number" min="0" max="3650" />`,
+      )}
+      <p class="check">
+        <input id="c-verified_wallet" name="verified_wallet" type="checkbox" value="true" />
+        <label for="c-verified_wallet">${t('admin_campaigns.field.verified_wallet')}</label>
+      </p>
       ${field('name', t('admin_campaigns.field.name'), html`<input id="c-name" name="name" maxlength="${MAX_NAME_LENGTH}" />`)}
       <p class="check">
         <input id="c-revoke_on_unreact" name="revoke_on_unreact" type="checkbox" value="true" />
@@ -245,7 +257,9 @@ export function registerAdminCampaigns(site: Site): void {
       budget: int(ctx, body, 'budget'),
       requiredRoleId: requiredRole || null,
       minMemberDays: int(ctx, body, 'min_member_days'),
-      revokeOnUnreact: body.revoke_on_unreact === 'true' || body.revoke_on_unreact === 'on',
+      minAccountDays: int(ctx, body, 'min_account_days'),
+      verifiedWallet: checked(body.verified_wallet),
+      revokeOnUnreact: checked(body.revoke_on_unreact),
       name: text(body, 'name') || null,
     });
     return reply.redirect(`/g/${guildId}/admin/campaigns?started=${campaign.id}`, 303);

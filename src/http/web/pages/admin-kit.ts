@@ -47,6 +47,7 @@ export const SECTIONS = [
   'quests',
   'ledger',
   'analytics',
+  'flags',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -133,6 +134,8 @@ const DONE_KEYS = [
   'quest_saved',
   'quest_approved',
   'quest_rejected',
+  'flagged',
+  'unflagged',
 ] as const;
 export type DoneKey = (typeof DONE_KEYS)[number];
 

@@ -39,7 +39,17 @@ async function queuePage(call: AdminCall): Promise<ReturnType<typeof sendAdminPa
       <td class="num">#${r.id}</td>
       <td>${who}</td>
       <td>${r.rewardName} <span class="muted">(${t('admin.sparks', { amount: r.cost })})</span></td>
-      <td>${r.input ? html`<code class="member-input">${r.input}</code>` : html`<span class="muted">${DASH}</span>`}</td>
+      <td>
+        ${r.input ? html`<code class="member-input">${r.input}</code>` : ''}
+        ${
+          r.walletAddress
+            ? html`<span class="wallet"
+                >${t('admin.queue.wallet')}: <code class="member-wallet">${r.walletAddress}</code></span
+              >`
+            : ''
+        }
+        ${!r.input && !r.walletAddress ? html`<span class="muted">${DASH}</span>` : ''}
+      </td>
       <td>
         <time datetime="${new Date(r.createdAt).toISOString()}">${ago(ctx, now - r.createdAt)}</time>
         ${stale ? html` <strong class="stale-flag">${t('admin.queue.stale', { hours: staleHours })}</strong>` : ''}

@@ -15,6 +15,7 @@ import {
   type SettingValue,
 } from '../../../settings/options.ts';
 import type { SettingsPatch } from '../../../settings/settings.ts';
+import { formatMilestones, parseMilestones } from '../../../streaks/milestones.ts';
 import type { WebChannel, WebRole } from '../directory.ts';
 import { html, type Html } from '../html.ts';
 import type { PageContext } from '../layout.ts';
@@ -67,6 +68,15 @@ function control(
         max="${option.max}"
         value="${value === null ? '' : String(value)}"
       />`;
+    case 'milestones':
+      return html`<input
+        id="${name}"
+        name="${name}"
+        type="text"
+        maxlength="${option.maxLength}"
+        placeholder="3:10, 7:50, 30:200"
+        value="${value === null ? '' : String(value)}"
+      />`;
   }
 }
 
@@ -81,6 +91,11 @@ function read(r: FormReader, name: SettingOption): SettingValue | null {
       return r.bool(name);
     case 'integer':
       return r.int(name, option.min, option.max);
+    case 'milestones': {
+      // As the settings show it back, so an unchanged list is not saved again.
+      const text = r.text(name, option.maxLength);
+      return text === null ? null : formatMilestones(parseMilestones(text));
+    }
   }
 }
 

@@ -44,6 +44,10 @@ function readFields(r: FormReader): Omit<RewardFields, 'name' | 'cost' | 'kind'>
     inputKind: r.oneOf('input_kind', INPUT_KINDS),
     requiredRoleId: r.snowflake('required_role'),
     imageUrl: r.text('image_url', O.image_url.maxLength * 2),
+    minMemberDays: r.int('min_member_days', O.min_member_days.min, O.min_member_days.max),
+    minAccountDays: r.int('min_account_days', O.min_account_days.min, O.min_account_days.max),
+    verifiedWallet: r.bool('verified_wallet') ?? false,
+    requiresWallet: r.oneOf('requires_wallet', O.requires_wallet.choices),
   };
 }
 
@@ -224,6 +228,52 @@ ${v(reward?.description)}</textarea>`,
       roleSelect(ctx, 'required_role', roles, reward?.requiredRoleId ?? null, { none: t('admin.none') }),
     )}
     ${field(
+      'min_member_days',
+      t('admin.shop.min_member_days'),
+      html`<input
+        id="min_member_days"
+        name="min_member_days"
+        type="number"
+        min="${O.min_member_days.min}"
+        max="${O.min_member_days.max}"
+        value="${reward?.minMemberDays ?? ''}"
+      />`,
+    )}
+    ${field(
+      'min_account_days',
+      t('admin.shop.min_account_days'),
+      html`<input
+        id="min_account_days"
+        name="min_account_days"
+        type="number"
+        min="${O.min_account_days.min}"
+        max="${O.min_account_days.max}"
+        value="${reward?.minAccountDays ?? ''}"
+      />`,
+    )}
+    ${field(
+      'verified_wallet',
+      t('admin.shop.verified_wallet'),
+      html`<select id="verified_wallet" name="verified_wallet">
+        <option value="false" ${reward?.verifiedWallet !== 1 ? html` selected` : ''}>${t('admin.no')}</option>
+        <option value="true" ${reward?.verifiedWallet === 1 ? html` selected` : ''}>${t('admin.yes')}</option>
+      </select>`,
+    )}
+    ${field(
+      'requires_wallet',
+      t('admin.shop.requires_wallet'),
+      html`<select id="requires_wallet" name="requires_wallet">
+        <option value="">${t('admin.none')}</option>
+        ${O.requires_wallet.choices.map(
+          (k) =>
+            html`<option value="${k}" ${reward?.requiresWallet === k ? html` selected` : ''}>
+              ${t(`admin.shop.requires_wallet.${k}`)}
+            </option>`,
+        )}
+      </select>`,
+      t('admin.shop.requires_wallet_hint'),
+    )}
+    ${field(
       'image_url',
       t('admin.shop.image_url'),
       html`<input
@@ -355,6 +405,10 @@ function changes(current: RewardRow, wanted: Required<RewardPatch>): RewardPatch
     inputKind: (current.inputKind as RewardPatch['inputKind']) ?? null,
     requiredRoleId: current.requiredRoleId,
     imageUrl: current.imageUrl,
+    minMemberDays: current.minMemberDays,
+    minAccountDays: current.minAccountDays,
+    verifiedWallet: current.verifiedWallet === 1,
+    requiresWallet: (current.requiresWallet as RewardPatch['requiresWallet']) ?? null,
     enabled: current.enabled === 1,
   };
   const patch: Record<string, unknown> = {};

@@ -13,6 +13,7 @@ import { SHOP_ROUTES } from './admin-shop.ts';
 import { TIER_ROUTES } from './admin-tiers.ts';
 import { SEASON_ROUTES } from './admin-seasons.ts';
 import { QUEST_ROUTES } from './admin-quests.ts';
+import { FLAG_ROUTES } from './admin-flags.ts';
 
 const HOME: AdminRoute = {
   method: 'GET',
@@ -53,6 +54,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...SEASON_ROUTES,
   ...QUEST_ROUTES,
   ...SETTINGS_ROUTES,
+  ...FLAG_ROUTES,
 ];
 
 export function registerAdmin(site: Site): void {

@@ -1,3 +1,4 @@
+import { referralsSection } from './me-referrals.ts';
 import { DAY_MS } from '../../../core/clock.ts';
 import {
   HISTORY_KINDS,
@@ -9,6 +10,8 @@ import {
   type HistoryView,
   type Profile,
 } from '../../../members/members.ts';
+import { nextMilestone, type Milestone } from '../../../streaks/milestones.ts';
+import { MAX_FREEZES, type StreakStanding } from '../../../streaks/streaks.ts';
 import { horizontalBars } from '../charts.ts';
 import { WebError } from '../errors.ts';
 import { html, type Html, MEDAL } from '../html.ts';
@@ -18,6 +21,7 @@ import { sendPage, type Site } from '../site.ts';
 import { dataTable, pager } from '../table.ts';
 import { formatScore } from './leaderboard.ts';
 import type { MemberAccess } from '../guards.ts';
+import { LINKED_ROLE_PATH } from '../oauth.ts';
 
 export const WEB_HISTORY_PAGE_SIZE = 25;
 const PRIVACY_CHOICES = ['shown', 'hidden'] as const;
@@ -169,6 +173,22 @@ function badgeSection(ctx: PageContext, p: Profile): Html {
   </ul>`;
 }
 
+/** The streak card: the live streak (or none), the best, today's state, freezes, the next bonus. */
+function streakSection(ctx: PageContext, s: StreakStanding, milestones: readonly Milestone[]): Html {
+  const { t } = ctx;
+  const n = numberIn(ctx);
+  const next = nextMilestone(milestones, s.current);
+  const today =
+    s.current === 0 ? 'me.streak_start' : s.today ? 'me.streak_today_done' : 'me.streak_today_pending';
+  return html`<p class="stat">
+      ${s.current > 0 ? t('me.streak_days', { days: n(s.current) }) : t('me.streak_none')}
+    </p>
+    <p>${t('me.streak_best', { best: n(Math.max(s.best, s.current)) })}</p>
+    <p class="hint">${t(today)}</p>
+    ${s.freezesHeld > 0 ? html`<p>${t('me.streak_freezes', { count: n(s.freezesHeld), max: MAX_FREEZES })}</p>` : ''}
+    ${next ? html`<p class="hint">${t('me.streak_next', { sparks: n(next.sparks), days: n(next.days) })}</p>` : ''}`;
+}
+
 function entryText(ctx: PageContext, s: EntrySource, names: Map<string, string>): string {
   const { t } = ctx;
   const moderator = (id: string) => names.get(id) ?? t('me.entry.moderator_unknown');
@@ -177,6 +197,8 @@ function entryText(ctx: PageContext, s: EntrySource, names: Map<string, string>)
       return t('me.entry.award', { moderator: moderator(s.moderatorId) });
     case 'revoke':
       return t('me.entry.revoke', { moderator: moderator(s.moderatorId) });
+    case 'streak':
+      return s.days === null ? t('me.entry.streak_unknown') : t('me.entry.streak', { days: s.days });
     case 'campaign':
       return s.name === null ? t('me.entry.campaign_unknown') : t('me.entry.campaign', { name: s.name });
     case 'quest':
@@ -381,12 +403,13 @@ function questsSection(ctx: PageContext, deps: Site['deps'], guildId: string, us
   </section>`;
 }
 
-/** The member's own page: standing, tier, badges, quests, earnings by source, history, privacy. */
+/** The member's own page: standing, tier, badges, quests, streak, earnings by source, history, privacy. */
 async function mePage(ctx: PageContext, access: MemberAccess, q: MeQuery, deps: Site['deps']): Promise<Html> {
   const { t } = ctx;
   const guildId = access.guild.id;
   const userId = access.member.userId;
   const profile = deps.members.profile(guildId, userId);
+  const streak = deps.streaks.standing(guildId, userId);
   const earnings = deps.members.earningsBySource(guildId, userId);
   const view = deps.members.history(
     guildId,
@@ -425,11 +448,35 @@ async function mePage(ctx: PageContext, access: MemberAccess, q: MeQuery, deps: 
         <h2 id="badges-h">${t('me.badges')}</h2>
         ${badgeSection(ctx, profile)}
       </section>
+      <section class="card" aria-labelledby="streak-h">
+        <h2 id="streak-h">${t('me.streak')}</h2>
+        ${streakSection(ctx, streak, deps.settings.get(guildId).streakMilestones)}
+      </section>
     </div>
     ${questsSection(ctx, deps, guildId, userId)}
     <h2>${t('me.earnings')}</h2>
     ${chart} ${historySection(ctx, { guildId, q, view, names })}
-    ${privacySection(ctx, { guildId, hidden: deps.members.leaderboardHidden(guildId, userId), done: q.done })}`;
+    ${await referralsSection(ctx, deps, guildId, userId)}
+    ${privacySection(ctx, { guildId, hidden: deps.members.leaderboardHidden(guildId, userId), done: q.done })}
+    ${linkedRoleSection(ctx, guildId, deps.linkedRoles.guildOf(userId))}`;
+}
+
+/** Whether the member's Linked Role shows this server, and the way to connect it (SPEC §11). */
+function linkedRoleSection(ctx: PageContext, guildId: string, connectedTo: string | null): Html {
+  const { t } = ctx;
+  const here = connectedTo === guildId;
+  const text = here ? 'linked.section_on' : connectedTo ? 'linked.section_other' : 'linked.section_off';
+  return html`<h2 id="linked-role">${t('linked.section')}</h2>
+    <p>${t(text)}</p>
+    ${
+      here
+        ? ''
+        : html`<p>
+            <a class="button" href="${LINKED_ROLE_PATH}?guild=${guildId}"
+              >${t(connectedTo ? 'linked.reconnect' : 'linked.connect')}</a
+            >
+          </p>`
+    }`;
 }
 
 export function registerMe({ app, deps, guards, csrfCheck, formLimit }: Site): void {

@@ -322,7 +322,7 @@ export function registerSeasons(site: Site): void {
         entries,
         key: `web:${key}`,
         memberRoleIds: access.member.roleIds,
-        joinedAt: null,
+        joinedAt: access.member.joinedAt ?? null,
       });
       return reply.redirect(`/g/${access.guild.id}/raffles?entered=${result.raffle.id}`, 303);
     },

@@ -13,6 +13,7 @@ import { failureReason, formatDuration, inputLabel } from '../../../discord/shop
 import { INPUT_MAX_LENGTH } from '../../../shop/input.ts';
 import type { RedemptionView } from '../../../shop/redemptions.ts';
 import { inputKindOf, type RewardRow } from '../../../shop/rewards.ts';
+import { MAX_FREEZES } from '../../../streaks/fold.ts';
 import { botTextFor, formatDate, sparksErrorText } from '../bot-text.ts';
 import { WebError } from '../errors.ts';
 import type { MemberAccess } from '../guards.ts';
@@ -44,6 +45,8 @@ function gives(ctx: PageContext, reward: RewardRow, roles: Roles): string {
       return reward.roleId ? t('shop.gives.badge_role', { role }) : t('shop.gives.badge');
     case 'manual':
       return t('shop.gives.manual');
+    case 'streak_freeze':
+      return t('shop.gives.streak_freeze', { max: MAX_FREEZES });
   }
 }
 
@@ -117,6 +120,7 @@ function rewardCard(
               <dd>${t('shop.requires_role', { role: roleName(ctx, roles, reward.requiredRoleId) })}</dd>`
           : ''
       }
+      ${gateFacts(ctx, guildId, reward)}
     </dl>
     ${standing}
     ${
@@ -129,6 +133,22 @@ function rewardCard(
           </form>`
     }
   </article>`;
+}
+
+/** The gates beyond a role (SPEC §11): days in the server, account age, a linked wallet. */
+function gateFacts(ctx: PageContext, guildId: string, reward: RewardRow): Html {
+  const { t } = ctx;
+  const facts: Html[] = [];
+  if (reward.minMemberDays)
+    facts.push(html`<dd>${t('shop.gate.member_days', { days: reward.minMemberDays })}</dd>`);
+  if (reward.minAccountDays)
+    facts.push(html`<dd>${t('shop.gate.account_days', { days: reward.minAccountDays })}</dd>`);
+  if (reward.verifiedWallet === 1 || reward.requiresWallet)
+    facts.push(html`<dd><a href="/g/${guildId}/wallets">${t('shop.gate.wallet')}</a></dd>`);
+  return facts.length === 0
+    ? html``
+    : html`<dt>${t('shop.gate.title')}</dt>
+        ${facts}`;
 }
 
 /** The confirmation: what it costs, the balance before and after, the input it asks for. */
@@ -222,6 +242,8 @@ function resultText(
       const role = reward.roleId ? roleName(ctx, o.roles, reward.roleId) : '';
       if (reward.kind === 'manual') return { text: t('shop.result.fulfilled', { name }), tone: 'good' };
       if (reward.kind === 'badge') return { text: t('shop.result.badge', { name }), tone: 'good' };
+      if (reward.kind === 'streak_freeze')
+        return { text: t('shop.result.streak_freeze', { name }), tone: 'good' };
       return {
         text:
           r.expiresAt !== null
@@ -291,6 +313,7 @@ export function registerShop({ app, deps, guards, csrfCheck, formLimit }: Site):
       userId: access.member.userId,
       rewardId,
       memberRoleIds: access.member.roleIds,
+      joinedAt: access.member.joinedAt ?? null,
     });
     const roles = await roleNames(access.guild.id);
     const body = confirmBody(ctx, {
@@ -338,6 +361,7 @@ export function registerShop({ app, deps, guards, csrfCheck, formLimit }: Site):
           confirmedCost: cost,
           key: `web:${key}`,
           memberRoleIds: member.roleIds,
+          joinedAt: member.joinedAt ?? null,
           input,
         });
         redemptionId = outcome.result.redemption.id;

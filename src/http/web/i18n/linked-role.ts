@@ -1,0 +1,78 @@
+/** The Linked Roles page (/linked-role) and its refusals. */
+export const en = {
+  'linked.title': 'Linked Role',
+  'linked.connected': 'Your Linked Role is connected',
+  'linked.lead':
+    'Discord now reads your Sparks in {guild} for the roles that ask for them. Sparks updates them when your Sparks, tier or trading change.',
+  'linked.values': 'What Discord sees',
+  'linked.lifetime': 'Lifetime Sparks',
+  'linked.tier': 'Tier',
+  'linked.tier_none': 'None yet',
+  'linked.trader': 'Verified trader',
+  'linked.yes': 'Yes',
+  'linked.no': 'No',
+  'linked.member_since': 'Member since',
+  'linked.status_current': 'Discord has these values.',
+  'linked.status_pending': 'These values are on their way to Discord and appear within a few minutes.',
+  'linked.status_error': 'Discord has not taken these values yet. Sparks tries again by itself.',
+  'linked.updates':
+    'To show another server’s Sparks instead, connect again from the “Linked Role” section of your page in that server.',
+  'linked.back': 'You can close this page and go back to Discord.',
+  'linked.me_link': 'See your Sparks in {guild}',
+  'linked.none':
+    'There is no Linked Role connection to show here. Connect again from Discord or your member page.',
+  'linked.failed': 'The Linked Role could not be connected: {reason}. Nothing was saved; try again.',
+  'linked.fail_state': 'the connection was started in another browser or took too long',
+  'linked.fail_denied': 'you did not allow Sparks to update your Linked Role',
+  'linked.fail_discord': 'Discord did not accept the connection',
+  'linked.fail_scope': 'Discord did not give Sparks permission to update your Linked Role',
+  'linked.fail_not_member': 'you are not a member of that server, or it does not use Sparks',
+  'linked.fail_no_server':
+    'no server where you have Sparks was found; open this page from your member page in your server',
+  'linked.bad_guild': 'the server in the link is not a Discord id',
+  'linked.section': 'Linked Role',
+  'linked.section_on': 'Your Discord Linked Role shows your Sparks in this server.',
+  'linked.section_other': 'Your Discord Linked Role shows your Sparks in another server.',
+  'linked.section_off':
+    'Connect a Linked Role so that roles in Discord can require your Sparks, tier or trading.',
+  'linked.connect': 'Connect Linked Role',
+  'linked.reconnect': 'Show this server’s Sparks',
+} as const;
+
+export const ko: Record<keyof typeof en, string> = {
+  'linked.title': '연동 역할',
+  'linked.connected': '연동 역할이 연결되었습니다',
+  'linked.lead':
+    '이제 Discord가 {guild}의 내 Sparks를 읽어 그것을 요구하는 역할에 씁니다. Sparks, 등급, 거래가 바뀌면 Sparks가 업데이트합니다.',
+  'linked.values': 'Discord가 보는 값',
+  'linked.lifetime': '누적 Sparks',
+  'linked.tier': '등급',
+  'linked.tier_none': '아직 없음',
+  'linked.trader': '인증된 트레이더',
+  'linked.yes': '예',
+  'linked.no': '아니요',
+  'linked.member_since': '가입일',
+  'linked.status_current': 'Discord에 이 값이 반영되어 있습니다.',
+  'linked.status_pending': '이 값을 Discord로 보내는 중이며 몇 분 안에 나타납니다.',
+  'linked.status_error': 'Discord가 아직 이 값을 받지 않았습니다. Sparks가 알아서 다시 시도합니다.',
+  'linked.updates':
+    '다른 서버의 Sparks를 보여 주려면 그 서버의 내 페이지에 있는 “연동 역할” 항목에서 다시 연결하세요.',
+  'linked.back': '이 페이지를 닫고 Discord로 돌아가도 됩니다.',
+  'linked.me_link': '{guild}의 내 Sparks 보기',
+  'linked.none': '여기에 보여 줄 연동 역할 연결이 없습니다. Discord나 내 페이지에서 다시 연결하세요.',
+  'linked.failed': '연동 역할을 연결하지 못했습니다: {reason}. 저장된 것은 없습니다. 다시 시도하세요.',
+  'linked.fail_state': '다른 브라우저에서 연결을 시작했거나 시간이 너무 오래 걸렸습니다',
+  'linked.fail_denied': 'Sparks가 연동 역할을 업데이트하도록 허용하지 않았습니다',
+  'linked.fail_discord': 'Discord가 연결을 받아들이지 않았습니다',
+  'linked.fail_scope': 'Discord가 Sparks에 연동 역할 업데이트 권한을 주지 않았습니다',
+  'linked.fail_not_member': '그 서버의 멤버가 아니거나, 그 서버는 Sparks를 쓰지 않습니다',
+  'linked.fail_no_server': 'Sparks가 있는 서버를 찾지 못했습니다. 서버의 내 페이지에서 이 페이지를 여세요',
+  'linked.bad_guild': '링크의 서버가 Discord ID가 아닙니다',
+  'linked.section': '연동 역할',
+  'linked.section_on': 'Discord 연동 역할이 이 서버의 내 Sparks를 보여 줍니다.',
+  'linked.section_other': 'Discord 연동 역할이 다른 서버의 내 Sparks를 보여 줍니다.',
+  'linked.section_off':
+    '연동 역할을 연결하면 Discord의 역할이 내 Sparks, 등급, 거래를 조건으로 쓸 수 있습니다.',
+  'linked.connect': '연동 역할 연결',
+  'linked.reconnect': '이 서버의 Sparks 보여 주기',
+};
