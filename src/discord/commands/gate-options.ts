@@ -23,7 +23,7 @@ export function addGateOptions(
       case 'min_member_days':
         b.addIntegerOption((o) =>
           describe(o.setName(name), {
-            en: 'Only members in this server at least this many days',
+            en: 'Only members here at least this many days',
             ko: '이 서버에 이 일수 이상 있은 멤버만',
           })
             .setMinValue(0)

@@ -89,7 +89,7 @@ const INTEGER_OPTIONS = [
     ko: '추천인이 받는 피추천인 거래 Sparks 비율(%)',
   }),
   int('referral_first_sub_pct', {
-    en: '% of an invitee’s first-subscription Sparks for the referrer',
+    en: '% of an invitee’s first-sub Sparks for the referrer',
     ko: '추천인이 받는 피추천인 첫 구독 Sparks 비율(%)',
   }),
   int('platform_daily_cap', {
@@ -163,7 +163,19 @@ export const config: Subcommand = {
       describe(o.setName('reset'), {
         en: 'Put this setting back to its default',
         ko: '이 설정을 기본값으로 되돌리기',
-      }).addChoices(...SETTING_NAMES.map((n) => ({ name: n, value: n }))),
+      })
+        // Autocomplete, not choices: as 18 choices the names alone took 700 of the command's
+        // 8,000 characters (Discord's limit), and the list grows with every setting.
+        .setAutocomplete(true)
+        .setMaxLength(40),
+    );
+  },
+  autocomplete: async ({ interaction }) => {
+    const typed = interaction.options.getFocused().toLowerCase().replace(/\s+/g, '_');
+    await interaction.respond(
+      SETTING_NAMES.filter((n) => n.includes(typed))
+        .slice(0, 25)
+        .map((n) => ({ name: n, value: n })),
     );
   },
   async execute({ interaction, services, guildId, userId, t, locale, log }) {

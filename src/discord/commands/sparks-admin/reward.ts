@@ -72,7 +72,7 @@ function fieldOptions(b: SlashCommandSubcommandBuilder): SlashCommandSubcommandB
   return b
     .addRoleOption((o) =>
       describe(o.setName('role'), {
-        en: 'Role to grant (role rewards; optional for badges)',
+        en: 'Role to grant (badges: optional)',
         ko: '지급할 역할 (역할 보상, 배지는 선택)',
       }),
     )
@@ -100,7 +100,7 @@ function fieldOptions(b: SlashCommandSubcommandBuilder): SlashCommandSubcommandB
     )
     .addStringOption((o) =>
       describe(o.setName('duration'), {
-        en: 'Role rewards: how long the role lasts, e.g. 12h, 7d, 1d 12h',
+        en: 'How long the role lasts (12h, 7d, 1d 12h)',
         ko: '역할 보상: 역할 유지 기간 (예: 12h, 7d, 1d 12h)',
       }).setMaxLength(O.duration.maxLength),
     )
@@ -128,7 +128,7 @@ function fieldOptions(b: SlashCommandSubcommandBuilder): SlashCommandSubcommandB
 function walletOptions(b: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
   return addGateOptions(b, ['min_member_days', 'min_account_days', 'verified_wallet']).addStringOption((o) =>
     describe(o.setName('requires_wallet'), {
-      en: 'Manual rewards: fill in the member’s linked wallet for moderators',
+      en: 'Manual rewards: fill in the member’s wallet',
       ko: '수동 보상: 멤버가 연결한 지갑 주소를 모더레이터에게 표시',
     }).addChoices(...WALLET_CHOICES),
   );
