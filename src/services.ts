@@ -144,7 +144,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const memory = new BulkWorkCollector();
   // A burst of grants leaves its garbage in the old generation; hand it back soon after.
   grants.onCommitted((n) => memory.note(n));
-  const quests = new QuestService({ db, ledger, clock, audit, grants });
+  const quests = new QuestService({ db, ledger, clock, audit, grants, wallets });
   // A trade, a subscription or a referral moves quests in the event's own transaction.
   platform.onApplied((fact) => quests.recordPlatform(fact));
   return {

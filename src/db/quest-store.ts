@@ -38,6 +38,7 @@ export type QuestDraftFields = Pick<
   | 'requiredRoleId'
   | 'minMemberDays'
   | 'minAccountDays'
+  | 'verifiedWallet'
 >;
 export type NewQuestStep = Omit<typeof questSteps.$inferInsert, 'id'>;
 export type NewQuestSubmission = Pick<
@@ -106,6 +107,7 @@ export class QuestStore {
           requiredRoleId: p('requiredRoleId'),
           minMemberDays: p('minMemberDays'),
           minAccountDays: p('minAccountDays'),
+          verifiedWallet: p('verifiedWallet'),
           createdBy: p('createdBy'),
           createdAt: p('createdAt'),
           updatedAt: p('updatedAt'),
@@ -166,6 +168,7 @@ export class QuestStore {
           requiredRoleId: sql`${p('requiredRoleId')}`,
           minMemberDays: sql`${p('minMemberDays')}`,
           minAccountDays: sql`${p('minAccountDays')}`,
+          verifiedWallet: sql`${p('verifiedWallet')}`,
           updatedAt: sql`${p('now')}`,
         })
         .where(and(eq(quests.id, p('id')), eq(quests.status, 'draft')))

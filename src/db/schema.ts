@@ -1076,6 +1076,8 @@ export const quests = sqliteTable(
     requiredRoleId: text('required_role_id'),
     minMemberDays: integer('min_member_days'),
     minAccountDays: integer('min_account_days'),
+    /** 1: only members who linked a wallet by signature take part (SPEC §11). */
+    verifiedWallet: integer('verified_wallet').notNull().default(0),
     /** draft: being built; scheduled: published, waiting for starts_at; published: open; ended. */
     status: text('status', { enum: QUEST_STATUSES }).notNull().default('draft'),
     endReason: text('end_reason', { enum: ['time', 'cap', 'moderator'] }),

@@ -80,7 +80,7 @@ export class QuestIndex {
             requiredRoleId: quest.requiredRoleId,
             minMemberDays: quest.minMemberDays,
             minAccountDays: quest.minAccountDays,
-            verifiedWallet: false,
+            verifiedWallet: quest.verifiedWallet === 1,
           },
           hasRoleStep,
         };

@@ -36,6 +36,7 @@ import type { GrantQueue } from '../grants/queue.ts';
 import { assertAmount } from '../ledger/amount.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { gateRefusal, NO_GATES, parseGateDays, type GateFacts, type Gates } from '../members/gates.ts';
+import { NO_WALLETS, type WalletLookup } from '../wallets/wallets.ts';
 import type { PlatformFact } from '../platform/service.ts';
 import { QuestIndex, type PublishedQuest, type QuestTarget } from './active-index.ts';
 import { decide, NO_PROGRESS, type StepProgress } from './decide.ts';
@@ -89,6 +90,8 @@ export interface QuestFields {
   requiredRoleId?: string | null;
   minMemberDays?: number | null;
   minAccountDays?: number | null;
+  /** Only members who linked a wallet (the `verified_wallet` gate). */
+  verifiedWallet?: boolean | null;
   /** Another quest of the guild (its id or name) to complete first. */
   prerequisite?: string | null;
 }
@@ -150,18 +153,20 @@ export interface ReviewResult {
 }
 
 /** Gates of a quest; only `min_account_days` can be checked without Discord. */
-const gatesOf = (q: Pick<QuestRow, 'requiredRoleId' | 'minMemberDays' | 'minAccountDays'>): Gates => ({
+const gatesOf = (
+  q: Pick<QuestRow, 'requiredRoleId' | 'minMemberDays' | 'minAccountDays' | 'verifiedWallet'>,
+): Gates => ({
   requiredRoleId: q.requiredRoleId,
   minMemberDays: q.minMemberDays,
   minAccountDays: q.minAccountDays,
-  // A quest has no wallet gate option; its steps are what the bot verifies.
-  verifiedWallet: false,
+  verifiedWallet: q.verifiedWallet === 1,
 });
 const needsDiscord = (g: Gates) => g.requiredRoleId !== null || g.minMemberDays !== null;
 
 export class QuestService {
   readonly store: QuestStore;
   private readonly db: Db;
+  private readonly wallets: WalletLookup;
   private readonly ledger: Ledger;
   private readonly clock: Clock;
   private readonly audit: AuditSink;
@@ -172,8 +177,17 @@ export class QuestService {
   private readonly completionListeners = new Set<(made: readonly MadeCompletion[]) => void>();
   private readonly factListeners = new Set<(guildId: string, userIds: readonly string[]) => void>();
 
-  constructor(deps: { db: Db; ledger: Ledger; clock: Clock; audit: AuditSink; grants: GrantQueue }) {
+  constructor(deps: {
+    db: Db;
+    ledger: Ledger;
+    clock: Clock;
+    audit: AuditSink;
+    grants: GrantQueue;
+    /** For the `verified_wallet` gate; without it no member has a wallet. */
+    wallets?: WalletLookup;
+  }) {
     this.db = deps.db;
+    this.wallets = deps.wallets ?? NO_WALLETS;
     this.ledger = deps.ledger;
     this.clock = deps.clock;
     this.audit = deps.audit;
@@ -299,6 +313,7 @@ export class QuestService {
       requiredRoleId: input.requiredRoleId ?? null,
       minMemberDays: parseGateDays(input.minMemberDays, 'min_member_days'),
       minAccountDays: parseGateDays(input.minAccountDays, 'min_account_days'),
+      verifiedWallet: input.verifiedWallet ? 1 : 0,
     };
   }
 
@@ -514,7 +529,7 @@ export class QuestService {
       })),
       completion,
       locked,
-      refusal: facts ? gateRefusal(gatesOf(quest), facts, now) : null,
+      refusal: facts ? this.refusal(guildId, gatesOf(quest), facts, now) : null,
       resetsAt: nextReset(quest.recurrence, now),
       open: this.isOpen(quest, now),
     };
@@ -698,7 +713,7 @@ export class QuestService {
     const made: MadeCompletion[] = [];
     for (const { quest, steps } of this.index.inGuild(guildId)) {
       if ((only && !only.includes(quest.id)) || !this.isOpen(quest, now)) continue;
-      if (gateRefusal(gatesOf(quest), facts, now)) continue;
+      if (this.refusal(guildId, gatesOf(quest), facts, now)) continue;
       const op = this.memberOp(quest, userId, facts, []);
       if (!this.wouldMove(quest, steps, op)) continue;
       const [d] = this.runNow(quest.id, [op]);
@@ -768,15 +783,9 @@ export class QuestService {
     facts: MemberFacts | null,
     options: { reconcile?: boolean } = {},
   ): void {
-    // Without the member's facts only the account's age can be checked (from its id).
-    if (!facts && target.gates.minAccountDays !== null) {
-      const young = gateRefusal(
-        { ...NO_GATES, minAccountDays: target.gates.minAccountDays },
-        { userId, roleIds: [], joinedAt: null },
-        at,
-      );
-      if (young) return;
-    }
+    // Without the member's facts only the account's age (from its id) and the wallet gate
+    // (from the wallets the member linked) can be checked.
+    if (!facts && this.withoutDiscord(target.guildId, target.gates, userId, at) === null) return;
     this.queue.enqueue(this.grants, {
       questId: target.questId,
       userId,
@@ -809,8 +818,9 @@ export class QuestService {
     for (const { quest, steps } of quests) {
       const matching = steps.filter((s) => s.kind === kind);
       if (matching.length === 0) continue;
-      const gates = needsDiscord(gatesOf(quest)) ? 'unknown' : this.accountGate(quest, fact.userId, now);
-      if (gates === null) continue;
+      const gated = gatesOf(quest);
+      if (this.withoutDiscord(quest.guildId, gated, fact.userId, now) === null) continue;
+      const gates = needsDiscord(gated) ? 'unknown' : 'pass';
       const period = periodOf(quest.recurrence, at);
       const event =
         fact.type === 'trade.executed'
@@ -837,15 +847,34 @@ export class QuestService {
     }
   }
 
-  /** 'pass' when the account is old enough for the quest (from its id), else null. */
-  private accountGate(quest: QuestRow, userId: string, now: number): 'pass' | null {
+  /**
+   * The gate `facts` fail for a quest of the guild, if any: `gateRefusal` with the member's
+   * wallets looked up when the quest asks for one (the facts from Discord cannot say).
+   */
+  refusal(guildId: string, gates: Gates, facts: GateFacts, now: number): SparksError | null {
+    if (!gates.verifiedWallet) return gateRefusal(gates, facts, now);
     return gateRefusal(
-      { ...NO_GATES, minAccountDays: quest.minAccountDays },
-      { userId, roleIds: [], joinedAt: null },
+      gates,
+      {
+        ...facts,
+        hasWallet: this.wallets.hasWallet(guildId, facts.userId),
+        walletPage: this.wallets.pageUrl(guildId),
+      },
       now,
-    )
-      ? null
-      : 'pass';
+    );
+  }
+
+  /**
+   * 'pass' when the gates that need nothing from Discord pass — the account's age (from its
+   * id) and a linked wallet — else null.
+   */
+  private withoutDiscord(guildId: string, gates: Gates, userId: string, now: number): 'pass' | null {
+    const checkable = {
+      ...NO_GATES,
+      minAccountDays: gates.minAccountDays,
+      verifiedWallet: gates.verifiedWallet,
+    };
+    return this.refusal(guildId, checkable, { userId, roleIds: [], joinedAt: null }, now) ? null : 'pass';
   }
 
   // ---- announcements --------------------------------------------------------------------
@@ -998,7 +1027,7 @@ export class QuestService {
       throw new SparksError('SPARKS.QUEST_NOT_FOUND', { name: String(questId) });
     const now = this.clock();
     if (!this.isOpen(quest, now)) throw new SparksError('SPARKS.QUEST_CLOSED', { name: quest.name });
-    const refusal = gateRefusal(gatesOf(quest), facts, now);
+    const refusal = this.refusal(guildId, gatesOf(quest), facts, now);
     if (refusal) throw refusal;
     const step = this.store.steps(quest.id).find((s) => s.id === stepId);
     if (!step || step.kind !== kind) throw invalid('quest.invalid.step');

@@ -373,3 +373,51 @@ describe('roles: a role step, a reward role, and a gate the webhook cannot check
     clean();
   });
 });
+
+describe('the verified_wallet gate on a quest', () => {
+  /** A wallet the member proved (the proof itself is tested in tests/wallets and tests/web). */
+  const linkWallet = (userId: string, n: number) =>
+    s().db.write(() =>
+      s().wallets.store.insert({
+        guildId: w.guildId,
+        userId,
+        chain: 'evm',
+        address: `0x${(n * 7919).toString(16).padStart(40, '0')}`,
+        nonce: `quest-wallet-${n}`,
+        now: clock(),
+      }),
+    );
+
+  it('a member without a linked wallet is told so and makes no progress; with one they complete it', async () => {
+    await k.admin('create', { name: 'Holders only', sparks: 30, verified_wallet: true });
+    const message = k.oldMessage();
+    await k.admin('step', { quest: 'Holders only', kind: 'reaction', message: k.link(message), emoji: '🔥' });
+    await k.admin('step', { quest: 'Holders only', kind: 'quiz', prompt: 'Our chain?', answers: 'base' });
+    await k.admin('publish', { quest: 'Holders only' });
+    const id = k.quest('Holders only').id;
+    const [holder, walletless] = k.members(2);
+    linkWallet(holder!, 1);
+
+    // The reaction does not count for the member without a wallet; the quiz names the gate.
+    k.react(message, walletless!);
+    k.react(message, holder!);
+    await k.roundTrip();
+    const refused = await w.slash(walletless!, 'sparks quest', { quest: String(id) }).reply();
+    expect(text(refused)).toContain('That needs a wallet linked to your Sparks account.');
+    expect(buttons(refused).filter((b) => b.customId?.startsWith('quest-step:'))).toEqual([]);
+    expect(k.balance(walletless!)).toBe(0);
+    expect(await k.answer(holder!, String(id), 2, 'BASE')).toContain('Correct!');
+    expect(k.balance(holder!)).toBe(30);
+
+    // Linking a wallet opens the quest; the reaction made before counts once it is made again.
+    linkWallet(walletless!, 2);
+    expect(await k.answer(walletless!, String(id), 2, 'base')).toContain('Correct!');
+    expect(k.balance(walletless!)).toBe(0);
+    k.unreact(message, walletless!);
+    k.react(message, walletless!);
+    await k.roundTrip();
+    expect(k.balance(walletless!)).toBe(30);
+    expect(k.completions(id)).toBe(2);
+    clean();
+  });
+});

@@ -10,7 +10,6 @@ import {
   type GatewayMessageReactionAddDispatchData,
 } from 'discord.js';
 import { parseEmoji, reactionKey } from '../../campaigns/parse.ts';
-import { gateRefusal } from '../../members/gates.ts';
 import type { MemberFacts, QuestAnnouncement, QuestRow, QuestTarget } from '../../quests/quests.ts';
 import type { Services } from '../../services.ts';
 import { localeOf, translator } from '../i18n/index.ts';
@@ -185,7 +184,7 @@ export class QuestRuntime {
               joinedAt: m.joinedTimestamp,
               ranked: isRankable(m, excluded),
             };
-            if (gateRefusal(hit.gates, facts, now)) continue;
+            if (quests.refusal(guild.id, hit.gates, facts, now)) continue;
             quests.enqueue(hit, id, now, { kind: 'reaction' }, facts, { reconcile: true });
             queued++;
           }
@@ -258,7 +257,7 @@ export class QuestRuntime {
     for (const target of targets) {
       if (target.startsAt !== null && now < target.startsAt) continue;
       if (target.endsAt !== null && now >= target.endsAt) continue;
-      const refusal = facts ? gateRefusal(target.gates, facts, now) : null;
+      const refusal = facts ? quests.refusal(target.guildId, target.gates, facts, now) : null;
       if (refusal) {
         logger.debug({ questId: target.questId, userId, code: refusal.code }, 'quest event not eligible');
         continue;

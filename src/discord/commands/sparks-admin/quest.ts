@@ -126,7 +126,7 @@ export const questCreate: Subcommand = {
             .setMinValue(1)
             .setMaxValue(MAX_COMPLETIONS),
         ),
-      ['required_role', 'min_account_days', 'min_member_days'],
+      ['required_role', 'min_account_days', 'min_member_days', 'verified_wallet'],
     ).addStringOption((o) =>
       describe(o.setName('prerequisite'), { en: 'A quest to complete first', ko: '먼저 완료할 퀘스트' })
         .setAutocomplete(true)
@@ -151,6 +151,7 @@ export const questCreate: Subcommand = {
         requiredRoleId: o.getRole('required_role')?.id ?? null,
         minAccountDays: o.getInteger('min_account_days'),
         minMemberDays: o.getInteger('min_member_days'),
+        verifiedWallet: o.getBoolean('verified_wallet'),
         prerequisite: o.getString('prerequisite'),
       },
       locale,

@@ -192,6 +192,14 @@ async function questsPage(call: AdminCall): Promise<Html> {
       ${field('min_account_days', 'min_account_days', num('min_account_days', 0, 3650))}
       ${field('min_member_days', 'min_member_days', num('min_member_days', 0, 3650))}
       ${field(
+        'verified_wallet',
+        t('admin.shop.verified_wallet'),
+        html`<select id="verified_wallet" name="verified_wallet">
+          <option value="false" selected>${t('admin.no')}</option>
+          <option value="true">${t('admin.yes')}</option>
+        </select>`,
+      )}
+      ${field(
         'prerequisite',
         t('admin.quests.prerequisite'),
         questSelect(
@@ -301,6 +309,7 @@ export const QUEST_ROUTES: readonly AdminRoute[] = [
           requiredRoleId: r.snowflake('required_role'),
           minAccountDays: r.int('min_account_days', 0, 3650),
           minMemberDays: r.int('min_member_days', 0, 3650),
+          verifiedWallet: r.bool('verified_wallet') ?? false,
           prerequisite: r.text('prerequisite', 20),
         });
       });

@@ -1,0 +1,1 @@
+ALTER TABLE `quests` ADD `verified_wallet` integer DEFAULT 0 NOT NULL;
