@@ -1,4 +1,4 @@
-import { and, count, eq, min, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './open.ts';
 import { campaigns, quests, redemptions, rewards } from './schema.ts';
 
@@ -20,21 +20,18 @@ export class MembersStore {
     const { orm } = db;
     const guildId = sql.placeholder('guildId');
     this.s = {
-      badges: orm
-        .select({ rewardId: rewards.id, name: rewards.name, count: count() })
-        .from(redemptions)
-        .innerJoin(rewards, eq(rewards.id, redemptions.rewardId))
-        .where(
-          and(
-            eq(redemptions.guildId, guildId),
-            eq(redemptions.userId, sql.placeholder('userId')),
-            eq(redemptions.status, 'fulfilled'),
-            eq(rewards.kind, 'badge'),
-          ),
-        )
-        .groupBy(rewards.id)
-        .orderBy(min(redemptions.id))
-        .prepare(),
+      // Raw: a union drizzle cannot say — badges redeemed in the shop and badges quests awarded
+      // (one per completion: a daily quest's badge counts each day), first earned first.
+      badges: db.sqlite.prepare<{ guildId: string; userId: string }, BadgeRow>(
+        `SELECT r.id AS rewardId, r.name AS name, COUNT(*) AS count
+         FROM (SELECT reward_id, created_at AS at FROM redemptions
+               WHERE guild_id = @guildId AND user_id = @userId AND status = 'fulfilled'
+               UNION ALL
+               SELECT q.badge_reward_id, c.completed_at FROM quest_completions c JOIN quests q ON q.id = c.quest_id
+               WHERE c.guild_id = @guildId AND c.user_id = @userId AND q.badge_reward_id IS NOT NULL) b
+         JOIN rewards r ON r.id = b.reward_id AND r.kind = 'badge'
+         GROUP BY r.id ORDER BY MIN(b.at), r.id`,
+      ),
       // Raw: a full member-list sync reads every account of the guild, and drizzle's
       // per-row mapping made that read about twice as slow at 100,000 members.
       memberAccounts: db.sqlite.prepare<[{ guildId: string }], { userId: string; ranked: number }>(
@@ -59,7 +56,7 @@ export class MembersStore {
     };
   }
 
-  /** Badge rewards a member redeemed and received, oldest first, with how many of each. */
+  /** Badges a member holds, oldest first, with how many of each: redeemed in the shop, or awarded by quests. */
   badges(guildId: string, userId: string): BadgeRow[] {
     return this.s.badges.all({ guildId, userId });
   }

@@ -39,6 +39,7 @@ export type QuestDraftFields = Pick<
   | 'minMemberDays'
   | 'minAccountDays'
   | 'verifiedWallet'
+  | 'badgeRewardId'
 >;
 export type NewQuestStep = Omit<typeof questSteps.$inferInsert, 'id'>;
 export type NewQuestSubmission = Pick<
@@ -108,6 +109,7 @@ export class QuestStore {
           minMemberDays: p('minMemberDays'),
           minAccountDays: p('minAccountDays'),
           verifiedWallet: p('verifiedWallet'),
+          badgeRewardId: p('badgeRewardId'),
           createdBy: p('createdBy'),
           createdAt: p('createdAt'),
           updatedAt: p('updatedAt'),
@@ -169,6 +171,7 @@ export class QuestStore {
           minMemberDays: sql`${p('minMemberDays')}`,
           minAccountDays: sql`${p('minAccountDays')}`,
           verifiedWallet: sql`${p('verifiedWallet')}`,
+          badgeRewardId: sql`${p('badgeRewardId')}`,
           updatedAt: sql`${p('now')}`,
         })
         .where(and(eq(quests.id, p('id')), eq(quests.status, 'draft')))
@@ -392,6 +395,15 @@ export class QuestStore {
          WHERE c.guild_id = @guildId AND c.user_id = @userId AND c.notified_at IS NULL AND c.notify = 'reply'
          ORDER BY c.completed_at LIMIT 10`,
       ),
+      // A quest's badge is one of the shop's badge rewards (read only: the shop store owns rewards).
+      badgeReward: sqlite.prepare<
+        { guildId: string; id: number; nameKey: string },
+        { id: number; name: string }
+      >(
+        `SELECT id, name FROM rewards
+         WHERE guild_id = @guildId AND kind = 'badge' AND removed_at IS NULL AND (id = @id OR name_key = @nameKey)
+         ORDER BY id = @id DESC LIMIT 1`,
+      ),
       // The one place quests count referrals: switch it to qualified referrals when they exist.
       referralsIn: sqlite.prepare<
         { guildId: string; userId: string; from: number; to: number },
@@ -575,6 +587,12 @@ export class QuestStore {
   }
 
   /** Referrals the member made in [from, to). */
+  /** The guild's live badge reward named `ref` (or with that id); undefined when none. */
+  badgeReward(guildId: string, ref: string): { id: number; name: string } | undefined {
+    const id = /^\d{1,15}$/.test(ref.trim()) ? Number(ref.trim()) : -1;
+    return this.raw.badgeReward.get({ guildId, id, nameKey: ref.trim().toLowerCase() });
+  }
+
   referralsIn(guildId: string, userId: string, from: number, to: number): number {
     return this.raw.referralsIn.get({ guildId, userId, from: bound(from), to: bound(to) })!.n;
   }

@@ -359,7 +359,7 @@ CREATE TABLE `quest_submissions` (
 	CONSTRAINT "quest_submissions_length" CHECK(length("quest_submissions"."content") BETWEEN 1 AND 2000)
 );
 
--- drizzle/0015_quest_wallet_gate.sql
+-- drizzle/0016_quest_badge.sql
 CREATE TABLE `quests` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`guild_id` text NOT NULL,
@@ -384,7 +384,7 @@ CREATE TABLE `quests` (
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL,
 	`published_at` integer,
-	`ended_at` integer, `verified_wallet` integer DEFAULT 0 NOT NULL,
+	`ended_at` integer, `verified_wallet` integer DEFAULT 0 NOT NULL, `badge_reward_id` integer REFERENCES rewards(id),
 	FOREIGN KEY (`prerequisite_id`) REFERENCES `quests`(`id`) ON UPDATE no action ON DELETE no action,
 	CONSTRAINT "quests_sparks" CHECK("quests"."sparks" BETWEEN 1 AND 1000000000),
 	CONSTRAINT "quests_window" CHECK("quests"."starts_at" IS NULL OR "quests"."ends_at" IS NULL OR "quests"."ends_at" > "quests"."starts_at"),

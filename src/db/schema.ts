@@ -1076,6 +1076,8 @@ export const quests = sqliteTable(
     requiredRoleId: text('required_role_id'),
     minMemberDays: integer('min_member_days'),
     minAccountDays: integer('min_account_days'),
+    /** A shop badge (a reward of kind 'badge') the quest awards: shown on completers' profiles. */
+    badgeRewardId: integer('badge_reward_id').references(() => rewards.id),
     /** 1: only members who linked a wallet by signature take part (SPEC §11). */
     verifiedWallet: integer('verified_wallet').notNull().default(0),
     /** draft: being built; scheduled: published, waiting for starts_at; published: open; ended. */

@@ -90,6 +90,8 @@ export interface QuestFields {
   requiredRoleId?: string | null;
   minMemberDays?: number | null;
   minAccountDays?: number | null;
+  /** A shop badge reward (its name or id) the quest awards with its Sparks. */
+  badge?: string | null;
   /** Only members who linked a wallet (the `verified_wallet` gate). */
   verifiedWallet?: boolean | null;
   /** Another quest of the guild (its id or name) to complete first. */
@@ -292,6 +294,12 @@ export class QuestService {
       !(Number.isSafeInteger(maxCompletions) && maxCompletions >= 1 && maxCompletions <= MAX_COMPLETIONS)
     )
       throw invalid('quest.invalid.max_completions', { max: MAX_COMPLETIONS });
+    let badgeRewardId: number | null = null;
+    if (input.badge?.trim()) {
+      const badge = this.store.badgeReward(guildId, input.badge);
+      if (!badge) throw invalid('quest.invalid.badge', { name: input.badge.trim().slice(0, 100) });
+      badgeRewardId = badge.id;
+    }
     let prerequisiteId: number | null = null;
     if (input.prerequisite?.trim()) {
       const pre = this.find(guildId, input.prerequisite);
@@ -314,6 +322,7 @@ export class QuestService {
       minMemberDays: parseGateDays(input.minMemberDays, 'min_member_days'),
       minAccountDays: parseGateDays(input.minAccountDays, 'min_account_days'),
       verifiedWallet: input.verifiedWallet ? 1 : 0,
+      badgeRewardId,
     };
   }
 

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { MembersStore } from '../../src/db/members-store.ts';
+import { RewardService } from '../../src/shop/rewards.ts';
 import { AuditQueue } from '../../src/audit.ts';
 import { DAY_MS, HOUR_MS } from '../../src/core/clock.ts';
 import { isSparksError } from '../../src/core/errors.ts';
@@ -365,6 +367,32 @@ describe('what members answer and submit', () => {
     expect(reasonOf(() => answer('Paris', bob))).toBe('SPARKS.QUEST_NO_ATTEMPTS');
     expect(t.balance(alice)).toBe(50);
     expect(t.balance(bob)).toBe(0);
+  });
+
+  it('a quest awards a shop badge: on the completer’s profile, not before; an unknown badge is refused', () => {
+    const t = setup();
+    const rewards = new RewardService({ db: t.db, clock: t.clock, audit: new AuditQueue() });
+    const badge = rewards.add(G, MOD, { name: 'Scholar', cost: 500, kind: 'badge' });
+    rewards.add(G, MOD, { name: 'Not a badge', cost: 5, kind: 'manual' });
+    expect(reasonOf(() => t.create({ badge: 'Nope' }))).toBe('quest.invalid.badge');
+    expect(reasonOf(() => t.create({ badge: 'Not a badge' }))).toBe('quest.invalid.badge');
+    const q = t.create({ badge: 'scholar' });
+    expect(q.badgeRewardId).toBe(badge.id);
+    const s = t.step(q, { kind: 'quiz', prompt: '2 + 2?', answers: '4' });
+    t.quests.publish(G, q.name, MOD);
+    const badges = new MembersStore(t.db);
+    const alice = t.user(1);
+    expect(badges.badges(G, alice)).toEqual([]);
+    t.quests.answer({
+      guildId: G,
+      questId: q.id,
+      stepId: s.id,
+      userId: alice,
+      answer: '4',
+      facts: t.facts(alice),
+    });
+    expect(badges.badges(G, alice)).toEqual([{ rewardId: badge.id, name: 'Scholar', count: 1 }]);
+    expect(badges.badges(G, t.user(2))).toEqual([]);
   });
 
   it('a submission is reviewed once: approved pays, rejected does not; bad links are refused', () => {

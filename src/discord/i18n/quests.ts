@@ -11,6 +11,8 @@ export const en = {
     '`ends_in` must be a duration such as 30m, 12h, 3d or 1d12h (1 minute to 90 days).',
   'quest.invalid.window': 'the quest would end before it starts: make `ends_in` longer than `starts_in`.',
   'quest.invalid.max_completions': '`max_completions` must be a whole number from 1 to {max}.',
+  'quest.invalid.badge':
+    'the shop has no badge reward “{name}”: add one with `/sparks-admin reward add kind:badge` (it may stay off sale).',
   'quest.invalid.prerequisite_cycle':
     '“{name}” already depends on this quest (directly or through others), so it cannot be its prerequisite.',
   'quest.invalid.not_draft': '“{name}” is no longer a draft.',
@@ -169,6 +171,8 @@ export const ko: Record<keyof typeof en, string> = {
   'quest.invalid.ends_in': '`ends_in`은 30m, 12h, 3d, 1d12h 같은 기간이어야 합니다 (1분~90일).',
   'quest.invalid.window': '퀘스트가 시작하기 전에 끝납니다: `ends_in`을 `starts_in`보다 길게 하세요.',
   'quest.invalid.max_completions': '`max_completions`는 1~{max} 사이의 정수여야 합니다.',
+  'quest.invalid.badge':
+    '상점에 “{name}” 배지 보상이 없습니다: `/sparks-admin reward add kind:badge`로 추가하세요 (판매하지 않아도 됩니다).',
   'quest.invalid.prerequisite_cycle':
     '“{name}” 퀘스트가 이미 (직접 또는 다른 퀘스트를 거쳐) 이 퀘스트를 선행 조건으로 하므로 선행 조건이 될 수 없습니다.',
   'quest.invalid.not_draft': '“{name}” 퀘스트는 더 이상 초안이 아닙니다.',

@@ -127,11 +127,18 @@ export const questCreate: Subcommand = {
             .setMaxValue(MAX_COMPLETIONS),
         ),
       ['required_role', 'min_account_days', 'min_member_days', 'verified_wallet'],
-    ).addStringOption((o) =>
-      describe(o.setName('prerequisite'), { en: 'A quest to complete first', ko: '먼저 완료할 퀘스트' })
-        .setAutocomplete(true)
-        .setMaxLength(100),
-    ),
+    )
+      .addStringOption((o) =>
+        describe(o.setName('prerequisite'), { en: 'A quest to complete first', ko: '먼저 완료할 퀘스트' })
+          .setAutocomplete(true)
+          .setMaxLength(100),
+      )
+      .addStringOption((o) =>
+        describe(o.setName('badge'), {
+          en: 'A shop badge it awards',
+          ko: '완료 시 주는 상점 배지',
+        }).setMaxLength(100),
+      ),
   async execute({ interaction, services, provided, guildId, userId, t, locale }) {
     const o = interaction.options;
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
@@ -152,6 +159,7 @@ export const questCreate: Subcommand = {
         minAccountDays: o.getInteger('min_account_days'),
         minMemberDays: o.getInteger('min_member_days'),
         verifiedWallet: o.getBoolean('verified_wallet'),
+        badge: o.getString('badge'),
         prerequisite: o.getString('prerequisite'),
       },
       locale,

@@ -50,6 +50,7 @@ async function questsPage(call: AdminCall): Promise<Html> {
   const { t } = ctx;
   const { quests, directory } = call.site.deps;
   const list = quests.list(guildId, 50);
+  const badges = call.site.deps.rewards.list(guildId).filter((r) => r.kind === 'badge');
   const [roles, channels] = await Promise.all([directory.roles(guildId), directory.channels(guildId)]);
   const roleName = (id: string) => roles.find((r) => r.id === id)?.name ?? id;
   const action = (path: string) => `/g/${guildId}/admin${BASE}${path}`;
@@ -200,6 +201,14 @@ async function questsPage(call: AdminCall): Promise<Html> {
         </select>`,
       )}
       ${field(
+        'badge',
+        t('admin.quests.badge'),
+        html`<select id="badge" name="badge">
+          <option value="" selected>${t('admin.quests.none')}</option>
+          ${badges.map((b) => html`<option value="${b.id}">${b.name}</option>`)}
+        </select>`,
+      )}
+      ${field(
         'prerequisite',
         t('admin.quests.prerequisite'),
         questSelect(
@@ -310,6 +319,7 @@ export const QUEST_ROUTES: readonly AdminRoute[] = [
           minAccountDays: r.int('min_account_days', 0, 3650),
           minMemberDays: r.int('min_member_days', 0, 3650),
           verifiedWallet: r.bool('verified_wallet') ?? false,
+          badge: r.text('badge', 20),
           prerequisite: r.text('prerequisite', 20),
         });
       });

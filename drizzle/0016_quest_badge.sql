@@ -1,0 +1,1 @@
+ALTER TABLE `quests` ADD `badge_reward_id` integer REFERENCES rewards(id);
