@@ -10,6 +10,12 @@ import { join } from 'node:path';
 import { AuditQueue } from '../src/audit.ts';
 import { CampaignService } from '../src/campaigns/campaigns.ts';
 import { openDatabase, type Db } from '../src/db/open.ts';
+import {
+  BATCH_DERIVED_ORDER,
+  BATCH_DERIVED_SQL,
+  BATCH_GATE_OFF,
+  BATCH_GATE_ON,
+} from '../src/db/ledger-triggers.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
 import { silentLogger } from '../src/log.ts';
 import { G } from './ledger.ts';
@@ -57,8 +63,14 @@ export function campaignBurst(db: Db, run: number, n: number): number {
   return (n * 1000) / ms;
 }
 
-/** Grants/s of raw SQL writing the same accounts, entries, claims and counters, 500 per commit. */
-function raw(db: Db, run: number, n: number): number {
+/**
+ * Grants/s of raw SQL writing the same accounts, entries, claims and counters, 500 per
+ * commit. `batch` (the default, what the ledger does): the entries go in with the batch
+ * gate up and the derived state (balances, lifetime, rollups, histograms) is applied by
+ * the same set-based statements `LedgerStore.insertTransfers` runs; `rows`: the gate stays
+ * down and the triggers do it row by row, as every batch did before migration 0017.
+ */
+function raw(db: Db, run: number, n: number, mode: 'batch' | 'rows' = 'batch'): number {
   const s = db.sqlite;
   const now = Date.now();
   const campaignId = Number(
@@ -90,6 +102,11 @@ function raw(db: Db, run: number, n: number): number {
      WHERE t.guild_id = @g AND t.idempotency_key = @prefix || j.value`,
   );
   const counters = s.prepare(`UPDATE campaigns SET claims = claims + ?, granted = granted + ? WHERE id = ?`);
+  const lastId = s.prepare<[], { m: number }>(`SELECT COALESCE(MAX(id), 0) AS m FROM transfers`);
+  const gateOn = s.prepare(BATCH_GATE_ON);
+  const gateOff = s.prepare(BATCH_GATE_OFF);
+  const clear = BATCH_DERIVED_SQL.clear.map((q) => s.prepare(q));
+  const derived = BATCH_DERIVED_ORDER.map((name) => s.prepare(BATCH_DERIVED_SQL[name]));
   const t0 = performance.now();
   for (let from = 0; from < n; from += 500) {
     const users = JSON.stringify(
@@ -109,7 +126,15 @@ function raw(db: Db, run: number, n: number): number {
         users,
         c: campaignId,
       };
-      transfers.run(p);
+      if (mode === 'batch') {
+        gateOn.run();
+        const lo = lastId.get()!.m + 1;
+        transfers.run(p);
+        const ids = { lo, hi: lastId.get()!.m };
+        for (const q of clear) q.run();
+        for (const q of derived) q.run(ids);
+        gateOff.run();
+      } else transfers.run(p);
       claims.run({ c: campaignId, users, g: G, prefix: p.prefix, now: at });
       counters.run(size, size * 10, campaignId);
     });
@@ -154,11 +179,21 @@ export function grantCore(runs: number, n: number, base?: string): { rows: Row[]
   };
 }
 
-/** Raw set-based SQL grants/s on a copy of `file` (the e2e burst's database), median of `runs`. */
-export function rawAtScale(file: string, runs: number, n: number): number {
+/**
+ * Raw set-based SQL grants/s on a copy of `file` (the e2e burst's database), median of
+ * `runs`: the burst's baseline (`batch`), and the same with the derived state row by row
+ * (`rows`, the schema's cost per grant before migration 0017), alternating on one copy.
+ */
+export function rawAtScale(file: string, runs: number, n: number): { batch: number; rows: number } {
   const { db, dispose } = tempCopy(file);
   try {
-    return summary(Array.from({ length: runs }, (_, r) => raw(db, 900 + r, n))).median;
+    const batch: number[] = [];
+    const rows: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      rows.push(raw(db, 900 + 2 * r, n, 'rows'));
+      batch.push(raw(db, 901 + 2 * r, n, 'batch'));
+    }
+    return { batch: summary(batch).median, rows: summary(rows).median };
   } finally {
     dispose();
   }

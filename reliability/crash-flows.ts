@@ -87,7 +87,10 @@ function pick(steps: string[], mode: CrashScale['steps']): string[] {
   if (mode === 'all') return steps;
   const own = steps.filter((s) => !s.startsWith('ledger.'));
   const inLedger = steps.find((s) => s.startsWith('ledger.after-insert'));
-  return inLedger ? [inLedger, ...own] : own;
+  // A batch's two inner steps (entries in with the gate up; derived state applied, gate
+  // still up), the first time each is reached.
+  const inBatch = steps.filter((s) => s === 'ledger.batch-inserted:1' || s === 'ledger.batch-derived:1');
+  return [...(inLedger ? [inLedger] : []), ...inBatch, ...own];
 }
 
 async function crashEveryStep(flow: Flow, scale: CrashScale): Promise<ScenarioResult> {

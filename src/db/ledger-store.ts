@@ -1,6 +1,8 @@
 import { and, eq, gte, sql } from 'drizzle-orm';
 import { SqliteError, type Statement } from 'better-sqlite3';
+import { crashPoint } from '../core/crash.ts';
 import { SparksError } from '../core/errors.ts';
+import { BATCH_DERIVED_ORDER, BATCH_DERIVED_SQL, BATCH_GATE_OFF, BATCH_GATE_ON } from './ledger-triggers.ts';
 import type { Db } from './open.ts';
 import { accounts, earnPeriods, transfers, type AccountType, type TransferKind } from './schema.ts';
 
@@ -163,11 +165,35 @@ function historyPage(arm: (side: Side, walk: Walk) => string, walk: Walk): strin
 export class LedgerStore implements LedgerWriteStore {
   private readonly sqlite: Db['sqlite'];
   private readonly q;
+  /** A batch's gate and its set-based derived state (prepared on first use). */
+  private batchStatements?: {
+    gateOn: Statement;
+    gateOff: Statement;
+    clear: Statement[];
+    derived: Statement<[{ lo: number; hi: number }]>[];
+  };
   private readonly s: {
     insertAccounts: Statement<[{ now: number; rows: string }]>;
     accountsByKeys: Statement<[{ keys: string }], AccountRow & { i: number }>;
     existingKeys: Statement<[{ keys: string }], { i: number }>;
-    insertTransfers: Statement<[{ rows: string }], { id: number; guildId: string; key: string }>;
+    insertTransfers: Statement<[{ rows: string }]>;
+    insertUniformTransfers: Statement<
+      [
+        {
+          rows: string;
+          guildId: string;
+          kind: string;
+          debit: number;
+          amount: number;
+          actorType: string;
+          actorId: string;
+          reason: string;
+          ref: string | null;
+          createdAt: number;
+        },
+      ]
+    >;
+    transferKeyById: Statement<[number], { guildId: string; key: string }>;
     history: Statement<[{ accountId: number; cursor: number; limit: number }], EntryView>;
     historyAfter: Statement<[{ accountId: number; cursor: number; limit: number }], EntryView>;
     historyWhere: Statement<[FilterParams], EntryView>;
@@ -304,15 +330,25 @@ export class LedgerStore implements LedgerWriteStore {
         `SELECT j.key AS i FROM json_each(@keys) j CROSS JOIN transfers t
          WHERE t.guild_id = j.value ->> 0 AND t.idempotency_key = j.value ->> 1`,
       ),
-      // One statement for many entries: the triggers still run for every row, but the
-      // statement's own costs (its journal, the triggers' frames) are paid once.
+      // One statement for many entries, in the order given (their ids are consecutive).
       insertTransfers: prepare(
         `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key,
            closes_id, actor_type, actor_id, reason, ref, created_at)
          SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5,
                 NULL, j.value ->> 6, j.value ->> 7, j.value ->> 8, j.value ->> 9, j.value ->> 10
-         FROM json_each(@rows) j WHERE true ORDER BY j.key
-         RETURNING id, guild_id AS guildId, idempotency_key AS key`,
+         FROM json_each(@rows) j WHERE true ORDER BY j.key`,
+      ),
+      // The same when every entry shares all but its credited account and key (a campaign's
+      // or a quest's batch): those two per row, the rest bound once.
+      insertUniformTransfers: prepare(
+        `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key,
+           closes_id, actor_type, actor_id, reason, ref, created_at)
+         SELECT @guildId, @kind, @debit, j.value ->> 0, @amount, j.value ->> 1,
+                NULL, @actorType, @actorId, @reason, @ref, @createdAt
+         FROM json_each(@rows) j WHERE true ORDER BY j.key`,
+      ),
+      transferKeyById: prepare(
+        `SELECT guild_id AS guildId, idempotency_key AS key FROM transfers WHERE id = ?`,
       ),
       history: prepare(historyPage(plainArm, 'older')),
       historyAfter: prepare(historyPage(plainArm, 'newer')),
@@ -460,32 +496,94 @@ export class LedgerStore implements LedgerWriteStore {
    * them with their ids. All or nothing: a refused row (a constraint, a trigger) fails the
    * whole statement.
    */
+  private get batch(): NonNullable<LedgerStore['batchStatements']> {
+    const { sqlite } = this;
+    return (this.batchStatements ??= {
+      gateOn: sqlite.prepare(BATCH_GATE_ON),
+      gateOff: sqlite.prepare(BATCH_GATE_OFF),
+      clear: BATCH_DERIVED_SQL.clear.map((q) => sqlite.prepare(q)),
+      derived: BATCH_DERIVED_ORDER.map((name) =>
+        sqlite.prepare<[{ lo: number; hi: number }]>(BATCH_DERIVED_SQL[name]),
+      ),
+    });
+  }
+
   insertTransfers(rows: readonly NewTransfer[]): TransferRow[] {
-    const json = JSON.stringify(
-      rows.map((t) => [
-        t.guildId,
-        t.kind,
-        t.debitAccountId,
-        t.creditAccountId,
-        t.amount,
-        t.idempotencyKey,
-        t.actorType,
-        t.actorId,
-        t.reason,
-        t.ref,
-        t.createdAt,
-      ]),
+    if (rows.length === 0) return [];
+    const first = rows[0]!;
+    const uniform = rows.every(
+      (t) =>
+        t.guildId === first.guildId &&
+        t.kind === first.kind &&
+        t.debitAccountId === first.debitAccountId &&
+        t.amount === first.amount &&
+        t.actorType === first.actorType &&
+        t.actorId === first.actorId &&
+        t.reason === first.reason &&
+        t.ref === first.ref &&
+        t.createdAt === first.createdAt,
     );
-    let inserted: { id: number; guildId: string; key: string }[];
+    const b = this.batch;
+    let lo: number;
     try {
-      inserted = this.s.insertTransfers.all({ rows: json });
+      // The gate up: the derived-state triggers stand aside, and the batch's sums are
+      // applied once per account, rollup row and histogram bucket (ledger-triggers.ts).
+      // Callers hold a savepoint around this, so a throw anywhere takes the gate down too.
+      b.gateOn.run();
+      const { changes, lastInsertRowid } = uniform
+        ? this.s.insertUniformTransfers.run({
+            rows: JSON.stringify(rows.map((t) => [t.creditAccountId, t.idempotencyKey])),
+            guildId: first.guildId,
+            kind: first.kind,
+            debit: first.debitAccountId,
+            amount: first.amount,
+            actorType: first.actorType,
+            actorId: first.actorId,
+            reason: first.reason,
+            ref: first.ref,
+            createdAt: first.createdAt,
+          })
+        : this.s.insertTransfers.run({
+            rows: JSON.stringify(
+              rows.map((t) => [
+                t.guildId,
+                t.kind,
+                t.debitAccountId,
+                t.creditAccountId,
+                t.amount,
+                t.idempotencyKey,
+                t.actorType,
+                t.actorId,
+                t.reason,
+                t.ref,
+                t.createdAt,
+              ]),
+            ),
+          });
+      // One statement on one connection under the write lock, rows in the order given:
+      // their ids are consecutive, the last one is lastInsertRowid. Checked at both ends.
+      const hi = Number(lastInsertRowid);
+      lo = hi - rows.length + 1;
+      const last = rows[rows.length - 1]!;
+      const atLo = this.s.transferKeyById.get(lo);
+      const atHi = this.s.transferKeyById.get(hi);
+      if (
+        changes !== rows.length ||
+        atLo?.guildId !== first.guildId ||
+        atLo.key !== first.idempotencyKey ||
+        atHi?.guildId !== last.guildId ||
+        atHi.key !== last.idempotencyKey
+      )
+        throw new Error(`a batch of ${rows.length} entries did not get the ids ${lo}…${hi} in order`);
+      crashPoint('ledger.batch-inserted');
+      for (const q of b.clear) q.run();
+      for (const q of b.derived) q.run({ lo, hi });
+      crashPoint('ledger.batch-derived');
+      b.gateOff.run();
     } catch (e) {
       throw asLedgerError(e);
     }
-    // RETURNING promises no order: match the ids back by (guild, key), unique per entry.
-    const ids = new Map<string, number>();
-    for (const r of inserted) ids.set(`${r.guildId}\n${r.key}`, r.id);
-    return rows.map((t) => ({ id: ids.get(`${t.guildId}\n${t.idempotencyKey}`)!, ...t }));
+    return rows.map((t, k) => ({ id: lo + k, ...t }));
   }
 
   setRanked(guildId: string, userId: string, ranked: boolean): void {

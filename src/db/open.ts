@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { ROOT } from '../paths.ts';
+import { BATCH_SCRATCH_SQL } from './ledger-triggers.ts';
 import * as schema from './schema.ts';
 
 export const MIGRATIONS_FOLDER = join(ROOT, 'drizzle');
@@ -70,6 +71,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
       throw e;
     }
   }
+  // The ledger batch's scratch tables (TEMP: per connection, in memory), made here, outside
+  // any transaction, so a rolled-back batch can never take them away from its statements.
+  for (const statement of BATCH_SCRATCH_SQL) sqlite.exec(statement);
   // One transaction function for every write: better-sqlite3 builds four wrapped variants
   // per sqlite.transaction() call, which was a measurable part of a single grant's CPU.
   const transaction = sqlite.transaction((fn: () => unknown) => fn());

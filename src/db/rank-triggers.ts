@@ -9,8 +9,11 @@
  *   joins its new bucket (n + 1). Each fires only when that level's bucket actually changed
  *   (or the row stopped / started being ranked with a positive score).
  *
- * Where they stand: the triggers that run today were created by the landed migration
- * `drizzle/0004_fast_grants.sql`, written by hand before this template existed; a landed
+ * Each stands aside while a ledger batch's gate is up (src/db/ledger-triggers.ts): the
+ * batch moves the histogram itself, once per bucket.
+ *
+ * Where they stand: 0004_fast_grants.sql created them by hand before this template
+ * existed; 0017_batch_grants.sql re-created them from it with the gate. A landed
  * migration is never edited. tests/db/rank-triggers.test.ts pins this template's output
  * equal, character for character, to what a freshly migrated database holds in
  * sqlite_master, so this file is the readable statement of them and
@@ -24,6 +27,8 @@
  * (see its header) and run `npx vitest run tests/db`: the pin test passes again only once
  * the new migration has put the template's triggers in place.
  */
+import { BATCH_GATE } from './ledger-triggers.ts';
+
 export const RANK_BOARDS = ['balance', 'period'] as const;
 export type RankBoard = (typeof RANK_BOARDS)[number];
 export const RANK_DIRECTIONS = ['leave', 'join'] as const;
@@ -46,13 +51,13 @@ const BOARDS: Record<RankBoard, BoardSpec> = {
   balance: {
     table: 'accounts',
     score: 'balance',
-    guard: "NEW.`type` = 'member' AND ",
+    guard: `${BATCH_GATE} AND NEW.\`type\` = 'member' AND `,
     board: () => "'balance'",
   },
   period: {
     table: 'earn_periods',
     score: 'earned',
-    guard: '',
+    guard: `${BATCH_GATE} AND `,
     board: (row) => `${row}.\`period\``,
   },
 };

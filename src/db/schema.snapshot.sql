@@ -132,6 +132,12 @@ CREATE TABLE `ledger_account_kinds` (
 	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE no action
 );
 
+-- drizzle/0017_batch_grants.sql
+CREATE TABLE `ledger_batch` (
+	`id` integer PRIMARY KEY NOT NULL,
+	CONSTRAINT "ledger_batch_single" CHECK("ledger_batch"."id" = 1)
+);
+
 -- drizzle/0006_ledger_rollup.sql
 CREATE TABLE `ledger_day_earners` (
 	`guild_id` text NOT NULL,
@@ -893,9 +899,9 @@ BEGIN
   UPDATE `earn_periods` SET `ranked` = NEW.`ranked` WHERE `account_id` = NEW.`id`;
 END;
 
--- drizzle/0004_fast_grants.sql
+-- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `earn_periods_rank_insert` AFTER INSERT ON `earn_periods`
-WHEN NEW.`ranked` = 1 AND NEW.`earned` > 0
+WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, NEW.`period`, 0, NEW.`earned`, 1),
@@ -904,103 +910,103 @@ BEGIN
   ON CONFLICT (`guild_id`, `board`, `level`, `key`) DO UPDATE SET `n` = `n` + 1;
 END;
 
--- drizzle/0004_fast_grants.sql
+-- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_balance_join_0` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR OLD.`balance` <> NEW.`balance`)
+WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR OLD.`balance` <> NEW.`balance`)
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, 'balance', 0, NEW.`balance`, 1)
   ON CONFLICT (`guild_id`, `board`, `level`, `key`) DO UPDATE SET `n` = `n` + 1;
 END;
 
--- drizzle/0004_fast_grants.sql
+-- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_balance_join_1` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR (OLD.`balance` >> 10) <> (NEW.`balance` >> 10))
+WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR (OLD.`balance` >> 10) <> (NEW.`balance` >> 10))
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, 'balance', 1, (NEW.`balance` >> 10), 1)
   ON CONFLICT (`guild_id`, `board`, `level`, `key`) DO UPDATE SET `n` = `n` + 1;
 END;
 
--- drizzle/0004_fast_grants.sql
+-- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_balance_join_2` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR (OLD.`balance` >> 20) <> (NEW.`balance` >> 20))
+WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR (OLD.`balance` >> 20) <> (NEW.`balance` >> 20))
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, 'balance', 2, (NEW.`balance` >> 20), 1)
   ON CONFLICT (`guild_id`, `board`, `level`, `key`) DO UPDATE SET `n` = `n` + 1;
 END;
 
--- drizzle/0004_fast_grants.sql
+-- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_balance_leave_0` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR OLD.`balance` <> NEW.`balance`)
+WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR OLD.`balance` <> NEW.`balance`)
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = 'balance' AND `level` = 0 AND `key` = OLD.`balance`;
 END;
 
--- drizzle/0004_fast_grants.sql
+-- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_balance_leave_1` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR (OLD.`balance` >> 10) <> (NEW.`balance` >> 10))
+WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR (OLD.`balance` >> 10) <> (NEW.`balance` >> 10))
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = 'balance' AND `level` = 1 AND `key` = (OLD.`balance` >> 10);
 END;
 
--- drizzle/0004_fast_grants.sql
+-- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_balance_leave_2` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR (OLD.`balance` >> 20) <> (NEW.`balance` >> 20))
+WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR (OLD.`balance` >> 20) <> (NEW.`balance` >> 20))
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = 'balance' AND `level` = 2 AND `key` = (OLD.`balance` >> 20);
 END;
 
--- drizzle/0004_fast_grants.sql
+-- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_period_join_0` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR OLD.`earned` <> NEW.`earned`)
+WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR OLD.`earned` <> NEW.`earned`)
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, NEW.`period`, 0, NEW.`earned`, 1)
   ON CONFLICT (`guild_id`, `board`, `level`, `key`) DO UPDATE SET `n` = `n` + 1;
 END;
 
--- drizzle/0004_fast_grants.sql
+-- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_period_join_1` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR (OLD.`earned` >> 10) <> (NEW.`earned` >> 10))
+WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR (OLD.`earned` >> 10) <> (NEW.`earned` >> 10))
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, NEW.`period`, 1, (NEW.`earned` >> 10), 1)
   ON CONFLICT (`guild_id`, `board`, `level`, `key`) DO UPDATE SET `n` = `n` + 1;
 END;
 
--- drizzle/0004_fast_grants.sql
+-- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_period_join_2` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR (OLD.`earned` >> 20) <> (NEW.`earned` >> 20))
+WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR (OLD.`earned` >> 20) <> (NEW.`earned` >> 20))
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, NEW.`period`, 2, (NEW.`earned` >> 20), 1)
   ON CONFLICT (`guild_id`, `board`, `level`, `key`) DO UPDATE SET `n` = `n` + 1;
 END;
 
--- drizzle/0004_fast_grants.sql
+-- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_period_leave_0` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR OLD.`earned` <> NEW.`earned`)
+WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR OLD.`earned` <> NEW.`earned`)
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = OLD.`period` AND `level` = 0 AND `key` = OLD.`earned`;
 END;
 
--- drizzle/0004_fast_grants.sql
+-- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_period_leave_1` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR (OLD.`earned` >> 10) <> (NEW.`earned` >> 10))
+WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR (OLD.`earned` >> 10) <> (NEW.`earned` >> 10))
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = OLD.`period` AND `level` = 1 AND `key` = (OLD.`earned` >> 10);
 END;
 
--- drizzle/0004_fast_grants.sql
+-- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_period_leave_2` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR (OLD.`earned` >> 20) <> (NEW.`earned` >> 20))
+WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR (OLD.`earned` >> 20) <> (NEW.`earned` >> 20))
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = OLD.`period` AND `level` = 2 AND `key` = (OLD.`earned` >> 20);
@@ -1022,8 +1028,9 @@ CREATE TRIGGER referrals_funnel AFTER INSERT ON referrals BEGIN
     traded = traded + excluded.traded, credited = credited + excluded.credited;
 END;
 
--- drizzle/0004_fast_grants.sql
+-- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `transfers_apply` AFTER INSERT ON `transfers`
+WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`)
 BEGIN
   UPDATE `accounts`
   SET `balance` = `balance` - NEW.`amount`,
@@ -1067,9 +1074,10 @@ BEGIN
   SELECT RAISE(ABORT, 'SPARKS.BAD_CLOSE: reversals, hold posts and hold voids must name the entry they close');
 END;
 
--- drizzle/0004_fast_grants.sql
+-- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `transfers_earned` AFTER INSERT ON `transfers`
-WHEN (SELECT `type` FROM `accounts` WHERE `id` = NEW.`credit_account_id`) = 'member'
+WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`)
+  AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`credit_account_id`) = 'member'
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`debit_account_id`) IN ('issuance', 'campaign')
 BEGIN
   INSERT INTO `earn_periods` (`guild_id`, `period`, `account_id`, `earned`, `ranked`)
@@ -1094,9 +1102,10 @@ BEGIN
   SELECT RAISE(ABORT, 'SPARKS.APPEND_ONLY: ledger entries are never updated; post a reversal instead');
 END;
 
--- drizzle/0011_streaks.sql
+-- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `transfers_season_earned` AFTER INSERT ON `transfers`
-WHEN EXISTS (SELECT 1 FROM `seasons` WHERE `guild_id` = NEW.`guild_id` AND `status` = 'running')
+WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`)
+  AND EXISTS (SELECT 1 FROM `seasons` WHERE `guild_id` = NEW.`guild_id` AND `status` = 'running')
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`credit_account_id`) = 'member'
 BEGIN
   INSERT INTO `earn_periods` (`guild_id`, `period`, `account_id`, `earned`, `ranked`)
@@ -1111,9 +1120,10 @@ BEGIN
   ON CONFLICT (`guild_id`, `period`, `account_id`) DO UPDATE SET `earned` = `earned` + excluded.`earned`;
 END;
 
--- drizzle/0011_streaks.sql
+-- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `transfers_season_unearned` AFTER INSERT ON `transfers`
-WHEN EXISTS (SELECT 1 FROM `seasons` WHERE `guild_id` = NEW.`guild_id` AND `status` = 'running')
+WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`)
+  AND EXISTS (SELECT 1 FROM `seasons` WHERE `guild_id` = NEW.`guild_id` AND `status` = 'running')
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`debit_account_id`) = 'member'
 BEGIN
   INSERT INTO `earn_periods` (`guild_id`, `period`, `account_id`, `earned`, `ranked`)
@@ -1128,9 +1138,10 @@ BEGIN
   ON CONFLICT (`guild_id`, `period`, `account_id`) DO UPDATE SET `earned` = `earned` + excluded.`earned`;
 END;
 
--- drizzle/0004_fast_grants.sql
+-- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `transfers_unearned` AFTER INSERT ON `transfers`
-WHEN (SELECT `type` FROM `accounts` WHERE `id` = NEW.`debit_account_id`) = 'member'
+WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`)
+  AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`debit_account_id`) = 'member'
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`credit_account_id`) IN ('issuance', 'campaign')
 BEGIN
   INSERT INTO `earn_periods` (`guild_id`, `period`, `account_id`, `earned`, `ranked`)

@@ -825,6 +825,22 @@ export const ledgerRollup = sqliteTable(
   ],
 );
 
+/**
+ * The ledger's batch gate (SPEC §5's derived state, applied once per account per batch):
+ * while its one row exists — only inside the write that inserted it, which deletes it
+ * before it returns — the triggers that keep balances, lifetime, the week/month/season
+ * rollups and the rank histograms stand aside, and `LedgerStore.insertTransfers` applies
+ * the batch's sums itself, set-based, in the same transaction (src/db/ledger-triggers.ts).
+ * Empty whenever no write is open: `verify` checks it.
+ */
+export const ledgerBatch = sqliteTable(
+  'ledger_batch',
+  {
+    id: integer('id').primaryKey(),
+  },
+  (t) => [check('ledger_batch_single', sql`${t.id} = 1`)],
+);
+
 /*
  * Seasons (SPEC §9). A running season's board is earn_periods' rows with period 's:<id>',
  * kept by the `transfers_season_earned` / `_unearned` triggers in the same statement as the

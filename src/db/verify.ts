@@ -76,6 +76,11 @@ export function verifyLedger(sqlite: Sqlite): VerifyReport {
     });
 
     check(
+      'the ledger batch gate is down (no derived-state trigger is standing aside)',
+      `SELECT id FROM ledger_batch`,
+      () => 'ledger_batch holds a row outside a batch: the next entries would skip their balances',
+    );
+    check(
       'amounts are integers in 1..1,000,000,000',
       `SELECT id, amount, typeof(amount) AS t FROM transfers
        WHERE typeof(amount) <> 'integer' OR amount < 1 OR amount > 1000000000`,
@@ -217,7 +222,7 @@ export function verifyLedger(sqlite: Sqlite): VerifyReport {
            -- A season counts the entries inside its window from its sources (migration 0009).
            SELECT x.guild_id, 's:' || se.id, x.account_id, x.d FROM deltas x
              JOIN seasons se ON se.guild_id = x.guild_id AND x.created_at >= se.starts_at AND x.created_at < se.ends_at
-           WHERE (se.sources & (CASE WHEN x.st = 'campaign' THEN 1 WHEN x.sr = 'campaign' THEN 1 WHEN x.sr = 'quest' THEN 2
+           WHERE (se.sources & (CASE WHEN x.st = 'campaign' THEN 1 WHEN x.sr = 'campaign' THEN 1 WHEN x.sr IN ('quest', 'streak') THEN 2
                                      WHEN x.sr = 'platform' THEN 4 WHEN x.sr = 'award' THEN 8 ELSE 0 END)) <> 0
          ) GROUP BY guild_id, period, account_id
        )

@@ -21,7 +21,13 @@ import {
 import { DAY_MS } from '../../src/core/clock.ts';
 import { fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
 
-const SOURCES: AccountKey[] = [ISSUANCE('award'), ISSUANCE('platform'), CAMPAIGN_BUDGET(1)];
+const SOURCES: AccountKey[] = [
+  ISSUANCE('award'),
+  ISSUANCE('platform'),
+  CAMPAIGN_BUDGET(1),
+  ISSUANCE('quest'),
+  ISSUANCE('streak'),
+];
 const user = (i: number) => `u${i}`;
 
 function world() {
@@ -66,8 +72,23 @@ function snapshot(db: Db) {
   };
 }
 
-/** Both worlds start alike: some members already earned (last week and today), a campaign funded. */
-function seed(w: ReturnType<typeof world>, earlier: { u: number; amount: number }[], budget: number) {
+/**
+ * Both worlds start alike: some members already earned (last week and today), a campaign
+ * funded, and maybe a running season counting some sources (its board is a rollup too).
+ */
+function seed(
+  w: ReturnType<typeof world>,
+  earlier: { u: number; amount: number }[],
+  budget: number,
+  season: number | null = null,
+) {
+  if (season !== null)
+    w.db.sqlite
+      .prepare(
+        `INSERT INTO seasons (guild_id, name, sources, starts_at, ends_at, status, created_by, created_at)
+         VALUES (?, 'S1', ?, ?, ?, 'running', ?, ?)`,
+      )
+      .run(G, season, w.clock() - 4 * DAY_MS, w.clock() + 30 * DAY_MS, MOD.id, w.clock());
   w.clock.advance(-8 * DAY_MS);
   earlier.forEach(({ u, amount }, i) => {
     if (i === earlier.length >> 1) w.clock.advance(8 * DAY_MS);
@@ -115,13 +136,14 @@ describe('postManyInTransaction', () => {
         fc.integer({ min: 1, max: 5000 }),
         fc.uniqueArray(fc.nat({ max: 11 }), { minLength: 1, maxLength: 12 }),
         fc.array(
-          fc.record({ source: fc.nat({ max: 2 }), amount, ranked: fc.constantFrom(undefined, true, false) }),
+          fc.record({ source: fc.nat({ max: 4 }), amount, ranked: fc.constantFrom(undefined, true, false) }),
           { minLength: 12, maxLength: 12 },
         ),
-        (earlier, budget, targets, picks) => {
+        fc.option(fc.integer({ min: 1, max: 15 })),
+        (earlier, budget, targets, picks, season) => {
           const inputs: PostInput[] = targets.map((u, k) => ({
             guildId: G,
-            kind: picks[k]!.source === 2 ? 'campaign.grant' : 'award',
+            kind: picks[k]!.source >= 2 ? 'campaign.grant' : 'award',
             from: SOURCES[picks[k]!.source]!,
             // A known leaderboard flag opens a new account with it (and is ignored otherwise).
             to: MEMBER(user(u), picks[k]!.ranked),
@@ -133,14 +155,16 @@ describe('postManyInTransaction', () => {
           }));
           const one = world();
           const many = world();
-          seed(one, earlier, budget);
-          seed(many, earlier, budget);
+          seed(one, earlier, budget, season);
+          seed(many, earlier, budget, season);
           const a = outcome(() => one.db.write(() => inputs.forEach((i) => one.ledger.postInTransaction(i))));
           const b = outcome(() => many.db.write(() => many.ledger.postManyInTransaction(inputs)));
           expect(b).toBe(a);
           expect(snapshot(many.db)).toEqual(snapshot(one.db));
           if (a === 'ok') expect(many.seen).toEqual(one.seen);
           expect(verifyLedger(many.db.sqlite).ok).toBe(true);
+          // The batch's gate is down again whatever happened (the triggers serve the next write).
+          expect(many.db.sqlite.prepare('SELECT COUNT(*) AS n FROM ledger_batch').get()).toEqual({ n: 0 });
           one.db.close();
           many.db.close();
         },
