@@ -18,6 +18,27 @@ export interface Row {
   target: string;
   pass: boolean | null;
   note?: string;
+  /**
+   * The target is defined at the full run's scale (e.g. the peer's ratios at 10,000 and
+   * 100,000 users): a quick run prints the figure and does not judge it.
+   */
+  fullScaleOnly?: boolean;
+  /** Set by a quick run on a `fullScaleOnly` row: printed as "not judged". */
+  unjudged?: boolean;
+}
+
+/** A quick run's rows: those whose targets only hold at full scale are shown, not judged. */
+export function judgeQuick(rows: Row[]): Row[] {
+  return rows.map((r) =>
+    r.fullScaleOnly && r.pass !== null
+      ? {
+          ...r,
+          pass: null,
+          unjudged: true,
+          note: `${r.note ? `${r.note}; ` : ''}not judged in a quick run: its target is defined at the full run's scale`,
+        }
+      : r,
+  );
 }
 
 export function median(values: number[]): number {
@@ -147,7 +168,7 @@ export function printTable(rows: Row[]): string {
     fmt(r.baseline),
     r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`,
     r.target,
-    r.pass === null ? 'info' : r.pass ? 'PASS' : 'FAIL',
+    r.unjudged ? 'not judged' : r.pass === null ? 'info' : r.pass ? 'PASS' : 'FAIL',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
