@@ -174,7 +174,7 @@ export class LedgerStore implements LedgerWriteStore {
   };
   private readonly s: {
     insertAccounts: Statement<[{ now: number; rows: string }]>;
-    accountsByKeys: Statement<[{ keys: string }], AccountRow & { i: number }>;
+    accountsByRefs: Statement<[{ guildId: string; type: string; refs: string }], AccountRow & { i: number }>;
     existingKeys: Statement<[{ keys: string }], { i: number }>;
     insertTransfers: Statement<[{ rows: string }]>;
     insertUniformTransfers: Statement<
@@ -320,11 +320,11 @@ export class LedgerStore implements LedgerWriteStore {
         `INSERT INTO accounts (guild_id, type, ref, created_at, ranked)
          SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, @now, j.value ->> 3 FROM json_each(@rows) j WHERE true ORDER BY j.key`,
       ),
-      accountsByKeys: prepare(
+      accountsByRefs: prepare(
         `SELECT j.key AS i, a.id, a.guild_id AS guildId, a.type, a.ref, a.balance, a.lifetime_earned AS lifetimeEarned,
                 a.ranked, a.created_at AS createdAt
-         FROM json_each(@keys) j CROSS JOIN accounts a
-         WHERE a.guild_id = j.value ->> 0 AND a.type = j.value ->> 1 AND a.ref = j.value ->> 2`,
+         FROM json_each(@refs) j CROSS JOIN accounts a
+         WHERE a.guild_id = @guildId AND a.type = @type AND a.ref = j.value`,
       ),
       existingKeys: prepare(
         `SELECT j.key AS i FROM json_each(@keys) j CROSS JOIN transfers t
@@ -443,9 +443,21 @@ export class LedgerStore implements LedgerWriteStore {
    */
   ensureAccounts(specs: readonly AccountSpec[], now: number): AccountRow[] {
     const out = new Array<AccountRow>(specs.length);
+    // One statement per (guild, type) among them — a batch is a few system accounts and
+    // many members — taking the refs as a plain JSON array of strings.
     const read = (at: readonly number[]) => {
-      const keys = JSON.stringify(at.map((k) => [specs[k]!.guildId, specs[k]!.type, specs[k]!.ref]));
-      for (const { i, ...row } of this.s.accountsByKeys.all({ keys })) out[at[i]!] = row;
+      const groups = new Map<string, number[]>();
+      for (const k of at) {
+        const g = `${specs[k]!.guildId}\n${specs[k]!.type}`;
+        const list = groups.get(g);
+        if (list) list.push(k);
+        else groups.set(g, [k]);
+      }
+      for (const list of groups.values()) {
+        const { guildId, type } = specs[list[0]!]!;
+        const refs = JSON.stringify(list.map((k) => specs[k]!.ref));
+        for (const { i, ...row } of this.s.accountsByRefs.all({ guildId, type, refs })) out[list[i]!] = row;
+      }
     };
     read(specs.map((_, k) => k));
     const missing = specs.flatMap((_, k) => (out[k] ? [] : [k]));
