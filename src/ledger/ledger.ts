@@ -137,8 +137,10 @@ export class Ledger {
 
   /**
    * Many new transfers in one statement, for a caller that already holds a write
-   * transaction and makes the batch atomic itself (a savepoint): the triggers still run
-   * for each entry, but per-statement costs are paid once. Each input gets the same checks
+   * transaction and makes the batch atomic itself (a savepoint): one INSERT for all the
+   * entries, and their balances, rollups and rank counts applied once per account and
+   * bucket instead of per entry (the batch gate, src/db/ledger-triggers.ts), with the same
+   * result as posting them one by one. Each input gets the same checks
    * as `post`, and the hooks run for each entry in order, with the accounts as they were
    * just before it. For the batch to apply, every key must be new and distinct, no input
    * may close an entry, and every credited account must appear in no other input —
