@@ -118,7 +118,12 @@ function hydrateSymlinks(native: string): void {
     } catch {
       // missing: made below
     }
-    symlinkSync(relative(dirname(at), join(root, source)), at);
+    try {
+      symlinkSync(relative(dirname(at), join(root, source)), at);
+    } catch (e) {
+      // Another process made it first.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
   }
 }
 
