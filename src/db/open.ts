@@ -5,7 +5,10 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { ROOT } from '../paths.ts';
 import { BATCH_SCRATCH_SQL } from './ledger-triggers.ts';
+import { MigrationError, SchemaTooNewError } from './migration-errors.ts';
 import * as schema from './schema.ts';
+
+export { MigrationError, SchemaTooNewError };
 
 export const MIGRATIONS_FOLDER = join(ROOT, 'drizzle');
 
@@ -91,10 +94,6 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   };
 }
 
-export class SchemaTooNewError extends Error {
-  override readonly name = 'SchemaTooNewError';
-}
-
 /**
  * Applies drizzle-kit's migrations (same `__drizzle_migrations` table as drizzle's own
  * migrator) inside one BEGIN IMMEDIATE transaction. drizzle's migrator reads the applied
@@ -151,8 +150,4 @@ export function applyMigrations(sqlite: Sqlite, migrationsFolder = MIGRATIONS_FO
   } finally {
     if (enforced) sqlite.pragma('foreign_keys = ON');
   }
-}
-
-export class MigrationError extends Error {
-  override readonly name = 'MigrationError';
 }
