@@ -1,10 +1,10 @@
-CREATE TABLE `ledger_batch` (
+CREATE TABLE `batch_gate` (
 	`id` integer PRIMARY KEY NOT NULL,
-	CONSTRAINT "ledger_batch_single" CHECK("ledger_batch"."id" = 1)
+	CONSTRAINT "batch_gate_single" CHECK("batch_gate"."id" = 1)
 );
 
 --> statement-breakpoint
--- The derived-state triggers, gated by ledger_batch, from the templates in
+-- The derived-state triggers, gated by batch_gate, from the templates in
 -- src/db/ledger-triggers.ts and src/db/rank-triggers.ts (src/scripts/ledger-triggers.ts).
 DROP TRIGGER IF EXISTS `transfers_apply`;
 --> statement-breakpoint
@@ -43,7 +43,7 @@ DROP TRIGGER IF EXISTS `rank_period_leave_2`;
 DROP TRIGGER IF EXISTS `rank_period_join_2`;
 --> statement-breakpoint
 CREATE TRIGGER `transfers_apply` AFTER INSERT ON `transfers`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`)
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`)
 BEGIN
   UPDATE `accounts`
   SET `balance` = `balance` - NEW.`amount`,
@@ -60,7 +60,7 @@ BEGIN
 END;
 --> statement-breakpoint
 CREATE TRIGGER `transfers_earned` AFTER INSERT ON `transfers`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`)
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`)
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`credit_account_id`) = 'member'
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`debit_account_id`) IN ('issuance', 'campaign')
 BEGIN
@@ -75,7 +75,7 @@ BEGIN
 END;
 --> statement-breakpoint
 CREATE TRIGGER `transfers_unearned` AFTER INSERT ON `transfers`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`)
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`)
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`debit_account_id`) = 'member'
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`credit_account_id`) IN ('issuance', 'campaign')
 BEGIN
@@ -90,7 +90,7 @@ BEGIN
 END;
 --> statement-breakpoint
 CREATE TRIGGER `transfers_season_earned` AFTER INSERT ON `transfers`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`)
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`)
   AND EXISTS (SELECT 1 FROM `seasons` WHERE `guild_id` = NEW.`guild_id` AND `status` = 'running')
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`credit_account_id`) = 'member'
 BEGIN
@@ -107,7 +107,7 @@ BEGIN
 END;
 --> statement-breakpoint
 CREATE TRIGGER `transfers_season_unearned` AFTER INSERT ON `transfers`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`)
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`)
   AND EXISTS (SELECT 1 FROM `seasons` WHERE `guild_id` = NEW.`guild_id` AND `status` = 'running')
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`debit_account_id`) = 'member'
 BEGIN
@@ -124,7 +124,7 @@ BEGIN
 END;
 --> statement-breakpoint
 CREATE TRIGGER `earn_periods_rank_insert` AFTER INSERT ON `earn_periods`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, NEW.`period`, 0, NEW.`earned`, 1),
@@ -134,14 +134,14 @@ BEGIN
 END;
 --> statement-breakpoint
 CREATE TRIGGER `rank_balance_leave_0` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR OLD.`balance` <> NEW.`balance`)
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR OLD.`balance` <> NEW.`balance`)
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = 'balance' AND `level` = 0 AND `key` = OLD.`balance`;
 END;
 --> statement-breakpoint
 CREATE TRIGGER `rank_balance_join_0` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR OLD.`balance` <> NEW.`balance`)
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR OLD.`balance` <> NEW.`balance`)
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, 'balance', 0, NEW.`balance`, 1)
@@ -149,14 +149,14 @@ BEGIN
 END;
 --> statement-breakpoint
 CREATE TRIGGER `rank_balance_leave_1` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR (OLD.`balance` >> 10) <> (NEW.`balance` >> 10))
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR (OLD.`balance` >> 10) <> (NEW.`balance` >> 10))
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = 'balance' AND `level` = 1 AND `key` = (OLD.`balance` >> 10);
 END;
 --> statement-breakpoint
 CREATE TRIGGER `rank_balance_join_1` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR (OLD.`balance` >> 10) <> (NEW.`balance` >> 10))
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR (OLD.`balance` >> 10) <> (NEW.`balance` >> 10))
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, 'balance', 1, (NEW.`balance` >> 10), 1)
@@ -164,14 +164,14 @@ BEGIN
 END;
 --> statement-breakpoint
 CREATE TRIGGER `rank_balance_leave_2` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR (OLD.`balance` >> 20) <> (NEW.`balance` >> 20))
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR (OLD.`balance` >> 20) <> (NEW.`balance` >> 20))
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = 'balance' AND `level` = 2 AND `key` = (OLD.`balance` >> 20);
 END;
 --> statement-breakpoint
 CREATE TRIGGER `rank_balance_join_2` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR (OLD.`balance` >> 20) <> (NEW.`balance` >> 20))
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR (OLD.`balance` >> 20) <> (NEW.`balance` >> 20))
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, 'balance', 2, (NEW.`balance` >> 20), 1)
@@ -179,14 +179,14 @@ BEGIN
 END;
 --> statement-breakpoint
 CREATE TRIGGER `rank_period_leave_0` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR OLD.`earned` <> NEW.`earned`)
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR OLD.`earned` <> NEW.`earned`)
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = OLD.`period` AND `level` = 0 AND `key` = OLD.`earned`;
 END;
 --> statement-breakpoint
 CREATE TRIGGER `rank_period_join_0` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR OLD.`earned` <> NEW.`earned`)
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR OLD.`earned` <> NEW.`earned`)
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, NEW.`period`, 0, NEW.`earned`, 1)
@@ -194,14 +194,14 @@ BEGIN
 END;
 --> statement-breakpoint
 CREATE TRIGGER `rank_period_leave_1` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR (OLD.`earned` >> 10) <> (NEW.`earned` >> 10))
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR (OLD.`earned` >> 10) <> (NEW.`earned` >> 10))
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = OLD.`period` AND `level` = 1 AND `key` = (OLD.`earned` >> 10);
 END;
 --> statement-breakpoint
 CREATE TRIGGER `rank_period_join_1` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR (OLD.`earned` >> 10) <> (NEW.`earned` >> 10))
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR (OLD.`earned` >> 10) <> (NEW.`earned` >> 10))
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, NEW.`period`, 1, (NEW.`earned` >> 10), 1)
@@ -209,14 +209,14 @@ BEGIN
 END;
 --> statement-breakpoint
 CREATE TRIGGER `rank_period_leave_2` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR (OLD.`earned` >> 20) <> (NEW.`earned` >> 20))
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR (OLD.`earned` >> 20) <> (NEW.`earned` >> 20))
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = OLD.`period` AND `level` = 2 AND `key` = (OLD.`earned` >> 20);
 END;
 --> statement-breakpoint
 CREATE TRIGGER `rank_period_join_2` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR (OLD.`earned` >> 20) <> (NEW.`earned` >> 20))
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR (OLD.`earned` >> 20) <> (NEW.`earned` >> 20))
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, NEW.`period`, 2, (NEW.`earned` >> 20), 1)

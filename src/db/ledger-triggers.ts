@@ -10,8 +10,8 @@
  * issuance account; a histogram bucket every new member joins).
  *
  * So a batch writes with the gate up: `LedgerStore.insertTransfers` inserts the one row of
- * `ledger_batch`, inserts the entries (every derived-state trigger's WHEN starts with
- * `NOT EXISTS (SELECT 1 FROM ledger_batch)`, so they stand aside), applies the batch's
+ * `batch_gate`, inserts the entries (every derived-state trigger's WHEN starts with
+ * `NOT EXISTS (SELECT 1 FROM batch_gate)`, so they stand aside), applies the batch's
  * sums with the statements of `BATCH_DERIVED_SQL` — each account once, each rollup row
  * once, each histogram bucket once — and deletes the row, all inside the batch's own
  * savepoint. A failure anywhere rolls the gate back with everything else, so no write
@@ -25,7 +25,7 @@
  */
 
 /** The gate as a trigger's WHEN condition sees it. */
-export const BATCH_GATE = 'NOT EXISTS (SELECT 1 FROM `ledger_batch`)';
+export const BATCH_GATE = 'NOT EXISTS (SELECT 1 FROM `batch_gate`)';
 
 /** Which season source an issuance (or campaign budget) account counts as, as its bit. */
 const sourceBit = (a: string) =>
@@ -268,8 +268,8 @@ export const BATCH_DERIVED_ORDER = [
   'rankInserts',
 ] as const;
 
-export const BATCH_GATE_ON = 'INSERT INTO ledger_batch (id) VALUES (1)';
-export const BATCH_GATE_OFF = 'DELETE FROM ledger_batch';
+export const BATCH_GATE_ON = 'INSERT INTO batch_gate (id) VALUES (1)';
+export const BATCH_GATE_OFF = 'DELETE FROM batch_gate';
 
 /**
  * The body of a migration that replaces the derived-state triggers with the templates'

@@ -26,6 +26,12 @@ CREATE TABLE `accounts` (
 	CONSTRAINT "accounts_ranked_bool" CHECK("accounts"."ranked" IN (0, 1))
 );
 
+-- drizzle/0017_batch_grants.sql
+CREATE TABLE `batch_gate` (
+	`id` integer PRIMARY KEY NOT NULL,
+	CONSTRAINT "batch_gate_single" CHECK("batch_gate"."id" = 1)
+);
+
 -- drizzle/0000_init.sql
 CREATE TABLE `campaign_claims` (
 	`campaign_id` integer NOT NULL,
@@ -130,12 +136,6 @@ CREATE TABLE `ledger_account_kinds` (
 	`kind` text NOT NULL,
 	PRIMARY KEY(`account_id`, `kind`),
 	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE no action
-);
-
--- drizzle/0017_batch_grants.sql
-CREATE TABLE `ledger_batch` (
-	`id` integer PRIMARY KEY NOT NULL,
-	CONSTRAINT "ledger_batch_single" CHECK("ledger_batch"."id" = 1)
 );
 
 -- drizzle/0006_ledger_rollup.sql
@@ -901,7 +901,7 @@ END;
 
 -- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `earn_periods_rank_insert` AFTER INSERT ON `earn_periods`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, NEW.`period`, 0, NEW.`earned`, 1),
@@ -912,7 +912,7 @@ END;
 
 -- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_balance_join_0` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR OLD.`balance` <> NEW.`balance`)
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR OLD.`balance` <> NEW.`balance`)
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, 'balance', 0, NEW.`balance`, 1)
@@ -921,7 +921,7 @@ END;
 
 -- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_balance_join_1` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR (OLD.`balance` >> 10) <> (NEW.`balance` >> 10))
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR (OLD.`balance` >> 10) <> (NEW.`balance` >> 10))
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, 'balance', 1, (NEW.`balance` >> 10), 1)
@@ -930,7 +930,7 @@ END;
 
 -- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_balance_join_2` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR (OLD.`balance` >> 20) <> (NEW.`balance` >> 20))
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`type` = 'member' AND NEW.`ranked` = 1 AND NEW.`balance` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`balance` > 0) OR (OLD.`balance` >> 20) <> (NEW.`balance` >> 20))
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, 'balance', 2, (NEW.`balance` >> 20), 1)
@@ -939,7 +939,7 @@ END;
 
 -- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_balance_leave_0` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR OLD.`balance` <> NEW.`balance`)
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR OLD.`balance` <> NEW.`balance`)
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = 'balance' AND `level` = 0 AND `key` = OLD.`balance`;
@@ -947,7 +947,7 @@ END;
 
 -- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_balance_leave_1` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR (OLD.`balance` >> 10) <> (NEW.`balance` >> 10))
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR (OLD.`balance` >> 10) <> (NEW.`balance` >> 10))
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = 'balance' AND `level` = 1 AND `key` = (OLD.`balance` >> 10);
@@ -955,7 +955,7 @@ END;
 
 -- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_balance_leave_2` AFTER UPDATE OF `balance`, `ranked` ON `accounts`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR (OLD.`balance` >> 20) <> (NEW.`balance` >> 20))
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`type` = 'member' AND OLD.`ranked` = 1 AND OLD.`balance` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`balance` > 0) OR (OLD.`balance` >> 20) <> (NEW.`balance` >> 20))
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = 'balance' AND `level` = 2 AND `key` = (OLD.`balance` >> 20);
@@ -963,7 +963,7 @@ END;
 
 -- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_period_join_0` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR OLD.`earned` <> NEW.`earned`)
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR OLD.`earned` <> NEW.`earned`)
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, NEW.`period`, 0, NEW.`earned`, 1)
@@ -972,7 +972,7 @@ END;
 
 -- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_period_join_1` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR (OLD.`earned` >> 10) <> (NEW.`earned` >> 10))
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR (OLD.`earned` >> 10) <> (NEW.`earned` >> 10))
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, NEW.`period`, 1, (NEW.`earned` >> 10), 1)
@@ -981,7 +981,7 @@ END;
 
 -- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_period_join_2` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR (OLD.`earned` >> 20) <> (NEW.`earned` >> 20))
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND NEW.`ranked` = 1 AND NEW.`earned` > 0 AND (NOT (OLD.`ranked` = 1 AND OLD.`earned` > 0) OR (OLD.`earned` >> 20) <> (NEW.`earned` >> 20))
 BEGIN
   INSERT INTO `rank_counts` (`guild_id`, `board`, `level`, `key`, `n`)
   VALUES (NEW.`guild_id`, NEW.`period`, 2, (NEW.`earned` >> 20), 1)
@@ -990,7 +990,7 @@ END;
 
 -- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_period_leave_0` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR OLD.`earned` <> NEW.`earned`)
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR OLD.`earned` <> NEW.`earned`)
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = OLD.`period` AND `level` = 0 AND `key` = OLD.`earned`;
@@ -998,7 +998,7 @@ END;
 
 -- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_period_leave_1` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR (OLD.`earned` >> 10) <> (NEW.`earned` >> 10))
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR (OLD.`earned` >> 10) <> (NEW.`earned` >> 10))
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = OLD.`period` AND `level` = 1 AND `key` = (OLD.`earned` >> 10);
@@ -1006,7 +1006,7 @@ END;
 
 -- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `rank_period_leave_2` AFTER UPDATE OF `earned`, `ranked` ON `earn_periods`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`) AND OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR (OLD.`earned` >> 20) <> (NEW.`earned` >> 20))
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`) AND OLD.`ranked` = 1 AND OLD.`earned` > 0 AND (NOT (NEW.`ranked` = 1 AND NEW.`earned` > 0) OR (OLD.`earned` >> 20) <> (NEW.`earned` >> 20))
 BEGIN
   UPDATE `rank_counts` SET `n` = `n` - 1
   WHERE `guild_id` = OLD.`guild_id` AND `board` = OLD.`period` AND `level` = 2 AND `key` = (OLD.`earned` >> 20);
@@ -1030,7 +1030,7 @@ END;
 
 -- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `transfers_apply` AFTER INSERT ON `transfers`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`)
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`)
 BEGIN
   UPDATE `accounts`
   SET `balance` = `balance` - NEW.`amount`,
@@ -1076,7 +1076,7 @@ END;
 
 -- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `transfers_earned` AFTER INSERT ON `transfers`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`)
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`)
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`credit_account_id`) = 'member'
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`debit_account_id`) IN ('issuance', 'campaign')
 BEGIN
@@ -1104,7 +1104,7 @@ END;
 
 -- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `transfers_season_earned` AFTER INSERT ON `transfers`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`)
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`)
   AND EXISTS (SELECT 1 FROM `seasons` WHERE `guild_id` = NEW.`guild_id` AND `status` = 'running')
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`credit_account_id`) = 'member'
 BEGIN
@@ -1122,7 +1122,7 @@ END;
 
 -- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `transfers_season_unearned` AFTER INSERT ON `transfers`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`)
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`)
   AND EXISTS (SELECT 1 FROM `seasons` WHERE `guild_id` = NEW.`guild_id` AND `status` = 'running')
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`debit_account_id`) = 'member'
 BEGIN
@@ -1140,7 +1140,7 @@ END;
 
 -- drizzle/0017_batch_grants.sql
 CREATE TRIGGER `transfers_unearned` AFTER INSERT ON `transfers`
-WHEN NOT EXISTS (SELECT 1 FROM `ledger_batch`)
+WHEN NOT EXISTS (SELECT 1 FROM `batch_gate`)
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`debit_account_id`) = 'member'
   AND (SELECT `type` FROM `accounts` WHERE `id` = NEW.`credit_account_id`) IN ('issuance', 'campaign')
 BEGIN

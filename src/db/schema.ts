@@ -833,12 +833,12 @@ export const ledgerRollup = sqliteTable(
  * the batch's sums itself, set-based, in the same transaction (src/db/ledger-triggers.ts).
  * Empty whenever no write is open: `verify` checks it.
  */
-export const ledgerBatch = sqliteTable(
-  'ledger_batch',
+export const batchGate = sqliteTable(
+  'batch_gate',
   {
     id: integer('id').primaryKey(),
   },
-  (t) => [check('ledger_batch_single', sql`${t.id} = 1`)],
+  (t) => [check('batch_gate_single', sql`${t.id} = 1`)],
 );
 
 /*

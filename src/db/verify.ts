@@ -77,8 +77,8 @@ export function verifyLedger(sqlite: Sqlite): VerifyReport {
 
     check(
       'the ledger batch gate is down (no derived-state trigger is standing aside)',
-      `SELECT id FROM ledger_batch`,
-      () => 'ledger_batch holds a row outside a batch: the next entries would skip their balances',
+      `SELECT id FROM batch_gate`,
+      () => 'batch_gate holds a row outside a batch: the next entries would skip their balances',
     );
     check(
       'amounts are integers in 1..1,000,000,000',

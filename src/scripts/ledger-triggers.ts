@@ -8,7 +8,7 @@ import { rankTriggers } from '../db/rank-triggers.ts';
 
 process.stdout.write(
   '\n--> statement-breakpoint\n' +
-    '-- The derived-state triggers, gated by ledger_batch, from the templates in\n' +
+    '-- The derived-state triggers, gated by batch_gate, from the templates in\n' +
     '-- src/db/ledger-triggers.ts and src/db/rank-triggers.ts (src/scripts/ledger-triggers.ts).\n' +
     ledgerTriggersMigrationSql(rankTriggers()),
 );

@@ -1,7 +1,7 @@
 /**
  * src/db/ledger-triggers.ts is the readable statement of the ledger's derived-state
  * triggers: a migrated database must run exactly its templates' output, each gated by
- * `ledger_batch`, and with the gate up they must stand aside while the ones that check an
+ * `batch_gate`, and with the gate up they must stand aside while the ones that check an
  * entry (append-only, closing entries) never do.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -34,7 +34,7 @@ describe('the ledger trigger templates', () => {
     }
     // The checks on an entry are not derived state: no gate on them.
     for (const name of ['transfers_no_update', 'transfers_no_delete', 'transfers_close_mirrors'])
-      expect(triggers.get(name), name).not.toContain('ledger_batch');
+      expect(triggers.get(name), name).not.toContain('batch_gate');
   });
 
   it('stand aside while the gate is up, and the entry checks do not', () => {
@@ -55,7 +55,7 @@ describe('the ledger trigger templates', () => {
     const before = balances();
     const attempt = () =>
       db.write(() => {
-        db.sqlite.exec('INSERT INTO ledger_batch (id) VALUES (1)');
+        db.sqlite.exec('INSERT INTO batch_gate (id) VALUES (1)');
         db.sqlite
           .prepare(
             `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key,
@@ -66,14 +66,14 @@ describe('the ledger trigger templates', () => {
           .run(transfer.id);
         expect(balances()).toEqual(before);
         expect(() => db.sqlite.prepare('UPDATE transfers SET amount = 1').run()).toThrow(/APPEND_ONLY/);
-        expect(() => db.sqlite.exec('INSERT INTO ledger_batch (id) VALUES (2)')).toThrow(/CHECK/);
-        db.sqlite.exec('DELETE FROM ledger_batch');
+        expect(() => db.sqlite.exec('INSERT INTO batch_gate (id) VALUES (2)')).toThrow(/CHECK/);
+        db.sqlite.exec('DELETE FROM batch_gate');
         // A batch applies its own sums; this test's raw entry had none, so roll it all back.
         throw new RollBack();
       });
     expect(attempt).toThrow(RollBack);
     expect(balances()).toEqual(before);
-    expect(db.sqlite.prepare('SELECT COUNT(*) AS n FROM ledger_batch').get()).toEqual({ n: 0 });
+    expect(db.sqlite.prepare('SELECT COUNT(*) AS n FROM batch_gate').get()).toEqual({ n: 0 });
   });
 });
 

@@ -164,7 +164,7 @@ describe('postManyInTransaction', () => {
           if (a === 'ok') expect(many.seen).toEqual(one.seen);
           expect(verifyLedger(many.db.sqlite).ok).toBe(true);
           // The batch's gate is down again whatever happened (the triggers serve the next write).
-          expect(many.db.sqlite.prepare('SELECT COUNT(*) AS n FROM ledger_batch').get()).toEqual({ n: 0 });
+          expect(many.db.sqlite.prepare('SELECT COUNT(*) AS n FROM batch_gate').get()).toEqual({ n: 0 });
           one.db.close();
           many.db.close();
         },
