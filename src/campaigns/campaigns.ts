@@ -515,6 +515,11 @@ export class CampaignService {
     else this.queue.enqueue(this.grants, op);
   }
 
+  /** Whether grants are written by the writer's thread (GRANT_WRITER=thread). */
+  get writesOnThread(): boolean {
+    return this.writer !== null;
+  }
+
   /** The grant queue's counters (shared with the other sources of a shared queue). */
   get stats(): Readonly<GrantQueueStats> {
     return this.queue.stats;
