@@ -9,6 +9,8 @@ import { createLogger, silentLogger, type Logger } from '../../src/log.ts';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { fakeClock, freshDb, G } from '../helpers/db.ts';
+import { Outbox } from '../../src/platform/outbox.ts';
+import { OutboxStore } from '../../src/db/outbox-store.ts';
 
 const MODERATOR = '100000000000000001';
 const cleanups: (() => void)[] = [];
@@ -17,13 +19,15 @@ afterEach(() => {
 });
 
 /** A campaign service on a database file, inline or with the writer's thread. */
-function setup(options: { thread: boolean; logger?: Logger }) {
+function setup(options: { thread: boolean; logger?: Logger; platformEvents?: boolean }) {
   const db = freshDb({ file: true });
   const clock = fakeClock();
   const logger = options.logger ?? silentLogger;
   const ledger = new Ledger({ db, clock });
   const audit = new AuditQueue();
   const grants = new GrantQueue({ db, logger });
+  const outbox = new Outbox({ db, store: new OutboxStore(db) });
+  if (options.platformEvents) outbox.registerCreditedEvents(ledger);
   const writer = options.thread
     ? new GrantWriter({
         path: db.path,
@@ -32,6 +36,7 @@ function setup(options: { thread: boolean; logger?: Logger }) {
         clock,
         logger,
         inTransaction: () => db.inTransaction,
+        platformEvents: options.platformEvents,
       })
     : undefined;
   const campaigns = new CampaignService({ db, ledger, audit, clock, logger, grants, writer });
@@ -65,7 +70,21 @@ function setup(options: { thread: boolean; logger?: Logger }) {
     const events: AuditEvent[] = audit.take(1000);
     return events.map((e) => ({ kind: e.kind, fields: e.fields }));
   };
-  return { db, clock, ledger, campaigns, writer, start, user, balance, hooks, changes, committed, auditOf };
+  return {
+    db,
+    clock,
+    ledger,
+    outbox,
+    campaigns,
+    writer,
+    start,
+    user,
+    balance,
+    hooks,
+    changes,
+    committed,
+    auditOf,
+  };
 }
 
 /** The hook arguments without the ids and times that differ between two databases' runs. */
@@ -122,6 +141,17 @@ describe('the grant writer thread', () => {
     expect(thread.audit).toHaveLength(1);
     expect(thread.audit).toEqual(inline.audit);
     expect(thread.committed).toBe(2400);
+  }, 60_000);
+
+  it('the outbox event of each grant is queued once, in the thread’s transaction', () => {
+    const t = setup({ thread: true, platformEvents: true });
+    const { active } = t.start();
+    for (let i = 0; i < 600; i++) t.campaigns.enqueueGrant(active, t.user(i % 300), t.clock());
+    t.campaigns.flush();
+    expect(t.campaigns.stats).toMatchObject({ granted: 300, skipped: 300 });
+    // The main ledger's own outbox hook is transactional: not replayed, so not twice.
+    expect(t.outbox.stats().pending).toBe(300);
+    expect(t.hooks).toHaveLength(300);
   }, 60_000);
 
   it('flush is synchronous: committed and counted when it returns', () => {
