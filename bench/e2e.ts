@@ -81,6 +81,19 @@ export interface Bot {
   log: string[];
 }
 
+/**
+ * BENCH_GRANT_WRITER=inline|thread: the bot's GRANT_WRITER (unset: the bot's default), so
+ * the bursts can be measured with the grants written on the gateway's thread or on the
+ * writer's own. The burst rows name it.
+ */
+export function benchGrantWriter(): 'inline' | 'thread' | undefined {
+  const v = process.env.BENCH_GRANT_WRITER?.trim();
+  if (!v) return undefined;
+  if (v !== 'inline' && v !== 'thread')
+    throw new Error(`BENCH_GRANT_WRITER must be inline or thread, not ${v}`);
+  return v;
+}
+
 function startBot(fake: FakeDiscord, dbFile: string): Bot {
   const t0 = performance.now();
   // BENCH_BOT_NODE_OPTIONS: extra node flags for the bot (e.g. --cpu-prof) when profiling.
@@ -102,6 +115,7 @@ function startBot(fake: FakeDiscord, dbFile: string): Bot {
       WEBHOOK_HOST: '127.0.0.1',
       WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
       ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
+      ...(benchGrantWriter() ? { GRANT_WRITER: benchGrantWriter() } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -487,6 +501,7 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
       `dispatch → applied in the bot p50 ${runs.map((b) => p(b.toApply, 50).toFixed(1)).join(' / ')} ms, p99 ${runs.map((b) => p(b.toApply, q).toFixed(1)).join(' / ')} ms`;
     const warmStarts = starts.slice(1);
     const n = o.burst.toLocaleString('en-US');
+    const writer = benchGrantWriter() ? ` (GRANT_WRITER=${benchGrantWriter()})` : '';
     return [
       {
         figure: 'start-up: spawn → ready (scale db, warm file cache)',
@@ -516,7 +531,7 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
         pass: null,
       },
       {
-        figure: `burst: ${n} reactions at once, end-to-end durable grants/s`,
+        figure: `burst: ${n} reactions at once, end-to-end durable grants/s${writer}`,
         ...rateSummary,
         unit: 'grants/s',
         baseline: o.rawGrantsPerSecond,
@@ -526,7 +541,7 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
         note: 'baseline: raw set-based SQL on a copy of the same database, no Discord (the bench process, before the bot starts)',
       },
       {
-        figure: `burst: ${n} reactions paced at half the measured capacity, grant latency p99`,
+        figure: `burst: ${n} reactions paced at half the measured capacity, grant latency p99${writer}`,
         ...summary(pacedP99),
         unit: 'ms',
         baseline: null,
@@ -536,7 +551,7 @@ export async function e2e(o: E2eOptions, step: (name: string) => void): Promise<
         note: `${Math.round(capacity / 2).toLocaleString('en-US')} reactions/s (half of ${Math.round(capacity).toLocaleString('en-US')}), from the gateway dispatch to the claim committed and seen by another connection; ${split(pacedRuns, 99)}`,
       },
       {
-        figure: `burst: ${n} new members react within 1 s, grant latency p99`,
+        figure: `burst: ${n} new members react within 1 s, grant latency p99${writer}`,
         ...summary(absoluteP99),
         unit: 'ms',
         baseline: null,

@@ -264,7 +264,7 @@ const redemptionFlow: Flow = {
 
 const SPARKS = 10;
 
-function campaignFlow(batch: number): Flow {
+function campaignFlow(batch: number, thread = false): Flow {
   const users = Array.from({ length: batch }, (_, i) => `94000000000000000${i}`);
   // Two campaigns in one batch. A's budget pays every member with half a grant to spare:
   // the batch ends it (budget) and returns the rest, in the same transaction. B has no
@@ -272,7 +272,7 @@ function campaignFlow(batch: number): Flow {
   const budget = batch * SPARKS + SPARKS / 2;
   const OPEN_SPARKS = 3;
   return {
-    name: `campaign batch of ${batch * 2} grants`,
+    name: `campaign batch of ${batch * 2} grants${thread ? ' on the writer thread' : ''}`,
     setup(t) {
       const campaigns = new CampaignService({
         db: t.db,
@@ -299,7 +299,7 @@ function campaignFlow(batch: number): Flow {
     },
     async run(t, ctx, env) {
       const w = startWorker(
-        { op: 'campaign-batch', db: t.file, campaignIds: [ctx.budgeted, ctx.open], users },
+        { op: 'campaign-batch', db: t.file, campaignIds: [ctx.budgeted, ctx.open], users, thread },
         env,
       );
       await waitWorker(w, env);
@@ -641,6 +641,9 @@ const raffleFlow: Flow = {
 
 export const crashRedemption = (scale: CrashScale) => crashEveryStep(redemptionFlow, scale);
 export const crashCampaignBatch = (scale: CrashScale) => crashEveryStep(campaignFlow(scale.batch), scale);
+/** The same batch with GRANT_WRITER=thread: crash points on both threads (writer.*). */
+export const crashCampaignBatchThread = (scale: CrashScale) =>
+  crashEveryStep(campaignFlow(scale.batch, true), scale);
 export const crashWebhook = (scale: CrashScale) => crashEveryStep(webhookFlow, scale);
 export const crashSeasonPayout = (scale: CrashScale) => crashEveryStep(seasonFlow, scale);
 export const crashRaffleDraw = (scale: CrashScale) => crashEveryStep(raffleFlow, scale);

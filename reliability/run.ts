@@ -5,6 +5,7 @@
  */
 import {
   crashCampaignBatch,
+  crashCampaignBatchThread,
   crashRaffleDraw,
   crashRedemption,
   crashSeasonPayout,
@@ -42,6 +43,10 @@ const SCENARIOS: { name: string; run: () => Promise<ScenarioResult> }[] = [
   },
   { name: 'crash-redemption', run: () => crashRedemption({ steps: 'all', batch: 5, parallel: 2 }) },
   { name: 'crash-campaign', run: () => crashCampaignBatch({ steps: 'all', batch: 5, parallel: 2 }) },
+  {
+    name: 'crash-campaign-thread',
+    run: () => crashCampaignBatchThread({ steps: 'all', batch: 5, parallel: 2 }),
+  },
   { name: 'crash-webhook', run: () => crashWebhook({ steps: 'all', batch: 5, parallel: 2 }) },
   { name: 'crash-season-payout', run: () => crashSeasonPayout({ steps: 'all', batch: 5, parallel: 2 }) },
   { name: 'crash-raffle-draw', run: () => crashRaffleDraw({ steps: 'all', batch: 5, parallel: 2 }) },

@@ -42,7 +42,7 @@ type Command =
       key: string;
       rolesDir: string;
     }
-  | { op: 'campaign-batch'; db: string; campaignIds: number[]; users: string[] }
+  | { op: 'campaign-batch'; db: string; campaignIds: number[]; users: string[]; thread?: boolean }
   | { op: 'webhook-server'; db: string; secret: string; guild: string }
   | { op: 'season-finish'; db: string; seasonId: number; rolesDir: string }
   | { op: 'raffle-draw'; db: string; guild: string; raffleId: number; rolesDir: string };
@@ -185,13 +185,24 @@ async function main(): Promise<void> {
       break;
     }
     case 'campaign-batch': {
-      const { CampaignService } = await import('../src/campaigns/campaigns.ts');
-      const campaigns = new CampaignService({ db, ledger, audit, clock: Date.now, logger: await silent() });
+      const [{ CampaignService }, { GrantQueue }, { GrantWriter }] = await Promise.all([
+        import('../src/campaigns/campaigns.ts'),
+        import('../src/grants/queue.ts'),
+        import('../src/grants/writer-thread.ts'),
+      ]);
+      const logger = await silent();
+      const grants = new GrantQueue({ db, logger });
+      // thread: GRANT_WRITER=thread, the batch written by the writer's worker thread.
+      const writer = cmd.thread
+        ? new GrantWriter({ path: cmd.db, queue: grants, ledger, clock: Date.now, logger })
+        : undefined;
+      const campaigns = new CampaignService({ db, ledger, audit, clock: Date.now, logger, grants, writer });
       const active = cmd.campaignIds.map((id) => campaigns.allActive().find((c) => c.id === id)!);
       // Each member reacted to every campaign: one batch holds them all, interleaved.
       for (const user of cmd.users) for (const c of active) campaigns.enqueueGrant(c, user, Date.now());
       campaigns.flush();
       counts.ok = campaigns.stats.granted;
+      campaigns.close();
       break;
     }
     case 'season-finish': {

@@ -206,6 +206,8 @@ export function createApp(options: AppOptions): App {
         health.stop();
         services.memory.stop();
         await services.cards.close();
+        // The grant writer's thread (GRANT_WRITER=thread) commits what it holds and stops.
+        services.campaigns.close();
         if (!options.db) db.close();
         logger.info('Sparks stopped');
       })();

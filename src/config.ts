@@ -90,6 +90,10 @@ const schema = z.object({
     (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
+  GRANT_WRITER: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.enum(['inline', 'thread'], { message: 'must be inline or thread' }).default('inline'),
+  ),
   BACKUP_DIR: optionalText(z.string()),
   BACKUP_INTERVAL_HOURS: withDefaultInt(1, 24 * 30, 24),
   BACKUP_KEEP: withDefaultInt(1, 1000, 7),
@@ -140,6 +144,11 @@ export interface Config {
   devGuildId: string | undefined;
   shardCount: 'auto' | number | undefined;
   logLevel: Env['LOG_LEVEL'];
+  /**
+   * Where campaign grants are written: `inline` on the gateway's thread (the grant queue),
+   * or `thread`, a worker thread with its own connection (a file database only).
+   */
+  grantWriter: 'inline' | 'thread';
   earnDefaults: EarnDefaults;
   /** Scheduled online backups; off when BACKUP_DIR is unset. */
   backups: { dir: string; intervalHours: number; keep: number } | undefined;
@@ -206,6 +215,7 @@ export function loadConfig(
     devGuildId: e.DISCORD_DEV_GUILD_ID,
     shardCount: e.SHARD_COUNT,
     logLevel: e.LOG_LEVEL,
+    grantWriter: e.GRANT_WRITER,
     backups: e.BACKUP_DIR
       ? { dir: e.BACKUP_DIR, intervalHours: e.BACKUP_INTERVAL_HOURS, keep: e.BACKUP_KEEP }
       : undefined,

@@ -4,6 +4,7 @@ import { CampaignService } from './campaigns/campaigns.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/open.ts';
 import { GrantQueue } from './grants/queue.ts';
+import { GrantWriter, isFileDatabase } from './grants/writer-thread.ts';
 import { Ledger } from './ledger/ledger.ts';
 import type { Clock } from './core/clock.ts';
 import type { Logger } from './log.ts';
@@ -140,7 +141,23 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   }
   // One group-commit queue for every feature that grants in bursts: one fsync per batch.
   const grants = new GrantQueue({ db, logger });
-  const campaigns = new CampaignService({ db, ledger, audit, clock, logger, grants });
+  // GRANT_WRITER=thread: campaign grants are written on a thread of their own (its own
+  // connection to the file; an in-memory database stays inline).
+  const threaded = config.grantWriter === 'thread' && isFileDatabase(db.path);
+  if (config.grantWriter === 'thread' && !threaded)
+    logger.warn('GRANT_WRITER=thread needs a database file; campaign grants are written inline');
+  const writer = threaded
+    ? new GrantWriter({
+        path: db.path,
+        queue: grants,
+        ledger,
+        clock,
+        logger,
+        platformEvents: Boolean(config.platformEventsUrl),
+        inTransaction: () => db.inTransaction,
+      })
+    : undefined;
+  const campaigns = new CampaignService({ db, ledger, audit, clock, logger, grants, writer });
   const memory = new BulkWorkCollector();
   // A burst of grants leaves its garbage in the old generation; hand it back soon after.
   grants.onCommitted((n) => memory.note(n));

@@ -18,11 +18,20 @@ function errorOf(
 }
 
 describe('configuration', () => {
+  it('GRANT_WRITER is inline or thread, anything else named in one line', () => {
+    expect(loadConfig({ ...base, GRANT_WRITER: 'thread' }).grantWriter).toBe('thread');
+    expect(loadConfig({ ...base, GRANT_WRITER: ' ' }).grantWriter).toBe('inline');
+    expect(errorOf({ ...base, GRANT_WRITER: 'threads' })).toBe(
+      'Configuration error: GRANT_WRITER must be inline or thread',
+    );
+  });
+
   it('applies the documented defaults', () => {
     const c = loadConfig(base, ['DISCORD_TOKEN', 'DISCORD_CLIENT_ID']);
     expect(c.databasePath).toBe('./data/sparks.db');
     expect(c.webhook).toBeUndefined();
     expect(c.logLevel).toBe('info');
+    expect(c.grantWriter).toBe('inline');
     expect(c.earnDefaults).toEqual({
       tradeSparksPer100Usd: 10,
       subscriptionSparks: 100,

@@ -1,7 +1,8 @@
 import type { AuditSink, AuditValue } from '../audit.ts';
 import { CampaignStore, type CampaignEndReason, type CampaignRow } from '../db/campaign-store.ts';
 import type { Db } from '../db/open.ts';
-import { GrantQueue, type GrantQueueStats } from '../grants/queue.ts';
+import { GrantQueue, type BatchReport, type GrantQueueStats } from '../grants/queue.ts';
+import type { GrantWriter } from '../grants/writer-thread.ts';
 import { assertAmount } from '../ledger/amount.ts';
 import { SparksError } from '../core/errors.ts';
 import { CAMPAIGN_BUDGET, ISSUANCE, type Ledger } from '../ledger/ledger.ts';
@@ -10,7 +11,7 @@ import type { Logger } from '../log.ts';
 import { DAY_MS } from '../core/clock.ts';
 import { gateRefusal, isGated, type Gates } from '../members/gates.ts';
 import { ActiveIndex, type ActiveCampaign } from './active-index.ts';
-import { CampaignGrants } from './grants.ts';
+import { CampaignGrants, type CampaignOp } from './grants.ts';
 import { MAX_DURATION_MS, MIN_DURATION_MS, parseEmoji, type CampaignEmoji } from './parse.ts';
 
 export type { CampaignEndReason, CampaignRow } from '../db/campaign-store.ts';
@@ -170,11 +171,14 @@ export class CampaignService {
   private readonly index: ActiveIndex;
   private readonly queue: GrantQueue;
   private readonly grants: CampaignGrants;
+  private readonly writer: GrantWriter | null;
   private readonly listeners = new Set<(change: CampaignChange) => void>();
 
   /**
    * `grants` is the queue to share with other sources (one fsync for all of them); without
-   * it the service makes its own, of `batchSize` operations per transaction.
+   * it the service makes its own, of `batchSize` operations per transaction. With a
+   * `writer` (GRANT_WRITER=thread), grants are written by its thread instead, counted in
+   * the queue's stats, and the campaigns it ends are announced here.
    */
   constructor(deps: {
     db: Db;
@@ -184,6 +188,7 @@ export class CampaignService {
     logger: Logger;
     grants?: GrantQueue;
     batchSize?: number;
+    writer?: GrantWriter;
   }) {
     this.db = deps.db;
     this.ledger = deps.ledger;
@@ -202,6 +207,9 @@ export class CampaignService {
         if (result.ended) return () => this.afterEnd(result);
       },
     });
+    this.writer = deps.writer ?? null;
+    // Ended in the thread's transaction, committed: the index, the listeners, the summary.
+    this.writer?.onEnded((summary) => this.afterEnd({ ended: true, summary }));
   }
 
   // ---- starting and ending --------------------------------------------------------------
@@ -482,7 +490,7 @@ export class CampaignService {
 
   /** Queues a grant for a reaction; applied within a few milliseconds with others. */
   enqueueGrant(campaign: ActiveCampaign, userId: string, at: number, options: GrantOptions = {}): void {
-    this.queue.enqueue(this.grants, {
+    this.enqueueOp({
       kind: 'grant',
       campaignId: campaign.id,
       userId,
@@ -495,7 +503,21 @@ export class CampaignService {
   /** Queues the reversal of a grant whose reaction was removed (revoke_on_unreact). */
   enqueueRevoke(campaign: ActiveCampaign, userId: string, at: number): void {
     if (!campaign.revokeOnUnreact) return;
-    this.queue.enqueue(this.grants, { kind: 'revoke', campaignId: campaign.id, userId, at });
+    this.enqueueOp({ kind: 'revoke', campaignId: campaign.id, userId, at });
+  }
+
+  /**
+   * Queues an operation as built by `enqueueGrant` or `enqueueRevoke`: to the writer's
+   * thread when there is one, else to the grant queue (the writer's thread enters here).
+   */
+  enqueueOp(op: CampaignOp): void {
+    if (this.writer) this.writer.submit(op);
+    else this.queue.enqueue(this.grants, op);
+  }
+
+  /** Whether grants are written by the writer's thread (GRANT_WRITER=thread). */
+  get writesOnThread(): boolean {
+    return this.writer !== null;
   }
 
   /** The grant queue's counters (shared with the other sources of a shared queue). */
@@ -504,27 +526,34 @@ export class CampaignService {
   }
 
   get pending(): number {
-    return this.queue.pending;
+    return this.queue.pending + (this.writer?.pending ?? 0);
   }
 
   /** Resolves once everything queued so far has been committed. */
-  idle(): Promise<void> {
-    return this.queue.idle();
+  async idle(): Promise<void> {
+    await Promise.all([this.queue.idle(), this.writer?.idle()]);
   }
 
   /** Applies everything queued now, synchronously (shutdown, and before an end). */
   flush(): void {
     this.queue.flush();
+    this.writer?.flush();
   }
 
   /** Applies what is queued and refuses new work (the database is about to close). */
   close(): void {
     this.queue.close();
+    this.writer?.close();
   }
 
   /** Called after each committed batch of the grant queue, with how many operations it held. */
   onCommitted(listener: (operations: number) => void): () => void {
     return this.queue.onCommitted(listener);
+  }
+
+  /** Called once per batch of the local grant queue after it settled (the writer's thread reports them). */
+  onSettled(listener: (report: BatchReport) => void): () => void {
+    return this.queue.onSettled(listener);
   }
 }
 

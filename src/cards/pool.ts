@@ -1,7 +1,6 @@
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startThread } from '../core/threads.ts';
 import type { Card } from './render.ts';
 import type { RenderReply, RenderRequest } from './worker.ts';
 
@@ -35,18 +34,8 @@ interface Slot {
   idle: NodeJS.Timeout | null;
 }
 
-// Built (npm start runs dist/), the worker is plain JavaScript. From the TypeScript sources
-// (tests, scripts under tsx), tsx's API compiles it in the worker thread, whether the
-// process runs under tsx or under vitest (whose transform workers do not inherit).
-const COMPILED = import.meta.url.endsWith('.js');
 /** A card needs little JavaScript heap (drawing and encoding are native): keep V8's small. */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 };
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-import(workerData.tsx)
-  .then(({ tsImport }) => tsImport(workerData.entry, workerData.entry))
-  .catch((error) => setImmediate(() => { throw error; }));
-`;
 
 /**
  * Renders cards in a small pool of worker threads, so drawing and PNG encoding (tens of
@@ -124,20 +113,7 @@ export class CardRenderer {
   }
 
   private spawn(): void {
-    const worker = COMPILED
-      ? new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: WORKER_LIMITS })
-      : new Worker(BOOTSTRAP, {
-          eval: true,
-          resourceLimits: WORKER_LIMITS,
-          workerData: {
-            tsx: pathToFileURL(
-              createRequire(import.meta.url)
-                .resolve('tsx/esm/api')
-                .replace(/\.cjs$/, '.mjs'),
-            ).href,
-            entry: new URL('./worker.ts', import.meta.url).href,
-          },
-        });
+    const worker = startThread(import.meta.url, 'worker', null, { resourceLimits: WORKER_LIMITS });
     const slot: Slot = { worker, ready: false, job: null, idle: null };
     this.slots.push(slot);
     worker.on('message', (message: RenderReply | { ready: true }) => {

@@ -79,6 +79,17 @@ export interface GrantQueueStats {
   failed: number;
 }
 
+/** One batch as it settled: committed with its counts, or failed whole (nothing written). */
+export interface BatchReport {
+  size: number;
+  committed: boolean;
+  granted: number;
+  revoked: number;
+  skipped: number;
+  /** Operations that failed: some of a committed batch, or all of a failed one. */
+  failed: number;
+}
+
 interface Queued {
   source: GrantSource<unknown, unknown>;
   op: unknown;
@@ -107,6 +118,7 @@ export class GrantQueue {
   private scheduled: NodeJS.Immediate | null = null;
   private idleWaiters: (() => void)[] = [];
   private readonly committedListeners = new Set<(operations: number) => void>();
+  private readonly settledListeners = new Set<(report: BatchReport) => void>();
   private closed = false;
 
   constructor(deps: { db: Pick<Db, 'write'>; logger: Logger; batchSize?: number }) {
@@ -154,6 +166,52 @@ export class GrantQueue {
     return () => this.committedListeners.delete(listener);
   }
 
+  /**
+   * Called once per batch after it settled: after its commit and its after-commit steps,
+   * or after it failed whole. (The grant writer's thread reports its batches with it.)
+   */
+  onSettled(listener: (report: BatchReport) => void): () => void {
+    this.settledListeners.add(listener);
+    return () => this.settledListeners.delete(listener);
+  }
+
+  /**
+   * Counts a batch that another connection applied and committed (the grant writer's
+   * thread) as if this queue had: into `stats`, and to the `onCommitted` listeners.
+   */
+  recordElsewhere(report: BatchReport): void {
+    if (!report.committed) {
+      this.stats.failed += report.failed;
+      return;
+    }
+    this.stats.flushes++;
+    this.stats.granted += report.granted;
+    this.stats.revoked += report.revoked;
+    this.stats.skipped += report.skipped;
+    this.stats.failed += report.failed;
+    this.committed(report.size);
+  }
+
+  private committed(operations: number): void {
+    for (const l of this.committedListeners) {
+      try {
+        l(operations);
+      } catch (err) {
+        this.logger.error({ err }, 'grant commit listener failed');
+      }
+    }
+  }
+
+  private settled(report: BatchReport): void {
+    for (const l of this.settledListeners) {
+      try {
+        l(report);
+      } catch (err) {
+        this.logger.error({ err }, 'grant batch listener failed');
+      }
+    }
+  }
+
   /** Runs on the next turn of the event loop, so a burst that arrived together commits together. */
   private flushLater(): void {
     this.scheduled = null;
@@ -199,6 +257,14 @@ export class GrantQueue {
       // the batch was written. The sources' reconciliation finds what it should have granted.
       this.stats.failed += batch.length;
       this.logger.error({ err, size: batch.length }, `${label} grant batch failed`);
+      this.settled({
+        size: batch.length,
+        committed: false,
+        granted: 0,
+        revoked: 0,
+        skipped: 0,
+        failed: batch.length,
+      });
       return;
     }
     for (const name of sources) crashPoint(`${name}.batch-committed`);
@@ -208,13 +274,7 @@ export class GrantQueue {
     this.stats.skipped += counts.skipped;
     this.stats.failed += counts.failed;
     this.logger.debug({ size: batch.length, ...counts }, `${label} grants committed`);
-    for (const l of this.committedListeners) {
-      try {
-        l(batch.length);
-      } catch (err) {
-        this.logger.error({ err }, 'grant commit listener failed');
-      }
-    }
+    this.committed(batch.length);
     for (const then of after) {
       try {
         then();
@@ -222,6 +282,7 @@ export class GrantQueue {
         this.logger.error({ err }, 'grant after-commit step failed');
       }
     }
+    this.settled({ size: batch.length, committed: true, ...counts });
   }
 
   /**

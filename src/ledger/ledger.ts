@@ -76,6 +76,24 @@ export type PostHook = (
   input: PostInput,
 ) => void;
 
+/** One new entry as the post hooks saw it: what `replayPosted` takes. */
+export interface PostedEntry {
+  transfer: TransferRow;
+  debit: AccountRow;
+  credit: AccountRow;
+  input: PostInput;
+}
+
+export interface PostHookOptions {
+  /**
+   * The hook writes inside the posting transaction (the outbox's event), so it belongs to
+   * the connection that posts: `replayPosted` never calls it for an entry another
+   * connection wrote (that connection's ledger runs its own). Default false: the hook only
+   * notes the entry (a member to re-check), and is replayed.
+   */
+  transactional?: boolean;
+}
+
 const MAX_KEY = 200;
 const MAX_REASON = 1000;
 const MAX_REF = 200;
@@ -100,6 +118,7 @@ export class Ledger {
   readonly reads: LedgerReads;
   private readonly store: LedgerStore;
   private readonly hooks: PostHook[] = [];
+  private readonly transactionalHooks = new Set<PostHook>();
 
   constructor(deps: { db: Db; clock?: Clock }) {
     this.db = deps.db;
@@ -306,12 +325,34 @@ export class Ledger {
    * (non-duplicate) transfer, e.g. to enqueue an outbox event atomically with the entry.
    * A hook that throws rolls the transfer back. Returns a function that unregisters it.
    */
-  onPosted(hook: PostHook): () => void {
+  onPosted(hook: PostHook, options: PostHookOptions = {}): () => void {
     this.hooks.push(hook);
+    if (options.transactional) this.transactionalHooks.add(hook);
     return () => {
       const i = this.hooks.indexOf(hook);
       if (i >= 0) this.hooks.splice(i, 1);
+      this.transactionalHooks.delete(hook);
     };
+  }
+
+  /**
+   * Runs the non-transactional post hooks for entries another connection wrote and
+   * committed (the grant writer's thread), with the arguments its hooks were given, in
+   * order. A hook that throws is reported to `onError` and the others still run: the
+   * entries are committed, there is nothing to roll back.
+   */
+  replayPosted(entries: readonly PostedEntry[], onError: (err: unknown) => void): void {
+    const hooks = this.hooks.filter((h) => !this.transactionalHooks.has(h));
+    if (hooks.length === 0) return;
+    for (const e of entries) {
+      for (const hook of hooks) {
+        try {
+          hook(e.transfer, e.debit, e.credit, e.input);
+        } catch (err) {
+          onError(err);
+        }
+      }
+    }
   }
 
   /** Mints `amount` from the source's issuance account to a member (created on first credit). */

@@ -95,28 +95,31 @@ export class Outbox {
   ): void {
     if (this.hooked.has(ledger)) return;
     this.hooked.add(ledger);
-    ledger.onPosted((transfer, debit, credit) => {
-      if (!movesLifetime(credit.type, debit.type)) return;
-      // The rows handed to the hook were read before the entry; its trigger has moved them since.
-      const after = ledger.reads.accountById(credit.id)!;
-      this.enqueue({
-        guildId: transfer.guildId,
-        userId: credit.ref,
-        type: 'sparks.credited',
-        now: transfer.createdAt,
-        data: {
-          status: 'credited',
-          amount: transfer.amount,
-          kind: transfer.kind,
-          entry_id: transfer.id,
-          balance_after: after.balance,
-          lifetime_after: after.lifetimeEarned,
-          reason: transfer.reason,
-          ref: transfer.ref,
-          ...details(transfer),
-        },
-      });
-    });
+    ledger.onPosted(
+      (transfer, debit, credit) => {
+        if (!movesLifetime(credit.type, debit.type)) return;
+        // The rows handed to the hook were read before the entry; its trigger has moved them since.
+        const after = ledger.reads.accountById(credit.id)!;
+        this.enqueue({
+          guildId: transfer.guildId,
+          userId: credit.ref,
+          type: 'sparks.credited',
+          now: transfer.createdAt,
+          data: {
+            status: 'credited',
+            amount: transfer.amount,
+            kind: transfer.kind,
+            entry_id: transfer.id,
+            balance_after: after.balance,
+            lifetime_after: after.lifetimeEarned,
+            reason: transfer.reason,
+            ref: transfer.ref,
+            ...details(transfer),
+          },
+        });
+      },
+      { transactional: true },
+    );
   }
 
   /** Pending rows and the age of the oldest (for health and metrics). */

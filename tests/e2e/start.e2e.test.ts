@@ -33,7 +33,7 @@ describe('npm start', () => {
   it('runs one ASCII-only bundle, so V8 keeps its source one byte per character', () => {
     // A single non-ASCII character (a Korean word in a regex literal) doubled the 4 MB
     // source held in the heap; strings are escaped by esbuild, regex literals are not.
-    for (const file of ['index.js', 'worker.js']) {
+    for (const file of ['index.js', 'worker.js', 'writer-worker.js']) {
       const bytes = readFileSync(join(dirname(build().entry), file));
       expect(bytes.length).toBeGreaterThan(file === 'index.js' ? 1_000_000 : 1_000);
       expect([file, bytes.findIndex((b) => b > 0x7f)]).toEqual([file, -1]);

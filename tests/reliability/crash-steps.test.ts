@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   crashCampaignBatch,
+  crashCampaignBatchThread,
   crashRaffleDraw,
   crashRedemption,
   crashSeasonPayout,
@@ -20,6 +21,12 @@ describe('reliability (fast part): killed at a step, recovered, retried', () => 
   it('a campaign grant batch: every member credited once, the campaign ended once', async () => {
     const r = await crashCampaignBatch(scale);
     expect(r.pass, r.figure).toBe(true);
+  }, 90_000);
+
+  it('a campaign grant batch on the writer thread: the same, killed on either thread', async () => {
+    const r = await crashCampaignBatchThread(scale);
+    expect(r.pass, r.figure).toBe(true);
+    expect(r.figure).toMatch(/steps/);
   }, 90_000);
 
   it('a webhook event: never acknowledged before its commit, applied once when the platform retries', async () => {
