@@ -98,12 +98,17 @@ describe('LedgerReportStore.page', () => {
     ['up to a day', { to: start + 2 * DAY_MS }],
     ['a kind on one day', { kinds: ['award', 'revoke'], from: start + 3 * DAY_MS, to: start + 4 * DAY_MS }],
     ['a member', { userId: 'u2' }],
-    ['a member, one kind, some days', { userId: 'u3', kinds: ['award'], from: start + 2 * DAY_MS, to: start + 5 * DAY_MS }],
+    [
+      'a member, one kind, some days',
+      { userId: 'u3', kinds: ['award'], from: start + 2 * DAY_MS, to: start + 5 * DAY_MS },
+    ],
     ['a member with no account', { userId: 'nobody' }],
   ];
   it.each(filters)('%s: every match once, newest first, on pages of any size', (_, partial) => {
     const filter: JournalFilter = { userId: null, kinds: null, from: null, to: null, ...partial };
-    const expected = journal().filter(matches(filter)).sort(newestFirst(filter.userId !== null));
+    const expected = journal()
+      .filter(matches(filter))
+      .sort(newestFirst(filter.userId !== null));
     for (const limit of [1, 7, 50, 1000]) expect(walk(filter, limit)).toEqual(expected);
     if (partial.kinds?.length !== 0 && partial.userId !== 'nobody' && !partial.kinds?.includes('reversal'))
       expect(expected.length).toBeGreaterThan(0);

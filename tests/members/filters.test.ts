@@ -119,7 +119,9 @@ describe('MembersService.earningsBySource', () => {
       expect(members.earningsBySource(G, 'alice')).toEqual(unfolded);
       expect(verifyLedger(env.db.sqlite)).toMatchObject({ ok: true });
     }
-    const stored = env.db.sqlite.prepare('SELECT kind, sparks FROM ledger_account_earned ORDER BY kind').all();
+    const stored = env.db.sqlite
+      .prepare('SELECT kind, sparks FROM ledger_account_earned ORDER BY kind')
+      .all();
     // The reversed trade nets to zero in the rollup too; the service nets revokes into awards.
     expect(stored).toEqual([
       { kind: 'award', sparks: 80 },
