@@ -47,16 +47,19 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     level: options.level ?? 'info',
     base: { app: 'sparks' },
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
-    hooks: secrets.length
+    // pino refuses `hooks: undefined`: the key is there only with secrets to scrub.
+    ...(secrets.length
       ? {
-          logMethod(args, method) {
-            method.apply(
-              this,
-              args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as Parameters<typeof method>,
-            );
+          hooks: {
+            logMethod(args, method) {
+              method.apply(
+                this,
+                args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as Parameters<typeof method>,
+              );
+            },
           },
         }
-      : undefined,
+      : {}),
     serializers: {
       // An error may carry anything a library attached to it (a request's config with the
       // token, headers with the authorization): every string in it is scrubbed, and keys

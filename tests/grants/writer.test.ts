@@ -199,8 +199,6 @@ describe('the grant writer thread', () => {
     const lines: { level: number; msg: string }[] = [];
     const logger = createLogger({
       level: 'info',
-      // (createLogger with no secret trips on pino's hooks: undefined; the bot always has one.)
-      secrets: ['a-secret-of-the-test'],
       destination: new Writable({
         write(chunk: Buffer, _e, done) {
           for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l) as never);
