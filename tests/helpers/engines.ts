@@ -26,6 +26,8 @@ export interface EngineDb {
   readonly db: LedgerDb;
   /** Rows of a read-only statement written in SQL both engines accept. */
   rows: (sql: string) => Record<string, unknown>[];
+  /** A statement for its effect (test set-up: plain SQL both engines accept, no parameters). */
+  exec: (sql: string) => void;
   /** The ledger's invariants, recomputed from the journal; `problems` names what broke. */
   verify: () => { ok: boolean; problems: string[] };
   /** Closes it (SQLite) or empties it for the next test (PostgreSQL). */
@@ -121,6 +123,7 @@ export function engineDbs(): (engine: Engine) => EngineDb {
         engine,
         db,
         rows: (sql) => db.sqlite.prepare(sql).all() as Record<string, unknown>[],
+        exec: (sql) => db.sqlite.exec(sql),
         verify: () => {
           const report = verifyLedger(db.sqlite);
           return { ok: report.ok, problems: report.checks.filter((c) => !c.ok).map((c) => c.name) };
@@ -134,6 +137,7 @@ export function engineDbs(): (engine: Engine) => EngineDb {
       engine,
       db,
       rows: (sql) => db.query(sql),
+      exec: (sql) => void db.run(sql),
       verify: () => {
         const problems = Object.entries(PG_CHECKS).flatMap(([name, sql]) => {
           const bad = db.query(`${sql} LIMIT 5`);
