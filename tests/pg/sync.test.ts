@@ -119,6 +119,31 @@ describe('the synchronous PostgreSQL facade', () => {
     expect(db.query("SELECT v FROM kv WHERE k = 'c'")).toEqual([{ v: 101 }]);
   });
 
+  it('runs every effect after COMMIT even when one throws, and drops those of a rolled-back savepoint', () => {
+    const ran: string[] = [];
+    expect(() =>
+      db.write(() => {
+        db.run("INSERT INTO kv VALUES ('fx', 1)");
+        db.afterCommit(() => ran.push('first'));
+        db.afterCommit(() => {
+          throw new Error('effect fails');
+        });
+        expect(
+          caught(() =>
+            db.write(() => {
+              db.afterCommit(() => ran.push('rolled back'));
+              throw new Error('inner');
+            }),
+          ),
+        ).toMatchObject({ message: 'inner' });
+        db.write(() => db.afterCommit(() => ran.push('released')));
+        db.afterCommit(() => ran.push('last'));
+      }),
+    ).toThrow('effect fails');
+    expect(ran).toEqual(['first', 'released', 'last']);
+    expect(db.query("SELECT v FROM kv WHERE k = 'fx'")).toEqual([{ v: 1 }]);
+  });
+
   it('gives up with SPARKS.BOT_BUSY after its bound, having delivered nothing', () => {
     const bounded = openPgSync(database().url, { migrate: false, maxAttempts: 3, baseDelayMs: 1 });
     try {

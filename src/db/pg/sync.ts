@@ -63,7 +63,11 @@ export interface PgSyncDb {
   run(text: string, params?: readonly unknown[]): { rowCount: number };
   /** See the module comment: a retried transaction, a savepoint when nested. */
   write<T>(fn: () => T, options?: PgWriteOptions): T;
-  /** Runs `effect` after the outermost COMMIT (at once outside any write); never twice. */
+  /**
+   * Runs `effect` after the outermost COMMIT (at once outside any write); never twice, never
+   * for a write that rolled back. An effect that throws does not stop the others; the first
+   * throw reaches the caller of `write`, whose transaction has committed.
+   */
   afterCommit(effect: () => void): void;
   /**
    * An error for a store to throw when it saw something that only a fresh attempt resolves
@@ -271,13 +275,30 @@ export function openPgSync(url: string, options: PgSyncOptions = {}): PgSyncDb {
       const effects = frames.pop()!;
       if (ok) {
         doomed = undefined;
-        for (const effect of effects) effect();
+        // Committed: every effect runs, even after one threw; the first throw is then the
+        // caller's (the write itself stands).
+        let thrown: { error: unknown } | undefined;
+        for (const effect of effects) {
+          try {
+            effect();
+          } catch (e) {
+            thrown ??= { error: e };
+          }
+        }
+        if (thrown) throw thrown.error;
         return result as T;
       }
       const retry = doomed ?? (retryable(failure) ? (failure as Error) : undefined);
       doomed = undefined;
-      // After a failed COMMIT the transaction is over already; ROLLBACK then only warns.
-      if (!gone) exec('ROLLBACK');
+      // After a failed COMMIT the transaction is over already; ROLLBACK then only warns. A
+      // connection or worker that is gone cannot roll back: the server ends the transaction.
+      if (!gone) {
+        try {
+          exec('ROLLBACK');
+        } catch {
+          // the failure to report is the one above
+        }
+      }
       if (!retry) throw failure;
       if (attempt >= maxAttempts)
         throw new SparksError(
