@@ -192,8 +192,22 @@ describe('the synchronous PostgreSQL facade', () => {
     doomed.close();
   });
 
-  it('refuses a URL it cannot use before starting anything', () => {
+  it('refuses a URL it cannot use before starting anything, and says why it cannot connect', () => {
     expect(() => openPgSync('mysql://x@127.0.0.1/db')).toThrow(/must start with postgres/);
+    const url = new URL(database().url);
+    url.password = 'wrong';
+    expect(caught(() => openPgSync(url.toString()))).toMatchObject({ code: '28P01' });
+  });
+
+  it('stops waiting for a statement after its timeout, and the facade is then unusable', () => {
+    const slow = openPgSync(database().url, { migrate: false, statementTimeoutMs: 300 });
+    const t = performance.now();
+    const e = caught(() => slow.query('SELECT pg_sleep(5)'));
+    expect(e).toBeInstanceOf(PgWorkerGoneError);
+    expect((e as Error).message).toMatch(/did not answer within 300 ms/);
+    expect(performance.now() - t).toBeLessThan(3000);
+    expect(() => slow.query('SELECT 1')).toThrow(PgWorkerGoneError);
+    slow.close();
   });
 
   it('costs a loopback round trip plus a small hand-off per statement', async () => {
