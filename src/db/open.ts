@@ -16,6 +16,8 @@ export type Sqlite = Database.Database;
 export type Drizzle = BetterSQLite3Database<typeof schema>;
 
 export interface Db {
+  /** Which engine this is (the PostgreSQL facade, src/db/pg/sync.ts, says 'postgres'). */
+  readonly engine: 'sqlite';
   readonly sqlite: Sqlite;
   readonly orm: Drizzle;
   readonly path: string;
@@ -81,6 +83,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   // per sqlite.transaction() call, which was a measurable part of a single grant's CPU.
   const transaction = sqlite.transaction((fn: () => unknown) => fn());
   return {
+    engine: 'sqlite',
     sqlite,
     orm,
     path,

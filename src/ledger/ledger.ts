@@ -1,5 +1,13 @@
 import type { Db } from '../db/open.ts';
-import { LedgerStore, type AccountSpec, type AccountRow, type TransferRow } from '../db/ledger-store.ts';
+import {
+  LedgerStore,
+  type AccountSpec,
+  type AccountRow,
+  type LedgerWriteStore,
+  type TransferRow,
+} from '../db/ledger-store.ts';
+import { PgLedgerStore } from '../db/pg/ledger-store.ts';
+import type { PgSyncDb } from '../db/pg/sync.ts';
 import type { ActorType, TransferKind } from '../db/schema.ts';
 import { crashPoint } from '../core/crash.ts';
 import { assertAmount } from './amount.ts';
@@ -20,6 +28,13 @@ export type { AccountRow, AccountSpec, EntryFilter, EntryView, TransferRow } fro
 // The ledger's public face: its account keys and read model come with it.
 export * from './accounts.ts';
 export * from './reads.ts';
+
+/**
+ * The database a Ledger posts to: SQLite (`openDatabase`) or PostgreSQL through the
+ * synchronous facade (`openPgSync`). The Ledger takes the store of that engine; its rules
+ * are written once.
+ */
+export type LedgerDb = Db | PgSyncDb;
 
 export interface Actor {
   type: ActorType;
@@ -112,18 +127,18 @@ const MAX_REF = 200;
  * once; amounts are integers in [1, 1e9].
  */
 export class Ledger {
-  readonly db: Db;
+  readonly db: LedgerDb;
   readonly clock: Clock;
   /** The read model over the same accounts and entries. */
   readonly reads: LedgerReads;
-  private readonly store: LedgerStore;
+  private readonly store: LedgerWriteStore;
   private readonly hooks: PostHook[] = [];
   private readonly transactionalHooks = new Set<PostHook>();
 
-  constructor(deps: { db: Db; clock?: Clock }) {
+  constructor(deps: { db: LedgerDb; clock?: Clock }) {
     this.db = deps.db;
     this.clock = deps.clock ?? systemClock;
-    this.store = new LedgerStore(deps.db);
+    this.store = deps.db.engine === 'postgres' ? new PgLedgerStore(deps.db) : new LedgerStore(deps.db);
     this.reads = new LedgerReads({ store: this.store, clock: this.clock });
   }
 
@@ -240,7 +255,7 @@ export class Ledger {
     return transfers.map((transfer, k) => {
       crashPoint('ledger.after-insert');
       const [from, to] = before[k]!;
-      for (const hook of this.hooks) hook(transfer, from, to, checked[k]!);
+      this.notify(transfer, from, to, checked[k]!);
       return { transfer, duplicate: false };
     });
   }
@@ -307,8 +322,24 @@ export class Ledger {
       createdAt: now,
     });
     crashPoint('ledger.after-insert');
-    for (const hook of this.hooks) hook(transfer, from, to, input);
+    this.notify(transfer, from, to, input);
     return { transfer, duplicate: false };
+  }
+
+  /**
+   * Runs the hooks for a new entry: on SQLite now, inside the transaction; on PostgreSQL
+   * after the outermost COMMIT, since a transaction there may be run again (a serialization
+   * failure, a deadlock) and a hook must not see an entry twice or one that never committed.
+   */
+  private notify(transfer: TransferRow, from: AccountRow, to: AccountRow, input: PostInput): void {
+    if (this.hooks.length === 0) return;
+    const { db } = this;
+    if (db.engine === 'postgres') {
+      const hooks = [...this.hooks];
+      db.afterCommit(() => {
+        for (const hook of hooks) hook(transfer, from, to, input);
+      });
+    } else for (const hook of this.hooks) hook(transfer, from, to, input);
   }
 
   /**
@@ -321,9 +352,10 @@ export class Ledger {
   }
 
   /**
-   * Registers a function run synchronously inside the posting transaction after each new
-   * (non-duplicate) transfer, e.g. to enqueue an outbox event atomically with the entry.
-   * A hook that throws rolls the transfer back. Returns a function that unregisters it.
+   * Registers a function run synchronously after each new (non-duplicate) transfer. On
+   * SQLite it runs inside the posting transaction, e.g. to enqueue an outbox event
+   * atomically with the entry, and a hook that throws rolls the transfer back. On PostgreSQL
+   * it runs once after COMMIT (see `notify`). Returns a function that unregisters it.
    */
   onPosted(hook: PostHook, options: PostHookOptions = {}): () => void {
     this.hooks.push(hook);

@@ -1,7 +1,8 @@
 /**
  * `npm run build [-- <outdir>]` (npm start runs it first): bundles the bot into dist/ with
  * esbuild — dist/index.js (the bot), dist/worker.js (the card render worker) and
- * dist/writer-worker.js (the grant writer's thread, GRANT_WRITER=thread), each one
+ * dist/writer-worker.js (the grant writer's thread, GRANT_WRITER=thread) and
+ * dist/sync-worker.js (the PostgreSQL facade's connection thread, src/db/pg/sync.ts), each one
  * ES module with its dependencies inside. Measured with `npm run bench` against the
  * per-file tsc output it replaced: start-up 1.1 s → 0.7 s and 10–15 MB less RSS, because node
  * resolves, reads and keeps the source of two files instead of ~1,500.
@@ -73,6 +74,7 @@ export async function buildBot(outdir = join(ROOT, 'dist')): Promise<void> {
       join(ROOT, 'src/index.ts'),
       join(ROOT, 'src/cards/worker.ts'),
       join(ROOT, 'src/grants/writer-worker.ts'),
+      join(ROOT, 'src/db/pg/sync-worker.ts'),
     ],
     outdir,
   );

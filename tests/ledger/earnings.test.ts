@@ -2,21 +2,25 @@
  * The rule of what a member earns is stated twice: in TypeScript (`movesLifetime`, which
  * the batch path and the credited-events hook use) and in the database's triggers (which
  * move lifetime earned and the weekly and monthly rollups). This pins the two equal for
- * every pair of account types, entry by entry through the real triggers.
+ * every pair of account types, entry by entry through the real triggers — SQLite's and
+ * PostgreSQL's (drizzle-pg/0001_ledger_triggers.sql keeps a third copy).
  */
 import { describe, expect, it } from 'vitest';
 import { ACCOUNT_TYPES, type AccountType } from '../../src/db/schema.ts';
 import { ISSUANCE, movesLifetime, type AccountKey } from '../../src/ledger/ledger.ts';
 import { periodKey } from '../../src/ledger/periods.ts';
-import { freshLedger, G, MOD } from '../helpers/db.ts';
+import { G, MOD } from '../helpers/db.ts';
+import { engineDbs, ENGINES, ledgerOn } from '../helpers/engines.ts';
 
 const AMOUNT = 7;
 
-describe('what raises lifetime earned', () => {
+const fresh = engineDbs();
+
+describe.each(ENGINES)('what raises lifetime earned on %s', (engine) => {
   for (const fromType of ACCOUNT_TYPES) {
     for (const toType of ACCOUNT_TYPES) {
       it(`an entry from a ${fromType} account to a ${toType} account, as movesLifetime says`, () => {
-        const { db, ledger, clock } = freshLedger();
+        const { ledger, clock, ...db } = ledgerOn(fresh, engine);
         const from: AccountKey = { type: fromType, ref: 'a' };
         const to: AccountKey = { type: toType, ref: 'b' };
         let k = 0;
@@ -28,11 +32,12 @@ describe('what raises lifetime earned', () => {
         if (toType === 'issuance') post(to, { type: 'member', ref: 'elsewhere' }, 100);
         const earned = (key: AccountKey) => {
           const account = ledger.reads.account(G, key);
-          const rollup = db.sqlite.prepare<[string, string, number], { earned: number }>(
-            `SELECT earned FROM earn_periods WHERE guild_id = ? AND period = ? AND account_id = ?`,
-          );
+          const rollup = (period: string, id: number) =>
+            (db.rows(
+              `SELECT earned FROM earn_periods WHERE guild_id = '${G}' AND period = '${period}' AND account_id = ${id}`,
+            )[0]?.earned as number | undefined) ?? 0;
           const inPeriod = (period: 'week' | 'month') =>
-            account ? (rollup.get(G, periodKey(period, clock()), account.id)?.earned ?? 0) : 0;
+            account ? rollup(periodKey(period, clock()), account.id) : 0;
           return {
             lifetime: account?.lifetimeEarned ?? 0,
             week: inPeriod('week'),
@@ -59,7 +64,9 @@ describe('what raises lifetime earned', () => {
       });
     }
   }
+});
 
+describe('what counts as earning', () => {
   it('counts a member credited from an issuance or campaign account, and nothing else', () => {
     const earns = ACCOUNT_TYPES.flatMap((a) =>
       ACCOUNT_TYPES.filter((b) => movesLifetime(a, b)).map((b) => `${a}←${b}`),

@@ -1,6 +1,6 @@
 /**
  * Model-based test: random sequences of ledger operations run against the real ledger
- * (real migrated SQLite) and against a plain in-memory model; after every step the two
+ * (a real migrated database of each engine) and against a plain in-memory model; after every step the two
  * must agree and every invariant of verifyLedger must hold. Two deliberately broken
  * ledgers prove the property is able to fail.
  */
@@ -10,6 +10,7 @@ import { verifyLedger } from '../../src/db/verify.ts';
 import { isSparksError } from '../../src/core/errors.ts';
 import { Ledger, type PostInput, type PostResult } from '../../src/ledger/ledger.ts';
 import { fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
+import { engineDbs, ENGINES, type Engine } from '../helpers/engines.ts';
 
 const USERS = ['u1', 'u2', 'u3'] as const;
 type User = (typeof USERS)[number];
@@ -148,8 +149,8 @@ function perform(ledger: Ledger, m: Model, o: Exclude<Op, { t: 'replay' }>): Pos
 }
 
 /** Runs one sequence; throws (failing the property) on the first disagreement. */
-function runSequence(makeLedger: () => { ledger: Ledger; cleanup: () => void }, ops: Op[]): void {
-  const { ledger, cleanup } = makeLedger();
+function runSequence(makeLedger: () => Made, ops: Op[]): void {
+  const { ledger, verify, cleanup } = makeLedger();
   const m: Model = {
     balance: { u1: 0, u2: 0, u3: 0 },
     lifetime: { u1: 0, u2: 0, u3: 0 },
@@ -191,21 +192,30 @@ function runSequence(makeLedger: () => { ledger: Ledger; cleanup: () => void }, 
           );
         }
       }
-      const report = verifyLedger(ledger.db.sqlite);
+      const report = verify();
       if (!report.ok)
-        throw new Error(
-          `invariant broken after ${JSON.stringify(o)}: ${JSON.stringify(report.checks.filter((c) => !c.ok))}`,
-        );
+        throw new Error(`invariant broken after ${JSON.stringify(o)}: ${JSON.stringify(report.problems)}`);
     }
   } finally {
     cleanup();
   }
 }
 
-const realLedger = () => {
-  const db = freshDb();
-  return { ledger: new Ledger({ db, clock: fakeClock() }), cleanup: db.cleanup };
-};
+interface Made {
+  ledger: Ledger;
+  verify: () => { ok: boolean; problems: string[] };
+  cleanup: () => void;
+}
+
+const fresh = engineDbs();
+
+/** A ledger of class `L` on a fresh database of `engine`. */
+const ledgerOf =
+  (engine: Engine, L: typeof Ledger = Ledger) =>
+  (): Made => {
+    const env = fresh(engine);
+    return { ledger: new L({ db: env.db, clock: fakeClock() }), verify: env.verify, cleanup: env.cleanup };
+  };
 
 /** Broken on purpose: replays are applied again under a fresh key (no idempotency). */
 class ReplayingLedger extends Ledger {
@@ -217,27 +227,30 @@ class ReplayingLedger extends Ledger {
 
 const sequences = fc.array(op, { minLength: 1, maxLength: 40 });
 
-describe('ledger model', () => {
+// Fewer runs on PostgreSQL: each statement is a loopback round trip there (~0.3 ms), and a
+// run posts up to 40 operations and re-verifies the ledger after each.
+const RUNS: Record<Engine, number> = { sqlite: 150, postgres: 40 };
+
+describe.each(ENGINES)('ledger model on %s', (engine) => {
   it('agrees with the model and keeps every invariant after every step', () => {
     fc.assert(
-      fc.property(sequences, (ops) => runSequence(realLedger, ops)),
-      { numRuns: 150 },
+      fc.property(sequences, (ops) => runSequence(ledgerOf(engine), ops)),
+      { numRuns: RUNS[engine] },
     );
   });
 
   it('catches a ledger that applies replayed operations twice', () => {
     const result = fc.check(
-      fc.property(sequences, (ops) =>
-        runSequence(() => {
-          const db = freshDb();
-          return { ledger: new ReplayingLedger({ db, clock: fakeClock() }), cleanup: db.cleanup };
-        }, ops),
-      ),
+      fc.property(sequences, (ops) => runSequence(ledgerOf(engine, ReplayingLedger), ops)),
       { numRuns: 150, seed: 42 },
     );
     expect(result.failed).toBe(true);
   });
+});
 
+// SQLite only: it swaps a trigger for a broken one in a database of its own. The same proof
+// for the PostgreSQL triggers is the tampering test of tests/pg/model.property.test.ts.
+describe('ledger model', () => {
   it('catches a database whose balance trigger forgets lifetime earned', () => {
     const result = fc.check(
       fc.property(sequences, (ops) =>
@@ -248,7 +261,12 @@ describe('ledger model', () => {
               UPDATE accounts SET balance = balance - NEW.amount WHERE id = NEW.debit_account_id;
               UPDATE accounts SET balance = balance + NEW.amount WHERE id = NEW.credit_account_id;
             END;`);
-          return { ledger: new Ledger({ db, clock: fakeClock() }), cleanup: db.cleanup };
+          const ledger = new Ledger({ db, clock: fakeClock() });
+          return {
+            ledger,
+            verify: () => ({ ok: verifyLedger(db.sqlite).ok, problems: [] }),
+            cleanup: db.cleanup,
+          };
         }, ops),
       ),
       { numRuns: 150, seed: 42 },

@@ -16,6 +16,7 @@ import { SparksError } from '../../core/errors.ts';
 import { ROOT } from '../../paths.ts';
 import { SchemaTooNewError } from '../migration-errors.ts';
 import * as schema from './schema.ts';
+import { getTypeParser } from './types.ts';
 
 export { SchemaTooNewError };
 
@@ -94,28 +95,6 @@ export function poolConfig(url: string, poolSize?: number): pg.PoolConfig {
   };
 }
 
-/** int8's type id in pg_type. */
-const INT8_OID = 20;
-
-/**
- * int8 (COUNT(*), ids, balances, times) as a JS number, refusing what a number cannot hold
- * exactly rather than rounding it; every other type as node-postgres reads it. (drizzle's
- * queries bring their own parsers; its int8 columns map to numbers the same way.)
- */
-const getTypeParser = ((oid: number, format?: 'text' | 'binary'): unknown =>
-  oid === INT8_OID && format !== 'binary'
-    ? parseInt8
-    : (pg.types.getTypeParser as (oid: number, format?: string) => unknown)(
-        oid,
-        format,
-      )) as pg.CustomTypesConfig['getTypeParser'];
-
-function parseInt8(text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n)) throw new RangeError(`int8 ${text} is beyond 2^53: not read as a number`);
-  return n;
-}
-
 /**
  * Opens a pool on `url` and, unless told not to, applies the migrations before anything
  * else uses it. Throws PgConfigError for an unusable URL or pool size, SchemaTooNewError for
@@ -157,44 +136,56 @@ export async function applyPgMigrations(
   pool: pg.Pool,
   migrationsFolder = PG_MIGRATIONS_FOLDER,
 ): Promise<number> {
-  const migrations = readMigrationFiles({ migrationsFolder });
-  const newestKnown = Math.max(0, ...migrations.map((m) => m.folderMillis));
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query('BEGIN');
-    try {
-      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await client.query('CREATE SCHEMA IF NOT EXISTS drizzle');
-      await client.query(
-        'CREATE TABLE IF NOT EXISTS drizzle.__drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)',
-      );
-      const last = await client.query<{ created_at: number | string }>(
-        'SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY created_at DESC LIMIT 1',
-      );
-      const applied = last.rows[0] ? Number(last.rows[0].created_at) : 0;
-      if (applied > newestKnown)
-        throw new SchemaTooNewError(
-          `the database schema (${applied}) is newer than this release knows (${newestKnown}); upgrade the bot before starting it`,
-        );
-      let count = 0;
-      for (const migration of migrations) {
-        if (migration.folderMillis <= applied) continue;
-        for (const statement of migration.sql) if (statement.trim()) await client.query(statement);
-        await client.query('INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ($1, $2)', [
-          migration.hash,
-          migration.folderMillis,
-        ]);
-        count++;
-      }
-      await client.query('COMMIT');
-      return count;
-    } catch (e) {
-      await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
-      throw e;
-    }
+    return await applyPgMigrationsOn(client, migrationsFolder, (e) => (broken = e));
   } finally {
     client.release(broken);
+  }
+}
+
+/**
+ * `applyPgMigrations` on one connection that is in no transaction (the synchronous facade's
+ * worker uses it on its own client). `onBroken` is told when even the ROLLBACK failed.
+ */
+export async function applyPgMigrationsOn(
+  client: pg.ClientBase,
+  migrationsFolder = PG_MIGRATIONS_FOLDER,
+  onBroken?: (error: Error) => void,
+): Promise<number> {
+  const migrations = readMigrationFiles({ migrationsFolder });
+  const newestKnown = Math.max(0, ...migrations.map((m) => m.folderMillis));
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query('CREATE SCHEMA IF NOT EXISTS drizzle');
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS drizzle.__drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)',
+    );
+    const last = await client.query<{ created_at: number | string }>(
+      'SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY created_at DESC LIMIT 1',
+    );
+    const applied = last.rows[0] ? Number(last.rows[0].created_at) : 0;
+    if (applied > newestKnown)
+      throw new SchemaTooNewError(
+        `the database schema (${applied}) is newer than this release knows (${newestKnown}); upgrade the bot before starting it`,
+      );
+    let count = 0;
+    for (const migration of migrations) {
+      if (migration.folderMillis <= applied) continue;
+      for (const statement of migration.sql) if (statement.trim()) await client.query(statement);
+      await client.query('INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ($1, $2)', [
+        migration.hash,
+        migration.folderMillis,
+      ]);
+      count++;
+    }
+    await client.query('COMMIT');
+    return count;
+  } catch (e) {
+    await client.query('ROLLBACK').catch((rollback: Error) => onBroken?.(rollback));
+    throw e;
   }
 }
 

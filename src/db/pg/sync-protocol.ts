@@ -1,0 +1,28 @@
+/** What the synchronous facade (sync.ts) and its worker (sync-worker.ts) say to each other. */
+
+/** `state[0]`: the caller waits while it is WAITING. */
+export const WAITING = 0;
+/** The worker has posted its reply on the port. */
+export const REPLIED = 1;
+/** The worker thread has ended. */
+export const GONE = 2;
+
+export type SyncRequest =
+  | { op: 'connect' }
+  | { op: 'query'; text: string; params: unknown[] }
+  | { op: 'migrate'; folder: string | undefined }
+  | { op: 'close' }
+  | { op: 'exit' };
+
+/** A statement's failure as it crosses threads: PostgreSQL's SQLSTATE and names kept. */
+export interface WireError {
+  name: string;
+  message: string;
+  code: string | undefined;
+  constraint: string | undefined;
+  table: string | undefined;
+  detail: string | undefined;
+}
+
+export type SyncReply =
+  { ok: true; rows: Record<string, unknown>[]; rowCount: number } | { ok: false; error: WireError };

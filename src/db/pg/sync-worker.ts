@@ -1,0 +1,80 @@
+/**
+ * The worker thread behind the synchronous PostgreSQL facade (sync.ts): it owns one `pg`
+ * client and its own event loop. The calling thread posts a request on `port` and blocks on
+ * `state`; this thread runs the statement, posts the reply on the same port, then sets
+ * `state` to REPLIED and wakes the caller, which takes the reply with receiveMessageOnPort.
+ * When this thread ends for any reason it sets `state` to GONE, so a caller blocked on it
+ * fails at once instead of waiting for its timeout.
+ */
+import { workerData, type MessagePort } from 'node:worker_threads';
+import pg from 'pg';
+import { getTypeParser } from './types.ts';
+import { GONE, REPLIED, type SyncReply, type SyncRequest, type WireError } from './sync-protocol.ts';
+
+const { port, state, config } = workerData as {
+  port: MessagePort;
+  state: Int32Array;
+  config: { connectionString: string; application_name: string };
+};
+
+let client: pg.Client | undefined;
+/** The connection's own failure (the server went away), reported to every later call. */
+let lost: Error | undefined;
+
+function wire(e: unknown): WireError {
+  const err = e as Partial<pg.DatabaseError> & Error;
+  return {
+    name: err?.name ?? 'Error',
+    message: err?.message ?? String(e),
+    code: typeof err?.code === 'string' ? err.code : undefined,
+    constraint: err?.constraint,
+    table: err?.table,
+    detail: err?.detail,
+  };
+}
+
+function reply(message: SyncReply): void {
+  port.postMessage(message);
+  Atomics.store(state, 0, REPLIED);
+  Atomics.notify(state, 0);
+}
+
+async function handle(request: SyncRequest): Promise<SyncReply> {
+  switch (request.op) {
+    case 'connect': {
+      client = new pg.Client({ ...config, types: { getTypeParser } });
+      client.on('error', (e) => (lost = e));
+      await client.connect();
+      return { ok: true, rows: [], rowCount: 0 };
+    }
+    case 'query': {
+      if (lost) throw new Error(`the PostgreSQL connection was lost: ${lost.message}`);
+      if (!client) throw new Error('not connected');
+      const result = await client.query({ text: request.text, values: request.params });
+      return { ok: true, rows: result.rows as Record<string, unknown>[], rowCount: result.rowCount ?? 0 };
+    }
+    case 'migrate': {
+      if (!client) throw new Error('not connected');
+      const { applyPgMigrationsOn } = await import('./open.ts');
+      const count = await applyPgMigrationsOn(client, request.folder);
+      return { ok: true, rows: [{ migrated: count }], rowCount: 0 };
+    }
+    case 'close': {
+      await client?.end();
+      client = undefined;
+      return { ok: true, rows: [], rowCount: 0 };
+    }
+    case 'exit':
+      // For tests: a worker that dies in the middle of a call.
+      process.exit(3);
+  }
+}
+
+process.on('exit', () => {
+  Atomics.store(state, 0, GONE);
+  Atomics.notify(state, 0);
+});
+
+port.on('message', (request: SyncRequest) => {
+  handle(request).then(reply, (e: unknown) => reply({ ok: false, error: wire(e) }));
+});

@@ -1,0 +1,161 @@
+/**
+ * One set of ledger tests on both engines: `engineDbs()` (called at a file's top level) gives
+ * `fresh(engine)`, a migrated, empty database of either kind behind the same `LedgerDb`
+ * seam, with `rows(sql)` (plain SQL both engines answer) and `verify()` (the ledger's
+ * invariants recomputed from the journal).
+ *
+ * PostgreSQL: one migrated template database per file, copied (CREATE DATABASE … TEMPLATE)
+ * for each database the file holds at once; a database given back by `cleanup()` is emptied
+ * and reused, since a facade's worker takes a few hundred ms to start and a database copy
+ * tens of ms, which a property test with hundreds of runs cannot pay each time.
+ */
+import { afterAll, beforeAll, inject } from 'vitest';
+import { openDatabase } from '../../src/db/open.ts';
+import { openPostgres } from '../../src/db/pg/open.ts';
+import { openPgSync, type PgSyncDb } from '../../src/db/pg/sync.ts';
+import { verifyLedger } from '../../src/db/verify.ts';
+import { Ledger, type LedgerDb } from '../../src/ledger/ledger.ts';
+import { freshDatabase, withDatabase, type TestDatabase } from '../testkit/postgres.ts';
+import { fakeClock } from './db.ts';
+
+export type Engine = 'sqlite' | 'postgres';
+export const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
+
+export interface EngineDb {
+  readonly engine: Engine;
+  readonly db: LedgerDb;
+  /** Rows of a read-only statement written in SQL both engines accept. */
+  rows: (sql: string) => Record<string, unknown>[];
+  /** A statement for its effect (test set-up: plain SQL both engines accept, no parameters). */
+  exec: (sql: string) => void;
+  /** The ledger's invariants, recomputed from the journal; `problems` names what broke. */
+  verify: () => { ok: boolean; problems: string[] };
+  /** Closes it (SQLite) or empties it for the next test (PostgreSQL). */
+  cleanup: () => void;
+}
+
+/**
+ * On PostgreSQL: what `verifyLedger` checks on SQLite for the ledger's own tables, each a
+ * query that returns the offending rows (none when it holds). The triggers are trusted by
+ * none of them.
+ */
+const PG_CHECKS: Record<string, string> = {
+  'Σ balances = 0 per guild': `SELECT guild_id, SUM(balance) AS s FROM accounts GROUP BY guild_id HAVING SUM(balance) <> 0`,
+  'balances = the journal': `SELECT a.id, a.balance,
+      COALESCE((SELECT SUM(amount) FROM transfers WHERE credit_account_id = a.id), 0)
+    - COALESCE((SELECT SUM(amount) FROM transfers WHERE debit_account_id = a.id), 0) AS journal
+    FROM accounts a WHERE a.balance <> COALESCE((SELECT SUM(amount) FROM transfers WHERE credit_account_id = a.id), 0)
+    - COALESCE((SELECT SUM(amount) FROM transfers WHERE debit_account_id = a.id), 0)`,
+  'lifetime earned = the journal': `SELECT a.id, a.lifetime_earned FROM accounts a WHERE a.type = 'member' AND a.lifetime_earned <>
+      COALESCE((SELECT SUM(t.amount) FROM transfers t JOIN accounts o ON o.id = t.debit_account_id
+                WHERE t.credit_account_id = a.id AND o.type IN ('issuance', 'campaign')), 0)
+    - COALESCE((SELECT SUM(t.amount) FROM transfers t JOIN accounts o ON o.id = t.credit_account_id
+                WHERE t.debit_account_id = a.id AND o.type IN ('issuance', 'campaign')), 0)`,
+  'no account but issuance below zero': `SELECT id FROM accounts WHERE (type = 'issuance') <> (balance < 0) AND balance <> 0`,
+  'an entry closed at most once': `SELECT closes_id FROM transfers WHERE closes_id IS NOT NULL GROUP BY closes_id HAVING COUNT(*) > 1`,
+  'the balance histogram = ranked balances': `SELECT b.score, b.n, r.n AS kept FROM
+      (SELECT guild_id, balance AS score, COUNT(*) AS n FROM accounts
+       WHERE type = 'member' AND ranked = 1 AND balance > 0 GROUP BY guild_id, balance) b
+    FULL JOIN (SELECT guild_id, key, n FROM rank_counts WHERE board = 'balance' AND level = 0 AND n > 0) r
+      ON r.guild_id = b.guild_id AND r.key = b.score
+    WHERE b.n IS DISTINCT FROM r.n`,
+};
+
+/** Empties a ledger database for reuse: the journal's own TRUNCATE guard stands aside for it. */
+const RESET = `BEGIN;
+  ALTER TABLE transfers DISABLE TRIGGER transfers_no_truncate;
+  ALTER TABLE earn_periods DISABLE TRIGGER earn_periods_derived_truncate;
+  ALTER TABLE rank_counts DISABLE TRIGGER rank_counts_derived_truncate;
+  TRUNCATE transfers, earn_periods, rank_counts, accounts, seasons RESTART IDENTITY;
+  ALTER TABLE transfers ENABLE ALWAYS TRIGGER transfers_no_truncate;
+  ALTER TABLE earn_periods ENABLE TRIGGER earn_periods_derived_truncate;
+  ALTER TABLE rank_counts ENABLE TRIGGER rank_counts_derived_truncate;
+  COMMIT;`;
+
+interface Slot {
+  name: string;
+  db: PgSyncDb;
+  busy: boolean;
+}
+
+export function engineDbs(): (engine: Engine) => EngineDb {
+  let template: TestDatabase | undefined;
+  let admin: PgSyncDb | undefined;
+  const slots: Slot[] = [];
+  beforeAll(async () => {
+    template = await freshDatabase();
+    const migrated = await openPostgres(template.url, { poolSize: 1 });
+    await migrated.close();
+  });
+  afterAll(async () => {
+    for (const slot of slots.splice(0)) {
+      slot.db.close();
+      admin?.run(`DROP DATABASE IF EXISTS ${slot.name} WITH (FORCE)`);
+    }
+    admin?.close();
+    await template?.drop();
+  });
+
+  const pgSlot = (): Slot => {
+    const free = slots.find((s) => !s.busy);
+    if (free) {
+      free.busy = true;
+      free.db.run(RESET);
+      return free;
+    }
+    if (!template) throw new Error('the template database is made in beforeAll; call fresh() inside a test');
+    admin ??= openPgSync(inject('postgresUrl'), { migrate: false });
+    const name = `${template.name}_${slots.length}`;
+    admin.run(`CREATE DATABASE ${name} TEMPLATE ${template.name}`);
+    const slot: Slot = {
+      name,
+      db: openPgSync(withDatabase(template.url, name), { migrate: false }),
+      busy: true,
+    };
+    slots.push(slot);
+    return slot;
+  };
+
+  return (engine) => {
+    if (engine === 'sqlite') {
+      const db = openDatabase(':memory:');
+      return {
+        engine,
+        db,
+        rows: (sql) => db.sqlite.prepare(sql).all() as Record<string, unknown>[],
+        exec: (sql) => db.sqlite.exec(sql),
+        verify: () => {
+          const report = verifyLedger(db.sqlite);
+          return { ok: report.ok, problems: report.checks.filter((c) => !c.ok).map((c) => c.name) };
+        },
+        cleanup: () => db.close(),
+      };
+    }
+    const slot = pgSlot();
+    const { db } = slot;
+    return {
+      engine,
+      db,
+      rows: (sql) => db.query(sql),
+      exec: (sql) => void db.run(sql),
+      verify: () => {
+        const problems = Object.entries(PG_CHECKS).flatMap(([name, sql]) => {
+          const bad = db.query(`${sql} LIMIT 5`);
+          return bad.length ? [`${name}: ${JSON.stringify(bad)}`] : [];
+        });
+        return { ok: problems.length === 0, problems };
+      },
+      cleanup: () => {
+        if (db.inTransaction) throw new Error('cleanup inside a write');
+        slot.busy = false;
+      },
+    };
+  };
+}
+
+/** `freshLedger` of tests/helpers/db.ts on either engine. */
+export function ledgerOn(fresh: (engine: Engine) => EngineDb, engine: Engine) {
+  const env = fresh(engine);
+  const clock = fakeClock();
+  return { ...env, clock, ledger: new Ledger({ db: env.db, clock }) };
+}

@@ -1,0 +1,237 @@
+/**
+ * The synchronous PostgreSQL facade (src/db/pg/sync.ts) on the suite's real server: round
+ * trips, errors with their SQLSTATE and constraint, savepoints, a serialization failure that
+ * re-runs `fn` (and the effects held back until COMMIT that must not run twice), the retry
+ * bound, a dying worker, and what one statement costs through the facade.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isSparksError } from '../../src/core/errors.ts';
+import {
+  killWorkerForTest,
+  openPgSync,
+  PgStatementError,
+  PgWorkerGoneError,
+  type PgSyncDb,
+} from '../../src/db/pg/sync.ts';
+import { databaseForFile } from '../testkit/postgres.ts';
+
+const database = databaseForFile();
+let db: PgSyncDb;
+let other: PgSyncDb;
+
+beforeAll(() => {
+  db = openPgSync(database().url, { migrate: false });
+  other = openPgSync(database().url, { migrate: false });
+  db.run('CREATE TABLE kv (k text PRIMARY KEY, v bigint NOT NULL CONSTRAINT kv_v_small CHECK (v < 1000))');
+});
+afterAll(() => {
+  db?.close();
+  other?.close();
+});
+
+function caught(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('the synchronous PostgreSQL facade', () => {
+  it('answers a statement synchronously, int8 as numbers, and says how many rows a write touched', () => {
+    expect(db.query('SELECT $1::int8 AS n, $2::text AS s, NULL::int AS z', [2 ** 40, 'x'])).toEqual([
+      { n: 2 ** 40, s: 'x', z: null },
+    ]);
+    expect(db.run('INSERT INTO kv VALUES ($1, 1), ($2, 2)', ['a', 'b'])).toEqual({ rowCount: 2 });
+    expect(db.query<{ k: string }>('SELECT k FROM kv ORDER BY k').map((r) => r.k)).toEqual(['a', 'b']);
+    expect(db.inTransaction).toBe(false);
+  });
+
+  it('gives a refused statement back as an error with its SQLSTATE and constraint, and carries on', () => {
+    const dup = caught(() => db.run("INSERT INTO kv VALUES ('a', 5)"));
+    expect(dup).toBeInstanceOf(PgStatementError);
+    expect(dup).toMatchObject({ code: '23505', constraint: 'kv_pkey' });
+    expect(caught(() => db.run("INSERT INTO kv VALUES ('big', 5000)"))).toMatchObject({
+      code: '23514',
+      constraint: 'kv_v_small',
+    });
+    expect(caught(() => db.query('SELEC 1'))).toMatchObject({ code: '42601' });
+    expect(db.query('SELECT count(*)::int AS n FROM kv')).toEqual([{ n: 2 }]);
+  });
+
+  it('commits a write, rolls one back on a throw, and makes a nested write a savepoint', () => {
+    db.write(() => {
+      db.run("INSERT INTO kv VALUES ('w1', 1)");
+      expect(db.inTransaction).toBe(true);
+      expect(
+        caught(() =>
+          db.write(() => {
+            db.run("INSERT INTO kv VALUES ('inner-lost', 1)");
+            throw new Error('inner fails');
+          }),
+        ),
+      ).toMatchObject({ message: 'inner fails' });
+      // A refused statement inside a savepoint leaves the outer transaction usable.
+      expect(caught(() => db.write(() => db.run("INSERT INTO kv VALUES ('w1', 2)")))).toMatchObject({
+        code: '23505',
+      });
+      db.write(() => db.run("INSERT INTO kv VALUES ('inner-kept', 1)"));
+    });
+    expect(() =>
+      db.write(() => {
+        db.run("INSERT INTO kv VALUES ('outer-lost', 1)");
+        throw new Error('outer fails');
+      }),
+    ).toThrow('outer fails');
+    const keys = db.query<{ k: string }>("SELECT k FROM kv WHERE k NOT IN ('a', 'b') ORDER BY k");
+    expect(keys.map((r) => r.k)).toEqual(['inner-kept', 'w1']);
+    expect(db.inTransaction).toBe(false);
+  });
+
+  it('runs fn again after a serialization failure, even one fn caught, and delivers its effects once', () => {
+    db.run("INSERT INTO kv VALUES ('c', 0)");
+    let attempts = 0;
+    const delivered: number[] = [];
+    const before = db.retries;
+    const result = db.write(
+      () => {
+        attempts++;
+        const [{ v }] = db.query<{ v: number }>("SELECT v FROM kv WHERE k = 'c'") as [{ v: number }];
+        db.afterCommit(() => delivered.push(attempts));
+        // Another connection changes the row after this snapshot, on the first attempt only.
+        if (attempts === 1) other.run("UPDATE kv SET v = v + 100 WHERE k = 'c'");
+        try {
+          db.run("UPDATE kv SET v = $1 WHERE k = 'c'", [v + 1]);
+        } catch (e) {
+          // A caller swallowing the failure does not stop the retry.
+          expect(e).toMatchObject({ code: '40001' });
+        }
+        return v + 1;
+      },
+      { isolation: 'serializable' },
+    );
+    expect(attempts).toBe(2);
+    expect(result).toBe(101);
+    expect(delivered).toEqual([2]);
+    expect(db.retries - before).toBe(1);
+    expect(db.query("SELECT v FROM kv WHERE k = 'c'")).toEqual([{ v: 101 }]);
+  });
+
+  it('runs every effect after COMMIT even when one throws, and drops those of a rolled-back savepoint', () => {
+    const ran: string[] = [];
+    expect(() =>
+      db.write(() => {
+        db.run("INSERT INTO kv VALUES ('fx', 1)");
+        db.afterCommit(() => ran.push('first'));
+        db.afterCommit(() => {
+          throw new Error('effect fails');
+        });
+        expect(
+          caught(() =>
+            db.write(() => {
+              db.afterCommit(() => ran.push('rolled back'));
+              throw new Error('inner');
+            }),
+          ),
+        ).toMatchObject({ message: 'inner' });
+        db.write(() => db.afterCommit(() => ran.push('released')));
+        db.afterCommit(() => ran.push('last'));
+      }),
+    ).toThrow('effect fails');
+    expect(ran).toEqual(['first', 'released', 'last']);
+    expect(db.query("SELECT v FROM kv WHERE k = 'fx'")).toEqual([{ v: 1 }]);
+  });
+
+  it('gives up with SPARKS.BOT_BUSY after its bound, having delivered nothing', () => {
+    const bounded = openPgSync(database().url, { migrate: false, maxAttempts: 3, baseDelayMs: 1 });
+    try {
+      let attempts = 0;
+      const delivered: number[] = [];
+      const e = caught(() =>
+        bounded.write(
+          () => {
+            attempts++;
+            bounded.query("SELECT v FROM kv WHERE k = 'c'");
+            bounded.afterCommit(() => delivered.push(attempts));
+            other.run("UPDATE kv SET v = v + 1 WHERE k = 'c'");
+            bounded.run("UPDATE kv SET v = 0 WHERE k = 'c'");
+          },
+          { isolation: 'repeatable read' },
+        ),
+      );
+      expect(isSparksError(e, 'SPARKS.BOT_BUSY')).toBe(true);
+      expect(attempts).toBe(3);
+      expect(delivered).toEqual([]);
+      expect(bounded.inTransaction).toBe(false);
+      expect(bounded.query("SELECT v FROM kv WHERE k = 'c'")).toEqual([{ v: 104 }]);
+    } finally {
+      bounded.close();
+    }
+  });
+
+  it('a store can ask for the transaction to run again (a key a concurrent writer took first)', () => {
+    let attempts = 0;
+    db.write(() => {
+      attempts++;
+      if (attempts === 1) throw db.retryTransaction(new Error('key taken meanwhile'));
+      db.run("INSERT INTO kv VALUES ('again', 1)");
+    });
+    expect(attempts).toBe(2);
+    expect(db.query("SELECT v FROM kv WHERE k = 'again'")).toEqual([{ v: 1 }]);
+  });
+
+  it('fails the current call and every later one clearly when the worker dies', () => {
+    const doomed = openPgSync(database().url, { migrate: false });
+    expect(doomed.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    const e = caught(() => killWorkerForTest(doomed));
+    expect(e).toBeInstanceOf(PgWorkerGoneError);
+    expect((e as Error).message).toMatch(/worker died during a call/);
+    expect(() => doomed.query('SELECT 1')).toThrow(PgWorkerGoneError);
+    doomed.close();
+  });
+
+  it('refuses a URL it cannot use before starting anything, and says why it cannot connect', () => {
+    expect(() => openPgSync('mysql://x@127.0.0.1/db')).toThrow(/must start with postgres/);
+    const url = new URL(database().url);
+    url.password = 'wrong';
+    expect(caught(() => openPgSync(url.toString()))).toMatchObject({ code: '28P01' });
+  });
+
+  it('stops waiting for a statement after its timeout, and the facade is then unusable', () => {
+    const slow = openPgSync(database().url, { migrate: false, statementTimeoutMs: 300 });
+    const t = performance.now();
+    const e = caught(() => slow.query('SELECT pg_sleep(5)'));
+    expect(e).toBeInstanceOf(PgWorkerGoneError);
+    expect((e as Error).message).toMatch(/did not answer within 300 ms/);
+    expect(performance.now() - t).toBeLessThan(3000);
+    expect(() => slow.query('SELECT 1')).toThrow(PgWorkerGoneError);
+    slow.close();
+  });
+
+  it('costs a loopback round trip plus a small hand-off per statement', async () => {
+    const n = 2000;
+    const client = new pg.Client({ connectionString: database().url });
+    await client.connect();
+    try {
+      for (let i = 0; i < 200; i++) {
+        db.query('SELECT $1::int AS i', [i]);
+        await client.query('SELECT $1::int AS i', [i]);
+      }
+      let t = performance.now();
+      for (let i = 0; i < n; i++) db.query('SELECT $1::int AS i', [i]);
+      const facadeUs = ((performance.now() - t) * 1000) / n;
+      t = performance.now();
+      for (let i = 0; i < n; i++) await client.query('SELECT $1::int AS i', [i]);
+      const asyncUs = ((performance.now() - t) * 1000) / n;
+      console.log(
+        `per statement: facade ${facadeUs.toFixed(0)} µs, async pg ${asyncUs.toFixed(0)} µs, hand-off ≈ ${(facadeUs - asyncUs).toFixed(0)} µs`,
+      );
+      // Loose on a shared machine: the facade stays within a millisecond of plain pg.
+      expect(facadeUs).toBeLessThan(asyncUs + 1000);
+    } finally {
+      await client.end();
+    }
+  });
+});
