@@ -10,7 +10,7 @@ import type { Clock } from './core/clock.ts';
 import type { Logger } from './log.ts';
 import { MembersService } from './members/members.ts';
 import { AwardService } from './moderation/awards.ts';
-import { BulkWorkCollector } from './ops/memory.ts';
+import { BulkWorkCollector } from './core/memory.ts';
 import { OutboxStore } from './db/outbox-store.ts';
 import { Outbox } from './platform/outbox.ts';
 import { PlatformService } from './platform/service.ts';

@@ -14,6 +14,7 @@ import type { AuditSink } from '../audit.ts';
 import { CampaignService, type CampaignSummary } from '../campaigns/campaigns.ts';
 import type { CampaignOp } from '../campaigns/grants.ts';
 import { crashPoint } from '../core/crash.ts';
+import { BulkWorkCollector } from '../core/memory.ts';
 import { threadData } from '../core/threads.ts';
 import { openDatabase } from '../db/open.ts';
 import { OutboxStore } from '../db/outbox-store.ts';
@@ -101,6 +102,11 @@ campaigns.onChange((change) => {
   if (change.type === 'end') ended.push(campaigns.summary(change.campaign));
 });
 
+// This thread's own heap grows with a burst as the main thread's does: hand it back once
+// the burst is over, the same way (a no-op without node's --expose-gc, which npm start passes).
+const memory = new BulkWorkCollector();
+campaigns.onCommitted((n) => memory.note(n));
+
 let settled = 0;
 campaigns.onSettled((report) => {
   settled += report.size;
@@ -130,6 +136,7 @@ parentPort!.on('message', (message: OpsMessage | { type: 'close' }) => {
   if (message.type === 'close') {
     // The main thread flushed first: nothing is queued here.
     campaigns.close();
+    memory.stop();
     db.close();
     process.exit(0);
   }

@@ -2,7 +2,7 @@ import type { Client } from 'discord.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Router } from '../discord/router.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import type { BulkWorkCollector } from './memory.ts';
+import type { BulkWorkCollector } from '../core/memory.ts';
 
 /**
  * Prometheus metrics for one bot process: interactions by command and outcome, handler

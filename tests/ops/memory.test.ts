@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BulkWorkCollector, collectAfterBulkWork } from '../../src/ops/memory.ts';
+import { BulkWorkCollector, collectAfterBulkWork } from '../../src/core/memory.ts';
 import { Metrics } from '../../src/ops/metrics.ts';
 
 afterEach(() => {
