@@ -18,7 +18,8 @@ import type {
   TransferRow,
 } from '../ledger-store.ts';
 import type { AccountType, TransferKind } from '../schema.ts';
-import { PgStatementError, type PgSyncDb } from './sync.ts';
+import { PgStatementError } from './sync-protocol.ts';
+import type { PgSyncDb } from './sync.ts';
 
 const transferCols = (a = '') =>
   `${a}id AS id, ${a}guild_id AS "guildId", ${a}kind AS kind, ${a}debit_account_id AS "debitAccountId",

@@ -26,3 +26,23 @@ export interface WireError {
 
 export type SyncReply =
   { ok: true; rows: Record<string, unknown>[]; rowCount: number } | { ok: false; error: WireError };
+
+/**
+ * A statement PostgreSQL refused, with its SQLSTATE `code` and `constraint`. Here, beside the
+ * wire format and away from `pg`, so a store can test for it without loading the driver
+ * (the SQLite path never loads `pg`).
+ */
+export class PgStatementError extends Error {
+  override readonly name = 'PgStatementError';
+  readonly code: string | undefined;
+  readonly constraint: string | undefined;
+  readonly table: string | undefined;
+  readonly detail: string | undefined;
+  constructor(e: WireError, text: string) {
+    super(`${e.message} (${e.code ?? e.name}) in: ${text.replace(/\s+/g, ' ').slice(0, 200)}`);
+    this.code = e.code;
+    this.constraint = e.constraint;
+    this.table = e.table;
+    this.detail = e.detail;
+  }
+}

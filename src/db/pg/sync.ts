@@ -22,27 +22,21 @@ import { pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { SparksError } from '../../core/errors.ts';
 import { poolConfig } from './open.ts';
-import { GONE, REPLIED, WAITING, type SyncReply, type SyncRequest, type WireError } from './sync-protocol.ts';
+import {
+  GONE,
+  PgStatementError,
+  REPLIED,
+  WAITING,
+  type SyncReply,
+  type SyncRequest,
+} from './sync-protocol.ts';
+
+export { PgStatementError };
 
 /** SQLSTATEs a transaction is run again on: serialization_failure, deadlock_detected. */
 const RETRYABLE: ReadonlySet<string> = new Set(['40001', '40P01']);
 
 /** A statement PostgreSQL refused, with its SQLSTATE and the constraint it names, if any. */
-export class PgStatementError extends Error {
-  override readonly name = 'PgStatementError';
-  readonly code: string | undefined;
-  readonly constraint: string | undefined;
-  readonly table: string | undefined;
-  readonly detail: string | undefined;
-  constructor(e: WireError, text: string) {
-    super(`${e.message} (${e.code ?? e.name}) in: ${text.replace(/\s+/g, ' ').slice(0, 200)}`);
-    this.code = e.code;
-    this.constraint = e.constraint;
-    this.table = e.table;
-    this.detail = e.detail;
-  }
-}
-
 /** The worker (and with it the connection) is gone; every later call fails with this too. */
 export class PgWorkerGoneError extends Error {
   override readonly name = 'PgWorkerGoneError';
