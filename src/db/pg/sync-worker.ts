@@ -6,16 +6,17 @@
  * When this thread ends for any reason it sets `state` to GONE, so a caller blocked on it
  * fails at once instead of waiting for its timeout.
  */
-import { workerData, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { threadData } from '../../core/threads.ts';
 import pg from 'pg';
 import { getTypeParser } from './types.ts';
 import { GONE, REPLIED, type SyncReply, type SyncRequest, type WireError } from './sync-protocol.ts';
 
-const { port, state, config } = workerData as {
+const { port, state, config } = threadData<{
   port: MessagePort;
   state: Int32Array;
   config: { connectionString: string; application_name: string };
-};
+}>();
 
 let client: pg.Client | undefined;
 /** The connection's own failure (the server went away), reported to every later call. */

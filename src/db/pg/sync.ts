@@ -17,10 +17,9 @@
  * holds back what must not happen twice until the outermost COMMIT (dropped on a rollback or
  * a retry, and with the savepoint it was queued in).
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { SparksError } from '../../core/errors.ts';
+import { startThread } from '../../core/threads.ts';
 import { poolConfig } from './open.ts';
 import {
   GONE,
@@ -92,16 +91,6 @@ export interface PgSyncOptions {
   connectTimeoutMs?: number;
 }
 
-// Built, the worker is plain JavaScript beside the bundle; from the TypeScript sources
-// (tests, tsx) tsx's API compiles it in the worker thread, as src/cards/pool.ts does.
-const COMPILED = import.meta.url.endsWith('.js');
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-import(workerData.tsx)
-  .then(({ tsImport }) => tsImport(workerData.entry, workerData.entry))
-  .catch((error) => setImmediate(() => { throw error; }));
-`;
-
 /** Blocks the thread for `ms` (a retry's backoff: there is no event loop to yield to). */
 function sleep(ms: number): void {
   if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -130,22 +119,12 @@ export function openPgSync(url: string, options: PgSyncOptions = {}): PgSyncDb {
   };
   const state = new Int32Array(new SharedArrayBuffer(4));
   const { port1: port, port2 } = new MessageChannel();
-  const workerData = { port: port2, state, config: { connectionString, application_name } };
-  const worker = COMPILED
-    ? new Worker(new URL('./sync-worker.js', import.meta.url), { workerData, transferList: [port2] })
-    : new Worker(BOOTSTRAP, {
-        eval: true,
-        transferList: [port2],
-        workerData: {
-          ...workerData,
-          tsx: pathToFileURL(
-            createRequire(import.meta.url)
-              .resolve('tsx/esm/api')
-              .replace(/\.cjs$/, '.mjs'),
-          ).href,
-          entry: new URL('./sync-worker.ts', import.meta.url).href,
-        },
-      });
+  const worker = startThread(
+    import.meta.url,
+    'sync-worker',
+    { port: port2, state, config: { connectionString, application_name } },
+    { transferList: [port2] },
+  );
   worker.unref();
   let gone: string | undefined;
   worker.on('error', (e) => (gone ??= `the PostgreSQL worker failed: ${e.message}`));
