@@ -2,6 +2,7 @@ import { and, eq, gte, sql } from 'drizzle-orm';
 import { SqliteError, type Statement } from 'better-sqlite3';
 import { crashPoint } from '../core/crash.ts';
 import { SparksError } from '../core/errors.ts';
+import { byGuildAndType } from './account-groups.ts';
 import { BATCH_DERIVED_ORDER, BATCH_DERIVED_SQL, BATCH_GATE_OFF, BATCH_GATE_ON } from './ledger-triggers.ts';
 import type { Db } from './open.ts';
 import { accounts, earnPeriods, transfers, type AccountType, type TransferKind } from './schema.ts';
@@ -446,14 +447,7 @@ export class LedgerStore implements LedgerWriteStore {
     // One statement per (guild, type) among them — a batch is a few system accounts and
     // many members — taking the refs as a plain JSON array of strings.
     const read = (at: readonly number[]) => {
-      const groups = new Map<string, number[]>();
-      for (const k of at) {
-        const g = `${specs[k]!.guildId}\n${specs[k]!.type}`;
-        const list = groups.get(g);
-        if (list) list.push(k);
-        else groups.set(g, [k]);
-      }
-      for (const list of groups.values()) {
+      for (const list of byGuildAndType(specs, at)) {
         const { guildId, type } = specs[list[0]!]!;
         const refs = JSON.stringify(list.map((k) => specs[k]!.ref));
         for (const { i, ...row } of this.s.accountsByRefs.all({ guildId, type, refs })) out[list[i]!] = row;

@@ -17,6 +17,7 @@ import type {
   ScoreColumn,
   TransferRow,
 } from '../ledger-store.ts';
+import { byGuildAndType } from '../account-groups.ts';
 import type { AccountType, TransferKind } from '../schema.ts';
 import { PgStatementError } from './sync-protocol.ts';
 import type { PgSyncDb } from './sync.ts';
@@ -166,14 +167,7 @@ export class PgLedgerStore implements LedgerWriteStore {
     const out = new Array<AccountRow>(specs.length);
     // One statement per (guild, type) among them, as on SQLite.
     const read = (at: readonly number[]) => {
-      const groups = new Map<string, number[]>();
-      for (const k of at) {
-        const g = `${specs[k]!.guildId}\n${specs[k]!.type}`;
-        const list = groups.get(g);
-        if (list) list.push(k);
-        else groups.set(g, [k]);
-      }
-      for (const list of groups.values()) {
+      for (const list of byGuildAndType(specs, at)) {
         const { guildId, type } = specs[list[0]!]!;
         const byRef = new Map<string, AccountRow>();
         const refs = list.map((k) => specs[k]!.ref);
