@@ -180,16 +180,18 @@ export class GrantQueue {
    * thread) as if this queue had: into `stats`, and to the `onCommitted` listeners.
    */
   recordElsewhere(report: BatchReport): void {
-    if (!report.committed) {
-      this.stats.failed += report.failed;
-      return;
-    }
+    this.count(report);
+    if (report.committed) this.committed(report.size);
+  }
+
+  /** A settled batch into `stats`: a failed one only as failures. */
+  private count(report: BatchReport): void {
+    this.stats.failed += report.failed;
+    if (!report.committed) return;
     this.stats.flushes++;
     this.stats.granted += report.granted;
     this.stats.revoked += report.revoked;
     this.stats.skipped += report.skipped;
-    this.stats.failed += report.failed;
-    this.committed(report.size);
   }
 
   private committed(operations: number): void {
@@ -255,24 +257,22 @@ export class GrantQueue {
     } catch (err) {
       // The whole transaction failed (database locked for too long, disk full): nothing of
       // the batch was written. The sources' reconciliation finds what it should have granted.
-      this.stats.failed += batch.length;
-      this.logger.error({ err, size: batch.length }, `${label} grant batch failed`);
-      this.settled({
+      const report: BatchReport = {
         size: batch.length,
         committed: false,
         granted: 0,
         revoked: 0,
         skipped: 0,
         failed: batch.length,
-      });
+      };
+      this.count(report);
+      this.logger.error({ err, size: batch.length }, `${label} grant batch failed`);
+      this.settled(report);
       return;
     }
     for (const name of sources) crashPoint(`${name}.batch-committed`);
-    this.stats.flushes++;
-    this.stats.granted += counts.granted;
-    this.stats.revoked += counts.revoked;
-    this.stats.skipped += counts.skipped;
-    this.stats.failed += counts.failed;
+    const report: BatchReport = { size: batch.length, committed: true, ...counts };
+    this.count(report);
     this.logger.debug({ size: batch.length, ...counts }, `${label} grants committed`);
     this.committed(batch.length);
     for (const then of after) {
@@ -282,7 +282,7 @@ export class GrantQueue {
         this.logger.error({ err }, 'grant after-commit step failed');
       }
     }
-    this.settled({ size: batch.length, committed: true, ...counts });
+    this.settled(report);
   }
 
   /**
