@@ -1,4 +1,4 @@
-import type { Db } from '../db/open.ts';
+import type { AppDb } from '../db/engine.ts';
 import {
   LedgerStore,
   type AccountSpec,
@@ -7,7 +7,6 @@ import {
   type TransferRow,
 } from '../db/ledger-store.ts';
 import { PgLedgerStore } from '../db/pg/ledger-store.ts';
-import type { PgSyncDb } from '../db/pg/sync.ts';
 import type { ActorType, TransferKind } from '../db/schema.ts';
 import { crashPoint } from '../core/crash.ts';
 import { assertAmount } from './amount.ts';
@@ -34,7 +33,7 @@ export * from './reads.ts';
  * synchronous facade (`openPgSync`). The Ledger takes the store of that engine; its rules
  * are written once.
  */
-export type LedgerDb = Db | PgSyncDb;
+export type LedgerDb = AppDb;
 
 export interface Actor {
   type: ActorType;

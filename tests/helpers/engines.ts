@@ -61,16 +61,33 @@ const PG_CHECKS: Record<string, string> = {
     WHERE b.n IS DISTINCT FROM r.n`,
 };
 
-/** Empties a ledger database for reuse: the journal's own TRUNCATE guard stands aside for it. */
-const RESET = `BEGIN;
-  ALTER TABLE transfers DISABLE TRIGGER transfers_no_truncate;
-  ALTER TABLE earn_periods DISABLE TRIGGER earn_periods_derived_truncate;
-  ALTER TABLE rank_counts DISABLE TRIGGER rank_counts_derived_truncate;
-  TRUNCATE transfers, earn_periods, rank_counts, accounts, seasons RESTART IDENTITY;
-  ALTER TABLE transfers ENABLE ALWAYS TRIGGER transfers_no_truncate;
-  ALTER TABLE earn_periods ENABLE TRIGGER earn_periods_derived_truncate;
-  ALTER TABLE rank_counts ENABLE TRIGGER rank_counts_derived_truncate;
-  COMMIT;`;
+/**
+ * Empties a database for reuse: every table of the public schema (a feature's tables too,
+ * whoever added them), identities restarted. The guards against TRUNCATE (the journal's and
+ * the derived tables') stand aside for it and come back in the mode they had (ENABLE ALWAYS
+ * stays ALWAYS).
+ */
+const RESET = `DO $reset$
+DECLARE
+  t record;
+  tables text;
+BEGIN
+  CREATE TEMP TABLE IF NOT EXISTS reset_guards (tab regclass, name text, mode "char") ON COMMIT DROP;
+  INSERT INTO reset_guards SELECT tg.tgrelid::regclass, tg.tgname, tg.tgenabled FROM pg_trigger tg
+    JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND NOT tg.tgisinternal AND (tg.tgtype & 32) <> 0;
+  FOR t IN SELECT * FROM reset_guards LOOP
+    EXECUTE format('ALTER TABLE %s DISABLE TRIGGER %I', t.tab, t.name);
+  END LOOP;
+  SELECT string_agg(format('%I', tablename), ', ') INTO tables FROM pg_tables WHERE schemaname = 'public';
+  IF tables IS NOT NULL THEN EXECUTE 'TRUNCATE ' || tables || ' RESTART IDENTITY'; END IF;
+  FOR t IN SELECT * FROM reset_guards LOOP
+    EXECUTE format('ALTER TABLE %s ENABLE %s TRIGGER %I', t.tab,
+      CASE t.mode WHEN 'A' THEN 'ALWAYS' WHEN 'R' THEN 'REPLICA' ELSE '' END, t.name);
+  END LOOP;
+  DROP TABLE reset_guards;
+END
+$reset$;`;
 
 interface Slot {
   name: string;
