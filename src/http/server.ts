@@ -7,9 +7,10 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/open.ts';
+import type { AppDb } from '../db/engine.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Logger } from '../log.ts';
+import { checkDatabase } from '../ops/health.ts';
 import type { PlatformService } from '../platform/service.ts';
 import type { SettingsService } from '../settings/settings.ts';
 import type { TierService } from '../tiers/tiers.ts';
@@ -29,7 +30,7 @@ export type HttpConfig = Pick<Config, 'webhookSecrets' | 'defaultGuildId' | 'pla
 };
 
 export interface HttpDeps {
-  db: Db;
+  db: AppDb;
   ledger: Ledger;
   settings: SettingsService;
   platform: PlatformService;
@@ -37,7 +38,10 @@ export interface HttpDeps {
   tiers: TierService;
   config: HttpConfig;
   logger: Logger;
-  /** GET /healthz: 200 when `ok`, else 503. Default: the database answers a query. */
+  /**
+   * GET /healthz: 200 when `ok`, else 503 (also when it throws or rejects). Default: the
+   * database's check (`checkDatabase`, either engine) is not `unhealthy`.
+   */
   health?: () => HealthReport | Promise<HealthReport>;
   /** Registers more routes on the same server (before it is ready). */
   extraRoutes?: (app: FastifyInstance) => void;
@@ -75,7 +79,14 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
   installErrorHandlers(app, deps.logger, deps.web ? sendNotFoundPage : undefined);
 
   app.get('/healthz', async (_request, reply) => {
-    const report = await (deps.health ?? (() => defaultHealth(deps.db)))();
+    let report: HealthReport;
+    try {
+      report = await (deps.health ?? (() => defaultHealth(deps.db)))();
+    } catch (err) {
+      // A check that cannot even report is a failing check, not a server error.
+      deps.logger.warn({ err }, 'the health check failed');
+      report = { ok: false, error: 'the health check failed' };
+    }
     return reply.code(report.ok ? 200 : 503).send(report);
   });
   if (deps.config.webhookSecrets.length > 0) {
@@ -137,11 +148,8 @@ export async function startHttpServer(
   };
 }
 
-function defaultHealth(db: Db): HealthReport {
-  try {
-    db.sqlite.prepare('SELECT 1').get();
-    return { ok: true, database: 'ok' };
-  } catch {
-    return { ok: false, database: 'unavailable' };
-  }
+/** `database`: 'ok', 'degraded' (still 200) or 'unavailable' (503); `checkDatabase` decides. */
+function defaultHealth(db: AppDb): HealthReport {
+  const { status } = checkDatabase(db);
+  return { ok: status !== 'unhealthy', database: status === 'unhealthy' ? 'unavailable' : status };
 }
