@@ -14,6 +14,7 @@ import { type Clock, systemClock } from './core/clock.ts';
 import { createLogger, type Logger } from './log.ts';
 import { startHttpServer, type RunningHttpServer } from './http/server.ts';
 import { HealthMonitor } from './ops/health.ts';
+import { fixedLeadership, type Leadership } from './ops/leadership.ts';
 import { AdminAnalytics } from './moderation/analytics.ts';
 import { LedgerExplorer } from './moderation/ledger-explorer.ts';
 import { OutboxDispatcher } from './platform/outbox.ts';
@@ -27,6 +28,11 @@ export interface AppOptions {
   /** An already-open database (tests share one); otherwise config.databasePath is opened. */
   db?: Db;
   plugins?: Plugin[];
+  /**
+   * Who does the once-only work (src/ops/leadership.ts). Default: this process leads when it
+   * owns shard 0 (one host; SQLite). Closed with the app.
+   */
+  leadership?: Leadership;
   /**
    * How long shutdown waits for in-flight interactions before stopping the plugins anyway
    * (their stop interrupts what is still waiting on Discord; recovery finishes it at the
@@ -82,11 +88,12 @@ export function createApp(options: AppOptions): App {
   const started: Plugin[] = [];
   // Under the ShardingManager each process owns some shards; shard 0's does the once-only work.
   const primary = client.shard ? client.shard.ids.includes(0) : true;
-  const pluginContext = { client, services, router, provided, primary };
+  const leadership = options.leadership ?? fixedLeadership(primary, logger);
+  const pluginContext = { client, services, router, provided, primary, leadership };
   const graceMs = options.shutdownGraceMs ?? 10_000;
   let stopping: Promise<void> | undefined;
   let http: RunningHttpServer | undefined;
-  let dispatcher: OutboxDispatcher | undefined;
+  let releaseDispatcher: (() => Promise<void>) | undefined;
 
   client.on(Events.Error, (err) => logger.error({ err }, 'discord client error'));
   client.on(Events.Warn, (message) => logger.warn(message));
@@ -168,18 +175,27 @@ export function createApp(options: AppOptions): App {
           },
         });
       }
-      if (primary && config.platformEventsUrl) {
-        dispatcher = new OutboxDispatcher({
-          db,
-          store: services.outbox.store,
-          url: config.platformEventsUrl,
-          secret: config.webhookSecrets[0]!,
-          logger,
+      const eventsUrl = config.platformEventsUrl;
+      if (eventsUrl)
+        releaseDispatcher = leadership.whileLeader('outbox delivery', () => {
+          const dispatcher = new OutboxDispatcher({
+            db,
+            store: services.outbox.store,
+            url: eventsUrl,
+            secret: config.webhookSecrets[0]!,
+            logger,
+          });
+          dispatcher.start();
+          return () => dispatcher.stop();
         });
-        dispatcher.start();
-      }
       logger.info(
-        { user: client.user?.tag, guilds: client.guilds.cache.size, shards: client.shard?.ids, primary },
+        {
+          user: client.user?.tag,
+          guilds: client.guilds.cache.size,
+          shards: client.shard?.ids,
+          primary,
+          leader: leadership.isLeader,
+        },
         'Sparks is ready',
       );
     },
@@ -201,7 +217,8 @@ export function createApp(options: AppOptions): App {
         }
         // Interrupted work winds down before the client and the database go away.
         if (!drained) await router.drain(graceMs);
-        await dispatcher?.stop();
+        await releaseDispatcher?.();
+        await leadership.close();
         await client.destroy();
         health.stop();
         services.memory.stop();

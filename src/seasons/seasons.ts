@@ -21,8 +21,9 @@
  * 5. complete: with nothing unpaid and nothing pending, paying → ended and the winners are
  *    announced in the log channel (again after a restart until it was delivered).
  *
- * Only one pass per season runs at a time in a process; across processes only the primary
- * runs them, and every step's write re-checks the state it moves from.
+ * Only one pass per season runs at a time in a process; across processes, a guild's seasons
+ * are ended by the process whose shard serves it, and every step's write re-checks the state
+ * it moves from (a second pass after a handover finds nothing left to do).
  */
 import type { AuditSink, AuditValue } from '../audit.ts';
 import type { Clock } from '../core/clock.ts';

@@ -78,7 +78,10 @@ async function receiver(options: { port?: number; fail?: (r: Received, n: number
       };
       if (options.fail?.(r, received.length)) r.status = 500;
       received.push(r);
-      res.writeHead(r.status).end();
+      // No keep-alive: a pooled socket the server closed could otherwise be reused by the next
+      // delivery before the client saw it close (UND_ERR_SOCKET instead of the outage's
+      // ECONNREFUSED, depending on timing).
+      res.writeHead(r.status, { connection: 'close' }).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { HOUR_MS } from '../../core/clock.ts';
 import { backupDatabase, backupFileName, pruneBackups } from '../../ops/backup.ts';
+import type { Services } from '../../services.ts';
 import type { Plugin } from './plugin.ts';
 
 /**
@@ -8,34 +9,42 @@ import type { Plugin } from './plugin.ts';
  * BACKUP_KEEP). The first runs one interval after start; each copy is verified.
  */
 export function backupsPlugin(): Plugin {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
+  let release: (() => Promise<void>) | undefined;
   return {
     name: 'backups',
-    start({ services, primary }) {
+    start({ services, leadership }) {
       const settings = services.config.backups;
-      if (!settings || !primary) return;
-      const run = async () => {
-        const path = join(settings.dir, backupFileName(services.clock()));
-        try {
-          const result = await backupDatabase(services.db.sqlite, path);
-          const removed = pruneBackups(settings.dir, settings.keep);
-          services.logger.info(
-            { path, bytes: result.bytes, ms: result.ms, removed },
-            'scheduled backup done',
-          );
-        } catch (err) {
-          services.logger.error({ err, path }, 'scheduled backup failed');
-        }
-      };
-      timer = setInterval(() => {
-        running ??= run().finally(() => (running = undefined));
-      }, settings.intervalHours * HOUR_MS);
-      timer.unref();
+      if (!settings) return;
+      release = leadership.whileLeader('backups', () => scheduleBackups(services, settings));
     },
     async stop() {
-      if (timer) clearInterval(timer);
-      await running;
+      await release?.();
     },
+  };
+}
+
+/** Every `intervalHours` while this process leads; the stop waits for a copy under way. */
+function scheduleBackups(
+  services: Services,
+  settings: NonNullable<Services['config']['backups']>,
+): () => Promise<void> {
+  let running: Promise<unknown> | undefined;
+  const run = async () => {
+    const path = join(settings.dir, backupFileName(services.clock()));
+    try {
+      const result = await backupDatabase(services.db.sqlite, path);
+      const removed = pruneBackups(settings.dir, settings.keep);
+      services.logger.info({ path, bytes: result.bytes, ms: result.ms, removed }, 'scheduled backup done');
+    } catch (err) {
+      services.logger.error({ err, path }, 'scheduled backup failed');
+    }
+  };
+  const timer = setInterval(() => {
+    running ??= run().finally(() => (running = undefined));
+  }, settings.intervalHours * HOUR_MS);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
   };
 }

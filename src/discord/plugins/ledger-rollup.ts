@@ -1,7 +1,7 @@
 import type { Services } from '../../services.ts';
 import type { Plugin } from './plugin.ts';
 
-/** How often the primary folds new ledger entries into the analytics rollup. */
+/** How often the leader folds new ledger entries into the analytics rollup. */
 export const ROLLUP_INTERVAL_MS = 30_000;
 
 /** A fold of the journal that a timer keeps caught up: the rollup, the streaks. */
@@ -10,7 +10,7 @@ export interface Fold {
 }
 
 /**
- * A plugin that keeps `fold` caught up on the primary process, off the write path: every
+ * A plugin that keeps `fold` caught up in the process that leads the once-only work, off the write path: every
  * `intervalMs` it folds whatever entries arrived, a chunk per transaction (a large backlog
  * after an upgrade yields to the event loop between chunks). The first run is at start, so
  * an upgraded database catches up without waiting for a read.
@@ -20,42 +20,46 @@ export function foldPlugin(options: {
   fold: (services: Services) => Fold;
   intervalMs: number;
 }): Plugin {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopping = false;
+  let release: (() => Promise<void>) | undefined;
   return {
     name: options.name,
-    start({ services, primary }) {
-      if (!primary) return;
-      const fold = options.fold(services);
-      const run = async () => {
-        try {
-          let folded = 0;
-          let watermark = 0;
-          for (;;) {
-            if (stopping) return;
-            const step = fold.catchUp(1);
-            folded += step.folded;
-            watermark = step.watermark;
-            if (step.caughtUp) break;
-            await new Promise((resolve) => setImmediate(resolve));
+    start({ services, leadership }) {
+      release = leadership.whileLeader(options.name, () => {
+        let running: Promise<void> | undefined;
+        let stopping = false;
+        const fold = options.fold(services);
+        const run = async () => {
+          try {
+            let folded = 0;
+            let watermark = 0;
+            for (;;) {
+              if (stopping) return;
+              const step = fold.catchUp(1);
+              folded += step.folded;
+              watermark = step.watermark;
+              if (step.caughtUp) break;
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+            if (folded > 0) services.logger.debug({ folded, watermark }, `${options.name} caught up`);
+          } catch (err) {
+            services.logger.error({ err }, `${options.name} failed`);
           }
-          if (folded > 0) services.logger.debug({ folded, watermark }, `${options.name} caught up`);
-        } catch (err) {
-          services.logger.error({ err }, `${options.name} failed`);
-        }
-      };
-      const tick = () => {
-        running ??= run().finally(() => (running = undefined));
-      };
-      tick();
-      timer = setInterval(tick, options.intervalMs);
-      timer.unref();
+        };
+        const tick = () => {
+          running ??= run().finally(() => (running = undefined));
+        };
+        tick();
+        const timer = setInterval(tick, options.intervalMs);
+        timer.unref();
+        return async () => {
+          stopping = true;
+          clearInterval(timer);
+          await running;
+        };
+      });
     },
     async stop() {
-      stopping = true;
-      if (timer) clearInterval(timer);
-      await running;
+      await release?.();
     },
   };
 }

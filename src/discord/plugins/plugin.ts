@@ -1,4 +1,5 @@
 import type { Client } from 'discord.js';
+import type { Leadership } from '../../ops/leadership.ts';
 import type { Services } from '../../services.ts';
 import type { Router } from '../router.ts';
 
@@ -52,11 +53,17 @@ export interface PluginContext {
   router: Router;
   provided: Provisions;
   /**
-   * True in exactly one process: the one that owns shard 0 (or the only process). Work
-   * that must happen once — schedulers, reconciliation, delivery, the HTTP server — runs
-   * only where this is true.
+   * True in the process that owns shard 0 (or the only process): it serves the HTTP server
+   * (web pages, webhook, read-back API) and, paired with the web, the Linked Roles pusher.
    */
   primary: boolean;
+  /**
+   * Who does the once-only work that is no one guild's (outbox delivery, the folds, referral
+   * lapses, backups): register it with `leadership.whileLeader` (src/ops/leadership.ts). A
+   * guild's own schedules (season ends, raffle draws, quests, campaign timers) run in every
+   * process, each for the guilds its shards serve.
+   */
+  leadership: Leadership;
 }
 
 /**

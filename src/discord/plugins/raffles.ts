@@ -19,8 +19,9 @@ declare module './plugin.ts' {
 
 /**
  * The Discord side of raffles: whether a drawn member is still here with the required role,
- * role prizes through the shop's fulfilment, and (in the primary process) the scheduler that
- * draws a raffle at its end — or again after a crash interrupted its draw.
+ * role prizes through the shop's fulfilment, and (in every process, for the guilds its shards
+ * serve) the scheduler that draws a raffle at its end — or again after a crash interrupted
+ * its draw.
  */
 export class RaffleRuntime {
   private readonly abort = new AbortController();
@@ -29,7 +30,6 @@ export class RaffleRuntime {
   constructor(
     private readonly client: Client,
     private readonly services: Services,
-    private readonly primary: boolean,
     maxTimerMs: number,
   ) {
     this.scheduler = new DueScheduler({
@@ -43,7 +43,7 @@ export class RaffleRuntime {
   }
 
   start(): void {
-    if (this.primary) this.scheduler.start();
+    this.scheduler.start();
   }
 
   async stop(): Promise<void> {
@@ -53,7 +53,7 @@ export class RaffleRuntime {
 
   /** Re-arms the scheduler (a raffle started). */
   arm(): void {
-    if (this.primary) this.scheduler.arm();
+    this.scheduler.arm();
   }
 
   /** Draws a raffle (errors as RaffleService.draw), then hands the role prizes out. */
@@ -109,8 +109,8 @@ export function rafflesPlugin(options: RafflesPluginOptions = {}): Plugin {
   let runtime: RaffleRuntime | null = null;
   return {
     name: 'raffles',
-    start({ client, services, provided, primary }) {
-      runtime = new RaffleRuntime(client, services, primary, options.maxTimerMs ?? 30_000);
+    start({ client, services, provided }) {
+      runtime = new RaffleRuntime(client, services, options.maxTimerMs ?? 30_000);
       provided.provide('raffles', runtime);
       runtime.start();
     },

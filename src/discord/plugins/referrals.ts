@@ -7,36 +7,37 @@ export interface ReferralsPluginOptions {
 }
 
 /**
- * Referral quality's timer (primary process only): lapses the pending shares of every
+ * Referral quality's timer (in the process that leads the once-only work): lapses the pending shares of every
  * referral whose qualifying window has passed — at start-up first (the catch-up for
  * windows that ended while the bot was down), then at the next window's end.
  */
 export function referralsPlugin(options: ReferralsPluginOptions = {}): Plugin {
-  let scheduler: DueScheduler | null = null;
+  let release: (() => Promise<void>) | undefined;
   return {
     name: 'referrals',
-    start({ services, primary }) {
-      if (!primary) return;
+    start({ services, leadership }) {
       const { platform, logger, clock } = services;
-      scheduler = new DueScheduler({
-        clock,
-        logger,
-        maxMs: options.maxTimerMs ?? 60_000,
-        next: () => platform.referrals.nextDue(),
-        tick: () => {
-          let lapsed = 0;
-          // Batches of at most a few hundred per transaction, until none is due.
-          for (let n = platform.lapseReferrals(); n > 0; n = platform.lapseReferrals()) lapsed += n;
-          if (lapsed > 0) logger.info({ lapsed }, 'referral windows lapsed');
-          return Promise.resolve();
-        },
-        failure: 'referral lapse failed',
+      release = leadership.whileLeader('referral lapses', () => {
+        const scheduler = new DueScheduler({
+          clock,
+          logger,
+          maxMs: options.maxTimerMs ?? 60_000,
+          next: () => platform.referrals.nextDue(),
+          tick: () => {
+            let lapsed = 0;
+            // Batches of at most a few hundred per transaction, until none is due.
+            for (let n = platform.lapseReferrals(); n > 0; n = platform.lapseReferrals()) lapsed += n;
+            if (lapsed > 0) logger.info({ lapsed }, 'referral windows lapsed');
+            return Promise.resolve();
+          },
+          failure: 'referral lapse failed',
+        });
+        scheduler.start();
+        return () => scheduler.stop();
       });
-      scheduler.start();
     },
     async stop() {
-      await scheduler?.stop();
-      scheduler = null;
+      await release?.();
     },
   };
 }

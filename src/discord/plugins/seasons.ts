@@ -21,8 +21,9 @@ declare module './plugin.ts' {
 /**
  * The Discord side of seasons: where members stand (in the server, excluded) for the end,
  * the role prizes through the safe role path, and the scheduler that ends seasons on time.
- * The scheduler runs only in the primary process, at start-up (a season that ended while
- * the bot was down is paid within one pass) and then at the next end or every 30 s.
+ * The scheduler runs in every process, for the guilds its shards serve (each guild is served
+ * once), at start-up (a season that ended while the bot was down is paid within one pass)
+ * and then at the next end or every 30 s.
  */
 export class SeasonRuntime {
   private readonly abort = new AbortController();
@@ -31,7 +32,6 @@ export class SeasonRuntime {
   constructor(
     private readonly client: Client,
     private readonly services: Services,
-    private readonly primary: boolean,
     maxTimerMs: number,
   ) {
     this.scheduler = new DueScheduler({
@@ -45,7 +45,6 @@ export class SeasonRuntime {
   }
 
   start(): void {
-    if (!this.primary) return;
     this.services.seasons.announceUnannounced(this.guildIds());
     this.scheduler.start();
   }
@@ -68,7 +67,7 @@ export class SeasonRuntime {
 
   /** Re-arms the scheduler (a season started, or one's end moved). */
   arm(): void {
-    if (this.primary) this.scheduler.arm();
+    this.scheduler.arm();
   }
 
   private async tick(): Promise<void> {
@@ -115,8 +114,8 @@ export function seasonsPlugin(options: SeasonsPluginOptions = {}): Plugin {
   let runtime: SeasonRuntime | null = null;
   return {
     name: 'seasons',
-    start({ client, services, provided, primary }) {
-      runtime = new SeasonRuntime(client, services, primary, options.maxTimerMs ?? 30_000);
+    start({ client, services, provided }) {
+      runtime = new SeasonRuntime(client, services, options.maxTimerMs ?? 30_000);
       provided.provide('seasons', runtime);
       runtime.start();
     },

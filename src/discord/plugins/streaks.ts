@@ -1,7 +1,7 @@
 import type { Plugin } from './plugin.ts';
 import { foldPlugin } from './ledger-rollup.ts';
 
-/** How often the primary folds new ledger entries into members' streaks. */
+/** How often the leader folds new ledger entries into members' streaks. */
 export const STREAKS_INTERVAL_MS = 30_000;
 
 /**
