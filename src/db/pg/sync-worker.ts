@@ -19,6 +19,26 @@ const { port, state, config } = threadData<{
 }>();
 
 let client: pg.Client | undefined;
+/**
+ * Statements with parameters run as named prepared statements, one per text, as a hand-written
+ * `pg` caller would prepare them: PostgreSQL parses and plans each once per connection instead
+ * of at every call (the stores send the same few hundred texts over and over). Bounded: past
+ * `MAX_PREPARED` texts the rest run unnamed. Forgotten with the connection.
+ */
+const prepared = new Map<string, string>();
+const MAX_PREPARED = 2000;
+/** SQLSTATE of "cached plan must not change result type": a table changed under a prepared statement. */
+const STALE_PLAN = '0A000';
+
+function statement(text: string, values: unknown[]): pg.QueryConfig {
+  if (values.length === 0) return { text, values };
+  let name = prepared.get(text);
+  if (name === undefined && prepared.size < MAX_PREPARED) {
+    name = `sparks_${prepared.size}`;
+    prepared.set(text, name);
+  }
+  return name === undefined ? { text, values } : { name, text, values };
+}
 /** The connection's own failure (the server went away), reported to every later call. */
 let lost: Error | undefined;
 
@@ -43,6 +63,7 @@ function reply(message: SyncReply): void {
 async function handle(request: SyncRequest): Promise<SyncReply> {
   switch (request.op) {
     case 'connect': {
+      prepared.clear();
       client = new pg.Client({ ...config, types: { getTypeParser } });
       client.on('error', (e) => (lost = e));
       await client.connect();
@@ -51,8 +72,14 @@ async function handle(request: SyncRequest): Promise<SyncReply> {
     case 'query': {
       if (lost) throw new Error(`the PostgreSQL connection was lost: ${lost.message}`);
       if (!client) throw new Error('not connected');
-      const result = await client.query({ text: request.text, values: request.params });
-      return { ok: true, rows: result.rows as Record<string, unknown>[], rowCount: result.rowCount ?? 0 };
+      try {
+        const result = await client.query(statement(request.text, request.params));
+        return { ok: true, rows: result.rows as Record<string, unknown>[], rowCount: result.rowCount ?? 0 };
+      } catch (e) {
+        // After a schema change the statement is prepared anew next time (this one fails).
+        if ((e as { code?: string }).code === STALE_PLAN) prepared.delete(request.text);
+        throw e;
+      }
     }
     case 'migrate': {
       if (!client) throw new Error('not connected');
