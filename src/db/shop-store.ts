@@ -82,7 +82,7 @@ const ph = sql.placeholder;
 /** A placeholder where drizzle's `set` wants an SQL value. */
 const setTo = (name: string) => sql`${ph(name)}`;
 
-const VALUE_COLUMNS = [
+export const VALUE_COLUMNS = [
   'name',
   'nameKey',
   'cost',
@@ -499,6 +499,9 @@ export class ShopStore {
     return this.s.redemptionsByReward.all({ guildId, since });
   }
 }
+
+/** The shop store's methods, whichever engine: `ShopStore` here, `PgShopStore` on PostgreSQL. */
+export type ShopStoreApi = { [K in keyof ShopStore]: ShopStore[K] };
 
 /** Two moderators naming rewards alike at once: the unique index decides (null: it refused). */
 function nameTaken<T>(write: () => T): T | null {

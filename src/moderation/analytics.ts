@@ -3,7 +3,8 @@ import { CampaignStore } from '../db/campaign-store.ts';
 import type { Db } from '../db/open.ts';
 import { RollupStore, type ReferralFunnel } from '../db/rollup-store.ts';
 import type { TransferKind } from '../db/schema.ts';
-import { ShopStore } from '../db/shop-store.ts';
+import { shopStore } from '../db/pg/shop-store.ts';
+import type { ShopStoreApi } from '../db/shop-store.ts';
 import {
   EARNING_KINDS,
   ISSUED,
@@ -65,14 +66,14 @@ export class AdminAnalytics {
   private readonly rollupReads: RollupStore;
   private readonly rollup: LedgerRollup;
   private readonly campaigns: CampaignStore;
-  private readonly shop: ShopStore;
+  private readonly shop: ShopStoreApi;
   private readonly clock: Clock;
 
   constructor(deps: { db: Db; clock: Clock; rollup: LedgerRollup }) {
     this.rollupReads = new RollupStore(deps.db);
     this.rollup = deps.rollup;
     this.campaigns = new CampaignStore(deps.db);
-    this.shop = new ShopStore(deps.db);
+    this.shop = shopStore(deps.db);
     this.clock = deps.clock;
   }
 

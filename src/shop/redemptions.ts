@@ -1,6 +1,6 @@
 import type { AuditSink } from '../audit.ts';
-import type { Db } from '../db/open.ts';
-import type { RedemptionView, RewardRow, ShopStore } from '../db/shop-store.ts';
+import type { AppDb } from '../db/engine.ts';
+import type { RedemptionView, RewardRow, ShopStoreApi } from '../db/shop-store.ts';
 import { SparksError } from '../core/errors.ts';
 import type { Actor, Ledger } from '../ledger/ledger.ts';
 import type { Clock } from '../core/clock.ts';
@@ -153,10 +153,10 @@ export class RedemptionService {
   private readonly inFlight = new Set<number>();
   private accepting = true;
 
-  private readonly db: Db;
+  private readonly db: AppDb;
   private readonly ledger: Ledger;
   private readonly rewards: RewardService;
-  private readonly store: ShopStore;
+  private readonly store: ShopStoreApi;
   private readonly clock: Clock;
   private readonly audit: AuditSink;
   private readonly freezes: FreezeCounter | undefined;
@@ -166,7 +166,7 @@ export class RedemptionService {
   private readonly flags: FlagCheck;
 
   constructor(deps: {
-    db: Db;
+    db: AppDb;
     ledger: Ledger;
     rewards: RewardService;
     clock: Clock;

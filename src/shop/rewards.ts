@@ -1,7 +1,8 @@
 import type { AuditSink } from '../audit.ts';
-import type { Db } from '../db/open.ts';
+import type { AppDb } from '../db/engine.ts';
 import type { RewardKind } from '../db/schema.ts';
-import { ShopStore, type RewardRow } from '../db/shop-store.ts';
+import { shopStore } from '../db/pg/shop-store.ts';
+import type { RewardRow, ShopStoreApi } from '../db/shop-store.ts';
 import { MAX_AMOUNT, MIN_AMOUNT } from '../ledger/amount.ts';
 import { SparksError } from '../core/errors.ts';
 import type { Clock } from '../core/clock.ts';
@@ -112,16 +113,16 @@ function invalid(problem: RewardProblem, params: Record<string, string | number>
  */
 export class RewardService {
   /** The shop's store, shared with the RedemptionService built over this catalogue. */
-  readonly store: ShopStore;
-  private readonly db: Db;
+  readonly store: ShopStoreApi;
+  private readonly db: AppDb;
   private readonly clock: Clock;
   private readonly audit: AuditSink;
 
-  constructor(deps: { db: Db; clock: Clock; audit: AuditSink }) {
+  constructor(deps: { db: AppDb; clock: Clock; audit: AuditSink }) {
     this.db = deps.db;
     this.clock = deps.clock;
     this.audit = deps.audit;
-    this.store = new ShopStore(deps.db);
+    this.store = shopStore(deps.db);
   }
 
   /**
