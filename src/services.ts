@@ -11,7 +11,7 @@ import type { Logger } from './log.ts';
 import { MembersService } from './members/members.ts';
 import { AwardService } from './moderation/awards.ts';
 import { BulkWorkCollector } from './core/memory.ts';
-import { OutboxStore } from './db/outbox-store.ts';
+import { outboxStore } from './db/pg/outbox-store.ts';
 import { Outbox } from './platform/outbox.ts';
 import { PlatformService } from './platform/service.ts';
 import { SettingsService } from './settings/settings.ts';
@@ -88,7 +88,7 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   const ledger = new Ledger({ db, clock });
   const audit = new AuditQueue();
   const settings = new SettingsService({ db, defaults: config.earnDefaults, clock, audit });
-  const outbox = new Outbox({ db, store: new OutboxStore(db) });
+  const outbox = new Outbox({ db, store: outboxStore(db) });
   const flags = new FlagService({ db, clock, audit });
   const platform = new PlatformService({
     db,

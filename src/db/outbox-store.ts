@@ -5,6 +5,9 @@ import { outbox } from './schema.ts';
 
 export type OutboxRow = typeof outbox.$inferSelect;
 
+/** The outbox's surface on either engine (PgOutboxStore in src/db/pg/outbox-store.ts). */
+export type OutboxStoreApi = { [K in keyof OutboxStore]: OutboxStore[K] };
+
 const ph = sql.placeholder;
 /** A placeholder where drizzle's `set` wants an SQL value. */
 const setTo = (name: string) => sql`${ph(name)}`;

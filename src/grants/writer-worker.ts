@@ -17,7 +17,7 @@ import { crashPoint } from '../core/crash.ts';
 import { BulkWorkCollector } from '../core/memory.ts';
 import { threadData } from '../core/threads.ts';
 import { openDatabase } from '../db/open.ts';
-import { OutboxStore } from '../db/outbox-store.ts';
+import { outboxStore } from '../db/pg/outbox-store.ts';
 import { Ledger, type PostedEntry } from '../ledger/ledger.ts';
 import type { Logger } from '../log.ts';
 import { Outbox } from '../platform/outbox.ts';
@@ -89,7 +89,7 @@ let clockOffset = 0;
 const clock = () => Date.now() + clockOffset;
 const db = openDatabase(data.path, { migrate: false });
 const ledger = new Ledger({ db, clock });
-if (data.platformEvents) new Outbox({ db, store: new OutboxStore(db) }).registerCreditedEvents(ledger);
+if (data.platformEvents) new Outbox({ db, store: outboxStore(db) }).registerCreditedEvents(ledger);
 
 let entries: PostedEntry[] = [];
 ledger.onPosted((transfer, debit, credit, input) => entries.push({ transfer, debit, credit, input }));

@@ -21,8 +21,8 @@
  *   exactly what at-least-once asks for.
  */
 import { Webhook } from 'standardwebhooks';
-import type { Db } from '../db/open.ts';
-import type { OutboxRow, OutboxStore } from '../db/outbox-store.ts';
+import type { AppDb } from '../db/engine.ts';
+import type { OutboxRow, OutboxStoreApi } from '../db/outbox-store.ts';
 import type { TransferKind } from '../db/schema.ts';
 import { type Ledger, movesLifetime } from '../ledger/ledger.ts';
 import { type Clock, DAY_MS, HOUR_MS, systemClock } from '../core/clock.ts';
@@ -47,12 +47,12 @@ export interface OutboxEvent {
  * One per database connection, built by the composition root over the outbox store.
  */
 export class Outbox {
-  readonly store: OutboxStore;
-  private readonly db: Db;
+  readonly store: OutboxStoreApi;
+  private readonly db: AppDb;
   /** Ledgers already hooked: hooking one twice would queue every event twice. */
   private readonly hooked = new WeakSet<Ledger>();
 
-  constructor(deps: { db: Db; store: OutboxStore }) {
+  constructor(deps: { db: AppDb; store: OutboxStoreApi }) {
     this.db = deps.db;
     this.store = deps.store;
   }
@@ -129,9 +129,9 @@ export class Outbox {
 }
 
 export interface OutboxDispatcherOptions {
-  db: Db;
+  db: AppDb;
   /** The outbox's rows (the same store the Outbox queues into). */
-  store: OutboxStore;
+  store: OutboxStoreApi;
   /** PLATFORM_EVENTS_URL. */
   url: string;
   /** A whsec_ secret (the first of WEBHOOK_SECRET). */
@@ -166,7 +166,7 @@ export interface DispatchReport {
  * in the background until `stop()`; tests drive `runOnce()` with a fake clock.
  */
 export class OutboxDispatcher {
-  private readonly store: OutboxStore;
+  private readonly store: OutboxStoreApi;
   private readonly webhook: Webhook;
   private readonly o: Required<Omit<OutboxDispatcherOptions, 'logger' | 'store'>> & { logger: Logger };
   private running = false;

@@ -226,3 +226,4 @@ export const seasons = pgTable(
   ],
 );
 export * from './schema-shop.ts';
+export * from './schema-platform.ts';
