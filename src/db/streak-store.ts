@@ -64,8 +64,8 @@ export const NOT_QUALIFYING = ['award', 'season', 'streak'] as const;
 
 // Sparks a member earned: from a campaign budget, or minted by an issuance account whose
 // source counts. A reversal (a revoke undone) is a correction, not an action. `t` is the
-// entry, `s` its debit account.
-const QUALIFYING = `t.kind <> 'reversal'
+// entry, `s` its debit account. Plain SQL both engines answer (the PostgreSQL twin uses it too).
+export const QUALIFYING = `t.kind <> 'reversal'
   AND (s.type = 'campaign' OR (s.type = 'issuance' AND s.ref NOT IN (${NOT_QUALIFYING.map((r) => `'${r}'`).join(', ')})))`;
 
 /**

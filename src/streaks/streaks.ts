@@ -17,12 +17,13 @@
  */
 import { DAY_MS, type Clock } from '../core/clock.ts';
 import { isSparksError } from '../core/errors.ts';
-import type { Db } from '../db/open.ts';
+import type { AppDb } from '../db/engine.ts';
+import { streakStore } from '../db/pg/streak-store.ts';
 import {
   NOT_QUALIFYING,
-  StreakStore,
   type MemberStreakRow,
   type StreakFoldState,
+  type StreakStoreApi,
 } from '../db/streak-store.ts';
 import { ISSUANCE, MEMBER, type IssuanceSource } from '../ledger/accounts.ts';
 import type { Ledger } from '../ledger/ledger.ts';
@@ -70,20 +71,20 @@ function stateOf(row: MemberStreakRow | undefined): StreakState {
 }
 
 export class StreakService {
-  private readonly db: Db;
+  private readonly db: AppDb;
   private readonly ledger: Ledger;
   private readonly settings: SettingsService;
   private readonly clock: Clock;
   private readonly chunk: number;
-  private readonly store: StreakStore;
+  private readonly store: StreakStoreApi;
 
-  constructor(deps: { db: Db; ledger: Ledger; settings: SettingsService; clock: Clock; chunk?: number }) {
+  constructor(deps: { db: AppDb; ledger: Ledger; settings: SettingsService; clock: Clock; chunk?: number }) {
     this.db = deps.db;
     this.ledger = deps.ledger;
     this.settings = deps.settings;
     this.clock = deps.clock;
     this.chunk = deps.chunk ?? STREAK_CHUNK;
-    this.store = new StreakStore(deps.db);
+    this.store = streakStore(deps.db);
   }
 
   state(): StreakFoldState {
