@@ -2,16 +2,15 @@
  * The identity tables on PostgreSQL (issue 22): tiers (`tier_roles`, `tier_grants`), wallets
  * (`wallets`, `wallet_nonces`) and Linked Roles (`role_connections`). The same names,
  * columns, NOT NULLs, CHECKs, uniques and indexes as the SQLite schema (src/db/schema.ts,
- * whose comments say what each column holds); times in ms and thresholds are int8 (within
- * 2^53, read as JS numbers). A text enum gets the CHECK SQLite leaves to the app, as the
- * ledger's tables do here. No triggers: SQLite has none on these tables.
+ * whose comments say what each column holds; a text enum has a CHECK exactly where SQLite
+ * has one); times in ms, ids and thresholds are int8 (within 2^53, read as JS numbers). No
+ * triggers: SQLite has none on these tables.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, check, index, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { WALLET_CHAINS } from '../schema.ts';
 
 const int8 = (name: string) => bigint(name, { mode: 'number' });
-
-export const TIER_GRANT_STATUSES = ['granted', 'revoked'] as const;
 
 export const tierRoles = pgTable(
   'tier_roles',
@@ -35,11 +34,49 @@ export const tierGrants = pgTable(
     guildId: text('guild_id').notNull(),
     userId: text('user_id').notNull(),
     roleId: text('role_id').notNull(),
-    status: text('status', { enum: TIER_GRANT_STATUSES }).notNull(),
+    status: text('status', { enum: ['granted', 'revoked'] }).notNull(),
     updatedAt: int8('updated_at').notNull(),
   },
+  (t) => [primaryKey({ columns: [t.guildId, t.userId, t.roleId] })],
+);
+
+/**
+ * Wallets members proved they hold by signing. The partial unique index is what makes a
+ * wallet one member's per guild while linked; unlinking stamps `unlinked_at`.
+ */
+export const wallets = pgTable(
+  'wallets',
+  {
+    id: int8('id').primaryKey().generatedByDefaultAsIdentity(),
+    guildId: text('guild_id').notNull(),
+    userId: text('user_id').notNull(),
+    chain: text('chain', { enum: WALLET_CHAINS }).notNull(),
+    address: text('address').notNull(),
+    nonce: text('nonce').notNull(),
+    linkedAt: int8('linked_at').notNull(),
+    unlinkedAt: int8('unlinked_at'),
+  },
   (t) => [
-    primaryKey({ columns: [t.guildId, t.userId, t.roleId] }),
-    check('tier_grants_status', sql`${t.status} IN ('granted', 'revoked')`),
+    uniqueIndex('wallets_linked_address')
+      .on(t.guildId, t.chain, t.address)
+      .where(sql`unlinked_at IS NULL`),
+    index('wallets_member').on(t.guildId, t.userId, t.unlinkedAt),
+    check('wallets_chain', sql`${t.chain} IN ('evm','solana')`),
   ],
+);
+
+/** Single-use challenges for linking a wallet; `used_at` is stamped by the link that spends it. */
+export const walletNonces = pgTable(
+  'wallet_nonces',
+  {
+    nonce: text('nonce').primaryKey(),
+    guildId: text('guild_id').notNull(),
+    userId: text('user_id').notNull(),
+    chain: text('chain', { enum: WALLET_CHAINS }).notNull(),
+    address: text('address').notNull(),
+    issuedAt: int8('issued_at').notNull(),
+    expiresAt: int8('expires_at').notNull(),
+    usedAt: int8('used_at'),
+  },
+  (t) => [index('wallet_nonces_expiry').on(t.expiresAt)],
 );
