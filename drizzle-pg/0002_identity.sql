@@ -1,3 +1,22 @@
+CREATE TABLE "role_connections" (
+	"user_id" text PRIMARY KEY NOT NULL,
+	"guild_id" text NOT NULL,
+	"username" text NOT NULL,
+	"access_token" text NOT NULL,
+	"refresh_token" text NOT NULL,
+	"expires_at" bigint NOT NULL,
+	"scope" text NOT NULL,
+	"member_since" bigint NOT NULL,
+	"pushed_values" text,
+	"pushed_hash" text,
+	"pushed_at" bigint,
+	"last_error" text,
+	"last_error_at" bigint,
+	"connected_at" bigint NOT NULL,
+	"updated_at" bigint NOT NULL,
+	CONSTRAINT "role_connections_error_length" CHECK (char_length("role_connections"."last_error") <= 500)
+);
+--> statement-breakpoint
 CREATE TABLE "tier_grants" (
 	"guild_id" text NOT NULL,
 	"user_id" text NOT NULL,
@@ -39,6 +58,7 @@ CREATE TABLE "wallets" (
 	CONSTRAINT "wallets_chain" CHECK ("wallets"."chain" IN ('evm','solana'))
 );
 --> statement-breakpoint
+CREATE INDEX "role_connections_guild" ON "role_connections" USING btree ("guild_id","user_id");--> statement-breakpoint
 CREATE INDEX "tier_roles_threshold" ON "tier_roles" USING btree ("guild_id","threshold");--> statement-breakpoint
 CREATE INDEX "wallet_nonces_expiry" ON "wallet_nonces" USING btree ("expires_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "wallets_linked_address" ON "wallets" USING btree ("guild_id","chain","address") WHERE unlinked_at IS NULL;--> statement-breakpoint

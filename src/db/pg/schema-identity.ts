@@ -80,3 +80,33 @@ export const walletNonces = pgTable(
   },
   (t) => [index('wallet_nonces_expiry').on(t.expiresAt)],
 );
+
+/**
+ * Linked Roles: a member's Discord role connection, one row per user (Discord keeps one per
+ * user and application): the guild it shows, the sealed OAuth2 tokens, and what was last
+ * pushed.
+ */
+export const roleConnections = pgTable(
+  'role_connections',
+  {
+    userId: text('user_id').primaryKey(),
+    guildId: text('guild_id').notNull(),
+    username: text('username').notNull(),
+    accessToken: text('access_token').notNull(),
+    refreshToken: text('refresh_token').notNull(),
+    expiresAt: int8('expires_at').notNull(),
+    scope: text('scope').notNull(),
+    memberSince: int8('member_since').notNull(),
+    pushedValues: text('pushed_values'),
+    pushedHash: text('pushed_hash'),
+    pushedAt: int8('pushed_at'),
+    lastError: text('last_error'),
+    lastErrorAt: int8('last_error_at'),
+    connectedAt: int8('connected_at').notNull(),
+    updatedAt: int8('updated_at').notNull(),
+  },
+  (t) => [
+    index('role_connections_guild').on(t.guildId, t.userId),
+    check('role_connections_error_length', sql`char_length(${t.lastError}) <= 500`),
+  ],
+);
