@@ -45,6 +45,27 @@ export interface RoleConnectionStoreApi {
   memberGuilds(userId: string, limit: number): { guildId: string; lifetime: number }[];
 }
 
+/** The longest `last_error` kept (the table's CHECK); a longer error is cut to it. */
+export const MAX_ERROR_LENGTH = 500;
+
+/**
+ * A connection's facts from the member's account (undefined without one) and the count of
+ * tier thresholds a lifetime reaches (asked only for a lifetime above 0). Both engines'
+ * stores read the two and answer through this.
+ */
+export function connectionFacts(
+  account: { lifetime: number; firstSeen: number; traded: boolean } | undefined,
+  tiersReached: (lifetime: number) => number,
+): ConnectionFacts {
+  const lifetime = account?.lifetime ?? 0;
+  return {
+    lifetime,
+    firstSeen: account?.firstSeen ?? null,
+    traded: account?.traded ?? false,
+    tier: lifetime > 0 ? tiersReached(lifetime) : 0,
+  };
+}
+
 const p = sql.placeholder;
 
 /**
@@ -183,7 +204,7 @@ export class RoleConnectionStore implements RoleConnectionStoreApi {
   }
 
   setError(userId: string, error: string, now: number): void {
-    this.s.setError.run({ userId, error: error.slice(0, 500), now });
+    this.s.setError.run({ userId, error: error.slice(0, MAX_ERROR_LENGTH), now });
   }
 
   remove(userId: string): boolean {
@@ -196,14 +217,10 @@ export class RoleConnectionStore implements RoleConnectionStoreApi {
 
   facts(guildId: string, userId: string): ConnectionFacts {
     const account = this.s.account.get({ guildId, userId });
-    const lifetime = account?.lifetime ?? 0;
-    const tier = lifetime > 0 ? (this.s.tier.get({ guildId, lifetime })?.n ?? 0) : 0;
-    return {
-      lifetime,
-      firstSeen: account?.firstSeen ?? null,
-      traded: account?.traded === 1,
-      tier,
-    };
+    return connectionFacts(
+      account && { ...account, traded: account.traded === 1 },
+      (lifetime) => this.s.tier.get({ guildId, lifetime })?.n ?? 0,
+    );
   }
 
   memberGuilds(userId: string, limit: number): { guildId: string; lifetime: number }[] {

@@ -2,6 +2,9 @@ import { and, asc, count, desc, eq, gt, gte, isNull, lt, lte, or, sql } from 'dr
 import type { Db } from './open.ts';
 import { accounts, tierGrants, tierRoles } from './schema.ts';
 
+/** The surface a second engine implements (src/db/pg/tiers-store.ts). */
+export type TiersStoreApi = { [K in keyof TiersStore]: TiersStore[K] };
+
 /** A tier: members whose lifetime earned reaches `threshold` get `roleId`. */
 export type TierRow = Pick<typeof tierRoles.$inferSelect, 'roleId' | 'threshold'>;
 

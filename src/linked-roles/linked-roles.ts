@@ -1,10 +1,11 @@
 import type { Clock } from '../core/clock.ts';
 import { SparksError } from '../core/errors.ts';
-import type { Db } from '../db/open.ts';
-import {
-  RoleConnectionStore,
-  type ConnectionKey,
-  type RoleConnectionRow,
+import type { AppDb } from '../db/engine.ts';
+import { roleConnectionStore } from '../db/pg/role-connection-store.ts';
+import type {
+  ConnectionKey,
+  RoleConnectionRow,
+  RoleConnectionStoreApi,
 } from '../db/role-connection-store.ts';
 import {
   bodyHash,
@@ -106,19 +107,19 @@ export const SWEEP_PAGE = 500;
  * rate-limited, off every command's path).
  */
 export class LinkedRoleService {
-  readonly store: RoleConnectionStore;
-  private readonly db: Db;
+  readonly store: RoleConnectionStoreApi;
+  private readonly db: AppDb;
   private readonly clock: Clock;
   private readonly seal: TokenSeal | null;
   private readonly connectedListeners = new Set<(key: ConnectionKey) => void>();
   private readonly droppedListeners = new Set<(userId: string) => void>();
 
   /** `seal` is null when the web is off: nobody can connect then. */
-  constructor(deps: { db: Db; clock: Clock; seal: TokenSeal | null }) {
+  constructor(deps: { db: AppDb; clock: Clock; seal: TokenSeal | null }) {
     this.db = deps.db;
     this.clock = deps.clock;
     this.seal = deps.seal;
-    this.store = new RoleConnectionStore(deps.db);
+    this.store = roleConnectionStore(deps.db);
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { AuditSink, AuditValue } from '../audit.ts';
-import type { Db } from '../db/open.ts';
-import { TiersStore, type TierRow } from '../db/tiers-store.ts';
+import type { AppDb } from '../db/engine.ts';
+import { tiersStore } from '../db/pg/tiers-store.ts';
+import type { TierRow, TiersStoreApi } from '../db/tiers-store.ts';
 import { SparksError } from '../core/errors.ts';
 import { MEMBER, type Ledger } from '../ledger/ledger.ts';
 import type { Clock } from '../core/clock.ts';
@@ -41,19 +42,19 @@ export const MAX_TIER_THRESHOLD = 1_000_000_000_000;
  * comes off), after which reaching the threshold again grants it again.
  */
 export class TierService {
-  private readonly db: Db;
+  private readonly db: AppDb;
   private readonly ledger: Ledger;
   private readonly clock: Clock;
-  private readonly store: TiersStore;
+  private readonly store: TiersStoreApi;
   private readonly audit: AuditSink | undefined;
   private readonly listeners = new Set<(guildId: string) => void>();
 
-  constructor(deps: { db: Db; ledger: Ledger; clock: Clock; audit?: AuditSink }) {
+  constructor(deps: { db: AppDb; ledger: Ledger; clock: Clock; audit?: AuditSink }) {
     this.db = deps.db;
     this.audit = deps.audit;
     this.ledger = deps.ledger;
     this.clock = deps.clock;
-    this.store = new TiersStore(deps.db);
+    this.store = tiersStore(deps.db);
   }
 
   list(guildId: string): Tier[] {

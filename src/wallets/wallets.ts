@@ -22,8 +22,9 @@ import type { AuditSink } from '../audit.ts';
 import type { Clock } from '../core/clock.ts';
 import { DAY_MS, MINUTE_MS } from '../core/clock.ts';
 import { SparksError } from '../core/errors.ts';
-import type { Db } from '../db/open.ts';
-import { WalletStore, type WalletRow } from '../db/wallet-store.ts';
+import type { AppDb } from '../db/engine.ts';
+import { walletStore } from '../db/pg/wallet-store.ts';
+import type { WalletRow, WalletStoreApi } from '../db/wallet-store.ts';
 import type { FlagRaiser } from '../members/flags.ts';
 import { canonicalAddress, type WalletChain } from './addresses.ts';
 import './errors.ts';
@@ -64,8 +65,8 @@ export const NO_WALLETS: WalletLookup = {
 };
 
 export class WalletService implements WalletLookup {
-  readonly store: WalletStore;
-  private readonly db: Db;
+  readonly store: WalletStoreApi;
+  private readonly db: AppDb;
   private readonly clock: Clock;
   private readonly audit: AuditSink;
   private readonly flags: FlagRaiser;
@@ -77,7 +78,7 @@ export class WalletService implements WalletLookup {
    * be linked then). `random`: a fresh nonce (letters and digits, ≥ 8), for tests.
    */
   constructor(deps: {
-    db: Db;
+    db: AppDb;
     clock: Clock;
     audit: AuditSink;
     flags: FlagRaiser;
@@ -88,7 +89,7 @@ export class WalletService implements WalletLookup {
     this.clock = deps.clock;
     this.audit = deps.audit;
     this.flags = deps.flags;
-    this.store = new WalletStore(deps.db);
+    this.store = walletStore(deps.db);
     if (deps.siteUrl) {
       const url = new URL(deps.siteUrl);
       this.site = { origin: url.origin, domain: url.host };
@@ -215,7 +216,8 @@ export class WalletService implements WalletLookup {
       }
       if (this.store.linked(input.guildId, input.userId).length >= MAX_WALLETS_PER_MEMBER)
         throw new SparksError('SPARKS.WALLET_LIMIT', { max: MAX_WALLETS_PER_MEMBER });
-      this.store.useNonce(issued.nonce, now);
+      // A concurrent link of this nonce (PostgreSQL, READ COMMITTED) spent it after the read above.
+      if (!this.store.useNonce(issued.nonce, now)) throw new SparksError('SPARKS.WALLET_NONCE_USED');
       const linked = this.store.insert({
         guildId: input.guildId,
         userId: input.userId,

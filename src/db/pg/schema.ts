@@ -228,3 +228,4 @@ export const seasons = pgTable(
 export * from './schema-shop.ts';
 export * from './schema-platform.ts';
 export * from './schema-quests.ts';
+export * from './schema-identity.ts';
