@@ -7,7 +7,8 @@ export type GuildSettingsRow = typeof guildSettings.$inferSelect;
 /** Every column but the key and the stamp: what a settings write sets. */
 export type GuildSettingsValues = Omit<GuildSettingsRow, 'guildId' | 'updatedAt'>;
 
-const COLUMNS = [
+/** The settings a write sets, in the order the PostgreSQL twin binds them. */
+export const SETTINGS_COLUMNS = [
   'logChannelId',
   'moderatorRoleId',
   'dailyAwardLimit',
@@ -52,6 +53,9 @@ export const NO_SETTINGS: GuildSettingsValues = {
   referralQualifyDays: null,
 };
 
+/** The surface the PostgreSQL twin (src/db/pg/settings-store.ts) implements. */
+export type GuildSettingsStoreApi = { [K in keyof SettingsStore]: SettingsStore[K] };
+
 /**
  * Owner of `guild_settings`. Both statements are prepared once: building a drizzle query
  * costs ~100 µs a call, and settings are read on most interactions. A write replaces the
@@ -68,14 +72,17 @@ export class SettingsStore {
       .from(guildSettings)
       .where(eq(guildSettings.guildId, sql.placeholder('guildId')))
       .prepare();
-    const values = Object.fromEntries(COLUMNS.map((c) => [c, sql.placeholder(c)]));
+    const values = Object.fromEntries(SETTINGS_COLUMNS.map((c) => [c, sql.placeholder(c)]));
     const excluded = Object.fromEntries(
-      [...COLUMNS, 'updatedAt' as const].map((c) => [c, sql.raw(`excluded.${guildSettings[c].name}`)]),
+      [...SETTINGS_COLUMNS, 'updatedAt' as const].map((c) => [
+        c,
+        sql.raw(`excluded.${guildSettings[c].name}`),
+      ]),
     );
     this.upsert = db.orm
       .insert(guildSettings)
       .values({
-        ...(values as Record<(typeof COLUMNS)[number], ReturnType<typeof sql.placeholder>>),
+        ...(values as Record<(typeof SETTINGS_COLUMNS)[number], ReturnType<typeof sql.placeholder>>),
         guildId: sql.placeholder('guildId'),
         updatedAt: sql.placeholder('updatedAt'),
       })

@@ -7,8 +7,9 @@
 import type { AuditSink } from '../audit.ts';
 import type { Clock } from '../core/clock.ts';
 import { SparksError, type CodesOf } from '../core/errors.ts';
-import { FlagStore, type FlagRow } from '../db/flag-store.ts';
-import type { Db } from '../db/open.ts';
+import type { AppDb } from '../db/engine.ts';
+import type { FlagRow, FlagStoreApi } from '../db/flag-store.ts';
+import { flagStore } from '../db/pg/flag-store.ts';
 import type { FlagPort, FlagRaise } from './flags.ts';
 
 export const FLAG_ERROR_CODES = [
@@ -39,16 +40,16 @@ export interface FlagInput {
 export type { FlagRow };
 
 export class FlagService implements FlagPort {
-  readonly store: FlagStore;
-  private readonly db: Db;
+  readonly store: FlagStoreApi;
+  private readonly db: AppDb;
   private readonly clock: Clock;
   private readonly audit: AuditSink;
 
-  constructor(deps: { db: Db; clock: Clock; audit: AuditSink }) {
+  constructor(deps: { db: AppDb; clock: Clock; audit: AuditSink }) {
     this.db = deps.db;
     this.clock = deps.clock;
     this.audit = deps.audit;
-    this.store = new FlagStore(deps.db);
+    this.store = flagStore(deps.db);
   }
 
   isFlagged(guildId: string, userId: string): boolean {
@@ -81,6 +82,8 @@ export class FlagService implements FlagPort {
       }),
     );
     if (row && !nested) this.recordRaised(row);
+    // PostgreSQL: once the caller's transaction commits (never for one rolled back or retried).
+    else if (row && this.db.engine === 'postgres') this.db.afterCommit(() => this.recordRaised(row));
     // better-sqlite3 transactions are synchronous: by the next turn the caller's has ended.
     else if (row) setImmediate(() => this.recordIfKept(row));
     return { raised: row !== null };

@@ -1,7 +1,8 @@
 import { type Clock, systemClock } from '../core/clock.ts';
 import { type BadgeRow, MembersStore } from '../db/members-store.ts';
 import type { Db } from '../db/open.ts';
-import { PrefsStore, type QuestNotices } from '../db/prefs-store.ts';
+import { prefsStore } from '../db/pg/prefs-store.ts';
+import type { PrefsStoreApi, QuestNotices } from '../db/prefs-store.ts';
 import { RollupStore } from '../db/rollup-store.ts';
 import { TRANSFER_KINDS, type TransferKind } from '../db/schema.ts';
 import type {
@@ -121,7 +122,7 @@ export class MembersService {
   private readonly ledger: Ledger;
   private readonly tiers: TierService;
   private readonly store: MembersStore;
-  private readonly prefs: PrefsStore;
+  private readonly prefs: PrefsStoreApi;
   private readonly earned: RollupStore;
   private readonly clock: Clock;
 
@@ -131,7 +132,7 @@ export class MembersService {
     this.tiers = deps.tiers;
     this.clock = deps.clock ?? systemClock;
     this.store = new MembersStore(deps.db);
-    this.prefs = new PrefsStore(deps.db);
+    this.prefs = prefsStore(deps.db);
     this.earned = new RollupStore(deps.db);
   }
 

@@ -1,7 +1,8 @@
 import type { AuditSink, AuditValue } from '../audit.ts';
 import type { EarnDefaults } from '../config.ts';
-import type { Db } from '../db/open.ts';
-import { NO_SETTINGS, SettingsStore, type GuildSettingsValues } from '../db/settings-store.ts';
+import type { AppDb } from '../db/engine.ts';
+import { settingsStore } from '../db/pg/settings-store.ts';
+import { NO_SETTINGS, type GuildSettingsStoreApi, type GuildSettingsValues } from '../db/settings-store.ts';
 import { SparksError } from '../core/errors.ts';
 import { auditValueOf, SETTING_FIELDS, SETTING_OPTION_NAMES } from './options.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
@@ -82,16 +83,16 @@ export const IDENTITY_DEFAULTS = {
  * database on every call (no cache), so several shard processes always agree.
  */
 export class SettingsService {
-  private readonly db: Db;
-  private readonly store: SettingsStore;
+  private readonly db: AppDb;
+  private readonly store: GuildSettingsStoreApi;
   private readonly defaults: EarnDefaults;
   private readonly clock: Clock;
   private readonly audit: AuditSink | undefined;
 
-  constructor(deps: { db: Db; defaults: EarnDefaults; clock?: Clock; audit?: AuditSink }) {
+  constructor(deps: { db: AppDb; defaults: EarnDefaults; clock?: Clock; audit?: AuditSink }) {
     this.db = deps.db;
     this.audit = deps.audit;
-    this.store = new SettingsStore(deps.db);
+    this.store = settingsStore(deps.db);
     this.defaults = deps.defaults;
     this.clock = deps.clock ?? systemClock;
   }

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AuditQueue } from '../../src/audit.ts';
 import { isSparksError } from '../../src/core/errors.ts';
 import { FlagService } from '../../src/members/flagging.ts';
-import { fakeClock, freshDb, G } from '../helpers/db.ts';
+import { fakeClock, G } from '../helpers/db.ts';
+import { engineDbs, ENGINES, type Engine } from '../helpers/engines.ts';
 
 const MOD = '100000000000000001';
 const MOD2 = '100000000000000009';
@@ -13,14 +14,17 @@ const CAROL = '100000000000000004';
 let cleanup: (() => void) | undefined;
 afterEach(() => cleanup?.());
 
-function world() {
-  const db = freshDb();
-  cleanup = db.cleanup;
+const fresh = engineDbs();
+
+function world(engine: Engine) {
+  const env = fresh(engine);
+  const { db } = env;
+  cleanup = env.cleanup;
   const clock = fakeClock();
   const audit = new AuditQueue();
   const flags = new FlagService({ db, clock, audit });
-  const rows = () => db.sqlite.prepare('SELECT * FROM member_flags ORDER BY id').all();
-  return { db, clock, audit, flags, rows };
+  const rows = () => env.rows('SELECT * FROM member_flags ORDER BY id');
+  return { db, exec: env.exec, clock, audit, flags, rows };
 }
 
 const code = (fn: () => unknown) => {
@@ -33,9 +37,9 @@ const code = (fn: () => unknown) => {
   return 'no error';
 };
 
-describe('flags', () => {
+describe.each(ENGINES)('flags on %s', (engine) => {
   it('a moderator flags a member, who is then flagged until another clears it, with the history kept', () => {
-    const { flags, clock, audit } = world();
+    const { flags, clock, audit } = world(engine);
     expect(flags.isFlagged(G, ALICE)).toBe(false);
     const row = flags.flag({
       guildId: G,
@@ -64,7 +68,7 @@ describe('flags', () => {
   });
 
   it('refuses a bot, oneself, a blank or long reason, a second open flag, and clearing nothing — writing nothing', () => {
-    const { flags, rows, audit } = world();
+    const { flags, rows, audit } = world(engine);
     const flag = (o: Partial<Parameters<FlagService['flag']>[0]>) => () =>
       flags.flag({ guildId: G, userId: ALICE, targetIsBot: false, moderatorId: MOD, reason: 'x', ...o });
     expect(code(flag({ targetIsBot: true }))).toBe('SPARKS.FLAG_BOT');
@@ -88,7 +92,7 @@ describe('flags', () => {
   });
 
   it('an automatic raise opens one flag at most, inside the caller’s transaction', async () => {
-    const { flags, db, audit } = world();
+    const { flags, db, exec, audit } = world(engine);
     const raise = () =>
       flags.raise({
         guildId: G,
@@ -124,16 +128,30 @@ describe('flags', () => {
     expect(audit.take(10).map((e) => e.userId)).toEqual([BOB, CAROL]);
     // The database itself keeps one open flag per member.
     expect(() =>
-      db.sqlite
-        .prepare(
-          `INSERT INTO member_flags (guild_id, user_id, source, reason, raised_at) VALUES (?, ?, 'moderator', 'x', 1)`,
-        )
-        .run(G, BOB),
-    ).toThrow(/UNIQUE/);
+      exec(
+        `INSERT INTO member_flags (guild_id, user_id, source, reason, raised_at) VALUES ('${G}', '${BOB}', 'moderator', 'x', 1)`,
+      ),
+    ).toThrow(/UNIQUE|member_flags_open/);
+    // …and refuses a reason the service would never write.
+    expect(
+      code(() =>
+        db.write(() =>
+          flags.store.insert({
+            guildId: G,
+            userId: MOD2,
+            source: 'moderator',
+            reason: '',
+            raisedBy: MOD,
+            raisedAt: 1,
+          }),
+        ),
+      ),
+    ).toBe('SPARKS.INVALID_INPUT');
+    expect(flags.isFlagged(G, MOD2)).toBe(false);
   });
 
   it('lists open flags newest first, paged', () => {
-    const { flags, clock } = world();
+    const { flags, clock } = world(engine);
     for (let i = 0; i < 12; i++) {
       clock.advance(1000);
       flags.flag({

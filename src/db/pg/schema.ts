@@ -229,3 +229,5 @@ export * from './schema-shop.ts';
 export * from './schema-platform.ts';
 export * from './schema-quests.ts';
 export * from './schema-identity.ts';
+export * from './schema-members.ts';
+
