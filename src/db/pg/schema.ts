@@ -227,3 +227,4 @@ export const seasons = pgTable(
 );
 export * from './schema-shop.ts';
 export * from './schema-platform.ts';
+export * from './schema-seasons.ts';
