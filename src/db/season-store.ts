@@ -346,6 +346,9 @@ export class SeasonStore {
   }
 }
 
+/** What the seasons' store offers on either engine (src/db/pg/season-store.ts is the PostgreSQL one). */
+export type SeasonStoreApi = { [K in keyof SeasonStore]: SeasonStore[K] };
+
 /** The trigger's source bit of the account `alias` (see drizzle/0009_season_triggers.sql, as 0011_streaks.sql re-created them). */
 function SOURCE_BIT(alias: string): string {
   return `(CASE WHEN ${alias}.type = 'campaign' THEN 1 WHEN ${alias}.type <> 'issuance' THEN 0

@@ -29,11 +29,12 @@ import type { AuditSink, AuditValue } from '../audit.ts';
 import type { Clock } from '../core/clock.ts';
 import { crashPoint } from '../core/crash.ts';
 import { SparksError } from '../core/errors.ts';
-import type { Db } from '../db/open.ts';
+import type { AppDb } from '../db/engine.ts';
+import { seasonStore } from '../db/pg/season-store.ts';
 import { MAX_AMOUNT } from '../db/schema.ts';
 import {
-  SeasonStore,
   seasonPeriod,
+  type SeasonStoreApi,
   type SeasonPrizeRow,
   type SeasonResultRow,
   type SeasonRow,
@@ -101,21 +102,21 @@ function windowClosed(season: Pick<SeasonRow, 'endsAt'>, now: number): boolean {
 }
 
 export class SeasonService {
-  readonly store: SeasonStore;
-  private readonly db: Db;
+  readonly store: SeasonStoreApi;
+  private readonly db: AppDb;
   private readonly ledger: Ledger;
   private readonly clock: Clock;
   private readonly audit: AuditSink;
   private readonly flags: FlagCheck;
   private readonly running = new Map<number, Promise<FinishResult>>();
 
-  constructor(deps: { db: Db; ledger: Ledger; clock: Clock; audit: AuditSink; flags: FlagCheck }) {
+  constructor(deps: { db: AppDb; ledger: Ledger; clock: Clock; audit: AuditSink; flags: FlagCheck }) {
     this.db = deps.db;
     this.ledger = deps.ledger;
     this.clock = deps.clock;
     this.audit = deps.audit;
     this.flags = deps.flags;
-    this.store = new SeasonStore(deps.db);
+    this.store = seasonStore(deps.db);
   }
 
   /**

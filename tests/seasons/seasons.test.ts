@@ -1,25 +1,27 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditQueue } from '../../src/audit.ts';
 import { isSparksError } from '../../src/core/errors.ts';
-import { verifyLedger } from '../../src/db/verify.ts';
 import { ACCOUNT_TYPES } from '../../src/db/schema.ts';
-import { CAMPAIGN_BUDGET, ISSUANCE, Ledger, MEMBER } from '../../src/ledger/ledger.ts';
+import { CAMPAIGN_BUDGET, ISSUANCE, MEMBER } from '../../src/ledger/ledger.ts';
 import { NO_FLAGS } from '../../src/members/flags.ts';
 import { SeasonService, type SeasonPorts } from '../../src/seasons/seasons.ts';
 import { parseEnds } from '../../src/seasons/ends.ts';
 import { parseSources, sourceOf, sourcesMask } from '../../src/seasons/sources.ts';
 import type { GrantOutcome } from '../../src/shop/redemptions.ts';
-import { fakeClock, freshDb } from '../helpers/db.ts';
+import { engineDbs, ENGINES, ledgerOn, type Engine } from '../helpers/engines.ts';
 
 const G = 'g1';
+const fresh = engineDbs();
 let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
+afterEach(() => {
+  cleanup?.();
+  cleanup = undefined;
+});
 
-function setup(flagged: string[] = []) {
-  const db = freshDb();
-  cleanup = db.cleanup;
-  const clock = fakeClock();
-  const ledger = new Ledger({ db, clock });
+function setup(engine: Engine, flagged: string[] = []) {
+  const env = ledgerOn(fresh, engine);
+  const { db, clock, ledger } = env;
+  cleanup = env.cleanup;
   const audit = new AuditQueue();
   const seasons = new SeasonService({
     db,
@@ -72,6 +74,7 @@ function setup(flagged: string[] = []) {
     });
   };
   return {
+    env,
     db,
     clock,
     ledger,
@@ -131,8 +134,11 @@ describe('season input', () => {
     expect(code(() => parseSources('trades'))).toBe('SPARKS.SEASON_INVALID:season.invalid.sources');
   });
 
+});
+
+describe.each(ENGINES)('season prizes on %s', (engine) => {
   it('refuses a second running season, bad ranks, overlaps and lowering, writing nothing', () => {
-    const w = setup();
+    const w = setup(engine);
     start(w);
     expect(code(() => start(w))).toBe('SPARKS.SEASON_INVALID:season.invalid.overlap');
     const prize = (
@@ -164,9 +170,9 @@ describe('season input', () => {
   });
 });
 
-describe('a season board', () => {
+describe.each(ENGINES)('a season board on %s', (engine) => {
   it('counts campaign and platform earnings inside the window, not awards by default', () => {
-    const w = setup();
+    const w = setup(engine);
     w.earn('a', 100, 'platform'); // before the season
     const s = start(w);
     w.earn('a', 30, 'platform');
@@ -189,7 +195,7 @@ describe('a season board', () => {
   });
 
   it('pins the triggers’ source mapping to sourceOf for every account kind', () => {
-    const w = setup();
+    const w = setup(engine);
     const s = start(w, { sources: 'all' });
     const refs = ['award', 'platform', 'quest', 'streak', 'campaign', 'season', 'shop', '7'];
     let i = 0;
@@ -226,7 +232,7 @@ describe('a season board', () => {
   });
 });
 
-describe('the end of a season', () => {
+describe.each(ENGINES)('the end of a season on %s', (engine) => {
   async function ladder(w: ReturnType<typeof setup>) {
     const s = start(w);
     w.seasons.prize({
@@ -240,11 +246,11 @@ describe('the end of a season', () => {
     });
     w.seasons.prize({ guildId: G, season: 'S1', rankFrom: 2, rankTo: 3, sparks: 200, moderatorId: 'mod' });
     w.seasons.prize({ guildId: G, season: 'S1', rankFrom: 4, rankTo: 4, roleId: 'r1', moderatorId: 'mod' });
-    // d reaches 80 before e does: d wins the tie.
+    // d reaches 80 before e does (though e started earning first): d wins the tie.
     w.earn('a', 100, 'platform');
     w.earn('left', 95, 'campaign');
-    w.earn('d', 80, 'campaign');
     w.earn('e', 40, 'platform');
+    w.earn('d', 80, 'campaign');
     w.earn('excl', 90, 'platform');
     w.earn('e', 40, 'campaign');
     w.earn('f', 10, 'platform');
@@ -256,10 +262,14 @@ describe('the end of a season', () => {
   }
 
   it('freezes, skips who left or is excluded, breaks ties by who got there first, pays once', async () => {
-    const w = setup(['g']);
+    const w = setup(engine, ['g']);
     const s = await ladder(w);
     expect((await w.seasons.finish(s.id, w.ports)).state).toBe('waiting');
+    const guilds = new Set([G]);
+    expect(w.seasons.due(guilds)).toEqual([]);
+    expect(w.seasons.nextEnd(guilds)).toBe(s.endsAt);
     w.clock.advance(8 * 86_400_000);
+    expect(w.seasons.due(guilds).map((d) => d.id)).toEqual([s.id]);
     const result = await w.seasons.finish(s.id, w.ports);
     expect(result.state).toBe('ended');
     const results = w.seasons.store
@@ -282,13 +292,23 @@ describe('the end of a season', () => {
     expect(w.ledger.reads.account(G, ISSUANCE('season'))!.balance).toBe(-900);
     expect(code(() => w.seasons.requestEnd(G, 'S1'))).toBe('SPARKS.SEASON_ENDED');
     expect(w.seasons.hallOfFame(G)[0]!.winners.map((r) => r.userId)).toEqual(['a', 'd', 'e', 'f']);
-    expect(verifyLedger(w.db.sqlite).checks.filter((c) => !c.ok)).toEqual([]);
+    expect(w.seasons.due(guilds)).toEqual([]);
+    expect(w.seasons.nextEnd(guilds)).toBeNull();
+    expect(w.seasons.memberPrizes(G, 'd').map((p) => [p.season.name, p.result.rank, p.result.sparks])).toEqual([
+      ['S1', 2, 200],
+    ]);
+    expect(w.seasons.memberPrizes(G, 'left')).toEqual([]);
+    expect(w.seasons.memberPrizes('other', 'd')).toEqual([]);
+    expect(w.seasons.list(G).map((v) => [v.season.status, v.season.endReason, v.prizes.length])).toEqual([
+      ['ended', 'time', 3],
+    ]);
+    expect(w.env.verify().problems).toEqual([]);
     const kinds = w.audit.take(100).map((e) => e.kind);
     expect(kinds.filter((k) => k === 'season.end')).toHaveLength(1);
   });
 
   it('skips a flagged member and keeps a refused role payable until a moderator retries', async () => {
-    const w = setup(['f']);
+    const w = setup(engine, ['f']);
     const s = await ladder(w);
     w.setRoleAnswer({ ok: false, reason: 'role_too_high', permanent: true });
     w.seasons.requestEnd(G, String(s.id));
@@ -308,7 +328,7 @@ describe('the end of a season', () => {
   });
 
   it('a moderator’s end closes the window: later earnings do not count', async () => {
-    const w = setup();
+    const w = setup(engine);
     const s = start(w);
     w.seasons.prize({ guildId: G, season: 'S1', rankFrom: 1, rankTo: 1, sparks: 10, moderatorId: 'mod' });
     w.earn('a', 10, 'platform');

@@ -230,4 +230,4 @@ export * from './schema-platform.ts';
 export * from './schema-quests.ts';
 export * from './schema-identity.ts';
 export * from './schema-members.ts';
-
+export * from './schema-seasons.ts';
