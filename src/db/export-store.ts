@@ -234,12 +234,3 @@ export class LedgerReportStore implements LedgerReportReads {
     };
   }
 }
-
-/** A guild's whole journal, oldest first, one row at a time (the `/sparks-admin export` file). */
-export function ledgerRows(
-  db: Db,
-  guildId: string,
-  filter: JournalFilter = NO_FILTER,
-): Generator<LedgerExportRow> {
-  return new LedgerReportStore(db).rows(guildId, filter);
-}

@@ -5,8 +5,9 @@ import { pipeline as streamPipeline, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { stringify } from 'csv-stringify';
-import { ledgerRows, type LedgerExportRow } from '../db/export-store.ts';
-import type { Db } from '../db/open.ts';
+import type { AppDb } from '../db/engine.ts';
+import { NO_FILTER, type LedgerExportRow } from '../db/export-store.ts';
+import { ledgerReportStore } from '../db/pg/export-store.ts';
 
 export const EXPORT_COLUMNS = [
   'id',
@@ -36,7 +37,7 @@ export type ExportResult =
  * opening the file in a spreadsheet never runs what a member typed.
  */
 export async function exportLedgerCsv(
-  db: Db,
+  db: AppDb,
   guildId: string,
   options: { dir: string; limitBytes: number; now: number },
 ): Promise<ExportResult> {
@@ -45,7 +46,7 @@ export async function exportLedgerCsv(
   const csvPath = join(options.dir, name);
   let rows = 0;
   function* counted(): Generator<LedgerExportRow> {
-    for (const row of ledgerRows(db, guildId)) {
+    for (const row of ledgerReportStore(db).rows(guildId, NO_FILTER)) {
       rows++;
       yield row;
     }

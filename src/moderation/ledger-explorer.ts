@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
-import { LedgerReportStore, type JournalFilter, type LedgerExportRow } from '../db/export-store.ts';
-import type { Db } from '../db/open.ts';
+import type { AppDb } from '../db/engine.ts';
+import type { JournalFilter, LedgerExportRow, LedgerReportReads } from '../db/export-store.ts';
+import { ledgerReportStore } from '../db/pg/export-store.ts';
 import { TRANSFER_KINDS, type TransferKind } from '../db/schema.ts';
 import { ledgerCsv } from './export.ts';
 
@@ -57,10 +58,10 @@ export function isTransferKind(value: unknown): value is TransferKind {
  * dates, newest first, paged by entry id; and the same view as the export's CSV.
  */
 export class LedgerExplorer {
-  private readonly store: LedgerReportStore;
+  private readonly store: LedgerReportReads;
 
-  constructor(deps: { db: Db }) {
-    this.store = new LedgerReportStore(deps.db);
+  constructor(deps: { db: AppDb }) {
+    this.store = ledgerReportStore(deps.db);
   }
 
   /** Entries older than `before` (an entry id; none = the newest). */

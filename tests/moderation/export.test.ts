@@ -1,17 +1,36 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { exportLedgerCsv } from '../../src/moderation/export.ts';
 import { fakeClock, freshDb, G, MOD } from '../helpers/db.ts';
+import { engineDbs, ENGINES, type Engine } from '../helpers/engines.ts';
+
+const fresh = engineDbs();
 
 let cleanup: (() => void) | undefined;
 afterEach(() => cleanup?.());
 
-function ledgerWith(reasons: string[]) {
-  const db = freshDb({ file: true });
-  cleanup = db.cleanup;
+/** A file database (SQLite: the export reads it on a connection of its own) or PostgreSQL, and a folder. */
+function ledgerWith(engine: Engine, reasons: string[]) {
+  let env: { db: Ledger['db']; dir: string };
+  if (engine === 'sqlite') {
+    const db = freshDb({ file: true });
+    cleanup = db.cleanup;
+    env = { db, dir: db.dir! };
+  } else {
+    const pg = fresh(engine);
+    const dir = mkdtempSync(join(tmpdir(), 'sparks-export-'));
+    cleanup = () => {
+      pg.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    env = { db: pg.db, dir };
+  }
+  const { db } = env;
   const ledger = new Ledger({ db, clock: fakeClock() });
   reasons.forEach((reason, i) =>
     ledger.credit({
@@ -34,14 +53,14 @@ function ledgerWith(reasons: string[]) {
     key: 'o',
     actor: MOD,
   });
-  return db;
+  return env;
 }
 
-describe('ledger export', () => {
+describe.each(ENGINES)('ledger export on %s', (engine) => {
   it('streams one row per entry of the guild, quoting commas, quotes and newlines', async () => {
-    const db = ledgerWith(['plain', 'a, b', 'say "hi"', 'two\nlines', 'all, "of"\nthem']);
-    const result = await exportLedgerCsv(db, G, {
-      dir: db.dir!,
+    const db = ledgerWith(engine, ['plain', 'a, b', 'say "hi"', 'two\nlines', 'all, "of"\nthem']);
+    const result = await exportLedgerCsv(db.db, G, {
+      dir: db.dir,
       limitBytes: 1 << 20,
       now: Date.UTC(2026, 10, 24),
     });
@@ -64,22 +83,25 @@ describe('ledger export', () => {
   });
 
   it('keeps a reason that looks like a spreadsheet formula from running', async () => {
-    const db = ledgerWith(['=HYPERLINK("http://x")', '+1', '@SUM(A1)', '-2']);
-    const result = await exportLedgerCsv(db, G, { dir: db.dir!, limitBytes: 1 << 20, now: 1 });
+    const db = ledgerWith(engine, ['=HYPERLINK("http://x")', '+1', '@SUM(A1)', '-2']);
+    const result = await exportLedgerCsv(db.db, G, { dir: db.dir, limitBytes: 1 << 20, now: 1 });
     if (!result.ok) throw new Error('expected a file');
     const rows = parse<Record<string, string>>(readFileSync(result.path), { columns: true });
     expect(rows.map((r) => r.reason)).toEqual([`'=HYPERLINK("http://x")`, `'+1`, `'@SUM(A1)`, `'-2`]);
   });
 
   it('gzips a file over the size limit, and says when even that is too large', async () => {
-    const db = ledgerWith(Array.from({ length: 300 }, (_, i) => `reason number ${i} `.repeat(5)));
-    const gz = await exportLedgerCsv(db, G, { dir: db.dir!, limitBytes: 20_000, now: 1 });
+    const db = ledgerWith(
+      engine,
+      Array.from({ length: 300 }, (_, i) => `reason number ${i} `.repeat(5)),
+    );
+    const gz = await exportLedgerCsv(db.db, G, { dir: db.dir, limitBytes: 20_000, now: 1 });
     expect(gz).toMatchObject({ ok: true, gzipped: true, rows: 300 });
     if (!gz.ok) return;
     expect(gz.name).toMatch(/\.csv\.gz$/);
     const rows = parse<unknown>(gunzipSync(readFileSync(gz.path)), { columns: true });
     expect(rows).toHaveLength(300);
-    expect(await exportLedgerCsv(db, G, { dir: db.dir!, limitBytes: 500, now: 1 })).toMatchObject({
+    expect(await exportLedgerCsv(db.db, G, { dir: db.dir, limitBytes: 500, now: 1 })).toMatchObject({
       ok: false,
       rows: 300,
     });
