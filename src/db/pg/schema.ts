@@ -225,3 +225,4 @@ export const seasons = pgTable(
     check('seasons_end_reason', sql`${t.endReason} IS NULL OR ${t.endReason} IN ('time', 'moderator')`),
   ],
 );
+export * from './schema-campaigns.ts';
