@@ -3,12 +3,11 @@ import { AuditQueue } from '../../src/audit.ts';
 import { CampaignService, eligibility, type StartInput } from '../../src/campaigns/campaigns.ts';
 import { DISCORD_EPOCH_MS } from '../../src/members/gates.ts';
 import { DAY_MS, HOUR_MS } from '../../src/core/clock.ts';
-import { verifyLedger } from '../../src/db/verify.ts';
 import { isSparksError } from '../../src/core/errors.ts';
 import { CAMPAIGN_BUDGET, ISSUANCE, Ledger, MEMBER } from '../../src/ledger/ledger.ts';
 import { silentLogger } from '../../src/log.ts';
 import { fakeClock, freshDb, G } from '../helpers/db.ts';
-import { engineDbs, ENGINES, type Engine, type EngineDb } from '../helpers/engines.ts';
+import { engineDbs, ENGINES, sqliteEnv, type Engine, type EngineDb } from '../helpers/engines.ts';
 
 const MODERATOR = '100000000000000001';
 let cleanup: (() => void) | undefined;
@@ -30,17 +29,7 @@ const MISCOUNTED = `SELECT * FROM (SELECT c.id, c.claims, c.granted,
 function database(engine: Engine, file: boolean): EngineDb {
   if (engine === 'postgres' || !file) return fresh(engine);
   const db = freshDb({ file: true });
-  return {
-    engine,
-    db,
-    rows: (sql) => db.sqlite.prepare(sql).all() as Record<string, unknown>[],
-    exec: (sql) => db.sqlite.exec(sql),
-    verify: () => {
-      const report = verifyLedger(db.sqlite);
-      return { ok: report.ok, problems: report.checks.filter((c) => !c.ok).map((c) => c.name) };
-    },
-    cleanup: db.cleanup,
-  };
+  return sqliteEnv(db, db.cleanup);
 }
 
 function setup(engine: Engine, options: { file?: boolean; batchSize?: number } = {}) {
