@@ -1,6 +1,7 @@
 import type { AuditSink, AuditValue } from '../audit.ts';
-import { CampaignStore, type CampaignEndReason, type CampaignRow } from '../db/campaign-store.ts';
-import type { Db } from '../db/open.ts';
+import type { CampaignEndReason, CampaignRow, CampaignStoreApi } from '../db/campaign-store.ts';
+import type { AppDb } from '../db/engine.ts';
+import { campaignStore } from '../db/pg/campaign-store.ts';
 import { GrantQueue, type BatchReport, type GrantQueueStats } from '../grants/queue.ts';
 import type { GrantWriter } from '../grants/writer-thread.ts';
 import { assertAmount } from '../ledger/amount.ts';
@@ -162,8 +163,8 @@ const messageRef = (c: CampaignRow) =>
  * (the accounts CHECK constraint backs this).
  */
 export class CampaignService {
-  private readonly store: CampaignStore;
-  private readonly db: Db;
+  private readonly store: CampaignStoreApi;
+  private readonly db: AppDb;
   private readonly ledger: Ledger;
   private readonly audit: AuditSink;
   private readonly clock: Clock;
@@ -181,7 +182,7 @@ export class CampaignService {
    * the queue's stats, and the campaigns it ends are announced here.
    */
   constructor(deps: {
-    db: Db;
+    db: AppDb;
     ledger: Ledger;
     audit: AuditSink;
     clock: Clock;
@@ -195,7 +196,7 @@ export class CampaignService {
     this.audit = deps.audit;
     this.clock = deps.clock;
     this.logger = deps.logger;
-    this.store = new CampaignStore(deps.db);
+    this.store = campaignStore(deps.db);
     this.index = new ActiveIndex(() => this.store.active());
     this.queue =
       deps.grants ?? new GrantQueue({ db: deps.db, logger: deps.logger, batchSize: deps.batchSize });

@@ -1,4 +1,4 @@
-import type { CampaignEndReason, CampaignRow, CampaignStore } from '../db/campaign-store.ts';
+import type { CampaignEndReason, CampaignRow, CampaignStoreApi } from '../db/campaign-store.ts';
 import type { GrantSource, GroupPlan, OpResult, Tally } from '../grants/queue.ts';
 import {
   CAMPAIGN_BUDGET,
@@ -47,11 +47,11 @@ export type EndInBatch = (campaignId: number, reason: CampaignEndReason) => (() 
  */
 export class CampaignGrants implements GrantSource<CampaignOp, CampaignBatch> {
   readonly name = 'campaign';
-  private readonly store: CampaignStore;
+  private readonly store: CampaignStoreApi;
   private readonly ledger: Ledger;
   private readonly endInBatch: EndInBatch;
 
-  constructor(deps: { store: CampaignStore; ledger: Ledger; endInBatch: EndInBatch }) {
+  constructor(deps: { store: CampaignStoreApi; ledger: Ledger; endInBatch: EndInBatch }) {
     this.store = deps.store;
     this.ledger = deps.ledger;
     this.endInBatch = deps.endInBatch;
@@ -66,7 +66,8 @@ export class CampaignGrants implements GrantSource<CampaignOp, CampaignBatch> {
   }
 
   open(campaignId: number): CampaignBatch | null {
-    const row = this.store.byId(campaignId);
+    // Held until the batch commits: what it reads next (claims, budget) nobody else changes.
+    const row = this.store.lockForBatch(campaignId);
     if (!row || row.status !== 'active') return null;
     const budgeted = row.budget !== null;
     const from = budgeted ? CAMPAIGN_BUDGET(row.id) : ISSUANCE('campaign');

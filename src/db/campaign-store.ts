@@ -34,6 +34,9 @@ export interface ClaimRow {
   reversedBy: number | null;
 }
 
+/** The store's methods, as both engines' stores give them (src/db/pg/campaign-store.ts). */
+export type CampaignStoreApi = { [K in keyof CampaignStore]: CampaignStore[K] };
+
 const p = sql.placeholder;
 
 /**
@@ -213,6 +216,16 @@ export class CampaignStore {
   /** Every active campaign of every guild (the in-memory reaction index is built from these). */
   active(): CampaignRow[] {
     return this.s.active.all();
+  }
+
+  /**
+   * A campaign as a grant batch opens it, held for the rest of the caller's write so that no
+   * other connection's batch or end changes it meanwhile (caps and budget stay exact).
+   * Here `byId`: the write transaction (BEGIN IMMEDIATE) already excludes every other
+   * writer; the PostgreSQL store locks the row.
+   */
+  lockForBatch(id: number): CampaignRow | undefined {
+    return this.byId(id);
   }
 
   activeInGuild(guildId: string): CampaignRow[] {

@@ -90,6 +90,12 @@ export interface BatchReport {
   failed: number;
 }
 
+/**
+ * What the queue needs of the database (`AppDb`, either engine): its write transaction, and
+ * on PostgreSQL the hook that runs after COMMIT.
+ */
+export type QueueDb = Pick<Db, 'write'> & { afterCommit?: (effect: () => void) => void };
+
 interface Queued {
   source: GrantSource<unknown, unknown>;
   op: unknown;
@@ -111,7 +117,7 @@ interface Group {
 export class GrantQueue {
   /** Counters for metrics and tests. */
   readonly stats: GrantQueueStats = { flushes: 0, granted: 0, revoked: 0, skipped: 0, failed: 0 };
-  private readonly db: Pick<Db, 'write'>;
+  private readonly db: QueueDb;
   private readonly logger: Logger;
   private readonly batchSize: number;
   private queue: Queued[] = [];
@@ -121,7 +127,7 @@ export class GrantQueue {
   private readonly settledListeners = new Set<(report: BatchReport) => void>();
   private closed = false;
 
-  constructor(deps: { db: Pick<Db, 'write'>; logger: Logger; batchSize?: number }) {
+  constructor(deps: { db: QueueDb; logger: Logger; batchSize?: number }) {
     this.db = deps.db;
     this.logger = deps.logger;
     this.batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -235,10 +241,14 @@ export class GrantQueue {
     if (batch.length === 0) return;
     const sources = [...new Set(batch.map((q) => q.source.name))];
     const label = sources.join('+');
-    const counts = { granted: 0, revoked: 0, skipped: 0, failed: 0 };
-    let after: (() => void)[];
+    let counts = { granted: 0, revoked: 0, skipped: 0, failed: 0 };
+    let after: (() => void)[] = [];
+    let committed = false;
     try {
-      after = this.db.write(() => {
+      this.db.write(() => {
+        // PostgreSQL may run the transaction again (a serialization failure): count afresh.
+        counts = { granted: 0, revoked: 0, skipped: 0, failed: 0 };
+        after = [];
         const groups = groupBatch(batch);
         const rest: [Group, unknown][] = [];
         for (const g of groups) {
@@ -246,15 +256,24 @@ export class GrantQueue {
           if (!this.applyTogether(g, counts)) for (const op of g.ops) rest.push([g, op]);
         }
         for (const [g, op] of rest) this.applyOne(g, op, counts);
-        const done: (() => void)[] = [];
         for (const g of groups) {
           if (g.state === null) continue;
           const then = g.source.finish(g.state);
-          if (then) done.push(then);
+          if (then) after.push(then);
         }
-        return done;
+        // PostgreSQL runs what was held for the COMMIT after it (the ledger's post hooks), and
+        // a throw there reaches us with the batch committed: this effect, queued last, says so.
+        this.db.afterCommit?.(() => (committed = true));
       });
+      committed = true;
     } catch (err) {
+      if (committed) {
+        this.logger.error(
+          { err, size: batch.length },
+          `${label} grant batch committed; an after-commit step failed`,
+        );
+        return this.settle(batch.length, sources, label, counts, after);
+      }
       // The whole transaction failed (database locked for too long, disk full): nothing of
       // the batch was written. The sources' reconciliation finds what it should have granted.
       const report: BatchReport = {
@@ -270,11 +289,22 @@ export class GrantQueue {
       this.settled(report);
       return;
     }
+    this.settle(batch.length, sources, label, counts, after);
+  }
+
+  /** A committed batch: its counts, the commit listeners, its after-commit steps, the report. */
+  private settle(
+    size: number,
+    sources: readonly string[],
+    label: string,
+    counts: Omit<BatchReport, 'size' | 'committed'>,
+    after: readonly (() => void)[],
+  ): void {
     for (const name of sources) crashPoint(`${name}.batch-committed`);
-    const report: BatchReport = { size: batch.length, committed: true, ...counts };
+    const report: BatchReport = { size, committed: true, ...counts };
     this.count(report);
-    this.logger.debug({ size: batch.length, ...counts }, `${label} grants committed`);
-    this.committed(batch.length);
+    this.logger.debug({ size, ...counts }, `${label} grants committed`);
+    this.committed(size);
     for (const then of after) {
       try {
         then();

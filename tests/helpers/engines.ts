@@ -10,7 +10,7 @@
  * tens of ms, which a property test with hundreds of runs cannot pay each time.
  */
 import { afterAll, beforeAll, inject } from 'vitest';
-import { openDatabase } from '../../src/db/open.ts';
+import { openDatabase, type Db } from '../../src/db/open.ts';
 import { openPostgres } from '../../src/db/pg/open.ts';
 import { openPgSync, type PgSyncDb } from '../../src/db/pg/sync.ts';
 import { verifyLedger } from '../../src/db/verify.ts';
@@ -95,6 +95,21 @@ interface Slot {
   busy: boolean;
 }
 
+/** An `EngineDb` over a SQLite database opened elsewhere (a file, say); `cleanup` closes it. */
+export function sqliteEnv(db: Db, cleanup: () => void): EngineDb {
+  return {
+    engine: 'sqlite',
+    db,
+    rows: (sql) => db.sqlite.prepare(sql).all() as Record<string, unknown>[],
+    exec: (sql) => db.sqlite.exec(sql),
+    verify: () => {
+      const report = verifyLedger(db.sqlite);
+      return { ok: report.ok, problems: report.checks.filter((c) => !c.ok).map((c) => c.name) };
+    },
+    cleanup,
+  };
+}
+
 export function engineDbs(): (engine: Engine) => EngineDb {
   let template: TestDatabase | undefined;
   let admin: PgSyncDb | undefined;
@@ -136,17 +151,7 @@ export function engineDbs(): (engine: Engine) => EngineDb {
   return (engine) => {
     if (engine === 'sqlite') {
       const db = openDatabase(':memory:');
-      return {
-        engine,
-        db,
-        rows: (sql) => db.sqlite.prepare(sql).all() as Record<string, unknown>[],
-        exec: (sql) => db.sqlite.exec(sql),
-        verify: () => {
-          const report = verifyLedger(db.sqlite);
-          return { ok: report.ok, problems: report.checks.filter((c) => !c.ok).map((c) => c.name) };
-        },
-        cleanup: () => db.close(),
-      };
+      return sqliteEnv(db, () => db.close());
     }
     const slot = pgSlot();
     const { db } = slot;

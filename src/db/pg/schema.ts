@@ -231,3 +231,4 @@ export * from './schema-quests.ts';
 export * from './schema-identity.ts';
 export * from './schema-members.ts';
 export * from './schema-seasons.ts';
+export * from './schema-campaigns.ts';
