@@ -326,18 +326,26 @@ export class Ledger {
   }
 
   /**
-   * Runs the hooks for a new entry: on SQLite now, inside the transaction; on PostgreSQL
-   * after the outermost COMMIT, since a transaction there may be run again (a serialization
-   * failure, a deadlock) and a hook must not see an entry twice or one that never committed.
+   * Runs the hooks for a new entry. On SQLite: now, inside the transaction. On PostgreSQL a
+   * transaction may be run again (a serialization failure, a deadlock), so a hook must not
+   * see an entry twice or one that never committed: the transactional hooks (their writes
+   * belong to the entry's transaction, the outbox's event) run now, inside it, and their
+   * writes are rolled back and made again with it; the others run once after the outermost
+   * COMMIT.
    */
   private notify(transfer: TransferRow, from: AccountRow, to: AccountRow, input: PostInput): void {
     if (this.hooks.length === 0) return;
     const { db } = this;
     if (db.engine === 'postgres') {
-      const hooks = [...this.hooks];
-      db.afterCommit(() => {
-        for (const hook of hooks) hook(transfer, from, to, input);
-      });
+      const later: PostHook[] = [];
+      for (const hook of this.hooks) {
+        if (this.transactionalHooks.has(hook)) hook(transfer, from, to, input);
+        else later.push(hook);
+      }
+      if (later.length > 0)
+        db.afterCommit(() => {
+          for (const hook of later) hook(transfer, from, to, input);
+        });
     } else for (const hook of this.hooks) hook(transfer, from, to, input);
   }
 

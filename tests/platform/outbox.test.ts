@@ -223,6 +223,26 @@ describe.each(ENGINES)('on %s', (engine) => {
       expect(countOf(db, 'transfers')).toBe(kept);
     });
 
+    // The outbox's hook is transactional: on both engines its event is written in the entry's
+    // own transaction, so a crash after COMMIT cannot leave the entry without its event.
+    it('queues the event inside the entry’s transaction; a failing transactional hook keeps neither', async () => {
+      const { db, ledger, credit, store } = await setup(engine, false);
+      const inside = db.write(() => {
+        credit(ALICE, 5);
+        return countOf(db, 'outbox');
+      });
+      expect(inside).toBe(1);
+      ledger.onPosted(
+        () => {
+          throw new Error('transactional hook fails');
+        },
+        { transactional: true },
+      );
+      expect(() => credit(BOB, 6)).toThrow('transactional hook fails');
+      expect(store.all()).toHaveLength(1);
+      expect(countOf(db, 'transfers')).toBe(1);
+    });
+
     it('enqueue queues the shop events with their own fields, inside the caller’s write', async () => {
       const { db, store, outbox } = await setup(engine, false);
       const id = db.write(() =>
