@@ -7,10 +7,9 @@
  * status and end reason are TypeScript enums there without a CHECK, and so here.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { check, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { transfers } from './schema.ts';
-
-const int8 = (name: string) => bigint(name, { mode: 'number' });
+import { int8 } from './columns.ts';
 
 export const campaigns = pgTable(
   'campaigns',

@@ -7,10 +7,9 @@
  * triggers: SQLite has none on these tables.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { check, index, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { WALLET_CHAINS } from '../schema.ts';
-
-const int8 = (name: string) => bigint(name, { mode: 'number' });
+import { int8 } from './columns.ts';
 
 export const tierRoles = pgTable(
   'tier_roles',

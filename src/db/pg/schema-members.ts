@@ -6,9 +6,8 @@
  * int8 for times and ids. None of these tables has a trigger on SQLite, so none here.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
-
-const int8 = (name: string) => bigint(name, { mode: 'number' });
+import { check, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { int8 } from './columns.ts';
 
 export const guildSettings = pgTable(
   'guild_settings',

@@ -3,10 +3,8 @@
  * the outbox of outbound events (OutboxStore / PgOutboxStore).
  */
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, pgTable, text } from 'drizzle-orm/pg-core';
-
-/** An int8 column read and written as a JS number (ids and times stay within 2^53). */
-const int8 = (name: string) => bigint(name, { mode: 'number' });
+import { index, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { int8 } from './columns.ts';
 
 /** Outbound platform events, delivered at least once, in order per member. */
 export const outbox = pgTable(

@@ -9,9 +9,8 @@
  * leaves to the app, as the ledger's tables do. No triggers: SQLite has none on these tables.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, check, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
-
-const int8 = (name: string) => bigint(name, { mode: 'number' });
+import { check, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { int8 } from './columns.ts';
 
 export const memberStreaks = pgTable(
   'member_streaks',

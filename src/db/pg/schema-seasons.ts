@@ -9,7 +9,6 @@
 import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
-  bigint,
   check,
   index,
   integer,
@@ -20,11 +19,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { SEASON_ROLE_STATUSES } from '../schema.ts';
 import { seasons, transfers } from './schema.ts';
-
-const int8 = (name: string) => bigint(name, { mode: 'number' });
-
-/** `'a','b',…` for a CHECK's IN list. */
-const list = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(','));
+import { int8, list } from './columns.ts';
 
 export const seasonPrizes = pgTable(
   'season_prizes',

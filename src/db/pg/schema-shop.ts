@@ -8,23 +8,10 @@
  * guarded UPDATEs of src/db/pg/shop-store.ts.
  */
 import { sql } from 'drizzle-orm';
-import {
-  type AnyPgColumn,
-  bigint,
-  check,
-  index,
-  integer,
-  pgTable,
-  text,
-  uniqueIndex,
-} from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, check, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { REDEMPTION_STATUSES, REWARD_KINDS } from '../schema.ts';
 import { transfers } from './schema.ts';
-
-const int8 = (name: string) => bigint(name, { mode: 'number' });
-
-/** `'a','b',…` for a CHECK's IN list. */
-const list = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(','));
+import { int8, list } from './columns.ts';
 
 export const rewards = pgTable(
   'rewards',

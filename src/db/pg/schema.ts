@@ -28,7 +28,6 @@
 import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
-  bigint,
   check,
   index,
   integer,
@@ -46,14 +45,9 @@ import {
   SEASON_STATUSES,
   TRANSFER_KINDS,
 } from '../schema.ts';
+import { int8, list } from './columns.ts';
 
 export { ACCOUNT_TYPES, ACTOR_TYPES, MAX_AMOUNT, MAX_BALANCE, MIN_AMOUNT, SEASON_STATUSES, TRANSFER_KINDS };
-
-/** An int8 column read and written as a JS number (every one is bounded within 2^53). */
-const int8 = (name: string) => bigint(name, { mode: 'number' });
-
-/** `'a','b',…` for a CHECK's IN list. */
-const list = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(','));
 
 export const accounts = pgTable(
   'accounts',
