@@ -15,8 +15,11 @@ export interface EventEntryRow {
   createdAt: number;
 }
 
+/** PlatformStore's methods, which its PostgreSQL twin (src/db/pg/platform-store.ts) shares. */
+export type PlatformStoreApi = { [K in keyof PlatformStore]: PlatformStore[K] };
+
 /** Longest referral chain walked when looking for a cycle; real chains are a few links. */
-const MAX_CHAIN = 10_000;
+export const MAX_CHAIN = 10_000;
 
 /**
  * Owner of `platform_events`, `referrals` and `meta` (first-subscription markers); it also
@@ -161,6 +164,6 @@ export class PlatformStore {
  * (the bonus and the referrer's share may both be 0 Sparks), so it is kept in `meta`
  * under a per-member key whose primary key makes it unique without a schema change.
  */
-function firstSubKey(guildId: string, userId: string): string {
+export function firstSubKey(guildId: string, userId: string): string {
   return `platform.first_subscription:${guildId}:${userId}`;
 }
