@@ -197,3 +197,6 @@ export class RaffleStore {
     this.s.insertDraw.run(row);
   }
 }
+
+/** What `RaffleStore` and its PostgreSQL twin (src/db/pg/raffle-store.ts) both offer. */
+export type RaffleStoreApi = { [K in keyof RaffleStore]: RaffleStore[K] };

@@ -22,9 +22,10 @@ import type { AuditSink, AuditValue } from '../audit.ts';
 import type { Clock } from '../core/clock.ts';
 import { crashPoint } from '../core/crash.ts';
 import { SparksError } from '../core/errors.ts';
-import type { Db } from '../db/open.ts';
+import type { AppDb } from '../db/engine.ts';
 import { MAX_AMOUNT } from '../db/schema.ts';
-import { RaffleStore, type RaffleDrawRow, type RaffleEntryRow, type RaffleRow } from '../db/raffle-store.ts';
+import { raffleStore } from '../db/pg/raffle-store.ts';
+import type { RaffleDrawRow, RaffleEntryRow, RaffleRow, RaffleStoreApi } from '../db/raffle-store.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { FlagCheck } from '../members/flags.ts';
 import { assertGates, gatesOf, parseGateDays } from '../members/gates.ts';
@@ -58,8 +59,8 @@ const invalid = (reasonKey: string, params: Record<string, string | number> = {}
   new SparksError('SPARKS.RAFFLE_INVALID', { reasonKey, ...params }, reasonKey);
 
 export class RaffleService {
-  readonly store: RaffleStore;
-  private readonly db: Db;
+  readonly store: RaffleStoreApi;
+  private readonly db: AppDb;
   private readonly ledger: Ledger;
   private readonly clock: Clock;
   private readonly audit: AuditSink;
@@ -71,7 +72,7 @@ export class RaffleService {
   private readonly drawing = new Map<number, Promise<DrawResult>>();
 
   constructor(deps: {
-    db: Db;
+    db: AppDb;
     ledger: Ledger;
     clock: Clock;
     audit: AuditSink;
@@ -91,7 +92,7 @@ export class RaffleService {
     this.redemptions = deps.redemptions;
     this.wallets = deps.wallets ?? NO_WALLETS;
     this.random = deps.random ?? randomBytes;
-    this.store = new RaffleStore(deps.db);
+    this.store = raffleStore(deps.db);
   }
 
   /**
@@ -270,6 +271,7 @@ export class RaffleService {
     crashPoint('raffle.picked');
     const prizes: RedemptionView[] = [];
     const settled = this.db.write(() => {
+      prizes.length = 0; // PostgreSQL may run this write again
       if (!this.store.settle(raffle.id, 'drawn', this.clock(), actorId)) return false;
       for (const s of steps) {
         const prize =

@@ -2,10 +2,13 @@
  * `npm run raffle:verify -- <raffle id> [--db path]`: re-derives a drawn raffle's winners
  * from the database and its revealed seed (src/raffles/draw.ts documents the procedure),
  * prints the winners' Discord ids, one a line, and exits 0 when they match the recorded draw
- * (1 when not, 2 when it cannot run).
+ * (1 when not, 2 when it cannot run). `--db` takes a SQLite file or a PostgreSQL URL
+ * (postgres://…), read through the same store either way (`raffleStore`).
  */
+import type { AppDb } from '../db/engine.ts';
 import { openDatabase } from '../db/open.ts';
-import { RaffleStore } from '../db/raffle-store.ts';
+import { raffleStore } from '../db/pg/raffle-store.ts';
+import { openPgSync } from '../db/pg/sync.ts';
 import { verifyDraw } from '../raffles/verify.ts';
 import { databasePathFrom } from './db-path.ts';
 
@@ -16,11 +19,10 @@ function main(): number {
     console.error('usage: npm run raffle:verify -- <raffle id> [--db path]');
     return 2;
   }
-  const path = databasePathFrom(args, 'raffle:verify');
-  if (path === null) return 2;
-  const db = openDatabase(path, { migrate: false });
+  const db = openFrom(args);
+  if (db === null) return 2;
   try {
-    const store = new RaffleStore(db);
+    const store = raffleStore(db);
     const raffle = store.byId(id);
     if (!raffle) {
       console.error(`raffle:verify: no raffle #${id}`);
@@ -38,6 +40,15 @@ function main(): number {
   } finally {
     db.close();
   }
+}
+
+/** The database `--db` names: a PostgreSQL URL, else a SQLite file (or DATABASE_PATH). */
+function openFrom(args: readonly string[]): AppDb | null {
+  const url = args[args.indexOf('--db') + 1];
+  if (args.includes('--db') && url && /^postgres(ql)?:\/\//.test(url))
+    return openPgSync(url, { migrate: false });
+  const path = databasePathFrom(args, 'raffle:verify');
+  return path === null ? null : openDatabase(path, { migrate: false });
 }
 
 process.exitCode = main();

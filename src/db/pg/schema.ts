@@ -226,3 +226,4 @@ export * from './schema-identity.ts';
 export * from './schema-members.ts';
 export * from './schema-seasons.ts';
 export * from './schema-campaigns.ts';
+export * from './schema-raffles.ts';
