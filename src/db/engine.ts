@@ -12,4 +12,3 @@ import type { PgSyncDb } from './pg/sync.ts';
 
 export type AppDb = Db | PgSyncDb;
 export type Engine = AppDb['engine'];
-

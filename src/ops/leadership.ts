@@ -194,7 +194,9 @@ export class PgLeadership extends Registry {
         await client.query('SELECT 1');
         return;
       }
-      const { rows } = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1) AS got', [this.lock]);
+      const { rows } = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1) AS got', [
+        this.lock,
+      ]);
       if (rows[0]?.got && !this.closed) {
         this.lead();
         this.options.logger.info('this process now leads the once-only work');
@@ -237,7 +239,10 @@ export class PgLeadership extends Registry {
   private async lose(err: unknown): Promise<void> {
     const was = this.leading;
     if (was) {
-      this.options.logger.warn({ err }, 'lost the connection that holds the lead; stopping the once-only work');
+      this.options.logger.warn(
+        { err },
+        'lost the connection that holds the lead; stopping the once-only work',
+      );
       await this.stepDown();
     } else this.options.logger.debug({ err }, 'leadership poll failed; will try again');
     await this.disconnect();

@@ -69,7 +69,11 @@ function until<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
-async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<number> {
+async function eventually(
+  check: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<number> {
   const started = Date.now();
   while (!(await check())) {
     if (Date.now() - started > ms) throw new Error(`${what}: not within ${ms} ms`);
@@ -79,7 +83,13 @@ async function eventually(check: () => boolean | Promise<boolean>, ms: number, w
 }
 
 function leadershipOn(url: string, lock: number, onChange?: (leader: boolean) => void): PgLeadership {
-  const leadership = new PgLeadership({ url, logger: silentLogger, lock, pollMs: POLL_MS, ...(onChange ? { onChange } : {}) });
+  const leadership = new PgLeadership({
+    url,
+    logger: silentLogger,
+    lock,
+    pollMs: POLL_MS,
+    ...(onChange ? { onChange } : {}),
+  });
   cleanups.push(() => leadership.close());
   return leadership;
 }
@@ -185,9 +195,9 @@ describe('leader election on PostgreSQL', () => {
 
   it('refuses a URL that is not PostgreSQL before trying anything', () => {
     expect(() => new PgLeadership({ url: 'mysql://x@h/db', logger: silentLogger })).toThrow(PgConfigError);
-    expect(() => new PgLeadership({ url: 'postgres://x@127.0.0.1/db', logger: silentLogger, pollMs: 0 })).toThrow(
-      /positive/,
-    );
+    expect(
+      () => new PgLeadership({ url: 'postgres://x@127.0.0.1/db', logger: silentLogger, pollMs: 0 }),
+    ).toThrow(/positive/);
   });
 });
 

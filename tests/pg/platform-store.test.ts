@@ -62,9 +62,13 @@ describe.each(ENGINES)('the platform store on %s', (engine) => {
     expect(store.referralOf(G, 'bob')).toStrictEqual(row);
     expect(store.referralOf(OTHER, 'bob')).toBeUndefined();
     expect(store.referralOf(G, 'ann')).toBeUndefined();
-    expect(() => db.write(() => store.insertReferral({ ...row, referrerUserId: 'cat', eventId: 'ev-r2' }))).toThrow();
     expect(() =>
-      db.write(() => store.insertReferral({ ...row, inviteeUserId: 'dan', referrerUserId: 'dan', eventId: 'ev-r3' })),
+      db.write(() => store.insertReferral({ ...row, referrerUserId: 'cat', eventId: 'ev-r2' })),
+    ).toThrow();
+    expect(() =>
+      db.write(() =>
+        store.insertReferral({ ...row, inviteeUserId: 'dan', referrerUserId: 'dan', eventId: 'ev-r3' }),
+      ),
     ).toThrow();
     expect(store.referralOf(G, 'bob')!.referrerUserId).toBe('ann');
     expect(store.referralOf(G, 'dan')).toBeUndefined();
@@ -107,7 +111,13 @@ describe.each(ENGINES)('the platform store on %s', (engine) => {
 
   it("lists an event's entries oldest first, and sums a member's platform earnings since a time", () => {
     const { ledger, store, clock, cleanup } = setup();
-    const credit = (guildId: string, userId: string, amount: number, ref: string, source: 'platform' | 'award') =>
+    const credit = (
+      guildId: string,
+      userId: string,
+      amount: number,
+      ref: string,
+      source: 'platform' | 'award',
+    ) =>
       ledger.credit({
         guildId,
         userId,
@@ -135,7 +145,9 @@ describe.each(ENGINES)('the platform store on %s', (engine) => {
       { id: second.id, kind: 'platform.trade', amount: 25, userId: 'ann', createdAt: start + 1000 },
     ]);
     expect(store.entriesOfEvent(G, 'event:e2').map((e) => e.id)).toStrictEqual([third.id]);
-    expect(store.entriesOfEvent(OTHER, 'event:e1').map((e) => [e.userId, e.amount])).toStrictEqual([['bob', 50]]);
+    expect(store.entriesOfEvent(OTHER, 'event:e1').map((e) => [e.userId, e.amount])).toStrictEqual([
+      ['bob', 50],
+    ]);
     expect(store.entriesOfEvent(G, 'event:none')).toStrictEqual([]);
 
     // Past 2^31 in all: the sum must come back as a JS number, not a numeric string.

@@ -133,7 +133,6 @@ describe('season input', () => {
     expect(parseSources('Campaign, awards')).toBe(sourcesMask(['campaigns', 'awards']));
     expect(code(() => parseSources('trades'))).toBe('SPARKS.SEASON_INVALID:season.invalid.sources');
   });
-
 });
 
 describe.each(ENGINES)('season prizes on %s', (engine) => {
@@ -294,9 +293,9 @@ describe.each(ENGINES)('the end of a season on %s', (engine) => {
     expect(w.seasons.hallOfFame(G)[0]!.winners.map((r) => r.userId)).toEqual(['a', 'd', 'e', 'f']);
     expect(w.seasons.due(guilds)).toEqual([]);
     expect(w.seasons.nextEnd(guilds)).toBeNull();
-    expect(w.seasons.memberPrizes(G, 'd').map((p) => [p.season.name, p.result.rank, p.result.sparks])).toEqual([
-      ['S1', 2, 200],
-    ]);
+    expect(
+      w.seasons.memberPrizes(G, 'd').map((p) => [p.season.name, p.result.rank, p.result.sparks]),
+    ).toEqual([['S1', 2, 200]]);
     expect(w.seasons.memberPrizes(G, 'left')).toEqual([]);
     expect(w.seasons.memberPrizes('other', 'd')).toEqual([]);
     expect(w.seasons.list(G).map((v) => [v.season.status, v.season.endReason, v.prizes.length])).toEqual([

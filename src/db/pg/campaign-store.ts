@@ -30,7 +30,8 @@ const CAMPAIGN_COLS = `id, guild_id AS "guildId", channel_id AS "channelId", mes
   ended_at AS "endedAt", summary_posted_at AS "summaryPostedAt"`;
 
 /** SQLite's lower(): ASCII letters only, independent of the database's collation. */
-const asciiLower = (e: string) => `translate(${e}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`;
+const asciiLower = (e: string) =>
+  `translate(${e}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`;
 
 /** A campaign's claims with the reversal that closed each (at most one: transfers_closes_once). */
 const CLAIMS_OF = `SELECT c.user_id AS "userId", c.transfer_id AS "transferId", r.id AS "reversedBy"

@@ -56,7 +56,14 @@ export class PgPlatformStore implements PlatformStoreApi {
   }
 
   insertEvent(row: PlatformEventRow): void {
-    this.db.run(SQL.insertEvent, [row.id, row.guildId, row.type, row.payloadHash, row.sparks, row.receivedAt]);
+    this.db.run(SQL.insertEvent, [
+      row.id,
+      row.guildId,
+      row.type,
+      row.payloadHash,
+      row.sparks,
+      row.receivedAt,
+    ]);
   }
 
   referralOf(guildId: string, inviteeId: string): ReferralRow | undefined {
@@ -64,11 +71,18 @@ export class PgPlatformStore implements PlatformStoreApi {
   }
 
   insertReferral(row: ReferralRow): void {
-    this.db.run(SQL.insertReferral, [row.guildId, row.inviteeUserId, row.referrerUserId, row.eventId, row.createdAt]);
+    this.db.run(SQL.insertReferral, [
+      row.guildId,
+      row.inviteeUserId,
+      row.referrerUserId,
+      row.eventId,
+      row.createdAt,
+    ]);
   }
 
   referralChainContains(guildId: string, start: string, target: string): boolean {
-    return this.db.query<{ found: boolean }>(SQL.chainContains, [guildId, start, target, MAX_CHAIN])[0]!.found;
+    return this.db.query<{ found: boolean }>(SQL.chainContains, [guildId, start, target, MAX_CHAIN])[0]!
+      .found;
   }
 
   entriesOfEvent(guildId: string, ref: string): EventEntryRow[] {

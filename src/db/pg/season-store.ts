@@ -96,7 +96,15 @@ export class PgSeasonStore implements SeasonStoreApi {
 
   insert(row: Parameters<SeasonStore['insert']>[0]): SeasonRow {
     const { guildId, name, sources, startsAt, endsAt, createdBy, now } = row;
-    return this.db.query<SeasonRow>(SQL.insert, [guildId, name, sources, startsAt, endsAt, createdBy, now])[0]!;
+    return this.db.query<SeasonRow>(SQL.insert, [
+      guildId,
+      name,
+      sources,
+      startsAt,
+      endsAt,
+      createdBy,
+      now,
+    ])[0]!;
   }
 
   byId(id: number): SeasonRow | undefined {
