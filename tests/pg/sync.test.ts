@@ -61,6 +61,27 @@ describe('the synchronous PostgreSQL facade', () => {
     expect(db.query('SELECT count(*)::int AS n FROM kv')).toEqual([{ n: 2 }]);
   });
 
+  it('prepares a statement anew after a schema change made its plan stale, and names stay unique', () => {
+    const fresh = openPgSync(database().url, { migrate: false });
+    try {
+      fresh.run('CREATE TABLE plan_t (a int, b int)');
+      fresh.run('INSERT INTO plan_t VALUES (1, 2)');
+      const all = 'SELECT * FROM plan_t WHERE a = $1';
+      const first = 'SELECT a FROM plan_t WHERE a = $1';
+      expect(fresh.query(first, [1])).toEqual([{ a: 1 }]);
+      expect(fresh.query(all, [1])).toEqual([{ a: 1, b: 2 }]);
+      fresh.run('ALTER TABLE plan_t DROP COLUMN b');
+      // The prepared `SELECT *` now has another result type: refused once, then prepared again.
+      expect(caught(() => fresh.query(all, [1]))).toMatchObject({ code: '0A000' });
+      expect(fresh.query(all, [1])).toEqual([{ a: 1 }]);
+      // A text prepared after that gets a name of its own (none taken by another text).
+      expect(fresh.query('SELECT a + $1::int AS c FROM plan_t', [1])).toEqual([{ c: 2 }]);
+      expect(fresh.query(first, [1])).toEqual([{ a: 1 }]);
+    } finally {
+      fresh.close();
+    }
+  });
+
   it('commits a write, rolls one back on a throw, and makes a nested write a savepoint', () => {
     db.write(() => {
       db.run("INSERT INTO kv VALUES ('w1', 1)");

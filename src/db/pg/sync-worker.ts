@@ -27,6 +27,8 @@ let client: pg.Client | undefined;
  */
 const prepared = new Map<string, string>();
 const MAX_PREPARED = 2000;
+/** Never reused on a connection: a dropped stale text's name stays taken on the server. */
+let nextName = 0;
 /** SQLSTATE of "cached plan must not change result type": a table changed under a prepared statement. */
 const STALE_PLAN = '0A000';
 
@@ -34,7 +36,7 @@ function statement(text: string, values: unknown[]): pg.QueryConfig {
   if (values.length === 0) return { text, values };
   let name = prepared.get(text);
   if (name === undefined && prepared.size < MAX_PREPARED) {
-    name = `sparks_${prepared.size}`;
+    name = `sparks_${nextName++}`;
     prepared.set(text, name);
   }
   return name === undefined ? { text, values } : { name, text, values };
@@ -64,6 +66,7 @@ async function handle(request: SyncRequest): Promise<SyncReply> {
   switch (request.op) {
     case 'connect': {
       prepared.clear();
+      nextName = 0;
       client = new pg.Client({ ...config, types: { getTypeParser } });
       client.on('error', (e) => (lost = e));
       await client.connect();
