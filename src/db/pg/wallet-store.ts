@@ -5,6 +5,11 @@
  * `ON CONFLICT DO NOTHING`, which waits for a concurrent link of the same address and then
  * inserts nothing, so `insert` answers undefined as on SQLite. `walletStore(db)` is the one
  * place that picks the engine's store.
+ *
+ * What `WalletService.link` reads and then decides on inside its write holds as under
+ * SQLite's single writer, through transaction-scoped advisory locks (locks.ts):
+ * - `linked` inside a write first locks the member (guild, member): two links by one member
+ *   count their wallets one after the other, so MAX_WALLETS_PER_MEMBER holds.
  */
 import type { AppDb } from '../engine.ts';
 import {
@@ -14,6 +19,7 @@ import {
   type WalletRow,
   type WalletStoreApi,
 } from '../wallet-store.ts';
+import { lockInWrite } from './locks.ts';
 import type { PgSyncDb } from './sync.ts';
 
 const WALLET = `id, guild_id AS "guildId", user_id AS "userId", chain, address, nonce,
@@ -46,6 +52,7 @@ export class PgWalletStore implements WalletStoreApi {
   }
 
   linked(guildId: string, userId: string): WalletRow[] {
+    lockInWrite(this.db, 'wallets', 'member', guildId, userId);
     return this.db.query(SQL.linked, [guildId, userId]);
   }
 
