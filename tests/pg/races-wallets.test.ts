@@ -1,9 +1,12 @@
 /**
  * Two wallet links at once on PostgreSQL, from two bot processes, as SQLite's single writer
- * has them: a member never passes MAX_WALLETS_PER_MEMBER.
+ * has them: a member never passes MAX_WALLETS_PER_MEMBER, and a member proving a wallet that
+ * another member is linking at that moment is refused and both are flagged (not merely
+ * refused by the unique index, which flags no one).
  */
 import { ed25519 } from '@noble/curves/ed25519';
 import { base58, base64 } from '@scure/base';
+import { privateKeyToAccount } from 'viem/accounts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditQueue } from '../../src/audit.ts';
 import type { FlagRaise } from '../../src/members/flags.ts';
@@ -13,7 +16,9 @@ import { sharedDatabase, startChild, untilBlockedOrDone, type Child } from './ra
 
 const G = '200000000000000001';
 const ALICE = '300000000000000001';
+const BOB = '300000000000000002';
 const SITE = 'http://127.0.0.1:4123';
+const evm = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
 const solKey = (n: number) => new Uint8Array(32).fill(n);
 const solAddress = (secret: Uint8Array) => base58.encode(ed25519.getPublicKey(secret));
 const solSign = (message: string, secret: Uint8Array) =>
@@ -98,5 +103,24 @@ describe('two wallet links at once on PostgreSQL', () => {
     expect(blockedIn).toContain('pg_advisory_xact_lock');
     // Refused: its nonce was not spent.
     expect(s.wallets.store.nonce(second.nonce)?.usedAt).toBeNull();
+  }, 90_000);
+
+  it('of one wallet by two members: the second is refused and both are flagged, as on SQLite', async () => {
+    const s = await setup();
+    const sign = (message: string) => evm.signMessage({ message });
+    const bob = await s.proof(BOB, 'evm', evm.address, sign);
+    const alice = await s.proof(ALICE, 'evm', evm.address.toLowerCase(), sign);
+    const { linked, second, blockedIn } = await s.linkBoth(bob, alice);
+    expect(linked.userId).toBe(BOB);
+    expect(second.outcome).toBe('SPARKS.WALLET_TAKEN');
+    expect(second.raised).toEqual([
+      [ALICE, 'auto:wallet_shared'],
+      [BOB, 'auto:wallet_shared'],
+    ]);
+    expect(blockedIn).toContain('pg_advisory_xact_lock');
+    expect(s.wallets.list(G, ALICE)).toEqual([]);
+    expect(s.wallets.list(G, BOB)).toHaveLength(1);
+    // Nothing but the flags was written: Alice's nonce was not spent.
+    expect(s.wallets.store.nonce(alice.nonce)?.usedAt).toBeNull();
   }, 90_000);
 });

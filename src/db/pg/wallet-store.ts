@@ -7,7 +7,11 @@
  * place that picks the engine's store.
  *
  * What `WalletService.link` reads and then decides on inside its write holds as under
- * SQLite's single writer, through transaction-scoped advisory locks (locks.ts):
+ * SQLite's single writer, through transaction-scoped advisory locks (locks.ts), always taken
+ * in this order:
+ * - `holder` inside a write first locks the wallet (guild, chain, address): a member proving
+ *   a wallet another member is linking at that moment waits, then finds it held and both are
+ *   flagged (the unique index alone would refuse the second link and flag no one);
  * - `linked` inside a write first locks the member (guild, member): two links by one member
  *   count their wallets one after the other, so MAX_WALLETS_PER_MEMBER holds.
  */
@@ -61,6 +65,7 @@ export class PgWalletStore implements WalletStoreApi {
   }
 
   holder(guildId: string, chain: WalletChainColumn, address: string): WalletRow | undefined {
+    lockInWrite(this.db, 'wallets', 'address', guildId, chain, address);
     return this.one(SQL.holder, [guildId, chain, address]);
   }
 
