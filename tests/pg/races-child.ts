@@ -13,21 +13,14 @@
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { AuditQueue } from '../../src/audit.ts';
-import { CampaignService } from '../../src/campaigns/campaigns.ts';
 import { isSparksError } from '../../src/core/errors.ts';
 import { openPgSync } from '../../src/db/pg/sync.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
-import { silentLogger } from '../../src/log.ts';
 import type { FlagRaise } from '../../src/members/flags.ts';
-import { SettingsService } from '../../src/settings/settings.ts';
-import { RedemptionService } from '../../src/shop/redemptions.ts';
-import { RewardService } from '../../src/shop/rewards.ts';
-import { StreakService } from '../../src/streaks/streaks.ts';
-import { TierService } from '../../src/tiers/tiers.ts';
 import type { WalletChain } from '../../src/wallets/addresses.ts';
-import { WalletService } from '../../src/wallets/wallets.ts';
-import { DEFAULTS } from '../helpers/platform.ts';
 
+// Each scenario imports only what it runs: a child starts while the first process holds its
+// transaction open, and on a busy machine every module loaded is time that stays open.
 const [url = '', scenario = '', resultFile = '', json = '{}'] = process.argv.slice(2);
 const args = JSON.parse(json) as Record<string, unknown>;
 const str = (key: string) => String(args[key]);
@@ -49,11 +42,13 @@ const outcomeOf = async (fn: () => unknown): Promise<string> => {
 
 const result: Record<string, unknown> = {};
 if (scenario === 'tier-set') {
+  const { TierService } = await import('../../src/tiers/tiers.ts');
   const tiers = new TierService({ db, ledger, clock });
   result.outcome = await outcomeOf(() =>
     tiers.set(str('guildId'), str('roleId'), Number(args.threshold), { moderatorRoleId: null }),
   );
 } else if (scenario === 'wallet-link') {
+  const { WalletService } = await import('../../src/wallets/wallets.ts');
   const raised: FlagRaise[] = [];
   const wallets = new WalletService({
     db,
@@ -73,6 +68,11 @@ if (scenario === 'tier-set') {
   );
   result.raised = raised.map((f) => [f.userId, f.source]);
 } else if (scenario === 'freeze-reserve') {
+  const { SettingsService } = await import('../../src/settings/settings.ts');
+  const { StreakService } = await import('../../src/streaks/streaks.ts');
+  const { RewardService } = await import('../../src/shop/rewards.ts');
+  const { RedemptionService } = await import('../../src/shop/redemptions.ts');
+  const { DEFAULTS } = await import('../helpers/platform.ts');
   const settings = new SettingsService({ db, clock, defaults: DEFAULTS });
   const streaks = new StreakService({ db, ledger, settings, clock });
   const rewards = new RewardService({ db, clock, audit });
@@ -88,6 +88,8 @@ if (scenario === 'tier-set') {
     }),
   );
 } else if (scenario === 'campaign-batch') {
+  const { CampaignService } = await import('../../src/campaigns/campaigns.ts');
+  const { silentLogger } = await import('../../src/log.ts');
   const campaigns = new CampaignService({ db, ledger, audit, clock, logger: silentLogger });
   for (const userId of args.userIds as string[]) {
     campaigns.enqueueOp({
