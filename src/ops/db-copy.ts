@@ -24,7 +24,8 @@
  *    Nothing checked those rows on the way in but the tables' constraints; `verifyLedger`
  *    recomputes all of them from the journal afterwards.
  * 5. Rows go in through COPY FROM STDIN (pg-copy-streams), in the source's key order, all in
- *    ONE transaction with every table locked: a failure anywhere rolls back to the empty,
+ *    ONE transaction with every table locked (the indexes no constraint owns are dropped before
+ *    a table's COPY and built again after it, as PostgreSQL's bulk-loading advice has it): a failure anywhere rolls back to the empty,
  *    migrated target. Identity and serial sequences are set past the copied ids (and past
  *    SQLite's AUTOINCREMENT high-water mark, so an id handed out and deleted on SQLite, such as
  *    a delivered outbox event's, is never handed out again).
@@ -194,38 +195,41 @@ function escapeText(s: string): string {
   return SPECIAL.test(s) ? s.replace(SPECIAL_ALL, (c) => ESCAPES[c]!) : s;
 }
 
-type Encoder = (value: unknown, where: () => string) => string;
+/** A field's COPY text; throws BadValue for a value the column's type cannot hold. */
+type Encoder = (value: unknown) => string;
+
+class BadValue extends Error {}
 
 const NULL = '\\N';
 
-const kindOf = (v: unknown) => (Buffer.isBuffer(v) ? 'a blob' : typeof v);
+const shown = (v: unknown) =>
+  Buffer.isBuffer(v) ? 'a blob' : typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v;
 
 const ENCODERS: Record<string, Encoder> = {
-  integer: (v, where) => {
+  integer: (v) => {
     if (v === null) return NULL;
     if (typeof v === 'bigint' || typeof v === 'number') return String(v);
     if (typeof v === 'string') return escapeText(v);
-    throw new DbCopyError('source', `${where()} holds ${kindOf(v)} where PostgreSQL has an integer`);
+    throw new BadValue(`${shown(v)} where PostgreSQL has an integer`);
   },
-  text: (v, where) => {
+  text: (v) => {
     if (v === null) return NULL;
     if (typeof v === 'string') return escapeText(v);
     if (typeof v === 'bigint' || typeof v === 'number') return String(v);
-    throw new DbCopyError('source', `${where()} holds ${kindOf(v)} where PostgreSQL has text`);
+    throw new BadValue(`${shown(v)} where PostgreSQL has text`);
   },
-  boolean: (v, where) => {
+  boolean: (v) => {
     if (v === null) return NULL;
     if (v === 0n || v === 0) return 'f';
     if (v === 1n || v === 1) return 't';
-    throw new DbCopyError(
-      'source',
-      `${where()} holds ${typeof v === 'bigint' || typeof v === 'number' || typeof v === 'string' ? v : kindOf(v)} where PostgreSQL has a boolean (0 or 1)`,
+    throw new BadValue(
+      `${typeof v === 'bigint' || typeof v === 'number' ? v : shown(v)} where PostgreSQL has a boolean (0 or 1)`,
     );
   },
-  bytea: (v, where) => {
+  bytea: (v) => {
     if (v === null) return NULL;
     if (Buffer.isBuffer(v)) return `\\\\x${v.toString('hex')}`;
-    throw new DbCopyError('source', `${where()} holds ${kindOf(v)} where PostgreSQL has bytea`);
+    throw new BadValue(`${shown(v)} where PostgreSQL has bytea`);
   },
 };
 
@@ -514,16 +518,12 @@ async function sendTable(
   stream.on('error', (e: Error) => (failure ??= e));
   const digest = new RowDigest();
   let chunk = '';
+  let i = 0;
   try {
     for (const row of select.iterate() as Iterable<unknown[]>) {
-      let line = '';
-      for (let i = 0; i < encoders.length; i++) {
-        if (i > 0) line += '\t';
-        line += encoders[i]!(
-          row[i],
-          () => `${table.name}.${table.columns[i]!.name} (row ${digest.rows + 1})`,
-        );
-      }
+      i = 0;
+      let line = encoders[0]!(row[0]);
+      for (i = 1; i < encoders.length; i++) line += `\t${encoders[i]!(row[i])}`;
       digest.add(line);
       chunk += `${line}\n`;
       if (chunk.length >= CHUNK) {
@@ -537,6 +537,11 @@ async function sendTable(
     // End the COPY with an error so the server aborts it; the transaction is then rolled back.
     stream.destroy(e as Error);
     await finished(stream).catch(() => undefined);
+    if (e instanceof BadValue)
+      throw new DbCopyError(
+        'source',
+        `db:copy: ${table.name}.${table.columns[i]!.name} (row ${digest.rows + 1}) holds ${e.message}; rolled back, the target is empty`,
+      );
     throw failure ?? e;
   }
   stream.end(chunk);
@@ -581,6 +586,33 @@ async function insertTriggers(client: pg.ClientBase, tables: ReadonlySet<string>
         AND tg.tgenabled <> 'D' ORDER BY c.relname, tg.tgname`,
   );
   return rows.filter((t) => tables.has(t.table));
+}
+
+interface SecondaryIndex {
+  table: string;
+  name: string;
+  definition: string;
+}
+
+/**
+ * The indexes of these tables that no constraint owns (not a primary key, unique constraint or
+ * a foreign key's referenced key): dropped before a table's COPY and built again after it, in
+ * the same transaction, which is several times faster than keeping them up to date row by row.
+ * A unique one built again checks its uniqueness over all the rows at once.
+ */
+async function secondaryIndexes(
+  client: pg.ClientBase,
+  tables: ReadonlySet<string>,
+): Promise<SecondaryIndex[]> {
+  const { rows } = await client.query<SecondaryIndex>(
+    `SELECT c.relname AS table, ic.relname AS name, pg_get_indexdef(i.indexrelid) AS definition
+       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = current_schema()
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+      ORDER BY c.relname, ic.relname`,
+  );
+  return rows.filter((r) => tables.has(r.table));
 }
 
 function pgCode(e: unknown): string | undefined {
@@ -675,9 +707,14 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
           }
         }
 
+        const indexes = await secondaryIndexes(client, new Set(thePlan.tables.map((t) => t.name)));
+        for (const ix of indexes) await client.query(`DROP INDEX ${q(ix.name)}`);
+        await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
+
         for (const table of thePlan.tables) {
           const t0 = performance.now();
           const sent = await sendTable(sqlite, client, table);
+          for (const ix of indexes) if (ix.table === table.name) await client.query(ix.definition);
           const arrived = await readBack(client, table);
           if (arrived.rows !== sent.rows || arrived.value !== sent.value)
             throw new DbCopyError(

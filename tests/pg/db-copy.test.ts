@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditQueue } from '../../src/audit.ts';
 import { CampaignService } from '../../src/campaigns/campaigns.ts';
 import { openDatabase } from '../../src/db/open.ts';
+import { openPostgres } from '../../src/db/pg/open.ts';
 import { openPgSync } from '../../src/db/pg/sync.ts';
 import { verifyLedger } from '../../src/db/verify.ts';
 import { ISSUANCE, Ledger, MEMBER } from '../../src/ledger/ledger.ts';
@@ -206,6 +207,16 @@ const disabledTriggers = (url: string) =>
     return rows.map((r) => r.tgname);
   });
 
+/** Every index of the target's schema, with its definition. */
+const indexes = (url: string) =>
+  onTarget(url, async (c) =>
+    (
+      await c.query<{ indexdef: string }>(
+        `SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname`,
+      )
+    ).rows.map((r) => r.indexdef),
+  );
+
 async function refusal(fn: () => Promise<unknown>): Promise<DbCopyError> {
   try {
     await fn();
@@ -284,6 +295,10 @@ describe('db:copy from SQLite to PostgreSQL', () => {
       await targetRows(copied.url, `SELECT COUNT(*) FROM earn_periods WHERE period = 's:1'`),
     ).not.toEqual([['0']]);
     expect(await disabledTriggers(copied.url)).toEqual([]);
+    // The indexes dropped for the load are all back, as the migrations made them.
+    const fresh = await target();
+    await (await openPostgres(fresh.url)).close();
+    expect(await indexes(copied.url)).toEqual(await indexes(fresh.url));
   });
 
   it('runs verifyLedger on PostgreSQL, or says why not and checks the source', () => {
@@ -350,6 +365,9 @@ describe('db:copy leaves the target empty when it fails halfway', () => {
     expect(seen).toContain('accounts');
     expect(await nonEmpty(db.url)).toEqual([]);
     expect(await disabledTriggers(db.url)).toEqual([]);
+    expect(await indexes(db.url)).toContain(
+      'CREATE UNIQUE INDEX transfers_idempotency ON public.transfers USING btree (guild_id, idempotency_key)',
+    );
     // The migrated, empty target then takes the copy.
     const again = await copyDatabase({ from: SOURCE, to: db.url });
     expect(again.ok).toBe(true);
