@@ -40,7 +40,13 @@ import {
   type QuestSubmissionRow,
 } from '../quest-store.ts';
 import type { QuestRoleStatus, QuestStatus } from '../schema.ts';
-import { questCompletions, questProgress, questSteps, questSubmissions, quests } from './schema-quests-core.ts';
+import {
+  questCompletions,
+  questProgress,
+  questSteps,
+  questSubmissions,
+  quests,
+} from './schema-quests-core.ts';
 import { selectList } from './select-list.ts';
 import { PgStatementError } from './sync-protocol.ts';
 import type { PgSyncDb } from './sync.ts';
@@ -215,10 +221,8 @@ export class PgQuestStore implements QuestStoreApi {
 
   insert(q: NewQuest): QuestRow {
     const fields = DRAFT_FIELDS.map(([, k]) => q[k] ?? DRAFT_DEFAULTS[k] ?? null);
-    return this.retryOn(
-      'quests_live_name',
-      () =>
-        this.one<QuestRow>(SQL.insert, [q.guildId, ...fields, q.createdBy, q.createdAt, q.updatedAt])!,
+    return this.retryOn('quests_live_name', () =>
+      this.one<QuestRow>(SQL.insert, [q.guildId, ...fields, q.createdBy, q.createdAt, q.updatedAt])!,
     );
   }
 
@@ -301,11 +305,7 @@ export class PgQuestStore implements QuestStoreApi {
     now: number,
   ): void {
     if (rows.length === 0) return;
-    this.db.run(SQL.upsertProgress, [
-      questId,
-      ...[0, 1, 2, 3, 4, 5].map((k) => rows.map((r) => r[k])),
-      now,
-    ]);
+    this.db.run(SQL.upsertProgress, [questId, ...[0, 1, 2, 3, 4, 5].map((k) => rows.map((r) => r[k])), now]);
   }
 
   completion(questId: number, userId: string, period: string): QuestCompletionRow | undefined {
