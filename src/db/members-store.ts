@@ -8,6 +8,9 @@ export interface BadgeRow {
   count: number;
 }
 
+/** MembersStore's methods, which its PostgreSQL twin (src/db/pg/members-store.ts) implements too. */
+export type MembersStoreApi = { [K in keyof MembersStore]: MembersStore[K] };
+
 /**
  * What members read about themselves: badges, and the names a history page shows. A read
  * model over tables other stores own (accounts: the ledger's; campaigns; quests; rewards

@@ -62,6 +62,9 @@ export interface QuestAnnouncement extends QuestCompletionRow {
   rewardRoleId: string | null;
 }
 
+/** QuestStore's methods, which its PostgreSQL twin (src/db/pg/quest-store.ts) implements too. */
+export type QuestStoreApi = { [K in keyof QuestStore]: QuestStore[K] };
+
 /** Live quests: every status but 'ended'. */
 const LIVE: QuestStatus[] = ['draft', 'scheduled', 'published'];
 /** Bounds SQLite is handed for an unbounded window. */
@@ -423,6 +426,15 @@ export class QuestStore {
 
   byId(id: number): QuestRow | undefined {
     return this.s.byId.get({ id });
+  }
+
+  /**
+   * The quest's row, read by a write that decides on it (its counters, cap, steps, its
+   * members' progress): SQLite's writer is alone already; the PostgreSQL twin holds the row
+   * locked until the write ends, so two such writes on one quest run one after the other.
+   */
+  lockForWrite(id: number): QuestRow | undefined {
+    return this.byId(id);
   }
 
   /** The guild's quest of this (lower-cased) name that has not ended. */

@@ -1,6 +1,8 @@
 import { type Clock, systemClock } from '../core/clock.ts';
-import { type BadgeRow, MembersStore } from '../db/members-store.ts';
+import type { AppDb } from '../db/engine.ts';
 import type { Db } from '../db/open.ts';
+import type { BadgeRow, MembersStoreApi } from '../db/members-store.ts';
+import { membersStore } from '../db/pg/members-store.ts';
 import { prefsStore } from '../db/pg/prefs-store.ts';
 import type { PrefsStoreApi, QuestNotices } from '../db/prefs-store.ts';
 import { RollupStore } from '../db/rollup-store.ts';
@@ -118,10 +120,10 @@ export const LEADERBOARD_PAGE_SIZE = 10;
  * hold the excluded role are not ranked), fed by the Discord side.
  */
 export class MembersService {
-  private readonly db: Db;
+  private readonly db: AppDb;
   private readonly ledger: Ledger;
   private readonly tiers: TierService;
-  private readonly store: MembersStore;
+  private readonly store: MembersStoreApi;
   private readonly prefs: PrefsStoreApi;
   private readonly earned: RollupStore;
   private readonly clock: Clock;
@@ -131,7 +133,7 @@ export class MembersService {
     this.ledger = deps.ledger;
     this.tiers = deps.tiers;
     this.clock = deps.clock ?? systemClock;
-    this.store = new MembersStore(deps.db);
+    this.store = membersStore(deps.db);
     this.prefs = prefsStore(deps.db);
     this.earned = new RollupStore(deps.db);
   }
@@ -310,7 +312,7 @@ class Names {
   private readonly rewards = new Map<number, string | null>();
   private readonly quests = new Map<number, string | null>();
   constructor(
-    private readonly store: MembersStore,
+    private readonly store: MembersStoreApi,
     private readonly ledger: Ledger,
     private readonly guildId: string,
   ) {}

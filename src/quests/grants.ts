@@ -1,4 +1,4 @@
-import type { QuestProgressRow, QuestRow, QuestStepRow, QuestStore } from '../db/quest-store.ts';
+import type { QuestProgressRow, QuestRow, QuestStepRow, QuestStoreApi } from '../db/quest-store.ts';
 import type { QuestRoleStatus } from '../db/schema.ts';
 import type { GrantSource, GroupPlan, OpResult, Tally } from '../grants/queue.ts';
 import { ISSUANCE, MEMBER, type Ledger, type PostInput } from '../ledger/ledger.ts';
@@ -97,7 +97,7 @@ export class QuestGrants implements GrantSource<QuestOp, QuestBatch> {
 
   constructor(
     private readonly deps: {
-      store: QuestStore;
+      store: QuestStoreApi;
       ledger: Ledger;
       clock: () => number;
       hooks: QuestGrantHooks;
@@ -112,8 +112,13 @@ export class QuestGrants implements GrantSource<QuestOp, QuestBatch> {
     return { questId: op.questId, userId: op.userId, updates: op.updates.length };
   }
 
+  /**
+   * Inside the batch's (or the call's) write: the quest's row is locked for it on PostgreSQL
+   * (`lockForWrite`), so the counters, the cap and the members' progress read here are what
+   * the write builds on until it commits.
+   */
   open(questId: number): QuestBatch | null {
-    const row = this.deps.store.byId(questId);
+    const row = this.deps.store.lockForWrite(questId);
     if (!row || (row.status !== 'published' && !(row.status === 'ended' && row.endReason === 'time')))
       return null;
     const steps = this.deps.store.steps(questId);

@@ -21,14 +21,15 @@ import { parseDuration } from '../campaigns/parse.ts';
 import type { Clock } from '../core/clock.ts';
 import { DAY_MS } from '../core/clock.ts';
 import { isSparksError, SparksError } from '../core/errors.ts';
-import type { Db } from '../db/open.ts';
+import type { AppDb } from '../db/engine.ts';
+import { questStore } from '../db/pg/quest-store.ts';
 import {
-  QuestStore,
   type QuestAnnouncement,
   type QuestCompletionRow,
   type QuestEndReason,
   type QuestRow,
   type QuestStepRow,
+  type QuestStoreApi,
   type QuestSubmissionRow,
 } from '../db/quest-store.ts';
 import { QUEST_RECURRENCES, type QuestRecurrence } from '../db/schema.ts';
@@ -166,8 +167,8 @@ const gatesOf = (
 const needsDiscord = (g: Gates) => g.requiredRoleId !== null || g.minMemberDays !== null;
 
 export class QuestService {
-  readonly store: QuestStore;
-  private readonly db: Db;
+  readonly store: QuestStoreApi;
+  private readonly db: AppDb;
   private readonly wallets: WalletLookup;
   private readonly ledger: Ledger;
   private readonly clock: Clock;
@@ -180,7 +181,7 @@ export class QuestService {
   private readonly factListeners = new Set<(guildId: string, userIds: readonly string[]) => void>();
 
   constructor(deps: {
-    db: Db;
+    db: AppDb;
     ledger: Ledger;
     clock: Clock;
     audit: AuditSink;
@@ -194,7 +195,7 @@ export class QuestService {
     this.clock = deps.clock;
     this.audit = deps.audit;
     this.queue = deps.grants;
-    this.store = new QuestStore(deps.db);
+    this.store = questStore(deps.db);
     this.index = new QuestIndex(() => this.loadPublished(), this.clock);
     this.grants = new QuestGrants({
       store: this.store,
@@ -345,7 +346,8 @@ export class QuestService {
     const now = this.clock();
     const valid = validateStep(input);
     const result = this.db.write(() => {
-      const quest = this.find(guildId, ref);
+      // Locked (on PostgreSQL) against a publish or another step meanwhile.
+      const quest = this.store.lockForWrite(this.find(guildId, ref).id)!;
       if (quest.status !== 'draft' && quest.status !== 'scheduled')
         throw invalid('quest.invalid.not_editable', { name: quest.name });
       const steps = this.store.steps(quest.id);
@@ -610,6 +612,8 @@ export class QuestService {
     );
     const now = this.clock();
     return this.db.write(() => {
+      // Locked (on PostgreSQL) against a completion or an approval of this quest meanwhile.
+      this.store.lockForWrite(quest.id);
       const period = periodOf(quest.recurrence, now);
       if (this.store.completion(quest.id, input.userId, period))
         throw new SparksError('SPARKS.QUEST_COMPLETED', { name: quest.name });
