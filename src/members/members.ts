@@ -3,7 +3,8 @@ import { type BadgeRow, MembersStore } from '../db/members-store.ts';
 import type { Db } from '../db/open.ts';
 import { prefsStore } from '../db/pg/prefs-store.ts';
 import type { PrefsStoreApi, QuestNotices } from '../db/prefs-store.ts';
-import { RollupStore } from '../db/rollup-store.ts';
+import type { RollupStoreApi } from '../db/rollup-store.ts';
+import { rollupStore } from '../db/pg/rollup-store.ts';
 import { TRANSFER_KINDS, type TransferKind } from '../db/schema.ts';
 import type {
   EntryFilter,
@@ -123,7 +124,7 @@ export class MembersService {
   private readonly tiers: TierService;
   private readonly store: MembersStore;
   private readonly prefs: PrefsStoreApi;
-  private readonly earned: RollupStore;
+  private readonly earned: RollupStoreApi;
   private readonly clock: Clock;
 
   constructor(deps: { db: Db; ledger: Ledger; tiers: TierService; clock?: Clock }) {
@@ -133,7 +134,7 @@ export class MembersService {
     this.clock = deps.clock ?? systemClock;
     this.store = new MembersStore(deps.db);
     this.prefs = prefsStore(deps.db);
-    this.earned = new RollupStore(deps.db);
+    this.earned = rollupStore(deps.db);
   }
 
   profile(guildId: string, userId: string): Profile {
