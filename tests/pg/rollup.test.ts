@@ -9,7 +9,6 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../src/core/clock.ts';
-import { platformStore } from '../../src/db/pg/platform-store.ts';
 import { rollupStore } from '../../src/db/pg/rollup-store.ts';
 import { openPgSync, type PgSyncDb } from '../../src/db/pg/sync.ts';
 import { MEMBER } from '../../src/ledger/accounts.ts';
@@ -18,117 +17,11 @@ import { AdminAnalytics } from '../../src/moderation/analytics.ts';
 import { EARNING_KINDS, LedgerRollup } from '../../src/moderation/ledger-rollup.ts';
 import { fakeClock, G, MOD } from '../helpers/db.ts';
 import { ENGINES, engineDbs, type EngineDb } from '../helpers/engines.ts';
+import { creditRun, G2, opArb, play, START, user } from '../helpers/rollup-history.ts';
 import { freshDatabase, type TestDatabase } from '../testkit/postgres.ts';
 
 const fresh = engineDbs();
-const G2 = '200000000000000002';
-const START = Date.UTC(2026, 10, 2, 12);
 const NOW = START + 30 * DAY_MS;
-const user = (i: number) => `3000000000000000${String(i).padStart(2, '0')}`;
-
-type Op =
-  | { op: 'credit'; guild: 0 | 1; member: number; amount: number; day: number; kind: number }
-  | { op: 'revoke'; guild: 0 | 1; member: number; amount: number; day: number }
-  | { op: 'redeem'; guild: 0 | 1; member: number; amount: number; day: number; post: boolean }
-  | { op: 'refer'; guild: 0 | 1; member: number; referrer: number }
-  | { op: 'fold'; chunks: number };
-
-const CREDITS = [
-  { source: 'award', kind: 'award' },
-  { source: 'campaign', kind: 'campaign.grant' },
-  { source: 'platform', kind: 'platform.trade' },
-  { source: 'platform', kind: 'platform.referral' },
-  { source: 'platform', kind: 'platform.subscription' },
-] as const;
-
-const base = { guild: fc.constantFrom<0 | 1>(0, 1), member: fc.nat(5), day: fc.nat(20) };
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  {
-    weight: 6,
-    arbitrary: fc.record({
-      op: fc.constant('credit' as const),
-      ...base,
-      amount: fc.integer({ min: 1, max: 500 }),
-      kind: fc.nat(CREDITS.length - 1),
-    }),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      op: fc.constant('revoke' as const),
-      ...base,
-      amount: fc.integer({ min: 1, max: 300 }),
-    }),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      op: fc.constant('redeem' as const),
-      ...base,
-      amount: fc.integer({ min: 1, max: 300 }),
-      post: fc.boolean(),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      op: fc.constant('refer' as const),
-      guild: base.guild,
-      member: base.member,
-      referrer: base.member,
-    }),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({ op: fc.constant('fold' as const), chunks: fc.integer({ min: 1, max: 3 }) }),
-  },
-);
-
-/** Applies the ops through the services; refusals (not enough Sparks, a referral already there) write nothing. */
-function play(env: EngineDb, ops: readonly Op[], rollup: LedgerRollup): void {
-  const { db } = env;
-  const clock = fakeClock(START);
-  const ledger = new Ledger({ db, clock });
-  const platform = platformStore(db);
-  let n = 0;
-  for (const o of ops) {
-    const key = `k${n++}`;
-    const attempt = (fn: () => unknown) => {
-      try {
-        fn();
-      } catch {
-        // A refused entry writes nothing.
-      }
-    };
-    if (o.op === 'fold') {
-      rollup.catchUp(o.chunks);
-      continue;
-    }
-    const guildId = o.guild === 0 ? G : G2;
-    if (o.op === 'refer') {
-      if (o.member !== o.referrer && !platform.referralOf(guildId, user(o.member)))
-        db.write(() =>
-          platform.insertReferral({
-            guildId,
-            inviteeUserId: user(o.member),
-            referrerUserId: user(o.referrer),
-            eventId: key,
-            createdAt: clock(),
-          }),
-        );
-      continue;
-    }
-    clock.set(START + o.day * DAY_MS + (n % 7) * 3_600_000);
-    const entry = { guildId, userId: user(o.member), amount: o.amount, key, actor: MOD };
-    if (o.op === 'credit') attempt(() => ledger.credit({ ...entry, ...CREDITS[o.kind]! }));
-    else if (o.op === 'revoke') attempt(() => ledger.revoke(entry));
-    else
-      attempt(() => {
-        const hold = ledger.hold(entry).transfer;
-        ledger.closeHold(hold.id, o.post ? 'post' : 'void', { key: `${key}c`, actor: MOD });
-      });
-  }
-}
 
 /** Everything the analytics page and the member page read from the rollup, keyed by guild and member. */
 function readings(env: EngineDb, rollup: LedgerRollup) {
@@ -178,46 +71,44 @@ function rollupVsJournal(env: EngineDb, upto: number) {
 }
 
 describe.each(ENGINES)('the ledger rollup on %s', (engine) => {
-  it('folds exactly what a direct aggregate of its journal gives, whatever the chunk size', () => {
-    fc.assert(
-      fc.property(
-        fc.array(opArb, { minLength: 10, maxLength: 40 }),
-        fc.integer({ min: 1, max: 7 }),
-        (ops, chunk) => {
-          const env = fresh(engine);
-          try {
-            const rollup = new LedgerRollup({ db: env.db, clock: fakeClock(NOW), chunk });
-            play(env, ops, rollup);
-            const done = rollup.catchUp();
-            expect(done.caughtUp).toBe(true);
-            const { rollup: tables, journal } = rollupVsJournal(env, done.watermark);
-            expect(tables).toEqual(journal);
-            expect(Number(env.rows(`SELECT COALESCE(MAX(id), 0) AS n FROM transfers`)[0]!.n)).toBe(
-              done.watermark,
-            );
-            expect(env.verify().problems).toEqual([]);
-          } finally {
-            env.cleanup();
-          }
-        },
-      ),
-      { numRuns: 8 },
-    );
-  });
+  // A property over a PostgreSQL database: more than the default 20 s on a loaded machine.
+  it(
+    'folds exactly what a direct aggregate of its journal gives, whatever the chunk size',
+    { timeout: 90_000 },
+    () => {
+      fc.assert(
+        fc.property(
+          fc.array(opArb, { minLength: 10, maxLength: 40 }),
+          fc.integer({ min: 1, max: 7 }),
+          (ops, chunk) => {
+            const env = fresh(engine);
+            try {
+              const rollup = new LedgerRollup({ db: env.db, clock: fakeClock(NOW), chunk });
+              play(env.db, ops, rollup);
+              const done = rollup.catchUp();
+              expect(done.caughtUp).toBe(true);
+              const { rollup: tables, journal } = rollupVsJournal(env, done.watermark);
+              expect(tables).toEqual(journal);
+              expect(Number(env.rows(`SELECT COALESCE(MAX(id), 0) AS n FROM transfers`)[0]!.n)).toBe(
+                done.watermark,
+              );
+              expect(env.verify().problems).toEqual([]);
+            } finally {
+              env.cleanup();
+            }
+          },
+        ),
+        { numRuns: 6 },
+      );
+    },
+  );
 
   it('folds nothing twice: a repeated catch-up changes nothing', () => {
     const env = fresh(engine);
     try {
       const rollup = new LedgerRollup({ db: env.db, clock: fakeClock(NOW), chunk: 4 });
-      const ops: Op[] = Array.from({ length: 20 }, (_, i) => ({
-        op: 'credit',
-        guild: 0,
-        member: i % 5,
-        amount: 10 + i,
-        day: i % 9,
-        kind: i % CREDITS.length,
-      }));
-      play(env, ops, rollup);
+      const ops = creditRun(20);
+      play(env.db, ops, rollup);
       const first = rollup.catchUp();
       expect(first).toMatchObject({ folded: 20, caughtUp: true, watermark: 20 });
       const before = rollupVsJournal(env, first.watermark);
@@ -230,11 +121,30 @@ describe.each(ENGINES)('the ledger rollup on %s', (engine) => {
     }
   });
 
+  it('resumes where a stopped run left off, covering exactly the entries up to its watermark', () => {
+    const env = fresh(engine);
+    try {
+      const clock = fakeClock(NOW);
+      play(env.db, creditRun(25), new LedgerRollup({ db: env.db, clock, chunk: 10 }));
+      const stopped = new LedgerRollup({ db: env.db, clock, chunk: 10 }).catchUp(1);
+      expect(stopped).toMatchObject({ folded: 10, caughtUp: false, watermark: 10 });
+      const partial = rollupVsJournal(env, 10);
+      expect(partial.rollup.days).toEqual(partial.journal.days);
+      expect(partial.rollup.dayEarners).toEqual(partial.journal.dayEarners);
+      const resumed = new LedgerRollup({ db: env.db, clock, chunk: 10 }).catchUp();
+      expect(resumed).toMatchObject({ folded: 15, caughtUp: true, watermark: 25 });
+      const whole = rollupVsJournal(env, 25);
+      expect(whole.rollup).toEqual(whole.journal);
+    } finally {
+      env.cleanup();
+    }
+  });
+
   it('counts a referrer once when several referrals of theirs arrive in one statement after their share was folded', () => {
     const env = fresh(engine);
     try {
       const rollup = new LedgerRollup({ db: env.db, clock: fakeClock(NOW) });
-      play(env, [{ op: 'credit', guild: 0, member: 1, amount: 5, day: 0, kind: 3 }], rollup);
+      play(env.db, [{ op: 'credit', guild: 0, member: 1, amount: 5, day: 0, kind: 3 }], rollup);
       rollup.catchUp();
       env.exec(`INSERT INTO referrals (guild_id, invitee_user_id, referrer_user_id, event_id, created_at)
                 VALUES ('${G}', '${user(2)}', '${user(1)}', 'e1', 1), ('${G}', '${user(3)}', '${user(1)}', 'e2', 1)`);
@@ -249,7 +159,8 @@ describe.each(ENGINES)('the ledger rollup on %s', (engine) => {
 });
 
 describe('the ledger rollup on both engines', () => {
-  it('gives the same analytics and earnings by kind for the same history', () => {
+  // A property over a PostgreSQL database: more than the default 20 s on a loaded machine.
+  it('gives the same analytics and earnings by kind for the same history', { timeout: 90_000 }, () => {
     fc.assert(
       fc.property(
         fc.array(opArb, { minLength: 10, maxLength: 40 }),
@@ -259,7 +170,7 @@ describe('the ledger rollup on both engines', () => {
           try {
             const seen = envs.map((env) => {
               const rollup = new LedgerRollup({ db: env.db, clock: fakeClock(NOW), chunk });
-              play(env, ops, rollup);
+              play(env.db, ops, rollup);
               // Mid-history readings as well as caught-up ones: they cover the same entries.
               expect(rollup.catchUp().caughtUp).toBe(true);
               return readings(env, rollup);
@@ -270,7 +181,7 @@ describe('the ledger rollup on both engines', () => {
           }
         },
       ),
-      { numRuns: 8 },
+      { numRuns: 6 },
     );
   });
 });
