@@ -21,9 +21,10 @@
  * entry past the watermark is visible. A fold that stops short of a chunk has therefore
  * folded every entry committed before its barrier: caught up, as on SQLite.
  *
- * Two folds at once (the timer on the leader, a page read on any host) queue on
- * ROLLUP_FOLD_LOCK, taken before the watermark is read, as SQLite's write lock has it: the
- * second reads the watermark the first committed, so no chunk is folded twice.
+ * Two folds at once (the timer on the leader, a page read on any host) queue on the
+ * advisory lock 'rollup:fold' (locks.ts), taken before the watermark is read, as SQLite's
+ * write lock has it: the second reads the watermark the first committed, so no chunk is
+ * folded twice.
  */
 import type { AppDb } from '../engine.ts';
 import {
@@ -38,10 +39,8 @@ import {
   type RollupWeekCount,
 } from '../rollup-store.ts';
 import type { TransferKind } from '../schema.ts';
+import { lockInWrite } from './locks.ts';
 import type { PgSyncDb } from './sync.ts';
-
-/** 'ROLLUP' in ASCII: the advisory lock a fold's transaction holds (beside STREAK_FOLD_LOCK). */
-export const ROLLUP_FOLD_LOCK = 0x524f4c4c5550;
 
 /** A reversal counts as the kind of the entry it closes (`c`, LEFT JOINed), as on SQLite. */
 const EFFECTIVE_KIND = `CASE WHEN t.kind = 'reversal' THEN c.kind ELSE t.kind END`;
@@ -97,7 +96,6 @@ const DAY_EARNERS = `SELECT DISTINCT t.guild_id, t.created_at / 86400000 AS day,
 
 const SQL = {
   state: `SELECT watermark, updated_at AS "updatedAt" FROM ledger_rollup WHERE id = 1`,
-  foldLock: `SELECT pg_advisory_xact_lock(${ROLLUP_FOLD_LOCK})`,
   // Where the fold stands ($1 the settled bound, $2 the chunk size): the watermark, the last
   // entry visible, and how many (up to a chunk) lie between the watermark and the bound.
   progress: `WITH w AS (SELECT COALESCE((SELECT watermark FROM ledger_rollup WHERE id = 1), 0) AS id)
@@ -204,7 +202,7 @@ export class PgRollupStore implements RollupStoreApi {
     }
     const settled = this.settled;
     return this.db.write(() => {
-      this.db.query(SQL.foldLock);
+      lockInWrite(this.db, 'rollup', 'fold');
       const after = this.state().watermark;
       const { upto, n } = this.db.query<{ upto: number | null; n: number }>(SQL.upto, [
         after,
