@@ -5,7 +5,8 @@ import type { BadgeRow, MembersStoreApi } from '../db/members-store.ts';
 import { membersStore } from '../db/pg/members-store.ts';
 import { prefsStore } from '../db/pg/prefs-store.ts';
 import type { PrefsStoreApi, QuestNotices } from '../db/prefs-store.ts';
-import { RollupStore } from '../db/rollup-store.ts';
+import type { RollupStoreApi } from '../db/rollup-store.ts';
+import { rollupStore } from '../db/pg/rollup-store.ts';
 import { TRANSFER_KINDS, type TransferKind } from '../db/schema.ts';
 import type {
   EntryFilter,
@@ -125,17 +126,17 @@ export class MembersService {
   private readonly tiers: TierService;
   private readonly store: MembersStoreApi;
   private readonly prefs: PrefsStoreApi;
-  private readonly earned: RollupStore;
+  private readonly earned: RollupStoreApi;
   private readonly clock: Clock;
 
-  constructor(deps: { db: Db; ledger: Ledger; tiers: TierService; clock?: Clock }) {
+  constructor(deps: { db: AppDb; ledger: Ledger; tiers: TierService; clock?: Clock }) {
     this.db = deps.db;
     this.ledger = deps.ledger;
     this.tiers = deps.tiers;
     this.clock = deps.clock ?? systemClock;
     this.store = membersStore(deps.db);
     this.prefs = prefsStore(deps.db);
-    this.earned = new RollupStore(deps.db);
+    this.earned = rollupStore(deps.db);
   }
 
   profile(guildId: string, userId: string): Profile {

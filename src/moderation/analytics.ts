@@ -1,7 +1,9 @@
 import { DAY_MS, isoWeekKey, utcDayStart, type Clock } from '../core/clock.ts';
-import { CampaignStore } from '../db/campaign-store.ts';
-import type { Db } from '../db/open.ts';
-import { RollupStore, type ReferralFunnel } from '../db/rollup-store.ts';
+import type { CampaignStoreApi } from '../db/campaign-store.ts';
+import type { AppDb } from '../db/engine.ts';
+import { campaignStore } from '../db/pg/campaign-store.ts';
+import { rollupStore } from '../db/pg/rollup-store.ts';
+import type { ReferralFunnel, RollupStoreApi } from '../db/rollup-store.ts';
 import type { TransferKind } from '../db/schema.ts';
 import { shopStore } from '../db/pg/shop-store.ts';
 import type { ShopStoreApi } from '../db/shop-store.ts';
@@ -63,16 +65,16 @@ const READ_CHUNKS = 2;
  * `catchUp()` first, and show the watermark when it is not caught up.
  */
 export class AdminAnalytics {
-  private readonly rollupReads: RollupStore;
+  private readonly rollupReads: RollupStoreApi;
   private readonly rollup: LedgerRollup;
-  private readonly campaigns: CampaignStore;
+  private readonly campaigns: CampaignStoreApi;
   private readonly shop: ShopStoreApi;
   private readonly clock: Clock;
 
-  constructor(deps: { db: Db; clock: Clock; rollup: LedgerRollup }) {
-    this.rollupReads = new RollupStore(deps.db);
+  constructor(deps: { db: AppDb; clock: Clock; rollup: LedgerRollup }) {
+    this.rollupReads = rollupStore(deps.db);
     this.rollup = deps.rollup;
-    this.campaigns = new CampaignStore(deps.db);
+    this.campaigns = campaignStore(deps.db);
     this.shop = shopStore(deps.db);
     this.clock = deps.clock;
   }

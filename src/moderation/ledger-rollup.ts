@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.ts';
-import type { Db } from '../db/open.ts';
-import { RollupStore, type RollupState } from '../db/rollup-store.ts';
+import type { AppDb } from '../db/engine.ts';
+import { rollupStore } from '../db/pg/rollup-store.ts';
+import type { RollupState, RollupStoreApi } from '../db/rollup-store.ts';
 import type { TransferKind } from '../db/schema.ts';
 
 export const ISSUING_SOURCES = ['campaign', 'award', 'platform'] as const;
@@ -32,12 +33,12 @@ export interface CatchUp extends RollupState {
  * repeats one already done folds nothing.
  */
 export class LedgerRollup {
-  private readonly store: RollupStore;
+  private readonly store: RollupStoreApi;
   private readonly clock: Clock;
   private readonly chunk: number;
 
-  constructor(deps: { db: Db; clock: Clock; chunk?: number }) {
-    this.store = new RollupStore(deps.db);
+  constructor(deps: { db: AppDb; clock: Clock; chunk?: number }) {
+    this.store = rollupStore(deps.db);
     this.clock = deps.clock;
     this.chunk = deps.chunk ?? ROLLUP_CHUNK;
   }

@@ -228,3 +228,4 @@ export * from './schema-seasons.ts';
 export * from './schema-campaigns.ts';
 export * from './schema-raffles.ts';
 export * from './schema-quests-core.ts';
+export * from './schema-rollup.ts';
