@@ -227,3 +227,4 @@ export * from './schema-members.ts';
 export * from './schema-seasons.ts';
 export * from './schema-campaigns.ts';
 export * from './schema-raffles.ts';
+export * from './schema-referrals.ts';
