@@ -6,7 +6,8 @@
  * happen every run:
  * - two trades that each fall short: both volumes count (a read-then-write `addVolume` keeps one);
  * - two qualifying trades: the qualification is settled once and the held share paid once;
- * - a qualifying trade against the lapse timer: exactly one of them settles, consistently;
+ * - a qualifying trade against the lapse timer, either waiting first: the first settles, the
+ *   other changes nothing;
  * - a share held while another process qualifies the invitee: credited, never left pending
  *   (without the qualification's row lock, the qualifier releases the shares it can see and
  *   the held one stays pending for good).
@@ -241,26 +242,41 @@ describe('referral quality with two processes on one invitee (PostgreSQL)', { ti
     ]);
   });
 
-  it('lets exactly one of a qualifying trade and the lapse timer settle the referral, consistently', async () => {
-    const { g, state } = guild({ held: true });
-    const [traded, lapsed] = await race(
-      [
-        { guildId: g, at: START + DAY, steps: [{ id: `${g}-a`, body: trade(BOB, 1000) }] },
-        { guildId: g, at: START + 31 * DAY, steps: [{ lapse: true }] },
-      ],
-      lockQualification(g),
-    );
-    const s = state();
-    const won = s.qualification[0]!.status;
-    expect(['qualified', 'lapsed']).toContain(won);
-    if (won === 'qualified') {
-      expect(s).toMatchObject({ shares: [{ status: 'credited', paid: 50 }], alice: 50 });
-      expect([aliceCredits([traded!]), lapsed!.steps]).toEqual([[[ALICE, 50]], [{ lapsed: 0 }]]);
-    } else {
-      expect(s).toMatchObject({ shares: [{ status: 'lapsed', paid: null }], referralEntries: [], alice: 0 });
-      expect([aliceCredits([traded!]), lapsed!.steps]).toEqual([[], [{ lapsed: 1 }]]);
-    }
-  });
+  it.each([
+    ['the trade', 'qualified'],
+    ['the lapse timer', 'lapsed'],
+  ] as const)(
+    'lets exactly one of a qualifying trade and the lapse timer settle the referral (%s waits first: %s)',
+    async (first, won) => {
+      const { g, state } = guild({ held: true });
+      const tradeCommand: RaceCommand = {
+        guildId: g,
+        at: START + DAY,
+        steps: [{ id: `${g}-a`, body: trade(BOB, 1000) }],
+      };
+      const lapseCommand: RaceCommand = { guildId: g, at: START + 31 * DAY, steps: [{ lapse: true }] };
+      const tradeFirst = first === 'the trade';
+      const outcomes = await race(
+        tradeFirst ? [tradeCommand, lapseCommand] : [lapseCommand, tradeCommand],
+        lockQualification(g),
+        'first-then-second',
+      );
+      const [traded, lapsed] = tradeFirst ? outcomes : [outcomes[1], outcomes[0]];
+      const s = state();
+      expect(s.qualification).toEqual([{ status: won, volumeCents: won === 'qualified' ? 100_000 : 0 }]);
+      if (won === 'qualified') {
+        expect(s).toMatchObject({ shares: [{ status: 'credited', paid: 50 }], alice: 50 });
+        expect([aliceCredits([traded!]), lapsed!.steps]).toEqual([[[ALICE, 50]], [{ lapsed: 0 }]]);
+      } else {
+        expect(s).toMatchObject({
+          shares: [{ status: 'lapsed', paid: null }],
+          referralEntries: [],
+          alice: 0,
+        });
+        expect([aliceCredits([traded!]), lapsed!.steps]).toEqual([[], [{ lapsed: 1 }]]);
+      }
+    },
+  );
 
   it('credits a share held while another process qualifies the invitee: none is left pending', async () => {
     const { g, state } = guild({ held: false });
