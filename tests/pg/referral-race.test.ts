@@ -200,41 +200,33 @@ const aliceCredits = (outcomes: RaceOutcome[]) =>
     o.steps.flatMap((s) => ('credits' in s ? s.credits.filter(([u]) => u === ALICE) : [])),
   );
 
+/** Bob qualified with `volumeCents` counted, and Alice's share of his first subscription paid once. */
+const paidOnce = (g: string, volumeCents: number) => ({
+  qualification: [{ status: 'qualified', volumeCents }],
+  shares: [{ eventId: `${g}-s1`, status: 'credited', paid: 50 }],
+  referralEntries: [{ key: `event:${g}-s1:referral` }],
+  alice: 50,
+});
+
+/** A trade of Bob's of `usd` in each racer, under two event ids. */
+const twoTrades = (g: string, usd: number): [RaceCommand, RaceCommand] => [
+  { guildId: g, at: START + DAY, steps: [{ id: `${g}-a`, body: trade(BOB, usd) }] },
+  { guildId: g, at: START + DAY, steps: [{ id: `${g}-b`, body: trade(BOB, usd) }] },
+];
+
 describe('referral quality with two processes on one invitee (PostgreSQL)', { timeout: SLOW }, () => {
   it('counts both of two concurrent trades: together they qualify the invitee, and the held share is paid once', async () => {
     const { g, state } = guild({ held: true });
-    const outcomes = await race(
-      [
-        { guildId: g, at: START + DAY, steps: [{ id: `${g}-a`, body: trade(BOB, 600) }] },
-        { guildId: g, at: START + DAY, steps: [{ id: `${g}-b`, body: trade(BOB, 600) }] },
-      ],
-      lockQualification(g),
-    );
-    expect(state()).toEqual({
-      qualification: [{ status: 'qualified', volumeCents: 120_000 }],
-      shares: [{ eventId: `${g}-s1`, status: 'credited', paid: 50 }],
-      referralEntries: [{ key: `event:${g}-s1:referral` }],
-      alice: 50,
-    });
+    const outcomes = await race(twoTrades(g, 600), lockQualification(g));
+    expect(state()).toEqual(paidOnce(g, 120_000));
     expect(aliceCredits(outcomes)).toEqual([[ALICE, 50]]);
   });
 
   it('settles a qualification once when two qualifying trades race, and pays the held share once', async () => {
     const { g, state } = guild({ held: true });
-    const outcomes = await race(
-      [
-        { guildId: g, at: START + DAY, steps: [{ id: `${g}-a`, body: trade(BOB, 1000) }] },
-        { guildId: g, at: START + DAY, steps: [{ id: `${g}-b`, body: trade(BOB, 1000) }] },
-      ],
-      lockQualification(g),
-    );
+    const outcomes = await race(twoTrades(g, 1000), lockQualification(g));
     // The second trade found it qualified already: its volume no longer counts.
-    expect(state()).toEqual({
-      qualification: [{ status: 'qualified', volumeCents: 100_000 }],
-      shares: [{ eventId: `${g}-s1`, status: 'credited', paid: 50 }],
-      referralEntries: [{ key: `event:${g}-s1:referral` }],
-      alice: 50,
-    });
+    expect(state()).toEqual(paidOnce(g, 100_000));
     expect(aliceCredits(outcomes)).toEqual([[ALICE, 50]]);
     expect(outcomes.flatMap((o) => o.steps.map((s) => ('status' in s ? s.status : '')))).toEqual([
       'applied',
@@ -295,12 +287,7 @@ describe('referral quality with two processes on one invitee (PostgreSQL)', { ti
         ),
       'first-then-second',
     );
-    expect(state()).toEqual({
-      qualification: [{ status: 'qualified', volumeCents: 100_000 }],
-      shares: [{ eventId: `${g}-s1`, status: 'credited', paid: 50 }],
-      referralEntries: [{ key: `event:${g}-s1:referral` }],
-      alice: 50,
-    });
+    expect(state()).toEqual(paidOnce(g, 100_000));
     expect(aliceCredits(outcomes)).toEqual([[ALICE, 50]]);
   });
 });
