@@ -155,10 +155,9 @@ export class PgReferralStore implements ReferralStoreApi {
     guildId: string,
     eventId: string,
   ): (Pick<ShareRow, 'referrerUserId' | 'amount' | 'status'> & { entryRef: string | null }) | undefined {
-    return this.db.query<Pick<ShareRow, 'referrerUserId' | 'amount' | 'status'> & { entryRef: string | null }>(
-      SQL.shareWithEntry,
-      [guildId, eventId],
-    )[0];
+    return this.db.query<
+      Pick<ShareRow, 'referrerUserId' | 'amount' | 'status'> & { entryRef: string | null }
+    >(SQL.shareWithEntry, [guildId, eventId])[0];
   }
 
   pendingShares(guildId: string, inviteeId: string): ShareRow[] {
