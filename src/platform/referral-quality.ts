@@ -17,7 +17,7 @@
  * `flag_fresh_referrals_per_day` referrals of such accounts within a day.
  */
 import { DAY_MS } from '../core/clock.ts';
-import type { InviteeSummary, ReferralStore, ShareRow, ShareTotals } from '../db/referral-store.ts';
+import type { InviteeSummary, ReferralStoreApi, ShareRow, ShareTotals } from '../db/referral-store.ts';
 import type { TransferKind } from '../db/schema.ts';
 import type { FlagRaiser } from '../members/flags.ts';
 import { accountCreatedAt } from '../members/gates.ts';
@@ -45,7 +45,7 @@ const LAPSE_BATCH = 200;
 
 export class ReferralQuality {
   constructor(
-    private readonly deps: { store: ReferralStore; flags: FlagRaiser | null; outbox: Outbox | null },
+    private readonly deps: { store: ReferralStoreApi; flags: FlagRaiser | null; outbox: Outbox | null },
   ) {}
 
   /**
@@ -138,8 +138,8 @@ export class ReferralQuality {
   lapseDue(now: number): number {
     let lapsed = 0;
     for (const q of this.deps.store.due(now, LAPSE_BATCH)) {
-      this.lapse(q.guildId, q.inviteeUserId, now);
-      lapsed++;
+      // One a concurrent trade settled meanwhile (PostgreSQL) is not counted.
+      if (this.lapse(q.guildId, q.inviteeUserId, now)) lapsed++;
     }
     return lapsed;
   }
@@ -186,13 +186,15 @@ export class ReferralQuality {
     return share ? { referral: referralFields(share) } : {};
   }
 
-  private lapse(guildId: string, inviteeId: string, now: number): void {
+  /** Lapses a pending qualification and its held shares; false when it was not pending. */
+  private lapse(guildId: string, inviteeId: string, now: number): boolean {
     const { store } = this.deps;
-    if (!store.settle(guildId, inviteeId, 'lapsed', now)) return;
+    if (!store.settle(guildId, inviteeId, 'lapsed', now)) return false;
     for (const share of store.pendingShares(guildId, inviteeId)) {
       store.settleShare(share.id, 'lapsed', null, now);
       this.announce(share, 'lapsed', now);
     }
+    return true;
   }
 
   private creditShare(

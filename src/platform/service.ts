@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../db/open.ts';
-import { PlatformStore, type PlatformEventRow } from '../db/platform-store.ts';
+import type { AppDb } from '../db/engine.ts';
+import type { PlatformEventRow, PlatformStoreApi } from '../db/platform-store.ts';
+import { platformStore } from '../db/pg/platform-store.ts';
+import { referralStore } from '../db/pg/referral-store.ts';
 import type { TransferKind } from '../db/schema.ts';
 import { MAX_AMOUNT } from '../ledger/amount.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { utcDayStart } from '../core/clock.ts';
 import type { EarnRates, SettingsService } from '../settings/settings.ts';
 import { crashPoint } from '../core/crash.ts';
-import { ReferralStore } from '../db/referral-store.ts';
 import type { FlagRaiser } from '../members/flags.ts';
 import { PlatformError } from './errors.ts';
 import type { Outbox } from './outbox.ts';
@@ -99,16 +100,18 @@ function checkEventId(eventId: string): void {
  *
  * Everything an event does — its ledger entries, the referral it registers, the
  * first-subscription marker, and the `platform_events` row that makes a later delivery
- * a duplicate — is written in one synchronous BEGIN IMMEDIATE transaction, so a crash
- * leaves either all of it or none, and concurrent deliveries (other requests, other
- * processes on the same file) serialise on the write lock and find the row.
+ * a duplicate — is written in one synchronous transaction (`db.write`: BEGIN IMMEDIATE on
+ * SQLite, READ COMMITTED on PostgreSQL), so a crash leaves either all of it or none. On
+ * SQLite concurrent deliveries (other requests, other processes on the same file) serialise
+ * on the write lock and find the row; on PostgreSQL the stores' row locks and conditional
+ * UPDATEs order them (src/db/pg/referral-store.ts) and a raced key runs the write again.
  *
  * Refusals (PlatformError) write nothing and depend only on the event and on facts that
  * never change once true (self-referral; a referral chain, which only grows), so a retry
  * of a refused event id is refused the same way.
  */
 export class PlatformService {
-  readonly store: PlatformStore;
+  readonly store: PlatformStoreApi;
   /** Pending referral shares, their release and lapse, and the referral checks' flags. */
   readonly referrals: ReferralQuality;
   private readonly pending: {
@@ -122,7 +125,7 @@ export class PlatformService {
 
   constructor(
     private readonly deps: {
-      db: Db;
+      db: AppDb;
       ledger: Ledger;
       settings: SettingsService;
       /** Raises the referral checks' automatic flags; without it none are raised. */
@@ -131,9 +134,9 @@ export class PlatformService {
       outbox?: Outbox;
     },
   ) {
-    this.store = new PlatformStore(deps.db);
+    this.store = platformStore(deps.db);
     this.referrals = new ReferralQuality({
-      store: new ReferralStore(deps.db),
+      store: referralStore(deps.db),
       flags: deps.flags ?? null,
       outbox: deps.outbox ?? null,
     });
@@ -192,6 +195,9 @@ export class PlatformService {
     const outcomes: ({ ok: true; result: ApplyResult } | { ok: false; error: unknown })[] = [];
     try {
       db.write(() => {
+        // On PostgreSQL a write may run again (a serialization failure, a raced key): each
+        // attempt starts from no outcomes.
+        outcomes.length = 0;
         const rates = new Map<string, EarnRates>();
         for (const item of group) {
           try {

@@ -229,3 +229,4 @@ export * from './schema-campaigns.ts';
 export * from './schema-raffles.ts';
 export * from './schema-quests-core.ts';
 export * from './schema-rollup.ts';
+export * from './schema-referrals.ts';
