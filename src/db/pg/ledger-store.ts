@@ -274,7 +274,12 @@ export class PgLedgerStore implements LedgerWriteStore {
   insertTransfer(t: NewTransfer): TransferRow {
     const reserved = this.reserved;
     this.reserved = undefined;
-    if (reserved && reserved.guildId === t.guildId && reserved.key === t.idempotencyKey && this.db.inTransaction) {
+    if (
+      reserved &&
+      reserved.guildId === t.guildId &&
+      reserved.key === t.idempotencyKey &&
+      this.db.inTransaction
+    ) {
       this.db.runLater(
         SQL.insertTransferWithId,
         [
