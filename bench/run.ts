@@ -4,7 +4,9 @@
  * bench/results.json. Data is generated deterministically (and cached in bench/.cache).
  * The full run takes several minutes; `--quick` is a smaller smoke run of every row: rows
  * whose targets are defined at full scale (the peer's) are printed there and not judged,
- * and it exits 0 when every row it judges passes (as the full run does).
+ * and it exits 0 when every row it judges passes (as the full run does). The PostgreSQL
+ * rows (bench/pg.ts) start a durable server of their own and run with `--pg` (or alone,
+ * `--only=pg`).
  */
 import { writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -17,11 +19,18 @@ import { duplicates, readsAtScale, scaleDatabase, writePath } from './ledger.ts'
 import { judgeQuick, printTable, type Row } from './lib.ts';
 import { questRows } from './quests.ts';
 import { peer } from './peer.ts';
+import { pgRows } from './pg.ts';
 import { webAtScale } from './web.ts';
 
 const quick = process.argv.includes('--quick');
-/** `--only=quests|grants|e2e`: those rows alone (each with its baseline); results.json is left as it is. */
+/** `--only=quests|grants|e2e|pg`: those rows alone (each with its baseline); results.json is left as it is. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? null;
+/**
+ * `--pg`: the PostgreSQL rows too (bench/pg.ts), on a durable server they start; off by
+ * default, as they add minutes (the scale data is generated through the triggers at each
+ * run). `--only=pg` runs them alone.
+ */
+const withPg = process.argv.includes('--pg');
 const NOW = Date.UTC(2026, 10, 24, 12);
 
 /** One named row group, printed and not written to results.json (a full run keeps that file whole). */
@@ -31,6 +40,8 @@ async function runOnly(name: string): Promise<void> {
   const groups: Record<string, () => Row[] | Promise<Row[]>> = {
     quests: () => questRows(quick ? 2 : 3, burst),
     grants: () => grantCore(quick ? 2 : 3, burst).rows,
+    // The PostgreSQL rows (bench/pg.ts) on a durable server of their own.
+    pg: () => pgRows({ quick, now: NOW }, (what) => console.error(`… ${what}`)),
     // The end-to-end rows (start-up, reads, bursts, memory) with their raw baseline.
     e2e: async () => {
       const file = scaleDatabase(members, entries, NOW);
@@ -114,6 +125,7 @@ async function main(): Promise<void> {
       },
     }),
   );
+  if (withPg) rows.push(...(await pgRows({ quick, now: NOW }, step)));
   const judged = quick ? judgeQuick(rows) : rows;
   rows.splice(0, rows.length, ...judged);
   const table = printTable(rows);

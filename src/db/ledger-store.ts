@@ -91,6 +91,19 @@ export interface LedgerWriteStore extends LedgerReadStore {
   closerOf(id: number): TransferRow | undefined;
   insertTransfer(t: NewTransfer): TransferRow;
   insertTransfers(rows: readonly NewTransfer[]): TransferRow[];
+  /**
+   * The look-ups of one post in one call, for an engine where each call is a round trip
+   * (PostgreSQL): the entry posted under (guild, key) if any, and both accounts, found or
+   * opened (`from` first), as `transferByKey` then `ensureAccount` twice would give them.
+   * Optional: without it the Ledger makes those three calls.
+   */
+  lookupPost?(
+    guildId: string,
+    key: string,
+    from: AccountSpec,
+    to: AccountSpec,
+    now: number,
+  ): { existing: TransferRow | undefined; from: AccountRow; to: AccountRow };
   /** Whether a member's account may appear on leaderboards (members service decides). */
   setRanked(guildId: string, userId: string, ranked: boolean): void;
 }

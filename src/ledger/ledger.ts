@@ -281,10 +281,16 @@ export class Ledger {
 
   private postInTx(input: PostInput & { reason: string }): PostResult {
     const { store } = this;
-    const existing = store.transferByKey(input.guildId, input.key);
     const now = this.clock();
-    const from = store.ensureAccount({ guildId: input.guildId, ...input.from }, now);
-    const to = store.ensureAccount({ guildId: input.guildId, ...input.to }, now);
+    const fromSpec = { guildId: input.guildId, ...input.from };
+    const toSpec = { guildId: input.guildId, ...input.to };
+    const { existing, from, to } = store.lookupPost
+      ? store.lookupPost(input.guildId, input.key, fromSpec, toSpec, now)
+      : {
+          existing: store.transferByKey(input.guildId, input.key),
+          from: store.ensureAccount(fromSpec, now),
+          to: store.ensureAccount(toSpec, now),
+        };
     if (existing) {
       const same =
         existing.kind === input.kind &&

@@ -2,8 +2,10 @@
  * The synchronous PostgreSQL facade (src/db/pg/sync.ts) on the suite's real server: round
  * trips, errors with their SQLSTATE and constraint, savepoints, a serialization failure that
  * re-runs `fn` (and the effects held back until COMMIT that must not run twice), the retry
- * bound, a dying worker, and what one statement costs through the facade.
+ * bound, a dying worker, what one statement costs through the facade, and the statements
+ * it holds back (BEGIN, savepoints, `runLater`) to send them in fewer round trips.
  */
+import { MessagePort } from 'node:worker_threads';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSparksError } from '../../src/core/errors.ts';
@@ -29,6 +31,24 @@ afterAll(() => {
   db?.close();
   other?.close();
 });
+
+/** How many messages (round trips) `fn` sends to the facade's worker. */
+function messages(fn: () => void): number {
+  let n = 0;
+  // Called with each port as `this` below, never unbound.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const post = MessagePort.prototype.postMessage;
+  MessagePort.prototype.postMessage = function (this: MessagePort, ...args: Parameters<typeof post>) {
+    n++;
+    return post.apply(this, args);
+  };
+  try {
+    fn();
+  } finally {
+    MessagePort.prototype.postMessage = post;
+  }
+  return n;
+}
 
 function caught(fn: () => unknown): unknown {
   try {
@@ -163,6 +183,117 @@ describe('the synchronous PostgreSQL facade', () => {
     ).toThrow('effect fails');
     expect(ran).toEqual(['first', 'released', 'last']);
     expect(db.query("SELECT v FROM kv WHERE k = 'fx'")).toEqual([{ v: 1 }]);
+  });
+
+  it('sends BEGIN with the first statement, savepoints with the next, and nothing for an empty write', () => {
+    expect(messages(() => db.write(() => db.query('SELECT 1')))).toBe(2);
+    expect(messages(() => db.write(() => undefined))).toBe(0);
+    // Savepoints that ran nothing send nothing; one that did goes out with its statement, and
+    // its RELEASE with the COMMIT.
+    expect(
+      messages(() =>
+        db.write(() => {
+          db.write(() => undefined);
+          expect(
+            caught(() =>
+              db.write(() => {
+                throw new Error('empty');
+              }),
+            ),
+          ).toMatchObject({ message: 'empty' });
+          db.write(() => db.run("INSERT INTO kv VALUES ('sp-kept', 1)"));
+        }),
+      ),
+    ).toBe(2);
+    // A savepoint rolled back after a statement: its ROLLBACK TO goes out with the next one.
+    db.write(() => {
+      expect(
+        caught(() =>
+          db.write(() => {
+            db.run("INSERT INTO kv VALUES ('sp-lost', 1)");
+            throw new Error('inner');
+          }),
+        ),
+      ).toMatchObject({ message: 'inner' });
+      expect(db.query("SELECT k FROM kv WHERE k = 'sp-lost'")).toEqual([]);
+    });
+    expect(db.query("SELECT k FROM kv WHERE k LIKE 'sp-%' ORDER BY k")).toEqual([{ k: 'sp-kept' }]);
+    expect(db.inTransaction).toBe(false);
+  });
+
+  it('runLater sends its statement with the COMMIT, and its failure is the write’s, rolled back', () => {
+    expect(
+      messages(() =>
+        db.write(() => {
+          db.run("INSERT INTO kv VALUES ('later-a', 1)");
+          db.runLater('INSERT INTO kv VALUES ($1, $2)', ['later-b', 2]);
+        }),
+      ),
+    ).toBe(2);
+    expect(db.query("SELECT k, v FROM kv WHERE k LIKE 'later-%' ORDER BY k")).toEqual([
+      { k: 'later-a', v: 1 },
+      { k: 'later-b', v: 2 },
+    ]);
+    // Refused at COMMIT: named by onError, thrown by write, nothing of the write kept.
+    const e = caught(() =>
+      db.write(() => {
+        db.run("INSERT INTO kv VALUES ('later-c', 1)");
+        db.runLater('INSERT INTO kv VALUES ($1, $2)', ['later-d', 5000], (err) =>
+          Object.assign(new Error('named'), { cause: err }),
+        );
+      }),
+    );
+    expect(e).toMatchObject({ message: 'named', cause: { code: '23514', constraint: 'kv_v_small' } });
+    expect(db.query("SELECT k FROM kv WHERE k IN ('later-c', 'later-d')")).toEqual([]);
+    // Held back until the next statement, which carries it and sees its row.
+    db.write(() => {
+      db.runLater('INSERT INTO kv VALUES ($1, $2)', ['later-e', 1]);
+      expect(db.query("SELECT v FROM kv WHERE k = 'later-e'")).toEqual([{ v: 1 }]);
+    });
+    // Dropped with a write that rolls back before it went out; refused outside a write.
+    expect(() =>
+      db.write(() => {
+        db.runLater('INSERT INTO kv VALUES ($1, $2)', ['later-f', 1]);
+        throw new Error('gone');
+      }),
+    ).toThrow('gone');
+    expect(db.query("SELECT k FROM kv WHERE k = 'later-f'")).toEqual([]);
+    expect(() => db.runLater('SELECT 1', [])).toThrow(/needs an open write/);
+    expect(db.inTransaction).toBe(false);
+  });
+
+  it('runLater inside a savepoint fails that savepoint, and the outer write carries on', () => {
+    db.write(() => {
+      const e = caught(() =>
+        db.write(() => {
+          db.run("INSERT INTO kv VALUES ('nest-lost', 1)");
+          db.runLater('INSERT INTO kv VALUES ($1, $2)', ['nest-big', 5000]);
+        }),
+      );
+      expect(e).toMatchObject({ code: '23514' });
+      db.write(() => db.runLater('INSERT INTO kv VALUES ($1, $2)', ['nest-kept', 1]));
+      db.run("INSERT INTO kv VALUES ('nest-outer', 1)");
+    });
+    expect(db.query("SELECT k FROM kv WHERE k LIKE 'nest-%' ORDER BY k")).toEqual([
+      { k: 'nest-kept' },
+      { k: 'nest-outer' },
+    ]);
+  });
+
+  it('runs a write again when its runLater statement hits a serialization failure at COMMIT', () => {
+    db.run("INSERT INTO kv VALUES ('ser', 0)");
+    let attempts = 0;
+    db.write(
+      () => {
+        attempts++;
+        db.query("SELECT v FROM kv WHERE k = 'ser'");
+        if (attempts === 1) other.run("UPDATE kv SET v = v + 10 WHERE k = 'ser'");
+        db.runLater('UPDATE kv SET v = v + 1 WHERE k = $1', ['ser']);
+      },
+      { isolation: 'repeatable read' },
+    );
+    expect(attempts).toBe(2);
+    expect(db.query("SELECT v FROM kv WHERE k = 'ser'")).toEqual([{ v: 11 }]);
   });
 
   it('gives up with SPARKS.BOT_BUSY after its bound, having delivered nothing', () => {

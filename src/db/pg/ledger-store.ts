@@ -31,6 +31,9 @@ const TRANSFER_COLS = transferCols();
 const ACCOUNT_COLS = `id, guild_id AS "guildId", type, ref, balance, lifetime_earned AS "lifetimeEarned",
   ranked, created_at AS "createdAt"`;
 
+/** ACCOUNT_COLS as named in a relation that already has them under their AccountRow names. */
+const ACCOUNT_COLS_OF_SIDE = `id, "guildId", type, ref, balance, "lifetimeEarned", ranked, "createdAt"`;
+
 /** A reversal counts as the kind of the entry it closes (`c`, LEFT JOINed), as on SQLite. */
 const EFFECTIVE_KIND = `CASE WHEN t.kind = 'reversal' THEN c.kind ELSE t.kind END`;
 
@@ -78,6 +81,30 @@ const SQL = {
   existingKeys: `SELECT (j.n - 1)::int AS i FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS j(g, k, n)
     JOIN transfers t ON t.guild_id = j.g AND t.idempotency_key = j.k ORDER BY j.n`,
   transferByKey: `SELECT ${TRANSFER_COLS} FROM transfers WHERE guild_id = $1 AND idempotency_key = $2`,
+  // One post's look-ups in one statement ($1 guild, $2 key, $3–$5 and $6–$8 the two accounts'
+  // type, ref, ranked, $9 now): the entry under the key, and both accounts, the missing ones
+  // opened in that order. An account a concurrent opener holds is in neither arm (the
+  // caller then reads it on its own, as ensureAccount does).
+  lookupPost: `WITH want (n, type, ref, ranked) AS (VALUES (1, $3::text, $4::text, $5::int), (2, $6::text, $7::text, $8::int)),
+    found AS (SELECT w.n, a.* FROM want w JOIN accounts a ON a.guild_id = $1 AND a.type = w.type AND a.ref = w.ref),
+    made AS (
+      INSERT INTO accounts (guild_id, type, ref, created_at, ranked)
+      SELECT $1, w.type, w.ref, $9, w.ranked FROM want w WHERE NOT EXISTS (SELECT FROM found f WHERE f.n = w.n)
+      ORDER BY w.n
+      ON CONFLICT (guild_id, type, ref) DO NOTHING RETURNING *),
+    side AS (SELECT n, ${ACCOUNT_COLS} FROM found
+      UNION ALL SELECT w.n, m.id, m.guild_id, m.type, m.ref, m.balance, m.lifetime_earned, m.ranked, m.created_at
+        FROM made m JOIN want w ON w.type = m.type AND w.ref = m.ref)
+    SELECT (SELECT row_to_json(k) FROM (SELECT ${TRANSFER_COLS} FROM transfers
+              WHERE guild_id = $1 AND idempotency_key = $2) k) AS existing,
+      (SELECT row_to_json(s) FROM (SELECT ${ACCOUNT_COLS_OF_SIDE} FROM side WHERE n = 1) s) AS "from",
+      (SELECT row_to_json(s) FROM (SELECT ${ACCOUNT_COLS_OF_SIDE} FROM side WHERE n = 2) s) AS "to",
+      CASE WHEN NOT EXISTS (SELECT FROM transfers WHERE guild_id = $1 AND idempotency_key = $2)
+        THEN nextval('transfers_id_seq') END AS "nextId"`,
+  // insertTransfer with the id lookupPost reserved, so nothing of its outcome is needed at once.
+  insertTransferWithId: `INSERT INTO transfers (id, guild_id, kind, debit_account_id, credit_account_id, amount,
+      idempotency_key, closes_id, actor_type, actor_id, reason, ref, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
   transferById: `SELECT ${TRANSFER_COLS} FROM transfers WHERE id = $1`,
   closerOf: `SELECT ${TRANSFER_COLS} FROM transfers WHERE closes_id = $1`,
   insertTransfer: `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount,
@@ -130,6 +157,9 @@ const SQL = {
 
 /** `LedgerStore`'s methods on PostgreSQL; see the module comment. */
 export class PgLedgerStore implements LedgerWriteStore {
+  /** The id lookupPost took from the sequence for a key not posted yet, for insertTransfer. */
+  private reserved: { guildId: string; key: string; id: number } | undefined;
+
   constructor(private readonly db: PgSyncDb) {}
 
   private one<R>(text: string, params: readonly unknown[]): R | undefined {
@@ -161,6 +191,29 @@ export class PgLedgerStore implements LedgerWriteStore {
       this.one<AccountRow>(SQL.insertAccount, [guildId, type, ref, now, ranked]) ??
       this.findAccount(guildId, type, ref)!
     );
+  }
+
+  /** `LedgerWriteStore.lookupPost`: one statement, one round trip (see SQL.lookupPost). */
+  lookupPost(
+    guildId: string,
+    key: string,
+    from: AccountSpec,
+    to: AccountSpec,
+    now: number,
+  ): { existing: TransferRow | undefined; from: AccountRow; to: AccountRow } {
+    const ranked = (s: AccountSpec) => (s.ranked === false ? 0 : 1);
+    const row = this.one<{
+      existing: TransferRow | null;
+      from: AccountRow | null;
+      to: AccountRow | null;
+      nextId: number | null;
+    }>(SQL.lookupPost, [guildId, key, from.type, from.ref, ranked(from), to.type, to.ref, ranked(to), now])!;
+    this.reserved = row.nextId === null ? undefined : { guildId, key, id: row.nextId };
+    return {
+      existing: row.existing ?? undefined,
+      from: row.from ?? this.ensureAccount(from, now),
+      to: row.to ?? this.ensureAccount(to, now),
+    };
   }
 
   ensureAccounts(specs: readonly AccountSpec[], now: number): AccountRow[] {
@@ -213,7 +266,41 @@ export class PgLedgerStore implements LedgerWriteStore {
     return this.one(SQL.closerOf, [id]);
   }
 
+  /**
+   * One entry. After `lookupPost` found its key new (the Ledger's post), with the id that
+   * reserved: the INSERT then goes out with the next statement — the COMMIT of a post on its
+   * own, one round trip for both — and its refusal is thrown from there, named as below.
+   */
   insertTransfer(t: NewTransfer): TransferRow {
+    const reserved = this.reserved;
+    this.reserved = undefined;
+    if (
+      reserved &&
+      reserved.guildId === t.guildId &&
+      reserved.key === t.idempotencyKey &&
+      this.db.inTransaction
+    ) {
+      this.db.runLater(
+        SQL.insertTransferWithId,
+        [
+          reserved.id,
+          t.guildId,
+          t.kind,
+          t.debitAccountId,
+          t.creditAccountId,
+          t.amount,
+          t.idempotencyKey,
+          t.closesId,
+          t.actorType,
+          t.actorId,
+          t.reason,
+          t.ref,
+          t.createdAt,
+        ],
+        (e) => this.asLedgerError(e),
+      );
+      return { id: reserved.id, ...t };
+    }
     try {
       const { id } = this.one<{ id: number }>(SQL.insertTransfer, [
         t.guildId,

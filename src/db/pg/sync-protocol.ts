@@ -9,7 +9,12 @@ export const GONE = 2;
 
 export type SyncRequest =
   | { op: 'connect' }
-  | { op: 'query'; text: string; params: unknown[] }
+  /**
+   * `before`: statements the facade held back (BEGIN, SAVEPOINT, RELEASE …, and `runLater`'s),
+   * sent ahead of `text` in the same pipeline: one round trip for all. The first of them
+   * that fails is the reply's error, with its index in `failedAt`.
+   */
+  | { op: 'query'; text: string; params: unknown[]; before?: { text: string; params: unknown[] }[] }
   | { op: 'migrate'; folder: string | undefined }
   | { op: 'close' }
   | { op: 'exit' };
@@ -25,7 +30,9 @@ export interface WireError {
 }
 
 export type SyncReply =
-  { ok: true; rows: Record<string, unknown>[]; rowCount: number } | { ok: false; error: WireError };
+  | { ok: true; rows: Record<string, unknown>[]; rowCount: number }
+  /** `failedAt`: which statement failed, when a `before` list was sent (its length: `text`). */
+  | { ok: false; error: WireError; failedAt?: number };
 
 /**
  * A statement PostgreSQL refused, with its SQLSTATE `code` and `constraint`. Here, beside the

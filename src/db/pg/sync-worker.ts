@@ -67,7 +67,9 @@ async function handle(request: SyncRequest): Promise<SyncReply> {
     case 'connect': {
       prepared.clear();
       nextName = 0;
-      client = new pg.Client({ ...config, types: { getTypeParser } });
+      // Pipeline mode: queries submitted together are written at once and answered in order
+      // (each with its own Sync); the facade submits several only for a `before` list.
+      client = new pg.Client({ ...config, types: { getTypeParser }, pipeline: true });
       client.on('error', (e) => (lost = e));
       await client.connect();
       return { ok: true, rows: [], rowCount: 0 };
@@ -75,14 +77,19 @@ async function handle(request: SyncRequest): Promise<SyncReply> {
     case 'query': {
       if (lost) throw new Error(`the PostgreSQL connection was lost: ${lost.message}`);
       if (!client) throw new Error('not connected');
-      try {
-        const result = await client.query(statement(request.text, request.params));
-        return { ok: true, rows: result.rows as Record<string, unknown>[], rowCount: result.rowCount ?? 0 };
-      } catch (e) {
+      // Pipelined (the client's pipeline mode): the held-back statements and this one go out
+      // together and are answered in order, one round trip for all of them.
+      const sent = [...(request.before ?? []), { text: request.text, params: request.params }];
+      const settled = await Promise.allSettled(sent.map((q) => client!.query(statement(q.text, q.params))));
+      const failedAt = settled.findIndex((r) => r.status === 'rejected');
+      if (failedAt >= 0) {
+        const e = (settled[failedAt] as PromiseRejectedResult).reason as unknown;
         // After a schema change the statement is prepared anew next time (this one fails).
-        if ((e as { code?: string }).code === STALE_PLAN) prepared.delete(request.text);
-        throw e;
+        if ((e as { code?: string }).code === STALE_PLAN) prepared.delete(sent[failedAt]!.text);
+        return { ok: false, error: wire(e), ...(sent.length > 1 ? { failedAt } : {}) };
       }
+      const result = (settled.at(-1) as PromiseFulfilledResult<pg.QueryResult>).value;
+      return { ok: true, rows: result.rows as Record<string, unknown>[], rowCount: result.rowCount ?? 0 };
     }
     case 'migrate': {
       if (!client) throw new Error('not connected');

@@ -63,6 +63,16 @@ export interface PgSyncDb {
    */
   afterCommit(effect: () => void): void;
   /**
+   * `run` for a statement inside a write whose outcome the caller does not need at once: it
+   * is held back and goes out ahead of the next statement, in that statement's round trip —
+   * at the latest with the RELEASE of the innermost write it was queued in, or with the
+   * COMMIT. Its failure, passed through `onError` (e.g. to name it as the store's own
+   * error), is thrown from there: that statement's call, or the `write` (which then rolls
+   * back, or runs again for a serialization failure, as for any statement). Dropped if its
+   * write rolls back first. Outside a write it throws.
+   */
+  runLater(text: string, params: readonly unknown[], onError?: (e: PgStatementError) => unknown): void;
+  /**
    * An error for a store to throw when it saw something that only a fresh attempt resolves
    * (a concurrent writer took the same idempotency key first): the write runs `fn` again.
    */
@@ -97,6 +107,13 @@ function sleep(ms: number): void {
 }
 
 const KILL = Symbol('sparks.killWorker');
+
+/** A statement the facade holds back until the next one (see `pending` in openPgSync). */
+interface Held {
+  text: string;
+  params?: readonly unknown[];
+  onError?: (e: PgStatementError) => unknown;
+}
 
 /** Marks an error as a request to run the transaction again. */
 const RETRY_REQUEST = Symbol('sparks.retryTransaction');
@@ -181,12 +198,32 @@ export function openPgSync(url: string, options: PgSyncOptions = {}): PgSyncDb {
   /** `doomed` as `fn` left it (read through a call: TypeScript cannot see `fn` set it). */
   const doomedBy = (): Error | undefined => doomed;
 
+  /**
+   * Statements held back until the next statement, which carries them ahead of it in its
+   * own message and round trip: BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO (a write that runs no
+   * statement sends none of them), and `runLater`'s, with what makes their failure the
+   * caller's error.
+   */
+  let pending: Held[] = [];
+
   const exec = (text: string, params: readonly unknown[] = []) => {
-    const reply = call({ op: 'query', text, params: params as unknown[] });
+    const held = pending;
+    pending = [];
+    const reply = call(
+      held.length > 0
+        ? {
+            op: 'query',
+            text,
+            params: params as unknown[],
+            before: held.map((h) => ({ text: h.text, params: (h.params ?? []) as unknown[] })),
+          }
+        : { op: 'query', text, params: params as unknown[] },
+    );
     if (!reply.ok) {
-      const error = new PgStatementError(reply.error, text);
+      const source = held[reply.failedAt ?? held.length];
+      const error = new PgStatementError(reply.error, source?.text ?? text);
       if (frames.length > 0 && retryable(error)) doomed ??= error;
-      throw error;
+      throw source?.onError ? source.onError(error) : error;
     }
     return reply;
   };
@@ -207,22 +244,36 @@ export function openPgSync(url: string, options: PgSyncOptions = {}): PgSyncDb {
 
   const nested = <T>(fn: () => T): T => {
     const name = `sp_${frames.length}`;
-    exec(`SAVEPOINT ${name}`);
+    const opener: Held = { text: `SAVEPOINT ${name}` };
+    pending.push(opener);
     frames.push([]);
     let result: T;
     try {
       result = fn();
+      if (doomed) throw doomed;
+      // `opener` still held: no statement ran since. Whatever is held after it is this write's.
+      const at = pending.indexOf(opener);
+      if (pending.slice(at + 1).some((h) => h.params)) {
+        // A `runLater` statement of this write: sent now, so its failure is this write's.
+        exec(`RELEASE SAVEPOINT ${name}`);
+      } else if (at >= 0) pending.length = at;
+      else pending.push({ text: `RELEASE SAVEPOINT ${name}` });
     } catch (e) {
       frames.pop();
-      if (!doomed) {
-        exec(`ROLLBACK TO SAVEPOINT ${name}`);
-        exec(`RELEASE SAVEPOINT ${name}`);
+      const at = pending.indexOf(opener);
+      if (at >= 0) {
+        // Never sent: nothing to roll back (and what was held inside it is dropped).
+        pending.length = at;
+      } else {
+        // What is held now was this write's: dropped with it; the rollback goes out with the
+        // next statement (or the COMMIT), ahead of it.
+        pending = [];
+        if (!doomed)
+          pending.push({ text: `ROLLBACK TO SAVEPOINT ${name}` }, { text: `RELEASE SAVEPOINT ${name}` });
       }
       throw e;
     }
     const effects = frames.pop()!;
-    if (doomed) throw doomed;
-    exec(`RELEASE SAVEPOINT ${name}`);
     frames[frames.length - 1]!.push(...effects);
     return result;
   };
@@ -230,21 +281,31 @@ export function openPgSync(url: string, options: PgSyncOptions = {}): PgSyncDb {
   const outer = <T>(fn: () => T, isolation: Isolation): T => {
     for (let attempt = 1; ; attempt++) {
       doomed = undefined;
-      exec(`BEGIN ISOLATION LEVEL ${isolation.toUpperCase()}`);
+      // BEGIN goes out with the first statement of `fn`, in the same round trip.
+      const opener: Held = { text: `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()}` };
+      pending = [opener];
       frames.push([]);
       let failure: unknown;
       let result: T | undefined;
       let ok = false;
+      let begun = true;
       try {
         result = fn();
         // fn may have caught a failure that doomed the transaction: it is run again all the same.
         const lost = doomedBy();
         if (lost) throw lost;
-        exec('COMMIT');
+        // A write that ran no statement began nothing and has nothing to commit; else the
+        // COMMIT carries what is still held (a `runLater` statement: one round trip for both).
+        if (pending[0] === opener && !pending.some((h) => h.params)) {
+          pending = [];
+          begun = false;
+        } else exec('COMMIT');
         ok = true;
       } catch (e) {
         failure = e;
       }
+      if (pending[0] === opener) begun = false;
+      pending = [];
       const effects = frames.pop()!;
       if (ok) {
         doomed = undefined;
@@ -265,7 +326,7 @@ export function openPgSync(url: string, options: PgSyncOptions = {}): PgSyncDb {
       doomed = undefined;
       // After a failed COMMIT the transaction is over already; ROLLBACK then only warns. A
       // connection or worker that is gone cannot roll back: the server ends the transaction.
-      if (!gone) {
+      if (!gone && begun) {
         try {
           exec('ROLLBACK');
         } catch {
@@ -291,6 +352,10 @@ export function openPgSync(url: string, options: PgSyncOptions = {}): PgSyncDb {
     query: <R>(text: string, params?: readonly unknown[]) => exec(text, params).rows as R[],
     run: (text, params) => ({ rowCount: exec(text, params).rowCount }),
     write: (fn, opts) => (frames.length > 0 ? nested(fn) : outer(fn, opts?.isolation ?? 'read committed')),
+    runLater(text, params, onError) {
+      if (frames.length === 0) throw new Error('runLater needs an open write');
+      pending.push({ text, params, onError });
+    },
     afterCommit(effect) {
       if (frames.length === 0) effect();
       else frames[frames.length - 1]!.push(effect);
