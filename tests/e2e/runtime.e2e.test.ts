@@ -3,6 +3,7 @@ import { verifyLedger } from '../../src/db/verify.ts';
 import type { Plugin } from '../../src/discord/plugins/plugin.ts';
 import { expectNoUnexpectedRequests, text } from '../../testkit/fake-discord/index.ts';
 import { startWorld, type BotWorld } from '../../testkit/bot.ts';
+import { sqliteOf } from '../helpers/engines.ts';
 
 let w: BotWorld;
 afterEach(async () => {
@@ -58,7 +59,7 @@ describe('the bot on a fake Discord', () => {
     const other = await w.slash(w.users.bob, 'sparks balance', { member: w.users.alice }).final();
     expect(other.ephemeral).toBe(true);
     expect(text(other)).toContain('Sparks of Alice');
-    expect(verifyLedger(w.app.services.db.sqlite).ok).toBe(true);
+    expect(verifyLedger(sqliteOf(w.app.services.db)).ok).toBe(true);
   });
 
   it('a member who is not a moderator is refused award and revoke, and nothing is written', async () => {
@@ -182,7 +183,9 @@ describe('the bot on a fake Discord', () => {
     await expect.poll(() => w.logs.some((l) => l.msg === 'interaction could not be answered')).toBe(true);
     expect(during.rejected).toHaveLength(1);
     expect(w.app.services.ledger.reads.standing(w.guildId, w.users.alice).balance).toBe(12);
-    expect(w.app.services.db.sqlite.prepare('SELECT COUNT(*) AS n FROM transfers').get()).toEqual({ n: 2 });
+    expect(sqliteOf(w.app.services.db).prepare('SELECT COUNT(*) AS n FROM transfers').get()).toEqual({
+      n: 2,
+    });
   });
 });
 

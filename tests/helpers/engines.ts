@@ -10,6 +10,7 @@
  * tens of ms, which a property test with hundreds of runs cannot pay each time.
  */
 import { afterAll, beforeAll, inject } from 'vitest';
+import type { AppDb } from '../../src/db/engine.ts';
 import { openDatabase, type Db } from '../../src/db/open.ts';
 import { openPostgres } from '../../src/db/pg/open.ts';
 import { openPgSync, type PgSyncDb } from '../../src/db/pg/sync.ts';
@@ -180,4 +181,13 @@ export function ledgerOn(fresh: (engine: Engine) => EngineDb, engine: Engine) {
   const env = fresh(engine);
   const clock = fakeClock();
   return { ...env, clock, ledger: new Ledger({ db: env.db, clock }) };
+}
+
+/**
+ * The SQLite connection under an app's `AppDb`, for a test that reads or breaks the file
+ * directly (the bot worlds run on SQLite); throws on PostgreSQL rather than guess.
+ */
+export function sqliteOf(db: AppDb): Db['sqlite'] {
+  if (db.engine !== 'sqlite') throw new Error('this test reads the SQLite file directly');
+  return db.sqlite;
 }

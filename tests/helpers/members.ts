@@ -1,5 +1,6 @@
 import { loadImage } from '@napi-rs/canvas';
 import type { BotWorld } from '../../testkit/bot.ts';
+import { sqliteOf } from './engines.ts';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -33,7 +34,7 @@ export function credit(
 
 /** A campaign row (no claims), so `campaign:<id>` entries have a name to show. */
 export function seedCampaign(w: BotWorld, name: string): number {
-  const { sqlite } = w.app.services.db;
+  const sqlite = sqliteOf(w.app.services.db);
   const now = w.app.services.clock();
   const row = sqlite
     .prepare(
@@ -58,13 +59,13 @@ export function seedRedemption(
   const { db, ledger, clock } = w.app.services;
   db.write(() => {
     const now = clock();
-    const existing = db.sqlite
+    const existing = sqliteOf(db)
       .prepare(`SELECT id FROM rewards WHERE guild_id = ? AND name_key = ? AND removed_at IS NULL`)
       .get(w.guildId, reward.name.toLowerCase()) as { id: number } | undefined;
     const rewardId =
       existing?.id ??
       (
-        db.sqlite
+        sqliteOf(db)
           .prepare(
             `INSERT INTO rewards (guild_id, name, name_key, cost, kind, created_by, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -83,7 +84,7 @@ export function seedRedemption(
         }
       ).id;
     const next = (
-      db.sqlite.prepare(`SELECT COALESCE(MAX(id), 0) + 1 AS n FROM redemptions`).get() as { n: number }
+      sqliteOf(db).prepare(`SELECT COALESCE(MAX(id), 0) + 1 AS n FROM redemptions`).get() as { n: number }
     ).n;
     const actor = { type: 'member', id: userId } as const;
     const hold = ledger.hold({
@@ -96,7 +97,7 @@ export function seedRedemption(
     }).transfer;
     if (outcome === 'fulfilled') ledger.closeHold(hold.id, 'post', { key: `${key}:post`, actor });
     else ledger.closeHold(hold.id, 'void', { key: `${key}:void`, actor, reason: 'out of stock' });
-    db.sqlite
+    sqliteOf(db)
       .prepare(
         `INSERT INTO redemptions (id, guild_id, user_id, reward_id, cost, hold_transfer_id, status, idempotency_key, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
