@@ -93,8 +93,8 @@ function startHost(name: string, env: Record<string, string>, list: Cleanups): H
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let all = '';
-  child.stdout!.on('data', (d: Buffer) => (all += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (all += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (all += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (all += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   const killGroup = () => {
     try {
@@ -151,7 +151,12 @@ describe('two hosts on one PostgreSQL (SHARD_COUNT=2, SHARD_LIST per host)', () 
         return { id: g.id, channel: channel.id, mod, members };
       });
       for (const g of guilds)
-        await deployCommands({ token: fake.token, clientId: fake.applicationId, guildId: g.id, apiUrl: fake.apiBase });
+        await deployCommands({
+          token: fake.token,
+          clientId: fake.applicationId,
+          guildId: g.id,
+          apiUrl: fake.apiBase,
+        });
       const database = await freshDatabase();
       cleanups.push(() => database.drop());
       const platform = await platformReceiver();
@@ -168,7 +173,8 @@ describe('two hosts on one PostgreSQL (SHARD_COUNT=2, SHARD_LIST per host)', () 
       const asMod = (
         g: (typeof guilds)[number],
         input: Omit<SlashInput, 'guildId' | 'channelId' | 'userId' | 'command'>,
-      ) => fake.slash({ guildId: g.id, channelId: g.channel, userId: g.mod, command: 'sparks-admin', ...input });
+      ) =>
+        fake.slash({ guildId: g.id, channelId: g.channel, userId: g.mod, command: 'sparks-admin', ...input });
       const award = async (g: (typeof guilds)[number], member: string, amount: number) => {
         const reply = await asMod(g, {
           subcommand: 'award',
@@ -178,14 +184,19 @@ describe('two hosts on one PostgreSQL (SHARD_COUNT=2, SHARD_LIST per host)', () 
       };
 
       // Both hosts start together: the migrations run once (the advisory lock), each serves its shard.
-      const hosts = [startHost('A', { ...env, SHARD_LIST: '0' }, cleanups), startHost('B', { ...env, SHARD_LIST: '1' }, cleanups)];
+      const hosts = [
+        startHost('A', { ...env, SHARD_LIST: '0' }, cleanups),
+        startHost('B', { ...env, SHARD_LIST: '1' }, cleanups),
+      ];
       await Promise.all(hosts.map(ready));
       const served = hosts.map((h) => h.lines('Sparks is ready')[0] as { shards: number[]; guilds: number });
       expect(served.map((r) => [r.shards, r.guilds])).toEqual([
         [[0], 1],
         [[1], 1],
       ]);
-      await expect.poll(() => hosts.filter((h) => h.lines(LEADS).length > 0).length, { timeout: 15_000 }).toBe(1);
+      await expect
+        .poll(() => hosts.filter((h) => h.lines(LEADS).length > 0).length, { timeout: 15_000 })
+        .toBe(1);
       const leader = hosts.find((h) => h.lines(LEADS).length > 0)!;
       const follower = hosts.find((h) => h !== leader)!;
       const leaderGuild = guilds[hosts.indexOf(leader)]!;
@@ -196,7 +207,9 @@ describe('two hosts on one PostgreSQL (SHARD_COUNT=2, SHARD_LIST per host)', () 
         await award(g, g.members[0]!, 10);
         await award(g, g.members[0]!, 5);
       }
-      await expect.poll(() => new Set(platform.received.map((d) => d.entryId)).size, { timeout: 15_000 }).toBe(4);
+      await expect
+        .poll(() => new Set(platform.received.map((d) => d.entryId)).size, { timeout: 15_000 })
+        .toBe(4);
 
       // A campaign in each guild, started by its host, one live reaction each.
       const messages = guilds.map((g) =>
@@ -209,7 +222,12 @@ describe('two hosts on one PostgreSQL (SHARD_COUNT=2, SHARD_LIST per host)', () 
           options: { message: messages[i]!, emoji: '🔥', sparks: 7 },
         }).final({ timeoutMs: 15_000 });
         expect(JSON.stringify(reply)).toContain('🔥');
-        fake.addReaction({ channelId: g.channel, messageId: messages[i]!, userId: g.members[1]!, emoji: '🔥' });
+        fake.addReaction({
+          channelId: g.channel,
+          messageId: messages[i]!,
+          userId: g.members[1]!,
+          emoji: '🔥',
+        });
       }
       const sql = async (text: string) => {
         const client = new pg.Client({ connectionString: database.url });
@@ -249,10 +267,13 @@ describe('two hosts on one PostgreSQL (SHARD_COUNT=2, SHARD_LIST per host)', () 
           )
         ).map((r) => Number(r.id));
       await expect
-        .poll(async () => {
-          const delivered = new Set(platform.received.map((d) => d.entryId));
-          return (await credited()).filter((id) => !delivered.has(id));
-        }, { timeout: 30_000 })
+        .poll(
+          async () => {
+            const delivered = new Set(platform.received.map((d) => d.entryId));
+            return (await credited()).filter((id) => !delivered.has(id));
+          },
+          { timeout: 30_000 },
+        )
         .toEqual([]);
 
       // The killed host comes back: its campaign is reconciled once, the offline reaction granted once.
@@ -261,21 +282,27 @@ describe('two hosts on one PostgreSQL (SHARD_COUNT=2, SHARD_LIST per host)', () 
       await expect.poll(() => back.lines('campaign reconciled').length, { timeout: 20_000 }).toBe(1);
       await expect.poll(grants, { timeout: 15_000 }).toBe(3);
       await expect
-        .poll(async () => {
-          const delivered = new Set(platform.received.map((d) => d.entryId));
-          return (await credited()).filter((id) => !delivered.has(id));
-        }, { timeout: 30_000 })
+        .poll(
+          async () => {
+            const delivered = new Set(platform.received.map((d) => d.entryId));
+            return (await credited()).filter((id) => !delivered.has(id));
+          },
+          { timeout: 30_000 },
+        )
         .toEqual([]);
       expect(await back.stop()).toBe(0);
       expect(await follower.stop()).toBe(0);
 
       // No campaign reconciled twice, by any host.
-      const reconciled = [...hosts, back].flatMap((h) => h.lines('campaign reconciled').map((l) => l.campaignId));
+      const reconciled = [...hosts, back].flatMap((h) =>
+        h.lines('campaign reconciled').map((l) => l.campaignId),
+      );
       expect(reconciled.length).toBe(new Set(reconciled).size);
       // Every delivery signed, and per member never back to an earlier outbox row.
       expect(platform.received.every((d) => d.verified)).toBe(true);
       const byMember = new Map<string, number[]>();
-      for (const d of platform.received) byMember.set(d.userId, [...(byMember.get(d.userId) ?? []), d.outboxId]);
+      for (const d of platform.received)
+        byMember.set(d.userId, [...(byMember.get(d.userId) ?? []), d.outboxId]);
       for (const [member, ids] of byMember) expect(ids, member).toEqual([...ids].sort((a, b) => a - b));
       // Exactly once in the ledger: 4 + 1 awards, 3 grants; balances; the invariants.
       const balances = await sql(
