@@ -30,6 +30,7 @@ import {
   type Settlement,
   type ShopStoreApi,
 } from '../shop-store.ts';
+import { lockInWrite } from './locks.ts';
 import { redemptions, rewards } from './schema-shop.ts';
 import { PgStatementError } from './sync-protocol.ts';
 import type { PgSyncDb } from './sync.ts';
@@ -73,7 +74,6 @@ const SQL = {
   disableReward: `UPDATE rewards SET enabled = 0, disabled_reason = $2, updated_at = $3 WHERE id = $1`,
   takeStock: `UPDATE rewards SET stock = stock - 1 WHERE id = $1 AND stock > 0`,
   returnStock: `UPDATE rewards SET stock = stock + 1 WHERE id = $1 AND stock IS NOT NULL`,
-  lockMember: `SELECT pg_advisory_xact_lock(hashtextextended('shop:' || $1::text || ':' || $2::text, 0))`,
   countHeld: `SELECT COUNT(*) AS n FROM redemptions WHERE ${HELD} AND reward_id = $3`,
   heldByReward: `SELECT reward_id AS "rewardId", COUNT(*) AS n FROM redemptions WHERE ${HELD} GROUP BY reward_id`,
   insertRedemption: `INSERT INTO redemptions (guild_id, user_id, reward_id, cost, hold_transfer_id, source, status,
@@ -176,7 +176,7 @@ export class PgShopStore implements ShopStoreApi {
   }
 
   countHeld(guildId: string, userId: string, rewardId: number): number {
-    if (this.db.inTransaction) this.db.query(SQL.lockMember, [guildId, userId]);
+    lockInWrite(this.db, 'shop', guildId, userId);
     return this.count(SQL.countHeld, [guildId, userId, rewardId]);
   }
 

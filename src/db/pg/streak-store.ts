@@ -4,6 +4,11 @@
  * (src/db/streak-store.ts), so `StreakService` runs unchanged on either engine. Like the
  * SQLite store it reads `transfers`, `accounts`, `redemptions` and `rewards` and never writes
  * them. `streakStore(db)` is the one place that picks the engine's store.
+ *
+ * `snapshot` inside a write (the shop's `reserve` asking how many freezes the member holds
+ * before it sells one) first takes the member's freeze lock (locks.ts), held to the end of
+ * the transaction: two purchases by one member count one after the other, the second seeing
+ * the first's freeze, so MAX_FREEZES holds as under SQLite's single writer.
  */
 import type { AppDb } from '../engine.ts';
 import {
@@ -16,6 +21,7 @@ import {
   type StreakSnapshot,
   type StreakStoreApi,
 } from '../streak-store.ts';
+import { lockInWrite } from './locks.ts';
 import type { PgSyncDb } from './sync.ts';
 
 const STREAK_COLS = `guild_id AS "guildId", user_id AS "userId", current, best, last_day AS "lastDay",
@@ -121,6 +127,7 @@ export class PgStreakStore implements StreakStoreApi {
   }
 
   snapshot(guildId: string, userId: string): StreakSnapshot {
+    lockInWrite(this.db, 'streaks', 'freezes', guildId, userId);
     const [snap] = this.db.query<{
       row: MemberStreakRow | null;
       pendingDays: number[];

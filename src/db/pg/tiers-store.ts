@@ -2,6 +2,11 @@
  * `tier_roles` and `tier_grants` on PostgreSQL (schema-identity.ts): the same methods and
  * results as the SQLite `TiersStore` (src/db/tiers-store.ts), so `TierService` runs unchanged
  * on either engine. `tiersStore(db)` is the one place that picks the engine's store.
+ *
+ * SQLite runs each write alone; here writes run side by side at READ COMMITTED, so `list`
+ * inside a write first takes the guild's tier lock (`lockInWrite(db, 'tiers', guild)`, to
+ * the end of the transaction): two `TierService.set` at once count the tiers one after the
+ * other, the second seeing the first's new tier, and the MAX_TIERS limit holds.
  */
 import type { AppDb } from '../engine.ts';
 import {
@@ -11,6 +16,7 @@ import {
   type TierRow,
   type TiersStoreApi,
 } from '../tiers-store.ts';
+import { lockInWrite } from './locks.ts';
 import type { PgSyncDb } from './sync.ts';
 
 const TIER = `role_id AS "roleId", threshold`;
@@ -52,6 +58,7 @@ export class PgTiersStore implements TiersStoreApi {
   }
 
   list(guildId: string): TierRow[] {
+    lockInWrite(this.db, 'tiers', guildId);
     return this.db.query(SQL.list, [guildId]);
   }
 

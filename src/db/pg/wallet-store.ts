@@ -5,6 +5,15 @@
  * `ON CONFLICT DO NOTHING`, which waits for a concurrent link of the same address and then
  * inserts nothing, so `insert` answers undefined as on SQLite. `walletStore(db)` is the one
  * place that picks the engine's store.
+ *
+ * What `WalletService.link` reads and then decides on inside its write holds as under
+ * SQLite's single writer, through transaction-scoped advisory locks (locks.ts), always taken
+ * in this order:
+ * - `holder` inside a write first locks the wallet (guild, chain, address): a member proving
+ *   a wallet another member is linking at that moment waits, then finds it held and both are
+ *   flagged (the unique index alone would refuse the second link and flag no one);
+ * - `linked` inside a write first locks the member (guild, member): two links by one member
+ *   count their wallets one after the other, so MAX_WALLETS_PER_MEMBER holds.
  */
 import type { AppDb } from '../engine.ts';
 import {
@@ -14,6 +23,7 @@ import {
   type WalletRow,
   type WalletStoreApi,
 } from '../wallet-store.ts';
+import { lockInWrite } from './locks.ts';
 import type { PgSyncDb } from './sync.ts';
 
 const WALLET = `id, guild_id AS "guildId", user_id AS "userId", chain, address, nonce,
@@ -46,6 +56,7 @@ export class PgWalletStore implements WalletStoreApi {
   }
 
   linked(guildId: string, userId: string): WalletRow[] {
+    lockInWrite(this.db, 'wallets', 'member', guildId, userId);
     return this.db.query(SQL.linked, [guildId, userId]);
   }
 
@@ -54,6 +65,7 @@ export class PgWalletStore implements WalletStoreApi {
   }
 
   holder(guildId: string, chain: WalletChainColumn, address: string): WalletRow | undefined {
+    lockInWrite(this.db, 'wallets', 'address', guildId, chain, address);
     return this.one(SQL.holder, [guildId, chain, address]);
   }
 
