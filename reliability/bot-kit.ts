@@ -10,7 +10,7 @@ import { sqliteOf } from '../tests/helpers/engines.ts';
 
 /** '' when verifyLedger (integrity_check included) is clean, else its report. */
 export function verifyProblems(w: BotWorld): string {
-  const report = verifyLedger(sqliteOf(w.app.services.db));
+  const report = verifyLedger(w.app.services.db);
   return report.ok ? '' : formatReport(report);
 }
 

@@ -321,7 +321,7 @@ describe('/sparks-admin export and verify', () => {
     const clean = await w.slash(w.users.mod, 'sparks-admin verify').final();
     expect(clean.ephemeral).toBe(true);
     expect(text(clean)).toMatch(/Clean: every balance matches/);
-    expect(verifyLedger(sqliteOf(w.app.services.db)).ok).toBe(true);
+    expect(verifyLedger(w.app.services.db).ok).toBe(true);
     sqliteOf(w.app.services.db).exec('DROP TRIGGER transfers_no_update');
     const broken = await w.slash(w.users.mod, 'sparks-admin verify').final();
     expect(text(broken)).toMatch(/1 check\(s\) failed/);

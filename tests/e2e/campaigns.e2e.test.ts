@@ -24,7 +24,7 @@ function suite(writer: 'inline' | 'thread') {
   let w: BotWorld;
   let k: ReturnType<typeof campaignKit>;
 
-  const clean = () => expect(verifyLedger(sqliteOf(w.app.services.db)).ok).toBe(true);
+  const clean = () => expect(verifyLedger(w.app.services.db).ok).toBe(true);
 
   describe(`reaction campaigns (shared world, ${writer})`, () => {
     beforeAll(async () => {

@@ -12,7 +12,6 @@ import {
 import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { fakeClock } from '../helpers/db.ts';
 import { credit, decodePng, rankedFlag, seedCampaign, seedRedemption } from '../helpers/members.ts';
-import { sqliteOf } from '../helpers/engines.ts';
 
 const MINUTE = 60_000;
 
@@ -278,7 +277,7 @@ describe('/sparks history', () => {
   });
 
   it('keeps the ledger clean', () => {
-    expect(verifyLedger(sqliteOf(w.app.services.db)).ok).toBe(true);
+    expect(verifyLedger(w.app.services.db).ok).toBe(true);
   });
 });
 
@@ -466,7 +465,7 @@ describe('/sparks leaderboard', () => {
     const reply = await w.slash(w.users.bob, 'sparks leaderboard').final();
     expect(reply.attachments).toEqual([]);
     expect(reply.embeds[0]!.image).toBeUndefined();
-    expect(verifyLedger(sqliteOf(w.app.services.db)).ok).toBe(true);
+    expect(verifyLedger(w.app.services.db).ok).toBe(true);
     expectNoUnexpectedRequests(w.fake);
   });
 });

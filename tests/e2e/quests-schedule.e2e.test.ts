@@ -4,14 +4,13 @@ import { text } from '../../testkit/fake-discord/index.ts';
 import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { fakeClock } from '../helpers/db.ts';
 import { questKit, questPlugins } from '../helpers/quests.ts';
-import { sqliteOf } from '../helpers/engines.ts';
 
 const HOUR = 3_600_000;
 let w: BotWorld;
 let k: ReturnType<typeof questKit>;
 const clock = fakeClock();
 const s = () => w.app.services;
-const clean = () => expect(verifyLedger(sqliteOf(s().db)).checks.filter((c) => !c.ok)).toEqual([]);
+const clean = () => expect(verifyLedger(s().db).checks.filter((c) => !c.ok)).toEqual([]);
 const listed = async (userId: string) => text(await w.slash(userId, 'sparks quests').reply());
 const auditTitles = () => w.fake.channelMessages(w.logChannelId).map((m) => text(m));
 

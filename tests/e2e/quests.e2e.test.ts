@@ -11,7 +11,7 @@ let w: BotWorld;
 let k: ReturnType<typeof questKit>;
 const clock = fakeClock();
 const s = () => w.app.services;
-const clean = () => expect(verifyLedger(sqliteOf(s().db)).checks.filter((c) => !c.ok)).toEqual([]);
+const clean = () => expect(verifyLedger(s().db).checks.filter((c) => !c.ok)).toEqual([]);
 
 beforeAll(async () => {
   w = await startWorld({ clock, plugins: questPlugins(), env: webhookEnv });

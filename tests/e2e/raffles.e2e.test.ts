@@ -6,13 +6,12 @@ import { candidates } from '../../src/raffles/draw.ts';
 import { text } from '../../testkit/fake-discord/index.ts';
 import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { addReward, balanceOf, fund, hasRole } from '../../testkit/world.ts';
-import { sqliteOf } from '../helpers/engines.ts';
 
 const run = promisify(execFile);
 
 let w: BotWorld;
 const s = () => w.app.services;
-const clean = () => expect(verifyLedger(sqliteOf(s().db)).checks.filter((c) => !c.ok)).toEqual([]);
+const clean = () => expect(verifyLedger(s().db).checks.filter((c) => !c.ok)).toEqual([]);
 const holds = () => s().ledger.reads.account(w.guildId, { type: 'hold', ref: 'shop' })?.balance ?? 0;
 
 beforeAll(async () => {

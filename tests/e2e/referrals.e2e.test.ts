@@ -9,7 +9,6 @@ import { parseEvent } from '../../src/platform/schemas.ts';
 import { text } from '../../testkit/fake-discord/index.ts';
 import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { postEvent, referral, SECRET_A, subscription, TOKEN, trade } from '../helpers/platform.ts';
-import { sqliteOf } from '../helpers/engines.ts';
 
 const DAY = 86_400_000;
 
@@ -144,7 +143,7 @@ describe('referral quality, through signed webhooks', () => {
     await post(trade(outsider, 500), 'out-t1');
     expect(balance(alice)).toBe(13);
     expect(balance(outsider)).toBe(150);
-    expect(verifyLedger(sqliteOf(s().db)).checks.filter((c) => !c.ok)).toEqual([]);
+    expect(verifyLedger(s().db).checks.filter((c) => !c.ok)).toEqual([]);
 
     // The outbox has each share for the platform: pending (amount 0), credited (with the share), lapsed.
     const queued = s()

@@ -13,7 +13,6 @@ import { offline } from '../helpers/shop.ts';
 import { campaignKit, DAY, FIRE } from '../helpers/campaigns.ts';
 import { fakeClock } from '../helpers/db.ts';
 import { postEvent, SECRET_A, TOKEN, trade } from '../helpers/platform.ts';
-import { sqliteOf } from '../helpers/engines.ts';
 
 const plugins = () => [
   interactionsPlugin(),
@@ -27,7 +26,7 @@ let w: BotWorld;
 let k: ReturnType<typeof campaignKit>;
 const clock = fakeClock();
 const s = () => w.app.services;
-const clean = () => expect(verifyLedger(sqliteOf(s().db)).checks.filter((c) => !c.ok)).toEqual([]);
+const clean = () => expect(verifyLedger(s().db).checks.filter((c) => !c.ok)).toEqual([]);
 const balance = (userId: string) => s().ledger.reads.standing(w.guildId, userId).balance;
 const hasRole = (userId: string, roleId: string) => w.fake.memberRoles(w.guildId, userId)?.includes(roleId);
 

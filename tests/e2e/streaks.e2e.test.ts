@@ -174,7 +174,7 @@ describe('a 7-day streak with one freeze spent', () => {
     expect(await balanceText(alice)).toContain('🔥 7 day(s) in a row · best 7');
     const ko = text(await w.slash(alice, 'sparks balance', {}, { locale: 'ko' }).final());
     expect(ko).toContain('🔥 7일 연속 · 최고 7일');
-    expect(verifyLedger(sqliteOf(s().db)).checks.filter((c) => !c.ok)).toEqual([]);
+    expect(verifyLedger(s().db).checks.filter((c) => !c.ok)).toEqual([]);
   });
 
   it('holds at most two freezes: a third is refused with nothing spent', async () => {

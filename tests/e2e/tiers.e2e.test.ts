@@ -272,6 +272,6 @@ describe('tier roles', () => {
     await tierSet(roles.silver, 500);
     await w.membersIdle();
     expect(has(w.users.carol, roles.silver)).toBe(true);
-    expect(verifyLedger(sqliteOf(w.app.services.db)).ok).toBe(true);
+    expect(verifyLedger(w.app.services.db).ok).toBe(true);
   });
 });

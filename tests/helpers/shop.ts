@@ -64,7 +64,7 @@ export function captureAudit(w: BotWorld): AuditEvent[] {
 }
 
 export function expectLedgerClean(w: BotWorld): void {
-  const report = verifyLedger(sqliteOf(w.app.services.db));
+  const report = verifyLedger(w.app.services.db);
   expect(report.ok, formatReport(report)).toBe(true);
 }
 
