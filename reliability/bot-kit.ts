@@ -6,10 +6,11 @@
 import { ROLLUP_TABLES } from '../src/db/rollup-store.ts';
 import { formatReport, verifyLedger } from '../src/db/verify.ts';
 import type { BotWorld } from '../testkit/bot.ts';
+import { sqliteOf } from '../tests/helpers/engines.ts';
 
 /** '' when verifyLedger (integrity_check included) is clean, else its report. */
 export function verifyProblems(w: BotWorld): string {
-  const report = verifyLedger(w.app.services.db.sqlite);
+  const report = verifyLedger(w.app.services.db);
   return report.ok ? '' : formatReport(report);
 }
 
@@ -18,7 +19,7 @@ export const errorLogs = (w: BotWorld) => w.logs.filter((l) => l.level >= 50);
 
 /** Counts of every table a hostile input must not write to. */
 export function rowCounts(w: BotWorld): Record<string, number> {
-  const db = w.app.services.db.sqlite;
+  const db = sqliteOf(w.app.services.db);
   // The analytics rollup is folded from the journal by a timer whenever it likes: derived,
   // not written by the action under test (which `transfers` itself would show).
   const derived: ReadonlySet<string> = new Set(ROLLUP_TABLES);

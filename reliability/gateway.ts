@@ -13,6 +13,7 @@ import type { DispatchRecord } from '../testkit/fake-discord/index.ts';
 import { startWorld, type BotWorld, type LogLine } from '../testkit/bot.ts';
 import { errorLogs, verifyProblems } from './bot-kit.ts';
 import { random, type ScenarioResult } from './support.ts';
+import { sqliteOf } from '../tests/helpers/engines.ts';
 
 export interface GatewayScale {
   members: number;
@@ -170,7 +171,7 @@ export async function gatewayDelivery(scale: GatewayScale): Promise<ScenarioResu
     await settle('after-resume');
 
     // Credits equal the unique (campaign, member) keys.
-    const db = w.app.services.db.sqlite;
+    const db = sqliteOf(w.app.services.db);
     const keys = expected.reduce((n, s) => n + s.size, 0);
     const grants = (
       db.prepare(`SELECT COUNT(*) AS n FROM transfers WHERE kind = 'campaign.grant'`).get() as { n: number }

@@ -19,6 +19,7 @@ import {
 } from '../testkit/world.ts';
 import { errorLogs, verifyProblems } from './bot-kit.ts';
 import type { ScenarioResult } from './support.ts';
+import { sqliteOf } from '../tests/helpers/engines.ts';
 
 interface Outcome {
   label: string;
@@ -89,7 +90,7 @@ export async function roleGrantOutcomes(): Promise<ScenarioResult> {
         await click(w, member, confirmation.messageId, confirmation.confirmId).final({ timeoutMs: 20_000 }),
       );
       w.fake.clearFaults();
-      const rows = w.app.services.db.sqlite
+      const rows = sqliteOf(w.app.services.db)
         .prepare('SELECT status, failure_code AS failure FROM redemptions WHERE reward_id = ?')
         .all(reward.id) as { status: string; failure: string | null }[];
       const holds = hasRole(w, member, role.id);

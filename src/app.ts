@@ -1,6 +1,7 @@
 import { Events, type Client } from 'discord.js';
 import type { Config } from './config.ts';
-import { openDatabase, type Db } from './db/open.ts';
+import type { AppDb } from './db/engine.ts';
+import { openAppDatabase } from './db/open-app.ts';
 import { createClient } from './discord/client.ts';
 import { DiscordCampaignControl } from './discord/campaign-launch.ts';
 import { DiscordQuestControl } from './discord/quest-control.ts';
@@ -14,7 +15,7 @@ import { type Clock, systemClock } from './core/clock.ts';
 import { createLogger, type Logger } from './log.ts';
 import { startHttpServer, type RunningHttpServer } from './http/server.ts';
 import { HealthMonitor } from './ops/health.ts';
-import { fixedLeadership, type Leadership } from './ops/leadership.ts';
+import { fixedLeadership, PgLeadership, type Leadership } from './ops/leadership.ts';
 import { AdminAnalytics } from './moderation/analytics.ts';
 import { LedgerExplorer } from './moderation/ledger-explorer.ts';
 import { OutboxDispatcher } from './platform/outbox.ts';
@@ -25,12 +26,16 @@ export interface AppOptions {
   config: Config;
   logger?: Logger;
   clock?: Clock;
-  /** An already-open database (tests share one); otherwise config.databasePath is opened. */
-  db?: Db;
+  /**
+   * An already-open database (tests share one); otherwise DATABASE_URL's PostgreSQL or the
+   * SQLite file at DATABASE_PATH is opened (and migrated).
+   */
+  db?: AppDb;
   plugins?: Plugin[];
   /**
-   * Who does the once-only work (src/ops/leadership.ts). Default: this process leads when it
-   * owns shard 0 (one host; SQLite). Closed with the app.
+   * Who does the once-only work (src/ops/leadership.ts). Default on SQLite (one host): this
+   * process leads when it owns shard 0. On PostgreSQL (DATABASE_URL): the process holding the
+   * leader's advisory lock, whichever host it is on. Closed with the app.
    */
   leadership?: Leadership;
   /**
@@ -73,7 +78,7 @@ export function createApp(options: AppOptions): App {
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   const clock = options.clock ?? systemClock;
-  const db = options.db ?? openDatabase(config.databasePath);
+  const db = options.db ?? openAppDatabase(config);
   const services = createServices({ config, db, clock, logger });
   const client = createClient({ apiUrl: config.discordApiUrl });
   const provided = new Provisions();
@@ -88,7 +93,11 @@ export function createApp(options: AppOptions): App {
   const started: Plugin[] = [];
   // Under the ShardingManager each process owns some shards; shard 0's does the once-only work.
   const primary = client.shard ? client.shard.ids.includes(0) : true;
-  const leadership = options.leadership ?? fixedLeadership(primary, logger);
+  const leadership =
+    options.leadership ??
+    (config.databaseUrl
+      ? new PgLeadership({ url: config.databaseUrl, logger })
+      : fixedLeadership(primary, logger));
   const pluginContext = { client, services, router, provided, primary, leadership };
   const graceMs = options.shutdownGraceMs ?? 10_000;
   let stopping: Promise<void> | undefined;
@@ -116,6 +125,9 @@ export function createApp(options: AppOptions): App {
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
       await client.login(config.discordToken);
       await ready;
+      // The first try for the lead before the plugins register their once-only work, so a
+      // lone host does it from the start.
+      if (leadership instanceof PgLeadership) await leadership.start();
       for (const plugin of plugins) {
         await plugin.start(pluginContext);
         started.push(plugin);

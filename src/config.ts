@@ -42,6 +42,15 @@ const schema = z.object({
     (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
     z.string().default('./data/sparks.db'),
   ),
+  DATABASE_URL: optionalText(
+    z
+      .string()
+      .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// (or postgresql://) URL')
+      .refine(
+        (u) => URL.canParse(u),
+        'is not a valid URL (percent-encode special characters in the password)',
+      ),
+  ),
   DISCORD_API_URL: optionalText(
     httpUrl.refine(
       (u) => !/\/v\d+\/?$/.test(u),
@@ -84,6 +93,14 @@ const schema = z.object({
       .union([z.literal('auto'), intFrom(1, 1024)], {
         message: "must be 'auto' or a whole number from 1 to 1024",
       })
+      .optional(),
+  ),
+  SHARD_LIST: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'must be shard ids separated by commas (e.g. 0,1)')
+      .transform((v) => v.split(',').map((id) => Number(id.trim())))
       .optional(),
   ),
   LOG_LEVEL: z.preprocess(
@@ -130,6 +147,8 @@ export interface Config {
   discordToken: string | undefined;
   discordClientId: string | undefined;
   databasePath: string;
+  /** PostgreSQL instead of the SQLite file at `databasePath` (DATABASE_URL). */
+  databaseUrl: string | undefined;
   discordApiUrl: string | undefined;
   /** The HTTP server (HTTP_PORT, or its old name WEBHOOK_PORT): webhook, read-back API, health, web. */
   webhook: { port: number; host: string; secrets: string[] } | undefined;
@@ -143,6 +162,8 @@ export interface Config {
   platformEventsUrl: string | undefined;
   devGuildId: string | undefined;
   shardCount: 'auto' | number | undefined;
+  /** The shards this host runs out of `shardCount` (SHARD_LIST); undefined = all of them. */
+  shardList: number[] | undefined;
   logLevel: Env['LOG_LEVEL'];
   /**
    * Where campaign grants are written: `inline` on the gateway's thread (the grant queue),
@@ -197,10 +218,12 @@ export function loadConfig(
       'Configuration error: WEBHOOK_SECRET is required to sign events for PLATFORM_EVENTS_URL',
     );
   }
+  checkDatabaseChoices(e);
   return {
     discordToken: e.DISCORD_TOKEN,
     discordClientId: e.DISCORD_CLIENT_ID,
     databasePath: e.DATABASE_PATH,
+    databaseUrl: e.DATABASE_URL,
     discordApiUrl: e.DISCORD_API_URL?.replace(/\/+$/, ''),
     webhook:
       port === undefined
@@ -214,6 +237,7 @@ export function loadConfig(
     platformEventsUrl: e.PLATFORM_EVENTS_URL,
     devGuildId: e.DISCORD_DEV_GUILD_ID,
     shardCount: e.SHARD_COUNT,
+    shardList: e.SHARD_LIST,
     logLevel: e.LOG_LEVEL,
     grantWriter: e.GRANT_WRITER,
     backups: e.BACKUP_DIR
@@ -231,6 +255,36 @@ export function loadConfig(
       sweepMinutes: e.LINKED_ROLES_SWEEP_MINUTES,
     },
   };
+}
+
+/**
+ * What needs one engine or the other: shards split over hosts need a database they share,
+ * and the SQLite-file features (scheduled backups, the grant writer thread) have no meaning
+ * on PostgreSQL, whose operator backs up with the server's own tools (README, Operations).
+ */
+function checkDatabaseChoices(e: Env): void {
+  const fail = (message: string) => {
+    throw new ConfigError(`Configuration error: ${message}`);
+  };
+  if (e.SHARD_LIST) {
+    if (typeof e.SHARD_COUNT !== 'number')
+      fail('SHARD_LIST needs SHARD_COUNT set to the total number of shards (a number, not auto)');
+    const total = e.SHARD_COUNT as number;
+    const outside = e.SHARD_LIST.find((id) => id >= total);
+    if (outside !== undefined)
+      fail(`SHARD_LIST names shard ${outside}, but SHARD_COUNT=${total} has shards 0 to ${total - 1}`);
+    if (new Set(e.SHARD_LIST).size !== e.SHARD_LIST.length) fail('SHARD_LIST names a shard twice');
+    if (!e.DATABASE_URL)
+      fail(
+        'SHARD_LIST runs some shards here and the rest on other hosts, which need one database: set DATABASE_URL',
+      );
+  }
+  if (e.DATABASE_URL && e.BACKUP_DIR)
+    fail(
+      'BACKUP_DIR copies the SQLite file; with DATABASE_URL back up with pg_dump or the server’s own backups (README, Operations), and unset BACKUP_DIR',
+    );
+  if (e.DATABASE_URL && e.GRANT_WRITER === 'thread')
+    fail('GRANT_WRITER=thread writes to the SQLite file; with DATABASE_URL grants are written inline');
 }
 
 const WEB_SETTINGS = ['DISCORD_CLIENT_SECRET', 'PUBLIC_URL', 'SESSION_SECRET'] as const;

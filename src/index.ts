@@ -5,7 +5,8 @@
 import { DiscordjsErrorCodes } from 'discord.js';
 import { createApp, secretsOf } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { SchemaTooNewError, openDatabase } from './db/open.ts';
+import { SchemaTooNewError } from './db/open.ts';
+import { describeDatabase, openAppDatabase } from './db/open-app.ts';
 import { createLogger } from './log.ts';
 import { isShardProcess, runShardManager } from './sharding.ts';
 
@@ -25,8 +26,7 @@ async function main(): Promise<void> {
   try {
     app = createApp({ config });
   } catch (e) {
-    if (e instanceof SchemaTooNewError) return fail(`Database error: ${e.message}`);
-    return fail(`Database error: cannot open ${config.databasePath}: ${(e as Error).message}`);
+    return fail(databaseError(config, e));
   }
   const shutdown = (signal: string) => {
     app.services.logger.info({ signal }, 'shutting down');
@@ -49,13 +49,16 @@ async function main(): Promise<void> {
   }
 }
 
-/** SHARD_COUNT set: migrate once here, then one child process per shard. */
+/**
+ * SHARD_COUNT set: migrate once here, then one child process per shard of this host's
+ * SHARD_LIST (all of them without it).
+ */
 async function runManager(config: ReturnType<typeof loadConfig>): Promise<void> {
   const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   try {
-    openDatabase(config.databasePath).close();
+    openAppDatabase(config).close();
   } catch (e) {
-    return fail(`Database error: ${(e as Error).message}`);
+    return fail(databaseError(config, e));
   }
   let stop: () => Promise<void>;
   try {
@@ -76,6 +79,16 @@ async function runManager(config: ReturnType<typeof loadConfig>): Promise<void> 
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** One line for a database that would not open: which one, and why. */
+function databaseError(config: ReturnType<typeof loadConfig>, e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  // By name: the PostgreSQL facade rethrows its worker's error as a plain Error.
+  if (e instanceof SchemaTooNewError || (e as { name?: unknown }).name === 'SchemaTooNewError')
+    return `Database error: ${message}`;
+  const verb = config.databaseUrl ? 'cannot connect to' : 'cannot open';
+  return `Database error: ${verb} ${describeDatabase(config)}: ${message}`;
 }
 
 function fail(message: string): void {

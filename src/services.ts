@@ -2,7 +2,7 @@ import { AuditQueue } from './audit.ts';
 import { CardRenderer } from './cards/pool.ts';
 import { CampaignService } from './campaigns/campaigns.ts';
 import type { Config } from './config.ts';
-import type { Db } from './db/open.ts';
+import type { AppDb } from './db/engine.ts';
 import { GrantQueue } from './grants/queue.ts';
 import { GrantWriter, isFileDatabase } from './grants/writer-thread.ts';
 import { Ledger } from './ledger/ledger.ts';
@@ -35,7 +35,7 @@ import { WalletService } from './wallets/wallets.ts';
  */
 export interface Services {
   config: Config;
-  db: Db;
+  db: AppDb;
   clock: Clock;
   logger: Logger;
   /** The ledger: posting through its methods, reading through `ledger.reads` (standings, history, boards). */
@@ -83,7 +83,7 @@ export interface Services {
   wallets: WalletService;
 }
 
-export function createServices(deps: { config: Config; db: Db; clock: Clock; logger: Logger }): Services {
+export function createServices(deps: { config: Config; db: AppDb; clock: Clock; logger: Logger }): Services {
   const { config, db, clock, logger } = deps;
   const ledger = new Ledger({ db, clock });
   const audit = new AuditQueue();
@@ -142,13 +142,15 @@ export function createServices(deps: { config: Config; db: Db; clock: Clock; log
   // One group-commit queue for every feature that grants in bursts: one fsync per batch.
   const grants = new GrantQueue({ db, logger });
   // GRANT_WRITER=thread: campaign grants are written on a thread of their own (its own
-  // connection to the file; an in-memory database stays inline).
-  const threaded = config.grantWriter === 'thread' && isFileDatabase(db.path);
+  // connection to the file; an in-memory database stays inline; the configuration refuses
+  // it with DATABASE_URL).
+  const filePath = db.engine === 'sqlite' && isFileDatabase(db.path) ? db.path : undefined;
+  const threaded = config.grantWriter === 'thread' && filePath !== undefined;
   if (config.grantWriter === 'thread' && !threaded)
     logger.warn('GRANT_WRITER=thread needs a database file; campaign grants are written inline');
   const writer = threaded
     ? new GrantWriter({
-        path: db.path,
+        path: filePath!,
         queue: grants,
         ledger,
         clock,

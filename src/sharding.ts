@@ -24,11 +24,14 @@ export async function gatewayInfo(config: Config): Promise<{ shards: number; max
 }
 
 /**
- * Runs the bot as one process per shard (SHARD_COUNT), all on the same SQLite file in
- * WAL mode: every write is BEGIN IMMEDIATE, so processes serialize on the write lock and
- * every exactly-once key still holds. Work that must happen once — the HTTP server,
- * schedulers, reconciliation, outbox delivery, backups — runs in the process that owns
- * shard 0 (plugins see `primary`). Returns a function that stops every shard gracefully.
+ * Runs the bot as one process per shard (SHARD_COUNT; SHARD_LIST picks this host's share),
+ * all on one database: the SQLite file in WAL mode (every write is BEGIN IMMEDIATE, so
+ * processes serialize on the write lock and every exactly-once key still holds), or
+ * PostgreSQL (DATABASE_URL), which hosts share. Work that must happen once — outbox
+ * delivery, backups, referral lapses, the rollup folds — runs under the leadership
+ * (src/ops/leadership.ts): shard 0's process on SQLite, the advisory lock's holder on
+ * PostgreSQL. The HTTP server runs in the process that owns shard 0 (plugins see `primary`).
+ * Returns a function that stops every shard gracefully.
  */
 export async function runShardManager(config: Config, logger: Logger): Promise<() => Promise<void>> {
   const info = await gatewayInfo(config);
@@ -44,6 +47,8 @@ export async function runShardManager(config: Config, logger: Logger): Promise<(
     {
       token: config.discordToken,
       totalShards: total,
+      // SHARD_LIST: the shards this host runs; the others run on hosts sharing DATABASE_URL.
+      ...(config.shardList ? { shardList: config.shardList } : {}),
       mode: 'process',
       respawn: true,
       execArgv: compiled ? process.execArgv : ['--import', 'tsx'],
@@ -54,7 +59,7 @@ export async function runShardManager(config: Config, logger: Logger): Promise<(
     shard.on('death', () => logger.warn({ shardId: shard.id }, 'shard process exited'));
   });
   await manager.spawn({ amount: total, delay, timeout: 60_000 });
-  logger.info({ total }, 'all shards ready');
+  logger.info({ total, here: config.shardList ?? 'all' }, 'all shards ready');
   return async () => {
     manager.respawn = false;
     await Promise.all(

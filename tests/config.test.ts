@@ -26,6 +26,44 @@ describe('configuration', () => {
     );
   });
 
+  it('DATABASE_URL picks PostgreSQL; a bad one changes nothing and says why', () => {
+    const url = 'postgres://sparks:p%40ss@127.0.0.1:5432/sparks?sslmode=require';
+    expect(loadConfig({ ...base, DATABASE_URL: url }).databaseUrl).toBe(url);
+    expect(loadConfig({ ...base, DATABASE_URL: 'postgresql://h/db' }).databaseUrl).toBe('postgresql://h/db');
+    expect(loadConfig({ ...base, DATABASE_URL: ' ' }).databaseUrl).toBeUndefined();
+    expect(errorOf({ ...base, DATABASE_URL: 'mysql://h/db' })).toBe(
+      'Configuration error: DATABASE_URL must be a postgres:// (or postgresql://) URL',
+    );
+    expect(errorOf({ ...base, DATABASE_URL: 'postgres://u:p@[bad/db' })).toMatch(
+      /^Configuration error: DATABASE_URL is not a valid URL/,
+    );
+    expect(errorOf({ ...base, DATABASE_URL: url, BACKUP_DIR: './b' })).toMatch(
+      /^Configuration error: BACKUP_DIR copies the SQLite file; with DATABASE_URL back up with pg_dump/,
+    );
+    expect(errorOf({ ...base, DATABASE_URL: url, GRANT_WRITER: 'thread' })).toBe(
+      'Configuration error: GRANT_WRITER=thread writes to the SQLite file; with DATABASE_URL grants are written inline',
+    );
+  });
+
+  it('SHARD_LIST is this host’s part of SHARD_COUNT, on a shared database', () => {
+    const pg = { ...base, DATABASE_URL: 'postgres://h/db', SHARD_COUNT: '4' };
+    expect(loadConfig({ ...pg, SHARD_LIST: ' 2, 3' }).shardList).toEqual([2, 3]);
+    expect(loadConfig(pg).shardList).toBeUndefined();
+    expect(errorOf({ ...pg, SHARD_LIST: '2;3' })).toBe(
+      'Configuration error: SHARD_LIST must be shard ids separated by commas (e.g. 0,1)',
+    );
+    expect(errorOf({ ...pg, SHARD_LIST: '1,4' })).toBe(
+      'Configuration error: SHARD_LIST names shard 4, but SHARD_COUNT=4 has shards 0 to 3',
+    );
+    expect(errorOf({ ...pg, SHARD_LIST: '1,1' })).toBe('Configuration error: SHARD_LIST names a shard twice');
+    expect(errorOf({ ...pg, SHARD_COUNT: 'auto', SHARD_LIST: '0' })).toBe(
+      'Configuration error: SHARD_LIST needs SHARD_COUNT set to the total number of shards (a number, not auto)',
+    );
+    expect(errorOf({ ...base, SHARD_COUNT: '4', SHARD_LIST: '0' })).toBe(
+      'Configuration error: SHARD_LIST runs some shards here and the rest on other hosts, which need one database: set DATABASE_URL',
+    );
+  });
+
   it('applies the documented defaults', () => {
     const c = loadConfig(base, ['DISCORD_TOKEN', 'DISCORD_CLIENT_ID']);
     expect(c.databasePath).toBe('./data/sparks.db');

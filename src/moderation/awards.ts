@@ -1,5 +1,6 @@
 import type { AuditSink } from '../audit.ts';
-import type { Db } from '../db/open.ts';
+import type { AppDb } from '../db/engine.ts';
+import { lockInWrite } from '../db/pg/locks.ts';
 import { assertAmount } from '../ledger/amount.ts';
 import { SparksError } from '../core/errors.ts';
 import type { Ledger, PostResult } from '../ledger/ledger.ts';
@@ -33,13 +34,19 @@ export const MAX_REASON_LENGTH = 500;
  * awards (even from several processes) cannot exceed it.
  */
 export class AwardService {
-  private readonly db: Db;
+  private readonly db: AppDb;
   private readonly ledger: Ledger;
   private readonly settings: SettingsService;
   private readonly clock: Clock;
   private readonly audit: AuditSink | undefined;
 
-  constructor(deps: { db: Db; ledger: Ledger; settings: SettingsService; clock: Clock; audit?: AuditSink }) {
+  constructor(deps: {
+    db: AppDb;
+    ledger: Ledger;
+    settings: SettingsService;
+    clock: Clock;
+    audit?: AuditSink;
+  }) {
     this.db = deps.db;
     this.ledger = deps.ledger;
     this.settings = deps.settings;
@@ -54,7 +61,10 @@ export class AwardService {
   award(input: AwardInput): AwardResult {
     const { amount, reason } = this.validate(input);
     const result = this.db.write(() => {
-      // Read under the write lock: another process cannot slip an award in between.
+      // Read under the write lock: another process cannot slip an award in between. SQLite's
+      // write is that lock; on PostgreSQL one moderator's awards in a guild take turns on an
+      // advisory lock, or two at READ COMMITTED would both pass the limit.
+      if (this.db.engine === 'postgres') lockInWrite(this.db, 'awards', input.guildId, input.moderatorId);
       const limit = this.settings.get(input.guildId).dailyAwardLimit;
       const used = this.usedToday(input.guildId, input.moderatorId);
       const existing = this.ledger.reads.transferByKey(input.guildId, input.key);

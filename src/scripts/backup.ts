@@ -15,7 +15,14 @@ async function main(): Promise<number> {
   }
   let path: string;
   try {
-    path = loadConfig().databasePath;
+    const config = loadConfig();
+    if (config.databaseUrl) {
+      console.error(
+        'backup: this copies the SQLite file; with DATABASE_URL back up with pg_dump or the server’s own backups (README, Operations)',
+      );
+      return 2;
+    }
+    path = config.databasePath;
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);

@@ -23,7 +23,7 @@ async function main(): Promise<number> {
     );
     for (const act of acts) await act(t);
     t.heading('Ledger check (npm run verify)');
-    const report = verifyLedger(world.app.services.db.sqlite);
+    const report = verifyLedger(world.app.services.db);
     for (const line of formatReport(report).split('\n')) t.print(line);
     return report.ok ? 0 : 1;
   } finally {

@@ -5,12 +5,9 @@
  * (1 when not, 2 when it cannot run). `--db` takes a SQLite file or a PostgreSQL URL
  * (postgres://…), read through the same store either way (`raffleStore`).
  */
-import type { AppDb } from '../db/engine.ts';
-import { openDatabase } from '../db/open.ts';
 import { raffleStore } from '../db/pg/raffle-store.ts';
-import { openPgSync } from '../db/pg/sync.ts';
 import { verifyDraw } from '../raffles/verify.ts';
-import { databasePathFrom } from './db-path.ts';
+import { databaseFrom } from './db-path.ts';
 
 function main(): number {
   const args = process.argv.slice(2);
@@ -19,7 +16,7 @@ function main(): number {
     console.error('usage: npm run raffle:verify -- <raffle id> [--db path]');
     return 2;
   }
-  const db = openFrom(args);
+  const db = databaseFrom(args, 'raffle:verify');
   if (db === null) return 2;
   try {
     const store = raffleStore(db);
@@ -40,15 +37,6 @@ function main(): number {
   } finally {
     db.close();
   }
-}
-
-/** The database `--db` names: a PostgreSQL URL, else a SQLite file (or DATABASE_PATH). */
-function openFrom(args: readonly string[]): AppDb | null {
-  const url = args[args.indexOf('--db') + 1];
-  if (args.includes('--db') && url && /^postgres(ql)?:\/\//.test(url))
-    return openPgSync(url, { migrate: false });
-  const path = databasePathFrom(args, 'raffle:verify');
-  return path === null ? null : openDatabase(path, { migrate: false });
 }
 
 process.exitCode = main();

@@ -5,6 +5,7 @@ import { EXPORT_COLUMNS } from '../../src/moderation/export.ts';
 import { Permissions, text, type OptionValue } from '../../testkit/fake-discord/index.ts';
 import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { campaignKit, fastPlugins, FIRE } from '../helpers/campaigns.ts';
+import { sqliteOf } from '../helpers/engines.ts';
 
 let w: BotWorld;
 let k: ReturnType<typeof campaignKit>;
@@ -17,7 +18,7 @@ afterAll(async () => {
 });
 
 const count = (table: string) =>
-  (w.app.services.db.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+  (sqliteOf(w.app.services.db).prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 const adminSubcommands = () => {
   const admin = w.fake.registeredCommands(w.guildId).find((c) => c.name === 'sparks-admin')!;
   const out: { path: string; options: Record<string, OptionValue> }[] = [];
@@ -289,7 +290,7 @@ describe('/sparks-admin export and verify', () => {
     expect(file?.filename).toMatch(/^sparks-ledger-\d+-\d{4}-\d{2}-\d{2}\.csv$/);
     const rows = parse<Record<string, string>>(file!.data, { columns: true });
     expect(Object.keys(rows[0]!)).toEqual([...EXPORT_COLUMNS]);
-    const ledger = w.app.services.db.sqlite
+    const ledger = sqliteOf(w.app.services.db)
       .prepare(
         `SELECT t.id, t.created_at, t.kind, d.type || ':' || d.ref AS f, c.type || ':' || c.ref AS t2, t.amount, t.reason,
                 t.actor_type || ':' || t.actor_id AS actor, COALESCE(t.ref, '') AS ref, COALESCE(t.closes_id, '') AS closes,
@@ -320,8 +321,8 @@ describe('/sparks-admin export and verify', () => {
     const clean = await w.slash(w.users.mod, 'sparks-admin verify').final();
     expect(clean.ephemeral).toBe(true);
     expect(text(clean)).toMatch(/Clean: every balance matches/);
-    expect(verifyLedger(w.app.services.db.sqlite).ok).toBe(true);
-    w.app.services.db.sqlite.exec('DROP TRIGGER transfers_no_update');
+    expect(verifyLedger(w.app.services.db).ok).toBe(true);
+    sqliteOf(w.app.services.db).exec('DROP TRIGGER transfers_no_update');
     const broken = await w.slash(w.users.mod, 'sparks-admin verify').final();
     expect(text(broken)).toMatch(/1 check\(s\) failed/);
     expect(text(broken)).toMatch(/trigger transfers_no_update is missing/);

@@ -13,6 +13,7 @@ import { campaignKit, DAY, fastPlugins, FIRE } from '../helpers/campaigns.ts';
 import { fakeClock } from '../helpers/db.ts';
 import { campaignsPlugin } from '../../src/discord/plugins/campaigns.ts';
 import { membersPlugin } from '../../src/discord/plugins/members.ts';
+import { sqliteOf } from '../helpers/engines.ts';
 
 /**
  * Run twice: with the grants written inline (the grant queue on the gateway's thread) and
@@ -23,7 +24,7 @@ function suite(writer: 'inline' | 'thread') {
   let w: BotWorld;
   let k: ReturnType<typeof campaignKit>;
 
-  const clean = () => expect(verifyLedger(w.app.services.db.sqlite).ok).toBe(true);
+  const clean = () => expect(verifyLedger(w.app.services.db).ok).toBe(true);
 
   describe(`reaction campaigns (shared world, ${writer})`, () => {
     beforeAll(async () => {
@@ -130,7 +131,7 @@ function suite(writer: 'inline' | 'thread') {
       expect(ledger.reads.account(w.guildId, { type: 'campaign', ref: String(campaign.id) })?.balance).toBe(
         0,
       );
-      const kinds = w.app.services.db.sqlite
+      const kinds = sqliteOf(w.app.services.db)
         .prepare(`SELECT kind, amount FROM transfers WHERE ref = ? AND kind <> 'campaign.grant' ORDER BY id`)
         .all(`campaign:${campaign.id}`);
       expect(kinds).toEqual([
@@ -162,7 +163,7 @@ function suite(writer: 'inline' | 'thread') {
       await k.sync(message);
       expect(k.balance(a!)).toBe(0);
       expect(k.balance(b!)).toBe(0);
-      const reversals = w.app.services.db.sqlite
+      const reversals = sqliteOf(w.app.services.db)
         .prepare(`SELECT amount FROM transfers WHERE kind = 'reversal' AND ref = ? ORDER BY amount`)
         .all(`campaign:${campaign.id}`);
       expect(reversals).toEqual([{ amount: 6 }, { amount: 10 }]);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buttons, text } from '../../testkit/fake-discord/index.ts';
 import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { addReward, balanceOf, click, openConfirmation } from '../../testkit/world.ts';
+import { sqliteOf } from '../helpers/engines.ts';
 
 let w: BotWorld;
 const s = () => w.app.services;
@@ -50,7 +51,7 @@ describe('flags, end to end', () => {
       'flagged for review by the moderators',
     );
     expect(balanceOf(w, alice)).toBe(100);
-    expect(s().db.sqlite.prepare('SELECT COUNT(*) AS n FROM redemptions').get()).toEqual({ n: 0 });
+    expect(sqliteOf(s().db).prepare('SELECT COUNT(*) AS n FROM redemptions').get()).toEqual({ n: 0 });
 
     // The moderators see her in the list, with who raised it and why.
     const list = await say(mod, 'sparks-admin flags');

@@ -10,7 +10,7 @@ let w: BotWorld;
 let k: ReturnType<typeof questKit>;
 const clock = fakeClock();
 const s = () => w.app.services;
-const clean = () => expect(verifyLedger(s().db.sqlite).checks.filter((c) => !c.ok)).toEqual([]);
+const clean = () => expect(verifyLedger(s().db).checks.filter((c) => !c.ok)).toEqual([]);
 const listed = async (userId: string) => text(await w.slash(userId, 'sparks quests').reply());
 const auditTitles = () => w.fake.channelMessages(w.logChannelId).map((m) => text(m));
 

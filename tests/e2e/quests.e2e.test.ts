@@ -5,12 +5,13 @@ import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { fakeClock } from '../helpers/db.ts';
 import { postEvent, subscription } from '../helpers/platform.ts';
 import { questKit, questPlugins, webhookEnv } from '../helpers/quests.ts';
+import { sqliteOf } from '../helpers/engines.ts';
 
 let w: BotWorld;
 let k: ReturnType<typeof questKit>;
 const clock = fakeClock();
 const s = () => w.app.services;
-const clean = () => expect(verifyLedger(s().db.sqlite).checks.filter((c) => !c.ok)).toEqual([]);
+const clean = () => expect(verifyLedger(s().db).checks.filter((c) => !c.ok)).toEqual([]);
 
 beforeAll(async () => {
   w = await startWorld({ clock, plugins: questPlugins(), env: webhookEnv });
@@ -163,8 +164,8 @@ describe('a daily quest', () => {
     gm();
     await k.roundTrip();
     expect(k.balance(carol)).toBe(10);
-    const periods = s()
-      .db.sqlite.prepare('SELECT period FROM quest_completions WHERE quest_id = ? ORDER BY period')
+    const periods = sqliteOf(s().db)
+      .prepare('SELECT period FROM quest_completions WHERE quest_id = ? ORDER BY period')
       .all(k.quest('Daily GM').id);
     expect(periods).toEqual([{ period: '2026-11-24' }, { period: '2026-11-25' }]);
     clean();

@@ -11,7 +11,7 @@ const run = promisify(execFile);
 
 let w: BotWorld;
 const s = () => w.app.services;
-const clean = () => expect(verifyLedger(s().db.sqlite).checks.filter((c) => !c.ok)).toEqual([]);
+const clean = () => expect(verifyLedger(s().db).checks.filter((c) => !c.ok)).toEqual([]);
 const holds = () => s().ledger.reads.account(w.guildId, { type: 'hold', ref: 'shop' })?.balance ?? 0;
 
 beforeAll(async () => {

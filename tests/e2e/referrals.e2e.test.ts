@@ -143,7 +143,7 @@ describe('referral quality, through signed webhooks', () => {
     await post(trade(outsider, 500), 'out-t1');
     expect(balance(alice)).toBe(13);
     expect(balance(outsider)).toBe(150);
-    expect(verifyLedger(s().db.sqlite).checks.filter((c) => !c.ok)).toEqual([]);
+    expect(verifyLedger(s().db).checks.filter((c) => !c.ok)).toEqual([]);
 
     // The outbox has each share for the platform: pending (amount 0), credited (with the share), lapsed.
     const queued = s()

@@ -26,7 +26,7 @@ let w: BotWorld;
 let k: ReturnType<typeof campaignKit>;
 const clock = fakeClock();
 const s = () => w.app.services;
-const clean = () => expect(verifyLedger(s().db.sqlite).checks.filter((c) => !c.ok)).toEqual([]);
+const clean = () => expect(verifyLedger(s().db).checks.filter((c) => !c.ok)).toEqual([]);
 const balance = (userId: string) => s().ledger.reads.standing(w.guildId, userId).balance;
 const hasRole = (userId: string, roleId: string) => w.fake.memberRoles(w.guildId, userId)?.includes(roleId);
 

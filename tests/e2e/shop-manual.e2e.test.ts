@@ -10,6 +10,7 @@ import {
   openConfirmation,
   redemptionsOf,
 } from '../helpers/shop.ts';
+import { sqliteOf } from '../helpers/engines.ts';
 
 let w: BotWorld;
 let dana: string;
@@ -103,7 +104,7 @@ describe('manual rewards', () => {
     w.app.services.settings.update(w.guildId, { manualStaleHours: 1 });
     const [whitelist] = redemptionsOf(w, w.app.services.rewards.find(w.guildId, 'Whitelist spot').id);
     const [boost] = redemptionsOf(w, w.app.services.rewards.find(w.guildId, 'Post boost').id);
-    w.app.services.db.sqlite
+    sqliteOf(w.app.services.db)
       .prepare('UPDATE redemptions SET created_at = created_at - 7200000 WHERE id = ?')
       .run(whitelist!.id);
     const denied = await w.slash(w.users.alice, 'sparks-admin redemptions').reply();

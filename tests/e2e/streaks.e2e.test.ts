@@ -17,6 +17,7 @@ import { addReward, balanceOf, fund } from '../../testkit/world.ts';
 import { fakeClock } from '../helpers/db.ts';
 import { postEvent, SECRET_A, TOKEN, trade } from '../helpers/platform.ts';
 import { redeem } from '../helpers/shop.ts';
+import { sqliteOf } from '../helpers/engines.ts';
 
 // Monday 2026-11-02, 10:00 UTC: day 1 of the streak.
 const clock = fakeClock(Date.UTC(2026, 10, 2, 10));
@@ -27,7 +28,7 @@ const bonuses = (userId: string) =>
     .ledger.reads.history(w.guildId, userId, { limit: 100 })
     .entries.filter((e) => e.counterpartyType === 'issuance' && e.counterpartyRef === 'streak')
     .map((e) => [e.reason, e.delta]);
-const journal = () => s().db.sqlite.prepare('SELECT COUNT(*) AS n FROM transfers').get() as { n: number };
+const journal = () => sqliteOf(s().db).prepare('SELECT COUNT(*) AS n FROM transfers').get() as { n: number };
 const balanceText = async (userId: string) => text(await w.slash(userId, 'sparks balance').final());
 
 /** The member trades 50 USD on the platform now (5 Sparks at the default rate). */
@@ -157,7 +158,7 @@ describe('a 7-day streak with one freeze spent', () => {
     const entries = journal();
     expect(s().streaks.catchUp()).toMatchObject({ folded: 0, paid: 0 });
     // A fold redone from nothing (the tables lost) finds every bonus already paid.
-    s().db.sqlite.exec('DELETE FROM member_streaks; DELETE FROM streak_fold;');
+    sqliteOf(s().db).exec('DELETE FROM member_streaks; DELETE FROM streak_fold;');
     expect(s().streaks.catchUp()).toMatchObject({ paid: 0, caughtUp: true });
     expect(journal()).toEqual(entries);
     expect(bonuses(alice)).toHaveLength(2);
@@ -173,7 +174,7 @@ describe('a 7-day streak with one freeze spent', () => {
     expect(await balanceText(alice)).toContain('🔥 7 day(s) in a row · best 7');
     const ko = text(await w.slash(alice, 'sparks balance', {}, { locale: 'ko' }).final());
     expect(ko).toContain('🔥 7일 연속 · 최고 7일');
-    expect(verifyLedger(s().db.sqlite).checks.filter((c) => !c.ok)).toEqual([]);
+    expect(verifyLedger(s().db).checks.filter((c) => !c.ok)).toEqual([]);
   });
 
   it('holds at most two freezes: a third is refused with nothing spent', async () => {

@@ -6,6 +6,7 @@ import { Ledger } from '../../src/ledger/ledger.ts';
 import { Permissions, text } from '../../testkit/fake-discord/index.ts';
 import { startWorld, type BotWorld } from '../../testkit/bot.ts';
 import { seedRedemption } from '../helpers/members.ts';
+import { sqliteOf } from '../helpers/engines.ts';
 
 let w: BotWorld;
 const roles = { bronze: '', silver: '', gold: '' };
@@ -25,7 +26,7 @@ const has = (userId: string, roleId: string) =>
   w.fake.memberRoles(w.guildId, userId)?.includes(roleId) ?? false;
 const grantRow = (userId: string, roleId: string) =>
   (
-    w.app.services.db.sqlite
+    sqliteOf(w.app.services.db)
       .prepare('SELECT status FROM tier_grants WHERE guild_id = ? AND user_id = ? AND role_id = ?')
       .get(w.guildId, userId, roleId) as { status: string } | undefined
   )?.status;
@@ -271,6 +272,6 @@ describe('tier roles', () => {
     await tierSet(roles.silver, 500);
     await w.membersIdle();
     expect(has(w.users.carol, roles.silver)).toBe(true);
-    expect(verifyLedger(w.app.services.db.sqlite).ok).toBe(true);
+    expect(verifyLedger(w.app.services.db).ok).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { campaignsPlugin } from '../../src/discord/plugins/campaigns.ts';
 import { interactionsPlugin } from '../../src/discord/plugins/interactions.ts';
 import type { EmojiInput } from '../../testkit/fake-discord/index.ts';
 import type { BotWorld } from '../../testkit/bot.ts';
+import { sqliteOf } from './engines.ts';
 
 /** The real plugins, with a short audit interval and scheduler re-check so tests run fast. */
 export const fastPlugins = () => [
@@ -78,8 +79,8 @@ export function campaignKit(w: BotWorld) {
     },
     grants: (campaignId: number) =>
       (
-        s()
-          .db.sqlite.prepare(`SELECT COUNT(*) AS n FROM transfers WHERE kind = 'campaign.grant' AND ref = ?`)
+        sqliteOf(s().db)
+          .prepare(`SELECT COUNT(*) AS n FROM transfers WHERE kind = 'campaign.grant' AND ref = ?`)
           .get(`campaign:${campaignId}`) as { n: number }
       ).n,
     logMessages: () => w.fake.channelMessages(w.logChannelId),

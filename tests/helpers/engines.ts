@@ -9,7 +9,9 @@
  * and reused, since a facade's worker takes a few hundred ms to start and a database copy
  * tens of ms, which a property test with hundreds of runs cannot pay each time.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
+import type { AppDb } from '../../src/db/engine.ts';
 import { openDatabase, type Db } from '../../src/db/open.ts';
 import { openPostgres } from '../../src/db/pg/open.ts';
 import { openPgSync, type PgSyncDb } from '../../src/db/pg/sync.ts';
@@ -180,4 +182,78 @@ export function ledgerOn(fresh: (engine: Engine) => EngineDb, engine: Engine) {
   const env = fresh(engine);
   const clock = fakeClock();
   return { ...env, clock, ledger: new Ledger({ db: env.db, clock }) };
+}
+
+/**
+ * The SQLite connection under an app's `AppDb`, for a test that reads or breaks the file
+ * directly (the bot worlds run on SQLite); throws on PostgreSQL rather than guess.
+ */
+export function sqliteOf(db: AppDb): Db['sqlite'] {
+  if (db.engine !== 'sqlite') throw new Error('this test reads the SQLite file directly');
+  return db.sqlite;
+}
+
+/** `SELECT COUNT(*) AS n …` (plain SQL both engines accept) on an app's database. */
+export function countOf(db: AppDb, sql: string): number {
+  const rows =
+    db.engine === 'sqlite'
+      ? (db.sqlite.prepare(sql).all() as { n: unknown }[])
+      : db.query<{ n: unknown }>(sql);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Bot worlds (testkit/bot.ts `startWorld`) on either engine, called at a file's top level:
+ * `env(engine)` is what to put in the world's `env` — nothing on SQLite (the world makes
+ * its own file), `DATABASE_URL` of a new PostgreSQL database on PostgreSQL, copied from one
+ * migrated template (a fresh migration per world would cost more than the test) and dropped
+ * after the file's tests.
+ */
+export function worldDatabases(): (engine: Engine) => Promise<Record<string, string>> {
+  let template: TestDatabase | undefined;
+  const made: string[] = [];
+  afterAll(async () => {
+    for (const name of made.splice(0)) await adminRun(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await template?.drop();
+  });
+  return async (engine): Promise<Record<string, string>> => {
+    if (engine === 'sqlite') return {};
+    if (!template) {
+      template = await freshDatabase();
+      const migrated = await openPostgres(template.url, { poolSize: 1 });
+      await migrated.close();
+    }
+    const name = `${template.name}_w${made.length}`;
+    await adminRun(`CREATE DATABASE ${name} TEMPLATE ${template.name}`);
+    made.push(name);
+    return { DATABASE_URL: withDatabase(template.url, name) };
+  };
+}
+
+async function adminRun(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: inject('postgresUrl') });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * One statement written with `?` placeholders (SQL both engines accept), on an app's
+ * database: its rows (none for a statement without RETURNING). PostgreSQL gets `$1`, `$2`, ….
+ */
+export function rowsOn(db: AppDb, text: string, params: readonly unknown[] = []): Record<string, unknown>[] {
+  if (db.engine === 'sqlite') {
+    const statement = db.sqlite.prepare(text);
+    if (statement.reader) return statement.all(...params) as Record<string, unknown>[];
+    statement.run(...params);
+    return [];
+  }
+  let n = 0;
+  return db.query(
+    text.replace(/\?/g, () => `$${++n}`),
+    params,
+  );
 }

@@ -1,5 +1,6 @@
 import { loadImage } from '@napi-rs/canvas';
 import type { BotWorld } from '../../testkit/bot.ts';
+import { rowsOn } from './engines.ts';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -33,15 +34,14 @@ export function credit(
 
 /** A campaign row (no claims), so `campaign:<id>` entries have a name to show. */
 export function seedCampaign(w: BotWorld, name: string): number {
-  const { sqlite } = w.app.services.db;
   const now = w.app.services.clock();
-  const row = sqlite
-    .prepare(
-      `INSERT INTO campaigns (guild_id, channel_id, message_id, emoji_key, emoji_display, name, sparks, created_by, created_at)
-       VALUES (?, ?, '1', '🔥', '🔥', ?, 10, ?, ?) RETURNING id`,
-    )
-    .get(w.guildId, w.channelId, name, w.users.mod, now) as { id: number };
-  return row.id;
+  const [row] = rowsOn(
+    w.app.services.db,
+    `INSERT INTO campaigns (guild_id, channel_id, message_id, emoji_key, emoji_display, name, sparks, created_by, created_at)
+     VALUES (?, ?, '1', '🔥', '🔥', ?, 10, ?, ?) RETURNING id`,
+    [w.guildId, w.channelId, name, w.users.mod, now],
+  );
+  return Number(row!.id);
 }
 
 /**
@@ -58,18 +58,18 @@ export function seedRedemption(
   const { db, ledger, clock } = w.app.services;
   db.write(() => {
     const now = clock();
-    const existing = db.sqlite
-      .prepare(`SELECT id FROM rewards WHERE guild_id = ? AND name_key = ? AND removed_at IS NULL`)
-      .get(w.guildId, reward.name.toLowerCase()) as { id: number } | undefined;
-    const rewardId =
-      existing?.id ??
-      (
-        db.sqlite
-          .prepare(
-            `INSERT INTO rewards (guild_id, name, name_key, cost, kind, created_by, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-          )
-          .get(
+    const [existing] = rowsOn(
+      db,
+      `SELECT id FROM rewards WHERE guild_id = ? AND name_key = ? AND removed_at IS NULL`,
+      [w.guildId, reward.name.toLowerCase()],
+    );
+    const rewardId = Number(
+      (existing ??
+        rowsOn(
+          db,
+          `INSERT INTO rewards (guild_id, name, name_key, cost, kind, created_by, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+          [
             w.guildId,
             reward.name,
             reward.name.toLowerCase(),
@@ -78,13 +78,10 @@ export function seedRedemption(
             w.users.mod,
             now,
             now,
-          ) as {
-          id: number;
-        }
-      ).id;
-    const next = (
-      db.sqlite.prepare(`SELECT COALESCE(MAX(id), 0) + 1 AS n FROM redemptions`).get() as { n: number }
-    ).n;
+          ],
+        )[0])!.id,
+    );
+    const next = Number(rowsOn(db, `SELECT COALESCE(MAX(id), 0) + 1 AS n FROM redemptions`)[0]!.n);
     const actor = { type: 'member', id: userId } as const;
     const hold = ledger.hold({
       guildId: w.guildId,
@@ -96,12 +93,12 @@ export function seedRedemption(
     }).transfer;
     if (outcome === 'fulfilled') ledger.closeHold(hold.id, 'post', { key: `${key}:post`, actor });
     else ledger.closeHold(hold.id, 'void', { key: `${key}:void`, actor, reason: 'out of stock' });
-    db.sqlite
-      .prepare(
-        `INSERT INTO redemptions (id, guild_id, user_id, reward_id, cost, hold_transfer_id, status, idempotency_key, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(next, w.guildId, userId, rewardId, reward.cost, hold.id, outcome, key, now, now);
+    rowsOn(
+      db,
+      `INSERT INTO redemptions (id, guild_id, user_id, reward_id, cost, hold_transfer_id, status, idempotency_key, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [next, w.guildId, userId, rewardId, reward.cost, hold.id, outcome, key, now, now],
+    );
   });
 }
 

@@ -5,6 +5,7 @@ import { questsPlugin } from '../../src/discord/plugins/quests.ts';
 import { buttons, text, type OptionValue } from '../../testkit/fake-discord/index.ts';
 import type { BotWorld } from '../../testkit/bot.ts';
 import { postEvent, SECRET_A, TOKEN, trade } from './platform.ts';
+import { sqliteOf } from './engines.ts';
 
 /** The real plugins a quest world needs, with short timers so tests run fast. */
 export const questPlugins = () => [
@@ -101,14 +102,14 @@ export function questKit(w: BotWorld, clock: () => number) {
     },
     completions: (questId: number) =>
       (
-        s()
-          .db.sqlite.prepare('SELECT COUNT(*) AS n FROM quest_completions WHERE quest_id = ?')
+        sqliteOf(s().db)
+          .prepare('SELECT COUNT(*) AS n FROM quest_completions WHERE quest_id = ?')
           .get(questId) as {
           n: number;
         }
       ).n,
     count: (table: string) =>
-      (s().db.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n,
+      (sqliteOf(s().db).prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n,
     dmText: (userId: string) => w.fake.dms(userId).map((m) => text(m)),
   };
   return kit;

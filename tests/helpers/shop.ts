@@ -6,6 +6,7 @@ import { Ledger } from '../../src/ledger/ledger.ts';
 import { text } from '../../testkit/fake-discord/index.ts';
 import type { BotWorld } from '../../testkit/bot.ts';
 import { addReward, click, fund, openConfirmation } from '../../testkit/world.ts';
+import { sqliteOf } from './engines.ts';
 
 // The world actions live in testkit/ (reliability uses them too); tests import them here.
 export {
@@ -63,12 +64,12 @@ export function captureAudit(w: BotWorld): AuditEvent[] {
 }
 
 export function expectLedgerClean(w: BotWorld): void {
-  const report = verifyLedger(w.app.services.db.sqlite);
+  const report = verifyLedger(w.app.services.db);
   expect(report.ok, formatReport(report)).toBe(true);
 }
 
 export function redemptionsOf(w: BotWorld, rewardId: number) {
-  return w.app.services.db.sqlite
+  return sqliteOf(w.app.services.db)
     .prepare(
       'SELECT id, user_id AS userId, status, failure_code AS failureCode FROM redemptions WHERE reward_id = ? ORDER BY id',
     )

@@ -7,6 +7,7 @@ import { Permissions, text } from '../../testkit/fake-discord/index.ts';
 import { accessibility, startWebWorld, submit, type WebWorld } from '../../testkit/web.ts';
 import { loggedIn as logInAs } from '../helpers/web.ts';
 import { balanceOf, click, fund, openConfirmation } from '../../testkit/world.ts';
+import { sqliteOf } from '../helpers/engines.ts';
 
 let browser: Browser;
 let w: WebWorld;
@@ -19,7 +20,7 @@ const rewardNames = () => w.app.services.rewards.list(w.guildId).map((r) => r.na
 /** Everything the dashboard could write: rewards, ledger entries, tiers and settings. */
 const written = () => ({
   rewards: w.app.services.rewards.list(w.guildId),
-  entries: w.app.services.db.sqlite.prepare('SELECT COUNT(*) AS n FROM transfers').get(),
+  entries: sqliteOf(w.app.services.db).prepare('SELECT COUNT(*) AS n FROM transfers').get(),
   tiers: w.app.services.tiers.list(w.guildId),
   settings: w.app.services.settings.get(w.guildId),
 });

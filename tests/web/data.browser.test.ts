@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage } from '../../testkit/browser.ts';
 import { text } from '../../testkit/fake-discord/index.ts';
 import { accessibility, logIn, startWebWorld, type WebWorld } from '../../testkit/web.ts';
+import { sqliteOf } from '../helpers/engines.ts';
 
 let browser: Browser;
 let w: WebWorld;
@@ -10,7 +11,7 @@ let admin: Page;
 
 const balance = (userId: string) => w.app.services.ledger.reads.standing(w.guildId, userId).balance;
 const entries = () =>
-  (w.app.services.db.sqlite.prepare('SELECT COUNT(*) AS n FROM transfers').get() as { n: number }).n;
+  (sqliteOf(w.app.services.db).prepare('SELECT COUNT(*) AS n FROM transfers').get() as { n: number }).n;
 const campaignCount = () => w.app.services.campaigns.list(w.guildId, 100).length;
 const logTexts = () => w.fake.channelMessages(w.logChannelId).map((m) => text(m));
 const today = () => new Date().toISOString().slice(0, 10);

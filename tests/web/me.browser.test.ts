@@ -6,6 +6,7 @@ import { launchBrowser, openPage } from '../../testkit/browser.ts';
 import { accessibility, logIn, startWebWorld, type WebWorld } from '../../testkit/web.ts';
 import { parseMilestones } from '../../src/streaks/milestones.ts';
 import { seedRedemption } from '../helpers/members.ts';
+import { sqliteOf } from '../helpers/engines.ts';
 
 let browser: Browser;
 let w: WebWorld | undefined;
@@ -22,7 +23,7 @@ afterEach(async () => {
 });
 
 const count = (world: WebWorld, table: string) =>
-  (world.app.services.db.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+  (sqliteOf(world.app.services.db).prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 /** Credits straight into the ledger, as a campaign or the platform would. */
 function credit(
@@ -209,7 +210,7 @@ describe('hiding from the web leaderboard', () => {
     const board = `${w.url}/g/${w.guildId}/leaderboard`;
     const hiddenFlag = (userId: string) =>
       (
-        world.app.services.db.sqlite
+        sqliteOf(world.app.services.db)
           .prepare('SELECT leaderboard_hidden AS h FROM member_prefs WHERE guild_id = ? AND user_id = ?')
           .get(world.guildId, userId) as { h: number } | undefined
       )?.h;

@@ -6,6 +6,7 @@ import { accessibility, startWebWorld, type WebWorld, submit } from '../../testk
 import { loggedIn as logInAs } from '../helpers/web.ts';
 import { balanceOf } from '../../testkit/world.ts';
 import { expectLedgerClean } from '../helpers/shop.ts';
+import { sqliteOf } from '../helpers/engines.ts';
 
 let browser: Browser;
 let w: WebWorld;
@@ -14,8 +15,8 @@ const s = () => w.app.services;
 const admin = (path = '') => `${w.url}/g/${w.guildId}/admin${path}`;
 const quest = (name: string) => s().quests.find(w.guildId, name);
 const counts = () => ({
-  quests: s().db.sqlite.prepare('SELECT COUNT(*) AS n FROM quests').get(),
-  steps: s().db.sqlite.prepare('SELECT COUNT(*) AS n FROM quest_steps').get(),
+  quests: sqliteOf(s().db).prepare('SELECT COUNT(*) AS n FROM quests').get(),
+  steps: sqliteOf(s().db).prepare('SELECT COUNT(*) AS n FROM quest_steps').get(),
 });
 
 const loggedIn = (name: string) => logInAs(browser, w, name);

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage } from '../../testkit/browser.ts';
 import { accessibility, logIn, startWebWorld, type WebWorld } from '../../testkit/web.ts';
 import { addReward, balanceOf, expectLedgerClean, fund, hasRole, redemptionsOf } from '../helpers/shop.ts';
+import { sqliteOf } from '../helpers/engines.ts';
 
 let browser: Browser;
 let w: WebWorld;
@@ -53,7 +54,7 @@ async function openConfirm(page: Page, name: string, rewardName: string): Promis
 describe('the shop on the web, in a real browser', () => {
   it('an anonymous visitor browses, logs in to redeem, and the role is granted in Discord', async () => {
     const s = await scenario();
-    w.app.services.db.sqlite
+    sqliteOf(w.app.services.db)
       .prepare('UPDATE rewards SET image_url = ? WHERE id = ?')
       .run('https://images.example.com/perk.png', s.reward.id);
     const page = await openPage(browser, { locale: 'en-US' });

@@ -15,6 +15,12 @@ export function backupsPlugin(): Plugin {
     start({ services, leadership }) {
       const settings = services.config.backups;
       if (!settings) return;
+      // The configuration refuses BACKUP_DIR with DATABASE_URL: PostgreSQL is backed up with
+      // the server's own tools (README, Operations). A test that wires the two anyway hears so.
+      if (services.db.engine !== 'sqlite')
+        throw new Error(
+          'scheduled backups copy the SQLite file; on PostgreSQL use pg_dump or the server’s backups',
+        );
       release = leadership.whileLeader('backups', () => scheduleBackups(services, settings));
     },
     async stop() {
@@ -29,10 +35,12 @@ function scheduleBackups(
   settings: NonNullable<Services['config']['backups']>,
 ): () => Promise<void> {
   let running: Promise<unknown> | undefined;
+  const { db } = services;
+  if (db.engine !== 'sqlite') throw new Error('scheduled backups copy the SQLite file');
   const run = async () => {
     const path = join(settings.dir, backupFileName(services.clock()));
     try {
-      const result = await backupDatabase(services.db.sqlite, path);
+      const result = await backupDatabase(db.sqlite, path);
       const removed = pruneBackups(settings.dir, settings.keep);
       services.logger.info({ path, bytes: result.bytes, ms: result.ms, removed }, 'scheduled backup done');
     } catch (err) {

@@ -13,7 +13,7 @@ export const verify: Subcommand = {
   moderatorOnly: true,
   async execute({ interaction, services, t }) {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    const report = verifyLedger(services.db.sqlite);
+    const report = verifyLedger(services.db);
     const failed = report.checks.filter((c) => !c.ok);
     const embed = new EmbedBuilder()
       .setColor(report.ok ? 0x2ecc71 : 0xe74c3c)
