@@ -150,7 +150,7 @@ export function createServices(deps: { config: Config; db: AppDb; clock: Clock; 
     logger.warn('GRANT_WRITER=thread needs a database file; campaign grants are written inline');
   const writer = threaded
     ? new GrantWriter({
-        path: filePath!,
+        path: filePath,
         queue: grants,
         ledger,
         clock,

@@ -1,6 +1,5 @@
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { AppDb } from '../db/engine.ts';
-import type { Db } from '../db/open.ts';
 import type { BadgeRow, MembersStoreApi } from '../db/members-store.ts';
 import { membersStore } from '../db/pg/members-store.ts';
 import { prefsStore } from '../db/pg/prefs-store.ts';
