@@ -45,7 +45,7 @@ function setup(engine: Engine = 'sqlite', options: { file?: boolean } = {}) {
   const platform =
     env.engine === 'sqlite' && file === null
       ? new PlatformService({
-          db: env.db as Extract<typeof env.db, { engine: 'sqlite' }>,
+          db: env.db,
           ledger,
           settings: new SettingsService({ db, defaults: DEFAULTS }),
         })
