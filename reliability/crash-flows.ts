@@ -12,7 +12,7 @@
  * the killed child's connection drops and the server rolls back what it had not committed.
  * The checks read through the services, the Ledger and plain SQL both engines accept.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { AuditQueue } from '../src/audit.ts';
@@ -434,7 +434,10 @@ const webhookFlow: Flow = {
       problems.push(`first delivery answered ${String(first?.status)} ${String(first?.body.status)}`);
     // Restart: a new server on the same file; the platform retries the same webhook-id.
     const ledger = new Ledger({ db });
-    const server = await startWebhookServer(sqliteOnly(db, 'the webhook flow'), ledger, { secret: SECRET, guildId: G });
+    const server = await startWebhookServer(sqliteOnly(db, 'the webhook flow'), ledger, {
+      secret: SECRET,
+      guildId: G,
+    });
     try {
       const retry = await post(server.url);
       const durable = step === null || step.startsWith('webhook.before-reply');

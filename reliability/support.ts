@@ -222,12 +222,42 @@ export function rows<R = Record<string, unknown>>(db: AppDb, sql: string): R[] {
 export const sum = (runs: WorkerRun[], key: string) => runs.reduce((n, r) => n + (r.result?.[key] ?? 0), 0);
 
 /**
+ * The ledger's own invariants as plain SQL both engines accept, each a query for the rows
+ * that break it (none when it holds): what `ledgerProblems` checks on a PostgreSQL schema
+ * that verifyLedger cannot read yet (a feature whose tables are not ported).
+ */
+const LEDGER_CHECKS: Record<string, string> = {
+  'Σ balances = 0 per guild': `SELECT guild_id FROM accounts GROUP BY guild_id HAVING SUM(balance) <> 0`,
+  'balances = the journal': `SELECT a.id FROM accounts a WHERE a.balance <>
+      COALESCE((SELECT SUM(amount) FROM transfers WHERE credit_account_id = a.id), 0)
+    - COALESCE((SELECT SUM(amount) FROM transfers WHERE debit_account_id = a.id), 0)`,
+  'no account but issuance below zero': `SELECT id FROM accounts WHERE type <> 'issuance' AND balance < 0`,
+  'an entry closed at most once': `SELECT closes_id FROM transfers WHERE closes_id IS NOT NULL GROUP BY closes_id HAVING COUNT(*) > 1`,
+  'every closer closes an entry of its guild': `SELECT c.id FROM transfers c LEFT JOIN transfers h ON h.id = c.closes_id
+    WHERE c.closes_id IS NOT NULL AND (h.id IS NULL OR h.guild_id <> c.guild_id)`,
+};
+
+/** A statement that failed because a table it reads is not in this schema (PostgreSQL 42P01). */
+const missingTable = (e: unknown) => (e as { code?: string }).code === '42P01' || /\(42P01\)/.test(String(e));
+
+/**
  * verifyLedger on either engine (on SQLite it runs PRAGMA integrity_check and
  * foreign_key_check too; on PostgreSQL it checks the constraints are validated and the
- * triggers present): '' when clean, else what failed.
+ * triggers present): '' when clean, else what failed. verifyLedger reads every feature's
+ * tables; on a PostgreSQL schema that lacks one (its port not merged yet) the ledger's own
+ * checks above run instead, so the verdict is never skipped.
  */
 export function ledgerProblems(db: AppDb): string {
-  const report = verifyLedger(db);
+  let report;
+  try {
+    report = verifyLedger(db);
+  } catch (e) {
+    if (db.engine !== 'postgres' || !missingTable(e)) throw e;
+    return Object.entries(LEDGER_CHECKS)
+      .filter(([, sql]) => db.query(`${sql} LIMIT 5`).length > 0)
+      .map(([name]) => `FAIL ${name}`)
+      .join(' ');
+  }
   if (report.ok) return '';
   return formatReport(report)
     .split('\n')

@@ -13,40 +13,48 @@ import { DEFAULTS, openAt, sqliteOnly, type DatabaseLocation } from './support.t
 
 type Command = DatabaseLocation &
   (
-  | { op: 'spend'; db: string; guild: string; user: string; amount: number; count: number; tag: string }
-  | { op: 'award'; db: string; guild: string; moderator: string; amount: number; count: number; tag: string }
-  | {
-      op: 'award-once';
-      db: string;
-      guild: string;
-      moderator: string;
-      user: string;
-      amount: number;
-      key: string;
-    }
-  | {
-      op: 'redeem-many';
-      db: string;
-      guild: string;
-      rewardId: number;
-      cost: number;
-      users: string[];
-      tag: string;
-    }
-  | {
-      op: 'redeem-once';
-      db: string;
-      guild: string;
-      rewardId: number;
-      cost: number;
-      user: string;
-      key: string;
-      rolesDir: string;
-    }
-  | { op: 'campaign-batch'; db: string; campaignIds: number[]; users: string[]; thread?: boolean }
-  | { op: 'webhook-server'; db: string; secret: string; guild: string }
-  | { op: 'season-finish'; db: string; seasonId: number; rolesDir: string }
-  | { op: 'raffle-draw'; db: string; guild: string; raffleId: number; rolesDir: string }
+    | { op: 'spend'; db: string; guild: string; user: string; amount: number; count: number; tag: string }
+    | {
+        op: 'award';
+        db: string;
+        guild: string;
+        moderator: string;
+        amount: number;
+        count: number;
+        tag: string;
+      }
+    | {
+        op: 'award-once';
+        db: string;
+        guild: string;
+        moderator: string;
+        user: string;
+        amount: number;
+        key: string;
+      }
+    | {
+        op: 'redeem-many';
+        db: string;
+        guild: string;
+        rewardId: number;
+        cost: number;
+        users: string[];
+        tag: string;
+      }
+    | {
+        op: 'redeem-once';
+        db: string;
+        guild: string;
+        rewardId: number;
+        cost: number;
+        user: string;
+        key: string;
+        rolesDir: string;
+      }
+    | { op: 'campaign-batch'; db: string; campaignIds: number[]; users: string[]; thread?: boolean }
+    | { op: 'webhook-server'; db: string; secret: string; guild: string }
+    | { op: 'season-finish'; db: string; seasonId: number; rolesDir: string }
+    | { op: 'raffle-draw'; db: string; guild: string; raffleId: number; rolesDir: string }
   );
 
 const cmd = JSON.parse(process.argv[2]!) as Command;
@@ -263,7 +271,10 @@ async function main(): Promise<void> {
     }
     case 'webhook-server': {
       const { startWebhookServer } = await import('./webhook-server.ts');
-      const server = await startWebhookServer(sqliteOnly(db, 'the webhook server'), ledger, { secret: cmd.secret, guildId: cmd.guild });
+      const server = await startWebhookServer(sqliteOnly(db, 'the webhook server'), ledger, {
+        secret: cmd.secret,
+        guildId: cmd.guild,
+      });
       console.log(JSON.stringify({ port: server.port }));
       // Serves until the scenario stops it (SIGTERM), kills it, or 30 s pass.
       await new Promise<void>((resolve) => {
