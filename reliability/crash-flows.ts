@@ -146,7 +146,7 @@ async function crashAtSteps(flow: Flow, scale: CrashScale, target: Target): Prom
     runs: steps.length,
     figure: failures.length
       ? failures.slice(0, 3).join('; ') + (failures.length > 3 ? ` (+${failures.length - 3} more)` : '')
-      : `${steps.length} of ${traced.length} steps (${[...outcomes].map(([o, n]) => `${n} ${o}`).join(', ')}): once, verify + integrity clean`,
+      : `${steps.length} of ${traced.length} steps (${[...outcomes].map(([o, n]) => `${n} ${o}`).join(', ')}): once, verify clean`,
     pass: failures.length === 0 && steps.length > 0,
   };
 }
