@@ -12,7 +12,8 @@ import { ENGINES, type Engine } from '../helpers/engines.ts';
 
 // The fast part: each flow's own crash points and one inside a ledger write (the full run,
 // `npm run reliability`, kills at every step, ledger internals included). The same scale on
-// both engines.
+// both engines. A PostgreSQL step opens the facade three times (set-up, the child, the
+// restart), so its flows take about twice as long: the timeouts leave room for a loaded machine.
 const scale = { steps: 'flow', batch: 2, parallel: 2 } as const;
 
 /** A SQLite file per step, or a fresh database of the suite's PostgreSQL server per step. */
@@ -29,22 +30,22 @@ describe.each(ENGINES)('reliability (fast part) on %s: killed at a step, recover
   it('a redemption: fulfilled exactly when the member holds the role, the role granted once', async () => {
     const r = await crashRedemption(scale, target(engine));
     report(r);
-  }, 90_000);
+  }, 180_000);
 
   it('a campaign grant batch: every member credited once, the campaign ended once', async () => {
     const r = await crashCampaignBatch(scale, target(engine));
     report(r);
-  }, 90_000);
+  }, 180_000);
 
   it('a season payout: every prize paid once, the winner’s role granted, the season ended', async () => {
     const r = await crashSeasonPayout(scale, target(engine));
     report(r);
-  }, 90_000);
+  }, 180_000);
 
   it('a raffle draw: drawn once, verifiable, every entry spent once, each prize fulfilled', async () => {
     const r = await crashRaffleDraw(scale, target(engine));
     report(r);
-  }, 90_000);
+  }, 180_000);
 });
 
 // PlatformService (the webhook) and the grant writer thread take a SQLite database: the
@@ -55,10 +56,10 @@ describe('reliability (fast part), SQLite only: killed at a step, recovered, ret
     const r = await crashCampaignBatchThread(scale);
     report(r);
     expect(r.figure).toMatch(/steps/);
-  }, 90_000);
+  }, 180_000);
 
   it('a webhook event (SQLite only): never acknowledged before its commit, applied once when the platform retries', async () => {
     const r = await crashWebhook(scale);
     report(r);
-  }, 90_000);
+  }, 180_000);
 });
