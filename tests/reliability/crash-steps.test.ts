@@ -13,7 +13,7 @@ import { ENGINES, type Engine } from '../helpers/engines.ts';
 // The fast part: each flow's own crash points and one inside a ledger write (the full run,
 // `npm run reliability`, kills at every step, ledger internals included). The same scale on
 // both engines. A PostgreSQL step opens the facade three times (set-up, the child, the
-// restart), so its flows take about twice as long: the timeouts leave room for a loaded machine.
+// restart), so its flows take longer: the timeouts leave room for a loaded machine.
 const scale = { steps: 'flow', batch: 2, parallel: 2 } as const;
 
 /** A SQLite file per step, or a fresh database of the suite's PostgreSQL server per step. */
