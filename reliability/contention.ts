@@ -1,14 +1,28 @@
 /**
  * Scenario 1 — contention through the production code paths: N worker processes (standing
- * in for shards) on one database file; every member confirms the same reward, stock 10,
- * at once through RedemptionService.reserve + fulfil (a fulfiller that grants). Exactly
- * `stock` are fulfilled, every other attempt is told SPARKS.SOLD_OUT, no balance goes
- * below zero, no SQLITE_BUSY reaches a caller, and the ledger verifies clean.
+ * in for shards, or for hosts) on one database — a SQLite file, or a PostgreSQL database
+ * (`Target`); every member confirms the same reward, stock 10, at once through
+ * RedemptionService.reserve + fulfil (a fulfiller that grants). Exactly `stock` are
+ * fulfilled, every other attempt is told SPARKS.SOLD_OUT, no balance goes below zero, no
+ * SQLITE_BUSY (nor, on PostgreSQL, a serialization failure or deadlock) reaches a caller,
+ * and the ledger verifies clean.
  */
 import { AuditQueue } from '../src/audit.ts';
 import { HOLDS, REDEEMED } from '../src/ledger/ledger.ts';
 import { RewardService } from '../src/shop/rewards.ts';
-import { G, ledgerProblems, random, startWorker, sum, tempDatabase, type ScenarioResult } from './support.ts';
+import {
+  dropTemplates,
+  G,
+  ledgerProblems,
+  random,
+  rows,
+  SQLITE,
+  startWorker,
+  sum,
+  tempDatabase,
+  type ScenarioResult,
+  type Target,
+} from './support.ts';
 
 export interface ContentionScale {
   processes: number;
@@ -17,8 +31,11 @@ export interface ContentionScale {
   seed: number;
 }
 
-export async function redeemContention(scale: ContentionScale): Promise<ScenarioResult> {
-  const t = tempDatabase();
+export async function redeemContention(
+  scale: ContentionScale,
+  target: Target = SQLITE,
+): Promise<ScenarioResult> {
+  const t = await tempDatabase(target);
   const rnd = random(scale.seed);
   const cost = 25 + rnd.int(50);
   const reward = new RewardService({ db: t.db, clock: Date.now, audit: new AuditQueue() }).add(G, 'mod', {
@@ -48,7 +65,7 @@ export async function redeemContention(scale: ContentionScale): Promise<Scenario
     startWorker(
       {
         op: 'redeem-many',
-        db: t.file,
+        ...t.where,
         guild: G,
         rewardId: reward.id,
         cost,
@@ -86,14 +103,15 @@ export async function redeemContention(scale: ContentionScale): Promise<Scenario
   const stockLeft = new RewardService({ db: t.db, clock: Date.now, audit: new AuditQueue() }).get(
     reward.id,
   )!.stock;
-  const rows = t.db.sqlite.prepare(`SELECT status, COUNT(*) AS n FROM redemptions GROUP BY status`).all() as {
-    status: string;
-    n: number;
-  }[];
+  const statuses = rows<{ status: string; n: number }>(
+    t.db,
+    `SELECT status, COUNT(*) AS n FROM redemptions GROUP BY status`,
+  );
   const redeemed = t.ledger.reads.account(G, REDEEMED)?.balance ?? 0;
   const held = t.ledger.reads.account(G, HOLDS)?.balance ?? 0;
   const problems = ledgerProblems(t.db);
-  t.dispose();
+  await t.dispose();
+  await dropTemplates();
   const pass =
     fulfilled === scale.stock &&
     soldOut === scale.attempts - scale.stock &&
@@ -106,12 +124,12 @@ export async function redeemContention(scale: ContentionScale): Promise<Scenario
     redeemed === scale.stock * cost &&
     held === 0 &&
     stockLeft === 0 &&
-    rows.length === 1 &&
-    rows[0]!.status === 'fulfilled' &&
-    rows[0]!.n === scale.stock &&
+    statuses.length === 1 &&
+    statuses[0]!.status === 'fulfilled' &&
+    statuses[0]!.n === scale.stock &&
     problems === '';
   return {
-    scenario: `redeem stock ${scale.stock} from ${scale.processes} processes`,
+    scenario: `redeem stock ${scale.stock} from ${scale.processes} processes${target.engine === 'postgres' ? ' (PostgreSQL)' : ''}`,
     runs: scale.attempts,
     figure:
       `${fulfilled} fulfilled (won in ${winners} of ${scale.processes} processes, ${overlapping} of ${pairs} pairs overlapping), ${soldOut} sold out, busy ${busy}` +

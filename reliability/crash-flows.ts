@@ -1,18 +1,23 @@
 /**
  * Scenario 2 — a crash at every step. Each flow (a redemption, a campaign grant batch, a
- * webhook event) first runs once in a child process with SPARKS_CRASH_TRACE to list the
- * crash points it passes, in order; then, once per step, it runs again on a fresh database
- * with SPARKS_CRASH_AT set to that step (the n-th time that point is reached), so the
- * child SIGKILLs itself there. After each kill the database is reopened, the production
- * recovery runs, the flow is retried as its sender would retry it, and then:
- * verifyLedger and PRAGMA integrity_check are clean, and the flow took effect exactly once.
+ * webhook event, a season payout, a raffle draw) first runs once in a child process with
+ * SPARKS_CRASH_TRACE to list the crash points it passes, in order; then, once per step, it
+ * runs again on a fresh database with SPARKS_CRASH_AT set to that step (the n-th time that
+ * point is reached), so the child SIGKILLs itself there. After each kill the database is
+ * reopened, the production recovery runs, the flow is retried as its sender would retry it,
+ * and then: verifyLedger is clean (on SQLite with PRAGMA integrity_check), and the flow took
+ * effect exactly once.
+ *
+ * Either engine (`Target`): a SQLite file, or a fresh database of a PostgreSQL server, where
+ * the killed child's connection drops and the server rolls back what it had not committed.
+ * The checks read through the services, the Ledger and plain SQL both engines accept.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { AuditQueue } from '../src/audit.ts';
 import { CampaignService } from '../src/campaigns/campaigns.ts';
-import { openDatabase, type Db } from '../src/db/open.ts';
+import type { AppDb } from '../src/db/engine.ts';
 import { CAMPAIGN_BUDGET, HOLDS, Ledger } from '../src/ledger/ledger.ts';
 import { silentLogger } from '../src/log.ts';
 import { parseEvent } from '../src/platform/schemas.ts';
@@ -29,12 +34,17 @@ import { fileGranter, grantRequests, holdsRole } from './granter.ts';
 import { startWebhookServer } from './webhook-server.ts';
 import {
   DEFAULTS,
+  dropTemplates,
   G,
   inParallel,
   ledgerProblems,
+  rows,
+  SQLITE,
+  sqliteOnly,
   startWorker,
   tempDatabase,
   type ScenarioResult,
+  type Target,
   type TempDatabase,
 } from './support.ts';
 
@@ -62,8 +72,8 @@ export interface CrashScale {
 }
 
 /** The crash points a flow passes, in order, as `name:n` (the n-th time it reaches `name`). */
-async function traceSteps(flow: Flow): Promise<string[]> {
-  const t = tempDatabase();
+async function traceSteps(flow: Flow, target: Target): Promise<string[]> {
+  const t = await tempDatabase(target);
   const file = join(t.dir, 'trace.txt');
   try {
     const ctx = await flow.setup(t);
@@ -79,7 +89,7 @@ async function traceSteps(flow: Flow): Promise<string[]> {
         return `${name}:${n}`;
       });
   } finally {
-    rmSync(t.dir, { recursive: true, force: true });
+    await t.dispose();
   }
 }
 
@@ -93,20 +103,31 @@ function pick(steps: string[], mode: CrashScale['steps']): string[] {
   return [...(inLedger ? [inLedger] : []), ...inBatch, ...own];
 }
 
-async function crashEveryStep(flow: Flow, scale: CrashScale): Promise<ScenarioResult> {
-  const traced = await traceSteps(flow);
+async function crashEveryStep(flow: Flow, scale: CrashScale, target: Target): Promise<ScenarioResult> {
+  try {
+    return await crashAtSteps(flow, scale, target);
+  } finally {
+    await dropTemplates();
+  }
+}
+
+async function crashAtSteps(flow: Flow, scale: CrashScale, target: Target): Promise<ScenarioResult> {
+  const traced = await traceSteps(flow, target);
   const steps = pick(traced, scale.steps);
   const failures: string[] = [];
   const outcomes = new Map<string, number>();
   // Once without a crash: the flow itself is right.
-  const plain = tempDatabase();
-  const plainCtx = await flow.setup(plain);
-  plain.db.close();
-  await flow.run(plain, plainCtx, {});
-  failures.push(...(await flow.check(plain, plainCtx, null)).map((f) => `no crash: ${f}`));
-  rmSync(plain.dir, { recursive: true, force: true });
+  const plain = await tempDatabase(target);
+  try {
+    const plainCtx = await flow.setup(plain);
+    plain.db.close();
+    await flow.run(plain, plainCtx, {});
+    failures.push(...(await flow.check(plain, plainCtx, null)).map((f) => `no crash: ${f}`));
+  } finally {
+    await plain.dispose();
+  }
   await inParallel(steps, scale.parallel, async (step) => {
-    const t = tempDatabase();
+    const t = await tempDatabase(target);
     try {
       const ctx = await flow.setup(t);
       t.db.close();
@@ -117,15 +138,15 @@ async function crashEveryStep(flow: Flow, scale: CrashScale): Promise<ScenarioRe
     } catch (e) {
       failures.push(`${step}: ${(e as Error).message}`);
     } finally {
-      rmSync(t.dir, { recursive: true, force: true });
+      await t.dispose();
     }
   });
   return {
-    scenario: `${flow.name} killed at every step`,
+    scenario: `${flow.name} killed at every step${target.engine === 'postgres' ? ' (PostgreSQL)' : ''}`,
     runs: steps.length,
     figure: failures.length
       ? failures.slice(0, 3).join('; ') + (failures.length > 3 ? ` (+${failures.length - 3} more)` : '')
-      : `${steps.length} of ${traced.length} steps (${[...outcomes].map(([o, n]) => `${n} ${o}`).join(', ')}): once, verify + integrity clean`,
+      : `${steps.length} of ${traced.length} steps (${[...outcomes].map(([o, n]) => `${n} ${o}`).join(', ')}): once, verify clean`,
     pass: failures.length === 0 && steps.length > 0,
   };
 }
@@ -138,25 +159,20 @@ async function waitWorker(w: ReturnType<typeof startWorker>, env: Record<string,
   if (!armed && run.code !== 0) throw new Error(`worker exited ${String(run.code ?? run.signal)}`);
 }
 
-function integrity(db: Db): string[] {
-  const rows = db.sqlite.pragma('integrity_check') as { integrity_check: string }[];
-  return rows.map((r) => r.integrity_check).filter((m) => m !== 'ok');
-}
-
-/** What is wrong with the file right after the crash: ledger invariants, integrity_check. */
-function afterCrash(db: Db): string[] {
+/** What is wrong with the database right after the crash (verifyLedger: see ledgerProblems). */
+function afterCrash(db: AppDb): string[] {
   const after = ledgerProblems(db);
-  return [...(after ? [`after the crash: ${after}`] : []), ...integrity(db)];
+  return after ? [`after the crash: ${after}`] : [];
 }
 
 /** What is still wrong once the recovery and the retries have run. */
-function stillWrong(db: Db): string[] {
+function stillWrong(db: AppDb): string[] {
   const final = ledgerProblems(db);
-  return [...(final ? [final] : []), ...integrity(db)];
+  return final ? [final] : [];
 }
 
 /** Checks after the crash and after the recovery + retry; always closes `db`. */
-function closing(db: Db, fn: () => Promise<string[]>): Promise<string[]> {
+function closing(db: AppDb, fn: () => Promise<string[]>): Promise<string[]> {
   return fn().finally(() => db.close());
 }
 
@@ -192,7 +208,7 @@ const redemptionFlow: Flow = {
     const w = startWorker(
       {
         op: 'redeem-once',
-        db: t.file,
+        ...t.where,
         guild: G,
         rewardId: ctx.rewardId,
         cost: COST,
@@ -207,7 +223,7 @@ const redemptionFlow: Flow = {
   check(t, ctx) {
     const roles = ctx.roles as string;
     const rewardId = ctx.rewardId as number;
-    const db = openDatabase(t.file, { migrate: false });
+    const db = t.reopen();
     return closing(db, async () => {
       const problems = afterCrash(db);
       // Restart: the production recovery, with a Discord that says whether the member has the role.
@@ -240,13 +256,14 @@ const redemptionFlow: Flow = {
         await redemptions.fulfil(r.redemption, discord, { notified: true });
       } else if (r.redemption.status !== 'fulfilled')
         problems.push(`still ${r.redemption.status} after recovery`);
-      const rows = db.sqlite
-        .prepare('SELECT status FROM redemptions WHERE user_id = ? ORDER BY id')
-        .all(MEMBER) as { status: string }[];
-      const fulfilled = rows.filter((x) => x.status === 'fulfilled').length;
-      const refunded = rows.filter((x) => x.status === 'refunded').length;
-      if (fulfilled !== 1 || refunded !== rows.length - 1)
-        problems.push(`redemptions ${rows.map((x) => x.status).join(',')}`);
+      const statuses = rows<{ status: string }>(
+        db,
+        `SELECT status FROM redemptions WHERE user_id = '${MEMBER}' ORDER BY id`,
+      );
+      const fulfilled = statuses.filter((x) => x.status === 'fulfilled').length;
+      const refunded = statuses.filter((x) => x.status === 'refunded').length;
+      if (fulfilled !== 1 || refunded !== statuses.length - 1)
+        problems.push(`redemptions ${statuses.map((x) => x.status).join(',')}`);
       if (!holdsRole(roles, MEMBER, ROLE)) problems.push('member lacks the role');
       if (grantRequests(roles) !== 1) problems.push(`${grantRequests(roles)} grant requests`);
       const balance = ledger.reads.standing(G, MEMBER).balance;
@@ -299,7 +316,7 @@ function campaignFlow(batch: number, thread = false): Flow {
     },
     async run(t, ctx, env) {
       const w = startWorker(
-        { op: 'campaign-batch', db: t.file, campaignIds: [ctx.budgeted, ctx.open], users, thread },
+        { op: 'campaign-batch', ...t.where, campaignIds: [ctx.budgeted, ctx.open], users, thread },
         env,
       );
       await waitWorker(w, env);
@@ -307,7 +324,7 @@ function campaignFlow(batch: number, thread = false): Flow {
     check(t, ctx) {
       const budgeted = ctx.budgeted as number;
       const open = ctx.open as number;
-      const db = openDatabase(t.file, { migrate: false });
+      const db = t.reopen();
       return closing(db, () => {
         const problems = afterCrash(db);
         // Restart: reconciliation queues a grant for every member whose reaction is on
@@ -381,7 +398,7 @@ const webhookFlow: Flow = {
   name: 'webhook trade with a referral share',
   setup(t) {
     const platform = new PlatformService({
-      db: t.db,
+      db: sqliteOnly(t.db, 'the webhook flow'),
       ledger: t.ledger,
       settings: new SettingsService({ db: t.db, defaults: DEFAULTS }),
     });
@@ -399,7 +416,7 @@ const webhookFlow: Flow = {
     return {};
   },
   async run(t, ctx, env) {
-    const w = startWorker({ op: 'webhook-server', db: t.file, secret: SECRET, guild: G }, env);
+    const w = startWorker({ op: 'webhook-server', ...t.where, secret: SECRET, guild: G }, env);
     const first = await w.lines.next();
     if (first.done) throw new Error('the webhook worker did not start');
     const { port } = JSON.parse(first.value) as { port: number };
@@ -408,7 +425,7 @@ const webhookFlow: Flow = {
     await waitWorker(w, env);
   },
   async check(t, ctx, step) {
-    const db = openDatabase(t.file, { migrate: false });
+    const db = t.reopen();
     const problems = afterCrash(db);
     const first = ctx.reply as Awaited<ReturnType<typeof post>>;
     // No acknowledgement before the commit, and none from a process that died.
@@ -417,7 +434,10 @@ const webhookFlow: Flow = {
       problems.push(`first delivery answered ${String(first?.status)} ${String(first?.body.status)}`);
     // Restart: a new server on the same file; the platform retries the same webhook-id.
     const ledger = new Ledger({ db });
-    const server = await startWebhookServer(db, ledger, { secret: SECRET, guildId: G });
+    const server = await startWebhookServer(sqliteOnly(db, 'the webhook flow'), ledger, {
+      secret: SECRET,
+      guildId: G,
+    });
     try {
       const retry = await post(server.url);
       const durable = step === null || step.startsWith('webhook.before-reply');
@@ -430,9 +450,9 @@ const webhookFlow: Flow = {
     } finally {
       await server.close();
     }
-    const n = (sql: string) => (db.sqlite.prepare(sql).get(`event:${EVENT_ID}`) as { n: number }).n;
-    const entries = n(`SELECT COUNT(*) AS n FROM transfers WHERE ref = ?`);
-    const events = n(`SELECT COUNT(*) AS n FROM platform_events WHERE 'event:' || id = ?`);
+    const n = (sql: string) => rows<{ n: number }>(db, sql)[0]!.n;
+    const entries = n(`SELECT COUNT(*) AS n FROM transfers WHERE ref = 'event:${EVENT_ID}'`);
+    const events = n(`SELECT COUNT(*) AS n FROM platform_events WHERE id = '${EVENT_ID}'`);
     const invitee = ledger.reads.standing(G, INVITEE).balance;
     const referrer = ledger.reads.standing(G, REFERRER).balance;
     if (entries !== 2 || events !== 1 || invitee !== 123 || referrer !== 12)
@@ -487,7 +507,7 @@ const seasonFlow: Flow = {
   },
   async run(t, ctx, env) {
     const w = startWorker(
-      { op: 'season-finish', db: t.file, seasonId: ctx.seasonId, rolesDir: ctx.roles },
+      { op: 'season-finish', ...t.where, seasonId: ctx.seasonId, rolesDir: ctx.roles },
       env,
     );
     await waitWorker(w, env);
@@ -495,7 +515,7 @@ const seasonFlow: Flow = {
   check(t, ctx) {
     const roles = ctx.roles as string;
     const seasonId = ctx.seasonId as number;
-    const db = openDatabase(t.file, { migrate: false });
+    const db = t.reopen();
     return closing(db, async () => {
       const problems = afterCrash(db);
       const ledger = new Ledger({ db });
@@ -532,7 +552,7 @@ const RAFFLE_ROLE = '920000000000000012';
 const ENTRANTS = Array.from({ length: 6 }, (_, i) => `98000000000000000${i}`);
 const ENTRY_COST = 5;
 
-function raffleServices(db: Db, ledger: Ledger) {
+function raffleServices(db: AppDb, ledger: Ledger) {
   const audit = new AuditQueue();
   const rewards = new RewardService({ db, clock: Date.now, audit });
   const redemptions = new RedemptionService({ db, ledger, rewards, clock: Date.now, audit });
@@ -593,7 +613,7 @@ const raffleFlow: Flow = {
   },
   async run(t, ctx, env) {
     const w = startWorker(
-      { op: 'raffle-draw', db: t.file, guild: G, raffleId: ctx.raffleId, rolesDir: ctx.roles },
+      { op: 'raffle-draw', ...t.where, guild: G, raffleId: ctx.raffleId, rolesDir: ctx.roles },
       env,
     );
     await waitWorker(w, env);
@@ -601,7 +621,7 @@ const raffleFlow: Flow = {
   check(t, ctx) {
     const roles = ctx.roles as string;
     const raffleId = ctx.raffleId as number;
-    const db = openDatabase(t.file, { migrate: false });
+    const db = t.reopen();
     return closing(db, async () => {
       const problems = afterCrash(db);
       const ledger = new Ledger({ db });
@@ -624,9 +644,10 @@ const raffleFlow: Flow = {
       if (check.winners.length !== 2) problems.push(`${check.winners.length} winners`);
       for (const u of check.winners)
         if (!holdsRole(roles, u, RAFFLE_ROLE)) problems.push(`winner ${u} lacks the role`);
-      const prizes = db.sqlite
-        .prepare(`SELECT user_id AS userId, status FROM redemptions WHERE source = ?`)
-        .all(`raffle:${raffleId}`) as { userId: string; status: string }[];
+      const prizes = rows<{ userId: string; status: string }>(
+        db,
+        `SELECT user_id AS "userId", status FROM redemptions WHERE source = 'raffle:${raffleId}'`,
+      );
       if (prizes.length !== 2 || prizes.some((p) => p.status !== 'fulfilled'))
         problems.push(`prizes ${prizes.map((p) => p.status).join(',')}`);
       const balances = ENTRANTS.map((u) => ledger.reads.standing(G, u).balance);
@@ -639,11 +660,19 @@ const raffleFlow: Flow = {
   },
 };
 
-export const crashRedemption = (scale: CrashScale) => crashEveryStep(redemptionFlow, scale);
-export const crashCampaignBatch = (scale: CrashScale) => crashEveryStep(campaignFlow(scale.batch), scale);
-/** The same batch with GRANT_WRITER=thread: crash points on both threads (writer.*). */
+export const crashRedemption = (scale: CrashScale, target: Target = SQLITE) =>
+  crashEveryStep(redemptionFlow, scale, target);
+export const crashCampaignBatch = (scale: CrashScale, target: Target = SQLITE) =>
+  crashEveryStep(campaignFlow(scale.batch), scale, target);
+/**
+ * The same batch with GRANT_WRITER=thread: crash points on both threads (writer.*). SQLite
+ * only, as the writer thread is (the configuration refuses it with DATABASE_URL).
+ */
 export const crashCampaignBatchThread = (scale: CrashScale) =>
-  crashEveryStep(campaignFlow(scale.batch, true), scale);
-export const crashWebhook = (scale: CrashScale) => crashEveryStep(webhookFlow, scale);
-export const crashSeasonPayout = (scale: CrashScale) => crashEveryStep(seasonFlow, scale);
-export const crashRaffleDraw = (scale: CrashScale) => crashEveryStep(raffleFlow, scale);
+  crashEveryStep(campaignFlow(scale.batch, true), scale, SQLITE);
+export const crashWebhook = (scale: CrashScale, target: Target = SQLITE) =>
+  crashEveryStep(webhookFlow, scale, target);
+export const crashSeasonPayout = (scale: CrashScale, target: Target = SQLITE) =>
+  crashEveryStep(seasonFlow, scale, target);
+export const crashRaffleDraw = (scale: CrashScale, target: Target = SQLITE) =>
+  crashEveryStep(raffleFlow, scale, target);

@@ -1,15 +1,25 @@
 /**
  * Reliability scenarios (SPEC §5 under stress). Each runs through the production code in
- * separate processes on one database file and returns its figures and a verdict; the
- * fast part of the suite runs them small inside `npm test`, `npm run reliability` big.
+ * separate processes on one database (a SQLite file, or a PostgreSQL database: `Target`)
+ * and returns its figures and a verdict; the fast part of the suite runs them small inside
+ * `npm test`, `npm run reliability` big.
  */
-import { join } from 'node:path';
-import { rmSync } from 'node:fs';
-import { openDatabase } from '../src/db/open.ts';
-import { verifyLedger } from '../src/db/verify.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
 import { SettingsService } from '../src/settings/settings.ts';
-import { DEFAULTS, G, runWorker, sum, tempDatabase, type ScenarioResult } from './support.ts';
+import {
+  DEFAULTS,
+  dropTemplates,
+  G,
+  ledgerProblems,
+  rows,
+  runWorker,
+  SQLITE,
+  sum,
+  tempDatabase,
+  type DatabaseLocation,
+  type ScenarioResult,
+  type Target,
+} from './support.ts';
 
 export type { ScenarioResult } from './support.ts';
 
@@ -19,18 +29,25 @@ export interface Scale {
   seed: number;
 }
 
-/** Runs `command` `perProcess` times in each of `processes` workers at once, on guild G of `file`. */
-function inEveryProcess(scale: Scale, file: string, command: { op: string } & Record<string, unknown>) {
+/** Runs `command` `perProcess` times in each of `processes` workers at once, on guild G at `where`. */
+function inEveryProcess(
+  scale: Scale,
+  where: DatabaseLocation,
+  command: { op: string } & Record<string, unknown>,
+) {
   return Promise.all(
     Array.from({ length: scale.processes }, (_, p) =>
-      runWorker({ ...command, db: file, guild: G, count: scale.perProcess, tag: `p${p}` }),
+      runWorker({ ...command, ...where, guild: G, count: scale.perProcess, tag: `p${p}` }),
     ),
   );
 }
 
-/** One member spending from several processes at once can never go below zero. */
-export async function doubleSpend(scale: Scale): Promise<ScenarioResult> {
-  const t = tempDatabase();
+/**
+ * One member spending from several processes at once can never go below zero; on SQLite no
+ * SQLITE_BUSY, on PostgreSQL no serialization failure or deadlock, reaches the caller.
+ */
+export async function doubleSpend(scale: Scale, target: Target = SQLITE): Promise<ScenarioResult> {
+  const t = await tempDatabase(target);
   const start = 1000 + (scale.seed % 97);
   const price = 7;
   t.ledger.credit({
@@ -42,37 +59,48 @@ export async function doubleSpend(scale: Scale): Promise<ScenarioResult> {
     key: 'seed',
     actor: { type: 'system', id: 'seed' },
   });
-  const runs = await inEveryProcess(scale, t.file, { op: 'spend', user: 'spender', amount: price });
+  const runs = await inEveryProcess(scale, t.where, { op: 'spend', user: 'spender', amount: price });
   const ok = sum(runs, 'ok');
   const busy = sum(runs, 'busy');
+  const refused = sum(runs, 'SPARKS.INSUFFICIENT');
+  const failed = runs.filter((r) => r.code !== 0).length;
   const balance = t.ledger.reads.standing(G, 'spender').balance;
   const expectedOk = Math.min(scale.processes * scale.perProcess, Math.floor(start / price));
-  const clean = verifyLedger(t.db.sqlite).ok;
-  t.dispose();
+  const clean = ledgerProblems(t.db) === '';
+  await t.dispose();
+  await dropTemplates();
   return {
-    scenario: `double-spend from ${scale.processes} processes`,
+    scenario: `double-spend from ${scale.processes} processes${target.engine === 'postgres' ? ' (PostgreSQL)' : ''}`,
     runs: scale.processes * scale.perProcess,
-    figure: `${ok} holds of ${price} from ${start}; balance ${balance}; SQLITE_BUSY ${busy}`,
-    pass: ok === expectedOk && balance === start - ok * price && balance >= 0 && busy === 0 && clean,
+    figure:
+      `${ok} holds of ${price} from ${start}, ${refused} refused; balance ${balance}; busy ${busy}` +
+      (failed ? `; ${failed} workers failed` : ''),
+    pass:
+      ok === expectedOk &&
+      ok + refused === scale.processes * scale.perProcess &&
+      failed === 0 &&
+      balance === start - ok * price &&
+      balance >= 0 &&
+      busy === 0 &&
+      clean,
   };
 }
 
 /** A moderator's concurrent awards from several processes never exceed the daily limit. */
 export async function dailyCap(scale: Scale): Promise<ScenarioResult> {
-  const t = tempDatabase();
+  const t = await tempDatabase();
   const limit = 500;
   const amount = 3 + (scale.seed % 5);
   new SettingsService({ db: t.db, defaults: DEFAULTS }).update(G, { dailyAwardLimit: limit });
-  const runs = await inEveryProcess(scale, t.file, { op: 'award', moderator: 'mod', amount });
-  const total = (
-    t.db.sqlite.prepare(`SELECT COALESCE(SUM(amount), 0) AS s FROM transfers WHERE kind = 'award'`).get() as {
-      s: number;
-    }
-  ).s;
+  const runs = await inEveryProcess(scale, t.where, { op: 'award', moderator: 'mod', amount });
+  const total = Number(
+    rows<{ s: number }>(t.db, `SELECT COALESCE(SUM(amount), 0) AS s FROM transfers WHERE kind = 'award'`)[0]!
+      .s,
+  );
   const ok = sum(runs, 'ok');
   const expected = Math.min(scale.processes * scale.perProcess, Math.floor(limit / amount));
-  const clean = verifyLedger(t.db.sqlite).ok;
-  t.dispose();
+  const clean = ledgerProblems(t.db) === '';
+  await t.dispose();
   return {
     scenario: `daily award cap, ${scale.processes} processes`,
     runs: scale.processes * scale.perProcess,
@@ -90,10 +118,10 @@ export const AWARD_CRASH_POINTS = ['ledger.before-insert', 'ledger.after-insert'
 export async function crashAward(): Promise<ScenarioResult> {
   const failures: string[] = [];
   for (const point of AWARD_CRASH_POINTS) {
-    const t = tempDatabase();
+    const t = await tempDatabase();
     const award = {
       op: 'award-once',
-      db: t.file,
+      ...t.where,
       guild: G,
       moderator: 'mod',
       user: 'alice',
@@ -103,21 +131,20 @@ export async function crashAward(): Promise<ScenarioResult> {
     t.db.close();
     const crashed = await runWorker(award, { SPARKS_CRASH_AT: point });
     if (crashed.signal !== 'SIGKILL') failures.push(`${point}: not killed`);
-    const after = openDatabase(t.file);
-    if (!verifyLedger(after.sqlite).ok) failures.push(`${point}: verify failed after crash`);
+    const after = t.reopen();
+    if (ledgerProblems(after)) failures.push(`${point}: verify failed after crash`);
     after.close();
     const retried = await runWorker(award);
-    const db = openDatabase(t.file);
-    const n = (
-      db.sqlite
-        .prepare(`SELECT COUNT(*) AS n FROM transfers WHERE idempotency_key = 'interaction:1'`)
-        .get() as { n: number }
-    ).n;
+    const db = t.reopen();
+    const n = rows<{ n: number }>(
+      db,
+      `SELECT COUNT(*) AS n FROM transfers WHERE idempotency_key = 'interaction:1'`,
+    )[0]!.n;
     const balance = new Ledger({ db }).reads.standing(G, 'alice').balance;
-    if (n !== 1 || balance !== 25 || !verifyLedger(db.sqlite).ok || retried.code !== 0)
+    if (n !== 1 || balance !== 25 || ledgerProblems(db) !== '' || retried.code !== 0)
       failures.push(`${point}: ${n} entries, balance ${balance}`);
     db.close();
-    rmSync(join(t.file, '..'), { recursive: true, force: true });
+    await t.dispose();
   }
   return {
     scenario: 'award killed at every step, then retried',

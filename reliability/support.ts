@@ -1,13 +1,19 @@
 /**
- * What the reliability scenarios share: the result row, worker processes on one database
- * file, temporary databases, a seeded random source.
+ * What the reliability scenarios share: the result row, worker processes on one database,
+ * temporary databases on either engine (a SQLite file, or a fresh database of a PostgreSQL
+ * server), a seeded random source.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { AppDb } from '../src/db/engine.ts';
 import { openDatabase, type Db } from '../src/db/open.ts';
+import { openAppDatabase } from '../src/db/open-app.ts';
+import { openPgSync } from '../src/db/pg/sync.ts';
 import { formatReport, verifyLedger } from '../src/db/verify.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
 
@@ -75,32 +81,156 @@ export function runWorker(command: object, env: Record<string, string> = {}): Pr
   return startWorker(command, env).exited;
 }
 
-export interface TempDatabase {
-  dir: string;
-  file: string;
-  db: Db;
-  ledger: Ledger;
-  dispose: () => void;
+/**
+ * Which engine a scenario runs on: SQLite files (the default), or databases of the
+ * PostgreSQL server whose superuser URL is `server` (the test suite's, `inject('postgresUrl')`).
+ */
+export type Target = { engine: 'sqlite' } | { engine: 'postgres'; server: string };
+export const SQLITE: Target = { engine: 'sqlite' };
+
+/** Where a worker finds the database: the file (SQLite) or the URL (PostgreSQL). */
+export interface DatabaseLocation {
+  db: string;
+  url?: string;
 }
 
-export function tempDatabase(): TempDatabase {
+/**
+ * Opens the database at `where` without migrating it: the app's own choice (`DATABASE_URL`
+ * → PostgreSQL through the synchronous facade, else the SQLite file), as a restarted bot
+ * opens it.
+ */
+export function openAt(where: DatabaseLocation, options: { migrate?: boolean } = {}): AppDb {
+  return openAppDatabase(
+    { databasePath: where.db, databaseUrl: where.url },
+    { migrate: options.migrate ?? false },
+  );
+}
+
+export interface TempDatabase {
+  readonly engine: Target['engine'];
+  /** A temporary folder of its own (the SQLite file, a flow's role files). */
+  dir: string;
+  /** What a worker command carries to open it (`openAt`). */
+  where: DatabaseLocation;
+  /** Open and migrated; a scenario closes it before its workers run when it must. */
+  db: AppDb;
+  ledger: Ledger;
+  /** Opens it again (a restart). */
+  reopen: () => AppDb;
+  /** Closes `db`, removes the folder, drops the PostgreSQL database. */
+  dispose: () => Promise<void>;
+}
+
+async function adminQuery(url: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/**
+ * One migrated template per server and process: each temporary database is a copy of it
+ * (CREATE DATABASE … TEMPLATE, tens of ms) instead of a migration of its own (the facade
+ * applying every migration, about a second). Dropped by `dropTemplates()`.
+ */
+const templates = new Map<string, Promise<string>>();
+let copies = 0;
+
+function template(server: string): Promise<string> {
+  let made = templates.get(server);
+  if (!made) {
+    made = (async () => {
+      const name = `rel_tpl_${process.pid}_${randomBytes(3).toString('hex')}`;
+      await adminQuery(server, `CREATE DATABASE ${name}`);
+      openPgSync(withDatabase(server, name)).close();
+      return name;
+    })();
+    templates.set(server, made);
+  }
+  return made;
+}
+
+/** Drops the templates `tempDatabase` made in this process (a scenario run's end). */
+export async function dropTemplates(): Promise<void> {
+  const all = [...templates];
+  templates.clear();
+  for (const [server, name] of all)
+    await adminQuery(server, `DROP DATABASE IF EXISTS ${await name} WITH (FORCE)`);
+}
+
+/** A fresh, migrated, empty database on `target`'s engine, open. */
+export async function tempDatabase(target: Target = SQLITE): Promise<TempDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'sparks-rel-'));
   const file = join(dir, 'sparks.db');
-  const db = openDatabase(file);
+  if (target.engine === 'sqlite') {
+    const db = openDatabase(file);
+    const where = { db: file };
+    return {
+      engine: 'sqlite',
+      dir,
+      where,
+      db,
+      ledger: new Ledger({ db }),
+      reopen: () => openAt(where),
+      dispose: () => {
+        db.close();
+        rmSync(dir, { recursive: true, force: true });
+        return Promise.resolve();
+      },
+    };
+  }
+  const { server } = target;
+  const name = `rel_${process.pid}_${++copies}_${randomBytes(3).toString('hex')}`;
+  await adminQuery(server, `CREATE DATABASE ${name} TEMPLATE ${await template(server)}`);
+  const where = { db: file, url: withDatabase(server, name) };
+  const db = openAt(where);
   return {
+    engine: 'postgres',
     dir,
-    file,
+    where,
     db,
     ledger: new Ledger({ db }),
-    dispose: () => (db.close(), rmSync(dir, { recursive: true, force: true })),
+    reopen: () => openAt(where),
+    dispose: async () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+      await adminQuery(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
   };
+}
+
+/** `db` as the SQLite `Db` a service not yet on `AppDb` takes; throws on PostgreSQL. */
+export function sqliteOnly(db: AppDb, what: string): Db {
+  if (db.engine !== 'sqlite') throw new Error(`${what} runs on SQLite only (its service takes a Db)`);
+  return db;
+}
+
+/**
+ * Rows of a read-only statement in SQL both engines accept, its values written inline (the
+ * scenarios' own constants): how a check reads a table no store lists the way it needs.
+ */
+export function rows<R = Record<string, unknown>>(db: AppDb, sql: string): R[] {
+  return db.engine === 'postgres' ? db.query<R>(sql) : (db.sqlite.prepare(sql).all() as R[]);
 }
 
 export const sum = (runs: WorkerRun[], key: string) => runs.reduce((n, r) => n + (r.result?.[key] ?? 0), 0);
 
-/** verifyLedger (which runs PRAGMA integrity_check too): '' when clean, else what failed. */
-export function ledgerProblems(db: Db): string {
-  const report = verifyLedger(db.sqlite);
+/**
+ * verifyLedger on either engine (on SQLite it runs PRAGMA integrity_check and
+ * foreign_key_check too; on PostgreSQL it checks the constraints are validated and the
+ * triggers present): '' when clean, else what failed.
+ */
+export function ledgerProblems(db: AppDb): string {
+  const report = verifyLedger(db);
   if (report.ok) return '';
   return formatReport(report)
     .split('\n')

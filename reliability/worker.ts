@@ -1,54 +1,64 @@
 /**
  * One worker process for the reliability scenarios: it runs a command through the
  * production code (Ledger, AwardService, RedemptionService, CampaignService, the webhook
- * server, on the real database file) and prints a JSON result line. Started by the
- * scenarios, several at once standing in for shards, or alone with a crash point armed.
+ * server, on the real database: the SQLite file `db`, or the PostgreSQL database `url`)
+ * and prints a JSON result line. Started by the scenarios, several at once standing in
+ * for shards, or alone with a crash point armed.
  */
 import { AuditQueue } from '../src/audit.ts';
-import { openDatabase } from '../src/db/open.ts';
 import { isSparksError } from '../src/core/errors.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
 import type { RoleGranter } from '../src/shop/redemptions.ts';
-import { DEFAULTS } from './support.ts';
+import { DEFAULTS, openAt, sqliteOnly, type DatabaseLocation } from './support.ts';
 
-type Command =
-  | { op: 'spend'; db: string; guild: string; user: string; amount: number; count: number; tag: string }
-  | { op: 'award'; db: string; guild: string; moderator: string; amount: number; count: number; tag: string }
-  | {
-      op: 'award-once';
-      db: string;
-      guild: string;
-      moderator: string;
-      user: string;
-      amount: number;
-      key: string;
-    }
-  | {
-      op: 'redeem-many';
-      db: string;
-      guild: string;
-      rewardId: number;
-      cost: number;
-      users: string[];
-      tag: string;
-    }
-  | {
-      op: 'redeem-once';
-      db: string;
-      guild: string;
-      rewardId: number;
-      cost: number;
-      user: string;
-      key: string;
-      rolesDir: string;
-    }
-  | { op: 'campaign-batch'; db: string; campaignIds: number[]; users: string[]; thread?: boolean }
-  | { op: 'webhook-server'; db: string; secret: string; guild: string }
-  | { op: 'season-finish'; db: string; seasonId: number; rolesDir: string }
-  | { op: 'raffle-draw'; db: string; guild: string; raffleId: number; rolesDir: string };
+type Command = DatabaseLocation &
+  (
+    | { op: 'spend'; db: string; guild: string; user: string; amount: number; count: number; tag: string }
+    | {
+        op: 'award';
+        db: string;
+        guild: string;
+        moderator: string;
+        amount: number;
+        count: number;
+        tag: string;
+      }
+    | {
+        op: 'award-once';
+        db: string;
+        guild: string;
+        moderator: string;
+        user: string;
+        amount: number;
+        key: string;
+      }
+    | {
+        op: 'redeem-many';
+        db: string;
+        guild: string;
+        rewardId: number;
+        cost: number;
+        users: string[];
+        tag: string;
+      }
+    | {
+        op: 'redeem-once';
+        db: string;
+        guild: string;
+        rewardId: number;
+        cost: number;
+        user: string;
+        key: string;
+        rolesDir: string;
+      }
+    | { op: 'campaign-batch'; db: string; campaignIds: number[]; users: string[]; thread?: boolean }
+    | { op: 'webhook-server'; db: string; secret: string; guild: string }
+    | { op: 'season-finish'; db: string; seasonId: number; rolesDir: string }
+    | { op: 'raffle-draw'; db: string; guild: string; raffleId: number; rolesDir: string }
+  );
 
 const cmd = JSON.parse(process.argv[2]!) as Command;
-const db = openDatabase(cmd.db, { migrate: false });
+const db = openAt(cmd);
 const ledger = new Ledger({ db });
 const audit = new AuditQueue();
 const counts: Record<string, number> = { ok: 0 };
@@ -57,6 +67,8 @@ const bump = (k: string) => (counts[k] = (counts[k] ?? 0) + 1);
 function classify(e: unknown): void {
   if (isSparksError(e)) bump(e.code);
   else if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY')) bump('busy');
+  // A serialization failure or a deadlock that reached the caller (the facade retries them).
+  else if (['40001', '40P01'].includes((e as { code?: string }).code ?? '')) bump('busy');
   else throw e;
 }
 
@@ -109,7 +121,12 @@ async function main(): Promise<void> {
     case 'award':
     case 'award-once': {
       const { AwardService } = await import('../src/moderation/awards.ts');
-      const awards = new AwardService({ db, ledger, settings: await settingsService(), clock: Date.now });
+      const awards = new AwardService({
+        db: sqliteOnly(db, 'an award'),
+        ledger,
+        settings: await settingsService(),
+        clock: Date.now,
+      });
       if (cmd.op === 'award-once') {
         attempt(() =>
           awards.award({
@@ -192,7 +209,9 @@ async function main(): Promise<void> {
       ]);
       const logger = await silent();
       const grants = new GrantQueue({ db, logger });
-      // thread: GRANT_WRITER=thread, the batch written by the writer's worker thread.
+      // thread: GRANT_WRITER=thread, the batch written by the writer's worker thread (SQLite
+      // only: the configuration refuses it with DATABASE_URL).
+      if (cmd.thread && db.engine !== 'sqlite') throw new Error('the writer thread is SQLite-only');
       const writer = cmd.thread
         ? new GrantWriter({ path: cmd.db, queue: grants, ledger, clock: Date.now, logger })
         : undefined;
@@ -252,7 +271,10 @@ async function main(): Promise<void> {
     }
     case 'webhook-server': {
       const { startWebhookServer } = await import('./webhook-server.ts');
-      const server = await startWebhookServer(db, ledger, { secret: cmd.secret, guildId: cmd.guild });
+      const server = await startWebhookServer(sqliteOnly(db, 'the webhook server'), ledger, {
+        secret: cmd.secret,
+        guildId: cmd.guild,
+      });
       console.log(JSON.stringify({ port: server.port }));
       // Serves until the scenario stops it (SIGTERM), kills it, or 30 s pass.
       await new Promise<void>((resolve) => {
