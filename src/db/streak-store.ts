@@ -39,6 +39,12 @@ export interface StreakStoreApi {
   state(): StreakFoldState;
   /** The id of the `limit`-th entry after `after` and how many there are (upto null: none). */
   chunk(after: number, limit: number): { upto: number | null; n: number };
+  /**
+   * Outside any write, before a fold's: where an engine's ids are not committed in order
+   * (PostgreSQL), the bound `chunk` stops at is moved (src/db/pg/settled.ts). SQLite's single
+   * writer commits ids in order and needs none.
+   */
+  settle?(limit: number): void;
   /** Members' qualifying days (see QUALIFYING_DAYS) in entries (after, upto], by guild, member and day. */
   qualifyingDays(after: number, upto: number): QualifyingDay[];
   get(guildId: string, userId: string): MemberStreakRow | undefined;

@@ -93,6 +93,7 @@ export class StreakService {
 
   /** Whether entries after the watermark wait to be folded. */
   behind(): boolean {
+    this.store.settle?.(1);
     return this.store.chunk(this.store.state().watermark, 1).n > 0;
   }
 
@@ -144,6 +145,7 @@ export class StreakService {
   }
 
   private foldNext(): { n: number; paid: number; refused: number } {
+    this.store.settle?.(this.chunk);
     return this.db.write(() => {
       // Read inside the transaction: two processes folding at once never fold a chunk twice.
       const after = this.store.state().watermark;

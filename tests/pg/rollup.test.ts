@@ -15,7 +15,10 @@ import { MEMBER } from '../../src/ledger/accounts.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { AdminAnalytics } from '../../src/moderation/analytics.ts';
 import { EARNING_KINDS, LedgerRollup } from '../../src/moderation/ledger-rollup.ts';
+import { SettingsService } from '../../src/settings/settings.ts';
+import { StreakService } from '../../src/streaks/streaks.ts';
 import { fakeClock, G, MOD } from '../helpers/db.ts';
+import { DEFAULTS } from '../helpers/platform.ts';
 import { ENGINES, engineDbs, type EngineDb } from '../helpers/engines.ts';
 import { creditRun, G2, opArb, play, START, user } from '../helpers/rollup-history.ts';
 import { freshDatabase, type TestDatabase } from '../testkit/postgres.ts';
@@ -250,5 +253,65 @@ describe('the fold on PostgreSQL, with entries committed out of id order', () =>
     const analytics = new AdminAnalytics({ db, clock: fakeClock(NOW), rollup });
     expect(analytics.flows(G2, 31).issued.award.reduce((a, b) => a + b, 0)).toBe(310);
     expect(analytics.flows(G, 31).issued.award.reduce((a, b) => a + b, 0)).toBe(60);
+  });
+});
+
+describe('the streak fold on PostgreSQL, with entries committed out of id order', () => {
+  let database: TestDatabase;
+  let db: PgSyncDb;
+  let other: pg.Client;
+  beforeAll(async () => {
+    database = await freshDatabase();
+    db = openPgSync(database.url);
+    other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+  });
+  afterAll(async () => {
+    await other?.end();
+    db?.close();
+    await database?.drop();
+  });
+
+  it('folds an entry whose id was drawn before a fold ran and whose transaction committed after it', async () => {
+    const clock = fakeClock(START);
+    const ledger = new Ledger({ db, clock });
+    const credit = (guildId: string, userId: string, amount: number, key: string) =>
+      ledger.credit({ guildId, userId, amount, key, actor: MOD, source: 'award', kind: 'award' });
+    credit(G2, user(1), 10, 'a');
+    credit(G, user(2), 20, 'b');
+    const member = ledger.reads.account(G2, MEMBER(user(1)))!.id;
+    const [{ issuance }] = db.query<{ issuance: number }>(
+      `SELECT debit_account_id AS issuance FROM transfers WHERE id = 1`,
+    ) as [{ issuance: number }];
+    const streaks = new StreakService({
+      db,
+      ledger,
+      settings: new SettingsService({ db, defaults: DEFAULTS }),
+      clock,
+    });
+    await other.query('BEGIN');
+    const held = await other.query<{ id: string }>(
+      `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key,
+         actor_type, actor_id, created_at) VALUES ($1, 'award', $2, $3, 300, 'late', 'moderator', $4, $5) RETURNING id`,
+      [G2, issuance, member, MOD.id, START],
+    );
+    expect(Number(held.rows[0]!.id)).toBe(3);
+    credit(G, user(2), 40, 'd');
+    const late = other.query('SELECT pg_sleep(0.3); COMMIT');
+    const started = Date.now();
+    for (;;) {
+      const [row] = db.query<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(0.3)%' AND state = 'active'`,
+      );
+      if (row!.n > 0) break;
+      if (Date.now() - started > 5_000) throw new Error('the held transaction never started its COMMIT');
+    }
+    const first = streaks.catchUp();
+    await late;
+    const second = streaks.catchUp();
+    // Before the settled bound the first fold passed id 3 (folding 1, 2, 4) and the second
+    // found nothing: 3 folded in all, entry 3 never.
+    expect(second).toMatchObject({ caughtUp: true, watermark: 4 });
+    expect(first.folded + second.folded).toBe(4);
   });
 });

@@ -15,6 +15,7 @@ import {
   type ReferralRow,
 } from '../platform-store.ts';
 import type { PgSyncDb } from './sync.ts';
+import { PgStatementError } from './sync-protocol.ts';
 
 const SQL = {
   eventById: `SELECT id, guild_id AS "guildId", type, payload_hash AS "payloadHash", sparks,
@@ -55,8 +56,13 @@ export class PgPlatformStore implements PlatformStoreApi {
     return this.db.query<PlatformEventRow>(SQL.eventById, [id])[0];
   }
 
+  /**
+   * A concurrent delivery of the same event id (another process, between this write's look-up
+   * and its insert) takes the key first: the write runs again, and its look-up then answers
+   * "duplicate", as SQLite's single writer would have.
+   */
   insertEvent(row: PlatformEventRow): void {
-    this.db.run(SQL.insertEvent, [
+    this.insertOrRetry('platform_events_pkey', SQL.insertEvent, [
       row.id,
       row.guildId,
       row.type,
@@ -66,12 +72,22 @@ export class PgPlatformStore implements PlatformStoreApi {
     ]);
   }
 
+  private insertOrRetry(constraint: string, text: string, params: readonly unknown[]): void {
+    try {
+      this.db.run(text, params);
+    } catch (e) {
+      if (e instanceof PgStatementError && e.constraint === constraint) throw this.db.retryTransaction(e);
+      throw e;
+    }
+  }
+
   referralOf(guildId: string, inviteeId: string): ReferralRow | undefined {
     return this.db.query<ReferralRow>(SQL.referralOf, [guildId, inviteeId])[0];
   }
 
+  /** As insertEvent: a referral another process registered first makes the write run again. */
   insertReferral(row: ReferralRow): void {
-    this.db.run(SQL.insertReferral, [
+    this.insertOrRetry('referrals_guild_id_invitee_user_id_pk', SQL.insertReferral, [
       row.guildId,
       row.inviteeUserId,
       row.referrerUserId,

@@ -5,21 +5,8 @@
  * unchanged on either engine. Like the SQLite store it reads `transfers`, `accounts` and
  * `referrals` and never writes them. `rollupStore(db)` is the one place that picks.
  *
- * The watermark. The fold reads the entries with id > watermark, and on SQLite an id is
- * only ever seen committed in order (one writer). On PostgreSQL an identity id is taken at
- * INSERT, not at COMMIT: a transaction holding id 7 may commit after another's id 8 has
- * been folded and the watermark moved past 7, and entry 7 would never be folded. So the
- * fold only reads ids up to a *settled* bound, below which every id is final (committed or
- * rolled back for good): a short transaction of its own takes `LOCK TABLE transfers IN
- * SHARE MODE`, which waits for every transaction that has inserted into `transfers` to end
- * (an INSERT holds ROW EXCLUSIVE, which SHARE conflicts with, from before its ids are drawn
- * until its COMMIT), reads MAX(id) and commits at once. Writers that come meanwhile wait for
- * that one statement only; the barrier holds no other lock, so it closes no deadlock with a
- * ledger write. The bound is kept: a fold takes a new one only when the entries between the
- * watermark and the last bound make less than a chunk and more are visible past it (so a
- * backlog is folded chunk after chunk without a barrier each), and none at all when no
- * entry past the watermark is visible. A fold that stops short of a chunk has therefore
- * folded every entry committed before its barrier: caught up, as on SQLite.
+ * The watermark: the fold reads ids only up to a settled bound (settled.ts), so an entry
+ * whose transaction commits after a fold has passed its id is folded by the next one.
  *
  * Two folds at once (the timer on the leader, a page read on any host) queue on the
  * advisory lock 'rollup:fold' (locks.ts), taken before the watermark is read, as SQLite's
@@ -40,6 +27,7 @@ import {
 } from '../rollup-store.ts';
 import type { TransferKind } from '../schema.ts';
 import { lockInWrite } from './locks.ts';
+import { SettledBound } from './settled.ts';
 import type { PgSyncDb } from './sync.ts';
 
 /** A reversal counts as the kind of the entry it closes (`c`, LEFT JOINed), as on SQLite. */
@@ -96,14 +84,6 @@ const DAY_EARNERS = `SELECT DISTINCT t.guild_id, t.created_at / 86400000 AS day,
 
 const SQL = {
   state: `SELECT watermark, updated_at AS "updatedAt" FROM ledger_rollup WHERE id = 1`,
-  // Where the fold stands ($1 the settled bound, $2 the chunk size): the watermark, the last
-  // entry visible, and how many (up to a chunk) lie between the watermark and the bound.
-  progress: `WITH w AS (SELECT COALESCE((SELECT watermark FROM ledger_rollup WHERE id = 1), 0) AS id)
-    SELECT (SELECT id FROM w) AS watermark, COALESCE((SELECT MAX(id) FROM transfers), 0) AS last,
-      (SELECT COUNT(*) FROM (SELECT 1 FROM transfers WHERE id > (SELECT id FROM w) AND id <= $1
-                              ORDER BY id LIMIT $2) c) AS ready`,
-  barrier: `LOCK TABLE transfers IN SHARE MODE`,
-  last: `SELECT COALESCE(MAX(id), 0) AS id FROM transfers`,
   // $1 after, $2 limit, $3 the settled bound.
   upto: `SELECT MAX(id) AS upto, COUNT(*) AS n
     FROM (SELECT id FROM transfers WHERE id > $1 AND id <= $3 ORDER BY id LIMIT $2) c`,
@@ -178,29 +158,20 @@ const SQL = {
 
 /** `RollupStore`'s methods on PostgreSQL; see the module comment. */
 export class PgRollupStore implements RollupStoreApi {
-  /** Every id up to this one is final (committed or gone): what the last barrier found. */
-  private settled = 0;
+  private readonly settled: SettledBound;
 
-  constructor(private readonly db: PgSyncDb) {}
+  constructor(private readonly db: PgSyncDb) {
+    this.settled = new SettledBound(db, 'ledger_rollup');
+  }
 
   state(): RollupState {
     return this.db.query<RollupState>(SQL.state)[0] ?? { watermark: 0, updatedAt: null };
   }
 
   foldNext(limit: number, earning: readonly TransferKind[], now: number): number {
-    const { watermark, last, ready } = this.db.query<{ watermark: number; last: number; ready: number }>(
-      SQL.progress,
-      [this.settled, limit],
-    )[0]!;
+    const { watermark, last } = this.settled.advance(limit);
     if (last <= watermark) return 0;
-    // A new bound when the last one does not hold a whole chunk and entries lie past it.
-    if (ready < limit && last > this.settled) {
-      this.settled = this.db.write(() => {
-        this.db.run(SQL.barrier);
-        return this.db.query<{ id: number }>(SQL.last)[0]!.id;
-      });
-    }
-    const settled = this.settled;
+    const settled = this.settled.value;
     return this.db.write(() => {
       lockInWrite(this.db, 'rollup', 'fold');
       const after = this.state().watermark;

@@ -22,6 +22,7 @@ import {
   type StreakStoreApi,
 } from '../streak-store.ts';
 import { lockInWrite } from './locks.ts';
+import { SettledBound } from './settled.ts';
 import type { PgSyncDb } from './sync.ts';
 
 const STREAK_COLS = `guild_id AS "guildId", user_id AS "userId", current, best, last_day AS "lastDay",
@@ -37,7 +38,9 @@ const gainsAfter = (after: string) =>
 
 const SQL = {
   state: `SELECT watermark, updated_at AS "updatedAt" FROM streak_fold WHERE id = 1`,
-  chunk: `SELECT MAX(id) AS upto, COUNT(*) AS n FROM (SELECT id FROM transfers WHERE id > $1 ORDER BY id LIMIT $2) c`,
+  // $3 the settled bound (settled.ts): an id past it may still be committed below a folded one.
+  chunk: `SELECT MAX(id) AS upto, COUNT(*) AS n
+    FROM (SELECT id FROM transfers WHERE id > $1 AND id <= $3 ORDER BY id LIMIT $2) c`,
   days: `SELECT t.guild_id AS "guildId", m.ref AS "userId", t.created_at / 86400000 AS day
     FROM transfers t
     JOIN accounts m ON m.id = t.credit_account_id AND m.type = 'member'
@@ -77,7 +80,16 @@ const SQL = {
 export const STREAK_FOLD_LOCK = 0x53545245414b;
 
 export class PgStreakStore implements StreakStoreApi {
-  constructor(private readonly db: PgSyncDb) {}
+  private readonly settled: SettledBound;
+
+  constructor(private readonly db: PgSyncDb) {
+    this.settled = new SettledBound(db, 'streak_fold');
+  }
+
+  /** Before a fold's write: the settled bound its chunk stops at (settled.ts). */
+  settle(limit: number): void {
+    this.settled.advance(limit);
+  }
 
   /**
    * Inside a write, the watermark is read under STREAK_FOLD_LOCK, held to the end of the
@@ -92,7 +104,11 @@ export class PgStreakStore implements StreakStoreApi {
   }
 
   chunk(after: number, limit: number): { upto: number | null; n: number } {
-    return this.db.query<{ upto: number | null; n: number }>(SQL.chunk, [after, limit])[0]!;
+    return this.db.query<{ upto: number | null; n: number }>(SQL.chunk, [
+      after,
+      limit,
+      this.settled.value,
+    ])[0]!;
   }
 
   qualifyingDays(after: number, upto: number): QualifyingDay[] {
