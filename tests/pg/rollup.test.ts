@@ -189,129 +189,88 @@ describe('the ledger rollup on both engines', () => {
   });
 });
 
-describe('the fold on PostgreSQL, with entries committed out of id order', () => {
-  let database: TestDatabase;
-  let db: PgSyncDb;
-  let other: pg.Client;
-  beforeAll(async () => {
-    database = await freshDatabase();
-    db = openPgSync(database.url);
-    other = new pg.Client({ connectionString: database.url });
-    await other.connect();
-  });
-  afterAll(async () => {
-    await other?.end();
-    db?.close();
-    await database?.drop();
-  });
-
-  it('folds an entry whose id was drawn before a fold ran and whose transaction committed after it', async () => {
-    const clock = fakeClock(START);
-    const ledger = new Ledger({ db, clock });
-    // The held entry is in another guild than the one committed meanwhile, so the two share no
-    // row (accounts, earn_periods, rank_counts are per guild) and neither waits for the other.
-    const credit = (guildId: string, userId: string, amount: number, key: string) =>
-      ledger.credit({ guildId, userId, amount, key, actor: MOD, source: 'award', kind: 'award' });
-    credit(G2, user(1), 10, 'a');
-    credit(G, user(2), 20, 'b');
-    const member = ledger.reads.account(G2, MEMBER(user(1)))!.id;
-    const [{ issuance }] = db.query<{ issuance: number }>(
-      `SELECT debit_account_id AS issuance FROM transfers WHERE id = 1`,
-    ) as [{ issuance: number }];
-    const rollup = new LedgerRollup({ db, clock: fakeClock(NOW) });
-
-    // Another connection draws id 3 and holds its transaction open ...
-    await other.query('BEGIN');
-    const held = await other.query<{ id: string }>(
-      `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key,
-         actor_type, actor_id, created_at) VALUES ($1, 'award', $2, $3, 300, 'late', 'moderator', $4, $5) RETURNING id`,
-      [G2, issuance, member, MOD.id, START],
+/**
+ * Ids 1 and 2 committed; id 3 drawn on a second connection and held open while id 4 commits
+ * here; the held transaction commits on the server 300 ms later, with no help from this
+ * (blocked) thread. Resolves `late` once that COMMIT is done. The held entry is in another
+ * guild than the one committed meanwhile, so the two share no row (accounts, earn_periods,
+ * rank_counts are per guild) and neither waits for the other.
+ */
+async function outOfOrder(db: PgSyncDb, other: pg.Client, ledger: Ledger) {
+  const credit = (guildId: string, userId: string, amount: number, key: string) =>
+    ledger.credit({ guildId, userId, amount, key, actor: MOD, source: 'award', kind: 'award' });
+  credit(G2, user(1), 10, 'a');
+  credit(G, user(2), 20, 'b');
+  const member = ledger.reads.account(G2, MEMBER(user(1)))!.id;
+  const [{ issuance }] = db.query<{ issuance: number }>(
+    `SELECT debit_account_id AS issuance FROM transfers WHERE id = 1`,
+  ) as [{ issuance: number }];
+  await other.query('BEGIN');
+  const held = await other.query<{ id: string }>(
+    `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key,
+       actor_type, actor_id, created_at) VALUES ($1, 'award', $2, $3, 300, 'late', 'moderator', $4, $5) RETURNING id`,
+    [G2, issuance, member, MOD.id, START],
+  );
+  expect(Number(held.rows[0]!.id)).toBe(3);
+  credit(G, user(2), 40, 'd');
+  const late = other.query('SELECT pg_sleep(0.3); COMMIT');
+  const started = Date.now();
+  for (;;) {
+    const [row] = db.query<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(0.3)%' AND state = 'active'`,
     );
-    expect(Number(held.rows[0]!.id)).toBe(3);
-    // ... while id 4 commits here.
-    credit(G, user(2), 40, 'd');
-    // The held transaction commits on the server in 300 ms, with no help from this (blocked) thread.
-    const late = other.query('SELECT pg_sleep(0.3); COMMIT');
-    const started = Date.now();
-    for (;;) {
-      const [row] = db.query<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(0.3)%' AND state = 'active'`,
-      );
-      if (row!.n > 0) break;
-      if (Date.now() - started > 5_000) throw new Error('the held transaction never started its COMMIT');
-    }
-    const first = rollup.catchUp();
-    await late;
-    const second = rollup.catchUp();
-    expect(second).toMatchObject({ caughtUp: true, watermark: 4 });
-    expect(first.folded + second.folded).toBe(4);
-    // Every entry is in the rollup, the late one too.
-    expect(
-      db.query(`SELECT SUM(amount)::int8 AS amount, SUM(entries)::int8 AS entries FROM ledger_days`),
-    ).toEqual([{ amount: 370, entries: 4 }]);
-    expect(rollupStore(db).earnedByKind(member)).toEqual([{ kind: 'award', sparks: 310 }]);
-    const analytics = new AdminAnalytics({ db, clock: fakeClock(NOW), rollup });
-    expect(analytics.flows(G2, 31).issued.award.reduce((a, b) => a + b, 0)).toBe(310);
-    expect(analytics.flows(G, 31).issued.award.reduce((a, b) => a + b, 0)).toBe(60);
-  });
-});
+    if (row!.n > 0) break;
+    if (Date.now() - started > 5_000) throw new Error('the held transaction never started its COMMIT');
+  }
+  return { member, late };
+}
 
-describe('the streak fold on PostgreSQL, with entries committed out of id order', () => {
-  let database: TestDatabase;
-  let db: PgSyncDb;
-  let other: pg.Client;
-  beforeAll(async () => {
-    database = await freshDatabase();
-    db = openPgSync(database.url);
-    other = new pg.Client({ connectionString: database.url });
-    await other.connect();
-  });
-  afterAll(async () => {
-    await other?.end();
-    db?.close();
-    await database?.drop();
-  });
-
-  it('folds an entry whose id was drawn before a fold ran and whose transaction committed after it', async () => {
-    const clock = fakeClock(START);
-    const ledger = new Ledger({ db, clock });
-    const credit = (guildId: string, userId: string, amount: number, key: string) =>
-      ledger.credit({ guildId, userId, amount, key, actor: MOD, source: 'award', kind: 'award' });
-    credit(G2, user(1), 10, 'a');
-    credit(G, user(2), 20, 'b');
-    const member = ledger.reads.account(G2, MEMBER(user(1)))!.id;
-    const [{ issuance }] = db.query<{ issuance: number }>(
-      `SELECT debit_account_id AS issuance FROM transfers WHERE id = 1`,
-    ) as [{ issuance: number }];
-    const streaks = new StreakService({
-      db,
-      ledger,
-      settings: new SettingsService({ db, defaults: DEFAULTS }),
-      clock,
+describe.each(['rollup', 'streak fold'])(
+  'the %s on PostgreSQL, with entries committed out of id order',
+  (fold) => {
+    let database: TestDatabase;
+    let db: PgSyncDb;
+    let other: pg.Client;
+    beforeAll(async () => {
+      database = await freshDatabase();
+      db = openPgSync(database.url);
+      other = new pg.Client({ connectionString: database.url });
+      await other.connect();
     });
-    await other.query('BEGIN');
-    const held = await other.query<{ id: string }>(
-      `INSERT INTO transfers (guild_id, kind, debit_account_id, credit_account_id, amount, idempotency_key,
-         actor_type, actor_id, created_at) VALUES ($1, 'award', $2, $3, 300, 'late', 'moderator', $4, $5) RETURNING id`,
-      [G2, issuance, member, MOD.id, START],
-    );
-    expect(Number(held.rows[0]!.id)).toBe(3);
-    credit(G, user(2), 40, 'd');
-    const late = other.query('SELECT pg_sleep(0.3); COMMIT');
-    const started = Date.now();
-    for (;;) {
-      const [row] = db.query<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(0.3)%' AND state = 'active'`,
-      );
-      if (row!.n > 0) break;
-      if (Date.now() - started > 5_000) throw new Error('the held transaction never started its COMMIT');
-    }
-    const first = streaks.catchUp();
-    await late;
-    const second = streaks.catchUp();
-    // Before the settled bound the first fold passed id 3 (folding 1, 2, 4) and the second
-    // found nothing: 3 folded in all, entry 3 never.
-    expect(second).toMatchObject({ caughtUp: true, watermark: 4 });
-    expect(first.folded + second.folded).toBe(4);
-  });
-});
+    afterAll(async () => {
+      await other?.end();
+      db?.close();
+      await database?.drop();
+    });
+
+    it('folds an entry whose id was drawn before a fold ran and whose transaction committed after it', async () => {
+      const clock = fakeClock(START);
+      const ledger = new Ledger({ db, clock });
+      const rollup = new LedgerRollup({ db, clock: fakeClock(NOW) });
+      const streaks = new StreakService({
+        db,
+        ledger,
+        settings: new SettingsService({ db, defaults: DEFAULTS }),
+        clock,
+      });
+      const catchUp = () => (fold === 'rollup' ? rollup.catchUp() : streaks.catchUp());
+      const { member, late } = await outOfOrder(db, other, ledger);
+      const first = catchUp();
+      await late;
+      const second = catchUp();
+      // Without the settled bound the first fold passed id 3 (folding 1, 2, 4) and the second
+      // found nothing: entry 3 never folded.
+      expect(second).toMatchObject({ caughtUp: true, watermark: 4 });
+      expect(first.folded + second.folded).toBe(4);
+      if (fold !== 'rollup') return;
+      // Every entry is in the rollup, the late one too.
+      expect(
+        db.query(`SELECT SUM(amount)::int8 AS amount, SUM(entries)::int8 AS entries FROM ledger_days`),
+      ).toEqual([{ amount: 370, entries: 4 }]);
+      expect(rollupStore(db).earnedByKind(member)).toEqual([{ kind: 'award', sparks: 310 }]);
+      const analytics = new AdminAnalytics({ db, clock: fakeClock(NOW), rollup });
+      expect(analytics.flows(G2, 31).issued.award.reduce((a, b) => a + b, 0)).toBe(310);
+      expect(analytics.flows(G, 31).issued.award.reduce((a, b) => a + b, 0)).toBe(60);
+    });
+  },
+);
