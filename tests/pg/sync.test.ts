@@ -60,6 +60,37 @@ function caught(fn: () => unknown): unknown {
 }
 
 describe('the synchronous PostgreSQL facade', () => {
+  it('connects again after its session was ended, but never in the middle of a transaction', async () => {
+    const own = openPgSync(database().url, { migrate: false });
+    try {
+      own.run(`INSERT INTO kv (k, v) VALUES ('reconnect', 1) ON CONFLICT (k) DO UPDATE SET v = 1`);
+      const pid = (): number => own.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')[0]!.pid;
+      const first = pid();
+      // Ended from outside while idle (a failover, an operator's pg_terminate_backend): the
+      // next statement outside a transaction runs on a new session.
+      other.query('SELECT pg_terminate_backend($1)', [first]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const second = pid();
+      expect(second).not.toBe(first);
+      // Ended inside a write: that write fails (its statements cannot silently go on in a
+      // new session) and changes nothing; the next write connects again and commits.
+      const failure = caught(() =>
+        own.write(() => {
+          own.run(`UPDATE kv SET v = 2 WHERE k = 'reconnect'`);
+          own.query('SELECT pg_terminate_backend(pg_backend_pid())');
+          own.run(`UPDATE kv SET v = 3 WHERE k = 'reconnect'`);
+        }),
+      );
+      expect(String(failure)).toMatch(/terminat|lost/);
+      own.write(() => own.run(`UPDATE kv SET v = v + 10 WHERE k = 'reconnect'`));
+      expect(other.query(`SELECT v FROM kv WHERE k = 'reconnect'`)).toEqual([{ v: 11 }]);
+      expect(pid()).not.toBe(second);
+    } finally {
+      own.close();
+      other.run(`DELETE FROM kv WHERE k = 'reconnect'`);
+    }
+  });
+
   it('answers a statement synchronously, int8 as numbers, and says how many rows a write touched', () => {
     expect(db.query('SELECT $1::int8 AS n, $2::text AS s, NULL::int AS z', [2 ** 40, 'x'])).toEqual([
       { n: 2 ** 40, s: 'x', z: null },

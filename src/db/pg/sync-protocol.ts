@@ -14,7 +14,18 @@ export type SyncRequest =
    * sent ahead of `text` in the same pipeline: one round trip for all. The first of them
    * that fails is the reply's error, with its index in `failedAt`.
    */
-  | { op: 'query'; text: string; params: unknown[]; before?: { text: string; params: unknown[] }[] }
+  | {
+      op: 'query';
+      text: string;
+      params: unknown[];
+      before?: { text: string; params: unknown[] }[];
+      /**
+       * Runs outside any transaction, or begins one (its `before` opens with BEGIN): after a
+       * lost connection the worker may connect again for it, since nothing of an open
+       * transaction is lost with the old connection. Else the loss is the statement's error.
+       */
+      fresh?: boolean;
+    }
   | { op: 'migrate'; folder: string | undefined }
   | { op: 'close' }
   | { op: 'exit' };

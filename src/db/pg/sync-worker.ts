@@ -41,8 +41,34 @@ function statement(text: string, values: unknown[]): pg.QueryConfig {
   }
   return name === undefined ? { text, values } : { name, text, values };
 }
-/** The connection's own failure (the server went away), reported to every later call. */
+/**
+ * The connection's own failure (the server went away, or ended this session): every later
+ * statement inside the transaction it was in fails with it; the next `fresh` one (outside a
+ * transaction, or its BEGIN) connects again (a failover behind one name, a restarted server).
+ */
 let lost: Error | undefined;
+
+/** A new client in place of the old; a failure to connect leaves the loss for the next try. */
+async function connect(): Promise<void> {
+  const old = client;
+  client = undefined;
+  await old?.end().catch(() => undefined);
+  prepared.clear();
+  nextName = 0;
+  // Pipeline mode: queries submitted together are written at once and answered in order
+  // (each with its own Sync); the facade submits several only for a `before` list.
+  const next = new pg.Client({ ...config, types: { getTypeParser }, pipeline: true });
+  // Only this client's own failure counts: the old one's late 'error' or 'end' does not.
+  next.on('error', (e) => {
+    if (client === next) lost ??= e;
+  });
+  next.on('end', () => {
+    if (client === next) lost ??= new Error('the server closed the connection');
+  });
+  await next.connect();
+  client = next;
+  lost = undefined;
+}
 
 function wire(e: unknown): WireError {
   const err = e as Partial<pg.DatabaseError> & Error;
@@ -65,17 +91,20 @@ function reply(message: SyncReply): void {
 async function handle(request: SyncRequest): Promise<SyncReply> {
   switch (request.op) {
     case 'connect': {
-      prepared.clear();
-      nextName = 0;
-      // Pipeline mode: queries submitted together are written at once and answered in order
-      // (each with its own Sync); the facade submits several only for a `before` list.
-      client = new pg.Client({ ...config, types: { getTypeParser }, pipeline: true });
-      client.on('error', (e) => (lost = e));
-      await client.connect();
+      await connect();
       return { ok: true, rows: [], rowCount: 0 };
     }
     case 'query': {
-      if (lost) throw new Error(`the PostgreSQL connection was lost: ${lost.message}`);
+      if (lost) {
+        if (!request.fresh) throw new Error(`the PostgreSQL connection was lost: ${lost.message}`);
+        try {
+          await connect();
+        } catch (e) {
+          throw new Error(
+            `the PostgreSQL connection was lost (${lost.message}) and connecting again failed: ${(e as Error).message}`,
+          );
+        }
+      }
       if (!client) throw new Error('not connected');
       // Pipelined (the client's pipeline mode): the held-back statements and this one go out
       // together and are answered in order, one round trip for all of them.

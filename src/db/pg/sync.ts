@@ -209,6 +209,9 @@ export function openPgSync(url: string, options: PgSyncOptions = {}): PgSyncDb {
   const exec = (text: string, params: readonly unknown[] = []) => {
     const held = pending;
     pending = [];
+    // Outside a transaction, or the statement that begins one: nothing open is lost if the
+    // worker must connect again first.
+    const fresh = frames.length === 0 || held[0]?.text.startsWith('BEGIN') === true;
     const reply = call(
       held.length > 0
         ? {
@@ -216,8 +219,9 @@ export function openPgSync(url: string, options: PgSyncOptions = {}): PgSyncDb {
             text,
             params: params as unknown[],
             before: held.map((h) => ({ text: h.text, params: (h.params ?? []) as unknown[] })),
+            fresh,
           }
-        : { op: 'query', text, params: params as unknown[] },
+        : { op: 'query', text, params: params as unknown[], fresh },
     );
     if (!reply.ok) {
       const source = held[reply.failedAt ?? held.length];
