@@ -39,14 +39,16 @@ describe('the bot with its platform HTTP server', () => {
       database: { writable: true },
       gateway: { connected: true },
     });
+    // Counted when the handler returns, after its last edit (the balance card): wait for the
+    // router's handled event, not a poll racing the card's render on a loaded machine.
+    const handled = new Promise<void>((resolve) =>
+      w.app.router.observe((e) => e.name === 'sparks balance' && resolve()),
+    );
     await w.slash(w.users.alice, 'sparks balance').reply();
-    await expect
-      .poll(async () =>
-        (await (await fetch(`${url}/metrics`)).text()).includes(
-          'sparks_interactions_total{kind="command",command="sparks balance",outcome="ok"} 1',
-        ),
-      )
-      .toBe(true);
+    await handled;
+    expect(await (await fetch(`${url}/metrics`)).text()).toContain(
+      'sparks_interactions_total{kind="command",command="sparks balance",outcome="ok"} 1',
+    );
     const metrics = await fetch(`${url}/metrics`);
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
     w.fake.setHeartbeatAck(false);
