@@ -9,7 +9,6 @@
  * and reused, since a facade's worker takes a few hundred ms to start and a database copy
  * tens of ms, which a property test with hundreds of runs cannot pay each time.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { AppDb } from '../../src/db/engine.ts';
 import { openDatabase, type Db } from '../../src/db/open.ts';
@@ -17,7 +16,7 @@ import { openPostgres } from '../../src/db/pg/open.ts';
 import { openPgSync, type PgSyncDb } from '../../src/db/pg/sync.ts';
 import { verifyLedger } from '../../src/db/verify.ts';
 import { Ledger, type LedgerDb } from '../../src/ledger/ledger.ts';
-import { freshDatabase, withDatabase, type TestDatabase } from '../testkit/postgres.ts';
+import { adminQuery, freshDatabase, withDatabase, type TestDatabase } from '../testkit/postgres.ts';
 import { fakeClock } from './db.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -85,14 +84,20 @@ export function sqliteEnv(db: Db, cleanup: () => void): EngineDb {
   };
 }
 
+/** A fresh database of the suite's server with every PostgreSQL migration applied: a template. */
+async function migratedDatabase(): Promise<TestDatabase> {
+  const database = await freshDatabase();
+  const migrated = await openPostgres(database.url, { poolSize: 1 });
+  await migrated.close();
+  return database;
+}
+
 export function engineDbs(): (engine: Engine) => EngineDb {
   let template: TestDatabase | undefined;
   let admin: PgSyncDb | undefined;
   const slots: Slot[] = [];
   beforeAll(async () => {
-    template = await freshDatabase();
-    const migrated = await openPostgres(template.url, { poolSize: 1 });
-    await migrated.close();
+    template = await migratedDatabase();
   });
   afterAll(async () => {
     for (const slot of slots.splice(0)) {
@@ -183,31 +188,18 @@ export function worldDatabases(): (engine: Engine) => Promise<Record<string, str
   let template: TestDatabase | undefined;
   const made: string[] = [];
   afterAll(async () => {
-    for (const name of made.splice(0)) await adminRun(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    for (const name of made.splice(0))
+      await adminQuery(inject('postgresUrl'), `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await template?.drop();
   });
   return async (engine): Promise<Record<string, string>> => {
     if (engine === 'sqlite') return {};
-    if (!template) {
-      template = await freshDatabase();
-      const migrated = await openPostgres(template.url, { poolSize: 1 });
-      await migrated.close();
-    }
+    template ??= await migratedDatabase();
     const name = `${template.name}_w${made.length}`;
-    await adminRun(`CREATE DATABASE ${name} TEMPLATE ${template.name}`);
+    await adminQuery(inject('postgresUrl'), `CREATE DATABASE ${name} TEMPLATE ${template.name}`);
     made.push(name);
     return { DATABASE_URL: withDatabase(template.url, name) };
   };
-}
-
-async function adminRun(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: inject('postgresUrl') });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }
 
 /**

@@ -374,7 +374,8 @@ export async function freshDatabase(serverUrl?: string): Promise<TestDatabase> {
   };
 }
 
-async function adminQuery(url: string, statement: string): Promise<void> {
+/** One statement on its own connection to `url` (CREATE / DROP DATABASE, which no transaction may hold). */
+export async function adminQuery(url: string, statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
