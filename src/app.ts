@@ -15,6 +15,7 @@ import { type Clock, systemClock } from './core/clock.ts';
 import { createLogger, type Logger } from './log.ts';
 import { startHttpServer, type RunningHttpServer } from './http/server.ts';
 import { HealthMonitor } from './ops/health.ts';
+import { GuildAccess } from './discord/guild-access.ts';
 import { fixedLeadership, PgLeadership, type Leadership } from './ops/leadership.ts';
 import { AdminAnalytics } from './moderation/analytics.ts';
 import { LedgerExplorer } from './moderation/ledger-explorer.ts';
@@ -44,6 +45,12 @@ export interface AppOptions {
    * next start). Default 10 s.
    */
   shutdownGraceMs?: number;
+  /**
+   * The shards this client connects (of `count`), when it runs outside the ShardingManager
+   * and serves only some: tests use it for a process whose leader runs schedules for guilds
+   * it does not serve.
+   */
+  shards?: { ids: number[]; count: number };
 }
 
 export interface App {
@@ -80,7 +87,10 @@ export function createApp(options: AppOptions): App {
   const clock = options.clock ?? systemClock;
   const db = options.db ?? openAppDatabase(config);
   const services = createServices({ config, db, clock, logger });
-  const client = createClient({ apiUrl: config.discordApiUrl });
+  const client = createClient({
+    apiUrl: config.discordApiUrl,
+    ...(options.shards ? { shards: options.shards.ids, shardCount: options.shards.count } : {}),
+  });
   const provided = new Provisions();
   const router = new Router({ services, provided, commands, components, messageMenus });
   const metrics = new Metrics();
@@ -98,7 +108,8 @@ export function createApp(options: AppOptions): App {
     (config.databaseUrl
       ? new PgLeadership({ url: config.databaseUrl, logger })
       : fixedLeadership(primary, logger));
-  const pluginContext = { client, services, router, provided, primary, leadership };
+  const guilds = new GuildAccess(client, services.clock);
+  const pluginContext = { client, services, router, provided, primary, leadership, guilds };
   const graceMs = options.shutdownGraceMs ?? 10_000;
   let stopping: Promise<void> | undefined;
   let http: RunningHttpServer | undefined;
@@ -151,7 +162,7 @@ export function createApp(options: AppOptions): App {
                   apiBase: config.discordApiUrl ?? 'https://discord.com/api',
                   members: services.members,
                   settings: services.settings,
-                  directory: new DiscordDirectory({ client, clock, services }),
+                  directory: new DiscordDirectory({ client, clock, services, guilds }),
                   ledger: services.ledger,
                   rewards: services.rewards,
                   redemptions: services.redemptions,

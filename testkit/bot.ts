@@ -50,6 +50,11 @@ export interface StartOptions {
   fake?: FakeDiscord;
   /** How long a stop waits for in-flight interactions (default: the app's 10 s). */
   shutdownGraceMs?: number;
+  /**
+   * The shards the bot connects (see AppOptions.shards); default all of one. The world's
+   * guild is on the first of them; a test adds guilds on the others to the fake itself.
+   */
+  shards?: { ids: number[]; count: number };
 }
 
 /**
@@ -59,7 +64,10 @@ export interface StartOptions {
  */
 export async function startWorld(options: StartOptions = {}): Promise<BotWorld> {
   const fake = options.fake ?? (await FakeDiscord.start());
-  const guild = fake.createGuild({ name: 'Sparks Lab' });
+  const guild = fake.createGuild({
+    name: 'Sparks Lab',
+    ...(options.shards ? { shard: [options.shards.ids[0]!, options.shards.count] as [number, number] } : {}),
+  });
   const channel = fake.createChannel(guild.id, { name: 'general' });
   const logChannel = fake.createChannel(guild.id, { name: 'sparks-log' });
   const modRole = fake.createRole(guild.id, {
@@ -108,6 +116,7 @@ export async function startWorld(options: StartOptions = {}): Promise<BotWorld> 
       clock: options.clock,
       plugins: options.plugins,
       shutdownGraceMs: options.shutdownGraceMs,
+      shards: options.shards,
       // The secrets the production logger scrubs: the token, webhook secrets, the API token.
       logger: createLogger({ level: 'debug', destination, secrets: secretsOf(config) }),
     });

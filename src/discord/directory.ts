@@ -16,6 +16,7 @@ import type {
 } from '../http/web/directory.ts';
 import type { Services } from '../services.ts';
 import type { RedemptionView } from '../shop/redemptions.ts';
+import type { GuildAccess } from './guild-access.ts';
 import { missingLogPermission } from './log-channel.ts';
 import { syncRanked } from './ranking.ts';
 import { grantProblem } from './roles.ts';
@@ -35,7 +36,9 @@ export class DiscordDirectory implements WebDirectory {
   private readonly names_ = new Map<string, { at: number; name: WebName | null }>();
   private readonly members_ = new Map<string, { at: number; member: WebMember | null }>();
 
-  constructor(private readonly deps: { client: Client; clock: () => number; services: Services }) {}
+  constructor(
+    private readonly deps: { client: Client; clock: () => number; services: Services; guilds: GuildAccess },
+  ) {}
 
   async guild(guildId: string): Promise<WebGuild | null> {
     const guild = await this.resolveGuild(guildId);
@@ -188,15 +191,9 @@ export class DiscordDirectory implements WebDirectory {
     );
   }
 
-  private async resolveGuild(guildId: string): Promise<Guild | null> {
-    const cached = this.deps.client.guilds.cache.get(guildId);
-    if (cached) return cached;
-    try {
-      return await this.deps.client.guilds.fetch(guildId);
-    } catch (err) {
-      if (isUnknown(err)) return null;
-      throw err;
-    }
+  /** This shard's guild from the cache; another's over REST, kept out of the client's cache. */
+  private resolveGuild(guildId: string): Promise<Guild | null> {
+    return this.deps.guilds.guild(guildId);
   }
 }
 

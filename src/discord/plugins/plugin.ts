@@ -1,5 +1,6 @@
 import type { Client } from 'discord.js';
 import type { Leadership } from '../../ops/leadership.ts';
+import type { GuildAccess } from '../guild-access.ts';
 import type { Services } from '../../services.ts';
 import type { Router } from '../router.ts';
 
@@ -58,12 +59,16 @@ export interface PluginContext {
    */
   primary: boolean;
   /**
-   * Who does the once-only work that is no one guild's (outbox delivery, the folds, referral
-   * lapses, backups): register it with `leadership.whileLeader` (src/ops/leadership.ts). A
-   * guild's own schedules (season ends, raffle draws, quests, campaign timers) run in every
-   * process, each for the guilds its shards serve.
+   * Who does the once-only work — outbox delivery, the folds, referral lapses, backups, and
+   * every guild's schedules (season ends, raffle draws, quest windows, campaign ends):
+   * register it with `leadership.whileLeader` (src/ops/leadership.ts).
    */
   leadership: Leadership;
+  /**
+   * Guilds as once-only work reaches them: the gateway's cache for this process's guilds,
+   * REST for the others (the leader runs schedules for guilds other shards serve).
+   */
+  guilds: GuildAccess;
 }
 
 /**
