@@ -8,6 +8,7 @@ import { deployCommands } from '../src/discord/deploy.ts';
 import type { Plugin } from '../src/discord/plugins/plugin.ts';
 import type { Clock } from '../src/core/clock.ts';
 import { createLogger } from '../src/log.ts';
+import { fixedLeadership } from '../src/ops/leadership.ts';
 import { FakeDiscord, Permissions, type OptionValue } from './fake-discord/index.ts';
 
 export interface LogLine {
@@ -55,6 +56,11 @@ export interface StartOptions {
    * guild is on the first of them; a test adds guilds on the others to the fake itself.
    */
   shards?: { ids: number[]; count: number };
+  /**
+   * Whether this bot leads the once-only work (default: it does, as the only process);
+   * `false` makes a process that serves its guilds and leaves the schedules to another.
+   */
+  leader?: boolean;
 }
 
 /**
@@ -117,6 +123,7 @@ export async function startWorld(options: StartOptions = {}): Promise<BotWorld> 
       plugins: options.plugins,
       shutdownGraceMs: options.shutdownGraceMs,
       shards: options.shards,
+      ...(options.leader === false ? { leadership: fixedLeadership(false) } : {}),
       // The secrets the production logger scrubs: the token, webhook secrets, the API token.
       logger: createLogger({ level: 'debug', destination, secrets: secretsOf(config) }),
     });
