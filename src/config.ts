@@ -5,6 +5,11 @@
  */
 import { z } from 'zod';
 
+/** Whether `target` names a PostgreSQL server (`postgres://` or `postgresql://`) rather than a SQLite file. */
+export function isPostgresUrl(target: string): boolean {
+  return /^postgres(ql)?:\/\//.test(target);
+}
+
 const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17–20 digits)');
 const optionalText = (schema: z.ZodString) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
@@ -45,7 +50,7 @@ const schema = z.object({
   DATABASE_URL: optionalText(
     z
       .string()
-      .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// (or postgresql://) URL')
+      .refine(isPostgresUrl, 'must be a postgres:// (or postgresql://) URL')
       .refine(
         (u) => URL.canParse(u),
         'is not a valid URL (percent-encode special characters in the password)',

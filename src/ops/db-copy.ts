@@ -43,6 +43,7 @@ import Database from 'better-sqlite3';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { isPostgresUrl } from '../config.ts';
 import { MIGRATIONS_FOLDER } from '../db/open.ts';
 import {
   applyPgMigrations,
@@ -98,7 +99,7 @@ export function parseCopyArgs(argv: readonly string[]): CopyArgs {
       'usage',
       `db:copy: both --from and --to are required (missing ${values.from === undefined ? '--from' : '--to'})\n${USAGE}`,
     );
-  if (!/^postgres(ql)?:\/\//.test(values.to))
+  if (!isPostgresUrl(values.to))
     throw new DbCopyError('usage', `db:copy: --to must be a postgres:// URL\n${USAGE}`);
   return { from: values.from, to: values.to, skipMissingTables };
 }

@@ -81,9 +81,12 @@ function checkSqlite(db: Db): SqliteHealth {
 
 function checkPostgres(db: PgSyncDb, options: DatabaseCheckOptions): PgHealth {
   let roundTripMs: number;
+  let version: string | undefined;
   try {
+    // One round trip both probes the server and reads its version.
     const started = performance.now();
-    db.query('SELECT 1');
+    const rows = db.query<{ v: string }>("SELECT current_setting('server_version') AS v");
+    version = rows[0]?.v;
     roundTripMs = Math.round((performance.now() - started) * 100) / 100;
   } catch (e) {
     return { engine: 'postgres', status: 'unhealthy', roundTripMs: null, error: message(e) };
@@ -92,12 +95,7 @@ function checkPostgres(db: PgSyncDb, options: DatabaseCheckOptions): PgHealth {
   const slowMs = options.slowMs ?? DEFAULT_SLOW_MS;
   if (roundTripMs > slowMs) problems.push(`the round trip took ${roundTripMs} ms (over ${slowMs} ms)`);
   const report: PgHealth = { engine: 'postgres', status: 'ok', roundTripMs };
-  try {
-    const [row] = db.query<{ server_version: string }>('SHOW server_version');
-    if (row) report.serverVersion = row.server_version;
-  } catch (e) {
-    problems.push(`the server version could not be read: ${message(e)}`);
-  }
+  if (version !== undefined) report.serverVersion = version;
   try {
     report.migrations = migrationState(db, options.migrationsFolder ?? PG_MIGRATIONS_FOLDER);
     if (report.migrations.state !== 'current')

@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig } from '../config.ts';
+import { ConfigError, isPostgresUrl, loadConfig } from '../config.ts';
 import type { AppDb } from '../db/engine.ts';
 import { openDatabase } from '../db/open.ts';
 import { openPgSync } from '../db/pg/sync.ts';
-
-const POSTGRES_URL = /^postgres(ql)?:\/\//;
 
 /**
  * The database a maintenance script reads, as it is (never migrated): `--db <path or
@@ -28,7 +26,7 @@ export function databaseFrom(args: readonly string[], script: string): AppDb | n
     throw e;
   }
   try {
-    if (POSTGRES_URL.test(target)) return openPgSync(target, { migrate: false });
+    if (isPostgresUrl(target)) return openPgSync(target, { migrate: false });
     if (!target || !existsSync(target)) {
       console.error(
         `${script}: no database at ${target || '(empty path)'} (set DATABASE_URL or DATABASE_PATH, or pass --db <path or postgres:// URL>)`,
