@@ -390,6 +390,15 @@ export class QuestStore {
            AND (c.role_status = 'due' OR (c.notified_at IS NULL AND c.notify = 'dm'))
          ORDER BY c.completed_at LIMIT @limit`,
       ),
+      unannouncedAll: sqlite.prepare<{ since: number; limit: number }, QuestAnnouncement>(
+        `SELECT c.quest_id AS questId, c.user_id AS userId, c.period, c.guild_id AS guildId,
+                c.transfer_id AS transferId, c.completed_at AS completedAt, c.role_status AS roleStatus,
+                c.notify, c.notified_at AS notifiedAt, q.name AS questName, q.sparks, q.reward_role_id AS rewardRoleId
+         FROM quest_completions c JOIN quests q ON q.id = c.quest_id
+         WHERE c.completed_at >= @since
+           AND (c.role_status = 'due' OR (c.notified_at IS NULL AND c.notify = 'dm'))
+         ORDER BY c.completed_at LIMIT @limit`,
+      ),
       replyNotices: sqlite.prepare<{ guildId: string; userId: string }, QuestAnnouncement>(
         `SELECT c.quest_id AS questId, c.user_id AS userId, c.period, c.guild_id AS guildId,
                 c.transfer_id AS transferId, c.completed_at AS completedAt, c.role_status AS roleStatus,
@@ -567,8 +576,12 @@ export class QuestStore {
     return this.s.memberCompletions.all({ guildId, userId, limit });
   }
 
-  /** Completions in these guilds since `since` whose role is due or whose DM is not sent, oldest first. */
-  unannounced(guildIds: readonly string[], since: number, limit: number): QuestAnnouncement[] {
+  /**
+   * Completions in these guilds (null: in every guild) since `since` whose role is due or
+   * whose DM is not sent, oldest first.
+   */
+  unannounced(guildIds: readonly string[] | null, since: number, limit: number): QuestAnnouncement[] {
+    if (guildIds === null) return this.raw.unannouncedAll.all({ since, limit });
     if (guildIds.length === 0) return [];
     return this.raw.unannounced.all({ guildIds: JSON.stringify(guildIds), since, limit });
   }

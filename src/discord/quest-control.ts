@@ -112,7 +112,9 @@ export async function addQuestStep(
       });
     if (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)
       throw invalid('quest.invalid.channel_kind');
-    const me = guild.members.me ?? (await guild.members.fetchMe());
+    // A guild fetched over REST (the dashboard's process may not serve it) has only a partial `me`.
+    const cached = guild.members.me;
+    const me = cached && !cached.partial ? cached : await guild.members.fetchMe();
     if (!channel.permissionsFor(me).has(PermissionFlagsBits.ViewChannel))
       throw new SparksError('SPARKS.MISSING_PERMISSION', {
         permission: 'View Channel',

@@ -892,9 +892,12 @@ export class QuestService {
 
   // ---- announcements --------------------------------------------------------------------
 
-  /** Completions in these guilds whose reward role is due or whose DM is unsent (the announcer's work), oldest first. */
-  unannounced(guildIds: ReadonlySet<string>, limit = 100): QuestAnnouncement[] {
-    return this.store.unannounced([...guildIds], this.clock() - ANNOUNCE_WINDOW_MS, limit);
+  /**
+   * Completions whose reward role is due or whose DM is unsent (the announcer's work), oldest
+   * first: in these guilds, or (null) in every guild.
+   */
+  unannounced(guildIds: ReadonlySet<string> | null = null, limit = 100): QuestAnnouncement[] {
+    return this.store.unannounced(guildIds && [...guildIds], this.clock() - ANNOUNCE_WINDOW_MS, limit);
   }
 
   /** Completions to tell the member in this reply; they count as told. */
@@ -945,21 +948,24 @@ export class QuestService {
 
   // ---- schedules ------------------------------------------------------------------------
 
-  /** Quests of these guilds whose start (scheduled) or end (published) has come. */
-  due(guildIds: ReadonlySet<string>): { toOpen: QuestRow[]; toEnd: QuestRow[] } {
+  /**
+   * Quests whose start (scheduled) or end (published) has come: of these guilds, or (null,
+   * the leader's schedule) of every guild.
+   */
+  due(guildIds: ReadonlySet<string> | null = null): { toOpen: QuestRow[]; toEnd: QuestRow[] } {
     const now = this.clock();
-    const mine = this.store.pending().filter((q) => guildIds.has(q.guildId));
+    const mine = this.store.pending().filter((q) => !guildIds || guildIds.has(q.guildId));
     return {
       toOpen: mine.filter((q) => q.status === 'scheduled' && (q.startsAt ?? 0) <= now),
       toEnd: mine.filter((q) => q.status === 'published' && q.endsAt !== null && q.endsAt <= now),
     };
   }
 
-  /** The next start or end among these guilds' quests; null when none is set. */
-  nextDue(guildIds: ReadonlySet<string>): number | null {
+  /** The next start or end among these guilds' quests (null: every guild's); null when none is set. */
+  nextDue(guildIds: ReadonlySet<string> | null = null): number | null {
     let next: number | null = null;
     for (const q of this.store.pending()) {
-      if (!guildIds.has(q.guildId)) continue;
+      if (guildIds && !guildIds.has(q.guildId)) continue;
       const at = q.status === 'scheduled' ? q.startsAt : q.endsAt;
       if (at !== null && (next === null || at < next)) next = at;
     }

@@ -198,6 +198,50 @@ describe.each(ENGINES)('quests on %s', (engine) => {
       const kinds = t.audit.take(100).map((e) => e.kind);
       expect(kinds).toEqual(['quest.schedule', 'quest.publish', 'quest.end']);
     });
+
+    it('the leader’s schedule and announcer see every guild; a second open or end of a due quest is a no-op', () => {
+      const t = setup(engine);
+      const G2 = '200000000000000002';
+      const here = t.create({ startsIn: '1h', endsIn: '3h' });
+      t.reaction(here);
+      t.quests.publish(G, here.name, MOD);
+      const there = t.quests.create({
+        guildId: G2,
+        name: 'Elsewhere',
+        sparks: 5,
+        moderatorId: MOD,
+        endsIn: '30m',
+        rewardRoleId: ROLE,
+      });
+      const quiz = t.quests.addStep(G2, String(there.id), { kind: 'quiz', prompt: 'Q?', answers: 'a' }).step;
+      t.quests.publish(G2, 'Elsewhere', MOD);
+      expect(t.quests.nextDue()).toBe(there.endsAt);
+      expect(t.quests.nextDue(new Set([G]))).toBe(here.startsAt);
+      t.quests.answer({
+        guildId: G2,
+        questId: there.id,
+        stepId: quiz.id,
+        userId: t.user(1),
+        answer: 'a',
+        facts: t.facts(t.user(1)),
+      });
+      expect(t.quests.unannounced(new Set([G]))).toEqual([]);
+      expect(t.quests.unannounced().map((c) => [c.guildId, c.questId])).toEqual([[G2, there.id]]);
+      t.clock.advance(2 * HOUR_MS);
+      const due = t.quests.due();
+      expect(due.toOpen.map((q) => q.id)).toEqual([here.id]);
+      expect(due.toEnd.map((q) => q.id)).toEqual([there.id]);
+      expect(t.quests.due(new Set([G])).toEnd).toEqual([]);
+      // A moderator's end in the serving process, then the leader's pass: the pass changes nothing.
+      t.audit.take(100);
+      expect(t.quests.end(there.id, 'moderator', MOD)).toBe(true);
+      expect(t.quests.end(there.id, 'time')).toBe(false);
+      expect(t.quests.byId(there.id)).toMatchObject({ status: 'ended', endReason: 'moderator' });
+      expect(t.quests.openScheduled(here.id)).toBe(true);
+      expect(t.quests.openScheduled(here.id)).toBe(false);
+      expect(t.audit.take(100).map((e) => e.kind)).toEqual(['quest.end', 'quest.publish']);
+      expect(t.quests.due().toEnd).toEqual([]);
+    });
   });
 
   describe('reactions in bursts, through the grant queue', () => {

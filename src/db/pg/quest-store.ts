@@ -162,6 +162,10 @@ const SQL = {
     WHERE c.guild_id = ANY($1::text[]) AND c.completed_at >= $2
       AND (c.role_status = 'due' OR (c.notified_at IS NULL AND c.notify = 'dm'))
     ORDER BY c.completed_at, c.quest_id, c.user_id, c.period LIMIT $3`,
+  unannouncedAll: `${ANNOUNCEMENT}
+    WHERE c.completed_at >= $1
+      AND (c.role_status = 'due' OR (c.notified_at IS NULL AND c.notify = 'dm'))
+    ORDER BY c.completed_at, c.quest_id, c.user_id, c.period LIMIT $2`,
   replyNotices: `${ANNOUNCEMENT}
     WHERE c.guild_id = $1 AND c.user_id = $2 AND c.notified_at IS NULL AND c.notify = 'reply'
     ORDER BY c.completed_at, c.quest_id, c.period LIMIT 10`,
@@ -356,7 +360,8 @@ export class PgQuestStore implements QuestStoreApi {
     return this.db.query(SQL.memberCompletions, [guildId, userId, limit]);
   }
 
-  unannounced(guildIds: readonly string[], since: number, limit: number): QuestAnnouncement[] {
+  unannounced(guildIds: readonly string[] | null, since: number, limit: number): QuestAnnouncement[] {
+    if (guildIds === null) return this.db.query(SQL.unannouncedAll, [since, limit]);
     if (guildIds.length === 0) return [];
     return this.db.query(SQL.unannounced, [[...guildIds], since, limit]);
   }

@@ -184,7 +184,9 @@ export class AuditLogPoster {
       return;
     }
     try {
-      const channel = await this.client.channels.fetch(channelId);
+      // The guild may be one another shard serves (the leader's schedules record its events):
+      // the channel is fetched over REST without its guild in the cache.
+      const channel = await this.client.channels.fetch(channelId, { allowUnknownGuild: true });
       if (!channel?.isSendable()) throw new Error(`log channel ${channelId} cannot take messages`);
       await channel.send({ embeds, allowedMentions: NO_MENTIONS });
       delivered();

@@ -10,8 +10,10 @@ import {
   type GatewayMessageReactionAddDispatchData,
 } from 'discord.js';
 import { parseEmoji, reactionKey } from '../../campaigns/parse.ts';
+import type { Leadership, StopWork } from '../../ops/leadership.ts';
 import type { MemberFacts, QuestAnnouncement, QuestRow, QuestTarget } from '../../quests/quests.ts';
 import type { Services } from '../../services.ts';
+import type { GuildAccess } from '../guild-access.ts';
 import { localeOf, translator } from '../i18n/index.ts';
 import { decisionText, noticeText } from '../quest-text.ts';
 import { isRankable, isRankableRaw } from '../ranking.ts';
@@ -21,9 +23,15 @@ import type { Plugin } from './plugin.ts';
 import { DueScheduler } from './scheduler.ts';
 
 export interface QuestsPluginOptions {
-  /** Longest the schedule timer waits before looking again (default 30 s). */
+  /**
+   * Longest the schedule timer waits before looking again (default 30 s): the bound on how
+   * soon the leader sees a quest another process published or scheduled.
+   */
   maxTimerMs?: number;
-  /** How often the announcer sweeps for completions to announce and roles to grant (default 30 s). */
+  /**
+   * How often the announcer sweeps for completions to announce and roles to grant (default
+   * 30 s): the bound on how soon the leader announces a completion made in another process.
+   */
   sweepMs?: number;
 }
 
@@ -44,37 +52,34 @@ const COUNTED = new Set<number>([MessageType.Default, MessageType.Reply]);
  *   checked on the payload, the event queued for the grant queue; a member's role change
  *   looked at for role steps (only in guilds with such a step);
  * - a look at members a webhook left waiting (their gates need Discord);
- * - for the guilds on this process's shards: the schedule (a scheduled quest opens at its
- *   start, a quest ends at its end, after a restart too), reconciliation of reaction steps
- *   at start-up and before an end, and the announcer: the reward role through the safe
- *   role path, then the member told by DM (or in their next quest reply). A guild lives on
- *   one shard, so each of these runs in exactly one process, as campaigns' ends do; every
- *   step's write re-checks the status it moves from, so a repeat changes nothing.
+ * - at start-up, reconciliation of the reaction steps of this process's guilds (the
+ *   reactions its shards missed while it was down);
+ * - in the process that leads the once-only work (`whileLeader('quest schedules')`), for
+ *   every guild with quests, whichever shard serves it: the schedule (a scheduled quest opens
+ *   at its start, a quest ends at its end, after a restart too, each with its reaction steps
+ *   reconciled), and the announcer: the reward role through the safe role path, then the
+ *   member told by DM (or in their next quest reply). Guilds other shards serve are reached
+ *   over REST (`GuildAccess`); a guild that removed the bot is skipped.
+ * Moderators' ends, publications and reviews run in whichever process serves the command,
+ * leader or not. Every step's write re-checks the status it moves from, so a leader's pass
+ * racing a moderator's end, or a repeat after a handover, changes nothing.
  */
 export class QuestRuntime {
-  private readonly abort = new AbortController();
-  private readonly scheduler: DueScheduler;
   private readonly tasks = new Set<Promise<unknown>>();
   private readonly cleanups: (() => void)[] = [];
-  private sweepTimer: NodeJS.Timeout | null = null;
-  private sweeping: Promise<void> | null = null;
-  private sweepAgain = false;
+  /** The schedule and the announcer, while this process leads. */
+  private lead: Lead | null = null;
+  private ready: Promise<void> = Promise.resolve();
+  private release: (() => Promise<void>) | null = null;
   private stopped = false;
 
   constructor(
     private readonly client: Client,
     private readonly services: Services,
+    private readonly guilds: GuildAccess,
+    private readonly leadership: Leadership,
     private readonly options: Required<QuestsPluginOptions>,
-  ) {
-    this.scheduler = new DueScheduler({
-      clock: services.clock,
-      logger: services.logger,
-      maxMs: options.maxTimerMs,
-      next: () => this.services.quests.nextDue(this.guildIds()),
-      tick: () => this.tick(),
-      failure: 'quest schedule task failed',
-    });
-  }
+  ) {}
 
   start(): void {
     const { ws } = this.client;
@@ -90,28 +95,29 @@ export class QuestRuntime {
     this.cleanups.push(
       this.services.quests.onCompleted(() => this.sweepSoon()),
       this.services.quests.onChange((change) => {
-        if (change.type !== 'steps') this.scheduler.arm();
+        if (change.type !== 'steps') this.arm();
       }),
     );
-    this.track(this.startup());
-    const every = setInterval(() => this.sweepSoon(), this.options.sweepMs);
-    every.unref();
-    this.cleanups.push(() => clearInterval(every));
+    this.ready = this.startup();
+    this.track(this.ready);
+    this.release = this.leadership.whileLeader('quest schedules', () => this.begin());
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.abort.abort();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
-    if (this.sweepTimer) clearTimeout(this.sweepTimer);
-    await this.scheduler.stop();
+    await this.release?.();
+    this.release = null;
     await Promise.allSettled([...this.tasks]);
     this.services.quests.flush();
   }
 
-  /** Re-arms the schedule (a quest was published or scheduled). */
+  /**
+   * Re-arms the schedule (a quest was published or scheduled) where this process runs it;
+   * elsewhere the leader's next pass, within `maxTimerMs`, reads the new quest.
+   */
   arm(): void {
-    this.scheduler.arm();
+    this.lead?.scheduler.arm();
   }
 
   /** Ends a quest: its reaction steps reconciled first (what was missed still counts), then ended. */
@@ -131,7 +137,8 @@ export class QuestRuntime {
     const sub = quests.submission(submissionId);
     if (!sub || sub.notifiedAt !== null || sub.status === 'pending') return false;
     const quest = quests.byId(sub.questId);
-    const guild = this.client.guilds.cache.get(sub.guildId);
+    // Where this process does not serve the guild (a review on the dashboard), over REST.
+    const guild = await this.guilds.guild(sub.guildId).catch(() => null);
     const t = translator(localeOf(guild?.preferredLocale));
     try {
       await this.client.users.send(sub.userId, {
@@ -149,11 +156,13 @@ export class QuestRuntime {
   /**
    * Pages through a quest's reaction steps (100 reactors a request) and queues every reactor
    * (not a bot, passing the gates: members are fetched 100 at a time when a gate needs it)
-   * as reconciled. Resolves once the queue committed them.
+   * as reconciled. Resolves once the queue committed them. Works for a guild another shard
+   * serves (reactions are read over REST, members through GuildAccess); 0 for a guild the
+   * bot is no longer in.
    */
   async reconcile(quest: QuestRow): Promise<number> {
     const { quests, settings, clock } = this.services;
-    const guild = this.client.guilds.cache.get(quest.guildId);
+    const guild = await this.guilds.guild(quest.guildId);
     if (!guild) return 0;
     const target = quests.published().find((p) => p.quest.id === quest.id);
     if (!target) return 0;
@@ -175,7 +184,7 @@ export class QuestRuntime {
         const now = clock();
         const ids = page.filter((u) => !u.bot && u.id !== this.client.user?.id).map((u) => u.id);
         if (gated && ids.length > 0) {
-          const members = await guild.members.fetch({ user: ids, time: 30_000 });
+          const members = await this.guilds.members(guild, ids);
           const excluded = settings.get(guild.id).leaderboardExcludeRoleId;
           for (const [id, m] of members) {
             const facts: MemberFacts = {
@@ -268,12 +277,13 @@ export class QuestRuntime {
 
   /** Members a webhook left with a finished quest whose gates need Discord: fetch and look. */
   private async lookAt(guildId: string, userIds: readonly string[]): Promise<void> {
-    const guild = this.client.guilds.cache.get(guildId);
+    // The webhook's process need not serve the guild: GuildAccess reaches it either way.
+    const guild = await this.guilds.guild(guildId);
     if (!guild) return;
     const excluded = this.services.settings.get(guildId).leaderboardExcludeRoleId;
     const ids = [...new Set(userIds)];
     for (let i = 0; i < ids.length; i += 100) {
-      const members = await guild.members.fetch({ user: ids.slice(i, i + 100), time: 30_000 });
+      const members = await this.guilds.members(guild, ids.slice(i, i + 100));
       for (const [id, m] of members) {
         this.services.quests.evaluate(guildId, id, {
           userId: id,
@@ -285,35 +295,77 @@ export class QuestRuntime {
     }
   }
 
-  // ---- the schedule ---------------------------------------------------------------------
+  // ---- the schedule (while this process leads) --------------------------------------------
 
+  /** This process leads: the schedule and the announcer start, after start-up's reconciliation. */
+  private begin(): StopWork {
+    const { quests, clock, logger } = this.services;
+    const scheduler: DueScheduler = new DueScheduler({
+      clock,
+      logger,
+      maxMs: this.options.maxTimerMs,
+      next: () => quests.nextDue(),
+      tick: () => this.tick(scheduler),
+      failure: 'quest schedule task failed',
+    });
+    const lead: Lead = {
+      scheduler,
+      abort: new AbortController(),
+      every: null,
+      sweeping: null,
+      sweepAgain: false,
+    };
+    this.lead = lead;
+    // A failed start-up reconciliation was logged; the schedule runs regardless.
+    const started = this.ready
+      .catch(() => undefined)
+      .then(() => {
+        if (lead.abort.signal.aborted) return;
+        scheduler.start();
+        this.sweepSoon();
+        lead.every = setInterval(() => this.sweepSoon(), this.options.sweepMs);
+        lead.every.unref();
+      });
+    this.track(started);
+    return async () => {
+      lead.abort.abort();
+      if (this.lead === lead) this.lead = null;
+      if (lead.every) clearInterval(lead.every);
+      await scheduler.stop();
+      await lead.sweeping;
+    };
+  }
+
+  /** Reconciles the reaction steps of this process's guilds' published quests (what its shards missed). */
   private async startup(): Promise<void> {
-    const mine = this.guildIds();
     for (const { quest } of this.services.quests.published()) {
       if (this.stopped) return;
-      if (!mine.has(quest.guildId)) continue;
+      if (!this.guilds.serves(quest.guildId)) continue;
       try {
         await this.reconcile(quest);
       } catch (err) {
         this.services.logger.warn({ err, questId: quest.id }, 'could not reconcile a quest at start-up');
       }
     }
-    this.scheduler.start();
-    this.sweepSoon();
   }
 
-  private async tick(): Promise<void> {
-    const { toOpen, toEnd } = this.services.quests.due(this.guildIds());
+  /** One pass over every guild's quests: scheduled ones whose start came open, published ones whose end came end. */
+  private async tick(scheduler: DueScheduler): Promise<void> {
+    const { toOpen, toEnd } = this.services.quests.due();
     for (const quest of toOpen) {
-      if (this.scheduler.isStopped) return;
+      if (scheduler.isStopped) return;
       if (this.services.quests.openScheduled(quest.id)) {
         const opened = this.services.quests.byId(quest.id);
         // Reactions added before the start (the message was there) count from the start.
-        if (opened) await this.reconcile(opened).catch(() => 0);
+        if (opened)
+          await this.reconcile(opened).catch((err: unknown) => {
+            this.services.logger.warn({ err, questId: quest.id }, 'could not reconcile a quest as it opened');
+            return 0;
+          });
       }
     }
     for (const quest of toEnd) {
-      if (this.scheduler.isStopped) return;
+      if (scheduler.isStopped) return;
       try {
         await this.end(quest.id, 'time');
       } catch (err) {
@@ -322,49 +374,66 @@ export class QuestRuntime {
     }
   }
 
-  // ---- the announcer --------------------------------------------------------------------
+  // ---- the announcer (while this process leads) -------------------------------------------
 
   private sweepSoon(): void {
-    if (this.stopped) return;
-    if (this.sweeping) {
-      this.sweepAgain = true;
+    const lead = this.lead;
+    if (this.stopped || !lead || lead.abort.signal.aborted) return;
+    if (lead.sweeping) {
+      lead.sweepAgain = true;
       return;
     }
-    this.sweeping = this.sweep().finally(() => {
-      this.sweeping = null;
-      if (this.sweepAgain) {
-        this.sweepAgain = false;
+    lead.sweeping = this.sweep(lead).finally(() => {
+      lead.sweeping = null;
+      if (lead.sweepAgain) {
+        lead.sweepAgain = false;
         this.sweepSoon();
       }
     });
-    this.track(this.sweeping);
+    this.track(lead.sweeping);
   }
 
-  /** Grants due reward roles and DMs completions, 100 at a time, until none is left or Discord stalls. */
-  private async sweep(): Promise<void> {
+  /**
+   * Grants due reward roles and DMs completions of every guild, 100 at a time, until none is
+   * left or Discord stalls (or the bot is gone from the guild: it waits there).
+   */
+  private async sweep(lead: Lead): Promise<void> {
     const skipped = new Set<string>();
+    const gone = new Set<string>();
     for (;;) {
       const batch = this.services.quests
-        .unannounced(this.guildIds(), 100 + skipped.size)
+        .unannounced(null, 100 + skipped.size)
         .filter((c) => !skipped.has(keyOf(c)));
-      if (batch.length === 0 || this.stopped) return;
+      if (batch.length === 0 || lead.abort.signal.aborted) return;
       for (const c of batch) {
-        if (this.stopped) return;
-        const done = await this.announce(c);
+        if (lead.abort.signal.aborted) return;
+        const done = !gone.has(c.guildId) && (await this.announce(c, lead.abort.signal, gone));
         if (!done) skipped.add(keyOf(c));
       }
     }
   }
 
   /** One completion: its role, then its DM. False when something must wait for the next sweep. */
-  private async announce(c: QuestAnnouncement): Promise<boolean> {
+  private async announce(c: QuestAnnouncement, signal: AbortSignal, gone: Set<string>): Promise<boolean> {
     const { quests, logger } = this.services;
-    const guild = this.client.guilds.cache.get(c.guildId)!;
+    let guild: Guild | null;
+    try {
+      guild = await this.guilds.guild(c.guildId);
+    } catch (err) {
+      logger.debug({ err, guildId: c.guildId }, 'could not reach a guild to announce a quest completion');
+      return false;
+    }
+    if (!guild) {
+      gone.add(c.guildId);
+      return false;
+    }
     if (c.roleStatus === 'due' && c.rewardRoleId) {
-      const settled = await this.grantRole(guild, c);
+      const settled = await this.grantRole(guild, c, signal);
       if (!settled) return false;
     }
     if (c.notify !== 'dm' || c.notifiedAt !== null) return true;
+    // Stepping down: the next leader sends it.
+    if (signal.aborted) return false;
     const t = translator(localeOf(guild.preferredLocale));
     try {
       await this.client.users.send(c.userId, {
@@ -379,8 +448,8 @@ export class QuestRuntime {
     return true;
   }
 
-  private async grantRole(guild: Guild, c: QuestAnnouncement): Promise<boolean> {
-    const outcome = await roleGranter(guild, this.abort.signal).grant(
+  private async grantRole(guild: Guild, c: QuestAnnouncement, signal: AbortSignal): Promise<boolean> {
+    const outcome = await roleGranter(guild, signal).grant(
       c.userId,
       c.rewardRoleId!,
       `Sparks: completed the quest "${c.questName}"`,
@@ -397,10 +466,6 @@ export class QuestRuntime {
     return true;
   }
 
-  private guildIds(): Set<string> {
-    return new Set(this.client.guilds.cache.keys());
-  }
-
   private track<T>(task: Promise<T>): void {
     this.tasks.add(task);
     void task
@@ -409,15 +474,28 @@ export class QuestRuntime {
   }
 }
 
+/** The schedule and the announcer of one term as leader. */
+interface Lead {
+  scheduler: DueScheduler;
+  /** Aborted when the term ends: the sweep stops, a role change in flight reads as unknown. */
+  abort: AbortController;
+  every: NodeJS.Timeout | null;
+  sweeping: Promise<void> | null;
+  sweepAgain: boolean;
+}
+
 const keyOf = (c: QuestAnnouncement) => `${c.questId}\n${c.userId}\n${c.period}`;
 
-/** Quests: event listeners, the schedule, reconciliation, and the announcer. */
+/**
+ * Quests: event listeners and start-up reconciliation in every process; the schedule and the
+ * announcer, for every guild, in the process that leads the once-only work.
+ */
 export function questsPlugin(options: QuestsPluginOptions = {}): Plugin {
   let runtime: QuestRuntime | null = null;
   return {
     name: 'quests',
-    start({ client, services, provided }) {
-      runtime = new QuestRuntime(client, services, {
+    start({ client, services, provided, guilds, leadership }) {
+      runtime = new QuestRuntime(client, services, guilds, leadership, {
         maxTimerMs: options.maxTimerMs ?? 30_000,
         sweepMs: options.sweepMs ?? 30_000,
       });
