@@ -67,7 +67,10 @@ export async function checkGrantable(
   // The role's own faults need no call for the bot's member.
   const own = grantProblem(guild, role, null);
   if (own && own.permanent) return { ok: false, ...own };
-  const me = guild.members.me ?? (await guild.members.fetchMe().catch(() => null));
+  // A guild fetched over REST (one this process's shards do not serve) answers `members.me`
+  // with a partial member, without roles: the bot's member is fetched then.
+  const cached = guild.members.me;
+  const me = cached && !cached.partial ? cached : await guild.members.fetchMe().catch(() => null);
   const problem = grantProblem(guild, role, me);
   return problem ? { ok: false, ...problem } : { ok: true, role };
 }

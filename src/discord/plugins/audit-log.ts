@@ -184,7 +184,9 @@ export class AuditLogPoster {
       return;
     }
     try {
-      const channel = await this.client.channels.fetch(channelId);
+      // The leader records events of guilds other shards serve (a season's end, a raffle's
+      // draw): their channels come over REST, kept out of the cache.
+      const channel = await this.client.channels.fetch(channelId, { allowUnknownGuild: true });
       if (!channel?.isSendable()) throw new Error(`log channel ${channelId} cannot take messages`);
       await channel.send({ embeds, allowedMentions: NO_MENTIONS });
       delivered();
