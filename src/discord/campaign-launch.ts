@@ -10,6 +10,7 @@ import { parseDuration, parseEmoji, type MessageRef } from '../campaigns/parse.t
 import { SparksError } from '../core/errors.ts';
 import type { WebCampaignControl, WebCampaignLaunch } from '../http/web/campaign-control.ts';
 import type { Services } from '../services.ts';
+import { botMember } from './guild-access.ts';
 import type { Provisions } from './plugins/plugin.ts';
 
 /** What a moderator asks for when starting a campaign, from any surface (slash, menu, web). */
@@ -106,7 +107,7 @@ export async function fetchCampaignMessage(client: Client, ref: MessageRef): Pro
     throw new SparksError('SPARKS.MESSAGE_NOT_FOUND', {}, `channel ${ref.channelId}`);
   if (!channel.isTextBased())
     throw new SparksError('SPARKS.CAMPAIGN_INVALID', { reasonKey: 'campaign.invalid.not_text' });
-  const me = channel.guild.members.me ?? (await channel.guild.members.fetchMe());
+  const me = await botMember(channel.guild);
   const permissions = channel.permissionsFor(me);
   for (const [flag, name] of CHANNEL_PERMISSIONS) {
     if (!permissions.has(flag))

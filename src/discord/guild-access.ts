@@ -32,6 +32,18 @@ export class GuildAccess {
   }
 
   /**
+   * The guild if this process has it at hand without asking Discord: served here, or fetched
+   * over REST within the last minute (the leader's schedules just reached it). For what only
+   * needs the guild's name or language, such as a log post.
+   */
+  known(guildId: string): Guild | null {
+    const served = this.client.guilds.cache.get(guildId);
+    if (served) return served;
+    const hit = this.remote.get(guildId);
+    return hit && hit.until > this.clock() ? hit.guild : null;
+  }
+
+  /**
    * The guild; null when the bot is no longer in it. Other failures (Discord slow or down)
    * throw: the caller tries again on its next pass.
    */
@@ -99,6 +111,16 @@ export class GuildAccess {
       throw err;
     }
   }
+}
+
+/**
+ * The bot's own member in `guild`, with its roles (for permission and role-position checks).
+ * A guild fetched over REST has no bot member cached, and with the GuildMember partial on,
+ * `guild.members.me` makes up a role-less one; that one is fetched. Throws as fetchMe does.
+ */
+export async function botMember(guild: Guild): Promise<GuildMember> {
+  const cached = guild.members.me;
+  return cached && !cached.partial ? cached : guild.members.fetchMe();
 }
 
 /** Discord's answer when the bot is not (or no longer) in a guild. */

@@ -15,6 +15,7 @@ import type { Services } from '../services.ts';
 import { fetchCampaignMessage } from './campaign-launch.ts';
 import { translator } from './i18n/index.ts';
 import type { Provisions } from './plugins/plugin.ts';
+import { botMember } from './guild-access.ts';
 import { checkGrantable } from './roles.ts';
 import { roleUnsafe } from './shop-text.ts';
 
@@ -112,9 +113,7 @@ export async function addQuestStep(
       });
     if (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)
       throw invalid('quest.invalid.channel_kind');
-    // A guild fetched over REST (the dashboard's process may not serve it) has only a partial `me`.
-    const cached = guild.members.me;
-    const me = cached && !cached.partial ? cached : await guild.members.fetchMe();
+    const me = await botMember(guild);
     if (!channel.permissionsFor(me).has(PermissionFlagsBits.ViewChannel))
       throw new SparksError('SPARKS.MISSING_PERMISSION', {
         permission: 'View Channel',

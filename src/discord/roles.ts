@@ -8,6 +8,7 @@ import {
   type GuildMember,
   type Role,
 } from 'discord.js';
+import { botMember } from './guild-access.ts';
 
 /**
  * Permissions a reward or tier role must never carry: handing one out through Sparks would
@@ -67,10 +68,7 @@ export async function checkGrantable(
   // The role's own faults need no call for the bot's member.
   const own = grantProblem(guild, role, null);
   if (own && own.permanent) return { ok: false, ...own };
-  // A guild fetched over REST (one another shard serves) has no bot member in its cache, and
-  // with the GuildMember partial `members.me` makes up a role-less one: fetch the real one.
-  const cached = guild.members.me;
-  const me = cached && !cached.partial ? cached : await guild.members.fetchMe().catch(() => null);
+  const me = await botMember(guild).catch(() => null);
   const problem = grantProblem(guild, role, me);
   return problem ? { ok: false, ...problem } : { ok: true, role };
 }

@@ -230,7 +230,10 @@ export class RaffleService {
 
   /**
    * `/sparks-admin raffle draw` (or the end time): see the module comment. One draw per
-   * raffle at a time in this process; a second call joins it. Errors: SPARKS.RAFFLE_NOT_FOUND,
+   * raffle at a time in this process; a second call joins it. A draw in another process
+   * racing this one (the leader's scheduler and a moderator's command) picks the same
+   * winners from the same seed, and only one settles: the settle write moves the raffle only
+   * from open, so the other writes nothing and is refused. Errors: SPARKS.RAFFLE_NOT_FOUND,
    * SPARKS.RAFFLE_CLOSED (drawn or cancelled already).
    */
   draw(guildId: string, ref: string, actorId: string, eligibility: RaffleEligibility): Promise<DrawResult> {
@@ -373,17 +376,21 @@ export class RaffleService {
     return this.store.entries(raffleId);
   }
 
-  /** Open raffles of these guilds whose end has passed, or whose draw a crash interrupted. */
-  due(guildIds: ReadonlySet<string>, now = this.clock()): RaffleRow[] {
+  /**
+   * Open raffles (of every guild, or only of `guildIds`) whose end has passed, or whose draw
+   * a crash interrupted: what the leader's scheduler draws.
+   */
+  due(guildIds?: ReadonlySet<string>, now = this.clock()): RaffleRow[] {
     return this.store
       .open()
-      .filter((r) => guildIds.has(r.guildId) && (r.endsAt <= now || r.closedAt !== null));
+      .filter((r) => (!guildIds || guildIds.has(r.guildId)) && (r.endsAt <= now || r.closedAt !== null));
   }
 
-  nextEnd(guildIds: ReadonlySet<string>): number | null {
+  /** The soonest end among open raffles (of every guild, or of `guildIds`); null when none. */
+  nextEnd(guildIds?: ReadonlySet<string>): number | null {
     const ends = this.store
       .open()
-      .filter((r) => guildIds.has(r.guildId))
+      .filter((r) => !guildIds || guildIds.has(r.guildId))
       .map((r) => r.endsAt);
     return ends.length ? Math.min(...ends) : null;
   }

@@ -21,9 +21,12 @@
  * 5. complete: with nothing unpaid and nothing pending, paying → ended and the winners are
  *    announced in the log channel (again after a restart until it was delivered).
  *
- * Only one pass per season runs at a time in a process; across processes, a guild's seasons
- * are ended by the process whose shard serves it, and every step's write re-checks the state
- * it moves from (a second pass after a handover finds nothing left to do).
+ * Only one pass per season runs at a time in a process. Across processes, the scheduler that
+ * ends seasons on time runs in the one that leads, while a moderator's end runs in the one
+ * that serves the guild; every step's write re-checks the state it moves from (freeze only
+ * from running, each mint under its key, each role only from pending, ended only from
+ * paying), so of two passes racing on one season, or a second after a handover, the later
+ * finds nothing left to do.
  */
 import type { AuditSink, AuditValue } from '../audit.ts';
 import type { Clock } from '../core/clock.ts';
@@ -109,6 +112,8 @@ export class SeasonService {
   private readonly audit: AuditSink;
   private readonly flags: FlagCheck;
   private readonly running = new Map<number, Promise<FinishResult>>();
+  /** Seasons whose announcement this process recorded and the log channel has not yet taken. */
+  private readonly announcing = new Set<number>();
 
   constructor(deps: { db: AppDb; ledger: Ledger; clock: Clock; audit: AuditSink; flags: FlagCheck }) {
     this.db = deps.db;
@@ -345,18 +350,23 @@ export class SeasonService {
     return this.store.memberResults(guildId, userId).filter((r) => r.result.rank !== null);
   }
 
-  /** Seasons in these guilds whose end is due (or under way): what the runtime finishes. */
-  due(guildIds: ReadonlySet<string>, now = this.clock()): SeasonRow[] {
+  /**
+   * Seasons whose end is due (or under way), of every guild or only of `guildIds`: what the
+   * leader's scheduler finishes.
+   */
+  due(guildIds?: ReadonlySet<string>, now = this.clock()): SeasonRow[] {
     return this.store
       .unfinished()
-      .filter((s) => guildIds.has(s.guildId) && (s.status === 'paying' || windowClosed(s, now)));
+      .filter(
+        (s) => (!guildIds || guildIds.has(s.guildId)) && (s.status === 'paying' || windowClosed(s, now)),
+      );
   }
 
-  /** The soonest end among running seasons of these guilds; null when none. */
-  nextEnd(guildIds: ReadonlySet<string>): number | null {
+  /** The soonest end among running seasons (of every guild, or of `guildIds`); null when none. */
+  nextEnd(guildIds?: ReadonlySet<string>): number | null {
     const ends = this.store
       .unfinished()
-      .filter((s) => guildIds.has(s.guildId) && s.status === 'running')
+      .filter((s) => (!guildIds || guildIds.has(s.guildId)) && s.status === 'running')
       .map((s) => s.endsAt);
     return ends.length ? Math.min(...ends) : null;
   }
@@ -374,9 +384,14 @@ export class SeasonService {
     return pass;
   }
 
-  /** Announces ended seasons whose announcement never reached the log channel. */
-  announceUnannounced(guildIds: ReadonlySet<string>): void {
-    for (const s of this.store.unannounced()) if (guildIds.has(s.guildId)) this.announce(s);
+  /**
+   * Announces ended seasons (of every guild, or of `guildIds`) whose announcement never
+   * reached the log channel, but not one this process announced already and whose delivery
+   * is still under way (the leader calls this each time it takes the lead).
+   */
+  announceUnannounced(guildIds?: ReadonlySet<string>): void {
+    for (const s of this.store.unannounced())
+      if ((!guildIds || guildIds.has(s.guildId)) && !this.announcing.has(s.id)) this.announce(s);
   }
 
   private async runFinish(seasonId: number, ports: SeasonPorts): Promise<FinishResult> {
@@ -526,12 +541,14 @@ export class SeasonService {
     if (winners.length > 6) fields.Winners = winners.length;
     const skipped = this.store.results(season.id).filter((r) => r.rank === null);
     if (skipped.length) fields.Skipped = skipped.length;
+    this.announcing.add(season.id);
     this.audit.record({
       guildId: season.guildId,
       kind: 'season.end',
       fields,
       at: this.clock(),
       onDelivered: () => {
+        this.announcing.delete(season.id);
         this.db.write(() => this.store.markAnnounced(season.id, this.clock()));
       },
     });

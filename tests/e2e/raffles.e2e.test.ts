@@ -19,13 +19,6 @@ beforeAll(async () => {
   s().settings.update(w.guildId, { logChannelId: w.logChannelId });
 });
 afterAll(async () => {
-  (await import('node:fs')).writeFileSync(
-    '/tmp/bot.log',
-    w.logs
-      .filter((x) => x.level >= 30)
-      .map((l) => JSON.stringify(l).slice(0, 800))
-      .join('\n'),
-  );
   await w?.stop();
 });
 

@@ -167,6 +167,62 @@ describe.each(ENGINES)('raffles on %s', (engine) => {
     expect(w.raffles.entries(first.raffle.id)).toHaveLength(1);
   });
 
+  it('two processes drawing one raffle at once (the leader at its end, a moderator) settle it once', async () => {
+    const w = setup(engine);
+    const r = w.start({ winners: 2, entryCost: 5 });
+    for (const i of [1, 2, 3]) {
+      w.fund(U(i), 50);
+      w.enter(U(i), i);
+    }
+    // Another process on the same database: its own services, the same seed in the row.
+    const elsewhereAudit = new AuditQueue();
+    const rewards = new RewardService({ db: w.db, clock: w.clock, audit: elsewhereAudit });
+    const redemptions = new RedemptionService({
+      db: w.db,
+      ledger: w.ledger,
+      rewards,
+      clock: w.clock,
+      audit: elsewhereAudit,
+    });
+    const elsewhere = new RaffleService({
+      db: w.db,
+      ledger: w.ledger,
+      clock: w.clock,
+      audit: elsewhereAudit,
+      rewards,
+      redemptions,
+      flags: { isFlagged: () => false },
+    });
+    w.clock.advance(2 * 3_600_000);
+    // Both have closed the entries and ask Discord about candidates before either settles.
+    let arrived = 0;
+    let release = () => {};
+    const bothAsking = new Promise<void>((resolve) => (release = resolve));
+    const meeting = {
+      check: async () => {
+        if (++arrived === 2) release();
+        await bothAsking;
+        return 'ok' as const;
+      },
+    };
+    const [leader, moderator] = await Promise.allSettled([
+      elsewhere.draw(G, String(r.id), 'system', meeting),
+      w.raffles.draw(G, 'R', 'mod', meeting),
+    ]);
+    expect(arrived).toBeGreaterThanOrEqual(2);
+    expect(leader.status).toBe('fulfilled');
+    expect(moderator).toMatchObject({ status: 'rejected', reason: { code: 'SPARKS.RAFFLE_CLOSED' } });
+    expect(w.raffles.get(r.id)).toMatchObject({ status: 'drawn', closedBy: 'system' });
+    const won = w.raffles.draws(r.id).filter((d) => d.outcome === 'won');
+    expect(won).toHaveLength(2);
+    expect(w.redemptions.pendingManual(G, { offset: 0, limit: 10 }).total).toBe(2);
+    expect(w.ledger.reads.account(G, HOLDS)!.balance).toBe(0);
+    expect([1, 2, 3].map((i) => w.ledger.reads.standing(G, U(i)).balance)).toEqual([45, 40, 35]);
+    const draws = [...w.audit.take(100), ...elsewhereAudit.take(100)].filter((e) => e.kind === 'raffle.draw');
+    expect(draws).toHaveLength(1);
+    expect(w.verify().problems).toEqual([]);
+  });
+
   it('keeps the entry order, draws by the seed and reveals it, lists newest first', async () => {
     const w = setup(engine);
     const older = w.start({ name: 'Old', entryCost: 0 });

@@ -306,6 +306,77 @@ describe.each(ENGINES)('the end of a season on %s', (engine) => {
     expect(kinds.filter((k) => k === 'season.end')).toHaveLength(1);
   });
 
+  it('two processes ending one season at once (the leader’s pass, a moderator’s end) pay and announce once', async () => {
+    const w = setup(engine, ['g']);
+    const s = await ladder(w);
+    // Another process on the same database: its own service, its own log-channel queue.
+    const elsewhereAudit = new AuditQueue();
+    const elsewhere = new SeasonService({
+      db: w.db,
+      ledger: w.ledger,
+      clock: w.clock,
+      audit: elsewhereAudit,
+      flags: { isFlagged: (_g, u) => u === 'g' },
+    });
+    w.clock.advance(8 * 86_400_000);
+    // Both have read the standings before either freezes.
+    let arrived = 0;
+    let release = () => {};
+    const bothRead = new Promise<void>((resolve) => (release = resolve));
+    const meeting = (ports: SeasonPorts): SeasonPorts => ({
+      ...ports,
+      standings: {
+        standings: async (guildId, ids) => {
+          if (++arrived === 2) release();
+          await bothRead;
+          return ports.standings.standings(guildId, ids);
+        },
+      },
+    });
+    const results = await Promise.all([
+      w.seasons.finish(s.id, meeting(w.ports)),
+      elsewhere.finish(s.id, meeting(w.ports)),
+    ]);
+    expect(arrived).toBe(2);
+    expect(results.map((r) => r.state)).toEqual(['ended', 'ended']);
+    expect(w.seasons.store.results(s.id)).toHaveLength(6);
+    const balance = (u: string) => w.ledger.reads.standing(G, u).balance;
+    expect([balance('a'), balance('d'), balance('e')]).toEqual([600, 280, 280]);
+    expect(w.ledger.reads.account(G, ISSUANCE('season'))!.balance).toBe(-900);
+    expect(w.seasons.store.results(s.id).at(-1)!.roleStatus).toBe('granted');
+    const ends = [...w.audit.take(100), ...elsewhereAudit.take(100)].filter((e) => e.kind === 'season.end');
+    expect(ends).toHaveLength(1);
+    expect(w.env.verify().problems).toEqual([]);
+  });
+
+  it('announces an end once while its delivery is under way; another process announces it if never delivered', async () => {
+    const w = setup(engine);
+    const s = await ladder(w);
+    w.clock.advance(8 * 86_400_000);
+    expect((await w.seasons.finish(s.id, w.ports)).state).toBe('ended');
+    // The lead taken again while the announcement is still on its way: not announced twice.
+    w.seasons.announceUnannounced();
+    expect(w.audit.take(100).filter((e) => e.kind === 'season.end')).toHaveLength(1);
+    // It never reached the channel (that process stopped): the next leader announces it.
+    const nextAudit = new AuditQueue();
+    const next = new SeasonService({
+      db: w.db,
+      ledger: w.ledger,
+      clock: w.clock,
+      audit: nextAudit,
+      flags: NO_FLAGS,
+    });
+    next.announceUnannounced(new Set(['another guild']));
+    expect(nextAudit.size).toBe(0);
+    next.announceUnannounced();
+    const again = nextAudit.take(100).filter((e) => e.kind === 'season.end');
+    expect(again).toHaveLength(1);
+    again[0]!.onDelivered!();
+    next.announceUnannounced();
+    expect(nextAudit.size).toBe(0);
+    expect(w.seasons.store.unannounced()).toEqual([]);
+  });
+
   it('skips a flagged member and keeps a refused role payable until a moderator retries', async () => {
     const w = setup(engine, ['f']);
     const s = await ladder(w);

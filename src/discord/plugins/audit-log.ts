@@ -13,6 +13,7 @@ import {
 import type { AuditEvent, AuditValue } from '../../audit.ts';
 import type { Services } from '../../services.ts';
 import { formatNumber, localeOf, translate, type Locale } from '../i18n/index.ts';
+import type { GuildAccess } from '../guild-access.ts';
 import type { Plugin } from './plugin.ts';
 import { NO_MENTIONS } from '../reply.ts';
 
@@ -38,6 +39,8 @@ const COLORS: Record<string, number> = {
 export interface AuditLogPosterDeps {
   client: Client;
   services: Services;
+  /** Where a guild's language comes from (another shard's guild too). */
+  guilds: GuildAccess;
   /** Quiet time between two messages to one channel. */
   intervalMs: number;
 }
@@ -68,8 +71,11 @@ export class AuditLogPoster {
   private readonly services: Services;
   private readonly intervalMs: number;
 
-  constructor({ client, services, intervalMs }: AuditLogPosterDeps) {
+  private readonly guilds: GuildAccess;
+
+  constructor({ client, services, intervalMs, guilds }: AuditLogPosterDeps) {
     this.client = client;
+    this.guilds = guilds;
     this.services = services;
     this.intervalMs = intervalMs;
   }
@@ -151,7 +157,8 @@ export class AuditLogPoster {
     this.timers.delete(guildId);
     const buffer = this.buffers.get(guildId) ?? [];
     if (buffer.length === 0 || this.inFlight.has(guildId)) return;
-    const locale = localeOf(this.client.guilds.cache.get(guildId)?.preferredLocale);
+    // A guild another shard serves is known here when the leader's schedules just reached it.
+    const locale = localeOf(this.guilds.known(guildId)?.preferredLocale);
     const batch: Pending[] = [];
     const embeds: EmbedBuilder[] = [];
     let chars = 0;
@@ -312,8 +319,8 @@ export function auditLogPlugin(options: AuditLogOptions = {}): Plugin {
   let poster: AuditLogPoster | null = null;
   return {
     name: 'audit-log',
-    start({ client, services }) {
-      poster = new AuditLogPoster({ client, services, intervalMs: options.intervalMs ?? 2000 });
+    start({ client, services, guilds }) {
+      poster = new AuditLogPoster({ client, services, guilds, intervalMs: options.intervalMs ?? 2000 });
       poster.start();
     },
     async stop() {

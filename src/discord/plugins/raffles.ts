@@ -1,6 +1,8 @@
-import { DiscordAPIError, RESTJSONErrorCodes, type Client } from 'discord.js';
-import type { DrawResult, RaffleEligibility } from '../../raffles/raffles.ts';
+import type { Guild } from 'discord.js';
+import type { Leadership } from '../../ops/leadership.ts';
+import type { DrawResult, RaffleEligibility, RaffleRow } from '../../raffles/raffles.ts';
 import type { Services } from '../../services.ts';
+import type { GuildAccess } from '../guild-access.ts';
 import { roleGranter } from '../shop.ts';
 import type { Plugin } from './plugin.ts';
 import { DueScheduler } from './scheduler.ts';
@@ -19,100 +21,136 @@ declare module './plugin.ts' {
 
 /**
  * The Discord side of raffles: whether a drawn member is still here with the required role,
- * role prizes through the shop's fulfilment, and (in every process, for the guilds its shards
- * serve) the scheduler that draws a raffle at its end — or again after a crash interrupted
- * its draw.
+ * role prizes through the shop's fulfilment, and the scheduler that draws a raffle at its
+ * end — or again after a crash interrupted its draw.
+ *
+ * `draw` runs in every process (a moderator's `/sparks-admin raffle draw` runs where the
+ * guild is served). The scheduler is once-only work: it runs in the process that leads
+ * (`whileLeader('raffle draws')`), for every guild's raffles, reaching each guild through
+ * GuildAccess (its gateway where this process serves it, REST otherwise); a guild the bot
+ * has left is passed over. It passes once on taking the lead, then at the next end or every
+ * 30 s, so a raffle a command started in another process is seen within 30 s.
  */
 export class RaffleRuntime {
   private readonly abort = new AbortController();
-  private readonly scheduler: DueScheduler;
+  private readonly tasks = new Set<Promise<unknown>>();
+  private scheduler: DueScheduler | null = null;
+  private release: (() => Promise<void>) | null = null;
 
   constructor(
-    private readonly client: Client,
     private readonly services: Services,
-    maxTimerMs: number,
-  ) {
-    this.scheduler = new DueScheduler({
-      clock: services.clock,
-      logger: services.logger,
-      maxMs: maxTimerMs,
-      next: () => this.services.raffles.nextEnd(this.guildIds()),
-      tick: () => this.tick(),
-      failure: 'raffle task failed',
-    });
-  }
+    private readonly guilds: GuildAccess,
+    private readonly maxTimerMs: number,
+  ) {}
 
-  start(): void {
-    this.scheduler.start();
+  /** Registers the draw scheduler with the leadership: it runs while this process leads. */
+  start(leadership: Leadership): void {
+    this.release = leadership.whileLeader('raffle draws', () => {
+      const scheduler: DueScheduler = new DueScheduler({
+        clock: this.services.clock,
+        logger: this.services.logger,
+        maxMs: this.maxTimerMs,
+        next: () => this.services.raffles.nextEnd(),
+        tick: () => this.tick(scheduler),
+        failure: 'raffle task failed',
+      });
+      this.scheduler = scheduler;
+      scheduler.start();
+      return async () => {
+        if (this.scheduler === scheduler) this.scheduler = null;
+        await scheduler.stop();
+      };
+    });
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
-    await this.scheduler.stop();
+    await this.release?.();
+    this.release = null;
+    await Promise.allSettled([...this.tasks]);
   }
 
-  /** Re-arms the scheduler (a raffle started). */
+  /** Re-arms the scheduler (a raffle started) where it runs here. */
   arm(): void {
-    this.scheduler.arm();
+    this.scheduler?.arm();
   }
 
-  /** Draws a raffle (errors as RaffleService.draw), then hands the role prizes out. */
-  async draw(guildId: string, ref: string, actorId: string): Promise<DrawResult> {
-    const task = this.services.raffles.draw(guildId, ref, actorId, this.eligibility);
-    this.scheduler.track(task);
-    const result = await task;
-    const guild = this.client.guilds.cache.get(guildId);
-    if (guild) {
-      const roles = roleGranter(guild, this.abort.signal);
-      for (const prize of result.prizes) {
-        if (prize.status !== 'reserved') continue;
-        const fulfil = this.services.redemptions.fulfil(prize, roles, { notified: false });
-        this.scheduler.track(fulfil);
-        await fulfil;
-      }
+  /**
+   * Draws a raffle (errors as RaffleService.draw), then hands the role prizes out. Throws
+   * when the bot is no longer in the guild (nothing is drawn then).
+   */
+  draw(guildId: string, ref: string, actorId: string): Promise<DrawResult> {
+    const task = (async () => {
+      const guild = await this.guilds.guild(guildId);
+      if (!guild) throw new Error(`the bot is no longer in guild ${guildId}`);
+      return this.drawIn(guild, ref, actorId);
+    })();
+    this.track(task);
+    return task;
+  }
+
+  private async drawIn(guild: Guild, ref: string, actorId: string): Promise<DrawResult> {
+    const result = await this.services.raffles.draw(guild.id, ref, actorId, this.eligibility(guild));
+    const roles = roleGranter(guild, this.abort.signal);
+    for (const prize of result.prizes) {
+      if (prize.status !== 'reserved') continue;
+      await this.services.redemptions.fulfil(prize, roles, { notified: false });
     }
     return result;
   }
 
-  private async tick(): Promise<void> {
-    for (const raffle of this.services.raffles.due(this.guildIds())) {
-      if (this.scheduler.isStopped) return;
+  private async tick(scheduler: DueScheduler): Promise<void> {
+    for (const raffle of this.services.raffles.due()) {
+      if (scheduler.isStopped) return;
       try {
-        await this.draw(raffle.guildId, String(raffle.id), 'system');
+        await this.drawDue(raffle);
       } catch (err) {
         this.services.logger.warn({ err, raffleId: raffle.id }, 'raffle not drawn; will retry');
       }
     }
   }
 
-  private readonly eligibility: RaffleEligibility = {
-    check: async (guildId, userId, requiredRoleId) => {
-      const guild = this.client.guilds.cache.get(guildId);
-      if (!guild) throw new Error(`guild ${guildId} is not on this shard`);
-      try {
-        const member = await guild.members.fetch({ user: userId, force: true });
-        return requiredRoleId && !member.roles.cache.has(requiredRoleId) ? 'lost_role' : 'ok';
-      } catch (e) {
-        if (e instanceof DiscordAPIError && e.code === RESTJSONErrorCodes.UnknownMember) return 'left';
-        throw e;
-      }
-    },
-  };
+  private async drawDue(raffle: RaffleRow): Promise<void> {
+    const guild = await this.guilds.guild(raffle.guildId);
+    if (!guild) {
+      this.services.logger.debug(
+        { raffleId: raffle.id, guildId: raffle.guildId },
+        'raffle due in a guild the bot is no longer in; passed over',
+      );
+      return;
+    }
+    const task = this.drawIn(guild, String(raffle.id), 'system');
+    this.track(task);
+    await task;
+  }
 
-  private guildIds(): Set<string> {
-    return new Set(this.client.guilds.cache.keys());
+  /** A drawn member as GuildAccess reads them, fresh from Discord. */
+  private eligibility(guild: Guild): RaffleEligibility {
+    return {
+      check: async (guildId, userId, requiredRoleId) => {
+        if (guildId !== guild.id) throw new Error(`eligibility in guild ${guildId} asked of ${guild.id}`);
+        const member = await this.guilds.member(guild, userId);
+        if (!member) return 'left';
+        return requiredRoleId && !member.roles.cache.has(requiredRoleId) ? 'lost_role' : 'ok';
+      },
+    };
+  }
+
+  private track(task: Promise<unknown>): void {
+    this.tasks.add(task);
+    void task.catch(() => undefined).finally(() => this.tasks.delete(task));
   }
 }
 
-/** Raffles: the draw scheduler and the Discord ports of the draw. */
+/** Raffles: the draw scheduler (while this process leads) and the Discord ports of the draw. */
 export function rafflesPlugin(options: RafflesPluginOptions = {}): Plugin {
   let runtime: RaffleRuntime | null = null;
   return {
     name: 'raffles',
-    start({ client, services, provided }) {
-      runtime = new RaffleRuntime(client, services, options.maxTimerMs ?? 30_000);
+    start({ services, provided, leadership, guilds }) {
+      runtime = new RaffleRuntime(services, guilds, options.maxTimerMs ?? 30_000);
       provided.provide('raffles', runtime);
-      runtime.start();
+      runtime.start(leadership);
     },
     async stop({ provided }) {
       provided.withdraw('raffles');

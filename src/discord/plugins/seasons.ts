@@ -1,6 +1,8 @@
-import type { Client, Guild } from 'discord.js';
-import type { FinishResult, MemberStandings, SeasonPorts } from '../../seasons/seasons.ts';
+import type { Guild } from 'discord.js';
+import type { Leadership } from '../../ops/leadership.ts';
+import type { FinishResult, SeasonPorts } from '../../seasons/seasons.ts';
 import type { Services } from '../../services.ts';
+import type { GuildAccess } from '../guild-access.ts';
 import { isRankable } from '../ranking.ts';
 import { roleGranter } from '../shop.ts';
 import type { Plugin } from './plugin.ts';
@@ -21,58 +23,83 @@ declare module './plugin.ts' {
 /**
  * The Discord side of seasons: where members stand (in the server, excluded) for the end,
  * the role prizes through the safe role path, and the scheduler that ends seasons on time.
- * The scheduler runs in every process, for the guilds its shards serve (each guild is served
- * once), at start-up (a season that ended while the bot was down is paid within one pass)
- * and then at the next end or every 30 s.
+ *
+ * `finish` runs in every process (a moderator's `/sparks-admin season end` runs where the
+ * guild is served). The scheduler is once-only work: it runs in the process that leads
+ * (`whileLeader('season ends')`), for every guild's seasons, reaching each guild through
+ * GuildAccess (its gateway where this process serves it, REST otherwise). On taking the lead
+ * it announces the ended seasons never announced and passes once (a season that ended while
+ * no leader ran is paid then), then again at the next end or every 30 s — so a season a
+ * command started in another process is seen within 30 s. A leader's pass and a moderator's
+ * end racing on one season are safe: every step re-checks the state it moves from.
  */
 export class SeasonRuntime {
   private readonly abort = new AbortController();
-  private readonly scheduler: DueScheduler;
+  private readonly tasks = new Set<Promise<unknown>>();
+  private scheduler: DueScheduler | null = null;
+  private release: (() => Promise<void>) | null = null;
 
   constructor(
-    private readonly client: Client,
     private readonly services: Services,
-    maxTimerMs: number,
-  ) {
-    this.scheduler = new DueScheduler({
-      clock: services.clock,
-      logger: services.logger,
-      maxMs: maxTimerMs,
-      next: () => this.services.seasons.nextEnd(this.guildIds()),
-      tick: () => this.tick(),
-      failure: 'season task failed',
-    });
-  }
+    private readonly guilds: GuildAccess,
+    private readonly maxTimerMs: number,
+  ) {}
 
-  start(): void {
-    this.services.seasons.announceUnannounced(this.guildIds());
-    this.scheduler.start();
+  /** Registers the end scheduler with the leadership: it runs while this process leads. */
+  start(leadership: Leadership): void {
+    this.release = leadership.whileLeader('season ends', () => {
+      const scheduler: DueScheduler = new DueScheduler({
+        clock: this.services.clock,
+        logger: this.services.logger,
+        maxMs: this.maxTimerMs,
+        next: () => this.services.seasons.nextEnd(),
+        tick: () => this.tick(scheduler),
+        failure: 'season task failed',
+      });
+      this.scheduler = scheduler;
+      this.services.seasons.announceUnannounced();
+      scheduler.start();
+      return async () => {
+        if (this.scheduler === scheduler) this.scheduler = null;
+        await scheduler.stop();
+      };
+    });
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
-    await this.scheduler.stop();
+    await this.release?.();
+    this.release = null;
+    await Promise.allSettled([...this.tasks]);
   }
 
-  /** Takes a season's end as far as it goes now (a moderator's end, or the scheduler). */
+  /**
+   * Takes a season's end as far as it goes now (a moderator's end, or the scheduler);
+   * `waiting` when its window is still open or the bot is no longer in its guild.
+   */
   finish(seasonId: number): Promise<FinishResult> {
-    const season = this.services.seasons.store.byId(seasonId);
-    if (!season) return Promise.resolve({ state: 'waiting' });
-    const guild = this.client.guilds.cache.get(season.guildId);
-    if (!guild) return Promise.resolve({ state: 'waiting' });
-    const run = this.services.seasons.finish(seasonId, this.ports(guild));
-    this.scheduler.track(run);
+    const run = this.runFinish(seasonId);
+    this.tasks.add(run);
+    void run.catch(() => undefined).finally(() => this.tasks.delete(run));
     return run;
   }
 
-  /** Re-arms the scheduler (a season started, or one's end moved). */
+  /** Re-arms the scheduler (a season started, or one's end moved) where it runs here. */
   arm(): void {
-    this.scheduler.arm();
+    this.scheduler?.arm();
   }
 
-  private async tick(): Promise<void> {
-    for (const season of this.services.seasons.due(this.guildIds())) {
-      if (this.scheduler.isStopped) return;
+  private async runFinish(seasonId: number): Promise<FinishResult> {
+    const season = this.services.seasons.store.byId(seasonId);
+    if (!season) return { state: 'waiting' };
+    const guild = await this.guilds.guild(season.guildId);
+    if (!guild) return { state: 'waiting' };
+    return this.services.seasons.finish(seasonId, this.ports(guild));
+  }
+
+  private async tick(scheduler: DueScheduler): Promise<void> {
+    for (const season of this.services.seasons.due()) {
+      if (scheduler.isStopped) return;
       try {
         await this.finish(season.id);
       } catch (err) {
@@ -81,43 +108,36 @@ export class SeasonRuntime {
     }
   }
 
+  /** Members as GuildAccess reads them (one Discord does not return has left). */
   private ports(guild: Guild): SeasonPorts {
-    return { standings: this.standings, roles: roleGranter(guild, this.abort.signal) };
-  }
-
-  /** Members are fetched 100 at a time over the gateway; one Discord does not return has left. */
-  private readonly standings: MemberStandings = {
-    standings: async (guildId, userIds) => {
-      const guild = this.client.guilds.cache.get(guildId);
-      if (!guild) throw new Error(`guild ${guildId} is not on this shard`);
-      const excluded = this.services.settings.get(guildId).leaderboardExcludeRoleId;
-      const out = new Map<string, 'present' | 'left' | 'excluded'>();
-      for (let i = 0; i < userIds.length; i += 100) {
-        const ids = userIds.slice(i, i + 100);
-        const members = await guild.members.fetch({ user: ids, time: 30_000 });
-        for (const id of ids) {
-          const m = members.get(id);
-          out.set(id, !m ? 'left' : isRankable(m, excluded) ? 'present' : 'excluded');
-        }
-      }
-      return out;
-    },
-  };
-
-  private guildIds(): Set<string> {
-    return new Set(this.client.guilds.cache.keys());
+    return {
+      standings: {
+        standings: async (guildId, userIds) => {
+          if (guildId !== guild.id) throw new Error(`standings of guild ${guildId} asked of ${guild.id}`);
+          const excluded = this.services.settings.get(guildId).leaderboardExcludeRoleId;
+          const members = await this.guilds.members(guild, userIds);
+          const out = new Map<string, 'present' | 'left' | 'excluded'>();
+          for (const id of userIds) {
+            const m = members.get(id);
+            out.set(id, !m ? 'left' : isRankable(m, excluded) ? 'present' : 'excluded');
+          }
+          return out;
+        },
+      },
+      roles: roleGranter(guild, this.abort.signal),
+    };
   }
 }
 
-/** Seasons: the end scheduler and the Discord ports of the end. */
+/** Seasons: the end scheduler (while this process leads) and the Discord ports of the end. */
 export function seasonsPlugin(options: SeasonsPluginOptions = {}): Plugin {
   let runtime: SeasonRuntime | null = null;
   return {
     name: 'seasons',
-    start({ client, services, provided }) {
-      runtime = new SeasonRuntime(client, services, options.maxTimerMs ?? 30_000);
+    start({ services, provided, leadership, guilds }) {
+      runtime = new SeasonRuntime(services, guilds, options.maxTimerMs ?? 30_000);
       provided.provide('seasons', runtime);
-      runtime.start();
+      runtime.start(leadership);
     },
     async stop({ provided }) {
       provided.withdraw('seasons');

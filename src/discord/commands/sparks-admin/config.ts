@@ -13,6 +13,7 @@ import { missingLogPermission } from '../../log-channel.ts';
 import { syncRanked } from '../../ranking.ts';
 import { respond } from '../../reply.ts';
 import type { Subcommand } from '../../types.ts';
+import { botMember } from '../../guild-access.ts';
 import { describe } from '../build.ts';
 
 export const SETTING_NAMES = [
@@ -229,7 +230,7 @@ export const config: Subcommand = {
 async function checkLogChannel(interaction: ChatInputCommandInteraction, channelId: string): Promise<void> {
   const guild = interaction.guild ?? (await interaction.client.guilds.fetch(interaction.guildId!));
   const channel = guild.channels.cache.get(channelId) ?? (await guild.channels.fetch(channelId));
-  const me = guild.members.me ?? (await guild.members.fetchMe());
+  const me = await botMember(guild);
   const missing = missingLogPermission(channel ? channel.permissionsFor(me) : null);
   if (missing)
     throw new SparksError('SPARKS.MISSING_PERMISSION', { permission: missing, channel: `<#${channelId}>` });
