@@ -21,8 +21,10 @@ export interface ActiveCampaign {
 /**
  * The active campaigns by (message, emoji), so that a reaction on any other message costs
  * no SQL. Built lazily from `load` and dropped by `invalidate`, which the lifecycle calls
- * after every start and end: the index is never newer or older than the last change this
- * process made (another process's changes show after its next own change).
+ * after every start and end this process makes, and when a grant batch finds a listed
+ * campaign no longer active (another process ended it). Changes made elsewhere (the
+ * leader's time ends, a dashboard's end on another host) also show at the next `refresh`,
+ * which the campaigns runtime runs every 30 s.
  */
 export class ActiveIndex {
   private byReaction: Map<string, ActiveCampaign> | null = null;
@@ -43,6 +45,15 @@ export class ActiveIndex {
     this.byReaction = null;
   }
 
+  /** Reloads now (when built): the campaigns that were listed and are no longer active. */
+  refresh(): ActiveCampaign[] {
+    const before = this.byReaction;
+    this.byReaction = null;
+    if (!before) return [];
+    const now = this.index();
+    return [...before.entries()].filter(([key]) => !now.has(key)).map(([, c]) => c);
+  }
+
   private index(): Map<string, ActiveCampaign> {
     if (!this.byReaction) {
       this.byReaction = new Map();
@@ -55,7 +66,8 @@ export class ActiveIndex {
 
 const reactionKey = (messageId: string, emojiKey: string) => `${messageId}\n${emojiKey}`;
 
-function toActive(row: CampaignRow): ActiveCampaign {
+/** A campaign row as the reaction path and the scheduler hold it. */
+export function toActive(row: CampaignRow): ActiveCampaign {
   return {
     id: row.id,
     guildId: row.guildId,

@@ -11,7 +11,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../log.ts';
 import { DAY_MS } from '../core/clock.ts';
 import { gateRefusal, isGated, type Gates } from '../members/gates.ts';
-import { ActiveIndex, type ActiveCampaign } from './active-index.ts';
+import { ActiveIndex, toActive, type ActiveCampaign } from './active-index.ts';
 import { CampaignGrants, type CampaignOp } from './grants.ts';
 import { MAX_DURATION_MS, MIN_DURATION_MS, parseEmoji, type CampaignEmoji } from './parse.ts';
 
@@ -174,6 +174,7 @@ export class CampaignService {
   private readonly grants: CampaignGrants;
   private readonly writer: GrantWriter | null;
   private readonly listeners = new Set<(change: CampaignChange) => void>();
+  private readonly inactiveListeners = new Set<(campaignId: number) => void>();
 
   /**
    * `grants` is the queue to share with other sources (one fsync for all of them); without
@@ -207,10 +208,13 @@ export class CampaignService {
         const result = this.endInTx(campaignId, reason);
         if (result.ended) return () => this.afterEnd(result);
       },
+      inactive: (campaignId) => this.foundInactive(campaignId),
     });
     this.writer = deps.writer ?? null;
     // Ended in the thread's transaction, committed: the index, the listeners, the summary.
     this.writer?.onEnded((summary) => this.afterEnd({ ended: true, summary }));
+    // The thread's batch found a campaign this index listed already ended elsewhere.
+    this.writer?.onInactive((campaignId) => this.foundInactive(campaignId));
   }
 
   // ---- starting and ending --------------------------------------------------------------
@@ -440,9 +444,59 @@ export class CampaignService {
     );
   }
 
-  /** Every active campaign (the scheduler and start-up reconciliation read this). */
+  /**
+   * Every active campaign as this process's index lists it (start-up reconciliation reads
+   * this): it may still list one another process ended since the last `refreshActive`.
+   */
   allActive(): ActiveCampaign[] {
     return this.index.all();
+  }
+
+  /**
+   * Reloads the index from the database: picks up campaigns other processes started and
+   * drops those they ended. Returns the dropped ones.
+   */
+  refreshActive(): ActiveCampaign[] {
+    return this.index.refresh();
+  }
+
+  /** The campaign if it is active now, read from the database (not the index). */
+  activeById(campaignId: number): ActiveCampaign | undefined {
+    const row = this.store.byId(campaignId);
+    return row?.status === 'active' ? toActive(row) : undefined;
+  }
+
+  /** The earliest end time of any active campaign of any guild, from the database. */
+  nextEndAt(): number | null {
+    return this.store.nextEnd();
+  }
+
+  /**
+   * Active campaigns of every guild whose end time has come, from the database, earliest
+   * first (the leader's end-time scheduler ends these).
+   */
+  dueToEnd(now: number = this.clock(), limit = 100): ActiveCampaign[] {
+    return this.store.dueToEnd(now, limit).map(toActive);
+  }
+
+  /**
+   * Called when a grant batch finds a campaign this index listed no longer active (another
+   * process ended it): its grants were refused, and the index is dropped at once.
+   */
+  onInactive(listener: (campaignId: number) => void): () => void {
+    this.inactiveListeners.add(listener);
+    return () => this.inactiveListeners.delete(listener);
+  }
+
+  private foundInactive(campaignId: number): void {
+    this.index.invalidate();
+    for (const l of this.inactiveListeners) {
+      try {
+        l(campaignId);
+      } catch (err) {
+        this.logger.error({ err }, 'campaign inactive listener failed');
+      }
+    }
   }
 
   /** The campaign on this message with this emoji key, from memory (no SQL). */

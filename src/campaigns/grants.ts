@@ -39,6 +39,12 @@ export const campaignKey = (campaignId: number, userId: string) => `campaign:${c
 export type EndInBatch = (campaignId: number, reason: CampaignEndReason) => (() => void) | void;
 
 /**
+ * Told when a batch opens a campaign that is no longer active: its operations were queued
+ * from an index that still listed it (another process ended it), and grant nothing.
+ */
+export type OnInactive = (campaignId: number) => void;
+
+/**
  * Campaign reactions as a source of the grant queue. Each member earns once per campaign:
  * the ledger key `campaign:<id>:<user>` and the campaign_claims primary key both hold it.
  * Claim counts are kept in the same transaction as the grants (verifyLedger checks they
@@ -50,11 +56,18 @@ export class CampaignGrants implements GrantSource<CampaignOp, CampaignBatch> {
   private readonly store: CampaignStoreApi;
   private readonly ledger: Ledger;
   private readonly endInBatch: EndInBatch;
+  private readonly inactive: OnInactive | undefined;
 
-  constructor(deps: { store: CampaignStoreApi; ledger: Ledger; endInBatch: EndInBatch }) {
+  constructor(deps: {
+    store: CampaignStoreApi;
+    ledger: Ledger;
+    endInBatch: EndInBatch;
+    inactive?: OnInactive;
+  }) {
     this.store = deps.store;
     this.ledger = deps.ledger;
     this.endInBatch = deps.endInBatch;
+    this.inactive = deps.inactive;
   }
 
   groupOf(op: CampaignOp): number {
@@ -68,6 +81,9 @@ export class CampaignGrants implements GrantSource<CampaignOp, CampaignBatch> {
   open(campaignId: number): CampaignBatch | null {
     // Held until the batch commits: what it reads next (claims, budget) nobody else changes.
     const row = this.store.lockForBatch(campaignId);
+    // Ended (here or by another process): the database refuses its grants, whatever the
+    // queuing process's index still says.
+    if (row && row.status !== 'active') this.inactive?.(campaignId);
     if (!row || row.status !== 'active') return null;
     const budgeted = row.budget !== null;
     const from = budgeted ? CAMPAIGN_BUDGET(row.id) : ISSUANCE('campaign');

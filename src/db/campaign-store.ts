@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNotNull, isNull, lte, min, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from './open.ts';
 import { campaignClaims, campaignGateNotices, campaigns, transfers } from './schema.ts';
@@ -73,6 +73,18 @@ export class CampaignStore {
         .where(eq(campaigns.id, p('id')))
         .prepare(),
       active: orm.select().from(campaigns).where(active).orderBy(asc(campaigns.id)).prepare(),
+      nextEnd: orm
+        .select({ at: min(campaigns.endsAt) })
+        .from(campaigns)
+        .where(and(active, isNotNull(campaigns.endsAt)))
+        .prepare(),
+      dueToEnd: orm
+        .select()
+        .from(campaigns)
+        .where(and(active, lte(campaigns.endsAt, p('now'))))
+        .orderBy(asc(campaigns.endsAt), asc(campaigns.id))
+        .limit(p('limit'))
+        .prepare(),
       activeInGuild: orm
         .select()
         .from(campaigns)
@@ -216,6 +228,19 @@ export class CampaignStore {
   /** Every active campaign of every guild (the in-memory reaction index is built from these). */
   active(): CampaignRow[] {
     return this.s.active.all();
+  }
+
+  /** The earliest end time of any active campaign of any guild; null when none has one. */
+  nextEnd(): number | null {
+    return this.s.nextEnd.get()?.at ?? null;
+  }
+
+  /**
+   * Active campaigns of every guild whose end time has come (`ends_at <= now`), earliest
+   * first, at most `limit` (the end-time scheduler's pass; campaigns_status serves it).
+   */
+  dueToEnd(now: number, limit: number): CampaignRow[] {
+    return this.s.dueToEnd.all({ now, limit });
   }
 
   /**

@@ -10,7 +10,8 @@
  * transaction, exactly as inline. What the main thread needs of a batch comes back only
  * after its commit: the counts (into the shared queue's `stats` and `onCommitted`
  * listeners), the new entries for the main ledger's post hooks (`Ledger.replayPosted`),
- * and the campaigns it ended (`onEnded`: the service announces them once).
+ * the campaigns it ended (`onEnded`: the service announces them once), and those it found
+ * already ended by another process (`onInactive`: the service drops its index).
  *
  * `flush()` stays synchronous: it posts what is waiting, then blocks on a shared counter
  * (Atomics.wait) until the thread has settled everything posted, reading its replies with
@@ -72,6 +73,7 @@ export class GrantWriter {
   private scheduled: NodeJS.Immediate | null = null;
   private idleWaiters: (() => void)[] = [];
   private readonly endedListeners = new Set<(summary: CampaignSummary) => void>();
+  private readonly inactiveListeners = new Set<(campaignId: number) => void>();
   private closed = false;
   /** Threads started so far (for tests and logs). */
   started = 0;
@@ -98,6 +100,15 @@ export class GrantWriter {
   onEnded(listener: (summary: CampaignSummary) => void): () => void {
     this.endedListeners.add(listener);
     return () => this.endedListeners.delete(listener);
+  }
+
+  /**
+   * Called for each campaign a batch found no longer active (another process ended it):
+   * the main thread's index still listed it.
+   */
+  onInactive(listener: (campaignId: number) => void): () => void {
+    this.inactiveListeners.add(listener);
+    return () => this.inactiveListeners.delete(listener);
   }
 
   /** Resolves once everything submitted so far is committed and its replies processed. */
@@ -230,6 +241,15 @@ export class GrantWriter {
           l(summary);
         } catch (err) {
           logger.error({ err }, 'grant writer end listener failed');
+        }
+      }
+    }
+    for (const campaignId of reply.inactive) {
+      for (const l of this.inactiveListeners) {
+        try {
+          l(campaignId);
+        } catch (err) {
+          logger.error({ err }, 'grant writer inactive listener failed');
         }
       }
     }

@@ -6,7 +6,7 @@
  *
  * After each batch settled (committed, or failed whole) it posts to the main thread what
  * the main thread still needs — the batch's counts, the entries its post hooks saw, the
- * campaigns it ended — and only then raises the shared counter of settled operations, on
+ * campaigns it ended, those it found already ended elsewhere — and only then raises the shared counter of settled operations, on
  * which `GrantWriter.flush` waits. Nothing is reported before the commit.
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
@@ -57,6 +57,8 @@ export type WriterReply =
       entries: PostedEntry[];
       /** Campaigns this batch ended (cap or budget), with their summary. */
       ended: CampaignSummary[];
+      /** Campaigns this batch found already ended (elsewhere): their operations granted nothing. */
+      inactive: number[];
     }
   | { type: 'log'; level: LogLevel; fields: Record<string, unknown>; msg: string };
 
@@ -107,12 +109,16 @@ campaigns.onChange((change) => {
 const memory = new BulkWorkCollector();
 campaigns.onCommitted((n) => memory.note(n));
 
+let inactive = new Set<number>();
+campaigns.onInactive((campaignId) => inactive.add(campaignId));
+
 let settled = 0;
 campaigns.onSettled((report) => {
   settled += report.size;
-  const batch = { entries, ended };
+  const batch = { entries, ended, inactive: [...inactive] };
   entries = [];
   ended = [];
+  inactive = new Set();
   replies.postMessage({
     type: 'batch',
     report,
@@ -120,6 +126,7 @@ campaigns.onSettled((report) => {
     // A failed batch wrote nothing: the hooks it ran were rolled back with it.
     entries: report.committed ? batch.entries : [],
     ended: batch.ended,
+    inactive: batch.inactive,
   } satisfies WriterReply);
   crashPoint('writer.reported');
   Atomics.store(settledOps, 0, BigInt(settled));

@@ -219,6 +219,91 @@ describe.each(ENGINES)('campaigns on %s', (engine) => {
     });
   });
 
+  describe('campaigns ended by another process', () => {
+    /** A second service on the same database: another process, with its own index and queue. */
+    const elsewhere = (t: ReturnType<typeof setup>) =>
+      new CampaignService({
+        db: t.db,
+        ledger: t.ledger,
+        audit: new AuditQueue(),
+        clock: t.clock,
+        logger: silentLogger,
+      });
+
+    it('the database refuses grants queued from an index that still lists it, and the index drops it', async () => {
+      const t = setup(engine);
+      const { active, row } = t.start();
+      const leader = elsewhere(t);
+      expect(leader.end(row.id, 'moderator', MODERATOR).ended).toBe(true);
+      // This process never heard of the end: its index still lists the campaign.
+      expect(t.campaigns.match(row.messageId, row.emojiKey)?.id).toBe(row.id);
+      const dropped: number[] = [];
+      t.campaigns.onInactive((id) => dropped.push(id));
+      t.campaigns.enqueueGrant(active, t.user(1), t.clock());
+      t.campaigns.enqueueGrant(active, t.user(2), t.clock());
+      await t.campaigns.idle();
+      expect([t.balance(t.user(1)), t.balance(t.user(2))]).toEqual([0, 0]);
+      expect(t.campaigns.stats).toMatchObject({ granted: 0, skipped: 2, failed: 0 });
+      expect(dropped).toEqual([row.id]);
+      expect(t.campaigns.match(row.messageId, row.emojiKey)).toBeUndefined();
+      expect(t.campaigns.byId(row.id)).toMatchObject({ status: 'ended', claims: 0, granted: 0 });
+      t.ok();
+    });
+
+    it('a refresh drops what another process ended and picks up what it started', () => {
+      const t = setup(engine);
+      const { row: ended } = t.start();
+      const kept = t.start().row;
+      expect(t.campaigns.allActive().map((c) => c.id)).toEqual([ended.id, kept.id]);
+      const other = elsewhere(t);
+      other.end(ended.id, 'time');
+      const started = other.start({
+        guildId: G,
+        channelId: '300000000000000001',
+        messageId: '499999999999999999',
+        emoji: '🎉',
+        sparks: 5,
+        defaultName: '#general 🎉',
+        moderatorId: MODERATOR,
+      });
+      expect(t.campaigns.allActive().map((c) => c.id)).toEqual([ended.id, kept.id]);
+      expect(t.campaigns.refreshActive().map((c) => c.id)).toEqual([ended.id]);
+      expect(t.campaigns.allActive().map((c) => c.id)).toEqual([kept.id, started.id]);
+      expect(t.campaigns.activeById(ended.id)).toBeUndefined();
+      expect(t.campaigns.activeById(kept.id)?.name).toBe(kept.name);
+    });
+
+    it('due ends and the next end time come from the database, whichever process started them', () => {
+      const t = setup(engine);
+      t.start(); // no end time
+      const later = t.start({ endsInMs: 3 * HOUR_MS }).row;
+      expect(t.campaigns.allActive()).toHaveLength(2); // the index is built
+      const other = elsewhere(t);
+      const sooner = other.start({
+        guildId: '200000000000000002',
+        channelId: '300000000000000002',
+        messageId: '499999999999999998',
+        emoji: '🔥',
+        sparks: 5,
+        endsInMs: HOUR_MS,
+        defaultName: '#elsewhere 🔥',
+        moderatorId: MODERATOR,
+      });
+      expect(t.campaigns.nextEndAt()).toBe(sooner.endsAt);
+      expect(t.campaigns.dueToEnd()).toEqual([]);
+      t.clock.advance(HOUR_MS);
+      expect(t.campaigns.dueToEnd().map((c) => c.id)).toEqual([sooner.id]);
+      t.clock.advance(2 * HOUR_MS);
+      expect(t.campaigns.dueToEnd().map((c) => c.id)).toEqual([sooner.id, later.id]);
+      expect(t.campaigns.dueToEnd(t.clock(), 1).map((c) => c.id)).toEqual([sooner.id]);
+      other.end(sooner.id, 'time');
+      expect(t.campaigns.nextEndAt()).toBe(later.endsAt);
+      expect(t.campaigns.dueToEnd().map((c) => c.id)).toEqual([later.id]);
+      t.campaigns.end(later.id, 'time');
+      expect(t.campaigns.nextEndAt()).toBeNull();
+    });
+  });
+
   describe('starting campaigns', () => {
     it('refuses what cannot work, with a reason key, and writes nothing', () => {
       const t = setup(engine);

@@ -488,6 +488,9 @@ function suite(writer: 'inline' | 'thread') {
       await w.restartBot();
       await expect.poll(() => k.campaign(c.id).status).toBe('ended');
       expect(k.campaign(c.id).endReason).toBe('time');
+      // Reconciled at its start and once at its end: the start-up catch-up leaves an
+      // overdue campaign to the end's final reconciliation.
+      expect(w.logs.filter((l) => l.msg === 'campaign reconciled' && l.campaignId === c.id)).toHaveLength(2);
       await expect
         .poll(() => k.logMessages().some((m) => /Overnight/.test(text(m)) && /Campaign ended/.test(text(m))))
         .toBe(true);

@@ -6,11 +6,14 @@ import type { EmojiInput } from '../../testkit/fake-discord/index.ts';
 import type { BotWorld } from '../../testkit/bot.ts';
 import { sqliteOf } from './engines.ts';
 
-/** The real plugins, with a short audit interval and scheduler re-check so tests run fast. */
+/**
+ * The real plugins, with a short audit interval, scheduler re-check and index reload so
+ * tests run fast.
+ */
 export const fastPlugins = () => [
   interactionsPlugin(),
   auditLogPlugin({ intervalMs: 150 }),
-  campaignsPlugin({ maxTimerMs: 50 }),
+  campaignsPlugin({ maxTimerMs: 50, refreshMs: 50 }),
 ];
 
 export const FIRE = '🔥';

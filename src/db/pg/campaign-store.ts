@@ -63,6 +63,9 @@ const SQL = {
   byId: `SELECT ${CAMPAIGN_COLS} FROM campaigns WHERE id = $1`,
   lockForBatch: `SELECT ${CAMPAIGN_COLS} FROM campaigns WHERE id = $1 FOR UPDATE`,
   active: `SELECT ${CAMPAIGN_COLS} FROM campaigns WHERE status = 'active' ORDER BY id`,
+  nextEnd: `SELECT MIN(ends_at) AS at FROM campaigns WHERE status = 'active' AND ends_at IS NOT NULL`,
+  dueToEnd: `SELECT ${CAMPAIGN_COLS} FROM campaigns WHERE status = 'active' AND ends_at <= $1
+    ORDER BY ends_at, id LIMIT $2`,
   activeInGuild: `SELECT ${CAMPAIGN_COLS} FROM campaigns WHERE guild_id = $1 AND status = 'active' ORDER BY id`,
   activeOnMessage: `SELECT ${CAMPAIGN_COLS} FROM campaigns
     WHERE guild_id = $1 AND message_id = $2 AND emoji_key = $3 AND status = 'active' ORDER BY id LIMIT 1`,
@@ -111,6 +114,14 @@ export class PgCampaignStore implements CampaignStoreApi {
 
   active(): CampaignRow[] {
     return this.db.query(SQL.active);
+  }
+
+  nextEnd(): number | null {
+    return this.one<{ at: number | null }>(SQL.nextEnd, [])?.at ?? null;
+  }
+
+  dueToEnd(now: number, limit: number): CampaignRow[] {
+    return this.db.query(SQL.dueToEnd, [now, limit]);
   }
 
   activeInGuild(guildId: string): CampaignRow[] {

@@ -16,15 +16,30 @@ import {
 } from '../../campaigns/campaigns.ts';
 import type { SparksError } from '../../core/errors.ts';
 import { reactionKey } from '../../campaigns/parse.ts';
-import { HOUR_MS } from '../../core/clock.ts';
+import type { StopWork } from '../../ops/leadership.ts';
 import type { Services } from '../../services.ts';
+import type { GuildAccess } from '../guild-access.ts';
 import { localeOf, sparksErrorText, translate } from '../i18n/index.ts';
 import type { Plugin } from './plugin.ts';
 import { isRankable, isRankableRaw } from '../ranking.ts';
+import { DueScheduler } from './scheduler.ts';
+
+/**
+ * The default of both options below: a campaign started in another process ends within
+ * 30 s of its time, and a process learns within 30 s of an end made elsewhere.
+ */
+const DEFAULT_POLL_MS = 30_000;
+/** How long the end-time scheduler waits after a pass that could not end some campaign. */
+const RETRY_MS = 5_000;
 
 export interface CampaignsPluginOptions {
-  /** Longest a scheduler timer waits before re-checking (default 1 h). */
+  /**
+   * Longest the leader's end-time scheduler waits before reading the database again
+   * (default 30 s): campaigns started in another process are seen at the next read.
+   */
   maxTimerMs?: number;
+  /** How often every process reloads its index of active campaigns from the database (default 30 s). */
+  refreshMs?: number;
 }
 
 export interface ReconcileResult {
@@ -37,8 +52,12 @@ export interface ReconcileResult {
 export interface CampaignRuntimeDeps {
   client: Client;
   services: Services;
-  /** Longest a scheduler timer waits before re-checking. */
+  /** Guilds as the final reconciliation reaches them: this process's cache, or REST. */
+  guilds: GuildAccess;
+  /** Longest the end-time scheduler waits before reading the database again. */
   maxTimerMs: number;
+  /** How often the index of active campaigns is reloaded from the database. */
+  refreshMs: number;
 }
 
 declare module './plugin.ts' {
@@ -53,12 +72,26 @@ declare module './plugin.ts' {
  * which carry the reacting member's roles and join date), reconciliation of a message's
  * reactions (at start-up and at the end), and the end-time scheduler.
  *
+ * The listeners, the start-up catch-up and the index of active campaigns are every
+ * process's, for the guilds its shards serve. The end-time scheduler (`schedule`) runs
+ * only in the process that leads the once-only work, for every guild's campaigns as the
+ * database lists them: it ends each campaign whose time has come after a final
+ * reconciliation that reaches the guild through `GuildAccess` (REST where another shard
+ * serves it). A moderator's end runs here in any process.
+ *
  * The listener never touches the database: it matches the reaction against the in-memory
  * index of active campaigns, checks the gates on the payload, and queues the grant for
- * the service's group commit.
+ * the service's group commit. The group commit refuses grants on a campaign that is no
+ * longer active (the leader ended it in another process) and drops the index then; the
+ * index is also reloaded every `refreshMs`.
  */
 export class CampaignRuntime {
-  private timer: NodeJS.Timeout | null = null;
+  private scheduler: DueScheduler | null = null;
+  private refresher: NodeJS.Timeout | null = null;
+  /** Set after a scheduler pass that could not end some campaign: the next pass waits until then. */
+  private retryAt: number | null = null;
+  /** A scheduler pass is running (it re-arms when done). */
+  private passing = false;
   private readonly tasks = new Set<Promise<unknown>>();
   private readonly reconciling = new Map<number, Promise<ReconcileResult>>();
   /** Members seen reacting after a campaign's end time: its final reconciliation skips them. */
@@ -78,26 +111,55 @@ export class CampaignRuntime {
 
   private readonly client: Client;
   private readonly services: Services;
+  private readonly guilds: GuildAccess;
   private readonly maxTimerMs: number;
+  private readonly refreshMs: number;
 
-  constructor({ client, services, maxTimerMs }: CampaignRuntimeDeps) {
+  constructor({ client, services, guilds, maxTimerMs, refreshMs }: CampaignRuntimeDeps) {
     this.client = client;
     this.services = services;
+    this.guilds = guilds;
     this.maxTimerMs = maxTimerMs;
+    this.refreshMs = refreshMs;
   }
 
   start(): void {
     this.client.ws.on(GatewayDispatchEvents.MessageReactionAdd, this.onAdd);
     this.client.ws.on(GatewayDispatchEvents.MessageReactionRemove, this.onRemove);
     this.unsubscribe = this.services.campaigns.onChange((change) => {
-      if (change.type === 'end') {
-        this.late.delete(change.campaign.id);
-        this.told.delete(change.campaign.id);
-      }
-      this.arm();
+      if (change.type === 'end') this.forget(change.campaign.id);
+      // A new end time: the scheduler (if it runs here) re-reads the next one at once;
+      // otherwise the leader sees the row at its next pass.
+      this.rearm();
     });
+    this.refresher = setInterval(() => this.refresh(), this.refreshMs);
+    this.refresher.unref();
     this.track(this.startup());
-    this.arm();
+  }
+
+  /**
+   * The end-time scheduler, for as long as this process leads (see the plugin): ends every
+   * guild's campaigns whose time has come, at once and then at the next end time the
+   * database names, reading it again at least every `maxTimerMs`.
+   */
+  schedule(): StopWork {
+    if (this.stopped) return () => undefined;
+    const { clock, logger } = this.services;
+    const scheduler: DueScheduler = new DueScheduler({
+      clock,
+      logger,
+      maxMs: this.maxTimerMs,
+      next: () => this.nextDue(),
+      tick: (): Promise<void> => this.endDue(scheduler),
+      failure: 'campaign end pass failed',
+    });
+    this.scheduler = scheduler;
+    this.retryAt = null;
+    scheduler.start();
+    return async () => {
+      if (this.scheduler === scheduler) this.scheduler = null;
+      await scheduler.stop();
+    };
   }
 
   async stop(): Promise<void> {
@@ -105,8 +167,11 @@ export class CampaignRuntime {
     this.client.ws.off(GatewayDispatchEvents.MessageReactionAdd, this.onAdd);
     this.client.ws.off(GatewayDispatchEvents.MessageReactionRemove, this.onRemove);
     this.unsubscribe?.();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    if (this.refresher) clearInterval(this.refresher);
+    this.refresher = null;
+    const scheduler = this.scheduler;
+    this.scheduler = null;
+    await scheduler?.stop();
     this.flushRefusals();
     await Promise.allSettled([...this.tasks]);
     this.services.campaigns.flush();
@@ -121,8 +186,10 @@ export class CampaignRuntime {
     if (d.user_id === this.client.user?.id || d.member?.user?.bot) return;
     const now = this.services.clock();
     if (campaign.endsAt !== null && now >= campaign.endsAt) {
+      // Not granted: the campaign ends now (here, if this process's scheduler runs; else
+      // the leader has ended it or is about to, and the next refresh drops it).
       this.lateReactor(campaign.id, d.user_id);
-      this.arm();
+      this.rearm();
       return;
     }
     if (!d.member) {
@@ -247,6 +314,32 @@ export class CampaignRuntime {
     });
   }
 
+  /** What this process remembers of a campaign that ended. */
+  private forget(campaignId: number): void {
+    this.late.delete(campaignId);
+    this.told.delete(campaignId);
+  }
+
+  /**
+   * Reloads the index of active campaigns from the database: campaigns another process
+   * started appear, those it ended (the leader's time ends) go, with what was remembered
+   * of them here.
+   */
+  private refresh(): void {
+    let dropped: ActiveCampaign[];
+    try {
+      dropped = this.services.campaigns.refreshActive();
+    } catch (err) {
+      this.services.logger.warn({ err }, 'could not reload the active campaigns');
+      return;
+    }
+    for (const c of dropped)
+      this.services.logger.debug({ campaignId: c.id }, 'campaign ended in another process');
+    // Also what a refused grant batch dropped from the index before this reload.
+    const active = new Set(this.services.campaigns.allActive().map((c) => c.id));
+    for (const id of [...this.late.keys(), ...this.told.keys()]) if (!active.has(id)) this.forget(id);
+  }
+
   private lateReactor(campaignId: number, userId: string): void {
     let set = this.late.get(campaignId);
     if (!set) this.late.set(campaignId, (set = new Set()));
@@ -258,9 +351,11 @@ export class CampaignRuntime {
   /**
    * Pages through the message's reactions with the campaign emoji (100 per request,
    * discord.js queues per route within the rate limits) and queues a grant for every
-   * reactor who holds no claim and passes the gates (members are fetched 100 at a time
-   * over the gateway; one not found has left and is skipped). With revoke_on_unreact,
-   * claims whose reaction is gone are reversed. Resolves once the grants are committed.
+   * reactor who holds no claim and passes the gates (members are fetched through
+   * `GuildAccess`: 100 at a time over the gateway where this process serves the guild, over
+   * REST otherwise; one not found has left and is skipped). With revoke_on_unreact, claims
+   * whose reaction is gone are reversed. Resolves once the grants are committed. A campaign
+   * the database no longer lists as active (ended here or elsewhere) is not reconciled.
    */
   reconcile(campaign: ActiveCampaign): Promise<ReconcileResult> {
     let running = this.reconciling.get(campaign.id);
@@ -274,7 +369,9 @@ export class CampaignRuntime {
 
   private async runReconcile(campaign: ActiveCampaign): Promise<ReconcileResult> {
     const { campaigns, clock, logger } = this.services;
-    const guild = this.client.guilds.cache.get(campaign.guildId);
+    if (!campaigns.activeById(campaign.id)) return { granted: 0, revoked: 0 };
+    // Null: the bot is no longer in the guild; nothing to read.
+    const guild = await this.guilds.guild(campaign.guildId);
     if (!guild) return { granted: 0, revoked: 0 };
     const claims = campaigns.claims(campaign.id);
     const late = this.late.get(campaign.id);
@@ -302,7 +399,7 @@ export class CampaignRuntime {
       /** Leaderboard flags of the members fetched for the gates (the others are checked later). */
       const ranked = new Map<string, boolean>();
       if (gated && candidates.length > 0) {
-        const members = await guild.members.fetch({ user: candidates, time: 30_000 });
+        const members = await this.guilds.members(guild, candidates);
         const excluded = this.services.settings.get(guild.id).leaderboardExcludeRoleId;
         for (const [id, m] of members) ranked.set(id, isRankable(m, excluded));
         eligible = candidates.filter((id) => {
@@ -349,10 +446,12 @@ export class CampaignRuntime {
 
   /**
    * Ends a campaign: reconciles first (for a moderator's or the clock's end, so reactions
-   * missed while offline still count), then ends it in the service (idempotent).
+   * missed while offline still count), then ends it in the service (idempotent). Whether it
+   * is still active is read from the database, not this process's index: a campaign the
+   * leader already ended is not reconciled again, and its end here is a no-op.
    */
   async end(campaignId: number, reason: CampaignEndReason, actorId?: string): Promise<EndResult> {
-    const campaign = this.services.campaigns.allActive().find((c) => c.id === campaignId);
+    const campaign = this.services.campaigns.activeById(campaignId);
     if (campaign) {
       await this.reconcile(campaign).catch((err: unknown) =>
         this.services.logger.warn({ err, campaignId }, 'could not reconcile a campaign before it ended'),
@@ -361,9 +460,13 @@ export class CampaignRuntime {
     return this.services.campaigns.end(campaignId, reason, actorId);
   }
 
-  /** On start: summaries a crash kept from the log channel, catch-up, overdue ends. */
+  /**
+   * On start: summaries a crash kept from the log channel, and the catch-up of this
+   * process's guilds. A campaign already past its end time is left to the leader's
+   * scheduler, whose final reconciliation is its only one.
+   */
   private async startup(): Promise<void> {
-    const { campaigns, logger } = this.services;
+    const { campaigns, clock, logger } = this.services;
     const mine = (guildId: string) => this.client.guilds.cache.has(guildId);
     for (const summary of campaigns.unsummarized()) {
       if (mine(summary.campaign.guildId)) campaigns.recordSummary(summary);
@@ -371,43 +474,52 @@ export class CampaignRuntime {
     for (const campaign of campaigns.allActive()) {
       if (this.stopped) return;
       if (!mine(campaign.guildId)) continue;
+      if (campaign.endsAt !== null && campaign.endsAt <= clock()) continue;
       try {
         await this.reconcile(campaign);
       } catch (err) {
         logger.warn({ err, campaignId: campaign.id }, 'could not reconcile a campaign at start-up');
       }
     }
-    await this.endDue();
   }
 
-  private arm(): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const ends = this.services.campaigns
-      .allActive()
-      .filter((c) => c.endsAt !== null && this.client.guilds.cache.has(c.guildId))
-      .map((c) => c.endsAt!);
-    if (ends.length === 0) return;
-    const delay = Math.min(Math.max(0, Math.min(...ends) - this.services.clock()), this.maxTimerMs);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.track(this.endDue().finally(() => this.arm()));
-    }, delay);
-    this.timer.unref();
+  /** Looks at the next end time now, if the scheduler runs here and no pass is under way. */
+  private rearm(): void {
+    if (!this.passing) this.scheduler?.arm();
   }
 
-  private async endDue(): Promise<void> {
-    const now = this.services.clock();
-    for (const c of this.services.campaigns.allActive()) {
-      if (this.stopped) return;
-      if (c.endsAt === null || c.endsAt > now || !this.client.guilds.cache.has(c.guildId)) continue;
-      try {
-        await this.end(c.id, 'time');
-      } catch (err) {
-        this.services.logger.error({ err, campaignId: c.id }, 'could not end a campaign on time');
-      }
+  /** The next moment the scheduler looks: the database's next end, later after a failed pass. */
+  private nextDue(): number | null {
+    let at: number | null;
+    try {
+      at = this.services.campaigns.nextEndAt();
+    } catch (err) {
+      this.services.logger.warn({ err }, 'could not read the next campaign end; trying again soon');
+      return this.services.clock() + RETRY_MS;
     }
+    if (this.retryAt === null) return at;
+    return at === null ? this.retryAt : Math.max(at, this.retryAt);
+  }
+
+  /** One pass: ends every campaign of every guild whose time has come (100 per pass). */
+  private async endDue(scheduler: DueScheduler): Promise<void> {
+    const { campaigns, clock, logger } = this.services;
+    let failed = false;
+    this.passing = true;
+    try {
+      for (const c of campaigns.dueToEnd(clock())) {
+        if (scheduler.isStopped) return;
+        try {
+          await this.end(c.id, 'time');
+        } catch (err) {
+          failed = true;
+          logger.error({ err, campaignId: c.id }, 'could not end a campaign on time');
+        }
+      }
+    } finally {
+      this.passing = false;
+    }
+    this.retryAt = failed ? clock() + RETRY_MS : null;
   }
 
   private track<T>(task: Promise<T>): void {
@@ -418,17 +530,32 @@ export class CampaignRuntime {
   }
 }
 
-/** Reaction campaigns: listeners, reconciliation, the end-time scheduler. */
+/**
+ * Reaction campaigns: listeners, reconciliation and the index in every process (for the
+ * guilds its shards serve); the end-time scheduler in the process that leads the once-only
+ * work, for every guild's campaigns.
+ */
 export function campaignsPlugin(options: CampaignsPluginOptions = {}): Plugin {
   let runtime: CampaignRuntime | null = null;
+  let release: (() => Promise<void>) | undefined;
   return {
     name: 'campaigns',
-    start({ client, services, provided }) {
-      runtime = new CampaignRuntime({ client, services, maxTimerMs: options.maxTimerMs ?? HOUR_MS });
-      provided.provide('campaigns', runtime);
-      runtime.start();
+    start({ client, services, provided, leadership, guilds }) {
+      const r = new CampaignRuntime({
+        client,
+        services,
+        guilds,
+        maxTimerMs: options.maxTimerMs ?? DEFAULT_POLL_MS,
+        refreshMs: options.refreshMs ?? DEFAULT_POLL_MS,
+      });
+      runtime = r;
+      provided.provide('campaigns', r);
+      r.start();
+      release = leadership.whileLeader('campaign ends', () => r.schedule());
     },
     async stop() {
+      await release?.();
+      release = undefined;
       await runtime?.stop();
       runtime = null;
     },
