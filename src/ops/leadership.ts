@@ -1,9 +1,10 @@
 /**
- * Which process does the once-only work — the work that is not any one guild's: outbox
- * delivery, the analytics and streak folds, referral lapses, the Linked Roles sweep,
- * scheduled backups. (A guild's own schedules — season ends, raffle draws, quest windows,
- * campaign end timers — run in the process whose shard serves that guild: each guild is
- * served once, and its keys make a repeat after a handover a no-op.)
+ * Which process does the once-only work: outbox delivery, the analytics and streak folds,
+ * referral lapses, the Linked Roles sweep, scheduled backups, and every guild's schedules —
+ * season ends, raffle draws, quest windows, campaign ends — whichever shard serves the guild
+ * (they reach a guild another shard serves over REST, through `GuildAccess`). A moderator's
+ * own end or draw runs where the command arrives; the services' status transitions and keys
+ * make whichever comes second a no-op, and a repeat after a handover likewise.
  *
  * - `fixedLeadership(leader)`: one host (SQLite): the process that owns shard 0 leads, for
  *   as long as it runs.

@@ -2,10 +2,12 @@
  * Two "hosts" on one PostgreSQL (issue 22, "Done when"): two process trees, each the built
  * bot's `npm start` with SHARD_COUNT=2 and its own SHARD_LIST, against the fake Discord.
  * Each guild is served by exactly one host; the elected host is killed with SIGKILL (its
- * whole tree: manager and shard) and the other takes over the once-only work (outbox
- * delivery) within 30 s; the platform receives every event at least once and in order per
- * member; the killed host's campaign is reconciled once when it comes back, and no campaign
- * twice.
+ * whole tree: manager and shard) and the other takes over the once-only work within 30 s:
+ * the outbox delivery, and the schedules of the dead host's own guild — its campaign's end
+ * falls due during the outage and the survivor ends it over REST, granting the reaction made
+ * while nobody served that guild. The platform receives every event at least once and in
+ * order per member; the killed host, back, leaves the ended campaign alone: no campaign is
+ * reconciled twice.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
@@ -254,11 +256,23 @@ describe('two hosts on one PostgreSQL (SHARD_COUNT=2, SHARD_LIST per host)', () 
         emoji: '🔥',
         silent: true,
       });
+      // The dead host's campaign falls due now, during the outage (as if started with an
+      // ends_in that runs out while its host is down): its end is once-only work.
+      const killedCampaign = leaderIndex + 1;
+      await sql(`UPDATE campaigns SET ends_at = ${Date.now()} WHERE id = ${killedCampaign}`);
       // The survivor keeps serving its guild, and takes over the delivery.
       await award(followerGuild, followerGuild.members[2]!, 3);
       await expect.poll(() => follower.lines(LEADS).length, { timeout: 30_000 }).toBe(1);
       const tookOverMs = Date.now() - killedAt;
       expect(tookOverMs).toBeLessThan(30_000);
+      // ... and the dead host's guild's schedule: the campaign ends on time, its reactions
+      // read over REST (the offline one granted), from a host that does not serve that guild.
+      const ended = async () =>
+        (await sql(`SELECT status, end_reason FROM campaigns WHERE id = ${killedCampaign}`))[0];
+      await expect.poll(ended, { timeout: 30_000 }).toEqual({ status: 'ended', end_reason: 'time' });
+      const endedMs = Date.now() - killedAt;
+      expect(endedMs).toBeLessThan(30_000);
+      await expect.poll(grants, { timeout: 15_000 }).toBe(3);
       const credited = async () =>
         (
           await sql(
@@ -276,11 +290,18 @@ describe('two hosts on one PostgreSQL (SHARD_COUNT=2, SHARD_LIST per host)', () 
         )
         .toEqual([]);
 
-      // The killed host comes back: its campaign is reconciled once, the offline reaction granted once.
+      // The killed host comes back: its campaign has ended, so it reconciles nothing, and a
+      // late reaction there grants nothing.
       const back = startHost(`${leader.name}'`, { ...env, SHARD_LIST: String(leaderIndex) }, cleanups);
       await ready(back);
-      await expect.poll(() => back.lines('campaign reconciled').length, { timeout: 20_000 }).toBe(1);
-      await expect.poll(grants, { timeout: 15_000 }).toBe(3);
+      fake.addReaction({
+        channelId: leaderGuild.channel,
+        messageId: messages[leaderIndex]!,
+        userId: leaderGuild.mod,
+        emoji: '🔥',
+      });
+      await award(leaderGuild, leaderGuild.members[1]!, 1);
+      expect(await grants()).toBe(3);
       await expect
         .poll(
           async () => {
@@ -293,24 +314,28 @@ describe('two hosts on one PostgreSQL (SHARD_COUNT=2, SHARD_LIST per host)', () 
       expect(await back.stop()).toBe(0);
       expect(await follower.stop()).toBe(0);
 
-      // No campaign reconciled twice: each run of a host reconciles only its own guild's
-      // campaigns, each once (at its start, and at the host's start after an outage).
+      // No campaign reconciled twice: each host reconciled its own guild's campaign once at
+      // its start; the dead host's was reconciled once more, for its end, by the survivor
+      // (granting the offline reaction), and not again by the host when it came back.
       const reconciledBy = (h: Host) => h.lines('campaign reconciled').map((l) => l.campaignId);
-      const killedCampaign = leaderIndex + 1;
       expect(reconciledBy(leader)).toEqual([killedCampaign]);
-      expect(reconciledBy(follower)).toEqual([3 - killedCampaign]);
-      expect(back.lines('campaign reconciled')).toMatchObject([{ campaignId: killedCampaign, granted: 1 }]);
+      expect(reconciledBy(follower)).toEqual([3 - killedCampaign, killedCampaign]);
+      expect(follower.lines('campaign reconciled')[1]).toMatchObject({
+        campaignId: killedCampaign,
+        granted: 1,
+      });
+      expect(reconciledBy(back)).toEqual([]);
       // Every delivery signed, and per member never back to an earlier outbox row.
       expect(platform.received.every((d) => d.verified)).toBe(true);
       const byMember = new Map<string, number[]>();
       for (const d of platform.received)
         byMember.set(d.userId, [...(byMember.get(d.userId) ?? []), d.outboxId]);
       for (const [member, ids] of byMember) expect(ids, member).toEqual([...ids].sort((a, b) => a - b));
-      // Exactly once in the ledger: 4 + 1 awards, 3 grants; balances; the invariants.
+      // Exactly once in the ledger: 4 + 2 awards, 3 grants; balances; the invariants.
       const balances = await sql(
         `SELECT ref, balance FROM accounts WHERE type = 'member' AND balance > 0 ORDER BY guild_id, ref`,
       );
-      expect(balances.map((r) => Number(r.balance)).sort((a, b) => a - b)).toEqual([3, 7, 7, 7, 15, 15]);
+      expect(balances.map((r) => Number(r.balance)).sort((a, b) => a - b)).toEqual([3, 7, 7, 8, 15, 15]);
       const db = openPgSync(database.url, { migrate: false });
       try {
         const report = verifyLedger(db);
@@ -318,7 +343,9 @@ describe('two hosts on one PostgreSQL (SHARD_COUNT=2, SHARD_LIST per host)', () 
       } finally {
         db.close();
       }
-      console.log(`two hosts: the survivor took over ${tookOverMs} ms after the SIGKILL`);
+      console.log(
+        `two hosts: the survivor led ${tookOverMs} ms and ended the dead host's campaign ${endedMs} ms after the SIGKILL`,
+      );
     },
     PROCESSES_TIMEOUT,
   );
