@@ -32,7 +32,8 @@
  * 6. Before COMMIT each table is read back (COPY TO STDOUT) and its row count and checksum
  *    (an order-free sum of each row's SHA-1, over every copied column in PostgreSQL's own text
  *    form) compared with what was sent; any difference rolls back. After COMMIT, `verifyLedger`
- *    runs on PostgreSQL. Where it cannot yet (a table it reads has not landed on PostgreSQL in
+ *    runs on PostgreSQL. The copied tables are ANALYZEd in the same transaction, so the
+ *    planner has their statistics from the first query on. Where it cannot yet (a table it reads has not landed on PostgreSQL in
  *    this build), that is reported and the ledger's invariants are checked on the source
  *    instead, which the target now equals row for row.
  */
@@ -747,6 +748,10 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyResult> {
 
         for (const t of triggers)
           await client.query(`ALTER TABLE ${q(t.table)} ${ENABLE[t.mode] ?? 'ENABLE'} TRIGGER ${q(t.name)}`);
+        // Statistics for the planner before anyone sees the rows: without them a bot started at
+        // once plans against empty tables (a member's look-up by guild alone, say, scanning the
+        // whole guild) until autovacuum gets round to analyzing them.
+        for (const t of tables) if (t.rows > 0) await client.query(`ANALYZE ${q(t.table)}`);
         await client.query('COMMIT');
       } catch (e) {
         await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));

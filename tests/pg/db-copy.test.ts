@@ -295,6 +295,17 @@ describe('db:copy from SQLite to PostgreSQL', () => {
       await targetRows(copied.url, `SELECT COUNT(*) FROM earn_periods WHERE period = 's:1'`),
     ).not.toEqual([['0']]);
     expect(await disabledTriggers(copied.url)).toEqual([]);
+    // Every table that received rows was analyzed in the copy: the planner knows its size.
+    const analyzed = await targetRows(
+      copied.url,
+      `SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL ORDER BY relname`,
+    );
+    expect(analyzed.map((r) => r[0]).sort()).toEqual(
+      result.tables
+        .filter((t) => t.rows > 0)
+        .map((t) => t.table)
+        .sort(),
+    );
     // The indexes dropped for the load are all back, as the migrations made them.
     const fresh = await target();
     await (await openPostgres(fresh.url)).close();

@@ -86,7 +86,8 @@ const SQL = {
   // opened in that order. An account a concurrent opener holds is in neither arm (the
   // caller then reads it on its own, as ensureAccount does).
   lookupPost: `WITH want (n, type, ref, ranked) AS (VALUES (1, $3::text, $4::text, $5::int), (2, $6::text, $7::text, $8::int)),
-    found AS (SELECT w.n, a.* FROM want w JOIN accounts a ON a.guild_id = $1 AND a.type = w.type AND a.ref = w.ref),
+    found AS (SELECT 1 AS n, a.* FROM accounts a WHERE a.guild_id = $1 AND a.type = $3 AND a.ref = $4
+      UNION ALL SELECT 2, a.* FROM accounts a WHERE a.guild_id = $1 AND a.type = $6 AND a.ref = $7),
     made AS (
       INSERT INTO accounts (guild_id, type, ref, created_at, ranked)
       SELECT $1, w.type, w.ref, $9, w.ranked FROM want w WHERE NOT EXISTS (SELECT FROM found f WHERE f.n = w.n)
@@ -94,13 +95,12 @@ const SQL = {
       ON CONFLICT (guild_id, type, ref) DO NOTHING RETURNING *),
     side AS (SELECT n, ${ACCOUNT_COLS} FROM found
       UNION ALL SELECT w.n, m.id, m.guild_id, m.type, m.ref, m.balance, m.lifetime_earned, m.ranked, m.created_at
-        FROM made m JOIN want w ON w.type = m.type AND w.ref = m.ref)
-    SELECT (SELECT row_to_json(k) FROM (SELECT ${TRANSFER_COLS} FROM transfers
-              WHERE guild_id = $1 AND idempotency_key = $2) k) AS existing,
+        FROM made m JOIN want w ON w.type = m.type AND w.ref = m.ref),
+    prior AS (SELECT ${TRANSFER_COLS} FROM transfers WHERE guild_id = $1 AND idempotency_key = $2)
+    SELECT (SELECT row_to_json(k) FROM prior k) AS existing,
       (SELECT row_to_json(s) FROM (SELECT ${ACCOUNT_COLS_OF_SIDE} FROM side WHERE n = 1) s) AS "from",
       (SELECT row_to_json(s) FROM (SELECT ${ACCOUNT_COLS_OF_SIDE} FROM side WHERE n = 2) s) AS "to",
-      CASE WHEN NOT EXISTS (SELECT FROM transfers WHERE guild_id = $1 AND idempotency_key = $2)
-        THEN nextval('transfers_id_seq') END AS "nextId"`,
+      CASE WHEN NOT EXISTS (SELECT FROM prior) THEN nextval('transfers_id_seq') END AS "nextId"`,
   // insertTransfer with the id lookupPost reserved, so nothing of its outcome is needed at once.
   insertTransferWithId: `INSERT INTO transfers (id, guild_id, kind, debit_account_id, credit_account_id, amount,
       idempotency_key, closes_id, actor_type, actor_id, reason, ref, created_at)
