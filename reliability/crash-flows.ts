@@ -40,7 +40,6 @@ import {
   ledgerProblems,
   rows,
   SQLITE,
-  sqliteOnly,
   startWorker,
   tempDatabase,
   type ScenarioResult,
@@ -97,8 +96,9 @@ function pick(steps: string[], mode: CrashScale['steps']): string[] {
   if (mode === 'all') return steps;
   const own = steps.filter((s) => !s.startsWith('ledger.'));
   const inLedger = steps.find((s) => s.startsWith('ledger.after-insert'));
-  // A batch's two inner steps (entries in with the gate up; derived state applied, gate
-  // still up), the first time each is reached.
+  // A batch's inner steps, the first time each is reached: on SQLite two (entries in with
+  // the gate up; derived state applied, gate still up), on PostgreSQL one (the entries in,
+  // their derived state applied by the row triggers within the same INSERT).
   const inBatch = steps.filter((s) => s === 'ledger.batch-inserted:1' || s === 'ledger.batch-derived:1');
   return [...(inLedger ? [inLedger] : []), ...inBatch, ...own];
 }
@@ -148,6 +148,7 @@ async function crashAtSteps(flow: Flow, scale: CrashScale, target: Target): Prom
       ? failures.slice(0, 3).join('; ') + (failures.length > 3 ? ` (+${failures.length - 3} more)` : '')
       : `${steps.length} of ${traced.length} steps (${[...outcomes].map(([o, n]) => `${n} ${o}`).join(', ')}): once, verify clean`,
     pass: failures.length === 0 && steps.length > 0,
+    steps,
   };
 }
 
@@ -398,7 +399,7 @@ const webhookFlow: Flow = {
   name: 'webhook trade with a referral share',
   setup(t) {
     const platform = new PlatformService({
-      db: sqliteOnly(t.db, 'the webhook flow'),
+      db: t.db,
       ledger: t.ledger,
       settings: new SettingsService({ db: t.db, defaults: DEFAULTS }),
     });
@@ -424,42 +425,43 @@ const webhookFlow: Flow = {
     if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
     await waitWorker(w, env);
   },
-  async check(t, ctx, step) {
+  check(t, ctx, step) {
     const db = t.reopen();
-    const problems = afterCrash(db);
-    const first = ctx.reply as Awaited<ReturnType<typeof post>>;
-    // No acknowledgement before the commit, and none from a process that died.
-    if (step !== null && first !== null) problems.push(`answered ${first.status} before dying`);
-    if (step === null && (first?.status !== 200 || first.body.status !== 'applied'))
-      problems.push(`first delivery answered ${String(first?.status)} ${String(first?.body.status)}`);
-    // Restart: a new server on the same file; the platform retries the same webhook-id.
-    const ledger = new Ledger({ db });
-    const server = await startWebhookServer(sqliteOnly(db, 'the webhook flow'), ledger, {
-      secret: SECRET,
-      guildId: G,
+    return closing(db, async () => {
+      const problems = afterCrash(db);
+      const first = ctx.reply as Awaited<ReturnType<typeof post>>;
+      // No acknowledgement before the commit, and none from a process that died.
+      if (step !== null && first !== null) problems.push(`answered ${first.status} before dying`);
+      if (step === null && (first?.status !== 200 || first.body.status !== 'applied'))
+        problems.push(`first delivery answered ${String(first?.status)} ${String(first?.body.status)}`);
+      // Restart: a new server on the same database; the platform retries the same webhook-id.
+      const ledger = new Ledger({ db });
+      const server = await startWebhookServer(db, ledger, {
+        secret: SECRET,
+        guildId: G,
+      });
+      try {
+        const retry = await post(server.url);
+        const durable = step === null || step.startsWith('webhook.before-reply');
+        const expected = durable ? 'duplicate' : 'applied';
+        ctx.outcome = durable ? 'committed, retry duplicate' : 'rolled back, retry applied';
+        if (retry?.status !== 200 || retry.body.status !== expected)
+          problems.push(
+            `retry answered ${String(retry?.status)} ${String(retry?.body.status)}, not ${expected}`,
+          );
+      } finally {
+        await server.close();
+      }
+      const n = (sql: string) => rows<{ n: number }>(db, sql)[0]!.n;
+      const entries = n(`SELECT COUNT(*) AS n FROM transfers WHERE ref = 'event:${EVENT_ID}'`);
+      const events = n(`SELECT COUNT(*) AS n FROM platform_events WHERE id = '${EVENT_ID}'`);
+      const invitee = ledger.reads.standing(G, INVITEE).balance;
+      const referrer = ledger.reads.standing(G, REFERRER).balance;
+      if (entries !== 2 || events !== 1 || invitee !== 123 || referrer !== 12)
+        problems.push(`${entries} entries, ${events} event rows, invitee ${invitee}, referrer ${referrer}`);
+      problems.push(...stillWrong(db));
+      return problems;
     });
-    try {
-      const retry = await post(server.url);
-      const durable = step === null || step.startsWith('webhook.before-reply');
-      const expected = durable ? 'duplicate' : 'applied';
-      ctx.outcome = durable ? 'committed, retry duplicate' : 'rolled back, retry applied';
-      if (retry?.status !== 200 || retry.body.status !== expected)
-        problems.push(
-          `retry answered ${String(retry?.status)} ${String(retry?.body.status)}, not ${expected}`,
-        );
-    } finally {
-      await server.close();
-    }
-    const n = (sql: string) => rows<{ n: number }>(db, sql)[0]!.n;
-    const entries = n(`SELECT COUNT(*) AS n FROM transfers WHERE ref = 'event:${EVENT_ID}'`);
-    const events = n(`SELECT COUNT(*) AS n FROM platform_events WHERE id = '${EVENT_ID}'`);
-    const invitee = ledger.reads.standing(G, INVITEE).balance;
-    const referrer = ledger.reads.standing(G, REFERRER).balance;
-    if (entries !== 2 || events !== 1 || invitee !== 123 || referrer !== 12)
-      problems.push(`${entries} entries, ${events} event rows, invitee ${invitee}, referrer ${referrer}`);
-    problems.push(...stillWrong(db));
-    db.close();
-    return problems;
   },
 };
 

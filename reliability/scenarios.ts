@@ -29,6 +29,9 @@ export interface Scale {
   seed: number;
 }
 
+/** ' (PostgreSQL)' after a scenario's name when it ran there. */
+const onEngine = (target: Target) => (target.engine === 'postgres' ? ' (PostgreSQL)' : '');
+
 /** Runs `command` `perProcess` times in each of `processes` workers at once, on guild G at `where`. */
 function inEveryProcess(
   scale: Scale,
@@ -70,7 +73,7 @@ export async function doubleSpend(scale: Scale, target: Target = SQLITE): Promis
   await t.dispose();
   await dropTemplates();
   return {
-    scenario: `double-spend from ${scale.processes} processes${target.engine === 'postgres' ? ' (PostgreSQL)' : ''}`,
+    scenario: `double-spend from ${scale.processes} processes${onEngine(target)}`,
     runs: scale.processes * scale.perProcess,
     figure:
       `${ok} holds of ${price} from ${start}, ${refused} refused; balance ${balance}; busy ${busy}` +
@@ -86,9 +89,12 @@ export async function doubleSpend(scale: Scale, target: Target = SQLITE): Promis
   };
 }
 
-/** A moderator's concurrent awards from several processes never exceed the daily limit. */
-export async function dailyCap(scale: Scale): Promise<ScenarioResult> {
-  const t = await tempDatabase();
+/**
+ * A moderator's concurrent awards from several processes never exceed the daily limit (on
+ * SQLite the write lock serializes them, on PostgreSQL AwardService's advisory lock).
+ */
+export async function dailyCap(scale: Scale, target: Target = SQLITE): Promise<ScenarioResult> {
+  const t = await tempDatabase(target);
   const limit = 500;
   const amount = 3 + (scale.seed % 5);
   new SettingsService({ db: t.db, defaults: DEFAULTS }).update(G, { dailyAwardLimit: limit });
@@ -99,13 +105,17 @@ export async function dailyCap(scale: Scale): Promise<ScenarioResult> {
   );
   const ok = sum(runs, 'ok');
   const expected = Math.min(scale.processes * scale.perProcess, Math.floor(limit / amount));
+  const failed = runs.filter((r) => r.code !== 0).length;
   const clean = ledgerProblems(t.db) === '';
   await t.dispose();
+  await dropTemplates();
   return {
-    scenario: `daily award cap, ${scale.processes} processes`,
+    scenario: `daily award cap, ${scale.processes} processes${onEngine(target)}`,
     runs: scale.processes * scale.perProcess,
-    figure: `${ok} awards of ${amount} = ${total} of limit ${limit}; busy ${sum(runs, 'busy')}`,
-    pass: total <= limit && ok === expected && total === ok * amount && clean,
+    figure:
+      `${ok} awards of ${amount} = ${total} of limit ${limit}; busy ${sum(runs, 'busy')}` +
+      (failed ? `; ${failed} workers failed` : ''),
+    pass: total <= limit && ok === expected && total === ok * amount && failed === 0 && clean,
   };
 }
 
@@ -115,10 +125,18 @@ export const AWARD_CRASH_POINTS = ['ledger.before-insert', 'ledger.after-insert'
  * An award killed (SIGKILL) at each step, inside the transaction and after it; then the
  * same award retried: the ledger holds it exactly once and verifies clean every time.
  */
-export async function crashAward(): Promise<ScenarioResult> {
+export async function crashAward(target: Target = SQLITE): Promise<ScenarioResult> {
+  try {
+    return await crashAwardAt(target);
+  } finally {
+    await dropTemplates();
+  }
+}
+
+async function crashAwardAt(target: Target): Promise<ScenarioResult> {
   const failures: string[] = [];
   for (const point of AWARD_CRASH_POINTS) {
-    const t = await tempDatabase();
+    const t = await tempDatabase(target);
     const award = {
       op: 'award-once',
       ...t.where,
@@ -147,7 +165,7 @@ export async function crashAward(): Promise<ScenarioResult> {
     await t.dispose();
   }
   return {
-    scenario: 'award killed at every step, then retried',
+    scenario: `award killed at every step, then retried${onEngine(target)}`,
     runs: AWARD_CRASH_POINTS.length,
     figure: failures.length
       ? failures.join('; ')

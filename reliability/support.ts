@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { AppDb } from '../src/db/engine.ts';
-import { openDatabase, type Db } from '../src/db/open.ts';
+import { openDatabase } from '../src/db/open.ts';
 import { openAppDatabase } from '../src/db/open-app.ts';
 import { openPgSync } from '../src/db/pg/sync.ts';
 import { formatReport, verifyLedger } from '../src/db/verify.ts';
@@ -22,6 +22,8 @@ export interface ScenarioResult {
   runs: number;
   figure: string;
   pass: boolean;
+  /** The crash points a crash scenario killed at (`name:n`), in order. */
+  steps?: string[];
 }
 
 export const ROOT = join(import.meta.dirname, '..');
@@ -206,12 +208,6 @@ export async function tempDatabase(target: Target = SQLITE): Promise<TempDatabas
       await adminQuery(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
-}
-
-/** `db` as the SQLite `Db` a service not yet on `AppDb` takes; throws on PostgreSQL. */
-export function sqliteOnly(db: AppDb, what: string): Db {
-  if (db.engine !== 'sqlite') throw new Error(`${what} runs on SQLite only (its service takes a Db)`);
-  return db;
 }
 
 /**

@@ -2,7 +2,7 @@
  * The production webhook server as a restarted bot runs it, for the scenarios that post
  * platform events: the worker serves it in a child process, the crash flows after a crash.
  */
-import type { Db } from '../src/db/open.ts';
+import type { AppDb } from '../src/db/engine.ts';
 import { startHttpServer } from '../src/http/server.ts';
 import type { Ledger } from '../src/ledger/ledger.ts';
 import { silentLogger } from '../src/log.ts';
@@ -11,8 +11,11 @@ import { SettingsService } from '../src/settings/settings.ts';
 import { TierService } from '../src/tiers/tiers.ts';
 import { DEFAULTS } from './support.ts';
 
-/** Serves the webhook over `db` on a free port of 127.0.0.1, verifying with `secret`. */
-export function startWebhookServer(db: Db, ledger: Ledger, options: { secret: string; guildId: string }) {
+/**
+ * Serves the webhook over `db` (either engine) on a free port of 127.0.0.1, verifying with
+ * `secret`.
+ */
+export function startWebhookServer(db: AppDb, ledger: Ledger, options: { secret: string; guildId: string }) {
   const settings = new SettingsService({ db, defaults: DEFAULTS });
   return startHttpServer(
     {

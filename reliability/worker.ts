@@ -9,7 +9,7 @@ import { AuditQueue } from '../src/audit.ts';
 import { isSparksError } from '../src/core/errors.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
 import type { RoleGranter } from '../src/shop/redemptions.ts';
-import { DEFAULTS, openAt, sqliteOnly, type DatabaseLocation } from './support.ts';
+import { DEFAULTS, openAt, type DatabaseLocation } from './support.ts';
 
 type Command = DatabaseLocation &
   (
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     case 'award-once': {
       const { AwardService } = await import('../src/moderation/awards.ts');
       const awards = new AwardService({
-        db: sqliteOnly(db, 'an award'),
+        db,
         ledger,
         settings: await settingsService(),
         clock: Date.now,
@@ -271,7 +271,7 @@ async function main(): Promise<void> {
     }
     case 'webhook-server': {
       const { startWebhookServer } = await import('./webhook-server.ts');
-      const server = await startWebhookServer(sqliteOnly(db, 'the webhook server'), ledger, {
+      const server = await startWebhookServer(db, ledger, {
         secret: cmd.secret,
         guildId: cmd.guild,
       });

@@ -26,15 +26,12 @@ describe.each(ENGINES)('reliability (fast part) on %s: several processes on one 
   it('200 members redeeming a stock-10 reward from 3 processes: 10 fulfilled, 190 sold out, none below zero', async () => {
     report(await redeemContention({ processes: 3, attempts: 200, stock: 10, seed }, target(engine)));
   }, 90_000);
-});
 
-// AwardService takes a SQLite database until it is ported to AppDb.
-describe('reliability (fast part), SQLite only: several processes on one database file', () => {
-  it('concurrent awards from 3 processes never exceed the daily cap (SQLite only)', async () => {
-    report(await dailyCap(small));
-  });
+  it('concurrent awards from 3 processes never exceed the daily cap', async () => {
+    report(await dailyCap(small, target(engine)));
+  }, 60_000);
 
-  it('an award killed at every step is applied exactly once after a retry (SQLite only)', async () => {
-    report(await crashAward());
-  });
+  it('an award killed at every step is applied exactly once after a retry', async () => {
+    report(await crashAward(target(engine)));
+  }, 60_000);
 });

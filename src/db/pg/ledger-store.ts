@@ -5,6 +5,7 @@
  * The derived state (balances, lifetime earned, the period rollups, the rank histogram) is
  * kept by the triggers of drizzle-pg/0001_ledger_triggers.sql in each entry's statement.
  */
+import { crashPoint } from '../../core/crash.ts';
 import { SparksError } from '../../core/errors.ts';
 import type {
   AccountRow,
@@ -353,6 +354,11 @@ export class PgLedgerStore implements LedgerWriteStore {
     const ids = new Map(inserted.map((r) => [`${r.guildId}\n${r.key}`, r.id]));
     if (inserted.length !== rows.length || ids.size !== rows.length)
       throw new Error(`a batch of ${rows.length} entries inserted ${inserted.length}`);
+    // The batch's entries are in, inside the caller's open transaction: a crash here must
+    // leave none of them. SQLite's 'ledger.batch-derived' (after the gate's sums) has no
+    // twin here: the row triggers applied the derived state within the INSERT itself, so
+    // there is no step between the entries and their derived state to crash at.
+    crashPoint('ledger.batch-inserted');
     return rows.map((t) => ({ id: ids.get(`${t.guildId}\n${t.idempotencyKey}`)!, ...t }));
   }
 
