@@ -446,6 +446,15 @@ export class QuestStore {
     return this.byId(id);
   }
 
+  /**
+   * Called first by a write that sets a prerequisite, before it reads the quests it links:
+   * the cycle check reads the guild's prerequisite chain and then writes one link of it, so
+   * two such writes in one guild must take their turns (A→B and B→A each alone see no
+   * cycle). SQLite's writer is alone already; the PostgreSQL twin takes the guild's
+   * prerequisite lock to the end of the write (other guilds' writes do not wait).
+   */
+  lockPrerequisites(_guildId: string): void {}
+
   /** The guild's quest of this (lower-cased) name that has not ended. */
   liveByName(guildId: string, nameKey: string): QuestRow | undefined {
     return this.s.liveByName.get({ guildId, nameKey });

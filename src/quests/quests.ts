@@ -248,6 +248,8 @@ export class QuestService {
   update(guildId: string, ref: string, input: QuestFields): QuestRow {
     const now = this.clock();
     return this.db.write(() => {
+      // The guild's prerequisite edits take turns before anything is read (see `reaches`).
+      this.store.lockPrerequisites(guildId);
       const quest = this.find(guildId, ref);
       if (quest.status !== 'draft') throw invalid('quest.invalid.not_draft', { name: quest.name });
       const fields = this.validate(guildId, input, now, quest);
@@ -264,6 +266,7 @@ export class QuestService {
   setPrerequisite(guildId: string, ref: string, prerequisite: string | null): QuestRow {
     const now = this.clock();
     return this.db.write(() => {
+      this.store.lockPrerequisites(guildId);
       const quest = this.find(guildId, ref);
       if (quest.status !== 'draft') throw invalid('quest.invalid.not_draft', { name: quest.name });
       const pre = prerequisite?.trim() ? this.find(guildId, prerequisite) : null;
@@ -327,7 +330,14 @@ export class QuestService {
     };
   }
 
-  /** Whether following prerequisites from `from` arrives at `target` (itself included): a cycle. */
+  /**
+   * Whether following prerequisites from `from` arrives at `target` (itself included): a cycle.
+   * The walk reads the chain and the caller then writes one link of it, so it holds only if
+   * no other write links the guild's quests meanwhile: every caller runs inside a write that
+   * took `store.lockPrerequisites(guild)` first (on PostgreSQL, A→B and B→A at once would
+   * otherwise each see no cycle and both commit one). A new quest needs no turn: nothing
+   * points at it yet, so it closes no cycle.
+   */
   private reaches(from: number, target: number): boolean {
     let at: number | null = from;
     for (let hops = 0; at !== null && hops < 1000; hops++) {

@@ -9,7 +9,9 @@
  *   reporting the flags it raised;
  * - freeze-reserve { guildId, userId, rewardId, cost, key }: RedemptionService.reserve with
  *   the streaks as its freeze counter;
- * - campaign-batch { campaignId, userIds, at }: one grant batch of those members.
+ * - campaign-batch { campaignId, userIds, at }: one grant batch of those members;
+ * - quest-prerequisite { guildId, quest, prerequisite }: QuestService.setPrerequisite,
+ *   reporting the refusal's reasonKey.
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { AuditQueue } from '../../src/audit.ts';
@@ -103,6 +105,25 @@ if (scenario === 'tier-set') {
   }
   result.outcome = await outcomeOf(() => campaigns.flush());
   result.stats = { ...campaigns.stats };
+} else if (scenario === 'quest-prerequisite') {
+  const { QuestService } = await import('../../src/quests/quests.ts');
+  const { GrantQueue } = await import('../../src/grants/queue.ts');
+  const { silentLogger } = await import('../../src/log.ts');
+  const quests = new QuestService({
+    db,
+    ledger,
+    clock,
+    audit,
+    grants: new GrantQueue({ db, logger: silentLogger }),
+  });
+  try {
+    quests.setPrerequisite(str('guildId'), str('quest'), str('prerequisite'));
+    result.outcome = 'ok';
+  } catch (e) {
+    if (!isSparksError(e)) throw e;
+    result.outcome = e.code;
+    result.reasonKey = e.params.reasonKey;
+  }
 } else {
   throw new Error(`unknown scenario ${scenario}`);
 }

@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { openPgSync, type PgSyncDb } from '../../src/db/pg/sync.ts';
 import { freshDatabase } from '../testkit/postgres.ts';
 
-export type Scenario = 'tier-set' | 'wallet-link' | 'freeze-reserve' | 'campaign-batch';
+export type Scenario =
+  'tier-set' | 'wallet-link' | 'freeze-reserve' | 'campaign-batch' | 'quest-prerequisite';
 
 /** What the second process reports: `outcome` is 'ok' or the SparksError code it got. */
 export interface ChildResult {

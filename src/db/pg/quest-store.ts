@@ -12,6 +12,10 @@
  *   events, answers, reviews and submissions of one quest run one after the other, so its
  *   cap, its counters, a member's progress counts and quiz attempts stay exact, and a step
  *   added while the quest is published meanwhile is refused;
+ * - `lockPrerequisites` takes the guild's prerequisite lock (`lockInWrite(db, 'quests',
+ *   'prerequisites', guild)`) before a draft edit reads the quests it links: two edits of
+ *   one guild's prerequisites run one after the other, so the second's cycle check sees the
+ *   first's link (A→B and B→A at once: the second is refused as a cycle);
  * - a completion is paid once: a second writer of one (quest, member, period) meets the
  *   ledger key (or the completions' primary key) the first committed, and its transaction
  *   runs again, which then reads the completion;
@@ -40,6 +44,7 @@ import {
   type QuestSubmissionRow,
 } from '../quest-store.ts';
 import type { QuestRoleStatus, QuestStatus } from '../schema.ts';
+import { lockInWrite } from './locks.ts';
 import {
   questCompletions,
   questProgress,
@@ -236,6 +241,10 @@ export class PgQuestStore implements QuestStoreApi {
 
   lockForWrite(id: number): QuestRow | undefined {
     return this.one(SQL.lockForWrite, [id]);
+  }
+
+  lockPrerequisites(guildId: string): void {
+    lockInWrite(this.db, 'quests', 'prerequisites', guildId);
   }
 
   liveByName(guildId: string, nameKey: string): QuestRow | undefined {
