@@ -224,21 +224,30 @@ function ledgerChecks(check: CheckFn, d: Dialect): void {
   );
   check(
     'every cached balance equals the sum of its entries',
-    `SELECT * FROM (SELECT a.id, a.type, a.ref, a.guild_id, a.balance, ${d.notInteger('a.balance')} AS odd,
-            COALESCE((SELECT SUM(amount) FROM transfers WHERE credit_account_id = a.id), 0)
-          - COALESCE((SELECT SUM(amount) FROM transfers WHERE debit_account_id = a.id), 0) AS computed
-     FROM accounts a) x WHERE x.odd OR x.balance <> x.computed`,
+    // Set-based, not a sum per account: PostgreSQL plans a per-account subquery once for any
+    // account, and for the debit side (nearly every entry debits one issuance account) that
+    // plan is a scan of the whole journal per account.
+    `WITH moves AS (SELECT credit_account_id AS account_id, amount AS d FROM transfers
+                    UNION ALL SELECT debit_account_id, -amount FROM transfers),
+          sums AS (SELECT account_id, SUM(d) AS computed FROM moves GROUP BY account_id)
+     SELECT * FROM (SELECT a.id, a.type, a.ref, a.guild_id, a.balance, ${d.notInteger('a.balance')} AS odd,
+            COALESCE(s.computed, 0) AS computed
+       FROM accounts a LEFT JOIN sums s ON s.account_id = a.id) x WHERE x.odd OR x.balance <> x.computed`,
     (r) =>
       `account ${String(r.type)}:${String(r.ref)} in guild ${String(r.guild_id)} shows ${String(r.balance)}, entries give ${String(r.computed)}`,
   );
   check(
     'every lifetime earned equals its earning entries',
-    `SELECT * FROM (SELECT a.id, a.ref, a.guild_id, a.lifetime_earned,
-            COALESCE((SELECT SUM(t.amount) FROM transfers t JOIN accounts s ON s.id = t.debit_account_id
-                      WHERE t.credit_account_id = a.id AND s.type IN ('issuance','campaign')), 0)
-          - COALESCE((SELECT SUM(t.amount) FROM transfers t JOIN accounts s ON s.id = t.credit_account_id
-                      WHERE t.debit_account_id = a.id AND s.type IN ('issuance','campaign')), 0) AS computed
-     FROM accounts a WHERE a.type = 'member') x WHERE x.lifetime_earned <> x.computed`,
+    `WITH earned AS (
+            SELECT t.credit_account_id AS account_id, t.amount AS d FROM transfers t
+              JOIN accounts s ON s.id = t.debit_account_id WHERE s.type IN ('issuance','campaign')
+            UNION ALL
+            SELECT t.debit_account_id, -t.amount FROM transfers t
+              JOIN accounts s ON s.id = t.credit_account_id WHERE s.type IN ('issuance','campaign')),
+          sums AS (SELECT account_id, SUM(d) AS computed FROM earned GROUP BY account_id)
+     SELECT * FROM (SELECT a.id, a.ref, a.guild_id, a.lifetime_earned, COALESCE(s.computed, 0) AS computed
+       FROM accounts a LEFT JOIN sums s ON s.account_id = a.id WHERE a.type = 'member') x
+     WHERE x.lifetime_earned <> x.computed`,
     (r) =>
       `member ${String(r.ref)} in guild ${String(r.guild_id)} shows lifetime ${String(r.lifetime_earned)}, entries give ${String(r.computed)}`,
   );
@@ -460,15 +469,17 @@ function ledgerChecks(check: CheckFn, d: Dialect): void {
   check(
     'streaks equal the qualifying entries up to their watermark',
     `WITH days AS (${QUALIFYING_DAYS('t.id <= COALESCE((SELECT watermark FROM streak_fold WHERE id = 1), 0)')}),
-          last AS (SELECT guildId, userId, MAX(day) AS day FROM days GROUP BY 1, 2)
+          last AS (SELECT guildId, userId, MAX(day) AS day FROM days GROUP BY 1, 2),
+          -- Joined, not counted per streak: PostgreSQL scans a CTE in full for each use.
+          spans AS (SELECT r.guild_id, r.user_id, COUNT(*) AS counted
+                      FROM member_streaks r JOIN days d ON d.guildId = r.guild_id AND d.userId = r.user_id
+                       AND d.day BETWEEN r.started_day AND r.last_day
+                     GROUP BY 1, 2)
      SELECT COALESCE(l.guildId, r.guild_id) AS guild_id, COALESCE(l.userId, r.user_id) AS user_id,
-            l.day AS expected, r.last_day AS stored, r.current AS current,
-            (SELECT COUNT(*) FROM days d WHERE d.guildId = r.guild_id AND d.userId = r.user_id
-                AND d.day BETWEEN r.started_day AND r.last_day) AS counted
+            l.day AS expected, r.last_day AS stored, r.current AS current, COALESCE(sp.counted, 0) AS counted
      FROM last l FULL OUTER JOIN member_streaks r ON r.guild_id = l.guildId AND r.user_id = l.userId
-     WHERE l.day IS DISTINCT FROM r.last_day
-        OR r.current > (SELECT COUNT(*) FROM days d WHERE d.guildId = r.guild_id AND d.userId = r.user_id
-                           AND d.day BETWEEN r.started_day AND r.last_day)`,
+     LEFT JOIN spans sp ON sp.guild_id = r.guild_id AND sp.user_id = r.user_id
+     WHERE l.day IS DISTINCT FROM r.last_day OR r.current > COALESCE(sp.counted, 0)`,
     (r) =>
       `streak of ${String(r.user_id)} in guild ${String(r.guild_id)}: last day ${String(r.stored ?? '—')} (entries give ${String(r.expected ?? '—')}), length ${String(r.current ?? 0)} with ${String(r.counted ?? 0)} qualifying day(s) in its span`,
   );

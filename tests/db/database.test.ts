@@ -144,6 +144,11 @@ describe('verify', () => {
       /member:bob .* shows 650, entries give 150/,
     ],
     [
+      'a lifetime earned edited by hand',
+      `UPDATE accounts SET lifetime_earned = lifetime_earned + 7 WHERE type = 'member' AND ref = 'bob'`,
+      /member bob in guild .* shows lifetime \d+, entries give \d+/,
+    ],
+    [
       'an entry rewritten with the triggers dropped',
       `DROP TRIGGER transfers_no_update; UPDATE transfers SET amount = 999 WHERE idempotency_key = 'a0'`,
       /trigger transfers_no_update is missing[\s\S]*member:alice .* shows 60, entries give 959/,
