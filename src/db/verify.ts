@@ -469,17 +469,17 @@ function ledgerChecks(check: CheckFn, d: Dialect): void {
   check(
     'streaks equal the qualifying entries up to their watermark',
     `WITH days AS (${QUALIFYING_DAYS('t.id <= COALESCE((SELECT watermark FROM streak_fold WHERE id = 1), 0)')}),
-          last AS (SELECT guildId, userId, MAX(day) AS day FROM days GROUP BY 1, 2),
-          -- Joined, not counted per streak: PostgreSQL scans a CTE in full for each use.
-          spans AS (SELECT r.guild_id, r.user_id, COUNT(*) AS counted
-                      FROM member_streaks r JOIN days d ON d.guildId = r.guild_id AND d.userId = r.user_id
-                       AND d.day BETWEEN r.started_day AND r.last_day
-                     GROUP BY 1, 2)
-     SELECT COALESCE(l.guildId, r.guild_id) AS guild_id, COALESCE(l.userId, r.user_id) AS user_id,
-            l.day AS expected, r.last_day AS stored, r.current AS current, COALESCE(sp.counted, 0) AS counted
-     FROM last l FULL OUTER JOIN member_streaks r ON r.guild_id = l.guildId AND r.user_id = l.userId
-     LEFT JOIN spans sp ON sp.guild_id = r.guild_id AND sp.user_id = r.user_id
-     WHERE l.day IS DISTINCT FROM r.last_day OR r.current > COALESCE(sp.counted, 0)`,
+          -- One join and one GROUP BY: each member's qualifying days beside their streak row
+          -- (at most one), folded per member. Not a count per streak: PostgreSQL misjudges a
+          -- CTE's size and then nests loops over it.
+          joined AS (SELECT COALESCE(d.guildId, r.guild_id) AS guild_id, COALESCE(d.userId, r.user_id) AS user_id,
+                            d.day, r.started_day, r.last_day, r.current
+                       FROM days d FULL OUTER JOIN member_streaks r ON r.guild_id = d.guildId AND r.user_id = d.userId)
+     SELECT guild_id, user_id, MAX(day) AS expected, MAX(last_day) AS stored, MAX(current) AS current,
+            SUM(CASE WHEN day BETWEEN started_day AND last_day THEN 1 ELSE 0 END) AS counted
+       FROM joined GROUP BY guild_id, user_id
+     HAVING MAX(day) IS DISTINCT FROM MAX(last_day)
+         OR MAX(current) > SUM(CASE WHEN day BETWEEN started_day AND last_day THEN 1 ELSE 0 END)`,
     (r) =>
       `streak of ${String(r.user_id)} in guild ${String(r.guild_id)}: last day ${String(r.stored ?? '—')} (entries give ${String(r.expected ?? '—')}), length ${String(r.current ?? 0)} with ${String(r.counted ?? 0)} qualifying day(s) in its span`,
   );
