@@ -364,7 +364,7 @@ export async function pgReadsAtScale(
       raw.query({
         name: 'raw-top',
         text: `SELECT ref, balance FROM accounts WHERE guild_id = $1 AND type = 'member' AND ranked = 1 AND balance > 0
-               ORDER BY balance DESC, id LIMIT 10`,
+               ORDER BY balance DESC NULLS LAST, id LIMIT 10`,
         values: [G],
       });
     const lat = queries.map(() => [] as number[][]);

@@ -125,10 +125,13 @@ const SQL = {
   historyAfter: historyPage(plainArm, 'newer'),
   historyWhere: historyPage(filteredArm, 'older'),
   historyWhereAfter: historyPage(filteredArm, 'newer'),
+  // The boards read their rank index in order (no sort of the guild's members): its columns
+  // are DESC NULLS LAST, as drizzle writes `.desc()`, and PostgreSQL matches an ORDER BY to an
+  // index only with the same null order (DESC alone means NULLS FIRST), NOT NULL or not.
   top: (col: 'balance' | 'lifetime_earned') =>
     `SELECT id AS "accountId", ref AS "userId", ${col} AS score FROM accounts
      WHERE guild_id = $1 AND type = 'member' AND ranked = 1 AND ${col} > 0
-     ORDER BY ${col} DESC, id ASC LIMIT $2 OFFSET $3`,
+     ORDER BY ${col} DESC NULLS LAST, id ASC LIMIT $2 OFFSET $3`,
   countLifetime: `SELECT COUNT(*) AS n FROM accounts
     WHERE guild_id = $1 AND type = 'member' AND ranked = 1 AND lifetime_earned > 0`,
   aheadLifetime: `SELECT COUNT(*) AS n FROM accounts WHERE guild_id = $1 AND type = 'member' AND ranked = 1
@@ -136,7 +139,7 @@ const SQL = {
   periodTop: `SELECT e.account_id AS "accountId", a.ref AS "userId", e.earned AS score
     FROM earn_periods e JOIN accounts a ON a.id = e.account_id
     WHERE e.guild_id = $1 AND e.period = $2 AND e.ranked = 1 AND e.earned > 0
-    ORDER BY e.earned DESC, e.account_id ASC LIMIT $3 OFFSET $4`,
+    ORDER BY e.earned DESC NULLS LAST, e.account_id ASC LIMIT $3 OFFSET $4`,
   boardTotal: `SELECT COALESCE(SUM(n), 0)::int8 AS n FROM rank_counts WHERE guild_id = $1 AND board = $2 AND level = 2`,
   // The histogram read as on SQLite (src/db/rank-triggers.ts): whole blocks above, then
   // smaller blocks above within the score's block, then exact scores above.
