@@ -5,7 +5,7 @@ import type { Services } from '../../services.ts';
 import type { GuildAccess } from '../guild-access.ts';
 import { roleGranter } from '../shop.ts';
 import type { Plugin } from './plugin.ts';
-import { DueScheduler } from './scheduler.ts';
+import { LeaderSchedule, type DueScheduler } from './scheduler.ts';
 
 export interface RafflesPluginOptions {
   /** Longest the draw scheduler waits before looking again (default 30 s). */
@@ -34,45 +34,38 @@ declare module './plugin.ts' {
 export class RaffleRuntime {
   private readonly abort = new AbortController();
   private readonly tasks = new Set<Promise<unknown>>();
-  private scheduler: DueScheduler | null = null;
-  private release: (() => Promise<void>) | null = null;
+  private readonly schedule: LeaderSchedule;
 
   constructor(
     private readonly services: Services,
     private readonly guilds: GuildAccess,
-    private readonly maxTimerMs: number,
-  ) {}
+    maxTimerMs: number,
+  ) {
+    this.schedule = new LeaderSchedule({
+      name: 'raffle draws',
+      clock: services.clock,
+      logger: services.logger,
+      maxMs: maxTimerMs,
+      next: () => this.services.raffles.nextEnd(),
+      tick: (scheduler) => this.tick(scheduler),
+      failure: 'raffle task failed',
+    });
+  }
 
   /** Registers the draw scheduler with the leadership: it runs while this process leads. */
   start(leadership: Leadership): void {
-    this.release = leadership.whileLeader('raffle draws', () => {
-      const scheduler: DueScheduler = new DueScheduler({
-        clock: this.services.clock,
-        logger: this.services.logger,
-        maxMs: this.maxTimerMs,
-        next: () => this.services.raffles.nextEnd(),
-        tick: () => this.tick(scheduler),
-        failure: 'raffle task failed',
-      });
-      this.scheduler = scheduler;
-      scheduler.start();
-      return async () => {
-        if (this.scheduler === scheduler) this.scheduler = null;
-        await scheduler.stop();
-      };
-    });
+    this.schedule.start(leadership);
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
-    await this.release?.();
-    this.release = null;
+    await this.schedule.stop();
     await Promise.allSettled([...this.tasks]);
   }
 
   /** Re-arms the scheduler (a raffle started) where it runs here. */
   arm(): void {
-    this.scheduler?.arm();
+    this.schedule.arm();
   }
 
   /**

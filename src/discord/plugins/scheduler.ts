@@ -1,5 +1,6 @@
 import type { Logger } from '../../log.ts';
 import type { Clock } from '../../core/clock.ts';
+import type { Leadership } from '../../ops/leadership.ts';
 
 /**
  * A timer for work due at known moments (a season's end, a raffle's close): it runs `tick`
@@ -58,5 +59,56 @@ export class DueScheduler {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await Promise.allSettled([...this.tasks]);
+  }
+}
+
+/**
+ * A DueScheduler that runs only while this process leads the once-only work: made anew each
+ * time the process takes the lead (after `onLead`), stopped when it steps down. `tick` gets
+ * the scheduler it runs under, to stop early once that one stopped. `arm` re-arms it where
+ * it runs here, and does nothing elsewhere (the leader's next pass sees the new row).
+ */
+export class LeaderSchedule {
+  private scheduler: DueScheduler | null = null;
+  private release: (() => Promise<void>) | null = null;
+
+  constructor(
+    private readonly deps: {
+      /** Names the work in the leadership's logs. */
+      name: string;
+      clock: Clock;
+      logger: Logger;
+      maxMs: number;
+      next: () => number | null;
+      tick: (scheduler: DueScheduler) => Promise<void>;
+      failure: string;
+      /** Runs each time this process takes the lead, before the first pass. */
+      onLead?: () => void;
+    },
+  ) {}
+
+  /** Registers with the leadership: runs now if this process leads, and whenever it comes to. */
+  start(leadership: Leadership): void {
+    const { name, onLead, tick, ...rest } = this.deps;
+    this.release = leadership.whileLeader(name, () => {
+      const scheduler: DueScheduler = new DueScheduler({ ...rest, tick: () => tick(scheduler) });
+      this.scheduler = scheduler;
+      onLead?.();
+      scheduler.start();
+      return async () => {
+        if (this.scheduler === scheduler) this.scheduler = null;
+        await scheduler.stop();
+      };
+    });
+  }
+
+  arm(): void {
+    this.scheduler?.arm();
+  }
+
+  /** Stops the scheduler (if running) and forgets the registration. */
+  async stop(): Promise<void> {
+    await this.release?.();
+    this.release = null;
   }
 }

@@ -6,7 +6,7 @@ import type { GuildAccess } from '../guild-access.ts';
 import { isRankable } from '../ranking.ts';
 import { roleGranter } from '../shop.ts';
 import type { Plugin } from './plugin.ts';
-import { DueScheduler } from './scheduler.ts';
+import { LeaderSchedule, type DueScheduler } from './scheduler.ts';
 
 export interface SeasonsPluginOptions {
   /** Longest the end scheduler waits before looking again (default 30 s: SPEC §9's bound). */
@@ -36,40 +36,33 @@ declare module './plugin.ts' {
 export class SeasonRuntime {
   private readonly abort = new AbortController();
   private readonly tasks = new Set<Promise<unknown>>();
-  private scheduler: DueScheduler | null = null;
-  private release: (() => Promise<void>) | null = null;
+  private readonly schedule: LeaderSchedule;
 
   constructor(
     private readonly services: Services,
     private readonly guilds: GuildAccess,
-    private readonly maxTimerMs: number,
-  ) {}
+    maxTimerMs: number,
+  ) {
+    this.schedule = new LeaderSchedule({
+      name: 'season ends',
+      clock: services.clock,
+      logger: services.logger,
+      maxMs: maxTimerMs,
+      next: () => this.services.seasons.nextEnd(),
+      tick: (scheduler) => this.tick(scheduler),
+      failure: 'season task failed',
+      onLead: () => this.services.seasons.announceUnannounced(),
+    });
+  }
 
   /** Registers the end scheduler with the leadership: it runs while this process leads. */
   start(leadership: Leadership): void {
-    this.release = leadership.whileLeader('season ends', () => {
-      const scheduler: DueScheduler = new DueScheduler({
-        clock: this.services.clock,
-        logger: this.services.logger,
-        maxMs: this.maxTimerMs,
-        next: () => this.services.seasons.nextEnd(),
-        tick: () => this.tick(scheduler),
-        failure: 'season task failed',
-      });
-      this.scheduler = scheduler;
-      this.services.seasons.announceUnannounced();
-      scheduler.start();
-      return async () => {
-        if (this.scheduler === scheduler) this.scheduler = null;
-        await scheduler.stop();
-      };
-    });
+    this.schedule.start(leadership);
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
-    await this.release?.();
-    this.release = null;
+    await this.schedule.stop();
     await Promise.allSettled([...this.tasks]);
   }
 
@@ -86,7 +79,7 @@ export class SeasonRuntime {
 
   /** Re-arms the scheduler (a season started, or one's end moved) where it runs here. */
   arm(): void {
-    this.scheduler?.arm();
+    this.schedule.arm();
   }
 
   private async runFinish(seasonId: number): Promise<FinishResult> {
