@@ -16,13 +16,13 @@ import {
 } from '../../campaigns/campaigns.ts';
 import type { SparksError } from '../../core/errors.ts';
 import { reactionKey } from '../../campaigns/parse.ts';
-import type { StopWork } from '../../ops/leadership.ts';
+import type { Leadership } from '../../ops/leadership.ts';
 import type { Services } from '../../services.ts';
 import type { GuildAccess } from '../guild-access.ts';
 import { localeOf, sparksErrorText, translate } from '../i18n/index.ts';
 import type { Plugin } from './plugin.ts';
 import { isRankable, isRankableRaw } from '../ranking.ts';
-import { DueScheduler } from './scheduler.ts';
+import { LeaderSchedule, type DueScheduler } from './scheduler.ts';
 
 /**
  * The default of both options below: a campaign started in another process ends within
@@ -73,7 +73,7 @@ declare module './plugin.ts' {
  * reactions (at start-up and at the end), and the end-time scheduler.
  *
  * The listeners, the start-up catch-up and the index of active campaigns are every
- * process's, for the guilds its shards serve. The end-time scheduler (`schedule`) runs
+ * process's, for the guilds its shards serve. The end-time scheduler (a `LeaderSchedule`) runs
  * only in the process that leads the once-only work, for every guild's campaigns as the
  * database lists them: it ends each campaign whose time has come after a final
  * reconciliation that reaches the guild through `GuildAccess` (REST where another shard
@@ -86,7 +86,7 @@ declare module './plugin.ts' {
  * index is also reloaded every `refreshMs`.
  */
 export class CampaignRuntime {
-  private scheduler: DueScheduler | null = null;
+  private readonly schedule: LeaderSchedule;
   private refresher: NodeJS.Timeout | null = null;
   /** Set after a scheduler pass that could not end some campaign: the next pass waits until then. */
   private retryAt: number | null = null;
@@ -112,18 +112,30 @@ export class CampaignRuntime {
   private readonly client: Client;
   private readonly services: Services;
   private readonly guilds: GuildAccess;
-  private readonly maxTimerMs: number;
   private readonly refreshMs: number;
 
   constructor({ client, services, guilds, maxTimerMs, refreshMs }: CampaignRuntimeDeps) {
     this.client = client;
     this.services = services;
     this.guilds = guilds;
-    this.maxTimerMs = maxTimerMs;
     this.refreshMs = refreshMs;
+    // The end-time scheduler, for as long as this process leads: ends every guild's
+    // campaigns whose time has come, at once and then at the next end time the database
+    // names, reading it again at least every `maxTimerMs`.
+    this.schedule = new LeaderSchedule({
+      name: 'campaign ends',
+      clock: services.clock,
+      logger: services.logger,
+      maxMs: maxTimerMs,
+      next: () => this.nextDue(),
+      tick: (scheduler) => this.endDue(scheduler),
+      failure: 'campaign end pass failed',
+      onLead: () => (this.retryAt = null),
+    });
   }
 
-  start(): void {
+  /** The listeners and the index here; the end-time scheduler while this process leads. */
+  start(leadership: Leadership): void {
     this.client.ws.on(GatewayDispatchEvents.MessageReactionAdd, this.onAdd);
     this.client.ws.on(GatewayDispatchEvents.MessageReactionRemove, this.onRemove);
     this.unsubscribe = this.services.campaigns.onChange((change) => {
@@ -135,31 +147,7 @@ export class CampaignRuntime {
     this.refresher = setInterval(() => this.refresh(), this.refreshMs);
     this.refresher.unref();
     this.track(this.startup());
-  }
-
-  /**
-   * The end-time scheduler, for as long as this process leads (see the plugin): ends every
-   * guild's campaigns whose time has come, at once and then at the next end time the
-   * database names, reading it again at least every `maxTimerMs`.
-   */
-  schedule(): StopWork {
-    if (this.stopped) return () => undefined;
-    const { clock, logger } = this.services;
-    const scheduler: DueScheduler = new DueScheduler({
-      clock,
-      logger,
-      maxMs: this.maxTimerMs,
-      next: () => this.nextDue(),
-      tick: (): Promise<void> => this.endDue(scheduler),
-      failure: 'campaign end pass failed',
-    });
-    this.scheduler = scheduler;
-    this.retryAt = null;
-    scheduler.start();
-    return async () => {
-      if (this.scheduler === scheduler) this.scheduler = null;
-      await scheduler.stop();
-    };
+    this.schedule.start(leadership);
   }
 
   async stop(): Promise<void> {
@@ -169,9 +157,7 @@ export class CampaignRuntime {
     this.unsubscribe?.();
     if (this.refresher) clearInterval(this.refresher);
     this.refresher = null;
-    const scheduler = this.scheduler;
-    this.scheduler = null;
-    await scheduler?.stop();
+    await this.schedule.stop();
     this.flushRefusals();
     await Promise.allSettled([...this.tasks]);
     this.services.campaigns.flush();
@@ -485,7 +471,7 @@ export class CampaignRuntime {
 
   /** Looks at the next end time now, if the scheduler runs here and no pass is under way. */
   private rearm(): void {
-    if (!this.passing) this.scheduler?.arm();
+    if (!this.passing) this.schedule.arm();
   }
 
   /** The next moment the scheduler looks: the database's next end, later after a failed pass. */
@@ -537,7 +523,6 @@ export class CampaignRuntime {
  */
 export function campaignsPlugin(options: CampaignsPluginOptions = {}): Plugin {
   let runtime: CampaignRuntime | null = null;
-  let release: (() => Promise<void>) | undefined;
   return {
     name: 'campaigns',
     start({ client, services, provided, leadership, guilds }) {
@@ -550,12 +535,9 @@ export function campaignsPlugin(options: CampaignsPluginOptions = {}): Plugin {
       });
       runtime = r;
       provided.provide('campaigns', r);
-      r.start();
-      release = leadership.whileLeader('campaign ends', () => r.schedule());
+      r.start(leadership);
     },
     async stop() {
-      await release?.();
-      release = undefined;
       await runtime?.stop();
       runtime = null;
     },
