@@ -381,16 +381,7 @@ export class QuestStore {
          FROM json_each(@rows) j
          LEFT JOIN member_prefs mp ON mp.guild_id = @guildId AND mp.user_id = j.value ->> 0`,
       ),
-      unannounced: sqlite.prepare<{ guildIds: string; since: number; limit: number }, QuestAnnouncement>(
-        `SELECT c.quest_id AS questId, c.user_id AS userId, c.period, c.guild_id AS guildId,
-                c.transfer_id AS transferId, c.completed_at AS completedAt, c.role_status AS roleStatus,
-                c.notify, c.notified_at AS notifiedAt, q.name AS questName, q.sparks, q.reward_role_id AS rewardRoleId
-         FROM quest_completions c JOIN quests q ON q.id = c.quest_id
-         WHERE c.guild_id IN (SELECT value FROM json_each(@guildIds)) AND c.completed_at >= @since
-           AND (c.role_status = 'due' OR (c.notified_at IS NULL AND c.notify = 'dm'))
-         ORDER BY c.completed_at LIMIT @limit`,
-      ),
-      unannouncedAll: sqlite.prepare<{ since: number; limit: number }, QuestAnnouncement>(
+      unannounced: sqlite.prepare<{ since: number; limit: number }, QuestAnnouncement>(
         `SELECT c.quest_id AS questId, c.user_id AS userId, c.period, c.guild_id AS guildId,
                 c.transfer_id AS transferId, c.completed_at AS completedAt, c.role_status AS roleStatus,
                 c.notify, c.notified_at AS notifiedAt, q.name AS questName, q.sparks, q.reward_role_id AS rewardRoleId
@@ -586,13 +577,11 @@ export class QuestStore {
   }
 
   /**
-   * Completions in these guilds (null: in every guild) since `since` whose role is due or
+   * Completions of every guild since `since` whose role is due or
    * whose DM is not sent, oldest first.
    */
-  unannounced(guildIds: readonly string[] | null, since: number, limit: number): QuestAnnouncement[] {
-    if (guildIds === null) return this.raw.unannouncedAll.all({ since, limit });
-    if (guildIds.length === 0) return [];
-    return this.raw.unannounced.all({ guildIds: JSON.stringify(guildIds), since, limit });
+  unannounced(since: number, limit: number): QuestAnnouncement[] {
+    return this.raw.unannounced.all({ since, limit });
   }
 
   /** A member's completions to tell in their next quest reply. */

@@ -904,10 +904,10 @@ export class QuestService {
 
   /**
    * Completions whose reward role is due or whose DM is unsent (the announcer's work), oldest
-   * first: in these guilds, or (null) in every guild.
+   * first, in every guild.
    */
-  unannounced(guildIds: ReadonlySet<string> | null = null, limit = 100): QuestAnnouncement[] {
-    return this.store.unannounced(guildIds && [...guildIds], this.clock() - ANNOUNCE_WINDOW_MS, limit);
+  unannounced(limit = 100): QuestAnnouncement[] {
+    return this.store.unannounced(this.clock() - ANNOUNCE_WINDOW_MS, limit);
   }
 
   /** Completions to tell the member in this reply; they count as told. */
@@ -959,23 +959,22 @@ export class QuestService {
   // ---- schedules ------------------------------------------------------------------------
 
   /**
-   * Quests whose start (scheduled) or end (published) has come: of these guilds, or (null,
-   * the leader's schedule) of every guild.
+   * Quests whose start (scheduled) or end (published) has come, in every guild (the
+   * leader's schedule).
    */
-  due(guildIds: ReadonlySet<string> | null = null): { toOpen: QuestRow[]; toEnd: QuestRow[] } {
+  due(): { toOpen: QuestRow[]; toEnd: QuestRow[] } {
     const now = this.clock();
-    const mine = this.store.pending().filter((q) => !guildIds || guildIds.has(q.guildId));
+    const pending = this.store.pending();
     return {
-      toOpen: mine.filter((q) => q.status === 'scheduled' && (q.startsAt ?? 0) <= now),
-      toEnd: mine.filter((q) => q.status === 'published' && q.endsAt !== null && q.endsAt <= now),
+      toOpen: pending.filter((q) => q.status === 'scheduled' && (q.startsAt ?? 0) <= now),
+      toEnd: pending.filter((q) => q.status === 'published' && q.endsAt !== null && q.endsAt <= now),
     };
   }
 
-  /** The next start or end among these guilds' quests (null: every guild's); null when none is set. */
-  nextDue(guildIds: ReadonlySet<string> | null = null): number | null {
+  /** The next start or end among every guild's quests; null when none is set. */
+  nextDue(): number | null {
     let next: number | null = null;
     for (const q of this.store.pending()) {
-      if (guildIds && !guildIds.has(q.guildId)) continue;
       const at = q.status === 'scheduled' ? q.startsAt : q.endsAt;
       if (at !== null && (next === null || at < next)) next = at;
     }

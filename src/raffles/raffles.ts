@@ -377,21 +377,16 @@ export class RaffleService {
   }
 
   /**
-   * Open raffles (of every guild, or only of `guildIds`) whose end has passed, or whose draw
+   * Open raffles of every guild whose end has passed, or whose draw
    * a crash interrupted: what the leader's scheduler draws.
    */
-  due(guildIds?: ReadonlySet<string>, now = this.clock()): RaffleRow[] {
-    return this.store
-      .open()
-      .filter((r) => (!guildIds || guildIds.has(r.guildId)) && (r.endsAt <= now || r.closedAt !== null));
+  due(now = this.clock()): RaffleRow[] {
+    return this.store.open().filter((r) => r.endsAt <= now || r.closedAt !== null);
   }
 
-  /** The soonest end among open raffles (of every guild, or of `guildIds`); null when none. */
-  nextEnd(guildIds?: ReadonlySet<string>): number | null {
-    const ends = this.store
-      .open()
-      .filter((r) => !guildIds || guildIds.has(r.guildId))
-      .map((r) => r.endsAt);
+  /** The soonest end among open raffles of every guild; null when none. */
+  nextEnd(): number | null {
+    const ends = this.store.open().map((r) => r.endsAt);
     return ends.length ? Math.min(...ends) : null;
   }
 

@@ -351,22 +351,18 @@ export class SeasonService {
   }
 
   /**
-   * Seasons whose end is due (or under way), of every guild or only of `guildIds`: what the
+   * Seasons whose end is due (or under way), of every guild: what the
    * leader's scheduler finishes.
    */
-  due(guildIds?: ReadonlySet<string>, now = this.clock()): SeasonRow[] {
-    return this.store
-      .unfinished()
-      .filter(
-        (s) => (!guildIds || guildIds.has(s.guildId)) && (s.status === 'paying' || windowClosed(s, now)),
-      );
+  due(now = this.clock()): SeasonRow[] {
+    return this.store.unfinished().filter((s) => s.status === 'paying' || windowClosed(s, now));
   }
 
-  /** The soonest end among running seasons (of every guild, or of `guildIds`); null when none. */
-  nextEnd(guildIds?: ReadonlySet<string>): number | null {
+  /** The soonest end among running seasons of every guild; null when none. */
+  nextEnd(): number | null {
     const ends = this.store
       .unfinished()
-      .filter((s) => (!guildIds || guildIds.has(s.guildId)) && s.status === 'running')
+      .filter((s) => s.status === 'running')
       .map((s) => s.endsAt);
     return ends.length ? Math.min(...ends) : null;
   }
@@ -385,13 +381,12 @@ export class SeasonService {
   }
 
   /**
-   * Announces ended seasons (of every guild, or of `guildIds`) whose announcement never
+   * Announces ended seasons of every guild whose announcement never
    * reached the log channel, but not one this process announced already and whose delivery
    * is still under way (the leader calls this each time it takes the lead).
    */
-  announceUnannounced(guildIds?: ReadonlySet<string>): void {
-    for (const s of this.store.unannounced())
-      if ((!guildIds || guildIds.has(s.guildId)) && !this.announcing.has(s.id)) this.announce(s);
+  announceUnannounced(): void {
+    for (const s of this.store.unannounced()) if (!this.announcing.has(s.id)) this.announce(s);
   }
 
   private async runFinish(seasonId: number, ports: SeasonPorts): Promise<FinishResult> {

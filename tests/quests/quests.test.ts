@@ -181,18 +181,17 @@ describe.each(ENGINES)('quests on %s', (engine) => {
       t.reaction(q);
       expect(t.quests.publish(G, q.name, MOD).status).toBe('scheduled');
       expect(t.quests.openQuests(G)).toEqual([]);
-      const guilds = new Set([G]);
-      expect(t.quests.nextDue(guilds)).toBe(q.startsAt);
+      expect(t.quests.nextDue()).toBe(q.startsAt);
       expect(t.quests.openScheduled(q.id)).toBe(false);
       t.clock.advance(HOUR_MS);
-      expect(t.quests.due(guilds).toOpen.map((x) => x.id)).toEqual([q.id]);
+      expect(t.quests.due().toOpen.map((x) => x.id)).toEqual([q.id]);
       expect(t.quests.openScheduled(q.id)).toBe(true);
       expect(t.quests.openScheduled(q.id)).toBe(false);
       expect(t.quests.openQuests(G).map((x) => x.id)).toEqual([q.id]);
-      expect(t.quests.nextDue(guilds)).toBe(q.endsAt);
+      expect(t.quests.nextDue()).toBe(q.endsAt);
       t.clock.advance(2 * HOUR_MS);
       expect(t.quests.openQuests(G)).toEqual([]);
-      expect(t.quests.due(guilds).toEnd.map((x) => x.id)).toEqual([q.id]);
+      expect(t.quests.due().toEnd.map((x) => x.id)).toEqual([q.id]);
       expect(t.quests.end(q.id, 'time')).toBe(true);
       expect(t.quests.end(q.id, 'time')).toBe(false);
       const kinds = t.audit.take(100).map((e) => e.kind);
@@ -216,7 +215,6 @@ describe.each(ENGINES)('quests on %s', (engine) => {
       const quiz = t.quests.addStep(G2, String(there.id), { kind: 'quiz', prompt: 'Q?', answers: 'a' }).step;
       t.quests.publish(G2, 'Elsewhere', MOD);
       expect(t.quests.nextDue()).toBe(there.endsAt);
-      expect(t.quests.nextDue(new Set([G]))).toBe(here.startsAt);
       t.quests.answer({
         guildId: G2,
         questId: there.id,
@@ -225,13 +223,11 @@ describe.each(ENGINES)('quests on %s', (engine) => {
         answer: 'a',
         facts: t.facts(t.user(1)),
       });
-      expect(t.quests.unannounced(new Set([G]))).toEqual([]);
       expect(t.quests.unannounced().map((c) => [c.guildId, c.questId])).toEqual([[G2, there.id]]);
       t.clock.advance(2 * HOUR_MS);
       const due = t.quests.due();
       expect(due.toOpen.map((q) => q.id)).toEqual([here.id]);
       expect(due.toEnd.map((q) => q.id)).toEqual([there.id]);
-      expect(t.quests.due(new Set([G])).toEnd).toEqual([]);
       // A moderator's end in the serving process, then the leader's pass: the pass changes nothing.
       t.audit.take(100);
       expect(t.quests.end(there.id, 'moderator', MOD)).toBe(true);
@@ -492,14 +488,14 @@ describe.each(ENGINES)('quests on %s', (engine) => {
         answer: 'A',
         facts: t.facts(t.user(1)),
       });
-      const [due] = t.quests.unannounced(new Set([G]));
+      const [due] = t.quests.unannounced();
       expect(due).toMatchObject({ roleStatus: 'due', notify: 'dm', rewardRoleId: ROLE, questName: q.name });
       t.audit.take(100);
       t.quests.settleRole(due!, { refused: 'role_too_high' });
       t.quests.settleRole(due!, { refused: 'role_too_high' });
       expect(t.audit.take(100).map((e) => e.kind)).toEqual(['quest.role_failed']);
       t.quests.markAnnounced(due!);
-      expect(t.quests.unannounced(new Set([G]))).toEqual([]);
+      expect(t.quests.unannounced()).toEqual([]);
     });
   });
 

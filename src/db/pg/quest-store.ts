@@ -164,10 +164,6 @@ const SQL = {
   memberCompletions: `SELECT ${COMPLETION_COLS} FROM quest_completions WHERE guild_id = $1 AND user_id = $2
     ORDER BY completed_at DESC, quest_id DESC, period DESC LIMIT $3`,
   unannounced: `${ANNOUNCEMENT}
-    WHERE c.guild_id = ANY($1::text[]) AND c.completed_at >= $2
-      AND (c.role_status = 'due' OR (c.notified_at IS NULL AND c.notify = 'dm'))
-    ORDER BY c.completed_at, c.quest_id, c.user_id, c.period LIMIT $3`,
-  unannouncedAll: `${ANNOUNCEMENT}
     WHERE c.completed_at >= $1
       AND (c.role_status = 'due' OR (c.notified_at IS NULL AND c.notify = 'dm'))
     ORDER BY c.completed_at, c.quest_id, c.user_id, c.period LIMIT $2`,
@@ -369,10 +365,8 @@ export class PgQuestStore implements QuestStoreApi {
     return this.db.query(SQL.memberCompletions, [guildId, userId, limit]);
   }
 
-  unannounced(guildIds: readonly string[] | null, since: number, limit: number): QuestAnnouncement[] {
-    if (guildIds === null) return this.db.query(SQL.unannouncedAll, [since, limit]);
-    if (guildIds.length === 0) return [];
-    return this.db.query(SQL.unannounced, [[...guildIds], since, limit]);
+  unannounced(since: number, limit: number): QuestAnnouncement[] {
+    return this.db.query(SQL.unannounced, [since, limit]);
   }
 
   replyNotices(guildId: string, userId: string): QuestAnnouncement[] {

@@ -402,7 +402,7 @@ export class QuestRuntime {
     const gone = new Set<string>();
     for (;;) {
       const batch = this.services.quests
-        .unannounced(null, 100 + skipped.size)
+        .unannounced(100 + skipped.size)
         .filter((c) => !skipped.has(keyOf(c)));
       if (batch.length === 0 || lead.abort.signal.aborted) return;
       for (const c of batch) {
