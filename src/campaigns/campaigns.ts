@@ -1,4 +1,5 @@
 import type { AuditSink, AuditValue } from '../audit.ts';
+import { Listeners } from '../core/listeners.ts';
 import type { CampaignEndReason, CampaignRow, CampaignStoreApi } from '../db/campaign-store.ts';
 import type { AppDb } from '../db/engine.ts';
 import { campaignStore } from '../db/pg/campaign-store.ts';
@@ -173,8 +174,8 @@ export class CampaignService {
   private readonly queue: GrantQueue;
   private readonly grants: CampaignGrants;
   private readonly writer: GrantWriter | null;
-  private readonly listeners = new Set<(change: CampaignChange) => void>();
-  private readonly inactiveListeners = new Set<(campaignId: number) => void>();
+  private readonly listeners: Listeners<CampaignChange>;
+  private readonly inactiveListeners: Listeners<number>;
 
   /**
    * `grants` is the queue to share with other sources (one fsync for all of them); without
@@ -197,6 +198,10 @@ export class CampaignService {
     this.audit = deps.audit;
     this.clock = deps.clock;
     this.logger = deps.logger;
+    this.listeners = new Listeners((err) => this.logger.error({ err }, 'campaign change listener failed'));
+    this.inactiveListeners = new Listeners((err) =>
+      this.logger.error({ err }, 'campaign inactive listener failed'),
+    );
     this.store = campaignStore(deps.db);
     this.index = new ActiveIndex(() => this.store.active());
     this.queue =
@@ -484,19 +489,12 @@ export class CampaignService {
    * process ended it): its grants were refused, and the index is dropped at once.
    */
   onInactive(listener: (campaignId: number) => void): () => void {
-    this.inactiveListeners.add(listener);
-    return () => this.inactiveListeners.delete(listener);
+    return this.inactiveListeners.add(listener);
   }
 
   private foundInactive(campaignId: number): void {
     this.index.invalidate();
-    for (const l of this.inactiveListeners) {
-      try {
-        l(campaignId);
-      } catch (err) {
-        this.logger.error({ err }, 'campaign inactive listener failed');
-      }
-    }
+    this.inactiveListeners.emit(campaignId);
   }
 
   /** The campaign on this message with this emoji key, from memory (no SQL). */
@@ -526,19 +524,12 @@ export class CampaignService {
   }
 
   onChange(listener: (change: CampaignChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   private changed(change: CampaignChange): void {
     this.index.invalidate();
-    for (const l of this.listeners) {
-      try {
-        l(change);
-      } catch (err) {
-        this.logger.error({ err }, 'campaign change listener failed');
-      }
-    }
+    this.listeners.emit(change);
   }
 
   // ---- grants, through the queue --------------------------------------------------------

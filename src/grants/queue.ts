@@ -17,6 +17,7 @@
  * Then `finish` writes what the batch changed in each group (counters, an end) in the same
  * transaction, and returns what to do once it committed (announce the end).
  */
+import { Listeners } from '../core/listeners.ts';
 import { crashPoint } from '../core/crash.ts';
 import type { Db } from '../db/open.ts';
 import type { Logger } from '../log.ts';
@@ -123,14 +124,18 @@ export class GrantQueue {
   private queue: Queued[] = [];
   private scheduled: NodeJS.Immediate | null = null;
   private idleWaiters: (() => void)[] = [];
-  private readonly committedListeners = new Set<(operations: number) => void>();
-  private readonly settledListeners = new Set<(report: BatchReport) => void>();
+  private readonly committedListeners: Listeners<number>;
+  private readonly settledListeners: Listeners<BatchReport>;
   private closed = false;
 
   constructor(deps: { db: QueueDb; logger: Logger; batchSize?: number }) {
     this.db = deps.db;
     this.logger = deps.logger;
     this.batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.committedListeners = new Listeners((err) =>
+      this.logger.error({ err }, 'grant commit listener failed'),
+    );
+    this.settledListeners = new Listeners((err) => this.logger.error({ err }, 'grant batch listener failed'));
   }
 
   /** Queues an operation; applied on the next turn of the event loop with the others. */
@@ -168,8 +173,7 @@ export class GrantQueue {
 
   /** Called after each committed batch, with how many operations it held. */
   onCommitted(listener: (operations: number) => void): () => void {
-    this.committedListeners.add(listener);
-    return () => this.committedListeners.delete(listener);
+    return this.committedListeners.add(listener);
   }
 
   /**
@@ -177,8 +181,7 @@ export class GrantQueue {
    * or after it failed whole. (The grant writer's thread reports its batches with it.)
    */
   onSettled(listener: (report: BatchReport) => void): () => void {
-    this.settledListeners.add(listener);
-    return () => this.settledListeners.delete(listener);
+    return this.settledListeners.add(listener);
   }
 
   /**
@@ -201,23 +204,11 @@ export class GrantQueue {
   }
 
   private committed(operations: number): void {
-    for (const l of this.committedListeners) {
-      try {
-        l(operations);
-      } catch (err) {
-        this.logger.error({ err }, 'grant commit listener failed');
-      }
-    }
+    this.committedListeners.emit(operations);
   }
 
   private settled(report: BatchReport): void {
-    for (const l of this.settledListeners) {
-      try {
-        l(report);
-      } catch (err) {
-        this.logger.error({ err }, 'grant batch listener failed');
-      }
-    }
+    this.settledListeners.emit(report);
   }
 
   /** Runs on the next turn of the event loop, so a burst that arrived together commits together. */

@@ -19,6 +19,7 @@
  * failed (reconciliation finds it, as for a failed batch inline), and the next operation
  * starts a new one.
  */
+import { Listeners } from '../core/listeners.ts';
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import type { CampaignSummary } from '../campaigns/campaigns.ts';
 import type { CampaignOp } from '../campaigns/grants.ts';
@@ -72,8 +73,8 @@ export class GrantWriter {
   private outgoing: CampaignOp[] = [];
   private scheduled: NodeJS.Immediate | null = null;
   private idleWaiters: (() => void)[] = [];
-  private readonly endedListeners = new Set<(summary: CampaignSummary) => void>();
-  private readonly inactiveListeners = new Set<(campaignId: number) => void>();
+  private readonly endedListeners: Listeners<CampaignSummary>;
+  private readonly inactiveListeners: Listeners<number>;
   private closed = false;
   /** Threads started so far (for tests and logs). */
   started = 0;
@@ -81,6 +82,10 @@ export class GrantWriter {
   constructor(deps: GrantWriterDeps) {
     if (!isFileDatabase(deps.path)) throw new Error('the grant writer thread needs a database file');
     this.deps = deps;
+    const failed = (what: string) => (err: unknown) =>
+      deps.logger.error({ err }, `grant writer ${what} listener failed`);
+    this.endedListeners = new Listeners(failed('end'));
+    this.inactiveListeners = new Listeners(failed('inactive'));
   }
 
   /** Queues an operation; posted to the thread on the next turn of the event loop with the others. */
@@ -98,8 +103,7 @@ export class GrantWriter {
 
   /** Called once per campaign a batch ended (cap or budget), after its commit. */
   onEnded(listener: (summary: CampaignSummary) => void): () => void {
-    this.endedListeners.add(listener);
-    return () => this.endedListeners.delete(listener);
+    return this.endedListeners.add(listener);
   }
 
   /**
@@ -107,8 +111,7 @@ export class GrantWriter {
    * the main thread's index still listed it.
    */
   onInactive(listener: (campaignId: number) => void): () => void {
-    this.inactiveListeners.add(listener);
-    return () => this.inactiveListeners.delete(listener);
+    return this.inactiveListeners.add(listener);
   }
 
   /** Resolves once everything submitted so far is committed and its replies processed. */
@@ -235,24 +238,8 @@ export class GrantWriter {
     const { queue, ledger, logger } = this.deps;
     queue.recordElsewhere(reply.report);
     ledger.replayPosted(reply.entries, (err) => logger.error({ err }, 'ledger post hook failed'));
-    for (const summary of reply.ended) {
-      for (const l of this.endedListeners) {
-        try {
-          l(summary);
-        } catch (err) {
-          logger.error({ err }, 'grant writer end listener failed');
-        }
-      }
-    }
-    for (const campaignId of reply.inactive) {
-      for (const l of this.inactiveListeners) {
-        try {
-          l(campaignId);
-        } catch (err) {
-          logger.error({ err }, 'grant writer inactive listener failed');
-        }
-      }
-    }
+    for (const summary of reply.ended) this.endedListeners.emit(summary);
+    for (const campaignId of reply.inactive) this.inactiveListeners.emit(campaignId);
     crashPoint('writer.applied');
     this.settle(t);
   }
