@@ -1,6 +1,7 @@
 import type { AuditSink, AuditValue } from '../audit.ts';
 import { Listeners } from '../core/listeners.ts';
 import type { CampaignEndReason, CampaignRow, CampaignStoreApi } from '../db/campaign-store.ts';
+import { settingsStore } from '../db/pg/settings-store.ts';
 import type { AppDb } from '../db/engine.ts';
 import { campaignStore } from '../db/pg/campaign-store.ts';
 import { GrantQueue, type BatchReport, type GrantQueueStats } from '../grants/queue.ts';
@@ -107,10 +108,11 @@ export interface GrantOptions {
   /** Found by reconciliation (missed while offline): granted even after the campaign's end. */
   reconcile?: boolean;
   /**
-   * Whether the member may be on leaderboards, as Discord showed them with this reaction
-   * (their roles came with it): a new account is opened with that flag, unchecked later.
+   * The member's role ids, as Discord showed them with this reaction (or a fetch): a new
+   * account opens on the leaderboards unless they hold the guild's excluded role, read
+   * once per batch when it is written. Without them it opens ranked, as any account.
    */
-  ranked?: boolean;
+  roles?: readonly string[];
 }
 /**
  * The gate a member fails, as the refusal to tell them (the shared gates: role, days in the
@@ -206,9 +208,11 @@ export class CampaignService {
     this.index = new ActiveIndex(() => this.store.active());
     this.queue =
       deps.grants ?? new GrantQueue({ db: deps.db, logger: deps.logger, batchSize: deps.batchSize });
+    const settings = settingsStore(deps.db);
     this.grants = new CampaignGrants({
       store: this.store,
       ledger: this.ledger,
+      excludedRole: (guildId) => settings.get(guildId)?.leaderboardExcludeRoleId ?? null,
       endInBatch: (campaignId, reason) => {
         const result = this.endInTx(campaignId, reason);
         if (result.ended) return () => this.afterEnd(result);
@@ -542,7 +546,7 @@ export class CampaignService {
       userId,
       at,
       reconcile: options.reconcile ?? false,
-      ranked: options.ranked,
+      roles: options.roles,
     });
   }
 

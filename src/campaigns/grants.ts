@@ -8,6 +8,7 @@ import {
   type Ledger,
   type PostInput,
 } from '../ledger/ledger.ts';
+import { isRankableRaw } from '../members/ranking.ts';
 import { decideGrant, decideRevoke, evolve, type CampaignOutcome, type CampaignTally } from './decide.ts';
 
 export type GrantOp = {
@@ -16,7 +17,8 @@ export type GrantOp = {
   userId: string;
   at: number;
   reconcile: boolean;
-  ranked: boolean | undefined;
+  /** The member's role ids when Discord showed them (see GrantOptions.roles). */
+  roles: readonly string[] | undefined;
 };
 export type RevokeOp = { kind: 'revoke'; campaignId: number; userId: string; at: number };
 export type CampaignOp = GrantOp | RevokeOp;
@@ -27,6 +29,8 @@ export interface CampaignBatch {
   /** Where its grants come from: its budget account, or ISSUANCE('campaign'). */
   from: AccountKey;
   tally: CampaignTally;
+  /** The guild's leaderboard-excluded role, as this batch read it. */
+  excludedRole: string | null;
 }
 
 export const campaignKey = (campaignId: number, userId: string) => `campaign:${campaignId}:${userId}`;
@@ -57,10 +61,13 @@ export class CampaignGrants implements GrantSource<CampaignOp, CampaignBatch> {
   private readonly ledger: Ledger;
   private readonly endInBatch: EndInBatch;
   private readonly inactive: OnInactive | undefined;
+  private readonly excludedRole: (guildId: string) => string | null;
 
   constructor(deps: {
     store: CampaignStoreApi;
     ledger: Ledger;
+    /** The guild's leaderboard-excluded role (settings), read once per batch and campaign. */
+    excludedRole: (guildId: string) => string | null;
     endInBatch: EndInBatch;
     inactive?: OnInactive;
   }) {
@@ -68,6 +75,7 @@ export class CampaignGrants implements GrantSource<CampaignOp, CampaignBatch> {
     this.ledger = deps.ledger;
     this.endInBatch = deps.endInBatch;
     this.inactive = deps.inactive;
+    this.excludedRole = deps.excludedRole;
   }
 
   groupOf(op: CampaignOp): number {
@@ -100,6 +108,7 @@ export class CampaignGrants implements GrantSource<CampaignOp, CampaignBatch> {
         budgetLeft: budgeted ? (this.ledger.reads.account(row.guildId, from)?.balance ?? 0) : Infinity,
         endReason: null,
       },
+      excludedRole: this.excludedRole(row.guildId),
     };
   }
 
@@ -114,7 +123,7 @@ export class CampaignGrants implements GrantSource<CampaignOp, CampaignBatch> {
    */
   plan(state: CampaignBatch, ops: readonly CampaignOp[]): GroupPlan<CampaignBatch> | null {
     if (!ops.every((op): op is GrantOp => op.kind === 'grant')) return null;
-    const { row, from } = state;
+    const { row, from, excludedRole } = state;
     const claimed = this.store.claimedAmong(
       row.id,
       ops.map((op) => op.userId),
@@ -140,7 +149,9 @@ export class CampaignGrants implements GrantSource<CampaignOp, CampaignBatch> {
       tallies,
       write: () => {
         if (chosen.length === 0) return;
-        const posted = this.ledger.postManyInTransaction(chosen.map((op) => grantInput(row, from, op)));
+        const posted = this.ledger.postManyInTransaction(
+          chosen.map((op) => grantInput(row, from, excludedRole, op)),
+        );
         this.store.insertClaims(
           row.id,
           posted.map(({ transfer }, k) => [chosen[k]!.userId, transfer.id] as const),
@@ -163,11 +174,11 @@ export class CampaignGrants implements GrantSource<CampaignOp, CampaignBatch> {
     if (tally.endReason !== null) return this.endInBatch(row.id, tally.endReason);
   }
 
-  private grant({ row, from, tally }: CampaignBatch, op: GrantOp): CampaignOutcome {
+  private grant({ row, from, tally, excludedRole }: CampaignBatch, op: GrantOp): CampaignOutcome {
     const claimed = this.store.hasClaim(row.id, op.userId);
     const outcome = decideGrant(tally, { at: op.at, reconcile: op.reconcile, claimed });
     if (outcome.type !== 'granted') return outcome;
-    const { transfer, duplicate } = this.ledger.postInTransaction(grantInput(row, from, op));
+    const { transfer, duplicate } = this.ledger.postInTransaction(grantInput(row, from, excludedRole, op));
     // The ledger's key is exactly-once on its own: it already holds this member's grant.
     if (duplicate) return { type: 'duplicate' };
     this.store.insertClaim(row.id, op.userId, transfer.id, transfer.createdAt);
@@ -203,7 +214,14 @@ function tallyOf(outcome: CampaignOutcome): Tally {
   return 'skipped';
 }
 
-function grantInput(c: CampaignRow, from: AccountKey, { userId, ranked }: GrantOp): PostInput {
+function grantInput(
+  c: CampaignRow,
+  from: AccountKey,
+  excludedRole: string | null,
+  { userId, roles }: GrantOp,
+): PostInput {
+  // Only a new account takes the flag (the members service keeps it right from then on).
+  const ranked = roles === undefined ? undefined : isRankableRaw({ roles }, excludedRole);
   return {
     guildId: c.guildId,
     kind: 'campaign.grant',

@@ -6,6 +6,7 @@ import {
   type GuildMember,
   type PartialGuildMember,
 } from 'discord.js';
+import { isRankableRaw } from '../members/ranking.ts';
 import type { Services } from '../services.ts';
 
 const PAGE = 1000;
@@ -17,13 +18,7 @@ export function isRankable(member: GuildMember | PartialGuildMember, excludedRol
 }
 
 /** isRankable for a member as the API sends it (a member list, a reaction event). */
-export function isRankableRaw(
-  member: { user?: { bot?: boolean }; roles: readonly string[] },
-  excludedRoleId: string | null,
-): boolean {
-  if (member.user?.bot) return false;
-  return excludedRoleId === null || !member.roles.includes(excludedRoleId);
-}
+export { isRankableRaw };
 
 export interface SyncResult {
   /** Members Discord listed. */

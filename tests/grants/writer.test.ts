@@ -11,8 +11,11 @@ import Database from 'better-sqlite3';
 import { fakeClock, freshDb, G } from '../helpers/db.ts';
 import { Outbox } from '../../src/platform/outbox.ts';
 import { OutboxStore } from '../../src/db/outbox-store.ts';
+import { SettingsService } from '../../src/settings/settings.ts';
+import { DEFAULTS } from '../helpers/platform.ts';
 
 const MODERATOR = '100000000000000001';
+const STAFF = '600000000000000001';
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0).reverse()) c();
@@ -40,6 +43,7 @@ function setup(options: { thread: boolean; logger?: Logger; platformEvents?: boo
       })
     : undefined;
   const campaigns = new CampaignService({ db, ledger, audit, clock, logger, grants, writer });
+  const settings = new SettingsService({ db, defaults: DEFAULTS, clock });
   cleanups.push(() => {
     campaigns.close();
     db.cleanup();
@@ -76,6 +80,7 @@ function setup(options: { thread: boolean; logger?: Logger; platformEvents?: boo
     ledger,
     outbox,
     campaigns,
+    settings,
     writer,
     start,
     user,
@@ -103,8 +108,11 @@ describe('the grant writer thread', () => {
       const t = setup({ thread });
       const capped = t.start({ maxClaims: 700 });
       const open = t.start({ sparks: 3 });
+      // Half the reactors hold the excluded role: their accounts open off the leaderboards.
+      t.settings.update(G, { leaderboardExcludeRoleId: STAFF });
       for (let i = 0; i < 1200; i++) {
-        t.campaigns.enqueueGrant(capped.active, t.user(i % 1000), t.clock(), { ranked: i % 2 === 0 });
+        const roles = i % 2 === 0 ? [] : [STAFF];
+        t.campaigns.enqueueGrant(capped.active, t.user(i % 1000), t.clock(), { roles });
         t.campaigns.enqueueGrant(open.active, t.user(i % 1000), t.clock());
       }
       await t.campaigns.idle();
@@ -115,6 +123,7 @@ describe('the grant writer thread', () => {
         capped: t.campaigns.byId(capped.row.id)!,
         open: t.campaigns.byId(open.row.id)!,
         balances: [0, 1, 699, 700, 999].map((i) => t.balance(t.user(i))),
+        ranked: [0, 1, 699, 700, 999].map((i) => t.ledger.reads.standing(G, t.user(i)).ranked),
         hooks: t.hooks.map(shapeOf),
         ends: t.changes.filter((c) => c.type === 'end').map((c) => c.campaign.id),
         active: t.campaigns.allActive().map((c) => c.id),
@@ -132,6 +141,10 @@ describe('the grant writer thread', () => {
     expect(thread.open).toMatchObject({ status: 'active', claims: 1000, granted: 3000 });
     expect(thread.balances).toEqual([13, 13, 13, 3, 3]);
     expect(thread.balances).toEqual(inline.balances);
+    // 999's account opened from the open campaign's grant (the capped one was full), which
+    // carried no roles: ranked, as any account.
+    expect(thread.ranked).toEqual([true, false, false, true, true]);
+    expect(thread.ranked).toEqual(inline.ranked);
     expect(thread.hooks).toHaveLength(1700);
     expect(thread.hooks).toEqual(inline.hooks);
     // Ended in the thread's batch: announced once on the main thread, its index dropped.

@@ -46,7 +46,7 @@ async function twoBatches(limits: { maxClaims: number | null; budget: number | n
         userId,
         at,
         reconcile: false,
-        ranked: undefined,
+        roles: undefined,
       });
     }
     campaigns.flush();

@@ -100,7 +100,7 @@ if (scenario === 'tier-set') {
       userId,
       at: Number(args.at),
       reconcile: false,
-      ranked: undefined,
+      roles: undefined,
     });
   }
   result.outcome = await outcomeOf(() => campaigns.flush());

@@ -21,7 +21,6 @@ import type { Services } from '../../services.ts';
 import type { GuildAccess } from '../guild-access.ts';
 import { localeOf, sparksErrorText, translate } from '../i18n/index.ts';
 import type { Plugin } from './plugin.ts';
-import { isRankable, isRankableRaw } from '../ranking.ts';
 import { LeaderSchedule, type DueScheduler } from './scheduler.ts';
 
 /**
@@ -194,10 +193,9 @@ export class CampaignRuntime {
     );
     if (!refusal) {
       // The event shows the member in the guild with their roles: their new account (if this
-      // is their first Sparks) opens with the right leaderboard flag, with no lookup later.
-      const excluded = this.services.settings.get(d.guild_id).leaderboardExcludeRoleId;
-      const ranked = isRankableRaw(d.member, excluded);
-      this.services.campaigns.enqueueGrant(campaign, d.user_id, now, { ranked });
+      // is their first Sparks) opens with the right leaderboard flag, decided by the batch
+      // that writes it (one settings read per batch, not one per reaction).
+      this.services.campaigns.enqueueGrant(campaign, d.user_id, now, { roles: d.member.roles });
     } else this.refused(campaign, d.user_id, refusal);
   };
 
@@ -226,8 +224,7 @@ export class CampaignRuntime {
       this.refused(campaign, userId, refusal);
       return;
     }
-    const excluded = this.services.settings.get(campaign.guildId).leaderboardExcludeRoleId;
-    this.services.campaigns.enqueueGrant(campaign, userId, at, { ranked: isRankable(member, excluded) });
+    this.services.campaigns.enqueueGrant(campaign, userId, at, { roles: [...member.roles.cache.keys()] });
   }
 
   /** A member's facts for the gates; their wallets are looked up only for a wallet campaign. */
@@ -382,12 +379,11 @@ export class CampaignRuntime {
         candidates.push(user.id);
       }
       let eligible = candidates;
-      /** Leaderboard flags of the members fetched for the gates (the others are checked later). */
-      const ranked = new Map<string, boolean>();
+      /** Roles of the members fetched for the gates (their leaderboard flag; the others are checked later). */
+      const roles = new Map<string, string[]>();
       if (gated && candidates.length > 0) {
         const members = await this.guilds.members(guild, candidates);
-        const excluded = this.services.settings.get(guild.id).leaderboardExcludeRoleId;
-        for (const [id, m] of members) ranked.set(id, isRankable(m, excluded));
+        for (const [id, m] of members) roles.set(id, [...m.roles.cache.keys()]);
         eligible = candidates.filter((id) => {
           const m = members.get(id);
           return (
@@ -395,18 +391,14 @@ export class CampaignRuntime {
             !m.user.bot &&
             campaignRefusal(
               campaign,
-              this.facts(campaign, id, {
-                bot: false,
-                roles: [...m.roles.cache.keys()],
-                joinedAt: m.joinedTimestamp,
-              }),
+              this.facts(campaign, id, { bot: false, roles: roles.get(id)!, joinedAt: m.joinedTimestamp }),
               now,
             ) === null
           );
         });
       }
       for (const id of eligible)
-        campaigns.enqueueGrant(campaign, id, now, { reconcile: true, ranked: ranked.get(id) });
+        campaigns.enqueueGrant(campaign, id, now, { reconcile: true, roles: roles.get(id) });
       granted += eligible.length;
       if (page.length < 100) break;
       after = page[page.length - 1]!.id;

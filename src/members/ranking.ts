@@ -1,0 +1,13 @@
+/**
+ * On leaderboards: a human member without the guild's leaderboard-excluded role. For a
+ * member as the API sends it (a member list, a reaction event) or as a queued grant keeps
+ * it: only the roles' ids. (`isRankable` in src/discord/ranking.ts is the same rule for a
+ * discord.js member.)
+ */
+export function isRankableRaw(
+  member: { user?: { bot?: boolean }; roles: readonly string[] },
+  excludedRoleId: string | null,
+): boolean {
+  if (member.user?.bot) return false;
+  return excludedRoleId === null || !member.roles.includes(excludedRoleId);
+}
