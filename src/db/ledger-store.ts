@@ -208,6 +208,7 @@ export class LedgerStore implements LedgerWriteStore {
       ]
     >;
     transferKeyById: Statement<[number], { guildId: string; key: string }>;
+    accountKeyById: Statement<[number], { guildId: string; type: string; ref: string }>;
     history: Statement<[{ accountId: number; cursor: number; limit: number }], EntryView>;
     historyAfter: Statement<[{ accountId: number; cursor: number; limit: number }], EntryView>;
     historyWhere: Statement<[FilterParams], EntryView>;
@@ -364,6 +365,7 @@ export class LedgerStore implements LedgerWriteStore {
       transferKeyById: prepare(
         `SELECT guild_id AS guildId, idempotency_key AS key FROM transfers WHERE id = ?`,
       ),
+      accountKeyById: prepare(`SELECT guild_id AS guildId, type, ref FROM accounts WHERE id = ?`),
       history: prepare(historyPage(plainArm, 'older')),
       historyAfter: prepare(historyPage(plainArm, 'newer')),
       historyWhere: prepare(historyPage(filteredArm, 'older')),
@@ -475,8 +477,33 @@ export class LedgerStore implements LedgerWriteStore {
           return [s.guildId, s.type, s.ref, s.ranked === false ? 0 : 1];
         }),
       );
-      this.s.insertAccounts.run({ now, rows });
-      read(missing);
+      const { changes, lastInsertRowid } = this.s.insertAccounts.run({ now, rows });
+      // One statement under the write lock, rows in the order given: their ids are
+      // consecutive up to lastInsertRowid (checked at both ends, as insertTransfers does),
+      // and a new account is all defaults. Read back only if that does not hold.
+      const hi = Number(lastInsertRowid);
+      const lo = hi - missing.length + 1;
+      const first = specs[missing[0]!]!;
+      const last = specs[missing[missing.length - 1]!]!;
+      const atLo = this.s.accountKeyById.get(lo);
+      const atHi = this.s.accountKeyById.get(hi);
+      const same = (a: typeof atLo, s: AccountSpec) =>
+        a !== undefined && a.guildId === s.guildId && a.type === s.type && a.ref === s.ref;
+      if (changes === missing.length && same(atLo, first) && same(atHi, last)) {
+        missing.forEach((k, n) => {
+          const s = specs[k]!;
+          out[k] = {
+            id: lo + n,
+            guildId: s.guildId,
+            type: s.type,
+            ref: s.ref,
+            balance: 0,
+            lifetimeEarned: 0,
+            ranked: s.ranked === false ? 0 : 1,
+            createdAt: now,
+          };
+        });
+      } else read(missing);
     }
     return out;
   }
