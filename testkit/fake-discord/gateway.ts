@@ -251,7 +251,7 @@ export class Gateway {
       const session = connection.session;
       if (!matches(session, filter)) continue;
       count += 1;
-      if (code === undefined) connection.socket.terminate();
+      if (code === undefined) this.#terminate(connection.socket);
       else connection.socket.close(code, 'fake-discord closed the connection');
     }
     return count;
@@ -313,7 +313,7 @@ export class Gateway {
 
   async close(): Promise<void> {
     this.changed.close('fake-discord stopped');
-    for (const connection of this.#connections) connection.socket.terminate();
+    for (const connection of this.#connections) this.#terminate(connection.socket);
     this.#connections.clear();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
@@ -325,8 +325,36 @@ export class Gateway {
 
   #send(socket: WebSocket | null, payload: unknown): boolean {
     if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    this.#cork(socket);
     socket.send(JSON.stringify(payload));
     return true;
+  }
+
+  /**
+   * The TCP sockets #send corked in this tick. Frames sent together (a burst of dispatches
+   * from one loop) leave in one write when the tick ends instead of one system call each, as
+   * a real gateway packs them into segments: with a write per frame the fake spent a core on
+   * system calls during the bench's bursts, and measured itself rather than the bot.
+   */
+  readonly #corked = new Set<Duplex>();
+
+  #cork(socket: WebSocket): void {
+    const raw = (socket as unknown as { _socket?: Duplex })._socket;
+    if (!raw || this.#corked.has(raw)) return;
+    raw.cork();
+    this.#corked.add(raw);
+    process.nextTick(() => this.#uncork(raw));
+  }
+
+  #uncork(raw: Duplex): void {
+    if (this.#corked.delete(raw)) raw.uncork();
+  }
+
+  /** Drops a socket; what was sent to it before goes out first, as it did before corking. */
+  #terminate(socket: WebSocket): void {
+    const raw = (socket as unknown as { _socket?: Duplex })._socket;
+    if (raw) this.#uncork(raw);
+    socket.terminate();
   }
 
   #onConnection(socket: WebSocket): void {
@@ -469,7 +497,7 @@ export class Gateway {
       return;
     }
     // A session lives on one socket: a RESUME takes it over from a zombied one.
-    if (session.socket && session.socket !== socket) session.socket.terminate();
+    if (session.socket && session.socket !== socket) this.#terminate(session.socket);
     for (const other of this.#connections) {
       if (other !== connection && other.session === session) other.session = null;
     }
