@@ -17,9 +17,6 @@ export function isRankable(member: GuildMember | PartialGuildMember, excludedRol
   return excludedRoleId === null || !member.roles.cache.has(excludedRoleId);
 }
 
-/** isRankable for a member as the API sends it (a member list, a reaction event). */
-export { isRankableRaw };
-
 export interface SyncResult {
   /** Members Discord listed. */
   members: number;

@@ -1,3 +1,4 @@
+import { isRankableRaw } from '../members/ranking.ts';
 import type { QuestProgressRow, QuestRow, QuestStepRow, QuestStoreApi } from '../db/quest-store.ts';
 import type { QuestRoleStatus } from '../db/schema.ts';
 import type { GrantSource, GroupPlan, OpResult, Tally } from '../grants/queue.ts';
@@ -29,8 +30,12 @@ export interface QuestOp {
   roleIds: readonly string[] | null;
   /** Whether the quest's gates were checked on the member's facts (see DecideContext). */
   gates: 'pass' | 'unknown';
-  /** The member's leaderboard flag, when the event showed it (opens a new account with it). */
-  ranked?: boolean;
+  /**
+   * The member's role ids when the event or interaction showed them: a new account opens on
+   * the leaderboards unless they hold the guild's excluded role, read once per batch when
+   * it is written. Without them it opens ranked, as any account.
+   */
+  memberRoles: readonly string[] | null;
 }
 
 /** A completion made in a batch, for what happens after the commit. */
@@ -50,6 +55,8 @@ export interface QuestBatch {
   completed: MadeCompletion[];
   /** Members whose steps are all done but whose gates need a look at Discord. */
   awaitingFacts: string[];
+  /** The guild's leaderboard-excluded role, as this batch read it. */
+  excludedRole: string | null;
 }
 
 export interface OpDecision {
@@ -101,6 +108,8 @@ export class QuestGrants implements GrantSource<QuestOp, QuestBatch> {
       ledger: Ledger;
       clock: () => number;
       hooks: QuestGrantHooks;
+      /** The guild's leaderboard-excluded role (settings), read once per batch and quest. */
+      excludedRole: (guildId: string) => string | null;
     },
   ) {}
 
@@ -135,6 +144,7 @@ export class QuestGrants implements GrantSource<QuestOp, QuestBatch> {
       tally: tallyOf(row),
       completed: [],
       awaitingFacts: [],
+      excludedRole: this.deps.excludedRole(row.guildId),
     };
   }
 
@@ -275,7 +285,8 @@ export class QuestGrants implements GrantSource<QuestOp, QuestBatch> {
     store.upsertProgress(row.id, rows, now);
     if (plan.completions.length === 0) return;
     const roleStatus: QuestRoleStatus = row.rewardRoleId ? 'due' : 'none';
-    const inputs = plan.completions.map((c) => completionEntry(row, c.op, c.period));
+    const { excludedRole } = plan.state;
+    const inputs = plan.completions.map((c) => completionEntry(row, c.op, c.period, excludedRole));
     if (mode === 'many') {
       const posted = ledger.postManyInTransaction(inputs);
       store.insertCompletions(
@@ -305,12 +316,14 @@ export class QuestGrants implements GrantSource<QuestOp, QuestBatch> {
 }
 
 /** The ledger entry that pays a completion: a mint from ISSUANCE('quest'), kind 'award'. */
-function completionEntry(row: QuestRow, op: QuestOp, period: string): PostInput {
+function completionEntry(row: QuestRow, op: QuestOp, period: string, excludedRole: string | null): PostInput {
+  // Only a new account takes the flag (the members service keeps it right from then on).
+  const ranked = op.memberRoles ? isRankableRaw({ roles: op.memberRoles }, excludedRole) : undefined;
   return {
     guildId: row.guildId,
     kind: 'award',
     from: ISSUANCE('quest'),
-    to: MEMBER(op.userId, op.ranked),
+    to: MEMBER(op.userId, ranked),
     amount: row.sparks,
     key: questKey(row.id, op.userId, period),
     actor: { type: 'system', id: `quest:${row.id}` },

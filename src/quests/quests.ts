@@ -23,6 +23,7 @@ import { DAY_MS } from '../core/clock.ts';
 import { isSparksError, SparksError } from '../core/errors.ts';
 import type { AppDb } from '../db/engine.ts';
 import { questStore } from '../db/pg/quest-store.ts';
+import { settingsStore } from '../db/pg/settings-store.ts';
 import {
   type QuestAnnouncement,
   type QuestCompletionRow,
@@ -135,11 +136,11 @@ export interface QuestSummary {
 
 export type QuestChange = { type: 'publish' | 'end' | 'steps'; quest: QuestRow };
 
-/** What a member's facts (from an interaction or an event) say for gates and role steps. */
-export interface MemberFacts extends GateFacts {
-  /** Whether the member may be on leaderboards (a new account opens with it). */
-  ranked?: boolean;
-}
+/**
+ * What a member's facts (from an interaction or an event) say for gates and role steps;
+ * their roles also decide a new account's leaderboard flag (see QuestOp.memberRoles).
+ */
+export type MemberFacts = GateFacts;
 
 export interface AnswerResult {
   correct: boolean;
@@ -197,9 +198,11 @@ export class QuestService {
     this.queue = deps.grants;
     this.store = questStore(deps.db);
     this.index = new QuestIndex(() => this.loadPublished(), this.clock);
+    const settings = settingsStore(deps.db);
     this.grants = new QuestGrants({
       store: this.store,
       ledger: this.ledger,
+      excludedRole: (guildId) => settings.get(guildId)?.leaderboardExcludeRoleId ?? null,
       clock: this.clock,
       hooks: {
         endInBatch: (questId) => {
@@ -677,6 +680,7 @@ export class QuestService {
             reconcile: true,
             updates: [{ stepId: sub.stepId, event: { kind: 'submission' } }],
             roleIds: null,
+            memberRoles: null,
             // The gates were checked when the member submitted; Discord's are looked at again.
             gates: needsDiscord(gatesOf(quest)) ? 'unknown' : 'pass',
           },
@@ -817,7 +821,7 @@ export class QuestService {
       updates: [{ stepId: target.stepId, event }],
       roleIds: target.hasRoleStep && facts ? facts.roleIds : null,
       gates: facts || !needsDiscord(target.gates) ? 'pass' : 'unknown',
-      ...(facts?.ranked === undefined ? {} : { ranked: facts.ranked }),
+      memberRoles: facts?.roleIds ?? null,
     });
   }
 
@@ -864,6 +868,7 @@ export class QuestService {
         reconcile: false,
         updates: matching.map((s) => ({ stepId: s.id, event })),
         roleIds: null,
+        memberRoles: null,
         gates,
       };
       this.runNow(quest.id, [op]);
@@ -1037,7 +1042,7 @@ export class QuestService {
       updates,
       roleIds: facts.roleIds,
       gates: 'pass',
-      ...(facts.ranked === undefined ? {} : { ranked: facts.ranked }),
+      memberRoles: facts.roleIds,
     };
   }
 

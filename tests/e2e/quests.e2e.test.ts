@@ -324,6 +324,32 @@ describe('bad input: a clear error and nothing written', () => {
   });
 });
 
+describe('leaderboard flags of the accounts quests open', () => {
+  it('a new member holding the excluded role completes a reaction quest off the leaderboards', async () => {
+    const staff = w.fake.createRole(w.guildId, { name: 'Quest staff', position: 1 });
+    s().settings.update(w.guildId, { leaderboardExcludeRoleId: staff.id });
+    try {
+      const message = k.oldMessage();
+      await k.admin('create', { name: 'Say hi', sparks: 5, description: 'React once' });
+      await k.admin('step', { quest: 'Say hi', kind: 'reaction', message: k.link(message), emoji: '🔥' });
+      expect(await k.admin('publish', { quest: 'Say hi' })).toContain('is open to members now');
+      const [staffer] = k.members(1, { roles: [staff.id] });
+      const [regular] = k.members(1);
+      // Neither has an account yet: the completion opens it, with the flag the event's roles give.
+      expect(s().ledger.reads.account(w.guildId, { type: 'member', ref: staffer! })).toBeUndefined();
+      k.react(message, staffer!);
+      k.react(message, regular!);
+      await k.roundTrip();
+      await expect.poll(() => [k.balance(staffer!), k.balance(regular!)]).toEqual([5, 5]);
+      const flag = (id: string) => s().ledger.reads.standing(w.guildId, id).ranked;
+      expect([flag(staffer!), flag(regular!)]).toEqual([false, true]);
+      clean();
+    } finally {
+      s().settings.update(w.guildId, { leaderboardExcludeRoleId: null });
+    }
+  });
+});
+
 describe('roles: a role step, a reward role, and a gate the webhook cannot check', () => {
   it('a role given by hand ticks the role step; the reward role is granted with the Sparks', async () => {
     const verified = w.fake.createRole(w.guildId, { name: 'Verified', position: 1 });

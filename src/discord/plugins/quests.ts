@@ -16,7 +16,6 @@ import type { Services } from '../../services.ts';
 import type { GuildAccess } from '../guild-access.ts';
 import { localeOf, translator } from '../i18n/index.ts';
 import { decisionText, noticeText } from '../quest-text.ts';
-import { isRankable, isRankableRaw } from '../ranking.ts';
 import { NO_MENTIONS } from '../reply.ts';
 import { roleGranter } from '../shop.ts';
 import type { Plugin } from './plugin.ts';
@@ -161,7 +160,7 @@ export class QuestRuntime {
    * bot is no longer in.
    */
   async reconcile(quest: QuestRow): Promise<number> {
-    const { quests, settings, clock } = this.services;
+    const { quests, clock } = this.services;
     const guild = await this.guilds.guild(quest.guildId);
     if (!guild) return 0;
     const target = quests.published().find((p) => p.quest.id === quest.id);
@@ -185,13 +184,11 @@ export class QuestRuntime {
         const ids = page.filter((u) => !u.bot && u.id !== this.client.user?.id).map((u) => u.id);
         if (gated && ids.length > 0) {
           const members = await this.guilds.members(guild, ids);
-          const excluded = settings.get(guild.id).leaderboardExcludeRoleId;
           for (const [id, m] of members) {
             const facts: MemberFacts = {
               userId: id,
               roleIds: [...m.roles.cache.keys()],
               joinedAt: m.joinedTimestamp,
-              ranked: isRankable(m, excluded),
             };
             if (quests.refusal(guild.id, hit.gates, facts, now)) continue;
             quests.enqueue(hit, id, now, { kind: 'reaction' }, facts, { reconcile: true });
@@ -246,13 +243,8 @@ export class QuestRuntime {
     member: { roles: string[]; joined_at?: string | null; user?: { bot?: boolean } },
   ): MemberFacts {
     const joined = member.joined_at ? Date.parse(member.joined_at) : NaN;
-    const excluded = this.services.settings.get(guildId).leaderboardExcludeRoleId;
-    return {
-      userId,
-      roleIds: member.roles,
-      joinedAt: Number.isNaN(joined) ? null : joined,
-      ranked: isRankableRaw(member, excluded),
-    };
+    // No settings read per event: the batch that writes a completion reads the excluded role.
+    return { userId, roleIds: member.roles, joinedAt: Number.isNaN(joined) ? null : joined };
   }
 
   private enqueueAll(
@@ -280,16 +272,16 @@ export class QuestRuntime {
     // The webhook's process need not serve the guild: GuildAccess reaches it either way.
     const guild = await this.guilds.guild(guildId);
     if (!guild) return;
-    const excluded = this.services.settings.get(guildId).leaderboardExcludeRoleId;
     const ids = [...new Set(userIds)];
     for (let i = 0; i < ids.length; i += 100) {
       const members = await this.guilds.members(guild, ids.slice(i, i + 100));
       for (const [id, m] of members) {
+        // A bot earns nothing, here as from its reactions and messages.
+        if (m.user.bot) continue;
         this.services.quests.evaluate(guildId, id, {
           userId: id,
           roleIds: [...m.roles.cache.keys()],
           joinedAt: m.joinedTimestamp,
-          ranked: isRankable(m, excluded),
         });
       }
     }

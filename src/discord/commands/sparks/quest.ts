@@ -14,7 +14,6 @@ import { MAX_ANSWER, MAX_SUBMISSION } from '../../../quests/steps.ts';
 import { sparksErrorText, type Locale, type Translate } from '../../i18n/index.ts';
 import { memberJoinedAt, memberRoleIds } from '../../permissions.ts';
 import { decisionText, noticeText, plain, rewardText, stepLine } from '../../quest-text.ts';
-import { isRankableRaw } from '../../ranking.ts';
 import { respond } from '../../reply.ts';
 import { clip } from '../../season-text.ts';
 import type { ComponentHandler, Ctx, Subcommand } from '../../types.ts';
@@ -25,15 +24,8 @@ const when = (at: number) => `<t:${Math.floor(at / 1000)}:R>`;
 
 /** The caller's facts for gates and role steps, from the interaction. */
 export function memberFacts(ctx: Ctx<Interaction>): MemberFacts {
-  const { interaction, services, guildId, userId } = ctx;
-  const roleIds = memberRoleIds(interaction);
-  const excluded = services.settings.get(guildId).leaderboardExcludeRoleId;
-  return {
-    userId,
-    roleIds,
-    joinedAt: memberJoinedAt(interaction),
-    ranked: isRankableRaw({ roles: roleIds }, excluded),
-  };
+  const { interaction, userId } = ctx;
+  return { userId, roleIds: memberRoleIds(interaction), joinedAt: memberJoinedAt(interaction) };
 }
 
 /**
