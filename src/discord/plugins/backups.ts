@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { HOUR_MS } from '../../core/clock.ts';
+import type { Db } from '../../db/open.ts';
 import { backupDatabase, backupFileName, pruneBackups } from '../../ops/backup.ts';
 import type { Services } from '../../services.ts';
 import type { Plugin } from './plugin.ts';
@@ -17,11 +18,12 @@ export function backupsPlugin(): Plugin {
       if (!settings) return;
       // The configuration refuses BACKUP_DIR with DATABASE_URL: PostgreSQL is backed up with
       // the server's own tools (README, Operations). A test that wires the two anyway hears so.
-      if (services.db.engine !== 'sqlite')
+      const { db } = services;
+      if (db.engine !== 'sqlite')
         throw new Error(
           'scheduled backups copy the SQLite file; on PostgreSQL use pg_dump or the server’s backups',
         );
-      release = leadership.whileLeader('backups', () => scheduleBackups(services, settings));
+      release = leadership.whileLeader('backups', () => scheduleBackups(services, db, settings));
     },
     async stop() {
       await release?.();
@@ -32,11 +34,10 @@ export function backupsPlugin(): Plugin {
 /** Every `intervalHours` while this process leads; the stop waits for a copy under way. */
 function scheduleBackups(
   services: Services,
+  db: Db,
   settings: NonNullable<Services['config']['backups']>,
 ): () => Promise<void> {
   let running: Promise<unknown> | undefined;
-  const { db } = services;
-  if (db.engine !== 'sqlite') throw new Error('scheduled backups copy the SQLite file');
   const run = async () => {
     const path = join(settings.dir, backupFileName(services.clock()));
     try {
