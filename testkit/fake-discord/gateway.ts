@@ -230,7 +230,9 @@ export class Gateway {
     target: { guildId?: string | null; intent?: number; build?: (session: GatewaySession) => unknown } = {},
   ): DispatchRecord[] {
     const records: DispatchRecord[] = [];
-    for (const session of this.liveSessions()) {
+    // The sessions as liveSessions() lists them, without two arrays per dispatch.
+    for (const session of this.#sessions.values()) {
+      if (session.invalidated) continue;
       if (target.guildId && !session.covers(target.guildId)) continue;
       if (target.intent !== undefined && !session.hasIntent(target.intent)) continue;
       records.push(

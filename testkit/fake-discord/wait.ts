@@ -14,6 +14,8 @@ export class Notifier {
   #closedReason: string | null = null;
 
   notify(): void {
+    // Called for every dispatch: nothing to copy while nobody waits (a burst's common case).
+    if (this.#waiters.size === 0) return;
     for (const waiter of [...this.#waiters]) {
       if (waiter.poll()) this.#waiters.delete(waiter);
     }
