@@ -1,7 +1,7 @@
 import type { AuditSink, AuditValue } from '../audit.ts';
 import { Listeners } from '../core/listeners.ts';
 import type { CampaignEndReason, CampaignRow, CampaignStoreApi } from '../db/campaign-store.ts';
-import { settingsStore } from '../db/pg/settings-store.ts';
+import { excludedRoleReader } from '../members/ranking.ts';
 import type { AppDb } from '../db/engine.ts';
 import { campaignStore } from '../db/pg/campaign-store.ts';
 import { GrantQueue, type BatchReport, type GrantQueueStats } from '../grants/queue.ts';
@@ -208,11 +208,10 @@ export class CampaignService {
     this.index = new ActiveIndex(() => this.store.active());
     this.queue =
       deps.grants ?? new GrantQueue({ db: deps.db, logger: deps.logger, batchSize: deps.batchSize });
-    const settings = settingsStore(deps.db);
     this.grants = new CampaignGrants({
       store: this.store,
       ledger: this.ledger,
-      excludedRole: (guildId) => settings.get(guildId)?.leaderboardExcludeRoleId ?? null,
+      excludedRole: excludedRoleReader(deps.db),
       endInBatch: (campaignId, reason) => {
         const result = this.endInTx(campaignId, reason);
         if (result.ended) return () => this.afterEnd(result);

@@ -23,7 +23,7 @@ import { DAY_MS } from '../core/clock.ts';
 import { isSparksError, SparksError } from '../core/errors.ts';
 import type { AppDb } from '../db/engine.ts';
 import { questStore } from '../db/pg/quest-store.ts';
-import { settingsStore } from '../db/pg/settings-store.ts';
+import { excludedRoleReader } from '../members/ranking.ts';
 import {
   type QuestAnnouncement,
   type QuestCompletionRow,
@@ -198,11 +198,10 @@ export class QuestService {
     this.queue = deps.grants;
     this.store = questStore(deps.db);
     this.index = new QuestIndex(() => this.loadPublished(), this.clock);
-    const settings = settingsStore(deps.db);
     this.grants = new QuestGrants({
       store: this.store,
       ledger: this.ledger,
-      excludedRole: (guildId) => settings.get(guildId)?.leaderboardExcludeRoleId ?? null,
+      excludedRole: excludedRoleReader(deps.db),
       clock: this.clock,
       hooks: {
         endInBatch: (questId) => {

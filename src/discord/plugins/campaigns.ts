@@ -1,3 +1,4 @@
+import { Tasks } from '../../core/tasks.ts';
 import {
   GatewayDispatchEvents,
   Routes,
@@ -91,7 +92,9 @@ export class CampaignRuntime {
   private retryAt: number | null = null;
   /** A scheduler pass is running (it re-arms when done). */
   private passing = false;
-  private readonly tasks = new Set<Promise<unknown>>();
+  private readonly tasks = new Tasks((err) =>
+    this.services.logger.error({ err }, 'campaign background task failed'),
+  );
   private readonly reconciling = new Map<number, Promise<ReconcileResult>>();
   /** Members seen reacting after a campaign's end time: its final reconciliation skips them. */
   private readonly late = new Map<number, Set<string>>();
@@ -145,7 +148,7 @@ export class CampaignRuntime {
     });
     this.refresher = setInterval(() => this.refresh(), this.refreshMs);
     this.refresher.unref();
-    this.track(this.startup());
+    this.tasks.track(this.startup());
     this.schedule.start(leadership);
   }
 
@@ -158,7 +161,7 @@ export class CampaignRuntime {
     this.refresher = null;
     await this.schedule.stop();
     this.flushRefusals();
-    await Promise.allSettled([...this.tasks]);
+    await this.tasks.settled();
     this.services.campaigns.flush();
   }
 
@@ -178,7 +181,7 @@ export class CampaignRuntime {
       return;
     }
     if (!d.member) {
-      this.track(this.grantAfterFetch(campaign, d.user_id, now));
+      this.tasks.track(this.grantAfterFetch(campaign, d.user_id, now));
       return;
     }
     const joined = d.member.joined_at ? Date.parse(d.member.joined_at) : NaN;
@@ -272,7 +275,7 @@ export class CampaignRuntime {
       this.services.logger.warn({ err, count: batch.length }, 'could not record gate refusals');
       return;
     }
-    for (const n of fresh) this.track(this.tellRefused(n.campaign, n.userId, n.refusal));
+    for (const n of fresh) this.tasks.track(this.tellRefused(n.campaign, n.userId, n.refusal));
   }
 
   private async tellRefused(campaign: ActiveCampaign, userId: string, refusal: SparksError): Promise<void> {
@@ -345,7 +348,7 @@ export class CampaignRuntime {
     if (!running) {
       running = this.runReconcile(campaign).finally(() => this.reconciling.delete(campaign.id));
       this.reconciling.set(campaign.id, running);
-      this.track(running);
+      this.tasks.track(running);
     }
     return running;
   }
@@ -498,13 +501,6 @@ export class CampaignRuntime {
       this.passing = false;
     }
     this.retryAt = failed ? clock() + RETRY_MS : null;
-  }
-
-  private track<T>(task: Promise<T>): void {
-    this.tasks.add(task);
-    void task
-      .catch((err: unknown) => this.services.logger.error({ err }, 'campaign background task failed'))
-      .finally(() => this.tasks.delete(task));
   }
 }
 

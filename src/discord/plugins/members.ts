@@ -1,4 +1,5 @@
 import { Events, type Client, type ClientEvents, type Guild } from 'discord.js';
+import { Tasks } from '../../core/tasks.ts';
 import type { Services } from '../../services.ts';
 import type { Plugin } from './plugin.ts';
 import { isRankable, syncRanked } from '../ranking.ts';
@@ -59,7 +60,7 @@ class MembersPluginRuntime implements MembersRuntime {
   private readonly client: Client;
   private readonly services: Services;
   private readonly cleanups: (() => void)[] = [];
-  private readonly tasks = new Set<Promise<void>>();
+  private readonly tasks = new Tasks();
   private readonly reconciling = new Map<string, Promise<void>>();
   private stopped = false;
 
@@ -112,14 +113,14 @@ class MembersPluginRuntime implements MembersRuntime {
   }
 
   async idle(): Promise<void> {
-    while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
+    while (this.tasks.size > 0) await this.tasks.settled();
     await this.worker.idle();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const cleanup of this.cleanups.splice(0)) cleanup();
-    await Promise.allSettled([...this.tasks]);
+    await this.tasks.settled();
     await this.worker.stop();
   }
 
@@ -146,9 +147,8 @@ class MembersPluginRuntime implements MembersRuntime {
       }
     });
     this.reconciling.set(guild.id, run);
-    this.tasks.add(run);
+    this.tasks.track(run);
     void run.finally(() => {
-      this.tasks.delete(run);
       if (this.reconciling.get(guild.id) === run) this.reconciling.delete(guild.id);
     });
   }

@@ -1,3 +1,4 @@
+import { Tasks } from '../../core/tasks.ts';
 import {
   GatewayDispatchEvents,
   MessageType,
@@ -64,7 +65,9 @@ const COUNTED = new Set<number>([MessageType.Default, MessageType.Reply]);
  * racing a moderator's end, or a repeat after a handover, changes nothing.
  */
 export class QuestRuntime {
-  private readonly tasks = new Set<Promise<unknown>>();
+  private readonly tasks = new Tasks((err) =>
+    this.services.logger.error({ err }, 'quest background task failed'),
+  );
   private readonly cleanups: (() => void)[] = [];
   /** The schedule and the announcer, while this process leads. */
   private lead: Lead | null = null;
@@ -89,7 +92,9 @@ export class QuestRuntime {
       () => ws.off(GatewayDispatchEvents.MessageReactionAdd, this.onReaction),
       () => ws.off(GatewayDispatchEvents.MessageCreate, this.onMessage),
       () => ws.off(GatewayDispatchEvents.GuildMemberUpdate, this.onMemberUpdate),
-      this.services.quests.onNeedsFacts((guildId, userIds) => this.track(this.lookAt(guildId, userIds))),
+      this.services.quests.onNeedsFacts((guildId, userIds) =>
+        this.tasks.track(this.lookAt(guildId, userIds)),
+      ),
     );
     this.cleanups.push(
       this.services.quests.onCompleted(() => this.sweepSoon()),
@@ -98,7 +103,7 @@ export class QuestRuntime {
       }),
     );
     this.ready = this.startup();
-    this.track(this.ready);
+    this.tasks.track(this.ready);
     this.release = this.leadership.whileLeader('quest schedules', () => this.begin());
   }
 
@@ -107,7 +112,7 @@ export class QuestRuntime {
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     await this.release?.();
     this.release = null;
-    await Promise.allSettled([...this.tasks]);
+    await this.tasks.settled();
     this.services.quests.flush();
   }
 
@@ -318,7 +323,7 @@ export class QuestRuntime {
         lead.every = setInterval(() => this.sweepSoon(), this.options.sweepMs);
         lead.every.unref();
       });
-    this.track(started);
+    this.tasks.track(started);
     return async () => {
       lead.abort.abort();
       if (this.lead === lead) this.lead = null;
@@ -382,7 +387,7 @@ export class QuestRuntime {
         this.sweepSoon();
       }
     });
-    this.track(lead.sweeping);
+    this.tasks.track(lead.sweeping);
   }
 
   /**
@@ -456,13 +461,6 @@ export class QuestRuntime {
         ...(outcome.detail ? { detail: outcome.detail } : {}),
       });
     return true;
-  }
-
-  private track<T>(task: Promise<T>): void {
-    this.tasks.add(task);
-    void task
-      .catch((err: unknown) => this.services.logger.error({ err }, 'quest background task failed'))
-      .finally(() => this.tasks.delete(task));
   }
 }
 

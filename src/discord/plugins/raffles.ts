@@ -1,4 +1,5 @@
 import type { Guild } from 'discord.js';
+import { Tasks } from '../../core/tasks.ts';
 import type { Leadership } from '../../ops/leadership.ts';
 import type { DrawResult, RaffleEligibility, RaffleRow } from '../../raffles/raffles.ts';
 import type { Services } from '../../services.ts';
@@ -33,7 +34,7 @@ declare module './plugin.ts' {
  */
 export class RaffleRuntime {
   private readonly abort = new AbortController();
-  private readonly tasks = new Set<Promise<unknown>>();
+  private readonly tasks = new Tasks();
   private readonly schedule: LeaderSchedule;
 
   constructor(
@@ -60,7 +61,7 @@ export class RaffleRuntime {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.schedule.stop();
-    await Promise.allSettled([...this.tasks]);
+    await this.tasks.settled();
   }
 
   /** Re-arms the scheduler (a raffle started) where it runs here. */
@@ -78,7 +79,7 @@ export class RaffleRuntime {
       if (!guild) throw new Error(`the bot is no longer in guild ${guildId}`);
       return this.drawIn(guild, ref, actorId);
     })();
-    this.track(task);
+    this.tasks.track(task);
     return task;
   }
 
@@ -113,7 +114,7 @@ export class RaffleRuntime {
       return;
     }
     const task = this.drawIn(guild, String(raffle.id), 'system');
-    this.track(task);
+    this.tasks.track(task);
     await task;
   }
 
@@ -127,11 +128,6 @@ export class RaffleRuntime {
         return requiredRoleId && !member.roles.cache.has(requiredRoleId) ? 'lost_role' : 'ok';
       },
     };
-  }
-
-  private track(task: Promise<unknown>): void {
-    this.tasks.add(task);
-    void task.catch(() => undefined).finally(() => this.tasks.delete(task));
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from '../../log.ts';
+import { Tasks } from '../../core/tasks.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Leadership } from '../../ops/leadership.ts';
 
@@ -9,7 +10,7 @@ import type { Leadership } from '../../ops/leadership.ts';
  */
 export class DueScheduler {
   private timer: NodeJS.Timeout | null = null;
-  private readonly tasks = new Set<Promise<unknown>>();
+  private readonly tasks = new Tasks((err) => this.deps.logger.warn({ err }, this.deps.failure));
   private stopped = false;
 
   constructor(
@@ -48,17 +49,14 @@ export class DueScheduler {
   }
 
   track<T>(task: Promise<T>): void {
-    this.tasks.add(task);
-    void task
-      .catch((err: unknown) => this.deps.logger.warn({ err }, this.deps.failure))
-      .finally(() => this.tasks.delete(task));
+    this.tasks.track(task);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await Promise.allSettled([...this.tasks]);
+    await this.tasks.settled();
   }
 }
 

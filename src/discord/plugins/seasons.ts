@@ -1,4 +1,5 @@
 import type { Guild } from 'discord.js';
+import { Tasks } from '../../core/tasks.ts';
 import type { Leadership } from '../../ops/leadership.ts';
 import type { FinishResult, SeasonPorts } from '../../seasons/seasons.ts';
 import type { Services } from '../../services.ts';
@@ -35,7 +36,7 @@ declare module './plugin.ts' {
  */
 export class SeasonRuntime {
   private readonly abort = new AbortController();
-  private readonly tasks = new Set<Promise<unknown>>();
+  private readonly tasks = new Tasks();
   private readonly schedule: LeaderSchedule;
 
   constructor(
@@ -63,7 +64,7 @@ export class SeasonRuntime {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.schedule.stop();
-    await Promise.allSettled([...this.tasks]);
+    await this.tasks.settled();
   }
 
   /**
@@ -72,8 +73,7 @@ export class SeasonRuntime {
    */
   finish(seasonId: number): Promise<FinishResult> {
     const run = this.runFinish(seasonId);
-    this.tasks.add(run);
-    void run.catch(() => undefined).finally(() => this.tasks.delete(run));
+    this.tasks.track(run);
     return run;
   }
 
