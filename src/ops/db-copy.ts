@@ -32,10 +32,10 @@
  * 6. Before COMMIT each table is read back (COPY TO STDOUT) and its row count and checksum
  *    (an order-free sum of each row's SHA-1, over every copied column in PostgreSQL's own text
  *    form) compared with what was sent; any difference rolls back. After COMMIT, `verifyLedger`
- *    runs on PostgreSQL. The copied tables are ANALYZEd in the same transaction, so the
- *    planner has their statistics from the first query on. Where it cannot yet (a table it reads has not landed on PostgreSQL in
+ *    runs on PostgreSQL. Where it cannot yet (a table it reads has not landed on PostgreSQL in
  *    this build), that is reported and the ledger's invariants are checked on the source
- *    instead, which the target now equals row for row.
+ *    instead, which the target now equals row for row. The copied tables are ANALYZEd in
+ *    the same transaction, so the planner has their statistics from the first query on.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';

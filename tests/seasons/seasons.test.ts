@@ -22,14 +22,15 @@ function setup(engine: Engine, flagged: string[] = []) {
   const env = ledgerOn(fresh, engine);
   const { db, clock, ledger } = env;
   cleanup = env.cleanup;
+  const flags = flagged.length ? { isFlagged: (_g: string, u: string) => flagged.includes(u) } : NO_FLAGS;
+  const service = (audit: AuditQueue) => new SeasonService({ db, ledger, clock, audit, flags });
   const audit = new AuditQueue();
-  const seasons = new SeasonService({
-    db,
-    ledger,
-    clock,
-    audit,
-    flags: flagged.length ? { isFlagged: (_g, u) => flagged.includes(u) } : NO_FLAGS,
-  });
+  const seasons = service(audit);
+  /** The same seasons from another process on this database: its own service and log queue. */
+  const elsewhere = () => {
+    const audit = new AuditQueue();
+    return { seasons: service(audit), audit };
+  };
   const left = new Set<string>();
   const excluded = new Set<string>();
   const granted: [string, string][] = [];
@@ -80,6 +81,7 @@ function setup(engine: Engine, flagged: string[] = []) {
     ledger,
     audit,
     seasons,
+    elsewhere,
     ports,
     left,
     excluded,
@@ -309,14 +311,7 @@ describe.each(ENGINES)('the end of a season on %s', (engine) => {
     const w = setup(engine, ['g']);
     const s = await ladder(w);
     // Another process on the same database: its own service, its own log-channel queue.
-    const elsewhereAudit = new AuditQueue();
-    const elsewhere = new SeasonService({
-      db: w.db,
-      ledger: w.ledger,
-      clock: w.clock,
-      audit: elsewhereAudit,
-      flags: { isFlagged: (_g, u) => u === 'g' },
-    });
+    const { seasons: elsewhere, audit: elsewhereAudit } = w.elsewhere();
     w.clock.advance(8 * 86_400_000);
     // Both have read the standings before either freezes.
     let arrived = 0;
@@ -357,14 +352,7 @@ describe.each(ENGINES)('the end of a season on %s', (engine) => {
     w.seasons.announceUnannounced();
     expect(w.audit.take(100).filter((e) => e.kind === 'season.end')).toHaveLength(1);
     // It never reached the channel (that process stopped): the next leader announces it.
-    const nextAudit = new AuditQueue();
-    const next = new SeasonService({
-      db: w.db,
-      ledger: w.ledger,
-      clock: w.clock,
-      audit: nextAudit,
-      flags: NO_FLAGS,
-    });
+    const { seasons: next, audit: nextAudit } = w.elsewhere();
     next.announceUnannounced();
     const again = nextAudit.take(100).filter((e) => e.kind === 'season.end');
     expect(again).toHaveLength(1);
